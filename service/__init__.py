@@ -1,0 +1,158 @@
+"""The Flask application factory: wiring only, no work at import time."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+from werkzeug.exceptions import HTTPException
+
+from service import config as config_module
+from service.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        instance_path=str(ROOT / "instance"),
+        template_folder="web/templates",
+        static_folder="web/static",
+    )
+    app.config.update(config_module.from_environment(app.instance_path))
+    app.config.update(config or {})
+    _init_extensions(app)
+    _register_blueprints(app)
+    _register_request_hooks(app)
+    _register_error_handlers(app)
+    _register_templates(app)
+    from service.cli import register as register_cli
+
+    register_cli(app)
+    return app
+
+
+def _init_extensions(app: Flask) -> None:
+    from service.audit import services as audit
+    from tenants import filtering, rls
+
+    db.init_app(app)
+    session_class = db.session.session_factory.class_
+    filtering.install(session_class)
+    rls.install(session_class)
+    audit.install(session_class)
+    with app.app_context():
+        if db.engine.dialect.name == "sqlite":
+            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+    migrate.init_app(app, db, directory=str(ROOT / "migrations"))
+    login_manager.init_app(app)
+    login_manager.login_view = "auth.login"
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    limiter.init_app(app)
+    babel.init_app(app, locale_selector=lambda: session.get("lang", "zh_Hans_CN"))
+    api.init_app(app)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def _register_blueprints(app: Flask) -> None:
+    from service.associations import api as associations_api
+    from service.associations import views as associations_views
+    from service.audit import views as audit_views
+    from service.auth import api as auth_api
+    from service.auth import views as auth_views
+    from service.web import views as web_views
+
+    for bp in (web_views.bp, auth_views.bp, associations_views.bp, audit_views.bp):
+        app.register_blueprint(bp)
+    for blp in (associations_api.blp, auth_api.blp):
+        api.register_blueprint(blp)
+        csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _register_request_hooks(app: Flask) -> None:
+    from service.audit.services import reset_actor, set_actor
+    from service.auth import services as auth
+    from service.auth.principal import ANONYMOUS, principal_for_user
+    from tenants.scope import reset_scope, set_scope
+
+    @login_manager.user_loader
+    def load_user(session_token: str):
+        return auth.user_by_session_token(session_token)
+
+    @app.before_request
+    def identify() -> None:
+        if is_api_request():
+            token = auth.token_from_header(request.headers.get("Authorization"))
+            principal = auth.principal_for_token(token) if token else ANONYMOUS
+        elif current_user.is_authenticated:
+            principal = principal_for_user(current_user)
+        else:
+            principal = ANONYMOUS
+        g.principal = principal
+        g.scope_token = set_scope(principal.scope)
+        g.actor_token = set_actor(principal.audit_label)
+
+    @app.teardown_request
+    def forget(_exc) -> None:
+        if "scope_token" in g:
+            reset_scope(g.pop("scope_token"))
+            reset_actor(g.pop("actor_token"))
+
+
+def _register_error_handlers(app: Flask) -> None:
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException):
+        if is_api_request():
+            payload, code, headers = api.handle_http_exception(error)
+            if code == 401:
+                headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+            return payload, code, headers
+        if error.code == 401:
+            return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+        return render_template("error.html", error=error, message=_error_message(error)), error.code
+
+
+def _error_message(error: HTTPException) -> str:
+    messages = {
+        400: _("The request could not be understood. Check the form and try again."),
+        403: _("Your role may not do this."),
+        404: _("There is no such page, or it is not yours to see."),
+        405: _("That action is not possible on this page."),
+        413: _("The upload is too large."),
+        429: _("Too many attempts. Wait a minute and try again."),
+    }
+    return messages.get(error.code, _("Something went wrong. Try again later."))
+
+
+def _register_templates(app: Flask) -> None:
+    from service.associations.models import FIELD_LABELS
+    from service.auth.principal import current_principal
+    from service.auth.roles import ROLES
+    from service.web.navigation import navigation_for
+
+    app.jinja_env.filters["field_label"] = lambda name: str(FIELD_LABELS.get(name, name))
+
+    @app.context_processor
+    def layout_context() -> dict:
+        principal = current_principal()
+        return {
+            "principal": principal,
+            "navigation": navigation_for(principal),
+            "role_label": ROLES[principal.role].label if principal.role else None,
+            "lang": session.get("lang", "zh_Hans_CN"),
+        }

@@ -1,0 +1,60 @@
+"""API resources: association profiles in the token's scope."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+
+from service.associations import services
+from service.associations.schemas import (
+    AssociationQueryArgsSchema,
+    AssociationSchema,
+    AssociationUpdateSchema,
+)
+from service.auth.roles import Permission
+from service.rest import Blueprint
+from tenants.db import db
+
+blp = Blueprint(
+    "associations_api",
+    __name__,
+    url_prefix="/api/v1/associations",
+    description="University S&T associations (高校科协): profile of each tenant.",
+)
+
+
+@blp.route("/")
+class Associations(MethodView):
+    @blp.requires(Permission.VIEW_PROFILE)
+    @blp.arguments(AssociationQueryArgsSchema, location="query")
+    @blp.response(200, AssociationSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List the associations this token may see"""
+        query = services.profiles_in_scope(args.get("category"), args.get("status"))
+        page = db.paginate(
+            query,
+            page=pagination_parameters.page,
+            per_page=pagination_parameters.page_size,
+            error_out=False,
+        )
+        pagination_parameters.item_count = page.total
+        return page.items
+
+
+@blp.route("/<int:association_id>")
+class AssociationById(MethodView):
+    @blp.requires(Permission.VIEW_PROFILE)
+    @blp.response(200, AssociationSchema)
+    def get(self, association_id):
+        """Read one association's profile"""
+        return services.access_profile(association_id)
+
+    @blp.requires(Permission.EDIT_PROFILE, write=True)
+    @blp.arguments(AssociationUpdateSchema)
+    @blp.response(200, AssociationSchema)
+    def patch(self, changes, association_id):
+        """Change the profile of the token's own association"""
+        profile = services.access_profile(association_id)
+        services.update_profile(profile, changes)
+        db.session.commit()
+        return profile

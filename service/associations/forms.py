@@ -1,0 +1,33 @@
+"""The profile form (web)."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DateField, EmailField, SelectField, StringField, URLField
+from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
+
+from service.associations.models import CATEGORY_LABELS
+from service.validation import PHONE_PATTERN as PHONE
+
+
+class ProfileForm(FlaskForm):
+    name = StringField(_l("Association name"), validators=[DataRequired(), Length(max=200)])
+    university_name = StringField(_l("University"), validators=[DataRequired(), Length(max=200)])
+    category = SelectField(_l("University category"), validators=[DataRequired()])
+    contact_name = StringField(_l("Contact person"), validators=[Optional(), Length(max=50)])
+    contact_phone = StringField(
+        _l("Contact phone"),
+        validators=[
+            Optional(),
+            Regexp(PHONE, message=_l("Enter a mobile number or a landline such as 010-12345678.")),
+        ],
+    )
+    contact_email = EmailField(
+        _l("Contact e-mail"), validators=[Optional(), Email(), Length(max=120)]
+    )
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=200)])
+    website = URLField(_l("Website"), validators=[Optional(), Length(max=200)])
+    founded_on = DateField(_l("Founded on"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.category.choices = [(c.value, str(label)) for c, label in CATEGORY_LABELS.items()]

@@ -1,0 +1,101 @@
+"""Reading and changing association profiles, always through the current scope."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+
+from service.associations.models import AssociationProfile, Category
+from service.auth.roles import Permission, Role
+from tenants.access import find_in_scope
+from tenants.db import db
+from tenants.models import Association
+
+EDITABLE = (
+    "university_name",
+    "category",
+    "contact_name",
+    "contact_phone",
+    "contact_email",
+    "address",
+    "website",
+    "founded_on",
+)
+# What a clerk is asked to fill in before the profile counts as complete.
+REQUIRED_FOR_COMPLETE = ("contact_name", "contact_phone", "contact_email", "address")
+
+
+def access_association(association_id: int) -> Association:
+    """The association if the current scope sees it; 404 for missing and not-yours alike."""
+    association = find_in_scope(Association, association_id)
+    if association is None:
+        abort(404)
+    return association
+
+
+def access_profile(association_id: int) -> AssociationProfile:
+    """The profile of an association the current scope sees; 404 otherwise."""
+    profile = db.session.scalar(
+        sa.select(AssociationProfile).where(AssociationProfile.tenant_id == association_id)
+    )
+    if profile is None:
+        abort(404)
+    return profile
+
+
+def profiles_in_scope(category: str | None = None, status: str | None = None) -> sa.Select:
+    query = (
+        sa.select(AssociationProfile)
+        .join(AssociationProfile.association)
+        .order_by(Association.name, Association.id)
+    )
+    if category:
+        query = query.where(AssociationProfile.category == category)
+    if status:
+        query = query.where(Association.status == status)
+    return query
+
+
+def contact_visible_to(principal) -> bool:
+    """Association staff and federation supervisors work with the contact; members and
+    read-only integrations see it masked."""
+    if principal.kind == "user":
+        return principal.role != Role.MEMBER
+    return principal.can(Permission.EDIT_PROFILE)
+
+
+def missing_fields(profile: AssociationProfile) -> list[str]:
+    return [field for field in REQUIRED_FOR_COMPLETE if not getattr(profile, field)]
+
+
+def update_profile(profile: AssociationProfile, changes: dict[str, Any]) -> AssociationProfile:
+    """Apply validated changes; `name` goes to the association, the rest to the profile."""
+    if "category" in changes:
+        Category(changes["category"])  # validated upstream; a wrong value is a bug here
+    if "name" in changes:
+        profile.association.name = changes.pop("name")
+    for field in EDITABLE:
+        if field in changes:
+            value = changes[field]
+            if isinstance(value, str):
+                value = value.strip() or None
+            setattr(profile, field, value)
+    return profile
+
+
+def counts_by_category() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(AssociationProfile.category, sa.func.count()).group_by(
+            AssociationProfile.category
+        )
+    )
+    return dict(rows.all())
+
+
+def counts_by_status() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(Association.status, sa.func.count()).group_by(Association.status)
+    )
+    return dict(rows.all())

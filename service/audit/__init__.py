@@ -1,0 +1,1 @@
+"""The append-only audit log: who, when, what, and the tenant, for every write."""

@@ -1,0 +1,141 @@
+"""Record every ORM write in the audit log, in the same transaction as the write."""
+
+from __future__ import annotations
+
+from contextvars import ContextVar
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event, inspect
+from sqlalchemy.orm import Session
+
+from service.audit.models import AuditEvent
+from tenants.models import Association, TenantOwned, utcnow
+
+_actor: ContextVar[str] = ContextVar("audit_actor", default="system")
+
+
+def set_actor(label: str) -> object:
+    """Name who is acting ('user:12 alice', 'token:3', 'cli'); returns a reset token."""
+    return _actor.set(label)
+
+
+def reset_actor(token: object) -> None:
+    _actor.reset(token)  # type: ignore[arg-type]
+
+
+def current_actor() -> str:
+    return _actor.get()
+
+
+def _tenant_of(obj: object) -> int | None:
+    if isinstance(obj, TenantOwned):
+        return obj.tenant_id
+    if isinstance(obj, Association):
+        return obj.id
+    return getattr(obj, "association_id", None)
+
+
+def _shown(column: sa.Column, value: Any) -> Any:
+    """The value as the log keeps it: secrets and personal data only as 'changed'."""
+    if column.info.get("secret") or column.info.get("personal"):
+        return "***"
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    return str(value)
+
+
+def _changes(obj: object, action: str) -> dict | None:
+    state = inspect(obj)
+    mapper = state.mapper
+    out: dict[str, Any] = {}
+    for attr in mapper.column_attrs:
+        column = attr.columns[0]
+        hist = state.attrs[attr.key].history
+        if action == "update" and not hist.has_changes():
+            continue
+        if action == "create":
+            value = getattr(obj, attr.key)
+            if value is not None:
+                out[attr.key] = _shown(column, value)
+        elif action == "update":
+            old = hist.deleted[0] if hist.deleted else None
+            new = hist.added[0] if hist.added else None
+            out[attr.key] = [_shown(column, old), _shown(column, new)]
+    return out or None
+
+
+def _entries(session: Session) -> list[dict]:
+    now = utcnow()
+    rows = []
+    for action, objs in (
+        ("create", session.new),
+        ("update", session.dirty),
+        ("delete", session.deleted),
+    ):
+        for obj in objs:
+            if isinstance(obj, AuditEvent) or not hasattr(obj, "__table__"):
+                continue
+            if action == "update" and not session.is_modified(obj, include_collections=False):
+                continue
+            rows.append(
+                {
+                    "occurred_at": now,
+                    "actor": current_actor(),
+                    "action": action,
+                    "entity": obj.__table__.name,
+                    "entity_id": None,
+                    "tenant_id": _tenant_of(obj),
+                    "changes": None if action == "delete" else _changes(obj, action),
+                    "_obj": obj,
+                }
+            )
+    return rows
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    session.info.setdefault("audit_pending", []).extend(_entries(session))
+
+
+def _after_flush(session: Session, flush_context) -> None:
+    pending = session.info.pop("audit_pending", [])
+    if not pending:
+        return
+    for row in pending:
+        obj = row.pop("_obj")
+        row["entity_id"] = str(inspect(obj).identity[0]) if inspect(obj).identity else None
+        if row["tenant_id"] is None:
+            row["tenant_id"] = _tenant_of(obj)
+    # Core insert: the audit row needs no ORM round trip and is not itself audited.
+    session.connection().execute(sa.insert(AuditEvent.__table__), pending)
+
+
+def record(
+    session: Session,
+    action: str,
+    entity: str,
+    entity_id: object = None,
+    tenant_id: int | None = None,
+    changes: dict | None = None,
+) -> None:
+    """Log an event that is not a row write (a login, an export)."""
+    session.connection().execute(
+        sa.insert(AuditEvent.__table__),
+        [
+            {
+                "occurred_at": utcnow(),
+                "actor": current_actor(),
+                "action": action,
+                "entity": entity,
+                "entity_id": None if entity_id is None else str(entity_id),
+                "tenant_id": tenant_id,
+                "changes": changes,
+            }
+        ],
+    )
+
+
+def install(session_class: type[Session]) -> None:
+    if not event.contains(session_class, "before_flush", _before_flush):
+        event.listen(session_class, "before_flush", _before_flush)
+        event.listen(session_class, "after_flush", _after_flush)

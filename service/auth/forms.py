@@ -1,0 +1,57 @@
+"""Web forms for login, password change, tokens and users."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    BooleanField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+)
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+
+from service.auth.services import MIN_PASSWORD_LENGTH
+
+
+class LoginForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+    remember = BooleanField(_l("Keep me signed in on this device"))
+
+
+class PasswordForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],
+    )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        _l("Name (what the token is for)"), validators=[DataRequired(), Length(max=100)]
+    )
+    days = IntegerField(
+        _l("Valid for (days)"), default=90, validators=[DataRequired(), NumberRange(1, 730)]
+    )
+    writable = BooleanField(_l("May write (otherwise read-only)"))
+    federations = SelectMultipleField(
+        _l("Granted federations (national tokens)"), coerce=int, validators=[Optional()]
+    )
+
+
+class UserForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+    display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
+    role = SelectField(_l("Role"), validators=[DataRequired()])
+    federation = SelectField(_l("Federation"), coerce=int, validators=[Optional()])
+    password = PasswordField(
+        _l("Initial password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+    )

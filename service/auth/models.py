@@ -1,0 +1,118 @@
+"""Accounts (users) and API tokens. Neither is tenant-owned: both exist at every level."""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime
+
+import sqlalchemy as sa
+from flask_login import UserMixin
+from sqlalchemy.orm import Mapped, mapped_column
+
+from service.auth.roles import ROLES, Level, Permission, Role
+from tenants.db import db
+from tenants.models import utcnow
+
+SECRET = {"secret": True}  # column info: the audit log records that it changed, never the value
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class User(UserMixin, db.Model):
+    """A person who logs in. Association roles carry their association, federation roles
+    their federation; a platform operator carries neither."""
+
+    __tablename__ = "user_account"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(role IN ('association_admin', 'association_staff', 'member')"
+            " AND association_id IS NOT NULL AND federation_id IS NULL)"
+            " OR (role IN ('federation_officer', 'education_supervisor')"
+            " AND federation_id IS NOT NULL AND association_id IS NULL)"
+            " OR (role = 'operator' AND association_id IS NULL AND federation_id IS NULL)",
+            name="role_level",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    display_name: Mapped[str] = mapped_column(sa.String(100))
+    password_hash: Mapped[str] = mapped_column(sa.String(255), info=SECRET)
+    role: Mapped[str] = mapped_column(sa.String(32))
+    association_id: Mapped[int | None] = mapped_column(sa.ForeignKey("association.id"), index=True)
+    federation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    # Part of the login cookie; a new one on password change ends every other session.
+    session_token: Mapped[str] = mapped_column(
+        sa.String(64), unique=True, default=new_session_token, info=SECRET
+    )
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    password_changed_at: Mapped[datetime | None]
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    @property
+    def level(self) -> Level:
+        return ROLES[self.role_enum].level
+
+    def can(self, permission: Permission) -> bool:
+        return permission in ROLES[self.role_enum].permissions
+
+
+class TokenLevel:
+    ASSOCIATION = "association"
+    FEDERATION = "federation"
+    NATIONAL = "national"
+    ALL = (ASSOCIATION, FEDERATION, NATIONAL)
+
+
+token_federation = sa.Table(
+    "api_token_federation",
+    db.metadata,
+    sa.Column("token_id", sa.ForeignKey("api_token.id", ondelete="CASCADE"), primary_key=True),
+    sa.Column("federation_id", sa.ForeignKey("federation.id"), primary_key=True),
+)
+
+
+class ApiToken(db.Model):
+    """A bearer credential for integrations. Only a hash of the secret is kept."""
+
+    __tablename__ = "api_token"
+    __table_args__ = (
+        sa.CheckConstraint(
+            "(level = 'association' AND association_id IS NOT NULL AND federation_id IS NULL)"
+            " OR (level = 'federation' AND federation_id IS NOT NULL AND association_id IS NULL)"
+            " OR (level = 'national' AND association_id IS NULL AND federation_id IS NULL)",
+            name="token_level",
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(sa.String(100))
+    prefix: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(sa.String(64), info=SECRET)
+    level: Mapped[str] = mapped_column(sa.String(16))
+    association_id: Mapped[int | None] = mapped_column(sa.ForeignKey("association.id"), index=True)
+    federation_id: Mapped[int | None] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    read_only: Mapped[bool] = mapped_column(default=True)
+    expires_at: Mapped[datetime]
+    revoked_at: Mapped[datetime | None]
+    created_by_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None]
+
+    granted_federations = db.relationship("Federation", secondary=token_federation, lazy="selectin")
+
+    def is_usable(self, now: datetime) -> bool:
+        return self.revoked_at is None and self.expires_at > now

@@ -1,0 +1,85 @@
+"""The role table of DESIGN.md, once. Every permission check in the service points here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from flask_babel import lazy_gettext as _l
+
+
+class Level(StrEnum):
+    """Where a role's scope sits."""
+
+    PLATFORM = "platform"
+    FEDERATION = "federation"
+    ASSOCIATION = "association"
+
+
+class Permission(StrEnum):
+    VIEW_PROFILE = "view_profile"
+    EDIT_PROFILE = "edit_profile"
+    VIEW_FEDERATION = "view_federation"
+    MANAGE_USERS = "manage_users"
+    MANAGE_TOKENS = "manage_tokens"
+    VIEW_AUDIT = "view_audit"
+    PROVISION = "provision"
+
+
+class Role(StrEnum):
+    OPERATOR = "operator"
+    FEDERATION_OFFICER = "federation_officer"
+    EDUCATION_SUPERVISOR = "education_supervisor"
+    ASSOCIATION_ADMIN = "association_admin"
+    ASSOCIATION_STAFF = "association_staff"
+    MEMBER = "member"
+
+
+@dataclass(frozen=True)
+class RoleSpec:
+    level: Level
+    label: object  # a lazy gettext string
+    permissions: frozenset[Permission]
+
+
+P = Permission
+ROLES: dict[Role, RoleSpec] = {
+    Role.OPERATOR: RoleSpec(
+        Level.PLATFORM,
+        _l("Platform operator"),
+        frozenset({P.PROVISION, P.MANAGE_USERS, P.MANAGE_TOKENS, P.VIEW_AUDIT}),
+    ),
+    Role.FEDERATION_OFFICER: RoleSpec(
+        Level.FEDERATION,
+        _l("Federation officer"),
+        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.MANAGE_TOKENS, P.VIEW_AUDIT}),
+    ),
+    Role.EDUCATION_SUPERVISOR: RoleSpec(
+        Level.FEDERATION,
+        _l("Education supervisor"),
+        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
+    ),
+    Role.ASSOCIATION_ADMIN: RoleSpec(
+        Level.ASSOCIATION,
+        _l("Association administrator"),
+        frozenset({P.VIEW_PROFILE, P.EDIT_PROFILE, P.MANAGE_USERS, P.MANAGE_TOKENS, P.VIEW_AUDIT}),
+    ),
+    Role.ASSOCIATION_STAFF: RoleSpec(
+        Level.ASSOCIATION, _l("Association staff"), frozenset({P.VIEW_PROFILE})
+    ),
+    Role.MEMBER: RoleSpec(Level.ASSOCIATION, _l("Member"), frozenset({P.VIEW_PROFILE})),
+}
+
+# What an API token may do, by its level and whether it may write.
+TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
+    (Level.ASSOCIATION, False): frozenset({P.VIEW_PROFILE}),
+    (Level.ASSOCIATION, True): frozenset({P.VIEW_PROFILE, P.EDIT_PROFILE}),
+    (Level.FEDERATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
+    (Level.FEDERATION, True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
+    ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
+    ("national", True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
+}
+
+
+def roles_at(level: Level) -> list[Role]:
+    return [role for role, spec in ROLES.items() if spec.level is level]

@@ -1,0 +1,242 @@
+"""Passwords, sessions and API tokens. Services take the session and never commit."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from service.auth.models import ApiToken, TokenLevel, User, new_session_token
+from service.auth.principal import Principal
+from service.auth.roles import ROLES, TOKEN_PERMISSIONS, Level, Permission, Role
+from tenants.db import db
+from tenants.models import Federation, utcnow
+from tenants.scope import Scope
+
+MIN_PASSWORD_LENGTH = 10
+TOKEN_PREFIX = "kx"  # noqa: S105 - a marker, not a secret
+# A real hash to compare against when the username is unknown, so timing does not tell.
+_DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
+
+
+class AuthError(ValueError):
+    """A user-facing refusal: bad password, weak password, bad token request."""
+
+
+def hash_password(password: str) -> str:
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise AuthError(_l("The password needs at least %(n)d characters.", n=MIN_PASSWORD_LENGTH))
+    return generate_password_hash(password, method="scrypt")
+
+
+def authenticate(username: str, password: str) -> User | None:
+    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    if user is None:
+        check_password_hash(_DUMMY_HASH, password)
+        return None
+    if not check_password_hash(user.password_hash, password) or not user.active:
+        return None
+    return user
+
+
+def user_by_session_token(token: str) -> User | None:
+    return db.session.scalar(
+        sa.select(User).where(User.session_token == token, User.active.is_(True))
+    )
+
+
+def change_password(user: User, current: str, new: str) -> None:
+    """Set a new password and a new session token: every other session ends."""
+    if not check_password_hash(user.password_hash, current):
+        raise AuthError(_l("The current password is wrong."))
+    user.password_hash = hash_password(new)
+    user.session_token = new_session_token()
+    user.password_changed_at = utcnow()
+
+
+# --- API tokens -----------------------------------------------------------------------
+
+
+def _digest(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def create_token(
+    *,
+    name: str,
+    level: str,
+    created_by: User | None,
+    association_id: int | None = None,
+    federation_id: int | None = None,
+    federation_ids: list[int] | None = None,
+    read_only: bool = True,
+    days: int = 90,
+    now: datetime | None = None,
+) -> tuple[ApiToken, str]:
+    """Make a token; returns it with the plaintext, which is shown once and never stored."""
+    if level not in TokenLevel.ALL:
+        raise AuthError(_l("Unknown token level."))
+    if not 1 <= days <= 730:
+        raise AuthError(_l("A token lives between 1 and 730 days."))
+    if not name or not name.strip():
+        raise AuthError(_l("A token needs a name."))
+    prefix = secrets.token_hex(4)
+    secret = secrets.token_urlsafe(32)
+    token = ApiToken(
+        name=name.strip(),
+        prefix=prefix,
+        secret_hash=_digest(secret),
+        level=level,
+        association_id=association_id if level == TokenLevel.ASSOCIATION else None,
+        federation_id=federation_id if level == TokenLevel.FEDERATION else None,
+        read_only=read_only,
+        expires_at=(now or utcnow()) + timedelta(days=days),
+        created_by_id=created_by.id if created_by else None,
+    )
+    if level == TokenLevel.NATIONAL:
+        feds = db.session.scalars(
+            sa.select(Federation).where(Federation.id.in_(federation_ids or []))
+        ).all()
+        if not feds:
+            raise AuthError(_l("A national token needs at least one granted federation."))
+        token.granted_federations = list(feds)
+    db.session.add(token)
+    return token, f"{TOKEN_PREFIX}_{prefix}_{secret}"
+
+
+def token_from_header(header: str | None, now: datetime | None = None) -> ApiToken | None:
+    """The usable token for an `Authorization: Bearer ...` header, or None."""
+    if not header or not header.startswith("Bearer "):
+        return None
+    parts = header[len("Bearer ") :].strip().split("_", 2)
+    if len(parts) != 3 or parts[0] != TOKEN_PREFIX:
+        return None
+    token = db.session.scalar(sa.select(ApiToken).where(ApiToken.prefix == parts[1]))
+    if token is None or not hmac.compare_digest(token.secret_hash, _digest(parts[2])):
+        return None
+    if not token.is_usable(now or utcnow()):
+        return None
+    return token
+
+
+def principal_for_token(token: ApiToken) -> Principal:
+    if token.level == TokenLevel.ASSOCIATION:
+        scope, level = Scope.association(token.association_id), Level.ASSOCIATION
+    elif token.level == TokenLevel.FEDERATION:
+        scope, level = Scope.federation(token.federation_id), Level.FEDERATION
+    else:
+        scope, level = Scope.national(f.id for f in token.granted_federations), "national"
+    return Principal(
+        "token",
+        token.id,
+        token.name,
+        scope,
+        TOKEN_PERMISSIONS[(level, not token.read_only)],
+        None,
+        level,
+        token.association_id,
+        token.federation_id,
+        read_only=token.read_only,
+    )
+
+
+def tokens_visible_to(principal: Principal) -> sa.Select:
+    """Tokens a principal may list and revoke: its own association's or federation's;
+    every token for a platform operator."""
+    query = sa.select(ApiToken).order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+    if principal.level is Level.PLATFORM:
+        return query
+    if principal.level is Level.FEDERATION:
+        return query.where(ApiToken.federation_id == principal.federation_id)
+    if principal.level is Level.ASSOCIATION and principal.association_id:
+        return query.where(ApiToken.association_id == principal.association_id)
+    return query.where(sa.false())
+
+
+def access_token(principal: Principal, token_id: int) -> ApiToken | None:
+    return db.session.scalar(tokens_visible_to(principal).where(ApiToken.id == token_id))
+
+
+def token_request_for(principal: Principal, user: User) -> dict:
+    """The level and owner a principal's new tokens get: always its own, never from input."""
+    if principal.level is Level.ASSOCIATION:
+        return {"level": TokenLevel.ASSOCIATION, "association_id": principal.association_id}
+    if principal.level is Level.FEDERATION:
+        return {"level": TokenLevel.FEDERATION, "federation_id": principal.federation_id}
+    raise AuthError(_l("Operators create national tokens with granted federations."))
+
+
+def revoke_token(token: ApiToken, now: datetime | None = None) -> None:
+    if token.revoked_at is None:
+        token.revoked_at = now or utcnow()
+
+
+# --- users ----------------------------------------------------------------------------
+
+
+def users_visible_to(principal: Principal) -> sa.Select:
+    """Users a principal may manage: its association's; operators see operators and
+    federation staff (association users are managed inside the association)."""
+    query = sa.select(User).order_by(User.username)
+    if principal.level is Level.ASSOCIATION and principal.can(Permission.MANAGE_USERS):
+        return query.where(User.association_id == principal.association_id)
+    if principal.level is Level.PLATFORM:
+        return query.where(User.association_id.is_(None))
+    return query.where(sa.false())
+
+
+def access_user(principal: Principal, user_id: int) -> User | None:
+    return db.session.scalar(users_visible_to(principal).where(User.id == user_id))
+
+
+def assignable_roles(principal: Principal) -> list[Role]:
+    if principal.level is Level.ASSOCIATION:
+        return [r for r, spec in ROLES.items() if spec.level is Level.ASSOCIATION]
+    if principal.level is Level.PLATFORM:
+        return [r for r, spec in ROLES.items() if spec.level is not Level.ASSOCIATION]
+    return []
+
+
+def create_user(
+    principal: Principal,
+    *,
+    username: str,
+    display_name: str,
+    password: str,
+    role: Role,
+    federation_id: int | None = None,
+) -> User:
+    """Create an account inside the principal's own reach; the level comes from the role."""
+    if role not in assignable_roles(principal):
+        raise AuthError(_l("You may not give that role."))
+    username = username.strip()
+    if not username or db.session.scalar(sa.select(User.id).where(User.username == username)):
+        raise AuthError(_l("That username is taken."))
+    level = ROLES[role].level
+    user = User(
+        username=username,
+        display_name=display_name.strip() or username,
+        password_hash=hash_password(password),
+        role=role.value,
+    )
+    if level is Level.ASSOCIATION:
+        user.association_id = principal.association_id
+    elif level is Level.FEDERATION:
+        known = sa.select(Federation.id).where(Federation.id == federation_id)
+        if federation_id is None or db.session.scalar(known) is None:
+            raise AuthError(_l("Choose the federation for this role."))
+        user.federation_id = federation_id
+    db.session.add(user)
+    return user
+
+
+def set_user_active(user: User, active: bool) -> None:
+    """Deactivate or reactivate; deactivation also ends the user's sessions."""
+    user.active = active
+    if not active:
+        user.session_token = new_session_token()

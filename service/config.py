@@ -1,0 +1,81 @@
+"""Configuration from the environment. Production refuses to start on unsafe settings."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or unsafe for the environment the service runs in."""
+
+
+def _instance_sqlite(instance_path: str) -> str:
+    Path(instance_path).mkdir(parents=True, exist_ok=True)
+    return f"sqlite:///{Path(instance_path) / 'kexie.sqlite3'}"
+
+
+def _postgres_driver(url: str) -> str:
+    # Accept the usual postgres:// and postgresql:// forms; the driver is psycopg 3.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def from_environment(instance_path: str, env: dict[str, str] | None = None) -> dict:
+    """Build the Flask config mapping from environment variables."""
+    env = dict(os.environ if env is None else env)
+    mode = env.get("APP_ENV", "development")
+    if mode not in ("development", "production", "testing"):
+        raise ConfigError(f"APP_ENV must be development, production or testing, not {mode!r}")
+    production = mode == "production"
+    secret = env.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY is not set: refusing to start in production without it")
+        # Development and tests only; production refused above.
+        secret = "dev-only-not-secret"  # noqa: S105
+    database_url = _postgres_driver(env.get("DATABASE_URL") or _instance_sqlite(instance_path))
+    if production and database_url.startswith("sqlite") and env.get("ALLOW_SQLITE") != "1":
+        raise ConfigError("DATABASE_URL is SQLite in production; set ALLOW_SQLITE=1 to insist")
+    if production and env.get("FLASK_DEBUG") == "1":
+        raise ConfigError("FLASK_DEBUG is on in production")
+    redis_url = env.get("REDIS_URL") or None
+    return {
+        "APP_ENV": mode,
+        "SECRET_KEY": secret,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "MIGRATION_DATABASE_URL": _postgres_driver(env.get("MIGRATION_DATABASE_URL") or "")
+        or database_url,
+        "REDIS_URL": redis_url,
+        "RATELIMIT_STORAGE_URI": redis_url or "memory://",
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        "SESSION_COOKIE_SECURE": mode != "development" and env.get("INSECURE_COOKIES") != "1",
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": mode != "development" and env.get("INSECURE_COOKIES") != "1",
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "MAX_CONTENT_LENGTH": int(env.get("MAX_CONTENT_LENGTH", str(16 * 1024 * 1024))),
+        "BABEL_DEFAULT_LOCALE": "zh_Hans_CN",
+        "BABEL_TRANSLATION_DIRECTORIES": str(Path(__file__).parent / "translations"),
+        "API_TITLE": "University S&T Associations API",
+        "API_VERSION": "v1",
+        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_URL_PREFIX": "/api/v1",
+        "OPENAPI_JSON_PATH": "openapi.json",
+        "OPENAPI_SWAGGER_UI_PATH": "docs",
+        "OPENAPI_SWAGGER_UI_URL": "/static/vendor/swagger-ui/",
+        "OPENAPI_SWAGGER_UI_CONFIG": {"validatorUrl": None},
+        "OPENAPI_REDOC_PATH": "redoc",
+        "OPENAPI_REDOC_URL": "/static/vendor/redoc/redoc.standalone.js",
+        "API_SPEC_OPTIONS": {
+            "components": {"securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}}},
+            "security": [{"bearerAuth": []}],
+        },
+        "PAGE_SIZE_MAX": 100,
+        "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "kexie-demo-2026"),
+    }

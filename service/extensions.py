@@ -1,0 +1,27 @@
+"""Extension objects, unbound; `create_app` binds each with `init_app`."""
+
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager
+from flask_migrate import Migrate
+from flask_smorest import Api
+from flask_wtf import CSRFProtect
+
+from tenants.db import db
+
+migrate = Migrate()
+login_manager = LoginManager()
+api = Api()
+babel = Babel()
+csrf = CSRFProtect()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
+
+
+def form_username() -> str:
+    """The rate-limit key for throttling by the username being tried."""
+    return "user:" + (request.form.get("username") or "").strip().lower()
+
+
+__all__ = ["api", "babel", "csrf", "db", "form_username", "limiter", "login_manager", "migrate"]

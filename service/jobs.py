@@ -1,0 +1,64 @@
+"""Background jobs: queue names in one place, enqueue with the caller's scope, run in a worker.
+
+With no REDIS_URL (the embedded default) jobs run inline, through the same RQ code path
+(serialised arguments, scope restored), on an in-process fake Redis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, has_app_context
+from rq import Queue
+from rq.job import Job
+
+from tenants.jobs import run_scoped, scoped_call
+
+QUEUES = ("default",)
+_worker_app: Flask | None = None
+
+
+def _connection(app: Flask):
+    url = app.config.get("REDIS_URL")
+    if url:
+        from redis import Redis
+
+        return Redis.from_url(url)
+    ext = app.extensions.setdefault("kexie_jobs", {})
+    if "fake" not in ext:
+        from fakeredis import FakeRedis
+
+        ext["fake"] = FakeRedis()
+    return ext["fake"]
+
+
+def queue(name: str = "default", app: Flask | None = None) -> Queue:
+    app = app or current_app._get_current_object()
+    if name not in QUEUES:
+        raise ValueError(f"unknown queue {name!r}")
+    inline = not app.config.get("REDIS_URL") or app.config.get("JOBS_INLINE", False)
+    return Queue(name, connection=_connection(app), is_async=not inline)
+
+
+def enqueue(func: Callable, *ids: Any, queue_name: str = "default", **job_options: Any) -> Job:
+    """Run `func(*ids)` in a worker under the caller's scope. Arguments are ids only."""
+    scope, path, args = scoped_call(func, *ids)
+    return queue(queue_name).enqueue(run_job, scope, path, list(args), **job_options)
+
+
+def run_job(scope: dict, func_path: str, args: list) -> Any:
+    """What the worker executes: a fresh app context (and so a fresh session), the scope
+    restored, then the function."""
+    app = current_app._get_current_object() if has_app_context() else _app_for_worker()
+    with app.app_context():
+        return run_scoped(scope, func_path, args)
+
+
+def _app_for_worker() -> Flask:
+    global _worker_app
+    if _worker_app is None:
+        from service import create_app
+
+        _worker_app = create_app()
+    return _worker_app

@@ -1,0 +1,58 @@
+"""The navigation each role sees, built from the role table's permissions."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from service.auth.principal import Principal
+from service.auth.roles import Level, Permission
+
+
+@dataclass(frozen=True)
+class NavItem:
+    label: object
+    endpoint: str
+    permission: Permission | None = None
+    levels: tuple[Level | str, ...] = (Level.PLATFORM, Level.FEDERATION, Level.ASSOCIATION)
+    own_association: bool = False
+
+    def url(self, principal: Principal) -> str:
+        if self.own_association:
+            return url_for(self.endpoint, association_id=principal.association_id)
+        return url_for(self.endpoint)
+
+
+NAV = (
+    NavItem(_l("Home"), "web.home"),
+    NavItem(
+        _l("Our association"),
+        "associations.profile",
+        Permission.VIEW_PROFILE,
+        (Level.ASSOCIATION,),
+        own_association=True,
+    ),
+    NavItem(
+        _l("Associations"),
+        "associations.index",
+        Permission.VIEW_FEDERATION,
+        (Level.FEDERATION,),
+    ),
+    NavItem(_l("Federations"), "web.operator_home", Permission.PROVISION, (Level.PLATFORM,)),
+    NavItem(_l("Users"), "auth.users", Permission.MANAGE_USERS),
+    NavItem(_l("API tokens"), "auth.tokens", Permission.MANAGE_TOKENS),
+    NavItem(_l("Audit log"), "audit.index", Permission.VIEW_AUDIT),
+)
+
+
+def navigation_for(principal: Principal) -> list[tuple[object, str]]:
+    if not principal.is_authenticated:
+        return []
+    return [
+        (item.label, item.url(principal))
+        for item in NAV
+        if principal.level in item.levels
+        and (item.permission is None or principal.can(item.permission))
+    ]

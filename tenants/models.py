@@ -1,0 +1,83 @@
+"""Federation, Association (the tenant) and the TenantOwned mixin with composite keys."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, declared_attr, mapped_column
+
+from tenants.db import db
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Federation(db.Model):
+    """A provincial federation (省级联合组织): the layer above the associations."""
+
+    __tablename__ = "federation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    province: Mapped[str] = mapped_column(sa.String(50))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Association(db.Model):
+    """A university S&T association (高校科协): the tenant. Its id is every row's tenant_id."""
+
+    __tablename__ = "association"
+    __table_args__ = (sa.UniqueConstraint("federation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    status: Mapped[str] = mapped_column(sa.String(20), default="active")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    federation: Mapped[Federation] = db.relationship(lazy="joined", innerjoin=True)
+
+
+class TenantOwned:
+    """Mixin for every table whose rows belong to one association.
+
+    Gives `id`, `tenant_id` (not null, first in the unique `(tenant_id, id)` key that child
+    tables reference with `tenant_fk`). Extra table arguments go in `__tenant_table_args__`.
+    """
+
+    __tenant_table_args__: tuple = ()
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int]:
+        return mapped_column(sa.ForeignKey("association.id"), nullable=False)
+
+    @declared_attr.directive
+    def __table_args__(cls) -> tuple:
+        return (sa.UniqueConstraint("tenant_id", "id"), *cls.__tenant_table_args__)
+
+
+class TenantTagged:
+    """Mixin for rows about a tenant that the platform may also write with none (the audit log).
+
+    Read under the same scope criteria as `TenantOwned`; a row with no tenant is seen only in
+    `system_scope`.
+    """
+
+    @declared_attr
+    def tenant_id(cls) -> Mapped[int | None]:
+        return mapped_column(sa.ForeignKey("association.id"), nullable=True)
+
+
+def tenant_fk(column: str, parent_table: str, **kw) -> sa.ForeignKeyConstraint:
+    """A composite foreign key `(tenant_id, column)` to `parent_table(tenant_id, id)`.
+
+    A child row can then never point at another tenant's parent.
+    """
+    return sa.ForeignKeyConstraint(
+        ["tenant_id", column], [f"{parent_table}.tenant_id", f"{parent_table}.id"], **kw
+    )

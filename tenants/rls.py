@@ -1,0 +1,121 @@
+"""PostgreSQL row-level security: the second wall behind the ORM criteria.
+
+Policies read transaction-local settings that `install()` sets at the start of every
+transaction (and again if the scope changes inside one) with `set_config(..., true)`:
+a pooled connection never carries one request's tenants into the next.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import ORMExecuteState, Session
+
+from tenants.scope import Scope, ScopeKind, peek_scope
+
+# Used by migrations (as the owner role). `app_ids` reads a comma list setting as bigint[].
+CREATE_FUNCTIONS = """
+CREATE OR REPLACE FUNCTION app_ids(setting text) RETURNS bigint[]
+LANGUAGE sql STABLE AS $$
+  SELECT string_to_array(NULLIF(current_setting(setting, true), ''), ',')::bigint[]
+$$;
+CREATE OR REPLACE FUNCTION app_bypass() RETURNS boolean
+LANGUAGE sql STABLE AS $$
+  SELECT coalesce(current_setting('app.bypass_rls', true), '') = 'on'
+$$;
+"""
+
+DROP_FUNCTIONS = "DROP FUNCTION IF EXISTS app_ids(text); DROP FUNCTION IF EXISTS app_bypass();"
+
+_ASSOCIATION_RULE = (
+    "app_bypass() OR id = ANY (app_ids('app.tenant_ids'))"
+    " OR federation_id = ANY (app_ids('app.federation_ids'))"
+)
+_TENANT_RULE = (
+    "app_bypass() OR tenant_id = ANY (app_ids('app.tenant_ids'))"
+    " OR tenant_id IN (SELECT a.id FROM association a"
+    " WHERE a.federation_id = ANY (app_ids('app.federation_ids')))"
+)
+
+
+def policy_sql(table: str, *, tenant_column: bool = True, append_only: bool = False) -> list[str]:
+    """Statements that turn on RLS for `table` (ENABLE + FORCE, so the owner is bound too).
+
+    `tenant_column=False` is for the association table itself (its id is the tenant).
+    `append_only` lets any scope insert (the audit log records platform events too) while
+    reads stay scoped.
+    """
+    rule = _TENANT_RULE if tenant_column else _ASSOCIATION_RULE
+    check = "true" if append_only else rule
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY tenant_isolation ON {table} USING ({rule}) WITH CHECK ({check})",
+    ]
+
+
+def drop_policy_sql(table: str) -> list[str]:
+    return [
+        f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]
+
+
+def settings_for(scope: Scope | None) -> dict[str, str]:
+    """The three settings a scope stands for; no scope (or an empty one) sees nothing."""
+    tenants, federations, bypass = "", "", "off"
+    if scope is not None:
+        if scope.kind is ScopeKind.SYSTEM:
+            bypass = "on"
+        elif scope.kind is ScopeKind.ASSOCIATION:
+            tenants = str(scope.association_id)
+        elif scope.kind in (ScopeKind.FEDERATION, ScopeKind.NATIONAL):
+            federations = ",".join(str(f) for f in sorted(scope.federation_ids))
+    return {"t": tenants, "f": federations, "b": bypass}
+
+
+_SET = sa.text(
+    "SELECT set_config('app.tenant_ids', :t, true), set_config('app.federation_ids', :f, true),"
+    " set_config('app.bypass_rls', :b, true)"
+)
+
+
+def _apply(session: Session, connection: sa.Connection) -> None:
+    scope = peek_scope()
+    connection.execute(_SET, settings_for(scope))
+    session.info["rls_scope"] = scope
+
+
+def _after_begin(session: Session, transaction, connection: sa.Connection) -> None:
+    if connection.dialect.name == "postgresql":
+        _apply(session, connection)
+
+
+def _resync(session: Session) -> None:
+    if "rls_scope" in session.info and session.info["rls_scope"] != peek_scope():
+        connection = session.connection()
+        if connection.dialect.name == "postgresql":
+            _apply(session, connection)
+
+
+def _before_execute(state: ORMExecuteState) -> None:
+    _resync(state.session)
+
+
+def _before_flush(session: Session, flush_context, instances) -> None:
+    _resync(session)
+
+
+def _after_end(session: Session, transaction) -> None:
+    if transaction.parent is None:
+        session.info.pop("rls_scope", None)
+
+
+def install(session_class: type[Session]) -> None:
+    """Set the scope's settings on every PostgreSQL transaction of `session_class`."""
+    if not event.contains(session_class, "after_begin", _after_begin):
+        event.listen(session_class, "after_begin", _after_begin)
+        event.listen(session_class, "do_orm_execute", _before_execute)
+        event.listen(session_class, "before_flush", _before_flush)
+        event.listen(session_class, "after_transaction_end", _after_end)
