@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from flask import Flask, g, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -40,15 +39,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from service.audit import services as audit
     from tenants import filtering, rls
+    from tenants.db import Session, configure_sqlite
 
     db.init_app(app)
-    session_class = db.session.session_factory.class_
-    filtering.install(session_class)
-    rls.install(session_class)
-    audit.install(session_class)
+    # On our Session base class, so that every sessionmaker's generated subclass has them.
+    for install in (filtering.install, rls.install, audit.install):
+        install(Session)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
-            sa.event.listen(db.engine, "connect", _sqlite_pragmas)
+            configure_sqlite(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -57,12 +56,6 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=lambda: session.get("lang", "zh_Hans_CN"))
     api.init_app(app)
-
-
-def _sqlite_pragmas(dbapi_connection, _record) -> None:
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.close()
 
 
 def _register_blueprints(app: Flask) -> None:

@@ -34,3 +34,19 @@ class Session(FlaskSession):
 
 
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
+
+
+def configure_sqlite(engine: sa.Engine) -> None:
+    """Foreign keys on, and transactions driven by SQLAlchemy rather than pysqlite, so that
+    SAVEPOINTs (nested transactions) behave as on PostgreSQL."""
+
+    @sa.event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @sa.event.listens_for(engine, "begin")
+    def _begin(connection: sa.Connection) -> None:
+        connection.exec_driver_sql("BEGIN")

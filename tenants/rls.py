@@ -81,22 +81,25 @@ _SET = sa.text(
 )
 
 
+_UNSET = object()
+
+
 def _apply(session: Session, connection: sa.Connection) -> None:
     scope = peek_scope()
-    connection.execute(_SET, settings_for(scope))
+    if connection.dialect.name == "postgresql":
+        connection.execute(_SET, settings_for(scope))
     session.info["rls_scope"] = scope
 
 
 def _after_begin(session: Session, transaction, connection: sa.Connection) -> None:
-    if connection.dialect.name == "postgresql":
-        _apply(session, connection)
+    _apply(session, connection)
 
 
 def _resync(session: Session) -> None:
-    if "rls_scope" in session.info and session.info["rls_scope"] != peek_scope():
-        connection = session.connection()
-        if connection.dialect.name == "postgresql":
-            _apply(session, connection)
+    """Re-apply when the scope changed inside a transaction (a `system_scope` block in a
+    request), or when the session joined a transaction begun elsewhere."""
+    if session.info.get("rls_scope", _UNSET) != peek_scope():
+        _apply(session, session.connection())
 
 
 def _before_execute(state: ORMExecuteState) -> None:

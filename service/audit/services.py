@@ -103,7 +103,8 @@ def _after_flush(session: Session, flush_context) -> None:
         return
     for row in pending:
         obj = row.pop("_obj")
-        row["entity_id"] = str(inspect(obj).identity[0]) if inspect(obj).identity else None
+        key = inspect(obj).mapper.primary_key_from_instance(obj)
+        row["entity_id"] = ",".join(str(k) for k in key) if None not in key else None
         if row["tenant_id"] is None:
             row["tenant_id"] = _tenant_of(obj)
     # Core insert: the audit row needs no ORM round trip and is not itself audited.

@@ -1,0 +1,49 @@
+# The README's two commands are `make run` and `make test`; the rest serve them and CI.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test install translations migrate seed bench lint format browser-deps clean
+
+$(BIN)/.installed: pyproject.toml constraints.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c constraints.txt -e '.[dev]'
+	touch $@
+
+install: $(BIN)/.installed
+
+translations: install
+	$(BIN)/pybabel -q compile -d service/translations
+
+migrate: translations
+	$(BIN)/flask db upgrade
+
+run: migrate
+	$(BIN)/flask seed-demo
+	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+test: translations
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: translations
+	$(BIN)/python -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+# Refresh the gettext template and merge it into the Chinese catalog.
+messages: install
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+		-o service/translations/messages.pot .
+	$(BIN)/pybabel update -i service/translations/messages.pot -d service/translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache

@@ -1,0 +1,170 @@
+"""Shared fixtures: one migrated database per run, a rolled-back transaction per test.
+
+SQLite by default; PostgreSQL when TEST_DATABASE_URL points at a server where we may create
+databases and roles (a fresh database, an owner role for migrations and a NOBYPASSRLS app
+role for the service are made for the run and dropped after it).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import secrets
+from collections.abc import Iterator
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask.testing import FlaskClient
+
+from service import create_app
+from tenants.db import Session, db
+from tenants.scope import system_scope
+from tests import factories
+
+PG_URL = os.environ.get("TEST_DATABASE_URL")
+REDIS_URL = os.environ.get("TEST_REDIS_URL")
+
+
+def _pg_databases(admin_url: str) -> Iterator[tuple[str, str]]:
+    suffix = secrets.token_hex(4)
+    name, owner, app_role = f"kexie_test_{suffix}", f"kexie_owner_{suffix}", f"kexie_app_{suffix}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    with admin.connect() as c:
+        c.exec_driver_sql(f"CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS")
+        c.exec_driver_sql(f"CREATE ROLE {app_role} LOGIN NOSUPERUSER NOBYPASSRLS")
+        c.exec_driver_sql(f"CREATE DATABASE {name} OWNER {owner}")
+    base = sa.make_url(admin_url).set(drivername="postgresql+psycopg", database=name)
+    owner_url = base.set(username=owner, password=None)
+    app_url = base.set(username=app_role, password=None)
+    with sa.create_engine(owner_url, poolclass=sa.pool.NullPool).begin() as c:
+        # What deploy/postgres/roles.sql does for production, for this run's roles.
+        c.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {app_role}")
+        c.exec_driver_sql(
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app_role}"
+        )
+        c.exec_driver_sql(
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {app_role}"
+        )
+    try:
+        yield (
+            app_url.render_as_string(hide_password=False),
+            owner_url.render_as_string(hide_password=False),
+        )
+    finally:
+        with admin.connect() as c:
+            c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+            c.exec_driver_sql(f"DROP ROLE IF EXISTS {app_role}")
+            c.exec_driver_sql(f"DROP ROLE IF EXISTS {owner}")
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_urls(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """(app role URL, owner URL) of a fresh database for this run."""
+    if PG_URL:
+        yield from _pg_databases(PG_URL)
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('db') / 'test.sqlite3'}"
+        yield url, url
+
+
+@pytest.fixture(scope="session")
+def app(database_urls):
+    app_url, owner_url = database_urls
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app_url,
+            "MIGRATION_DATABASE_URL": owner_url,
+            "REDIS_URL": REDIS_URL,
+            "RATELIMIT_STORAGE_URI": REDIS_URL or "memory://",
+            "SESSION_COOKIE_SECURE": False,
+            "REMEMBER_COOKIE_SECURE": False,
+        }
+    )
+    app.test_client_class = CsrfClient
+    with app.app_context():
+        flask_migrate.upgrade()
+    return app
+
+
+@pytest.fixture
+def db_session(app):
+    """Every test in one outer transaction, rolled back at the end. Requests in the test
+    get their own sessions on the same connection, each inside a SAVEPOINT."""
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        original = db.session
+        db.session = db._make_scoped_session(
+            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": Session}
+        )
+        try:
+            yield db.session
+        finally:
+            db.session.remove()
+            db.session = original
+            outer.rollback()
+            connection.close()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_rate_limits(app):
+    from service.extensions import limiter
+
+    limiter.reset()
+
+
+@pytest.fixture
+def world(db_session) -> factories.World:
+    """Two federations with two associations each, every role in each, in a rolled-back
+    transaction."""
+    with system_scope("test fixture"):
+        world = factories.make_world()
+        db_session.flush()
+        # Detached with their attributes loaded: tests read ids and names without a query
+        # (which would need a scope) and every request loads its own copies.
+        db_session.expunge_all()
+        db_session.commit()
+    return world
+
+
+@pytest.fixture
+def client(app, db_session) -> FlaskClient:
+    return app.test_client()
+
+
+_CSRF = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|name="csrf_token" value="([^"]+)"'
+)
+
+
+class CsrfClient(FlaskClient):
+    """A test client that sends the CSRF token a browser would: read from a form page."""
+
+    csrf = True
+
+    def csrf_token(self) -> str:
+        page = super().open("/login", method="GET").get_data(as_text=True)
+        match = _CSRF.search(page)
+        assert match, "no CSRF token on the login page"
+        return match.group(1) or match.group(2)
+
+    def open(self, *args, **kwargs):
+        method = kwargs.get("method", "GET").upper()
+        path = args[0] if args and isinstance(args[0], str) else ""
+        if self.csrf and method == "POST" and not path.startswith("/api/"):
+            data = kwargs.setdefault("data", {})
+            if isinstance(data, dict) and "csrf_token" not in data:
+                data["csrf_token"] = self.csrf_token()
+        return super().open(*args, **kwargs)
+
+    def login_as(self, user) -> CsrfClient:
+        """Sign in the way flask-login remembers a user, without the password round trip."""
+        with self.session_transaction() as session:
+            session["_user_id"] = user.session_token
+            session["_fresh"] = True
+        return self

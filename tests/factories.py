@@ -1,0 +1,154 @@
+"""Factories. Each one that makes tenant data takes its tenant: there is no default tenant."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from werkzeug.security import generate_password_hash
+
+from service.associations.models import AssociationProfile, Category
+from service.auth import services as auth
+from service.auth.models import ApiToken, TokenLevel, User
+from service.auth.roles import ROLES, Level, Role
+from tenants.db import db
+from tenants.models import Association, Federation
+
+PASSWORD = "correct horse battery"
+# A cheap hash keeps the suite fast; the login tests also cover the production scrypt hash.
+_FAST_HASH = generate_password_hash(PASSWORD, method="pbkdf2:sha256:1")
+_seq = itertools.count(1)
+
+
+def make_federation(code: str | None = None) -> Federation:
+    n = next(_seq)
+    federation = Federation(
+        code=code or f"F{n}", name=f"测试省高校科协联合会{n}", province=f"测试省{n}"
+    )
+    db.session.add(federation)
+    db.session.flush()
+    return federation
+
+
+def make_association(
+    federation: Federation, *, name: str | None = None, category: Category = Category.RESEARCH
+) -> Association:
+    n = next(_seq)
+    association = Association(federation_id=federation.id, name=name or f"测试大学{n}科学技术协会")
+    db.session.add(association)
+    db.session.flush()
+    db.session.add(
+        AssociationProfile(
+            tenant_id=association.id,
+            university_name=f"测试大学{n}",
+            category=category.value,
+            contact_name="张伟",
+            contact_phone=f"139{n:08d}",
+            contact_email=f"kexie{n}@example.edu.cn",
+            address="测试市大学路1号",
+        )
+    )
+    db.session.flush()
+    return association
+
+
+def make_user(
+    role: Role,
+    *,
+    association: Association | None = None,
+    federation: Federation | None = None,
+    username: str | None = None,
+) -> User:
+    level = ROLES[role].level
+    if level is Level.ASSOCIATION and association is None:
+        raise TypeError(f"a {role} user needs its association")
+    if level is Level.FEDERATION and federation is None:
+        raise TypeError(f"a {role} user needs its federation")
+    user = User(
+        username=username or f"{role.value}-{next(_seq)}",
+        display_name="测试用户",
+        role=role.value,
+        password_hash=_FAST_HASH,
+        association_id=association.id if level is Level.ASSOCIATION else None,
+        federation_id=federation.id if level is Level.FEDERATION else None,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def make_token(
+    level: str,
+    *,
+    association: Association | None = None,
+    federation: Federation | None = None,
+    federations: list[Federation] | None = None,
+    read_only: bool = True,
+) -> tuple[ApiToken, str]:
+    token, plaintext = auth.create_token(
+        name=f"token-{next(_seq)}",
+        level=level,
+        created_by=None,
+        association_id=association.id if association else None,
+        federation_id=federation.id if federation else None,
+        federation_ids=[f.id for f in federations or []],
+        read_only=read_only,
+    )
+    db.session.flush()
+    return token, plaintext
+
+
+@dataclass
+class Tenant:
+    """One association with a user of every association role and its tokens."""
+
+    association: Association
+    users: dict[Role, User] = field(default_factory=dict)
+    tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
+
+
+@dataclass
+class Province:
+    federation: Federation
+    first: Tenant
+    second: Tenant
+    users: dict[Role, User] = field(default_factory=dict)
+    tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
+
+
+@dataclass
+class World:
+    a: Province
+    b: Province
+    operator: User
+    national_a: tuple[ApiToken, str]
+
+
+def _tenant(federation: Federation, category: Category) -> Tenant:
+    tenant = Tenant(make_association(federation, category=category))
+    for role in (Role.ASSOCIATION_ADMIN, Role.ASSOCIATION_STAFF, Role.MEMBER):
+        tenant.users[role] = make_user(role, association=tenant.association)
+    tenant.tokens["ro"] = make_token(TokenLevel.ASSOCIATION, association=tenant.association)
+    tenant.tokens["rw"] = make_token(
+        TokenLevel.ASSOCIATION, association=tenant.association, read_only=False
+    )
+    return tenant
+
+
+def _province() -> Province:
+    federation = make_federation()
+    province = Province(
+        federation, _tenant(federation, Category.RESEARCH), _tenant(federation, Category.NORMAL)
+    )
+    for role in (Role.FEDERATION_OFFICER, Role.EDUCATION_SUPERVISOR):
+        province.users[role] = make_user(role, federation=federation)
+    province.tokens["ro"] = make_token(TokenLevel.FEDERATION, federation=federation)
+    return province
+
+
+def make_world() -> World:
+    """Two federations x two associations; call inside system_scope."""
+    a, b = _province(), _province()
+    operator = make_user(Role.OPERATOR)
+    national_a = make_token(TokenLevel.NATIONAL, federations=[a.federation])
+    return World(a, b, operator, national_a)
