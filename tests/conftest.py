@@ -45,7 +45,8 @@ def _pg_databases(admin_url: str) -> Iterator[tuple[str, str]]:
             f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app_role}"
         )
         c.exec_driver_sql(
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public GRANT USAGE, SELECT ON SEQUENCES TO {app_role}"
+            "ALTER DEFAULT PRIVILEGES IN SCHEMA public"
+            f" GRANT USAGE, SELECT ON SEQUENCES TO {app_role}"
         )
     try:
         yield (

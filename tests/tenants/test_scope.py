@@ -172,16 +172,16 @@ def test_composite_foreign_keys_refuse_a_cross_tenant_reference(app, database_ur
     with engine.connect() as connection, connection.begin() as transaction:
         if engine.dialect.name == "postgresql":
             connection.exec_driver_sql("SELECT set_config('app.bypass_rls', 'on', true)")
-        now = "CURRENT_TIMESTAMP"
         fed = _insert(
             connection,
-            f"INSERT INTO federation (code, name, province, created_at) VALUES ('FK', 'f', 'p', {now})",
+            "INSERT INTO federation (code, name, province, created_at)"
+            " VALUES ('FK', 'f', 'p', CURRENT_TIMESTAMP)",
         )
         own, other = (
             _insert(
                 connection,
                 "INSERT INTO association (federation_id, name, status, created_at)"
-                f" VALUES (:f, :n, 'active', {now})",
+                " VALUES (:f, :n, 'active', CURRENT_TIMESTAMP)",
                 f=fed,
                 n=name,
             )
@@ -190,7 +190,7 @@ def test_composite_foreign_keys_refuse_a_cross_tenant_reference(app, database_ur
         parent = _insert(
             connection,
             "INSERT INTO association_profile (tenant_id, university_name, category, updated_at)"
-            f" VALUES (:t, 'u', 'applied', {now})",
+            " VALUES (:t, 'u', 'applied', CURRENT_TIMESTAMP)",
             t=other,
         )
         connection.exec_driver_sql(
@@ -202,9 +202,11 @@ def test_composite_foreign_keys_refuse_a_cross_tenant_reference(app, database_ur
             "INSERT INTO tmp_child (id, tenant_id, profile_id) VALUES (:i, :t, :p)"
         )
         connection.execute(insert_child, {"i": 1, "t": other, "p": parent})  # same tenant: fine
-        with pytest.raises(sa.exc.IntegrityError, match="(?i)foreign key"):
-            with connection.begin_nested():
-                connection.execute(insert_child, {"i": 2, "t": own, "p": parent})
+        with (
+            pytest.raises(sa.exc.IntegrityError, match=r"(?i)foreign key"),
+            connection.begin_nested(),
+        ):
+            connection.execute(insert_child, {"i": 2, "t": own, "p": parent})
         transaction.rollback()
     engine.dispose()
 
