@@ -1,0 +1,52 @@
+"""Jobs carry ids and the caller's scope; the worker restores that scope. Inline (fake
+Redis) by default, a real Redis and a real RQ worker when TEST_REDIS_URL is set."""
+
+import pytest
+import sqlalchemy as sa
+from rq import SimpleWorker
+
+from service import jobs
+from service.associations.models import AssociationProfile
+from tenants.db import db
+from tenants.scope import Scope, current_scope, use_scope
+from tests.conftest import REDIS_URL
+
+
+def visible_profiles(label: str) -> dict:
+    """A job: what the worker's scope sees."""
+    tenants = sorted(db.session.scalars(sa.select(AssociationProfile.tenant_id)))
+    return {"label": label, "scope": current_scope().kind.value, "tenants": tenants}
+
+
+def _run(job):
+    if REDIS_URL:  # a real worker process loop, in burst mode, on the real queue
+        SimpleWorker([jobs.queue()], connection=jobs.queue().connection).work(burst=True)
+        job.refresh()
+    return job.return_value()
+
+
+def test_the_worker_restores_the_callers_scope(app, world):
+    own = world.a.first.association.id
+    with app.test_request_context(), use_scope(Scope.association(own)):
+        job = jobs.enqueue(visible_profiles, "first")
+    assert _run(job) == {"label": "first", "scope": "association", "tenants": [own]}
+
+
+def test_a_federation_job_sees_the_federation(app, world):
+    with app.test_request_context(), use_scope(Scope.federation(world.b.federation.id)):
+        job = jobs.enqueue(visible_profiles, "fed")
+    expected = sorted([world.b.first.association.id, world.b.second.association.id])
+    assert _run(job)["tenants"] == expected
+
+
+def test_job_arguments_must_be_ids(app, world):
+    with app.test_request_context(), use_scope(Scope.association(world.a.first.association.id)):
+        with pytest.raises(TypeError, match="ids"):
+            jobs.enqueue(visible_profiles, world.a.first.association)
+
+
+def test_enqueue_needs_a_scope(app, world):
+    from tenants.scope import NoScope
+
+    with app.test_request_context(), pytest.raises(NoScope):
+        jobs.enqueue(visible_profiles, "none")

@@ -1,0 +1,97 @@
+"""Row-level security on PostgreSQL: the second wall, checked with raw SQL that the ORM
+criteria never see."""
+
+import pytest
+import sqlalchemy as sa
+
+from service.associations.models import AssociationProfile
+from tenants.db import db
+from tenants.models import Association, TenantOwned, TenantTagged
+from tenants.scope import Scope, use_scope
+from tests.conftest import PG_URL
+
+pytestmark = [
+    pytest.mark.postgres,
+    pytest.mark.skipif(not PG_URL, reason="row-level security needs PostgreSQL"),
+]
+
+COUNT = sa.text("SELECT count(*) FROM association_profile")
+
+
+def test_raw_sql_without_a_scope_sees_no_rows(world):
+    assert db.session.execute(COUNT).scalar() == 0
+    assert db.session.execute(sa.text("SELECT count(*) FROM association")).scalar() == 0
+
+
+def test_raw_sql_sees_only_the_scope(world):
+    with use_scope(Scope.association(world.a.first.association.id)):
+        assert db.session.execute(COUNT).scalar() == 1
+    with use_scope(Scope.federation(world.a.federation.id)):
+        assert db.session.execute(COUNT).scalar() == 2
+    with use_scope(Scope.nothing()):
+        assert db.session.execute(COUNT).scalar() == 0
+
+
+def test_the_database_refuses_writes_to_another_tenant(world):
+    foreign = world.b.first.association.id
+    with use_scope(Scope.association(world.a.first.association.id)):
+        updated = db.session.execute(
+            sa.text("UPDATE association_profile SET address = 'x' WHERE tenant_id = :t"),
+            {"t": foreign},
+        )
+        assert updated.rowcount == 0
+        with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
+            with db.session.begin_nested():
+                db.session.execute(
+                    sa.text(
+                        "INSERT INTO association_profile (tenant_id, university_name, category,"
+                        " updated_at) VALUES (:t, 'u', 'applied', now())"
+                    ),
+                    {"t": foreign},
+                )
+
+
+def test_the_service_role_cannot_bypass_and_owns_nothing(world):
+    role = db.session.execute(
+        sa.text("SELECT rolsuper, rolbypassrls FROM pg_roles WHERE rolname = current_user")
+    ).one()
+    assert tuple(role) == (False, False)
+    owned = db.session.execute(
+        sa.text("SELECT count(*) FROM pg_tables WHERE tableowner = current_user")
+    ).scalar()
+    assert owned == 0
+
+
+def test_every_tenant_table_has_forced_row_level_security(world):
+    tables = {Association.__tablename__}
+    for mapper in db.Model.registry.mappers:
+        if issubclass(mapper.class_, (TenantOwned, TenantTagged)):
+            tables.add(mapper.class_.__tablename__)
+    rows = db.session.execute(
+        sa.text(
+            "SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class"
+            " WHERE relname = ANY(:names)"
+        ),
+        {"names": sorted(tables)},
+    ).all()
+    assert {r.relname for r in rows if r.relrowsecurity and r.relforcerowsecurity} == tables
+
+
+def test_the_setting_ends_with_the_transaction(app, world):
+    with app.app_context(), db.engine.connect() as connection:
+        with connection.begin():
+            connection.execute(sa.text("SELECT set_config('app.tenant_ids', '1', true)"))
+        with connection.begin():
+            value = connection.execute(
+                sa.text("SELECT current_setting('app.tenant_ids', true)")
+            ).scalar()
+        assert not value
+
+
+def test_orm_and_rls_agree(world):
+    with use_scope(Scope.federation(world.b.federation.id)):
+        orm = set(db.session.scalars(sa.select(AssociationProfile.tenant_id)))
+        raw = set(
+            db.session.execute(sa.text("SELECT tenant_id FROM association_profile")).scalars()
+        )
+    assert orm == raw == {world.b.first.association.id, world.b.second.association.id}
