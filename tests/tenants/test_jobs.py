@@ -40,9 +40,9 @@ def test_a_federation_job_sees_the_federation(app, world):
 
 
 def test_job_arguments_must_be_ids(app, world):
-    with app.test_request_context(), use_scope(Scope.association(world.a.first.association.id)):
-        with pytest.raises(TypeError, match="ids"):
-            jobs.enqueue(visible_profiles, world.a.first.association)
+    scope = Scope.association(world.a.first.association.id)
+    with app.test_request_context(), use_scope(scope), pytest.raises(TypeError, match="ids"):
+        jobs.enqueue(visible_profiles, world.a.first.association)
 
 
 def test_enqueue_needs_a_scope(app, world):

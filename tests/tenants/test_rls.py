@@ -40,15 +40,15 @@ def test_the_database_refuses_writes_to_another_tenant(world):
             {"t": foreign},
         )
         assert updated.rowcount == 0
-        with pytest.raises(sa.exc.ProgrammingError, match="row-level security"):
-            with db.session.begin_nested():
-                db.session.execute(
-                    sa.text(
-                        "INSERT INTO association_profile (tenant_id, university_name, category,"
-                        " updated_at) VALUES (:t, 'u', 'applied', now())"
-                    ),
-                    {"t": foreign},
-                )
+        refused = pytest.raises(sa.exc.ProgrammingError, match="row-level security")
+        with refused, db.session.begin_nested():
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO association_profile (tenant_id, university_name, category,"
+                    " updated_at) VALUES (:t, 'u', 'applied', now())"
+                ),
+                {"t": foreign},
+            )
 
 
 def test_the_service_role_cannot_bypass_and_owns_nothing(world):
