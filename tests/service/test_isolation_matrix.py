@@ -1,0 +1,237 @@
+"""Every route, every role: another tenant's ids get 404 and change nothing; a role without
+the permission gets 403 in its own tenant. A route missing from ROUTES fails the suite."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+import sqlalchemy as sa
+
+from service.auth.roles import ROLES, TOKEN_PERMISSIONS, Level, Permission, Role
+from tenants.db import db
+from tenants.scope import system_scope
+
+P = Permission
+PUBLIC = "public"  # anyone, signed in or not
+SIGNED_IN = "signed-in"  # any signed-in user, no further permission
+
+
+@dataclass(frozen=True)
+class Route:
+    need: Permission | str
+    ids: tuple[str, ...] = ()
+    api: bool = False
+    write: bool = False
+    # Platform operators manage every token by design; a token id is never foreign to them.
+    operator_sees_all: bool = False
+
+
+ROUTES: dict[tuple[str, str], Route] = {
+    ("static", "GET"): Route(PUBLIC),
+    ("web.healthz", "GET"): Route(PUBLIC),
+    ("web.readyz", "GET"): Route(PUBLIC),
+    ("web.language", "GET"): Route(PUBLIC),
+    ("auth.login", "GET"): Route(PUBLIC),
+    ("auth.login", "POST"): Route(PUBLIC),
+    ("auth.logout", "POST"): Route(PUBLIC),
+    ("api-docs.openapi_json", "GET"): Route(PUBLIC),
+    ("api-docs.openapi_swagger_ui", "GET"): Route(PUBLIC),
+    ("api-docs.openapi_redoc", "GET"): Route(PUBLIC),
+    ("web.home", "GET"): Route(SIGNED_IN),
+    ("auth.password", "GET"): Route(SIGNED_IN),
+    ("auth.password", "POST"): Route(SIGNED_IN),
+    ("web.operator_home", "GET"): Route(P.PROVISION),
+    ("associations.index", "GET"): Route(P.VIEW_FEDERATION),
+    ("associations.profile", "GET"): Route(P.VIEW_PROFILE, ("association_id",)),
+    ("associations.edit", "GET"): Route(P.EDIT_PROFILE, ("association_id",)),
+    ("associations.edit", "POST"): Route(P.EDIT_PROFILE, ("association_id",)),
+    ("audit.index", "GET"): Route(P.VIEW_AUDIT),
+    ("auth.tokens", "GET"): Route(P.MANAGE_TOKENS),
+    ("auth.create_token", "POST"): Route(P.MANAGE_TOKENS),
+    ("auth.revoke_token", "POST"): Route(P.MANAGE_TOKENS, ("token_id",), operator_sees_all=True),
+    ("auth.users", "GET"): Route(P.MANAGE_USERS),
+    ("auth.create_user", "POST"): Route(P.MANAGE_USERS),
+    ("auth.set_active", "POST"): Route(P.MANAGE_USERS, ("user_id",)),
+    ("auth_api.Me", "GET"): Route(P.VIEW_PROFILE, api=True),
+    ("associations_api.Associations", "GET"): Route(P.VIEW_PROFILE, api=True),
+    ("associations_api.AssociationById", "GET"): Route(
+        P.VIEW_PROFILE, ("association_id",), api=True
+    ),
+    ("associations_api.AssociationById", "PATCH"): Route(
+        P.EDIT_PROFILE, ("association_id",), api=True, write=True
+    ),
+}
+
+WEB_PRINCIPALS = [
+    "anonymous",
+    Role.OPERATOR,
+    Role.FEDERATION_OFFICER,
+    Role.EDUCATION_SUPERVISOR,
+    Role.ASSOCIATION_ADMIN,
+    Role.ASSOCIATION_STAFF,
+    Role.MEMBER,
+]
+API_PRINCIPALS = ["anonymous", "association-ro", "association-rw", "federation", "national"]
+
+
+def _rule(app, endpoint: str):
+    return next(r for r in app.url_map.iter_rules() if r.endpoint == endpoint)
+
+
+def test_the_matrix_covers_every_route(app):
+    routes = {
+        (rule.endpoint, method)
+        for rule in app.url_map.iter_rules()
+        for method in rule.methods - {"HEAD", "OPTIONS"}
+    }
+    assert routes - ROUTES.keys() == set(), "routes missing from the isolation matrix"
+    assert ROUTES.keys() - routes == set(), "matrix entries for routes that no longer exist"
+
+
+# --- who is calling -------------------------------------------------------------------
+
+
+@dataclass
+class Caller:
+    level: Level | str | None
+    permissions: frozenset
+    is_operator: bool = False
+    headers: dict | None = None
+
+
+def _web_caller(client, world, who) -> Caller:
+    if who == "anonymous":
+        return Caller(None, frozenset())
+    if who is Role.OPERATOR:
+        user = world.operator
+    elif ROLES[who].level is Level.FEDERATION:
+        user = world.a.users[who]
+    else:
+        user = world.a.first.users[who]
+    client.login_as(user)
+    return Caller(ROLES[who].level, ROLES[who].permissions, is_operator=who is Role.OPERATOR)
+
+
+def _api_caller(world, who) -> Caller:
+    tokens = {
+        "association-ro": (world.a.first.tokens["ro"], Level.ASSOCIATION, False),
+        "association-rw": (world.a.first.tokens["rw"], Level.ASSOCIATION, True),
+        "federation": (world.a.tokens["ro"], Level.FEDERATION, False),
+        "national": (world.national_a, "national", False),
+    }
+    if who == "anonymous":
+        return Caller(None, frozenset(), headers={})
+    (_token, plaintext), level, writes = tokens[who]
+    return Caller(
+        level,
+        TOKEN_PERMISSIONS[(level, writes)],
+        headers={"Authorization": f"Bearer {plaintext}"},
+    )
+
+
+# --- which ids ------------------------------------------------------------------------
+
+
+def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
+    """Ids of objects outside the caller's reach: the other province always; for an
+    association-level caller, also the other association of its own province."""
+    b, a = world.b.first, world.a.second
+    same_province = caller.level is Level.ASSOCIATION
+    pick = {
+        "association_id": lambda t: t.association.id,
+        "token_id": lambda t: t.tokens["rw"][0].id,
+        "user_id": lambda t: t.users[Role.ASSOCIATION_STAFF].id,
+    }[param]
+    return [pick(b)] + ([pick(a)] if same_province else [])
+
+
+def _own_id(world, caller: Caller, param: str) -> int:
+    tenant = world.a.first
+    if param == "association_id":
+        return tenant.association.id
+    if param == "token_id":
+        if caller.level is Level.FEDERATION:
+            return world.a.tokens["ro"][0].id
+        return tenant.tokens["rw"][0].id
+    if param == "user_id":
+        if caller.is_operator:
+            return world.a.users[Role.FEDERATION_OFFICER].id
+        return tenant.users[Role.ASSOCIATION_STAFF].id
+    raise KeyError(param)
+
+
+def _snapshot() -> dict:
+    with system_scope("test: snapshot every table"):
+        return {
+            table.name: db.session.execute(
+                sa.select(table).order_by(*table.primary_key.columns)
+            ).all()
+            for table in db.metadata.sorted_tables
+        }
+
+
+def _call(client, app, endpoint, method, values, caller: Caller):
+    rule = _rule(app, endpoint)
+    with app.test_request_context():
+        from flask import url_for
+
+        url = url_for(endpoint, **values)
+    kwargs = {"method": method, "headers": caller.headers or {}}
+    if method in ("POST", "PATCH"):
+        kwargs["json" if endpoint.startswith(("associations_api", "auth_api")) else "data"] = {}
+    assert rule is not None
+    return client.open(url, **kwargs)
+
+
+def _expected_denial(route: Route, caller: Caller) -> int | None:
+    """The status a caller gets before any lookup, or None when it may try."""
+    if caller.level is None:
+        return 401 if route.api else 302
+    if route.need == SIGNED_IN:
+        return None
+    if route.write and route.need not in caller.permissions:
+        return 403
+    return None if route.need in caller.permissions else 403
+
+
+ID_ROUTES = [(k, r) for k, r in ROUTES.items() if r.ids]
+PLAIN_ROUTES = [(k, r) for k, r in ROUTES.items() if not r.ids and r.need != PUBLIC]
+
+
+def _cases(routes, web, api):
+    return [
+        pytest.param(key, route, who, id=f"{key[0]}-{key[1]}-{who}")
+        for key, route in routes
+        for who in (api if route.api else web)
+    ]
+
+
+@pytest.mark.parametrize(("key", "route", "who"), _cases(ID_ROUTES, WEB_PRINCIPALS, API_PRINCIPALS))
+def test_foreign_ids_get_404_and_change_nothing(app, world, client, key, route, who):
+    caller = _api_caller(world, who) if route.api else _web_caller(client, world, who)
+    if caller.is_operator and route.operator_sees_all:
+        pytest.skip("operators manage every token; there is no foreign token for them")
+    denial = _expected_denial(route, caller)
+    for param in route.ids:
+        for foreign in _foreign_ids(world, caller, param):
+            before = _snapshot()
+            response = _call(client, app, *key, {param: foreign}, caller)
+            assert response.status_code == (denial or 404), (key, who, foreign)
+            assert _snapshot() == before, f"{key} by {who} changed the database"
+
+
+@pytest.mark.parametrize(
+    ("key", "route", "who"),
+    _cases(ID_ROUTES + PLAIN_ROUTES, WEB_PRINCIPALS, API_PRINCIPALS),
+)
+def test_own_tenant_roles_get_in_or_403(app, world, client, key, route, who):
+    caller = _api_caller(world, who) if route.api else _web_caller(client, world, who)
+    values = {param: _own_id(world, caller, param) for param in route.ids}
+    response = _call(client, app, *key, values, caller)
+    denial = _expected_denial(route, caller)
+    if denial:
+        assert response.status_code == denial, (key, who)
+    else:
+        assert response.status_code not in (401, 403, 404), (key, who, response.status_code)
+        assert response.status_code < 500
