@@ -13,7 +13,12 @@ from tenants.models import TenantTagged, utcnow
 
 class AuditEvent(TenantTagged, db.Model):
     __tablename__ = "audit_event"
-    __table_args__ = (sa.Index("ix_audit_event_tenant_time", "tenant_id", "occurred_at"),)
+    # No RETURNING on insert: a platform event (no tenant) would fail the read policy that
+    # PostgreSQL applies to returned rows, and the log never needs the new id back.
+    __table_args__ = (
+        sa.Index("ix_audit_event_tenant_time", "tenant_id", "occurred_at"),
+        {"implicit_returning": False},
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
