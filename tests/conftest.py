@@ -15,6 +15,7 @@ from collections.abc import Iterator
 import flask_migrate
 import pytest
 import sqlalchemy as sa
+from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from service import create_app
@@ -149,7 +150,7 @@ class CsrfClient(FlaskClient):
     csrf = True
 
     def csrf_token(self) -> str:
-        page = super().open("/login", method="GET").get_data(as_text=True)
+        page = self.open("/login", method="GET").get_data(as_text=True)
         match = _CSRF.search(page)
         assert match, "no CSRF token on the login page"
         return match.group(1) or match.group(2)
@@ -161,7 +162,14 @@ class CsrfClient(FlaskClient):
             data = kwargs.setdefault("data", {})
             if isinstance(data, dict) and "csrf_token" not in data:
                 data["csrf_token"] = self.csrf_token()
-        return super().open(*args, **kwargs)
+        # Each request gets its own app context, as in production. Flask would otherwise
+        # reuse the test's context, and with it `g` (the signed-in user, the CSRF token)
+        # and the database session, across requests and clients.
+        token = _cv_app.set(None)
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            _cv_app.reset(token)
 
     def login_as(self, user) -> CsrfClient:
         """Sign in the way flask-login remembers a user, without the password round trip."""
