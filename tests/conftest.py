@@ -159,9 +159,9 @@ class CsrfClient(FlaskClient):
         method = kwargs.get("method", "GET").upper()
         path = args[0] if args and isinstance(args[0], str) else ""
         if self.csrf and method == "POST" and not path.startswith("/api/"):
-            data = kwargs.setdefault("data", {})
+            data = kwargs.get("data") or {}
             if isinstance(data, dict) and "csrf_token" not in data:
-                data["csrf_token"] = self.csrf_token()
+                kwargs["data"] = {**data, "csrf_token": self.csrf_token()}
         # Each request gets its own app context, as in production. Flask would otherwise
         # reuse the test's context, and with it `g` (the signed-in user, the CSRF token)
         # and the database session, across requests and clients.

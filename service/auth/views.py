@@ -19,11 +19,11 @@ from flask import (
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
-from service.audit.services import record
+from service.audit.services import record, set_actor
 from service.auth import services
 from service.auth.forms import LoginForm, PasswordForm, TokenForm, UserForm
 from service.auth.models import User
-from service.auth.principal import current_principal, require
+from service.auth.principal import current_principal, principal_for_user, require
 from service.auth.roles import ROLES, Level, Permission, Role
 from service.extensions import form_username, limiter
 from tenants.db import db
@@ -65,6 +65,7 @@ def login():
         if user is not None:
             session.clear()  # a fresh session at login: nothing carried over from before
             login_user(user, remember=form.remember.data)
+            set_actor(principal_for_user(user).audit_label)
             record(db.session, "login", "user_account", user.id, tenant_id=user.association_id)
             db.session.commit()
             return redirect(safe_next(request.args.get("next")))

@@ -146,7 +146,7 @@ def test_login_is_recorded_in_the_audit_log(world, client):
             )
         ).one()
     assert event.tenant_id == world.a.first.association.id
-    assert event.actor.startswith("anonymous")  # the login itself happens before the session
+    assert event.actor == f"user:{user.id} {user.username}"
 
 
 # --- API tokens -----------------------------------------------------------------------
