@@ -210,13 +210,15 @@ def _cases(routes, web, api):
 @pytest.mark.parametrize(("key", "route", "who"), _cases(ID_ROUTES, WEB_PRINCIPALS, API_PRINCIPALS))
 def test_foreign_ids_get_404_and_change_nothing(app, world, client, key, route, who):
     caller = _api_caller(world, who) if route.api else _web_caller(client, world, who)
-    if caller.is_operator and route.operator_sees_all:
-        pytest.skip("operators manage every token; there is no foreign token for them")
     denial = _expected_denial(route, caller)
     for param in route.ids:
         for foreign in _foreign_ids(world, caller, param):
             before = _snapshot()
             response = _call(client, app, *key, {param: foreign}, caller)
+            if caller.is_operator and route.operator_sees_all:
+                # Nothing is foreign to the platform operator here: it may act, by design.
+                assert response.status_code == 302, (key, who, foreign)
+                continue
             assert response.status_code == (denial or 404), (key, who, foreign)
             assert _snapshot() == before, f"{key} by {who} changed the database"
 
