@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
+from pathlib import Path
 
 import flask_migrate
 import pytest
@@ -27,28 +28,37 @@ PG_URL = os.environ.get("TEST_DATABASE_URL")
 REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
+ROLES_SQL = Path(__file__).resolve().parents[1] / "deploy/postgres/roles.sql"
+
+
+def _roles_sql(owner: str, app_role: str, name: str) -> tuple[list[str], list[str]]:
+    """deploy/postgres/roles.sql with this run's names: (cluster statements, database ones)."""
+    text = ROLES_SQL.read_text()
+    for old, new in (("kexie_owner", owner), ("kexie_app", app_role), ("kexie", name)):
+        text = re.sub(rf"\b{old}\b", new, text)
+    cluster, database = text.split("-- @database", 1)
+
+    def statements(part: str) -> list[str]:
+        lines = [ln for ln in part.splitlines() if not ln.startswith(("--", "\\"))]
+        return [s.strip() for s in "\n".join(lines).split(";") if s.strip()]
+
+    return statements(cluster), statements(database.split("\n", 1)[1])
+
+
 def _pg_databases(admin_url: str) -> Iterator[tuple[str, str]]:
     suffix = secrets.token_hex(4)
     name, owner, app_role = f"kexie_test_{suffix}", f"kexie_owner_{suffix}", f"kexie_app_{suffix}"
+    cluster, database = _roles_sql(owner, app_role, name)
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     with admin.connect() as c:
-        c.exec_driver_sql(f"CREATE ROLE {owner} LOGIN NOSUPERUSER NOBYPASSRLS")
-        c.exec_driver_sql(f"CREATE ROLE {app_role} LOGIN NOSUPERUSER NOBYPASSRLS")
-        c.exec_driver_sql(f"CREATE DATABASE {name} OWNER {owner}")
+        for statement in cluster:
+            c.exec_driver_sql(statement)
     base = sa.make_url(admin_url).set(drivername="postgresql+psycopg", database=name)
     owner_url = base.set(username=owner, password=None)
     app_url = base.set(username=app_role, password=None)
     with sa.create_engine(owner_url, poolclass=sa.pool.NullPool).begin() as c:
-        # What deploy/postgres/roles.sql does for production, for this run's roles.
-        c.exec_driver_sql(f"GRANT USAGE ON SCHEMA public TO {app_role}")
-        c.exec_driver_sql(
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA public "
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {app_role}"
-        )
-        c.exec_driver_sql(
-            "ALTER DEFAULT PRIVILEGES IN SCHEMA public"
-            f" GRANT USAGE, SELECT ON SEQUENCES TO {app_role}"
-        )
+        for statement in database:
+            c.exec_driver_sql(statement)
     try:
         yield (
             app_url.render_as_string(hide_password=False),
