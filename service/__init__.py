@@ -64,11 +64,21 @@ def _register_blueprints(app: Flask) -> None:
     from service.audit import views as audit_views
     from service.auth import api as auth_api
     from service.auth import views as auth_views
+    from service.members import api as members_api
+    from service.members import self_service as members_self_service
+    from service.members import views as members_views
     from service.web import views as web_views
 
-    for bp in (web_views.bp, auth_views.bp, associations_views.bp, audit_views.bp):
+    for bp in (
+        web_views.bp,
+        auth_views.bp,
+        associations_views.bp,
+        audit_views.bp,
+        members_views.bp,
+        members_self_service.bp,
+    ):
         app.register_blueprint(bp)
-    for blp in (associations_api.blp, auth_api.blp):
+    for blp in (associations_api.blp, auth_api.blp, members_api.blp):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie
 

@@ -77,5 +77,7 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
             "security": [{"bearerAuth": []}],
         },
         "PAGE_SIZE_MAX": 100,
+        "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))),
+        "IMPORT_MAX_ROWS": int(env.get("IMPORT_MAX_ROWS", "20000")),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "kexie-demo-2026"),
     }

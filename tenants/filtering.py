@@ -55,7 +55,27 @@ def _criteria(scope: Scope | None) -> list:
     ]
 
 
+def _guard_bulk_insert(state: ORMExecuteState) -> None:
+    """`session.execute(insert(Model), rows)` skips the flush, so check its rows here."""
+    mapper = state.bind_mapper
+    if mapper is None or not issubclass(mapper.class_, (TenantOwned, TenantTagged)):
+        return
+    scope = peek_scope()
+    if scope is None:
+        raise NoScope("a write to tenant data needs a scope")
+    allowed = visible_tenant_ids(state.session, scope)
+    params = state.parameters
+    rows = params if isinstance(params, list) else [params or {}]
+    for row in rows:
+        tenant = row.get("tenant_id")
+        if tenant is None or (allowed is not None and tenant not in allowed):
+            raise ScopeViolation(f"bulk insert of {mapper.class_.__name__} outside the scope")
+
+
 def _add_scope_criteria(state: ORMExecuteState) -> None:
+    if state.is_insert:
+        _guard_bulk_insert(state)
+        return
     if not (state.is_select or state.is_update or state.is_delete):
         return
     scope = peek_scope()

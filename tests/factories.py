@@ -11,6 +11,13 @@ from service.associations.models import AssociationProfile, Category
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
+from service.members.models import (
+    GroupMember,
+    GroupMemberStatusChange,
+    Member,
+    MemberImport,
+    MembershipPolicy,
+)
 from tenants.db import db
 from tenants.models import Association, Federation
 
@@ -98,13 +105,47 @@ def make_token(
     return token, plaintext
 
 
+def make_member(association: Association, *, user: User | None = None, **fields) -> Member:
+    n = next(_seq)
+    values = {
+        "name": f"会员{n}",
+        "phone": f"137{n:08d}",
+        "email": f"member{n}@example.edu.cn",
+        "department": "物理学院",
+        "title": "intermediate",
+        **fields,
+    }
+    member = Member(tenant_id=association.id, user_id=user.id if user else None, **values)
+    db.session.add(member)
+    db.session.flush()
+    return member
+
+
+def make_group_member(association: Association, **fields) -> GroupMember:
+    n = next(_seq)
+    group = GroupMember(
+        tenant_id=association.id,
+        name=fields.pop("name", f"测试学院{n}科协"),
+        kind=fields.pop("kind", "department"),
+        member_count=fields.pop("member_count", 30),
+        **fields,
+    )
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
 @dataclass
 class Tenant:
-    """One association with a user of every association role and its tokens."""
+    """One association with a user of every association role, its tokens, and membership
+    records of every kind."""
 
     association: Association
     users: dict[Role, User] = field(default_factory=dict)
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
+    members: list[Member] = field(default_factory=list)
+    groups: list[GroupMember] = field(default_factory=list)
+    imports: list[MemberImport] = field(default_factory=list)
 
 
 @dataclass
@@ -132,6 +173,30 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
     tenant.tokens["rw"] = make_token(
         TokenLevel.ASSOCIATION, association=tenant.association, read_only=False
     )
+    association = tenant.association
+    tenant.members = [
+        make_member(association, user=tenant.users[Role.MEMBER], in_cast_society=True),
+        make_member(association, title="senior"),
+    ]
+    group = make_group_member(association)
+    db.session.add(
+        GroupMemberStatusChange(
+            tenant_id=association.id, group_member_id=group.id, to_status="active"
+        )
+    )
+    tenant.groups = [group]
+    db.session.add(MembershipPolicy(tenant_id=association.id, rights_and_duties="遵守章程"))
+    upload = MemberImport(
+        tenant_id=association.id,
+        filename="old.csv",
+        content=b"",
+        status="failed",
+        errors=[{"row": 2, "column": "手机", "message": "不是手机号码"}],
+        created_by="t",
+    )
+    db.session.add(upload)
+    db.session.flush()
+    tenant.imports = [upload]
     return tenant
 
 

@@ -24,6 +24,12 @@ class Permission(StrEnum):
     MANAGE_TOKENS = "manage_tokens"
     VIEW_AUDIT = "view_audit"
     PROVISION = "provision"
+    VIEW_MEMBERS = "view_members"
+    EDIT_MEMBERS = "edit_members"
+    # Bulk export with phone and e-mail in clear; everyone else's exports are masked (PIPL).
+    EXPORT_MEMBER_CONTACTS = "export_member_contacts"
+    MANAGE_MEMBERSHIP_POLICY = "manage_membership_policy"
+    OWN_MEMBER_RECORD = "own_member_record"
 
 
 class Role(StrEnum):
@@ -62,18 +68,36 @@ ROLES: dict[Role, RoleSpec] = {
     Role.ASSOCIATION_ADMIN: RoleSpec(
         Level.ASSOCIATION,
         _l("Association administrator"),
-        frozenset({P.VIEW_PROFILE, P.EDIT_PROFILE, P.MANAGE_USERS, P.MANAGE_TOKENS, P.VIEW_AUDIT}),
+        frozenset(
+            {
+                P.VIEW_PROFILE,
+                P.EDIT_PROFILE,
+                P.MANAGE_USERS,
+                P.MANAGE_TOKENS,
+                P.VIEW_AUDIT,
+                P.VIEW_MEMBERS,
+                P.EDIT_MEMBERS,
+                P.EXPORT_MEMBER_CONTACTS,
+                P.MANAGE_MEMBERSHIP_POLICY,
+            }
+        ),
     ),
     Role.ASSOCIATION_STAFF: RoleSpec(
-        Level.ASSOCIATION, _l("Association staff"), frozenset({P.VIEW_PROFILE})
+        Level.ASSOCIATION,
+        _l("Association staff"),
+        frozenset({P.VIEW_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS}),
     ),
-    Role.MEMBER: RoleSpec(Level.ASSOCIATION, _l("Member"), frozenset({P.VIEW_PROFILE})),
+    Role.MEMBER: RoleSpec(
+        Level.ASSOCIATION, _l("Member"), frozenset({P.VIEW_PROFILE, P.OWN_MEMBER_RECORD})
+    ),
 }
 
 # What an API token may do, by its level and whether it may write.
 TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
-    (Level.ASSOCIATION, False): frozenset({P.VIEW_PROFILE}),
-    (Level.ASSOCIATION, True): frozenset({P.VIEW_PROFILE, P.EDIT_PROFILE}),
+    (Level.ASSOCIATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_MEMBERS}),
+    (Level.ASSOCIATION, True): frozenset(
+        {P.VIEW_PROFILE, P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS}
+    ),
     (Level.FEDERATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
     (Level.FEDERATION, True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
     ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),

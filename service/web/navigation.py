@@ -34,6 +34,9 @@ NAV = (
         (Level.ASSOCIATION,),
         own_association=True,
     ),
+    NavItem(_l("Members"), "members.index", Permission.VIEW_MEMBERS, (Level.ASSOCIATION,)),
+    NavItem(_l("Group members"), "members.groups", Permission.VIEW_MEMBERS, (Level.ASSOCIATION,)),
+    NavItem(_l("My record"), "me.record_page", Permission.OWN_MEMBER_RECORD, (Level.ASSOCIATION,)),
     NavItem(
         _l("Associations"),
         "associations.index",

@@ -23,6 +23,7 @@ class Route:
     ids: tuple[str, ...] = ()
     api: bool = False
     write: bool = False
+    values: tuple[tuple[str, str], ...] = ()  # other URL values, not ids
     # Platform operators manage every token by design; a token id is never foreign to them.
     operator_sees_all: bool = False
 
@@ -53,6 +54,45 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("auth.users", "GET"): Route(P.MANAGE_USERS),
     ("auth.create_user", "POST"): Route(P.MANAGE_USERS),
     ("auth.set_active", "POST"): Route(P.MANAGE_USERS, ("user_id",)),
+    ("members.index", "GET"): Route(P.VIEW_MEMBERS),
+    ("members.new", "GET"): Route(P.EDIT_MEMBERS),
+    ("members.new", "POST"): Route(P.EDIT_MEMBERS),
+    ("members.detail", "GET"): Route(P.VIEW_MEMBERS, ("member_id",)),
+    ("members.edit", "GET"): Route(P.EDIT_MEMBERS, ("member_id",)),
+    ("members.edit", "POST"): Route(P.EDIT_MEMBERS, ("member_id",)),
+    ("members.change_status", "POST"): Route(P.EDIT_MEMBERS, ("member_id",)),
+    ("members.export", "GET"): Route(P.VIEW_MEMBERS, values=(("fmt", "csv"),)),
+    ("members.template", "GET"): Route(P.EDIT_MEMBERS),
+    ("members.imports", "GET"): Route(P.EDIT_MEMBERS),
+    ("members.imports", "POST"): Route(P.EDIT_MEMBERS),
+    ("members.import_status", "GET"): Route(P.EDIT_MEMBERS, ("import_id",)),
+    ("members.import_errors", "GET"): Route(
+        P.EDIT_MEMBERS, ("import_id",), values=(("fmt", "csv"),)
+    ),
+    ("members.policy", "GET"): Route(P.MANAGE_MEMBERSHIP_POLICY),
+    ("members.policy", "POST"): Route(P.MANAGE_MEMBERSHIP_POLICY),
+    ("members.groups", "GET"): Route(P.VIEW_MEMBERS),
+    ("members.new_group", "GET"): Route(P.EDIT_MEMBERS),
+    ("members.new_group", "POST"): Route(P.EDIT_MEMBERS),
+    ("members.group", "GET"): Route(P.VIEW_MEMBERS, ("group_id",)),
+    ("members.group", "POST"): Route(P.EDIT_MEMBERS, ("group_id",)),
+    ("me.record_page", "GET"): Route(P.OWN_MEMBER_RECORD),
+    ("me.record_page", "POST"): Route(P.OWN_MEMBER_RECORD),
+    ("me.export", "GET"): Route(P.OWN_MEMBER_RECORD, values=(("fmt", "json"),)),
+    ("me.withdraw_consent", "POST"): Route(P.OWN_MEMBER_RECORD),
+    ("me.erase", "POST"): Route(P.OWN_MEMBER_RECORD),
+    ("members_api.Members", "GET"): Route(P.VIEW_MEMBERS, api=True),
+    ("members_api.Members", "POST"): Route(P.EDIT_MEMBERS, api=True, write=True),
+    ("members_api.MemberById", "GET"): Route(P.VIEW_MEMBERS, ("member_id",), api=True),
+    ("members_api.MemberById", "PATCH"): Route(
+        P.EDIT_MEMBERS, ("member_id",), api=True, write=True
+    ),
+    ("members_api.GroupMembers", "GET"): Route(P.VIEW_MEMBERS, api=True),
+    ("members_api.GroupMembers", "POST"): Route(P.EDIT_MEMBERS, api=True, write=True),
+    ("members_api.GroupMemberById", "GET"): Route(P.VIEW_MEMBERS, ("group_id",), api=True),
+    ("members_api.GroupMemberById", "PATCH"): Route(
+        P.EDIT_MEMBERS, ("group_id",), api=True, write=True
+    ),
     ("auth_api.Me", "GET"): Route(P.VIEW_PROFILE, api=True),
     ("associations_api.Associations", "GET"): Route(P.VIEW_PROFILE, api=True),
     ("associations_api.AssociationById", "GET"): Route(
@@ -142,6 +182,9 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
         "association_id": lambda t: t.association.id,
         "token_id": lambda t: t.tokens["rw"][0].id,
         "user_id": lambda t: t.users[Role.ASSOCIATION_STAFF].id,
+        "member_id": lambda t: t.members[0].id,
+        "group_id": lambda t: t.groups[0].id,
+        "import_id": lambda t: t.imports[0].id,
     }[param]
     return [pick(b)] + ([pick(a)] if same_province else [])
 
@@ -158,7 +201,8 @@ def _own_id(world, caller: Caller, param: str) -> int:
         if caller.is_operator:
             return world.a.users[Role.FEDERATION_OFFICER].id
         return tenant.users[Role.ASSOCIATION_STAFF].id
-    raise KeyError(param)
+    owned = {"member_id": tenant.members, "group_id": tenant.groups, "import_id": tenant.imports}
+    return owned[param][0].id
 
 
 def _snapshot() -> dict:
@@ -173,13 +217,14 @@ def _snapshot() -> dict:
 
 def _call(client, app, endpoint, method, values, caller: Caller):
     rule = _rule(app, endpoint)
+    values = {**dict(ROUTES[(endpoint, method)].values), **values}
     with app.test_request_context():
         from flask import url_for
 
         url = url_for(endpoint, **values)
     kwargs = {"method": method, "headers": caller.headers or {}}
     if method in ("POST", "PATCH"):
-        kwargs["json" if endpoint.startswith(("associations_api", "auth_api")) else "data"] = {}
+        kwargs["json" if "_api." in endpoint else "data"] = {}
     assert rule is not None
     return client.open(url, **kwargs)
 

@@ -225,3 +225,14 @@ def test_every_tenant_table_is_tenant_first_and_composite_keyed():
             if isinstance(constraint, sa.UniqueConstraint)
         ]
         assert ["tenant_id", "id"] in keys, table.name
+
+
+def test_a_bulk_insert_into_another_tenant_raises(world):
+    own, foreign = world.a.first.association.id, world.b.first.association.id
+    row = {"university_name": "x", "category": "applied"}
+    with use_scope(Scope.association(own)):
+        with pytest.raises(ScopeViolation):
+            db.session.execute(sa.insert(AssociationProfile), [{**row, "tenant_id": foreign}])
+        with pytest.raises(ScopeViolation):
+            db.session.execute(sa.insert(AssociationProfile), [row])  # no tenant at all
+    db.session.rollback()

@@ -1,0 +1,137 @@
+"""API resources: the association's members and group members."""
+
+from __future__ import annotations
+
+from flask.views import MethodView
+from flask_smorest import abort
+
+from service.auth.roles import Permission
+from service.members import services
+from service.members.models import GroupMember, MemberStatus
+from service.members.schemas import (
+    GroupMemberCreateSchema,
+    GroupMemberSchema,
+    GroupMemberUpdateSchema,
+    MemberCreateSchema,
+    MemberQueryArgsSchema,
+    MemberSchema,
+    MemberUpdateSchema,
+)
+from service.rest import Blueprint
+from tenants.db import db
+
+blp = Blueprint(
+    "members_api",
+    __name__,
+    url_prefix="/api/v1",
+    description="Individual (个人会员) and group members (团体会员) of the token's association.",
+)
+
+
+def _page(query, pagination_parameters):
+    page = db.paginate(
+        query,
+        page=pagination_parameters.page,
+        per_page=pagination_parameters.page_size,
+        error_out=False,
+    )
+    pagination_parameters.item_count = page.total
+    return page.items
+
+
+def _save(action):
+    """Run a service call; a refusal becomes a 422 with its message, and nothing changes."""
+    try:
+        result = action()
+    except services.MembershipError as refused:
+        db.session.rollback()
+        abort(422, message=str(refused))
+    db.session.commit()
+    return result
+
+
+@blp.route("/members/")
+class Members(MethodView):
+    @blp.requires(Permission.VIEW_MEMBERS)
+    @blp.arguments(MemberQueryArgsSchema, location="query")
+    @blp.response(200, MemberSchema(many=True))
+    @blp.paginate()
+    def get(self, args, pagination_parameters):
+        """List the association's members"""
+        query = services.members_query(args.get("q"), args.get("status"), args.get("title"))
+        return _page(query, pagination_parameters)
+
+    @blp.requires(Permission.EDIT_MEMBERS, write=True)
+    @blp.arguments(MemberCreateSchema)
+    @blp.response(201, MemberSchema)
+    def post(self, data):
+        """Add a member; a duplicate phone or e-mail is refused"""
+        return _save(lambda: services.create_member(data))
+
+
+@blp.route("/members/<int:member_id>")
+class MemberById(MethodView):
+    @blp.requires(Permission.VIEW_MEMBERS)
+    @blp.response(200, MemberSchema)
+    def get(self, member_id):
+        """Read one member"""
+        return services.access_member(member_id)
+
+    @blp.requires(Permission.EDIT_MEMBERS, write=True)
+    @blp.arguments(MemberUpdateSchema)
+    @blp.response(200, MemberSchema)
+    def patch(self, changes, member_id):
+        """Change a member's record or status"""
+        member = services.access_member(member_id)
+        status = changes.pop("status", None)
+
+        def change():
+            services.update_member(member, changes)
+            if status:
+                services.set_member_status(member, MemberStatus(status))
+            return member
+
+        return _save(change)
+
+
+@blp.route("/group-members/")
+class GroupMembers(MethodView):
+    @blp.requires(Permission.VIEW_MEMBERS)
+    @blp.response(200, GroupMemberSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List the association's group members"""
+        return _page(services.group_members_query(), pagination_parameters)
+
+    @blp.requires(Permission.EDIT_MEMBERS, write=True)
+    @blp.arguments(GroupMemberCreateSchema)
+    @blp.response(201, GroupMemberSchema)
+    def post(self, data):
+        """Add a group member"""
+        group = GroupMember(**data)
+        db.session.add(group)
+        db.session.commit()
+        return group
+
+
+@blp.route("/group-members/<int:group_id>")
+class GroupMemberById(MethodView):
+    @blp.requires(Permission.VIEW_MEMBERS)
+    @blp.response(200, GroupMemberSchema)
+    def get(self, group_id):
+        """Read one group member"""
+        return services.access_group_member(group_id)
+
+    @blp.requires(Permission.EDIT_MEMBERS, write=True)
+    @blp.arguments(GroupMemberUpdateSchema)
+    @blp.response(200, GroupMemberSchema)
+    def patch(self, changes, group_id):
+        """Change a group member; a status change is kept in its history"""
+        group = services.access_group_member(group_id)
+        reason = changes.pop("reason", None)
+        if "status" in changes:
+            services.set_group_status(group, changes.pop("status"), reason)
+        for field, value in changes.items():
+            setattr(group, field, value)
+        db.session.commit()
+        return group

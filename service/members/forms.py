@@ -1,0 +1,122 @@
+"""Web forms for members, group members, the joining policy and imports."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from service.members.models import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    TITLE_LABELS,
+    JoiningProcedure,
+)
+from service.validation import PHONE_PATTERN
+
+PHONE_MESSAGE = _l("Enter a mobile number or a landline such as 010-12345678.")
+
+
+def _choices(labels: dict) -> list[tuple[str, str]]:
+    return [(key.value, str(label)) for key, label in labels.items()]
+
+
+class MemberForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    phone = StringField(
+        _l("Mobile phone"), validators=[Optional(), Regexp(PHONE_PATTERN, message=PHONE_MESSAGE)]
+    )
+    email = EmailField(_l("E-mail"), validators=[Optional(), Email(), Length(max=120)])
+    gender = SelectField(_l("Gender"), validators=[Optional()])
+    birth_year = IntegerField(_l("Year of birth"), validators=[Optional(), NumberRange(1930, 2010)])
+    department = StringField(_l("Department"), validators=[Optional(), Length(max=100)])
+    discipline = StringField(_l("Discipline"), validators=[Optional(), Length(max=100)])
+    title = SelectField(_l("Professional title"), validators=[DataRequired()])
+    position = StringField(_l("Position"), validators=[Optional(), Length(max=100)])
+    societies = StringField(_l("Societies"), validators=[Optional(), Length(max=500)])
+    in_cast_society = BooleanField(_l("Member of a CAST-affiliated society"))
+    exception_reason = StringField(
+        _l("Reason for an exception (if neither of the above)"),
+        validators=[Optional(), Length(max=500)],
+    )
+    joined_on = DateField(_l("Joined on"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title.choices = _choices(TITLE_LABELS)
+        self.gender.choices = [("", "—"), ("female", str(_l("Female"))), ("male", str(_l("Male")))]
+
+
+class SelfServiceForm(FlaskForm):
+    """What a member may correct themself."""
+
+    phone = MemberForm.phone
+    email = MemberForm.email
+    department = MemberForm.department
+    discipline = MemberForm.discipline
+    position = MemberForm.position
+
+
+class StatusForm(FlaskForm):
+    status = SelectField(_l("Status"), validators=[DataRequired()])
+    on = DateField(_l("Since"), validators=[Optional()])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.status.choices = _choices(STATUS_LABELS)
+
+
+class GroupMemberForm(FlaskForm):
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    kind = SelectField(_l("Kind"), validators=[DataRequired()])
+    kind_name = StringField(
+        _l("Own kind name (for “Other”)"), validators=[Optional(), Length(max=100)]
+    )
+    leader_name = StringField(_l("Leader"), validators=[Optional(), Length(max=50)])
+    contact_phone = StringField(
+        _l("Contact phone"), validators=[Optional(), Regexp(PHONE_PATTERN, message=PHONE_MESSAGE)]
+    )
+    member_count = IntegerField(
+        _l("Number of members"), default=0, validators=[NumberRange(0, 10**6)]
+    )
+    status = SelectField(_l("Status"), validators=[DataRequired()])
+    reason = StringField(_l("Reason for a status change"), validators=[Optional(), Length(max=500)])
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = _choices(KIND_LABELS)
+        self.status.choices = [
+            ("active", str(_l("Active"))),
+            ("inactive", str(_l("Inactive"))),
+            ("dissolved", str(_l("Dissolved"))),
+        ]
+
+    def validate_kind_name(self, field) -> None:
+        if self.kind.data == "other" and not (field.data or "").strip():
+            raise ValueError(str(_l("Name the kind.")))
+
+
+class PolicyForm(FlaskForm):
+    procedure = SelectField(_l("Joining procedure"), validators=[DataRequired()])
+    rights_and_duties = TextAreaField(
+        _l("Members' rights and duties"), validators=[DataRequired(), Length(max=20000)]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.procedure.choices = [
+            (JoiningProcedure.OPEN_WITH_APPROVAL.value, str(_l("Open, with approval"))),
+            (JoiningProcedure.INVITATION_ONLY.value, str(_l("Invitation only"))),
+        ]
+
+
+class ImportForm(FlaskForm):
+    file = FileField(_l("Member file (.xlsx or .csv)"), validators=[FileRequired()])

@@ -1,0 +1,116 @@
+"""A member's own record (PIPL): see it with each field's purpose, correct it, export it,
+withdraw consent, erase it."""
+
+from __future__ import annotations
+
+import json
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import logout_user
+
+from service.audit.services import record
+from service.auth.models import User
+from service.auth.principal import current_principal, require
+from service.auth.roles import Permission
+from service.auth.services import set_user_active
+from service.members import services
+from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
+from service.members.forms import SelfServiceForm
+from service.members.models import FIELD_PURPOSES, STATUS_LABELS, TITLE_LABELS, Member
+from service.members.tabular import COLUMNS, export_row, to_xlsx
+from service.members.views import XLSX, download
+from tenants.db import db
+from tenants.models import utcnow
+
+bp = Blueprint("me", __name__, url_prefix="/me")
+
+
+def _own_record() -> Member:
+    """The signed-in member's own record; 404 when the account has none."""
+    member = db.session.scalar(
+        sa.select(Member).where(
+            Member.user_id == current_principal().id, Member.erased_at.is_(None)
+        )
+    )
+    if member is None:
+        abort(404)
+    return member
+
+
+def _as_dict(member: Member) -> dict:
+    return {
+        field: (value.isoformat() if hasattr(value, "isoformat") else value)
+        for field in (*services.MEMBER_FIELDS, "status", "consent_version", "consent_at")
+        for value in [getattr(member, field)]
+    }
+
+
+@bp.route("/", methods=["GET", "POST"])
+@require(Permission.OWN_MEMBER_RECORD)
+def record_page():
+    member = _own_record()
+    form = SelfServiceForm(obj=member)
+    if form.validate_on_submit():
+        try:
+            services.update_member(member, form.data)
+        except services.MembershipError as refused:
+            db.session.rollback()
+            form.phone.errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash(_("Your record is corrected."), "success")
+            return redirect(url_for(".record_page"))
+    status = eligibility(member.in_cast_society, member.title, member.exception_reason)
+    return render_template(
+        "members/me.html",
+        member=member,
+        form=form,
+        purposes=FIELD_PURPOSES,
+        titles=TITLE_LABELS,
+        statuses=STATUS_LABELS,
+        eligibility=ELIGIBILITY_LABELS[status],
+        policy=services.policy(),
+    ), (400 if form.errors else 200)
+
+
+@bp.get("/export.<fmt>")
+@require(Permission.OWN_MEMBER_RECORD)
+def export(fmt: str):
+    member = _own_record()
+    record(db.session, "export", "member", member.id, member.tenant_id, {"by": "the member"})
+    db.session.commit()
+    if fmt == "json":
+        body = json.dumps(_as_dict(member), ensure_ascii=False, indent=2)
+        return download(body.encode(), "my-record.json", "application/json")
+    if fmt == "xlsx":
+        return download(
+            to_xlsx([c.header for c in COLUMNS], [export_row(member, {})]), "my-record.xlsx", XLSX
+        )
+    abort(404)
+
+
+@bp.post("/consent/withdraw")
+@require(Permission.OWN_MEMBER_RECORD)
+def withdraw_consent():
+    member = _own_record()
+    member.consent_withdrawn_at = utcnow()
+    member.named_upward = False
+    db.session.commit()
+    flash(_("Your consent is withdrawn. Your name is no longer passed upward."), "success")
+    return redirect(url_for(".record_page"))
+
+
+@bp.post("/erase")
+@require(Permission.OWN_MEMBER_RECORD)
+def erase():
+    member = _own_record()
+    services.erase_member(member)
+    user = db.session.scalar(sa.select(User).where(User.id == current_principal().id))
+    set_user_active(user, False)
+    member.user_id = None
+    db.session.commit()
+    logout_user()
+    flash(_("Your personal data is erased and your account is closed."), "success")
+    return redirect(url_for("auth.login"))

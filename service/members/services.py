@@ -1,0 +1,229 @@
+"""Members and group members under the current scope. Services never commit."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import lazy_gettext as _l
+
+from service.members.eligibility import Eligibility, eligibility
+from service.members.models import (
+    GroupMember,
+    GroupMemberStatusChange,
+    Member,
+    MembershipPolicy,
+    MemberStatus,
+)
+from tenants.access import find_in_scope
+from tenants.db import db
+from tenants.models import utcnow
+
+MEMBER_FIELDS = (
+    "name",
+    "gender",
+    "birth_year",
+    "department",
+    "discipline",
+    "title",
+    "position",
+    "phone",
+    "email",
+    "societies",
+    "in_cast_society",
+    "exception_reason",
+    "joined_on",
+)
+# What erasure clears: everything that could name the person. Title, join date and status
+# stay, so the association's counts do not change.
+ERASED_FIELDS = (
+    "gender",
+    "birth_year",
+    "department",
+    "discipline",
+    "position",
+    "phone",
+    "email",
+    "societies",
+    "exception_reason",
+)
+
+
+class MembershipError(ValueError):
+    """A refusal a clerk can act on; the message says what to fix."""
+
+
+class DuplicateMember(MembershipError):
+    def __init__(self, existing: Member):
+        super().__init__(_l("A member with this phone or e-mail exists already."))
+        self.existing = existing
+
+
+def access_member(member_id: int) -> Member:
+    """The member if the current scope sees it; 404 for missing and not-yours alike."""
+    member = find_in_scope(Member, member_id)
+    if member is None:
+        abort(404)
+    return member
+
+
+def access_group_member(group_member_id: int) -> GroupMember:
+    group = find_in_scope(GroupMember, group_member_id)
+    if group is None:
+        abort(404)
+    return group
+
+
+def members_query(
+    search: str | None = None, status: str | None = None, title: str | None = None
+) -> sa.Select:
+    query = sa.select(Member).where(Member.erased_at.is_(None)).order_by(Member.name, Member.id)
+    if search:
+        like = f"%{search.strip()}%"
+        query = query.where(
+            sa.or_(Member.name.like(like), Member.department.like(like), Member.phone.like(like))
+        )
+    if status:
+        query = query.where(Member.status == status)
+    if title:
+        query = query.where(Member.title == title)
+    return query
+
+
+def find_duplicate(phone: str | None, email: str | None, exclude_id: int | None = None):
+    """The member of this tenant with the same phone or e-mail, if any."""
+    clauses = []
+    if phone:
+        clauses.append(Member.phone == phone)
+    if email:
+        clauses.append(Member.email == email.lower())
+    if not clauses:
+        return None
+    query = sa.select(Member).where(sa.or_(*clauses))
+    if exclude_id is not None:
+        query = query.where(Member.id != exclude_id)
+    return db.session.scalars(query.limit(1)).first()
+
+
+def _clean(data: dict[str, Any]) -> dict[str, Any]:
+    out = {}
+    for field in MEMBER_FIELDS:
+        if field in data:
+            value = data[field]
+            if isinstance(value, str):
+                value = value.strip() or None
+            out[field] = value
+    if out.get("email"):
+        out["email"] = out["email"].lower()
+    return out
+
+
+def check_member(data: dict[str, Any]) -> None:
+    """The document's rules that a form alone cannot express."""
+    if not data.get("phone") and not data.get("email"):
+        raise MembershipError(_l("Give a phone number or an e-mail address."))
+    status = eligibility(
+        bool(data.get("in_cast_society")), data.get("title") or "none", data.get("exception_reason")
+    )
+    if status is Eligibility.NOT_ELIGIBLE:
+        raise MembershipError(
+            _l(
+                "Not eligible: membership needs a CAST society, an intermediate or higher"
+                " title, or an exception with a reason."
+            )
+        )
+
+
+def create_member(data: dict[str, Any]) -> Member:
+    data = _clean(data)
+    check_member(data)
+    existing = find_duplicate(data.get("phone"), data.get("email"))
+    if existing is not None:
+        raise DuplicateMember(existing)
+    member = Member(**data)
+    db.session.add(member)
+    return member
+
+
+def update_member(member: Member, changes: dict[str, Any]) -> Member:
+    changes = _clean(changes)
+    merged = {f: getattr(member, f) for f in MEMBER_FIELDS} | changes
+    check_member(merged)
+    existing = find_duplicate(merged.get("phone"), merged.get("email"), exclude_id=member.id)
+    if existing is not None:
+        raise DuplicateMember(existing)
+    for field, value in changes.items():
+        setattr(member, field, value)
+    return member
+
+
+def set_member_status(member: Member, status: MemberStatus, on: date | None = None) -> None:
+    if member.status != status.value:
+        member.status = status.value
+        member.status_changed_on = on or date.today()
+
+
+def erase_member(member: Member) -> None:
+    """Erase a member's personal data (PIPL), keeping the row so counts stay right."""
+    for field in ERASED_FIELDS:
+        setattr(member, field, None)
+    member.name = "已注销会员"
+    member.in_cast_society = False
+    member.named_upward = False
+    set_member_status(member, MemberStatus.WITHDRAWN)
+    member.erased_at = utcnow()
+
+
+def member_counts() -> dict[str, int]:
+    """Counts by status, including erased members: what goes upward is numbers, not names."""
+    rows = db.session.execute(sa.select(Member.status, sa.func.count()).group_by(Member.status))
+    return dict(rows.all())
+
+
+def policy() -> MembershipPolicy:
+    """The association's joining policy, made with the defaults on first use."""
+    current = db.session.scalars(sa.select(MembershipPolicy)).first()
+    if current is None:
+        current = MembershipPolicy()
+        db.session.add(current)
+        db.session.flush()
+    return current
+
+
+def update_policy(current: MembershipPolicy, procedure: str, rights_and_duties: str) -> None:
+    if rights_and_duties.strip() != (current.rights_and_duties or "").strip():
+        current.consent_version += 1
+    current.procedure = procedure
+    current.rights_and_duties = rights_and_duties.strip()
+
+
+def group_members_query(status: str | None = None) -> sa.Select:
+    query = sa.select(GroupMember).order_by(GroupMember.kind, GroupMember.name)
+    if status:
+        query = query.where(GroupMember.status == status)
+    return query
+
+
+def set_group_status(group: GroupMember, status: str, reason: str | None) -> None:
+    if group.status == status:
+        return
+    db.session.add(
+        GroupMemberStatusChange(
+            tenant_id=group.tenant_id,
+            group_member_id=group.id,
+            from_status=group.status,
+            to_status=status,
+            reason=reason,
+        )
+    )
+    group.status = status
+
+
+def group_history(group: GroupMember) -> list[GroupMemberStatusChange]:
+    return db.session.scalars(
+        sa.select(GroupMemberStatusChange)
+        .where(GroupMemberStatusChange.group_member_id == group.id)
+        .order_by(GroupMemberStatusChange.changed_on.desc(), GroupMemberStatusChange.id.desc())
+    ).all()

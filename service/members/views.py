@@ -1,0 +1,290 @@
+"""Web pages for the secretariat: members, group members, imports, exports, the policy."""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from service.audit.services import record
+from service.auth.principal import current_principal, require
+from service.auth.roles import Permission
+from service.jobs import enqueue
+from service.members import importing, services
+from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
+from service.members.forms import (
+    GroupMemberForm,
+    ImportForm,
+    MemberForm,
+    PolicyForm,
+    StatusForm,
+)
+from service.members.models import (
+    KIND_LABELS,
+    STATUS_LABELS,
+    TITLE_LABELS,
+    GroupMember,
+    MemberImport,
+    MemberStatus,
+)
+from service.members.tabular import COLUMNS, export_row, template_xlsx, to_csv, to_xlsx
+from service.privacy import mask_email, mask_phone
+from tenants.access import find_in_scope
+from tenants.db import db
+
+bp = Blueprint("members", __name__, url_prefix="/members")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+CSV = "text/csv; charset=utf-8"
+
+
+def download(content: bytes, filename: str, mimetype: str) -> Response:
+    return Response(
+        content,
+        mimetype=mimetype,
+        headers={"Content-Disposition": f"attachment; filename={filename}"},
+    )
+
+
+@bp.get("/")
+@require(Permission.VIEW_MEMBERS)
+def index():
+    search = request.args.get("q", "").strip()[:50] or None
+    status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
+    title = request.args.get("title") if request.args.get("title") in TITLE_LABELS else None
+    page = db.paginate(services.members_query(search, status, title), per_page=50, error_out=False)
+    return render_template(
+        "members/index.html",
+        page=page,
+        search=search,
+        status=status,
+        title=title,
+        statuses=STATUS_LABELS,
+        titles=TITLE_LABELS,
+        counts=services.member_counts(),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.EDIT_MEMBERS)
+def new():
+    form = MemberForm()
+    if form.validate_on_submit():
+        try:
+            member = services.create_member(form.data)
+        except services.DuplicateMember as duplicate:
+            flash(str(duplicate), "error")
+            return redirect(url_for(".detail", member_id=duplicate.existing.id))
+        except services.MembershipError as refused:
+            form.name.errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash(_("The member is added."), "success")
+            return redirect(url_for(".detail", member_id=member.id))
+    return render_template("members/form.html", form=form, member=None), 400 if form.errors else 200
+
+
+@bp.get("/<int:member_id>")
+@require(Permission.VIEW_MEMBERS)
+def detail(member_id: int):
+    member = services.access_member(member_id)
+    status = eligibility(member.in_cast_society, member.title, member.exception_reason)
+    return render_template(
+        "members/detail.html",
+        member=member,
+        eligibility=ELIGIBILITY_LABELS[status],
+        titles=TITLE_LABELS,
+        statuses=STATUS_LABELS,
+        status_form=StatusForm(status=member.status),
+    )
+
+
+@bp.route("/<int:member_id>/edit", methods=["GET", "POST"])
+@require(Permission.EDIT_MEMBERS)
+def edit(member_id: int):
+    member = services.access_member(member_id)
+    form = MemberForm(obj=member)
+    if form.validate_on_submit():
+        try:
+            services.update_member(member, form.data)
+        except services.MembershipError as refused:
+            db.session.rollback()
+            form.name.errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash(_("The member is saved."), "success")
+            return redirect(url_for(".detail", member_id=member.id))
+    status = 400 if form.errors else 200
+    return render_template("members/form.html", form=form, member=member), status
+
+
+@bp.post("/<int:member_id>/status")
+@require(Permission.EDIT_MEMBERS)
+def change_status(member_id: int):
+    member = services.access_member(member_id)
+    form = StatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    services.set_member_status(member, MemberStatus(form.status.data), form.on.data)
+    db.session.commit()
+    flash(_("The status is changed."), "success")
+    return redirect(url_for(".detail", member_id=member.id))
+
+
+# --- export and import ----------------------------------------------------------------
+
+
+@bp.get("/export.<fmt>")
+@require(Permission.VIEW_MEMBERS)
+def export(fmt: str):
+    if fmt not in ("xlsx", "csv"):
+        abort(404)
+    principal = current_principal()
+    clear = principal.can(Permission.EXPORT_MEMBER_CONTACTS)
+    masks = {} if clear else {"phone": mask_phone, "email": mask_email}
+    members = db.session.scalars(services.members_query()).all()
+    rows = [export_row(m, masks) for m in members]
+    header = [c.header for c in COLUMNS]
+    record(
+        db.session,
+        "export",
+        "member",
+        tenant_id=principal.association_id,
+        changes={"format": fmt, "rows": len(rows), "contacts": "clear" if clear else "masked"},
+    )
+    db.session.commit()
+    if fmt == "xlsx":
+        return download(to_xlsx(header, rows), "members.xlsx", XLSX)
+    return download(to_csv(header, rows), "members.csv", CSV)
+
+
+@bp.get("/template.xlsx")
+@require(Permission.EDIT_MEMBERS)
+def template():
+    return download(template_xlsx(), "member-template.xlsx", XLSX)
+
+
+def _imports():
+    return db.session.scalars(
+        db.select(MemberImport).order_by(MemberImport.created_at.desc()).limit(20)
+    ).all()
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@require(Permission.EDIT_MEMBERS)
+def imports():
+    form = ImportForm()
+    if form.validate_on_submit():
+        upload = form.file.data
+        content = upload.read(importing.limits().max_bytes + 1)
+        started = importing.start_import(
+            upload.filename or "upload", content, current_principal().audit_label
+        )
+        db.session.commit()
+        job = enqueue(importing.run_import, started.id)
+        if started.status == "queued":  # still running in a worker: remember where to look
+            started.job_id = job.id
+            db.session.commit()
+        return redirect(url_for(".import_status", import_id=started.id))
+    status = 400 if form.errors else 200
+    return render_template("members/imports.html", form=form, imports=_imports()), status
+
+
+def _access_import(import_id: int) -> MemberImport:
+    upload = find_in_scope(MemberImport, import_id)
+    if upload is None:
+        abort(404)
+    return upload
+
+
+@bp.get("/imports/<int:import_id>")
+@require(Permission.EDIT_MEMBERS)
+def import_status(import_id: int):
+    upload = _access_import(import_id)
+    return render_template(
+        "members/import_status.html", upload=upload, progress=importing.progress_of(upload)
+    )
+
+
+@bp.get("/imports/<int:import_id>/errors.<fmt>")
+@require(Permission.EDIT_MEMBERS)
+def import_errors(import_id: int, fmt: str):
+    upload = _access_import(import_id)
+    if fmt not in ("xlsx", "csv") or not upload.errors:
+        abort(404)
+    header = [_("Row"), _("Column"), _("Problem")]
+    rows = [[e["row"] or "", e["column"] or "", e["message"]] for e in upload.errors]
+    if fmt == "xlsx":
+        return download(to_xlsx(header, rows), f"import-{upload.id}-errors.xlsx", XLSX)
+    return download(to_csv(header, rows), f"import-{upload.id}-errors.csv", CSV)
+
+
+# --- the joining policy ---------------------------------------------------------------
+
+
+@bp.route("/policy", methods=["GET", "POST"])
+@require(Permission.MANAGE_MEMBERSHIP_POLICY)
+def policy():
+    current = services.policy()
+    form = PolicyForm(obj=current)
+    if form.validate_on_submit():
+        services.update_policy(current, form.procedure.data, form.rights_and_duties.data)
+        db.session.commit()
+        flash(_("The membership policy is saved."), "success")
+        return redirect(url_for(".policy"))
+    db.session.commit()  # keep the defaults made on first visit
+    return render_template("members/policy.html", form=form, policy=current), (
+        400 if form.errors else 200
+    )
+
+
+# --- group members --------------------------------------------------------------------
+
+
+@bp.get("/groups/")
+@require(Permission.VIEW_MEMBERS)
+def groups():
+    groups = db.session.scalars(services.group_members_query()).all()
+    return render_template("members/groups.html", groups=groups, kinds=KIND_LABELS)
+
+
+@bp.route("/groups/new", methods=["GET", "POST"])
+@require(Permission.EDIT_MEMBERS)
+def new_group():
+    form = GroupMemberForm()
+    if form.validate_on_submit():
+        group = GroupMember(
+            name=form.name.data.strip(),
+            kind=form.kind.data,
+            kind_name=(form.kind_name.data or "").strip() or None,
+            leader_name=form.leader_name.data or None,
+            contact_phone=form.contact_phone.data or None,
+            member_count=form.member_count.data or 0,
+            status=form.status.data,
+        )
+        db.session.add(group)
+        db.session.commit()
+        flash(_("The group member is added."), "success")
+        return redirect(url_for(".group", group_id=group.id))
+    status = 400 if form.errors else 200
+    return render_template("members/group.html", form=form, group=None, history=[]), status
+
+
+@bp.route("/groups/<int:group_id>", methods=["GET", "POST"])
+@require(Permission.VIEW_MEMBERS)
+def group(group_id: int):
+    group = services.access_group_member(group_id)
+    form = GroupMemberForm(obj=group)
+    if request.method == "POST":
+        if not current_principal().can(Permission.EDIT_MEMBERS):
+            abort(403)
+        if form.validate_on_submit():
+            services.set_group_status(group, form.status.data, form.reason.data or None)
+            for field in ("name", "kind", "kind_name", "leader_name", "contact_phone"):
+                setattr(group, field, (getattr(form, field).data or "").strip() or None)
+            group.member_count = form.member_count.data or 0
+            db.session.commit()
+            flash(_("The group member is saved."), "success")
+            return redirect(url_for(".group", group_id=group.id))
+    history = services.group_history(group)
+    status = 400 if form.errors else 200
+    return render_template("members/group.html", form=form, group=group, history=history), status
