@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -54,8 +63,15 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=lambda: session.get("lang", "zh_Hans_CN"))
+    babel.init_app(app, locale_selector=_locale)
     api.init_app(app)
+
+
+def _locale() -> str:
+    """The visitor's choice; Chinese by default, and in jobs (which have no visitor)."""
+    if has_request_context():
+        return session.get("lang", "zh_Hans_CN")
+    return "zh_Hans_CN"
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -65,6 +81,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.auth import api as auth_api
     from service.auth import views as auth_views
     from service.members import api as members_api
+    from service.members import public as members_public
     from service.members import self_service as members_self_service
     from service.members import views as members_views
     from service.web import views as web_views
@@ -76,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
         audit_views.bp,
         members_views.bp,
         members_self_service.bp,
+        members_public.bp,
     ):
         app.register_blueprint(bp)
     for blp in (associations_api.blp, auth_api.blp, members_api.blp):

@@ -123,6 +123,16 @@ def db_session(app):
             connection.close()
 
 
+def run_queued_jobs() -> None:
+    """With a real Redis, work the queue as a worker would; inline jobs have run already."""
+    if REDIS_URL:
+        from rq import SimpleWorker
+
+        from service.jobs import queue
+
+        SimpleWorker([queue()], connection=queue().connection).work(burst=True)
+
+
 @pytest.fixture(autouse=True)
 def _fresh_rate_limits(app):
     from service.extensions import limiter

@@ -15,6 +15,7 @@ from service.members.models import (
     GroupMember,
     GroupMemberStatusChange,
     Member,
+    MemberApplication,
     MemberImport,
     MembershipPolicy,
 )
@@ -146,6 +147,7 @@ class Tenant:
     members: list[Member] = field(default_factory=list)
     groups: list[GroupMember] = field(default_factory=list)
     imports: list[MemberImport] = field(default_factory=list)
+    applications: list[MemberApplication] = field(default_factory=list)
 
 
 @dataclass
@@ -197,6 +199,16 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
     db.session.add(upload)
     db.session.flush()
     tenant.imports = [upload]
+    application = MemberApplication(
+        tenant_id=association.id,
+        name="申请人",
+        phone=f"136{next(_seq):08d}",
+        title="associate_senior",
+        consent_version=1,
+    )
+    db.session.add(application)
+    db.session.flush()
+    tenant.applications = [application]
     return tenant
 
 

@@ -120,3 +120,33 @@ class PolicyForm(FlaskForm):
 
 class ImportForm(FlaskForm):
     file = FileField(_l("Member file (.xlsx or .csv)"), validators=[FileRequired()])
+
+
+class ApplicationForm(FlaskForm):
+    """The public form: what the applicant tells about themself, and their consent."""
+
+    name = MemberForm.name
+    phone = MemberForm.phone
+    email = MemberForm.email
+    department = MemberForm.department
+    title = SelectField(_l("Professional title"), validators=[DataRequired()])
+    societies = MemberForm.societies
+    in_cast_society = MemberForm.in_cast_society
+    statement = TextAreaField(
+        _l("Why you wish to join (needed if neither condition above applies)"),
+        validators=[Optional(), Length(max=1000)],
+    )
+    consent = BooleanField(
+        _l("I accept the members' rights and duties and the use of my data as stated."),
+        validators=[DataRequired(message=_l("Membership needs your consent."))],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.title.choices = _choices(TITLE_LABELS)
+
+
+class DecisionForm(FlaskForm):
+    reason = StringField(
+        _l("Reason (required to reject)"), validators=[Optional(), Length(max=500)]
+    )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -13,6 +14,10 @@ from tenants.db import db
 from tenants.models import TenantOwned, tenant_fk, utcnow
 
 PERSONAL = {"personal": True}
+
+
+def new_invite_code() -> str:
+    return secrets.token_urlsafe(12)
 
 
 class ProfessionalTitle(StrEnum):
@@ -179,6 +184,41 @@ class MembershipPolicy(TenantOwned, db.Model):
     rights_and_duties: Mapped[str] = mapped_column(sa.Text, default="")
     # Raised whenever the text members consent to changes.
     consent_version: Mapped[int] = mapped_column(default=1)
+    # The secret part of the invitation link, for invitation-only associations.
+    invite_code: Mapped[str] = mapped_column(sa.String(32), default=new_invite_code)
+
+
+class ApplicationStatus(StrEnum):
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+class MemberApplication(TenantOwned, db.Model):
+    """A person's application to join, from the public form; staff decide it."""
+
+    __tablename__ = "member_application"
+    __tenant_table_args__ = (
+        tenant_fk("member_id", "member"),
+        sa.Index("ix_member_application_tenant_status", "tenant_id", "status"),
+    )
+
+    name: Mapped[str] = mapped_column(sa.String(50), info=PERSONAL)
+    phone: Mapped[str | None] = mapped_column(sa.String(30), info=PERSONAL)
+    email: Mapped[str | None] = mapped_column(sa.String(120), info=PERSONAL)
+    department: Mapped[str | None] = mapped_column(sa.String(100))
+    title: Mapped[str] = mapped_column(sa.String(20))
+    societies: Mapped[str | None] = mapped_column(sa.String(500))
+    in_cast_society: Mapped[bool] = mapped_column(default=False)
+    statement: Mapped[str | None] = mapped_column(sa.String(1000))
+    consent_version: Mapped[int]
+    consent_at: Mapped[datetime] = mapped_column(default=utcnow)
+    status: Mapped[str] = mapped_column(sa.String(20), default=ApplicationStatus.PENDING.value)
+    decided_by: Mapped[str | None] = mapped_column(sa.String(120))
+    decided_at: Mapped[datetime | None]
+    decision_reason: Mapped[str | None] = mapped_column(sa.String(500))
+    member_id: Mapped[int | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class MemberImport(TenantOwned, db.Model):

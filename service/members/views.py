@@ -9,9 +9,10 @@ from service.audit.services import record
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.jobs import enqueue
-from service.members import importing, services
+from service.members import applications, importing, services
 from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import (
+    DecisionForm,
     GroupMemberForm,
     ImportForm,
     MemberForm,
@@ -181,7 +182,8 @@ def imports():
         )
         db.session.commit()
         job = enqueue(importing.run_import, started.id)
-        if started.status == "queued":  # still running in a worker: remember where to look
+        db.session.refresh(started)  # an inline job has finished it already
+        if started.status == "queued":  # a worker will run it: remember where to look
             started.job_id = job.id
             db.session.commit()
         return redirect(url_for(".import_status", import_id=started.id))
@@ -216,6 +218,52 @@ def import_errors(import_id: int, fmt: str):
     if fmt == "xlsx":
         return download(to_xlsx(header, rows), f"import-{upload.id}-errors.xlsx", XLSX)
     return download(to_csv(header, rows), f"import-{upload.id}-errors.csv", CSV)
+
+
+# --- applications ---------------------------------------------------------------------
+
+
+@bp.get("/applications/")
+@require(Permission.EDIT_MEMBERS)
+def applications_index():
+    pending = db.session.scalars(applications.pending()).all()
+    return render_template(
+        "members/applications.html",
+        applications=pending,
+        titles=TITLE_LABELS,
+        policy=services.policy(),
+    )
+
+
+@bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
+@require(Permission.EDIT_MEMBERS)
+def application(application_id: int):
+    found = applications.access_application(application_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        decided_by = current_principal().audit_label
+        try:
+            if request.form.get("decision") == "approve":
+                member = applications.approve(found, decided_by, form.reason.data)
+                db.session.commit()
+                flash(_("The applicant is a member now."), "success")
+                return redirect(url_for(".detail", member_id=member.id))
+            applications.reject(found, decided_by, form.reason.data or "")
+        except services.MembershipError as refused:
+            db.session.rollback()
+            form.reason.errors.append(str(refused))
+        else:
+            db.session.commit()
+            flash(_("The application is rejected."), "success")
+            return redirect(url_for(".applications_index"))
+    status = eligibility(found.in_cast_society, found.title, found.statement)
+    return render_template(
+        "members/application.html",
+        application=found,
+        form=form,
+        titles=TITLE_LABELS,
+        eligibility=ELIGIBILITY_LABELS[status],
+    ), (400 if form.errors else 200)
 
 
 # --- the joining policy ---------------------------------------------------------------

@@ -69,6 +69,11 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("members.import_errors", "GET"): Route(
         P.EDIT_MEMBERS, ("import_id",), values=(("fmt", "csv"),)
     ),
+    ("join.apply", "GET"): Route(PUBLIC),  # any open association's form, by design
+    ("join.apply", "POST"): Route(PUBLIC),
+    ("members.applications_index", "GET"): Route(P.EDIT_MEMBERS),
+    ("members.application", "GET"): Route(P.EDIT_MEMBERS, ("application_id",)),
+    ("members.application", "POST"): Route(P.EDIT_MEMBERS, ("application_id",)),
     ("members.policy", "GET"): Route(P.MANAGE_MEMBERSHIP_POLICY),
     ("members.policy", "POST"): Route(P.MANAGE_MEMBERSHIP_POLICY),
     ("members.groups", "GET"): Route(P.VIEW_MEMBERS),
@@ -185,6 +190,7 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
         "member_id": lambda t: t.members[0].id,
         "group_id": lambda t: t.groups[0].id,
         "import_id": lambda t: t.imports[0].id,
+        "application_id": lambda t: t.applications[0].id,
     }[param]
     return [pick(b)] + ([pick(a)] if same_province else [])
 
@@ -201,7 +207,12 @@ def _own_id(world, caller: Caller, param: str) -> int:
         if caller.is_operator:
             return world.a.users[Role.FEDERATION_OFFICER].id
         return tenant.users[Role.ASSOCIATION_STAFF].id
-    owned = {"member_id": tenant.members, "group_id": tenant.groups, "import_id": tenant.imports}
+    owned = {
+        "member_id": tenant.members,
+        "group_id": tenant.groups,
+        "import_id": tenant.imports,
+        "application_id": tenant.applications,
+    }
     return owned[param][0].id
 
 

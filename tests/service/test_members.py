@@ -17,6 +17,7 @@ from service.members.models import GroupMemberStatusChange, Member, MemberImport
 from service.members.tabular import COLUMNS
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
+from tests.conftest import run_queued_jobs
 
 HEADER = [c.header for c in COLUMNS]
 
@@ -47,11 +48,13 @@ def row(name, phone="", email="", title="中级", cast="否", reason="", **extra
 
 
 def upload(client, filename, content):
-    return client.post(
+    response = client.post(
         "/members/imports",
         data={"file": (io.BytesIO(content), filename)},
         content_type="multipart/form-data",
     )
+    run_queued_jobs()
+    return response
 
 
 def last_import(tenant) -> MemberImport:
@@ -374,3 +377,105 @@ def test_group_member_status_changes_keep_history(world, client):
     assert [(h.from_status, h.to_status, h.reason) for h in history] == [
         ("active", "inactive", "换届未完成")
     ]
+
+
+# --- applications -----------------------------------------------------------------------
+
+
+def test_apply_then_approve(app, world, client):
+    tenant = world.a.first
+    visitor = app.test_client()
+    form = visitor.get(f"/join/{tenant.association.id}")
+    assert form.status_code == 200 and tenant.association.name in form.get_data(as_text=True)
+    applied = visitor.post(
+        f"/join/{tenant.association.id}",
+        data={"name": "何静", "phone": "13566667777", "title": "associate_senior", "consent": "y"},
+    )
+    assert applied.status_code == 200 and "已收到" in applied.get_data(as_text=True)
+
+    client.login_as(tenant.users[Role.ASSOCIATION_STAFF])
+    listing = client.get("/members/applications/").get_data(as_text=True)
+    assert "何静" in listing
+    with use_scope(Scope.association(tenant.association.id)):
+        from service.members.models import MemberApplication
+
+        application = db.session.scalars(
+            sa.select(MemberApplication).where(MemberApplication.name == "何静")
+        ).one()
+        application_id = application.id
+    decided = client.post(f"/members/applications/{application_id}", data={"decision": "approve"})
+    assert decided.status_code == 302
+    member = next(m for m in members_of(tenant) if m.name == "何静")
+    assert member.phone == "13566667777" and member.consent_version == 1
+    # A second decision on the same application is refused.
+    again = client.post(f"/members/applications/{application_id}", data={"decision": "approve"})
+    assert again.status_code == 400
+
+
+def test_an_application_from_an_existing_member_is_merged(app, world, client):
+    tenant = world.a.first
+    existing = tenant.members[1]
+    before = len(members_of(tenant))
+    app.test_client().post(
+        f"/join/{tenant.association.id}",
+        data={
+            "name": existing.name,
+            "phone": existing.phone,
+            "title": "senior",
+            "department": "新院系",
+            "consent": "y",
+        },
+    )
+    client.login_as(tenant.users[Role.ASSOCIATION_STAFF])
+    with use_scope(Scope.association(tenant.association.id)):
+        from service.members.models import MemberApplication
+
+        application_id = db.session.scalars(
+            sa.select(MemberApplication.id).where(MemberApplication.phone == existing.phone)
+        ).one()
+    client.post(f"/members/applications/{application_id}", data={"decision": "approve"})
+    assert len(members_of(tenant)) == before
+
+
+def test_an_application_without_consent_is_refused(app, world):
+    tenant = world.a.first
+    response = app.test_client().post(
+        f"/join/{tenant.association.id}",
+        data={"name": "无同意", "phone": "13566660000", "title": "senior"},
+    )
+    assert response.status_code == 400 and "需要您的同意" in response.get_data(as_text=True)
+
+
+def test_an_invitation_only_association_needs_its_code(app, world, client):
+    tenant = world.a.first
+    client.login_as(tenant.users[Role.ASSOCIATION_ADMIN])
+    client.post(
+        "/members/policy",
+        data={"procedure": "invitation_only", "rights_and_duties": "遵守章程，按时参加活动"},
+    )
+    url = f"/join/{tenant.association.id}"
+    assert app.test_client().get(url).status_code == 404
+    with use_scope(Scope.association(tenant.association.id)):
+        from service.members.models import MembershipPolicy
+
+        code = db.session.scalars(sa.select(MembershipPolicy.invite_code)).one()
+    assert app.test_client().get(f"{url}?code={code}").status_code == 200
+
+
+def test_a_rejection_needs_a_reason(world, client):
+    tenant = world.a.first
+    client.login_as(tenant.users[Role.ASSOCIATION_STAFF])
+    application_id = tenant.applications[0].id
+    assert (
+        client.post(
+            f"/members/applications/{application_id}", data={"decision": "reject"}
+        ).status_code
+        == 400
+    )
+    assert (
+        client.post(
+            f"/members/applications/{application_id}",
+            data={"decision": "reject", "reason": "非本校教职工"},
+        ).status_code
+        == 302
+    )

@@ -3,13 +3,12 @@ Redis) by default, a real Redis and a real RQ worker when TEST_REDIS_URL is set.
 
 import pytest
 import sqlalchemy as sa
-from rq import SimpleWorker
 
 from service import jobs
 from service.associations.models import AssociationProfile
 from tenants.db import db
 from tenants.scope import Scope, current_scope, use_scope
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, run_queued_jobs
 
 
 def visible_profiles(label: str) -> dict:
@@ -19,8 +18,8 @@ def visible_profiles(label: str) -> dict:
 
 
 def _run(job):
-    if REDIS_URL:  # a real worker process loop, in burst mode, on the real queue
-        SimpleWorker([jobs.queue()], connection=jobs.queue().connection).work(burst=True)
+    run_queued_jobs()  # a real worker loop, in burst mode, when there is a real Redis
+    if REDIS_URL:
         job.refresh()
     return job.return_value()
 
