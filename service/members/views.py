@@ -181,12 +181,15 @@ def imports():
             upload.filename or "upload", content, current_principal().audit_label
         )
         db.session.commit()
-        job = enqueue(importing.run_import, started.id)
-        db.session.refresh(started)  # an inline job has finished it already
+        import_id = started.id
+        # End this transaction first: an inline job writes on a connection of its own.
+        db.session.close()
+        job = enqueue(importing.run_import, import_id)
+        started = _access_import(import_id)
         if started.status == "queued":  # a worker will run it: remember where to look
             started.job_id = job.id
             db.session.commit()
-        return redirect(url_for(".import_status", import_id=started.id))
+        return redirect(url_for(".import_status", import_id=import_id))
     status = 400 if form.errors else 200
     return render_template("members/imports.html", form=form, imports=_imports()), status
 
