@@ -2,12 +2,13 @@
 
 import pytest
 
+from service.members.tabular import COLUMNS
 from tests.browser.conftest import screenshot
 from tests.browser.test_profile_page import _sign_in
 
 pytestmark = pytest.mark.browser
 
-HEADER = "姓名,性别,出生年份,院系,学科,职称,职务,手机,电子邮箱,所属学会,中国科协所属学会会员,例外理由,入会日期"
+HEADER = ",".join(c.header for c in COLUMNS)
 ROWS = [
     "林晓,女,1985,化学系,化学,副高级,副教授,13911112222,,,否,,2024-09-01",
     ",男,1979,物理学院,物理学,正高级,教授,13911113333,,,否,,2024-09-01",
