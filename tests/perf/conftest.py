@@ -1,0 +1,28 @@
+"""Benchmarks: run by `make bench`, never by `make test`. They measure and report; they do
+not assert timings. Results go to tests/perf/results/ as JSON and a Markdown summary."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def write_result(name: str, figures: dict, summary: str) -> Path:
+    RESULTS.mkdir(exist_ok=True)
+    record = {
+        "benchmark": name,
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+        "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
+        "database": os.environ.get("TEST_DATABASE_URL", "sqlite").split("@")[-1],
+        **figures,
+    }
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(record, ensure_ascii=False, indent=2))
+    (RESULTS / f"{name}.md").write_text(summary + "\n")
+    print("\n" + summary)
+    return path
