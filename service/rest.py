@@ -10,6 +10,19 @@ from marshmallow import RAISE, Schema
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
+from tenants.db import db
+
+
+def paginate(query, pagination_parameters) -> list:
+    """One page of `query` for a `@blp.paginate()` view; sets the total for X-Pagination."""
+    page = db.paginate(
+        query,
+        page=pagination_parameters.page,
+        per_page=pagination_parameters.page_size,
+        error_out=False,
+    )
+    pagination_parameters.item_count = page.total
+    return page.items
 
 
 class StrictSchema(Schema):

@@ -11,7 +11,7 @@ from service.associations.schemas import (
     AssociationUpdateSchema,
 )
 from service.auth.roles import Permission
-from service.rest import Blueprint
+from service.rest import Blueprint, paginate
 from tenants.db import db
 
 blp = Blueprint(
@@ -31,14 +31,7 @@ class Associations(MethodView):
     def get(self, args, pagination_parameters):
         """List the associations this token may see"""
         query = services.profiles_in_scope(args.get("category"), args.get("status"))
-        page = db.paginate(
-            query,
-            page=pagination_parameters.page,
-            per_page=pagination_parameters.page_size,
-            error_out=False,
-        )
-        pagination_parameters.item_count = page.total
-        return page.items
+        return paginate(query, pagination_parameters)
 
 
 @blp.route("/<int:association_id>")

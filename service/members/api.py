@@ -17,7 +17,7 @@ from service.members.schemas import (
     MemberSchema,
     MemberUpdateSchema,
 )
-from service.rest import Blueprint
+from service.rest import Blueprint, paginate
 from tenants.db import db
 
 blp = Blueprint(
@@ -26,17 +26,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Individual (个人会员) and group members (团体会员) of the token's association.",
 )
-
-
-def _page(query, pagination_parameters):
-    page = db.paginate(
-        query,
-        page=pagination_parameters.page,
-        per_page=pagination_parameters.page_size,
-        error_out=False,
-    )
-    pagination_parameters.item_count = page.total
-    return page.items
 
 
 def _save(action):
@@ -59,7 +48,7 @@ class Members(MethodView):
     def get(self, args, pagination_parameters):
         """List the association's members"""
         query = services.members_query(args.get("q"), args.get("status"), args.get("title"))
-        return _page(query, pagination_parameters)
+        return paginate(query, pagination_parameters)
 
     @blp.requires(Permission.EDIT_MEMBERS, write=True)
     @blp.arguments(MemberCreateSchema)
@@ -101,7 +90,7 @@ class GroupMembers(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List the association's group members"""
-        return _page(services.group_members_query(), pagination_parameters)
+        return paginate(services.group_members_query(), pagination_parameters)
 
     @blp.requires(Permission.EDIT_MEMBERS, write=True)
     @blp.arguments(GroupMemberCreateSchema)
