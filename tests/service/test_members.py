@@ -17,7 +17,7 @@ from service.members.models import GroupMemberStatusChange, Member, MemberImport
 from service.members.tabular import COLUMNS
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
-from tests.conftest import run_queued_jobs
+from tests.conftest import REDIS_URL, run_queued_jobs
 
 HEADER = [c.header for c in COLUMNS]
 
@@ -479,3 +479,20 @@ def test_a_rejection_needs_a_reason(world, client):
         ).status_code
         == 302
     )
+
+
+def test_a_queued_import_shows_that_it_is_checking_until_the_worker_finishes(world, client):
+    if not REDIS_URL:
+        pytest.skip("without Redis the import runs inline and is never seen queued")
+    tenant = world.a.first
+    client.login_as(tenant.users[Role.ASSOCIATION_STAFF])
+    response = client.post(
+        "/members/imports",
+        data={"file": (io.BytesIO(csv_bytes([row("排队", phone="15800000009")])), "q.csv")},
+        content_type="multipart/form-data",
+    )
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "正在检查" in page and 'http-equiv="refresh"' in page
+    run_queued_jobs()
+    page = client.get(response.headers["Location"]).get_data(as_text=True)
+    assert "已导入 1 名会员" in page and 'http-equiv="refresh"' not in page
