@@ -103,7 +103,3 @@ TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
     ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
     ("national", True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
 }
-
-
-def roles_at(level: Level) -> list[Role]:
-    return [role for role, spec in ROLES.items() if spec.level is level]

@@ -162,7 +162,7 @@ def access_token(principal: Principal, token_id: int) -> ApiToken | None:
     return db.session.scalar(tokens_visible_to(principal).where(ApiToken.id == token_id))
 
 
-def token_request_for(principal: Principal, user: User) -> dict:
+def token_request_for(principal: Principal) -> dict:
     """The level and owner a principal's new tokens get: always its own, never from input."""
     if principal.level is Level.ASSOCIATION:
         return {"level": TokenLevel.ASSOCIATION, "association_id": principal.association_id}

@@ -139,7 +139,7 @@ def create_token():
     if principal.level is Level.PLATFORM:
         owner = {"level": "national", "federation_ids": form.federations.data}
     else:
-        owner = services.token_request_for(principal, _current_user())
+        owner = services.token_request_for(principal)
     try:
         _token, plaintext = services.create_token(
             name=form.name.data,
