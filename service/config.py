@@ -47,8 +47,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # None: migrate through the service's own connection (SQLite, development).
         "MIGRATION_DATABASE_URL": _postgres_driver(env.get("MIGRATION_DATABASE_URL") or "")
-        or database_url,
+        or None,
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
