@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask.views import MethodView
 from flask_smorest import abort
 
+from service.associations.services import profiles_in_scope
 from service.auth.roles import Permission
 from service.members import services
 from service.members.models import GroupMember, MemberStatus
@@ -12,6 +13,7 @@ from service.members.schemas import (
     GroupMemberCreateSchema,
     GroupMemberSchema,
     GroupMemberUpdateSchema,
+    MemberCountsSchema,
     MemberCreateSchema,
     MemberQueryArgsSchema,
     MemberSchema,
@@ -124,3 +126,23 @@ class GroupMemberById(MethodView):
             setattr(group, field, value)
         db.session.commit()
         return group
+
+
+@blp.route("/member-counts/")
+class MemberCounts(MethodView):
+    @blp.requires(Permission.VIEW_FEDERATION)
+    @blp.response(200, MemberCountsSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """Count members and group members per association (numbers only, never names)"""
+        counts = services.counts_by_association()
+        profiles = paginate(profiles_in_scope(), pagination_parameters)
+        return [
+            {
+                "association_id": p.tenant_id,
+                "association_name": p.association.name,
+                **{s.value: counts.get(p.tenant_id, {}).get(s.value, 0) for s in MemberStatus},
+                "group_members": counts.get(p.tenant_id, {}).get("group_members", 0),
+            }
+            for p in profiles
+        ]

@@ -113,3 +113,13 @@ class GroupMemberUpdateSchema(GroupMemberCreateSchema):
     member_count = fields.Integer(validate=validate.Range(0, 10**6))
     status = fields.String(validate=validate.OneOf(["active", "inactive", "dissolved"]))
     reason = fields.String(allow_none=True, validate=validate.Length(max=500))
+
+
+class MemberCountsSchema(Schema):
+    association_id = fields.Integer()
+    association_name = fields.String()
+    active = fields.Integer()
+    lapsed = fields.Integer()
+    withdrawn = fields.Integer()
+    deceased = fields.Integer()
+    group_members = fields.Integer()

@@ -182,6 +182,27 @@ def member_counts() -> dict[str, int]:
     return dict(rows.all())
 
 
+def counts_by_association() -> dict[int, dict[str, int]]:
+    """Per association in scope: members by status and the number of group members.
+    What supervisors and national reporting receive is these numbers, never names."""
+    counts: dict[int, dict[str, int]] = {}
+    rows = db.session.execute(
+        sa.select(Member.tenant_id, Member.status, sa.func.count()).group_by(
+            Member.tenant_id, Member.status
+        )
+    )
+    for tenant_id, status, count in rows:
+        counts.setdefault(tenant_id, {})[status] = count
+    groups = db.session.execute(
+        sa.select(GroupMember.tenant_id, sa.func.count())
+        .where(GroupMember.status == "active")
+        .group_by(GroupMember.tenant_id)
+    )
+    for tenant_id, count in groups:
+        counts.setdefault(tenant_id, {})["group_members"] = count
+    return counts
+
+
 def policy() -> MembershipPolicy:
     """The association's joining policy, made with the defaults on first use."""
     current = db.session.scalars(sa.select(MembershipPolicy)).first()

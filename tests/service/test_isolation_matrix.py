@@ -98,6 +98,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("members_api.GroupMemberById", "PATCH"): Route(
         P.EDIT_MEMBERS, ("group_id",), api=True, write=True
     ),
+    ("members_api.MemberCounts", "GET"): Route(P.VIEW_FEDERATION, api=True),
     ("auth_api.Me", "GET"): Route(P.VIEW_PROFILE, api=True),
     ("associations_api.Associations", "GET"): Route(P.VIEW_PROFILE, api=True),
     ("associations_api.AssociationById", "GET"): Route(

@@ -496,3 +496,22 @@ def test_a_queued_import_shows_that_it_is_checking_until_the_worker_finishes(wor
     run_queued_jobs()
     page = client.get(response.headers["Location"]).get_data(as_text=True)
     assert "已导入 1 名会员" in page and 'http-equiv="refresh"' not in page
+
+
+def test_supervisors_receive_counts_never_names(world, client):
+    response = client.get("/api/v1/member-counts/", headers=_bearer(world.a.tokens["ro"]))
+    assert response.status_code == 200
+    by_association = {c["association_id"]: c for c in response.json}
+    assert set(by_association) == {world.a.first.association.id, world.a.second.association.id}
+    first = by_association[world.a.first.association.id]
+    assert first["active"] == len(world.a.first.members) and first["group_members"] == 1
+    body = response.get_data(as_text=True)
+    assert all(m.name not in body and m.phone not in body for m in world.a.first.members)
+    national = client.get("/api/v1/member-counts/", headers=_bearer(world.national_a))
+    assert {c["association_id"] for c in national.json} == set(by_association)
+    assert (
+        client.get(
+            "/api/v1/member-counts/", headers=_bearer(world.a.first.tokens["ro"])
+        ).status_code
+        == 403
+    )
