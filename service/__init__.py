@@ -5,7 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, g, redirect, render_template, request, session, url_for
+from flask import (
+    Flask,
+    g,
+    has_request_context,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException
@@ -54,8 +63,13 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     limiter.init_app(app)
-    babel.init_app(app, locale_selector=lambda: session.get("lang", "zh_Hans_CN"))
+    babel.init_app(app, locale_selector=_locale)
     api.init_app(app)
+
+
+def _locale() -> str:
+    # Jobs (findings, reminders) run outside any request: they use the default language.
+    return session.get("lang", "zh_Hans_CN") if has_request_context() else "zh_Hans_CN"
 
 
 def _register_blueprints(app: Flask) -> None:
@@ -64,11 +78,24 @@ def _register_blueprints(app: Flask) -> None:
     from service.audit import views as audit_views
     from service.auth import api as auth_api
     from service.auth import views as auth_views
+    from service.governance import api as governance_api
+    from service.governance import views as governance_views
     from service.web import views as web_views
 
-    for bp in (web_views.bp, auth_views.bp, associations_views.bp, audit_views.bp):
+    for bp in (
+        web_views.bp,
+        auth_views.bp,
+        associations_views.bp,
+        audit_views.bp,
+        governance_views.bp,
+    ):
         app.register_blueprint(bp)
-    for blp in (associations_api.blp, auth_api.blp):
+    for blp in (
+        associations_api.blp,
+        auth_api.blp,
+        governance_api.blp,
+        governance_api.compliance_blp,
+    ):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date
 
 from werkzeug.security import generate_password_hash
 
@@ -11,6 +12,9 @@ from service.associations.models import AssociationProfile, Category
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
+from service.governance import compliance
+from service.governance import services as governance
+from service.governance.models import Establishment
 from tenants.db import db
 from tenants.models import Association, Federation
 
@@ -98,6 +102,82 @@ def make_token(
     return token, plaintext
 
 
+GOVERNANCE_TODAY = date(2026, 6, 1)
+
+
+def make_governance(association: Association, *, held_on: date = date(2024, 4, 20)) -> dict:
+    """A founded, fully staffed association: charter and approval, a congress electing a
+    committee with a standing committee, a meeting of each, chair, vice-chair,
+    secretary-general, secretariat, and stored findings. Returns the rows tests point at."""
+    tid = association.id
+    db.session.add(
+        Establishment(
+            tenant_id=tid,
+            charter_accepted_on=date(2019, 3, 1),
+            approved_on=date(2019, 5, 30),
+            approved_by_federation_id=association.federation_id,
+            document_number=f"科协函〔2019〕{tid}号",
+        )
+    )
+    members = [
+        governance.NewMember("李明", "机械工程学院", True),
+        governance.NewMember("王芳", "化学学院", True),
+        governance.NewMember("赵强", "计算机学院"),
+    ]
+    congress = governance.hold_congress(
+        tid,
+        held_on=held_on,
+        delegates=120,
+        today=GOVERNANCE_TODAY,
+        term_ends_on=date(2029, 4, 20),
+        members=members,
+        standing_committee_formed_on=held_on,
+    )
+    committee = governance.record_meeting(
+        tid, body="committee", held_on=date(2025, 3, 10), attendance=3, today=GOVERNANCE_TODAY
+    )
+    standing = governance.record_meeting(
+        tid,
+        body="standing_committee",
+        held_on=date(2025, 9, 10),
+        attendance=2,
+        today=GOVERNANCE_TODAY,
+    )
+    chair = governance.appoint(
+        tid,
+        post="chair",
+        name="李明",
+        starts_on=held_on,
+        eligibility="university_leader",
+        eligibility_basis="副校长",
+    )
+    governance.appoint(
+        tid,
+        post="vice_chair",
+        name="王芳",
+        starts_on=held_on,
+        eligibility="renowned_expert",
+        eligibility_basis="国家杰出青年科学基金获得者",
+    )
+    secretary = governance.appoint(
+        tid,
+        post="secretary_general",
+        name="赵强",
+        starts_on=date(2025, 3, 11),
+        nominated_on=date(2025, 3, 1),
+        approving_meeting_id=committee.id,
+    )
+    governance.set_host_office(tid, "科学技术研究院")
+    compliance.store(tid, compliance.evaluate(tid, GOVERNANCE_TODAY), GOVERNANCE_TODAY)
+    return {
+        "congress_id": congress.id,
+        "term_id": congress.elected_term_id,
+        "meeting_id": standing.id,
+        "officer_id": chair.id,
+        "secretary_id": secretary.id,
+    }
+
+
 @dataclass
 class Tenant:
     """One association with a user of every association role and its tokens."""
@@ -105,6 +185,7 @@ class Tenant:
     association: Association
     users: dict[Role, User] = field(default_factory=dict)
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
+    governance: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -132,6 +213,7 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
     tenant.tokens["rw"] = make_token(
         TokenLevel.ASSOCIATION, association=tenant.association, read_only=False
     )
+    tenant.governance = make_governance(tenant.association)
     return tenant
 
 

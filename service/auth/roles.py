@@ -24,6 +24,9 @@ class Permission(StrEnum):
     MANAGE_TOKENS = "manage_tokens"
     VIEW_AUDIT = "view_audit"
     PROVISION = "provision"
+    VIEW_GOVERNANCE = "view_governance"
+    MANAGE_GOVERNANCE = "manage_governance"
+    RECORD_MEETINGS = "record_meetings"
 
 
 class Role(StrEnum):
@@ -43,6 +46,9 @@ class RoleSpec:
 
 
 P = Permission
+# The secretariat (association admin) runs governance; staff record meetings; everyone who
+# may see the association may see who leads it and whether it meets the document's rules.
+_GOVERNANCE_ALL = frozenset({P.VIEW_GOVERNANCE, P.MANAGE_GOVERNANCE, P.RECORD_MEETINGS})
 ROLES: dict[Role, RoleSpec] = {
     Role.OPERATOR: RoleSpec(
         Level.PLATFORM,
@@ -52,32 +58,41 @@ ROLES: dict[Role, RoleSpec] = {
     Role.FEDERATION_OFFICER: RoleSpec(
         Level.FEDERATION,
         _l("Federation officer"),
-        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.MANAGE_TOKENS, P.VIEW_AUDIT}),
+        frozenset(
+            {P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.MANAGE_TOKENS, P.VIEW_AUDIT}
+        ),
     ),
     Role.EDUCATION_SUPERVISOR: RoleSpec(
         Level.FEDERATION,
         _l("Education supervisor"),
-        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
+        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
     ),
     Role.ASSOCIATION_ADMIN: RoleSpec(
         Level.ASSOCIATION,
         _l("Association administrator"),
-        frozenset({P.VIEW_PROFILE, P.EDIT_PROFILE, P.MANAGE_USERS, P.MANAGE_TOKENS, P.VIEW_AUDIT}),
+        frozenset(
+            {P.VIEW_PROFILE, P.EDIT_PROFILE, P.MANAGE_USERS, P.MANAGE_TOKENS, P.VIEW_AUDIT}
+            | _GOVERNANCE_ALL
+        ),
     ),
     Role.ASSOCIATION_STAFF: RoleSpec(
-        Level.ASSOCIATION, _l("Association staff"), frozenset({P.VIEW_PROFILE})
+        Level.ASSOCIATION,
+        _l("Association staff"),
+        frozenset({P.VIEW_PROFILE, P.VIEW_GOVERNANCE, P.RECORD_MEETINGS}),
     ),
-    Role.MEMBER: RoleSpec(Level.ASSOCIATION, _l("Member"), frozenset({P.VIEW_PROFILE})),
+    Role.MEMBER: RoleSpec(
+        Level.ASSOCIATION, _l("Member"), frozenset({P.VIEW_PROFILE, P.VIEW_GOVERNANCE})
+    ),
 }
 
 # What an API token may do, by its level and whether it may write.
 TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
-    (Level.ASSOCIATION, False): frozenset({P.VIEW_PROFILE}),
-    (Level.ASSOCIATION, True): frozenset({P.VIEW_PROFILE, P.EDIT_PROFILE}),
-    (Level.FEDERATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
-    (Level.FEDERATION, True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
-    ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
-    ("national", True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
+    (Level.ASSOCIATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_GOVERNANCE}),
+    (Level.ASSOCIATION, True): frozenset({P.VIEW_PROFILE, P.EDIT_PROFILE} | _GOVERNANCE_ALL),
+    (Level.FEDERATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+    (Level.FEDERATION, True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+    ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+    ("national", True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
 }
 
 

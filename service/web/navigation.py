@@ -35,6 +35,13 @@ NAV = (
         own_association=True,
     ),
     NavItem(
+        _l("Governance"),
+        "governance.overview",
+        Permission.VIEW_GOVERNANCE,
+        (Level.ASSOCIATION,),
+        own_association=True,
+    ),
+    NavItem(
         _l("Associations"),
         "associations.index",
         Permission.VIEW_FEDERATION,

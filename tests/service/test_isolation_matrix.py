@@ -61,6 +61,50 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("associations_api.AssociationById", "PATCH"): Route(
         P.EDIT_PROFILE, ("association_id",), api=True, write=True
     ),
+    # governance
+    ("governance.overview", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",)),
+    ("governance.new_congress", "GET"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance.new_congress", "POST"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance.new_meeting", "GET"): Route(P.RECORD_MEETINGS, ("association_id",)),
+    ("governance.new_meeting", "POST"): Route(P.RECORD_MEETINGS, ("association_id",)),
+    ("governance.new_officer", "GET"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance.new_officer", "POST"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance.end_officer_term", "POST"): Route(P.MANAGE_GOVERNANCE, ("officer_id",)),
+    ("governance.secretariat", "GET"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance.secretariat", "POST"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance_api.Congresses", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",), api=True),
+    ("governance_api.Congresses", "POST"): Route(
+        P.MANAGE_GOVERNANCE, ("association_id",), api=True, write=True
+    ),
+    ("governance_api.CongressById", "GET"): Route(P.VIEW_GOVERNANCE, ("congress_id",), api=True),
+    ("governance_api.CommitteeTerms", "GET"): Route(
+        P.VIEW_GOVERNANCE, ("association_id",), api=True
+    ),
+    ("governance_api.CommitteeTermById", "GET"): Route(P.VIEW_GOVERNANCE, ("term_id",), api=True),
+    ("governance_api.Meetings", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",), api=True),
+    ("governance_api.Meetings", "POST"): Route(
+        P.RECORD_MEETINGS, ("association_id",), api=True, write=True
+    ),
+    ("governance_api.MeetingById", "GET"): Route(P.VIEW_GOVERNANCE, ("meeting_id",), api=True),
+    ("governance_api.Officers", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",), api=True),
+    ("governance_api.Officers", "POST"): Route(
+        P.MANAGE_GOVERNANCE, ("association_id",), api=True, write=True
+    ),
+    ("governance_api.OfficerById", "GET"): Route(P.VIEW_GOVERNANCE, ("officer_id",), api=True),
+    ("governance_api.OfficerById", "PATCH"): Route(
+        P.MANAGE_GOVERNANCE, ("officer_id",), api=True, write=True
+    ),
+    ("governance_api.SecretariatResource", "GET"): Route(
+        P.VIEW_GOVERNANCE, ("association_id",), api=True
+    ),
+    ("governance_api.SecretariatResource", "PUT"): Route(
+        P.MANAGE_GOVERNANCE, ("association_id",), api=True, write=True
+    ),
+    ("compliance_api.Rules", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
+    ("compliance_api.Findings", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
+    ("compliance_api.AssociationFindings", "GET"): Route(
+        P.VIEW_GOVERNANCE, ("association_id",), api=True
+    ),
 }
 
 WEB_PRINCIPALS = [
@@ -132,6 +176,8 @@ def _api_caller(world, who) -> Caller:
 
 # --- which ids ------------------------------------------------------------------------
 
+GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id")
+
 
 def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
     """Ids of objects outside the caller's reach: the other province always; for an
@@ -142,6 +188,7 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
         "association_id": lambda t: t.association.id,
         "token_id": lambda t: t.tokens["rw"][0].id,
         "user_id": lambda t: t.users[Role.ASSOCIATION_STAFF].id,
+        **{kind: (lambda t, k=kind: t.governance[k]) for kind in GOVERNANCE_IDS},
     }[param]
     return [pick(b)] + ([pick(a)] if same_province else [])
 
@@ -154,6 +201,8 @@ def _own_id(world, caller: Caller, param: str) -> int:
         if caller.level is Level.FEDERATION:
             return world.a.tokens["ro"][0].id
         return tenant.tokens["rw"][0].id
+    if param in GOVERNANCE_IDS:
+        return tenant.governance[param]
     if param == "user_id":
         if caller.is_operator:
             return world.a.users[Role.FEDERATION_OFFICER].id
@@ -178,8 +227,9 @@ def _call(client, app, endpoint, method, values, caller: Caller):
 
         url = url_for(endpoint, **values)
     kwargs = {"method": method, "headers": caller.headers or {}}
-    if method in ("POST", "PATCH"):
-        kwargs["json" if endpoint.startswith(("associations_api", "auth_api")) else "data"] = {}
+    if method in ("POST", "PATCH", "PUT"):
+        api = endpoint.startswith(("associations_api", "auth_api", "governance_api"))
+        kwargs["json" if api else "data"] = {}
     assert rule is not None
     return client.open(url, **kwargs)
 

@@ -1,0 +1,165 @@
+"""The compliance engine: each rule's status, evidence and next change as the date moves."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from service.governance import compliance
+from service.governance import services as governance
+from service.governance.compliance import Status
+from service.governance.models import ProvincialThreshold
+from tenants.db import db
+from tenants.scope import Scope, use_scope
+from tests import factories
+
+
+def _findings(association_id: int, today: date) -> dict[str, compliance.Finding]:
+    with use_scope(Scope.association(association_id)):
+        return {f.rule: f for f in compliance.evaluate(association_id, today)}
+
+
+@pytest.fixture
+def fresh(app, world):
+    """An association of province A with nothing recorded yet."""
+    from tenants.scope import system_scope
+
+    with app.test_request_context(), system_scope("test: a new association"):
+        association = factories.make_association(
+            db.session.get(factories.Federation, world.a.federation.id)
+        )
+        db.session.commit()
+        return association.id
+
+
+def test_the_world_fixture_is_in_order(app, world):
+    with app.test_request_context():
+        findings = _findings(world.a.first.association.id, factories.GOVERNANCE_TODAY)
+    assert {rule: f.status for rule, f in findings.items()} == {
+        rule.code: Status.OK for rule in compliance.RULES
+    }
+
+
+def test_a_new_association_is_missing_everything_it_must_have(app, fresh):
+    with app.test_request_context():
+        findings = _findings(fresh, date(2026, 6, 1))
+        assert findings["congress"].status is Status.MISSING
+        assert findings["congress"].evidence == "尚未登记会员（代表）大会。"
+    assert findings["committee_meets"].status is Status.MISSING
+    assert findings["chair_and_vice_chairs"].status is Status.MISSING
+    assert findings["secretary_general"].status is Status.MISSING
+    assert findings["establishment"].status is Status.MISSING
+    # A standing committee is optional: not having one is in order.
+    assert findings["standing_committee_meets"].status is Status.OK
+
+
+@pytest.mark.parametrize(
+    ("today", "status", "next_change"),
+    [
+        (date(2027, 4, 19), Status.OK, date(2027, 4, 20)),
+        (date(2027, 4, 20), Status.DUE_SOON, date(2029, 4, 20)),
+        (date(2029, 4, 19), Status.DUE_SOON, date(2029, 4, 20)),
+        (date(2029, 4, 20), Status.OVERDUE, None),
+    ],
+)
+def test_the_congress_falls_due_from_year_three_and_overdue_at_year_five(
+    app, world, today, status, next_change
+):
+    """The world's congress was held on 2024-04-20."""
+    with app.test_request_context():
+        finding = _findings(world.a.first.association.id, today)["congress"]
+    assert (finding.status, finding.next_change_on) == (status, next_change)
+    assert "2024-04-20" in finding.evidence
+
+
+@pytest.mark.parametrize(
+    ("today", "status", "next_change"),
+    [
+        # Met in 2025 (the world's meeting); 2026 not yet: in order until the warning window.
+        (date(2026, 6, 1), Status.OK, date(2026, 11, 1)),
+        (date(2026, 11, 1), Status.DUE_SOON, date(2027, 1, 1)),
+        # 2026 passed with no meeting: overdue until the committee meets in 2027.
+        (date(2027, 1, 1), Status.OVERDUE, None),
+    ],
+)
+def test_the_committee_must_meet_each_calendar_year(app, world, today, status, next_change):
+    with app.test_request_context():
+        finding = _findings(world.a.first.association.id, today)["committee_meets"]
+    assert (finding.status, finding.next_change_on) == (status, next_change)
+
+
+def test_a_meeting_this_year_puts_the_committee_back_in_order(app, world):
+    tid = world.a.first.association.id
+    with app.test_request_context(), use_scope(Scope.association(tid)):
+        governance.record_meeting(
+            tid, body="committee", held_on=date(2027, 2, 1), attendance=3, today=date(2027, 2, 1)
+        )
+        finding = {f.rule: f for f in compliance.evaluate(tid, date(2027, 2, 2))}["committee_meets"]
+    assert finding.status is Status.OK
+    assert finding.next_change_on == date(2028, 1, 1)
+
+
+def test_an_ineligible_vice_chair_is_flagged_by_name(app, world):
+    tid = world.a.first.association.id
+    with app.test_request_context(), use_scope(Scope.association(tid)):
+        officer = governance.appoint(
+            tid,
+            post="vice_chair",
+            name="孙磊",
+            starts_on=date(2025, 1, 1),
+            eligibility="renowned_expert",
+            eligibility_basis="长江学者",
+        )
+        officer.eligibility_basis = None  # as an import of old records might leave it
+        finding = {f.rule: f for f in compliance.evaluate(tid, date(2026, 1, 1))}[
+            "chair_and_vice_chairs"
+        ]
+        assert finding.status is Status.OVERDUE
+        assert "孙磊" in finding.evidence
+
+
+def test_thresholds_can_be_tightened_but_not_loosened():
+    assert compliance.validate_override("congress_max_years", 4) is None
+    assert compliance.validate_override("committee_meetings_per_year", 2) is None
+    assert compliance.validate_override("congress_max_years", 6) is not None
+    assert compliance.validate_override("committee_meetings_per_year", 0) is not None
+    assert compliance.validate_override("congress_due_soon_years", 4) is not None
+    assert compliance.validate_override("no_such_rule", 1) is not None
+
+
+def test_a_tighter_province_sees_the_congress_due_sooner(app, world):
+    with app.test_request_context():
+        compliance.set_override(world.a.federation.id, "congress_max_years", 4)
+        compliance.set_override(world.a.federation.id, "congress_due_soon_years", 2)
+        with pytest.raises(governance.GovernanceError):
+            compliance.set_override(world.a.federation.id, "congress_max_years", 6)
+        db.session.flush()
+        a = _findings(world.a.first.association.id, date(2028, 4, 20))["congress"]
+        b = _findings(world.b.first.association.id, date(2028, 4, 20))["congress"]
+    assert a.status is Status.OVERDUE  # four years in a province that asks for four
+    assert b.status is Status.DUE_SOON  # the document's five elsewhere
+    assert db.session.query(ProvincialThreshold).count() == 2
+
+
+def test_the_recompute_job_stores_findings_and_is_idempotent(app, world):
+    from service import jobs
+    from service.governance.jobs import recompute_findings
+
+    tid = world.a.first.association.id
+    with app.test_request_context(), use_scope(Scope.association(tid)):
+        job = jobs.enqueue(recompute_findings, tid, "2029-05-01")
+        if app.config.get("REDIS_URL"):
+            pytest.skip("the real-Redis worker path is covered by tests/tenants/test_jobs.py")
+        assert job.return_value() == "overdue"
+        assert recompute_findings(tid, "2029-05-01") == "overdue"
+        stored = compliance.stored_findings([tid])[tid]
+    assert {f.rule: f.status for f in stored}["congress"] is Status.OVERDUE
+    assert len(stored) == len(compliance.RULES)
+
+
+def test_the_daily_run_covers_every_association(app, world):
+    from service.governance.jobs import recompute_all
+
+    with app.test_request_context():
+        assert recompute_all("2026-06-01") >= 4
