@@ -3,7 +3,7 @@ and an account for every role. Loaded by `flask seed-demo` when the database is 
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 
@@ -11,6 +11,9 @@ from service.associations.models import AssociationProfile, Category
 from service.auth.models import User
 from service.auth.roles import Role
 from service.auth.services import hash_password
+from service.governance import compliance
+from service.governance import services as governance
+from service.governance.models import Establishment
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.scope import system_scope
@@ -79,6 +82,108 @@ ACCOUNTS = [
 ]
 
 
+# Governance per university, chosen so the federation's list shows every compliance state:
+# (years since the last congress or None, committee met this year, met last year,
+#  officers appointed, secretary-general approved, establishment approval on file)
+GOVERNANCE = {
+    "浙江大学": (1, True, True, True, True, True),  # in order
+    "宁波大学": (3, True, True, True, True, True),  # congress due soon
+    "浙江工业大学": (6, True, True, True, True, True),  # congress overdue
+    "浙江理工大学": (2, False, False, True, True, True),  # committee missed last year
+    "浙江工商大学": (2, True, True, True, False, True),  # secretary-general not approved
+    "中国计量大学": (None, False, False, False, False, True),  # no congress yet
+    "浙江师范大学": (2, True, True, True, True, False),  # approval not on file
+    "杭州师范大学": (1, True, True, True, True, True),
+    "温州医科大学": (4, True, True, True, True, True),
+    "四川大学": (2, True, True, True, True, True),
+    "西南交通大学": (5, False, True, True, True, True),
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
+
+
+def _person(n: int) -> str:
+    return SURNAMES[n % len(SURNAMES)] + "晓明建华志强丽娟海燕文斌"[(n * 2) % 12 : (n * 2) % 12 + 2]
+
+
+def _governance(association: Association, spec: tuple, today: date) -> None:
+    """Record the bodies, officers and meetings one association's spec calls for."""
+    years, met_this_year, met_last_year, officers, approved, established = spec
+    tid = association.id
+    if established:
+        db.session.add(
+            Establishment(
+                tenant_id=tid,
+                charter_accepted_on=date(2015, 3, 1),
+                approved_on=date(2015, 5, 30),
+                approved_by_federation_id=association.federation_id,
+                document_number=f"科协发〔2015〕{tid}号",
+            )
+        )
+    if years is None:
+        return
+    held_on = date(today.year - years, 4, 18)
+    members = [
+        governance.NewMember(_person(tid + i), "科学技术研究院" if i == 0 else f"第{i}学院", i < 3)
+        for i in range(9)
+    ]
+    governance.hold_congress(
+        tid,
+        held_on=held_on,
+        delegates=120 + tid,
+        today=today,
+        term_ends_on=None,  # in office until the next congress re-elects it
+        members=members,
+        standing_committee_formed_on=held_on,
+    )
+    meeting_days = [date(y, 3, 12) for y in range(held_on.year + 1, today.year - 1)]
+    meeting_days += [date(today.year - 1, 3, 12)] if met_last_year else []
+    meeting_days += (
+        [date(today.year, 1, 8)] if met_this_year and today > date(today.year, 1, 8) else []
+    )
+    first = None
+    for day in (d for d in meeting_days if d > held_on):
+        meeting = governance.record_meeting(
+            tid,
+            body="committee",
+            held_on=day,
+            attendance=7,
+            today=today,
+            minutes="审议年度工作报告",
+        )
+        governance.record_meeting(
+            tid, body="standing_committee", held_on=day, attendance=3, today=today
+        )
+        first = first or meeting
+    if not officers:
+        return
+    governance.appoint(
+        tid,
+        post="chair",
+        name=members[1].name,
+        starts_on=held_on,
+        eligibility="university_leader",
+        eligibility_basis="副校长",
+    )
+    governance.appoint(
+        tid,
+        post="vice_chair",
+        name=members[2].name,
+        starts_on=held_on,
+        eligibility="renowned_expert",
+        eligibility_basis="国家杰出青年科学基金获得者",
+    )
+    if approved and first is not None:
+        governance.appoint(
+            tid,
+            post="secretary_general",
+            name=members[0].name,
+            starts_on=first.held_on + timedelta(days=1),
+            nominated_on=first.held_on - timedelta(days=10),
+            approving_meeting_id=first.id,
+        )
+    governance.set_host_office(tid, "科学技术研究院")
+
+
 def is_empty() -> bool:
     with system_scope("check whether demo data is needed"):
         return db.session.scalar(sa.select(sa.func.count(Federation.id))) == 0
@@ -124,5 +229,12 @@ def load(password: str) -> list[tuple[str, str]]:
             elif owner:
                 user.association_id = associations[owner].id
             db.session.add(user)
+        today = date.today()
+        for university, spec in GOVERNANCE.items():
+            _governance(associations[university], spec, today)
+        db.session.flush()
+        for association in associations.values():
+            findings = compliance.evaluate(association.id, today)
+            compliance.store(association.id, findings, today)
         db.session.commit()
     return [(u, r.value) for u, _d, r, _o in ACCOUNTS]
