@@ -79,6 +79,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.auth import api as auth_api
     from service.auth import views as auth_views
     from service.governance import api as governance_api
+    from service.governance import establishment_views
     from service.governance import views as governance_views
     from service.web import views as web_views
 
@@ -88,6 +89,7 @@ def _register_blueprints(app: Flask) -> None:
         associations_views.bp,
         audit_views.bp,
         governance_views.bp,
+        establishment_views.bp,
     ):
         app.register_blueprint(bp)
     for blp in (

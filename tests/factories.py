@@ -12,9 +12,9 @@ from service.associations.models import AssociationProfile, Category
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
-from service.governance import compliance
+from service.governance import compliance, establishment
 from service.governance import services as governance
-from service.governance.models import Establishment
+from service.governance.models import Establishment, LifecycleChange
 from tenants.db import db
 from tenants.models import Association, Federation
 
@@ -168,6 +168,15 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
         approving_meeting_id=committee.id,
     )
     governance.set_host_office(tid, "科学技术研究院")
+    db.session.add(
+        LifecycleChange(
+            tenant_id=tid,
+            from_status="applying",
+            to_status="active",
+            reason="批准成立",
+            actor="factory",
+        )
+    )
     compliance.store(tid, compliance.evaluate(tid, GOVERNANCE_TODAY), GOVERNANCE_TODAY)
     return {
         "congress_id": congress.id,
@@ -176,6 +185,30 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
         "officer_id": chair.id,
         "secretary_id": secretary.id,
     }
+
+
+def application_data(**changes) -> dict:
+    """What a university fills in to apply; keyword arguments change single answers."""
+    return {
+        "university_name": f"申请大学{next(_seq)}",
+        "category": Category.APPLIED.value,
+        "charter_accepted": True,
+        "st_workers": 850,
+        "host_office": "科研处",
+        "proposed_chair": "刘洋",
+        "proposed_chair_basis": "副校长",
+        "proposed_vice_chairs": "陈晨（长江学者）\n黄磊（科研处处长）",
+        "proposed_secretary_general": "马丽",
+        "contact_name": "马丽",
+        "contact_email": "mali@example.edu.cn",
+        **changes,
+    }
+
+
+def make_application(federation: Federation) -> tuple[int, str]:
+    """An application awaiting the federation's review: (its id, the applicant's key)."""
+    application, key = establishment.submit(federation.id, application_data(), date(2026, 5, 1))
+    return application.id, key
 
 
 @dataclass
@@ -195,6 +228,7 @@ class Province:
     second: Tenant
     users: dict[Role, User] = field(default_factory=dict)
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
+    application: tuple[int, str] = (0, "")
 
 
 @dataclass
@@ -225,6 +259,7 @@ def _province() -> Province:
     for role in (Role.FEDERATION_OFFICER, Role.EDUCATION_SUPERVISOR):
         province.users[role] = make_user(role, federation=federation)
     province.tokens["ro"] = make_token(TokenLevel.FEDERATION, federation=federation)
+    province.application = make_application(federation)
     return province
 
 

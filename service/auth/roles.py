@@ -27,6 +27,8 @@ class Permission(StrEnum):
     VIEW_GOVERNANCE = "view_governance"
     MANAGE_GOVERNANCE = "manage_governance"
     RECORD_MEETINGS = "record_meetings"
+    REVIEW_ESTABLISHMENT = "review_establishment"
+    CHANGE_LIFECYCLE = "change_lifecycle"
 
 
 class Role(StrEnum):
@@ -59,7 +61,15 @@ ROLES: dict[Role, RoleSpec] = {
         Level.FEDERATION,
         _l("Federation officer"),
         frozenset(
-            {P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.MANAGE_TOKENS, P.VIEW_AUDIT}
+            {
+                P.VIEW_PROFILE,
+                P.VIEW_FEDERATION,
+                P.VIEW_GOVERNANCE,
+                P.REVIEW_ESTABLISHMENT,
+                P.CHANGE_LIFECYCLE,
+                P.MANAGE_TOKENS,
+                P.VIEW_AUDIT,
+            }
         ),
     ),
     Role.EDUCATION_SUPERVISOR: RoleSpec(

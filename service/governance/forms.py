@@ -4,9 +4,25 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, ValidationError
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
+from service.associations.models import CATEGORY_LABELS
 from service.governance.models import (
     BODY_LABELS,
     ELIGIBILITY_LABELS,
@@ -107,3 +123,65 @@ class SecretariatForm(FlaskForm):
     host_office = StringField(
         _l("Host office of the secretariat"), validators=[DataRequired(), Length(max=100)]
     )
+
+
+class ApplicationForm(FlaskForm):
+    """What a university states when it applies to found an association."""
+
+    federation_id = SelectField(_l("Provincial federation"), validators=[DataRequired()])
+    university_name = StringField(_l("University"), validators=[DataRequired(), Length(max=200)])
+    category = SelectField(_l("University category"), validators=[DataRequired()])
+    charter_accepted = BooleanField(
+        _l("We accept the Charter of the China Association for Science and Technology")
+    )
+    st_workers = IntegerField(
+        _l("Number of S&T workers"), validators=[DataRequired(), NumberRange(min=1, max=1000000)]
+    )
+    host_office = StringField(
+        _l("Host office of the secretariat"), validators=[DataRequired(), Length(max=100)]
+    )
+    proposed_chair = StringField(_l("Proposed chair"), validators=[DataRequired(), Length(max=50)])
+    proposed_chair_basis = StringField(
+        _l("Basis (post held, or standing as an expert)"),
+        validators=[DataRequired(), Length(max=200)],
+    )
+    proposed_vice_chairs = TextAreaField(
+        _l("Proposed vice-chairs (one per line, with the basis)"),
+        validators=[DataRequired(), Length(max=2000)],
+    )
+    proposed_secretary_general = StringField(
+        _l("Proposed secretary-general"), validators=[DataRequired(), Length(max=50)]
+    )
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=50)])
+    contact_email = EmailField(
+        _l("Contact e-mail"), validators=[DataRequired(), Email(), Length(max=120)]
+    )
+
+    def __init__(self, *args, federations=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.federation_id.choices = [(str(f.id), f.name) for f in federations]
+        self.category.choices = [(c.value, str(label)) for c, label in CATEGORY_LABELS.items()]
+
+
+class DecisionForm(FlaskForm):
+    decision = SelectField(
+        _l("Decision"),
+        choices=[
+            ("approve", _l("Approve")),
+            ("return", _l("Return for revision")),
+            ("reject", _l("Reject")),
+        ],
+        validators=[DataRequired()],
+    )
+    document_number = StringField(
+        _l("Approval document number"), validators=[Optional(), Length(max=50)]
+    )
+    comment = TextAreaField(
+        _l("Comments for revision, or the reason for rejection"),
+        validators=[Optional(), Length(max=5000)],
+    )
+
+
+class LifecycleForm(FlaskForm):
+    status = SelectField(_l("New status"), validators=[DataRequired()])
+    reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

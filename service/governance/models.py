@@ -248,3 +248,105 @@ class ProvincialThreshold(db.Model):
     key: Mapped[str] = mapped_column(sa.String(40))
     value: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ApplicationStatus(StrEnum):
+    SUBMITTED = "submitted"
+    RETURNED = "returned"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
+APPLICATION_STATUS_LABELS = {
+    ApplicationStatus.SUBMITTED: _l("Awaiting review"),
+    ApplicationStatus.RETURNED: _l("Returned for revision"),
+    ApplicationStatus.APPROVED: _l("Approved"),
+    ApplicationStatus.REJECTED: _l("Rejected"),
+}
+
+
+EVENT_LABELS = {
+    "submitted": _l("Submitted"),
+    "resubmitted": _l("Resubmitted"),
+    "returned": _l("Returned for revision"),
+    "approved": _l("Approved"),
+    "rejected": _l("Rejected"),
+}
+
+
+class EstablishmentApplication(db.Model):
+    """A university's application to found an association (成立申请).
+
+    Not tenant data: there is no tenant until it is approved. It belongs to the federation
+    it is addressed to, and every read filters by that federation (`establishment.py`).
+    The applicant follows it through a secret link; only the key's hash is kept.
+    """
+
+    __tablename__ = "establishment_application"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    university_name: Mapped[str] = mapped_column(sa.String(200))
+    category: Mapped[str] = mapped_column(sa.String(20))
+    charter_accepted: Mapped[bool]
+    st_workers: Mapped[int]
+    host_office: Mapped[str] = mapped_column(sa.String(100))
+    proposed_chair: Mapped[str] = mapped_column(sa.String(50))
+    proposed_chair_basis: Mapped[str] = mapped_column(sa.String(200))
+    proposed_vice_chairs: Mapped[str] = mapped_column(sa.Text)
+    proposed_secretary_general: Mapped[str] = mapped_column(sa.String(50))
+    contact_name: Mapped[str] = mapped_column(sa.String(50), info={"personal": True})
+    contact_email: Mapped[str] = mapped_column(sa.String(120), info={"personal": True})
+    status: Mapped[str] = mapped_column(sa.String(20), default=ApplicationStatus.SUBMITTED.value)
+    access_key_hash: Mapped[str] = mapped_column(sa.String(64), unique=True, info={"secret": True})
+    submitted_on: Mapped[date]
+    document_number: Mapped[str | None] = mapped_column(sa.String(50))
+    association_id: Mapped[int | None] = mapped_column(sa.ForeignKey("association.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    events: Mapped[list[ApplicationEvent]] = db.relationship(
+        order_by="ApplicationEvent.id", viewonly=True
+    )
+
+    @property
+    def status_label(self) -> str:
+        return str(APPLICATION_STATUS_LABELS[ApplicationStatus(self.status)])
+
+
+class ApplicationEvent(db.Model):
+    """One timestamped step of an application: submitted, returned, resubmitted, decided."""
+
+    __tablename__ = "application_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("establishment_application.id"), index=True
+    )
+    action: Mapped[str] = mapped_column(sa.String(20))
+    comment: Mapped[str | None] = mapped_column(sa.Text)
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+LIFECYCLE_MOVES = {
+    # The federation moves an association along these, always with a reason.
+    "applying": ("active", "dissolved"),
+    "active": ("suspended", "dissolved"),
+    "suspended": ("active", "dissolved"),
+    "dissolved": (),
+}
+
+
+class LifecycleChange(TenantOwned, db.Model):
+    """A change of an association's status by its federation, with the reason: the history."""
+
+    __tablename__ = "lifecycle_change"
+    __tenant_table_args__ = (
+        sa.Index("ix_lifecycle_change_tenant_time", "tenant_id", "changed_at"),
+    )
+
+    from_status: Mapped[str | None] = mapped_column(sa.String(20))
+    to_status: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

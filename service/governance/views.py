@@ -68,6 +68,7 @@ def overview(association_id: int):
         secretariat=services.secretariat(association.id),
         can_manage=principal.can(Permission.MANAGE_GOVERNANCE),
         can_record=principal.can(Permission.RECORD_MEETINGS),
+        can_change_status=principal.can(Permission.CHANGE_LIFECYCLE),
         end_form=EndTermForm(),
     )
 

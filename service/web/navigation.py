@@ -47,6 +47,12 @@ NAV = (
         Permission.VIEW_FEDERATION,
         (Level.FEDERATION,),
     ),
+    NavItem(
+        _l("Establishment applications"),
+        "establishment.index",
+        Permission.REVIEW_ESTABLISHMENT,
+        (Level.FEDERATION,),
+    ),
     NavItem(_l("Federations"), "web.operator_home", Permission.PROVISION, (Level.PLATFORM,)),
     NavItem(_l("Users"), "auth.users", Permission.MANAGE_USERS),
     NavItem(_l("API tokens"), "auth.tokens", Permission.MANAGE_TOKENS),

@@ -100,6 +100,16 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("governance_api.SecretariatResource", "PUT"): Route(
         P.MANAGE_GOVERNANCE, ("association_id",), api=True, write=True
     ),
+    # establishment and lifecycle
+    ("establishment.apply", "GET"): Route(PUBLIC),
+    ("establishment.apply", "POST"): Route(PUBLIC),
+    ("establishment.track", "GET"): Route(PUBLIC),  # by the applicant's secret key
+    ("establishment.track", "POST"): Route(PUBLIC),
+    ("establishment.index", "GET"): Route(P.REVIEW_ESTABLISHMENT),
+    ("establishment.review", "GET"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
+    ("establishment.review", "POST"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
+    ("establishment.lifecycle", "GET"): Route(P.CHANGE_LIFECYCLE, ("association_id",)),
+    ("establishment.lifecycle", "POST"): Route(P.CHANGE_LIFECYCLE, ("association_id",)),
     ("compliance_api.Rules", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
     ("compliance_api.Findings", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
     ("compliance_api.AssociationFindings", "GET"): Route(
@@ -184,6 +194,8 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
     association-level caller, also the other association of its own province."""
     b, a = world.b.first, world.a.second
     same_province = caller.level is Level.ASSOCIATION
+    if param == "application_id":  # a federation's; the other province's is foreign
+        return [world.b.application[0]]
     pick = {
         "association_id": lambda t: t.association.id,
         "token_id": lambda t: t.tokens["rw"][0].id,
@@ -203,6 +215,8 @@ def _own_id(world, caller: Caller, param: str) -> int:
         return tenant.tokens["rw"][0].id
     if param in GOVERNANCE_IDS:
         return tenant.governance[param]
+    if param == "application_id":
+        return world.a.application[0]
     if param == "user_id":
         if caller.is_operator:
             return world.a.users[Role.FEDERATION_OFFICER].id

@@ -1,8 +1,8 @@
-"""governance bodies officers meetings compliance findings
+"""governance, compliance, establishment
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 17:54:04.381151
+Create Date: 2026-11-28 18:11:01.285741
 
 """
 
@@ -21,6 +21,7 @@ TENANT_TABLES = [
     "secretariat",
     "establishment",
     "compliance_finding",
+    "lifecycle_change",
 ]
 
 
@@ -116,6 +117,71 @@ def upgrade():
         sa.UniqueConstraint("tenant_id", name="uq_establishment_one"),
     )
     op.create_table(
+        "establishment_application",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("federation_id", sa.Integer(), nullable=False),
+        sa.Column("university_name", sa.String(length=200), nullable=False),
+        sa.Column("category", sa.String(length=20), nullable=False),
+        sa.Column("charter_accepted", sa.Boolean(), nullable=False),
+        sa.Column("st_workers", sa.Integer(), nullable=False),
+        sa.Column("host_office", sa.String(length=100), nullable=False),
+        sa.Column("proposed_chair", sa.String(length=50), nullable=False),
+        sa.Column("proposed_chair_basis", sa.String(length=200), nullable=False),
+        sa.Column("proposed_vice_chairs", sa.Text(), nullable=False),
+        sa.Column("proposed_secretary_general", sa.String(length=50), nullable=False),
+        sa.Column("contact_name", sa.String(length=50), nullable=False),
+        sa.Column("contact_email", sa.String(length=120), nullable=False),
+        sa.Column("status", sa.String(length=20), nullable=False),
+        sa.Column("access_key_hash", sa.String(length=64), nullable=False),
+        sa.Column("submitted_on", sa.Date(), nullable=False),
+        sa.Column("document_number", sa.String(length=50), nullable=True),
+        sa.Column("association_id", sa.Integer(), nullable=True),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["association_id"],
+            ["association.id"],
+            name=op.f("fk_establishment_application_association_id_association"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["federation_id"],
+            ["federation.id"],
+            name=op.f("fk_establishment_application_federation_id_federation"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_establishment_application")),
+        sa.UniqueConstraint(
+            "access_key_hash", name=op.f("uq_establishment_application_access_key_hash")
+        ),
+    )
+    with op.batch_alter_table("establishment_application", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_establishment_application_federation_id"),
+            ["federation_id"],
+            unique=False,
+        )
+
+    op.create_table(
+        "lifecycle_change",
+        sa.Column("from_status", sa.String(length=20), nullable=True),
+        sa.Column("to_status", sa.String(length=20), nullable=False),
+        sa.Column("reason", sa.Text(), nullable=False),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("changed_at", sa.DateTime(), nullable=False),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"],
+            ["association.id"],
+            name=op.f("fk_lifecycle_change_tenant_id_association"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_lifecycle_change")),
+        sa.UniqueConstraint("tenant_id", "id", name=op.f("uq_lifecycle_change_tenant_id_id")),
+    )
+    with op.batch_alter_table("lifecycle_change", schema=None) as batch_op:
+        batch_op.create_index(
+            "ix_lifecycle_change_tenant_time", ["tenant_id", "changed_at"], unique=False
+        )
+
+    op.create_table(
         "secretariat",
         sa.Column("host_office", sa.String(length=100), nullable=False),
         sa.Column("updated_at", sa.DateTime(), nullable=False),
@@ -128,6 +194,26 @@ def upgrade():
         sa.UniqueConstraint("tenant_id", "id", name=op.f("uq_secretariat_tenant_id_id")),
         sa.UniqueConstraint("tenant_id", name="uq_secretariat_one"),
     )
+    op.create_table(
+        "application_event",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("application_id", sa.Integer(), nullable=False),
+        sa.Column("action", sa.String(length=20), nullable=False),
+        sa.Column("comment", sa.Text(), nullable=True),
+        sa.Column("actor", sa.String(length=120), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["application_id"],
+            ["establishment_application.id"],
+            name=op.f("fk_application_event_application_id_establishment_application"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_application_event")),
+    )
+    with op.batch_alter_table("application_event", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_application_event_application_id"), ["application_id"], unique=False
+        )
+
     op.create_table(
         "committee_member",
         sa.Column("term_id", sa.Integer(), nullable=False),
@@ -275,7 +361,19 @@ def downgrade():
 
     op.drop_table("congress")
     op.drop_table("committee_member")
+    with op.batch_alter_table("application_event", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_application_event_application_id"))
+
+    op.drop_table("application_event")
     op.drop_table("secretariat")
+    with op.batch_alter_table("lifecycle_change", schema=None) as batch_op:
+        batch_op.drop_index("ix_lifecycle_change_tenant_time")
+
+    op.drop_table("lifecycle_change")
+    with op.batch_alter_table("establishment_application", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_establishment_application_federation_id"))
+
+    op.drop_table("establishment_application")
     op.drop_table("establishment")
     with op.batch_alter_table("compliance_finding", schema=None) as batch_op:
         batch_op.drop_index("ix_compliance_finding_status")
