@@ -11,7 +11,7 @@ from service.associations.models import AssociationProfile, Category
 from service.auth.models import User
 from service.auth.roles import Role
 from service.auth.services import hash_password
-from service.governance import compliance
+from service.governance import compliance, establishment
 from service.governance import services as governance
 from service.governance.models import Establishment
 from tenants.db import db
@@ -184,6 +184,44 @@ def _governance(association: Association, spec: tuple, today: date) -> None:
     governance.set_host_office(tid, "科学技术研究院")
 
 
+# Universities still without an association, applying to the Zhejiang federation.
+APPLICATIONS = [
+    ("湖州师范学院", C.NORMAL, 620, "科技处", "沈建国", "副校长", None),
+    (
+        "嘉兴大学",
+        C.APPLIED,
+        740,
+        "科学技术处",
+        "陆海峰",
+        "校长",
+        "请补充副主席的任职依据和学术兼职情况。",
+    ),
+]
+
+
+def _applications(federation_id: int, today: date) -> None:
+    for university, category, workers, office, chair, basis, returned in APPLICATIONS:
+        application, _key = establishment.submit(
+            federation_id,
+            {
+                "university_name": university,
+                "category": category.value,
+                "charter_accepted": True,
+                "st_workers": workers,
+                "host_office": office,
+                "proposed_chair": chair,
+                "proposed_chair_basis": basis,
+                "proposed_vice_chairs": "钱丽萍（长江学者）\n蒋文涛（科研处处长）",
+                "proposed_secretary_general": "韩冬",
+                "contact_name": "韩冬",
+                "contact_email": f"kexie-apply-{len(university)}@example.edu.cn",
+            },
+            today - timedelta(days=12),
+        )
+        if returned:
+            establishment.return_for_revision(application, returned, "zj-officer")
+
+
 def is_empty() -> bool:
     with system_scope("check whether demo data is needed"):
         return db.session.scalar(sa.select(sa.func.count(Federation.id))) == 0
@@ -236,5 +274,6 @@ def load(password: str) -> list[tuple[str, str]]:
         for association in associations.values():
             findings = compliance.evaluate(association.id, today)
             compliance.store(association.id, findings, today)
+        _applications(federations["ZJ"].id, today)
         db.session.commit()
     return [(u, r.value) for u, _d, r, _o in ACCOUNTS]

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
+from service import jobs
 from service.associations import services as associations
 from service.associations.models import CATEGORY_LABELS, STATUS_LABELS
 from service.auth.principal import current_principal, require
@@ -16,6 +17,7 @@ from service.auth.roles import Permission
 from service.extensions import limiter
 from service.governance import establishment
 from service.governance.forms import ApplicationForm, DecisionForm, LifecycleForm
+from service.governance.jobs import recompute_findings
 from service.governance.models import (
     APPLICATION_STATUS_LABELS,
     EVENT_LABELS,
@@ -114,9 +116,10 @@ def review(application_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         comment = form.comment.data or ""
+        created = None
         try:
             if form.decision.data == "approve":
-                establishment.approve(
+                created = establishment.approve(
                     application,
                     form.document_number.data or "",
                     principal.audit_label,
@@ -131,6 +134,8 @@ def review(application_id: int):
             _blame(form, error)
         else:
             db.session.commit()
+            if created is not None:  # its findings appear on the province's list at once
+                jobs.enqueue(recompute_findings, created.id)
             flash(_("The decision is recorded."), "success")
             return redirect(url_for(".review", application_id=application.id))
     status = 400 if form.errors or form.form_errors else 200
