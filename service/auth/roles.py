@@ -29,6 +29,7 @@ class Permission(StrEnum):
     RECORD_MEETINGS = "record_meetings"
     REVIEW_ESTABLISHMENT = "review_establishment"
     CHANGE_LIFECYCLE = "change_lifecycle"
+    SET_THRESHOLDS = "set_thresholds"
 
 
 class Role(StrEnum):
@@ -67,6 +68,7 @@ ROLES: dict[Role, RoleSpec] = {
                 P.VIEW_GOVERNANCE,
                 P.REVIEW_ESTABLISHMENT,
                 P.CHANGE_LIFECYCLE,
+                P.SET_THRESHOLDS,
                 P.MANAGE_TOKENS,
                 P.VIEW_AUDIT,
             }

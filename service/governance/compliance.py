@@ -90,13 +90,13 @@ def validate_override(key: str, value: int) -> str | None:
     """None if a federation may set `key` to `value`; else why not."""
     if key not in TIGHTER:
         return str(_l("There is no such threshold."))
-    low, high = LIMITS[key]
-    if not low <= value <= high:
-        return str(_l("Choose a value from %(low)d to %(high)d.", low=low, high=high))
     document = getattr(DOCUMENT, key)
     looser = value > document if TIGHTER[key] == "max" else value < document
     if looser:
         return str(_l("A province may tighten the document's rule, not loosen it."))
+    low, high = LIMITS[key]
+    if not low <= value <= high:
+        return str(_l("Choose a value from %(low)d to %(high)d.", low=low, high=high))
     return None
 
 

@@ -185,3 +185,18 @@ class DecisionForm(FlaskForm):
 class LifecycleForm(FlaskForm):
     status = SelectField(_l("New status"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])
+
+
+class ThresholdsForm(FlaskForm):
+    """One field per threshold; a province may only tighten the document's values."""
+
+    congress_max_years = IntegerField(validators=[DataRequired()])
+    congress_due_soon_years = IntegerField(validators=[DataRequired()])
+    committee_meetings_per_year = IntegerField(validators=[DataRequired()])
+    standing_meetings_per_year = IntegerField(validators=[DataRequired()])
+    meeting_due_soon_days = IntegerField(validators=[DataRequired()])
+
+    def __init__(self, *args, labels=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        for key, label in (labels or {}).items():
+            getattr(self, key).label.text = str(label)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
@@ -20,10 +21,12 @@ from service.governance.forms import (
     MeetingForm,
     OfficerForm,
     SecretariatForm,
+    ThresholdsForm,
 )
 from service.governance.jobs import recompute_findings
 from service.governance.models import Body, Officer
 from tenants.db import db
+from tenants.models import Association
 
 bp = Blueprint("governance", __name__, url_prefix="/governance")
 
@@ -48,6 +51,58 @@ def _blame(form: FlaskForm, error: services.GovernanceError) -> None:
 def _form_page(template: str, form: FlaskForm, association, **context):
     status = 400 if form.errors or form.form_errors else 200
     return render_template(template, form=form, association=association, **context), status
+
+
+def _federation_of(principal) -> int | None:
+    if principal.federation_id is not None:
+        return principal.federation_id
+    if principal.association_id is not None:
+        return associations.access_association(principal.association_id).federation_id
+    return None
+
+
+@bp.get("/rules")
+@require(Permission.VIEW_GOVERNANCE)
+def rules():
+    principal = current_principal()
+    in_force = compliance.thresholds_for(_federation_of(principal) or 0)
+    form = ThresholdsForm(obj=in_force, labels=compliance.THRESHOLD_LABELS)
+    return _rules_page(form, in_force)
+
+
+@bp.post("/rules/thresholds")
+@require(Permission.SET_THRESHOLDS)
+def set_thresholds():
+    principal = current_principal()
+    form = ThresholdsForm(labels=compliance.THRESHOLD_LABELS)
+    if form.validate_on_submit():
+        try:
+            for key in compliance.THRESHOLD_KEYS:
+                compliance.set_override(principal.federation_id, key, getattr(form, key).data)
+        except services.GovernanceError as error:
+            db.session.rollback()  # all or nothing: no half-tightened province
+            _blame(form, error)
+        else:
+            db.session.commit()
+            for association_id in db.session.scalars(sa.select(Association.id)):
+                jobs.enqueue(recompute_findings, association_id)
+            flash(_("The province's thresholds are saved."), "success")
+            return redirect(url_for(".rules"))
+    in_force = compliance.thresholds_for(principal.federation_id)
+    return _rules_page(form, in_force)
+
+
+def _rules_page(form, in_force):
+    return render_template(
+        "governance/rules.html",
+        form=form,
+        rules=compliance.RULES,
+        in_force=in_force,
+        document=compliance.DOCUMENT,
+        labels=compliance.THRESHOLD_LABELS,
+        tighter=compliance.TIGHTER,
+        can_set=current_principal().can(Permission.SET_THRESHOLDS),
+    ), (400 if form.errors or form.form_errors else 200)
 
 
 @bp.get("/<int:association_id>")

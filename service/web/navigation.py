@@ -48,6 +48,12 @@ NAV = (
         (Level.FEDERATION,),
     ),
     NavItem(
+        _l("Governance rules"),
+        "governance.rules",
+        Permission.SET_THRESHOLDS,
+        (Level.FEDERATION,),
+    ),
+    NavItem(
         _l("Establishment applications"),
         "establishment.index",
         Permission.REVIEW_ESTABLISHMENT,

@@ -163,3 +163,31 @@ def test_the_daily_run_covers_every_association(app, world):
 
     with app.test_request_context():
         assert recompute_all("2026-06-01") >= 4
+
+
+def _thresholds(**changes) -> dict:
+    values = {k: getattr(compliance.DOCUMENT, k) for k in compliance.THRESHOLD_KEYS}
+    return {k: str(v) for k, v in {**values, **changes}.items()}
+
+
+def test_an_officer_tightens_the_province_on_the_web_but_cannot_loosen(client, world):
+    from service.auth.roles import Role
+
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    response = client.post("/governance/rules/thresholds", data=_thresholds(congress_max_years=6))
+    assert response.status_code == 400
+    assert "省级可以收紧文件规定，但不能放宽。" in response.get_data(as_text=True)
+    assert db.session.query(ProvincialThreshold).count() == 0
+
+    response = client.post(
+        "/governance/rules/thresholds", data=_thresholds(committee_meetings_per_year=2)
+    )
+    assert response.status_code == 302
+    page = client.get("/governance/rules").get_data(as_text=True)
+    assert "委员会每年会议次数下限" in page
+    # Members of the province see the tightened rule; the other province keeps the document's.
+    client.login_as(world.a.first.users[Role.MEMBER])
+    assert 'value="2"' not in client.get("/governance/rules").get_data(as_text=True)
+    with use_scope(Scope.association(world.a.first.association.id)):
+        assert compliance.thresholds_for(world.a.federation.id).committee_meetings_per_year == 2
+        assert compliance.thresholds_for(world.b.federation.id).committee_meetings_per_year == 1

@@ -63,6 +63,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     # governance
     ("governance.overview", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",)),
+    ("governance.rules", "GET"): Route(P.VIEW_GOVERNANCE),
+    ("governance.set_thresholds", "POST"): Route(P.SET_THRESHOLDS),
     ("governance.new_congress", "GET"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
     ("governance.new_congress", "POST"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
     ("governance.new_meeting", "GET"): Route(P.RECORD_MEETINGS, ("association_id",)),
