@@ -15,8 +15,13 @@ from service.associations.models import CATEGORY_LABELS, STATUS_LABELS
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.extensions import limiter
-from service.governance import establishment
-from service.governance.forms import ApplicationForm, DecisionForm, LifecycleForm
+from service.governance import establishment, provisioning
+from service.governance.forms import (
+    ApplicationForm,
+    DecisionForm,
+    LifecycleForm,
+    ProvisionForm,
+)
 from service.governance.jobs import recompute_findings
 from service.governance.models import (
     APPLICATION_STATUS_LABELS,
@@ -176,4 +181,27 @@ def lifecycle(association_id: int):
         form=form,
         history=establishment.history(association.id),
         statuses=STATUS_LABELS,
+    ), status
+
+
+@bp.route("/provision", methods=["GET", "POST"])
+@require(Permission.PROVISION)
+def provision():
+    """The operator onboards a province from a spreadsheet: all rows or none."""
+    form = ProvisionForm()
+    report = None
+    if form.validate_on_submit():
+        report = provisioning.provision(form.workbook.data.stream, current_principal().audit_label)
+        if report.ok:
+            db.session.commit()
+            flash(_("%(n)d associations are created.", n=report.created), "success")
+        else:
+            db.session.rollback()
+    status = 400 if form.errors or (report and not report.ok) else 200
+    return render_template(
+        "establishment/provision.html",
+        form=form,
+        report=report,
+        columns=provisioning.COLUMNS,
+        required=provisioning.REQUIRED,
     ), status

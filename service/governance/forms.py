@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
 from wtforms import (
     BooleanField,
     DateField,
@@ -200,3 +201,14 @@ class ThresholdsForm(FlaskForm):
         super().__init__(*args, **kwargs)
         for key, label in (labels or {}).items():
             getattr(self, key).label.text = str(label)
+
+
+class ProvisionForm(FlaskForm):
+    workbook = FileField(
+        _l("Spreadsheet (.xlsx)"),
+        validators=[
+            FileRequired(),
+            FileAllowed(["xlsx"], _l("Upload an Excel workbook (.xlsx).")),
+            FileSize(max_size=5 * 1024 * 1024, message=_l("The file is larger than 5 MB.")),
+        ],
+    )

@@ -60,6 +60,12 @@ NAV = (
         (Level.FEDERATION,),
     ),
     NavItem(_l("Federations"), "web.operator_home", Permission.PROVISION, (Level.PLATFORM,)),
+    NavItem(
+        _l("Provision associations"),
+        "establishment.provision",
+        Permission.PROVISION,
+        (Level.PLATFORM,),
+    ),
     NavItem(_l("Users"), "auth.users", Permission.MANAGE_USERS),
     NavItem(_l("API tokens"), "auth.tokens", Permission.MANAGE_TOKENS),
     NavItem(_l("Audit log"), "audit.index", Permission.VIEW_AUDIT),

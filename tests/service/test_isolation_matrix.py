@@ -108,6 +108,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("establishment.track", "GET"): Route(PUBLIC),  # by the applicant's secret key
     ("establishment.track", "POST"): Route(PUBLIC),
     ("establishment.index", "GET"): Route(P.REVIEW_ESTABLISHMENT),
+    ("establishment.provision", "GET"): Route(P.PROVISION),
+    ("establishment.provision", "POST"): Route(P.PROVISION),
     ("establishment.review", "GET"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
     ("establishment.review", "POST"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
     ("establishment.lifecycle", "GET"): Route(P.CHANGE_LIFECYCLE, ("association_id",)),
