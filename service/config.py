@@ -77,5 +77,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
             "security": [{"bearerAuth": []}],
         },
         "PAGE_SIZE_MAX": 100,
+        # Reminders are e-mailed only where an SMTP relay is configured; in-app always.
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "MAIL_FROM": env.get("MAIL_FROM", "noreply@kexie.example.cn"),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "kexie-demo-2026"),
     }

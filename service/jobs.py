@@ -31,6 +31,8 @@ class Periodic:
 SCHEDULES = (
     # Findings change with the date alone (a congress falls due with no write): recompute daily.
     Periodic("compliance-daily", "30 18 * * *", "service.governance.jobs:recompute_all"),
+    # After the recompute, so reminders read today's findings (02:30 and 03:00 Beijing time).
+    Periodic("compliance-reminders", "0 19 * * *", "service.governance.reminders:send_reminders"),
 )
 _worker_app: Flask | None = None
 

@@ -14,7 +14,7 @@ from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
 from service.governance import compliance, establishment
 from service.governance import services as governance
-from service.governance.models import Establishment, LifecycleChange
+from service.governance.models import Establishment, LifecycleChange, Reminder
 from tenants.db import db
 from tenants.models import Association, Federation
 
@@ -178,6 +178,9 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
         )
     )
     compliance.store(tid, compliance.evaluate(tid, GOVERNANCE_TODAY), GOVERNANCE_TODAY)
+    db.session.add(
+        Reminder(tenant_id=tid, rule="congress", due_on=date(2024, 1, 1), sent_on=date(2023, 12, 1))
+    )
     return {
         "congress_id": congress.id,
         "term_id": congress.elected_term_id,

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-28 18:11:01.285741
+Create Date: 2026-11-28 18:32:25.583979
 
 """
 
@@ -22,6 +22,7 @@ TENANT_TABLES = [
     "establishment",
     "compliance_finding",
     "lifecycle_change",
+    "reminder",
 ]
 
 
@@ -181,6 +182,21 @@ def upgrade():
             "ix_lifecycle_change_tenant_time", ["tenant_id", "changed_at"], unique=False
         )
 
+    op.create_table(
+        "reminder",
+        sa.Column("rule", sa.String(length=40), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("sent_on", sa.Date(), nullable=False),
+        sa.Column("emailed_to", sa.String(length=120), nullable=True),
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("tenant_id", sa.Integer(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["tenant_id"], ["association.id"], name=op.f("fk_reminder_tenant_id_association")
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_reminder")),
+        sa.UniqueConstraint("tenant_id", "id", name=op.f("uq_reminder_tenant_id_id")),
+        sa.UniqueConstraint("tenant_id", "rule", "due_on", name="uq_reminder_rule_due"),
+    )
     op.create_table(
         "secretariat",
         sa.Column("host_office", sa.String(length=100), nullable=False),
@@ -366,6 +382,7 @@ def downgrade():
 
     op.drop_table("application_event")
     op.drop_table("secretariat")
+    op.drop_table("reminder")
     with op.batch_alter_table("lifecycle_change", schema=None) as batch_op:
         batch_op.drop_index("ix_lifecycle_change_tenant_time")
 

@@ -350,3 +350,20 @@ class LifecycleChange(TenantOwned, db.Model):
     reason: Mapped[str] = mapped_column(sa.Text)
     actor: Mapped[str] = mapped_column(sa.String(120))
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Reminder(TenantOwned, db.Model):
+    """A reminder that a rule falls due: shown in the app, e-mailed where SMTP is set up.
+
+    One per rule and due date, so a re-run of the daily job sends nothing twice.
+    """
+
+    __tablename__ = "reminder"
+    __tenant_table_args__ = (
+        sa.UniqueConstraint("tenant_id", "rule", "due_on", name="uq_reminder_rule_due"),
+    )
+
+    rule: Mapped[str] = mapped_column(sa.String(40))
+    due_on: Mapped[date]
+    sent_on: Mapped[date]
+    emailed_to: Mapped[str | None] = mapped_column(sa.String(120), info={"personal": True})

@@ -14,7 +14,7 @@ from service.auth.models import ApiToken
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
 from service.auth.views import safe_next
-from service.governance import compliance
+from service.governance import compliance, reminders
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
 from tenants.scope import system_scope
@@ -53,6 +53,10 @@ def home():
         "home_association.html",
         profile=profile,
         governance_to_do=to_do,
+        rule_labels={r.code: r.label for r in compliance.RULES},
+        reminders=reminders.for_association(principal.association_id)
+        if principal.can(Permission.VIEW_GOVERNANCE)
+        else [],
         missing=associations.missing_fields(profile),
         expiring=expiring,
         staff_count=_user_count(principal) if principal.can(Permission.MANAGE_USERS) else None,

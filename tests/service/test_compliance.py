@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from service.governance import compliance
 from service.governance import services as governance
@@ -191,3 +192,55 @@ def test_an_officer_tightens_the_province_on_the_web_but_cannot_loosen(client, w
     with use_scope(Scope.association(world.a.first.association.id)):
         assert compliance.thresholds_for(world.a.federation.id).committee_meetings_per_year == 2
         assert compliance.thresholds_for(world.b.federation.id).committee_meetings_per_year == 1
+
+
+def test_reminders_go_out_once_for_what_falls_due(app, world, client):
+    from service.auth.roles import Role
+    from service.governance.jobs import recompute_findings
+    from service.governance.models import Reminder
+    from service.governance.reminders import send_reminders
+
+    tid = world.a.first.association.id
+    with app.test_request_context():
+        with use_scope(Scope.association(tid)):
+            recompute_findings(tid, "2027-06-01")  # the congress is due soon: by 2029-04-20
+        assert send_reminders("2027-06-02") == 1
+        assert send_reminders("2027-06-03") == 0  # a re-run sends nothing twice
+        with use_scope(Scope.association(tid)):
+            reminder = db.session.scalar(
+                sa.select(Reminder).where(Reminder.due_on == date(2029, 4, 20))
+            )
+    assert (reminder.rule, reminder.emailed_to) == ("congress", None)  # no SMTP configured
+    client.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
+    page = client.get("/").get_data(as_text=True)
+    assert "2029-04-20" in page
+
+
+def test_reminders_are_emailed_where_smtp_is_configured(app, world, monkeypatch):
+    from service.governance import reminders
+    from service.governance.jobs import recompute_findings
+
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            sent.append((host, port))
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, message):
+            sent.append((message["To"], str(message["Subject"])))
+
+    monkeypatch.setattr(reminders.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.edu.cn")
+    tid = world.a.first.association.id
+    with app.test_request_context():
+        with use_scope(Scope.association(tid)):
+            recompute_findings(tid, "2027-06-01")
+        assert reminders.send_reminders("2027-06-02") == 1
+    assert sent[0] == ("smtp.example.edu.cn", 25)
+    assert sent[1][0].startswith("kexie") and "2029-04-20" in sent[1][1]
