@@ -17,13 +17,22 @@ from service.auth.principal import current_principal
 from service.auth.roles import Permission
 from service.governance import compliance, services
 from service.governance.jobs import recompute_findings
-from service.governance.models import CommitteeTerm, Congress, Meeting, Officer
+from service.governance.models import (
+    CommitteeTerm,
+    Congress,
+    Establishment,
+    LifecycleChange,
+    Meeting,
+    Officer,
+)
 from service.governance.schemas import (
     CommitteeTermSchema,
     CongressCreateSchema,
     CongressSchema,
+    EstablishmentSchema,
     FindingQueryArgsSchema,
     FindingSchema,
+    LifecycleChangeSchema,
     ListArgsSchema,
     MeetingCreateSchema,
     MeetingQueryArgsSchema,
@@ -279,6 +288,38 @@ class SecretariatResource(MethodView):
             _rejected(error)
         db.session.commit()
         return row
+
+
+@blp.route("/<int:association_id>/lifecycle")
+class Lifecycle(MethodView):
+    @blp.requires(VIEW)
+    @blp.arguments(ListArgsSchema, location="query")
+    @blp.response(200, LifecycleChangeSchema(many=True))
+    @blp.paginate()
+    def get(self, _args, association_id, pagination_parameters):
+        """List the association's status changes by its federation, with the reasons"""
+        association = associations.access_association(association_id)
+        query = (
+            sa.select(LifecycleChange)
+            .where(LifecycleChange.tenant_id == association.id)
+            .order_by(LifecycleChange.changed_at, LifecycleChange.id)
+        )
+        return _page(query, pagination_parameters)
+
+
+@blp.route("/<int:association_id>/establishment")
+class EstablishmentResource(MethodView):
+    @blp.requires(VIEW)
+    @blp.response(200, EstablishmentSchema)
+    def get(self, association_id):
+        """Read how the association was founded: charter, approval, document number"""
+        association = associations.access_association(association_id)
+        record = db.session.scalar(
+            sa.select(Establishment).where(Establishment.tenant_id == association.id)
+        )
+        if record is None:
+            abort(404, message="No establishment record.")
+        return record
 
 
 @compliance_blp.route("/rules")

@@ -139,3 +139,18 @@ class RuleSchema(Schema):
     label = fields.String()
     thresholds = fields.Dict(keys=fields.String(), values=fields.Integer())
     document_thresholds = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class LifecycleChangeSchema(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    reason = fields.String()
+    changed_at = fields.DateTime()
+
+
+class EstablishmentSchema(Schema):
+    association_id = fields.Integer(attribute="tenant_id")
+    charter_accepted_on = fields.Date(allow_none=True)
+    approved_on = fields.Date(allow_none=True)
+    approved_by_federation_id = fields.Integer(allow_none=True)
+    document_number = fields.String(allow_none=True)

@@ -242,3 +242,18 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
     client.login_as(officer)
     page = client.get("/associations/").get_data(as_text=True)
     assert association_name in page
+
+
+def test_api_lifecycle_history_and_establishment_record(client, world):
+    tenant = world.a.first
+    headers = {"Authorization": f"Bearer {world.a.tokens['ro'][1]}"}
+    history = client.get(f"/api/v1/governance/{tenant.association.id}/lifecycle", headers=headers)
+    assert [(h["from_status"], h["to_status"]) for h in history.json] == [("applying", "active")]
+    record = client.get(
+        f"/api/v1/governance/{tenant.association.id}/establishment", headers=headers
+    ).json
+    assert record["approved_by_federation_id"] == world.a.federation.id
+    foreign = client.get(
+        f"/api/v1/governance/{world.b.first.association.id}/establishment", headers=headers
+    )
+    assert foreign.status_code == 404

@@ -114,6 +114,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("establishment.review", "POST"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
     ("establishment.lifecycle", "GET"): Route(P.CHANGE_LIFECYCLE, ("association_id",)),
     ("establishment.lifecycle", "POST"): Route(P.CHANGE_LIFECYCLE, ("association_id",)),
+    ("governance_api.Lifecycle", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",), api=True),
+    ("governance_api.EstablishmentResource", "GET"): Route(
+        P.VIEW_GOVERNANCE, ("association_id",), api=True
+    ),
     ("compliance_api.Rules", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
     ("compliance_api.Findings", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
     ("compliance_api.AssociationFindings", "GET"): Route(
