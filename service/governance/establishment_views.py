@@ -121,15 +121,15 @@ def review(application_id: int):
     form = DecisionForm()
     if form.validate_on_submit():
         comment = form.comment.data or ""
-        created = None
+        created_id = None
         try:
             if form.decision.data == "approve":
-                created = establishment.approve(
+                created_id = establishment.approve(
                     application,
                     form.document_number.data or "",
                     principal.audit_label,
                     date.today(),
-                )
+                ).id
             elif form.decision.data == "return":
                 establishment.return_for_revision(application, comment, principal.audit_label)
             else:
@@ -139,8 +139,8 @@ def review(application_id: int):
             _blame(form, error)
         else:
             db.session.commit()
-            if created is not None:  # its findings appear on the province's list at once
-                jobs.enqueue(recompute_findings, created.id)
+            if created_id is not None:  # its findings appear on the province's list at once
+                jobs.enqueue(recompute_findings, created_id)
             flash(_("The decision is recorded."), "success")
             return redirect(url_for(".review", application_id=application.id))
     status = 400 if form.errors or form.form_errors else 200
