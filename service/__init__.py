@@ -80,6 +80,9 @@ def _register_blueprints(app: Flask) -> None:
     from service.audit import views as audit_views
     from service.auth import api as auth_api
     from service.auth import views as auth_views
+    from service.governance import api as governance_api
+    from service.governance import establishment_views
+    from service.governance import views as governance_views
     from service.members import api as members_api
     from service.members import public as members_public
     from service.members import self_service as members_self_service
@@ -91,12 +94,20 @@ def _register_blueprints(app: Flask) -> None:
         auth_views.bp,
         associations_views.bp,
         audit_views.bp,
+        governance_views.bp,
+        establishment_views.bp,
         members_views.bp,
         members_self_service.bp,
         members_public.bp,
     ):
         app.register_blueprint(bp)
-    for blp in (associations_api.blp, auth_api.blp, members_api.blp):
+    for blp in (
+        associations_api.blp,
+        auth_api.blp,
+        governance_api.blp,
+        governance_api.compliance_blp,
+        members_api.blp,
+    ):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie
 

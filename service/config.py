@@ -80,5 +80,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "PAGE_SIZE_MAX": 100,
         "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))),
         "IMPORT_MAX_ROWS": int(env.get("IMPORT_MAX_ROWS", "20000")),
+        # Reminders are e-mailed only where an SMTP relay is configured; in-app always.
+        "SMTP_HOST": env.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
+        "MAIL_FROM": env.get("MAIL_FROM", "noreply@kexie.example.cn"),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "kexie-demo-2026"),
     }

@@ -12,7 +12,10 @@ from service.associations.models import AssociationProfile, Category
 from service.auth.models import User
 from service.auth.roles import Role
 from service.auth.services import hash_password
-from service.members.models import GroupMember, Member, MembershipPolicy
+from service.governance import compliance, establishment
+from service.governance import services as governance
+from service.governance.models import Establishment
+from service.members.demo import link_member, load_membership
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.scope import system_scope
@@ -81,112 +84,144 @@ ACCOUNTS = [
 ]
 
 
-SURNAMES = (
-    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶"
-    "程苏魏吕丁任沈姚卢姜崔钟谭陆汪范金石廖贾夏韦付方白邹孟熊秦邱江尹薛闫段雷侯龙史陶黎贺"
-    "顾毛郝龚邵万钱严覃武戴莫孔向汤"
-)
-GIVEN = (
-    "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍鹏辉玲建国志红文斌宇浩凯晨欣怡子"
-    "涵思雨梓轩俊峰海燕雪梅晓东立新永红春林国庆"
-)
-DEPARTMENTS = [
-    ("计算机科学与技术学院", "计算机科学与技术"),
-    ("机械工程学院", "机械工程"),
-    ("材料科学与工程学院", "材料科学与工程"),
-    ("化学系", "化学"),
-    ("物理学院", "物理学"),
-    ("数学科学学院", "数学"),
-    ("生命科学学院", "生物学"),
-    ("医学院", "临床医学"),
-    ("电气工程学院", "电气工程"),
-    ("土木工程学院", "土木工程"),
-    ("经济学院", "应用经济学"),
-    ("教育学院", "教育学"),
-    ("环境与资源学院", "环境科学与工程"),
-    ("信息与电子工程学院", "信息与通信工程"),
-]
-SOCIETIES = [
-    "中国计算机学会",
-    "中国机械工程学会",
-    "中国化学会",
-    "中国物理学会",
-    "中国数学会",
-    "中华医学会",
-    "中国电机工程学会",
-    "中国土木工程学会",
-    "中国材料研究学会",
-    "中国环境科学学会",
-]
-TITLES = [
-    ("senior", 18),
-    ("associate_senior", 34),
-    ("intermediate", 36),
-    ("junior", 8),
-    ("none", 4),
-]
-POSITIONS = ["教授", "副教授", "讲师", "研究员", "副研究员", "高级工程师", "实验师", "科研秘书"]
-GROUPS = [
-    ("大学生科学技术协会", "undergraduate"),
-    ("研究生科学技术协会", "graduate"),
-    ("青年教师科学技术协会", "young_teacher"),
-    ("离退休教师科学技术协会", "retired_teacher"),
-]
+# Governance per university, chosen so the federation's list shows every compliance state:
+# (years since the last congress or None, committee met this year, met last year,
+#  officers appointed, secretary-general approved, establishment approval on file)
+GOVERNANCE = {
+    "浙江大学": (1, True, True, True, True, True),  # in order
+    "宁波大学": (3, True, True, True, True, True),  # congress due soon
+    "浙江工业大学": (6, True, True, True, True, True),  # congress overdue
+    "浙江理工大学": (2, False, False, True, True, True),  # committee missed last year
+    "浙江工商大学": (2, True, True, True, False, True),  # secretary-general not approved
+    "中国计量大学": (None, False, False, False, False, True),  # no congress yet
+    "浙江师范大学": (2, True, True, True, True, False),  # approval not on file
+    "杭州师范大学": (1, True, True, True, True, True),
+    "温州医科大学": (4, True, True, True, True, True),
+    "四川大学": (2, True, True, True, True, True),
+    "西南交通大学": (5, False, True, True, True, True),
+}
+SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 
 
-def _members(rng: random.Random, tenant_id: int, count: int) -> list[dict]:
-    """Realistic members: names, departments, titles in the proportions of a faculty."""
-    rows = []
-    for i in range(count):
-        department, discipline = rng.choice(DEPARTMENTS)
-        title = rng.choices([t for t, _w in TITLES], [w for _t, w in TITLES])[0]
-        in_society = rng.random() < 0.35
-        reason = None
-        if not in_society and title in ("junior", "none"):
-            reason = "青年科技骨干，经常务委员会同意接纳"
-        rows.append(
-            {
-                "tenant_id": tenant_id,
-                "name": rng.choice(SURNAMES) + "".join(rng.choices(GIVEN, k=rng.choice((1, 2)))),
-                "gender": rng.choice(("male", "female")),
-                "birth_year": rng.randint(1960, 1995),
-                "department": department,
-                "discipline": discipline,
-                "title": title,
-                "position": rng.choice(POSITIONS),
-                "phone": f"1{rng.choice('3578')}{tenant_id:03d}{i:06d}",
-                "email": f"m{tenant_id:03d}{i:05d}@example.edu.cn",
-                "societies": rng.choice(SOCIETIES) if in_society else None,
-                "in_cast_society": in_society,
-                "exception_reason": reason,
-                "joined_on": date(2016, 1, 1) + timedelta(days=rng.randint(0, 3500)),
-                "status": rng.choices(("active", "lapsed", "withdrawn"), (92, 5, 3))[0],
-            }
-        )
-    return rows
+def _person(n: int) -> str:
+    return SURNAMES[n % len(SURNAMES)] + "晓明建华志强丽娟海燕文斌"[(n * 2) % 12 : (n * 2) % 12 + 2]
 
 
-def _membership(rng: random.Random, association: Association, university: str) -> None:
-    db.session.execute(sa.insert(Member), _members(rng, association.id, rng.randint(220, 380)))
-    for name, kind in GROUPS:
+def _governance(association: Association, spec: tuple, today: date) -> None:
+    """Record the bodies, officers and meetings one association's spec calls for."""
+    years, met_this_year, met_last_year, officers, approved, established = spec
+    tid = association.id
+    if established:
         db.session.add(
-            GroupMember(
-                tenant_id=association.id,
-                name=f"{university}{name}",
-                kind=kind,
-                leader_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
-                member_count=rng.randint(40, 900),
+            Establishment(
+                tenant_id=tid,
+                charter_accepted_on=date(2015, 3, 1),
+                approved_on=date(2015, 5, 30),
+                approved_by_federation_id=association.federation_id,
+                document_number=f"科协发〔2015〕{tid}号",
             )
         )
-    db.session.add(
-        MembershipPolicy(
-            tenant_id=association.id,
-            rights_and_duties=(
-                "会员享有选举权、被选举权和表决权，参加本会组织的学术交流和科普活动；"
-                "会员应遵守本会章程，执行本会决议，维护科学道德和学术诚信。"
-            ),
-        )
+    if years is None:
+        return
+    held_on = date(today.year - years, 4, 18)
+    members = [
+        governance.NewMember(_person(tid + i), "科学技术研究院" if i == 0 else f"第{i}学院", i < 3)
+        for i in range(9)
+    ]
+    governance.hold_congress(
+        tid,
+        held_on=held_on,
+        delegates=120 + tid,
+        today=today,
+        term_ends_on=None,  # in office until the next congress re-elects it
+        members=members,
+        standing_committee_formed_on=held_on,
     )
+    meeting_days = [date(y, 3, 12) for y in range(held_on.year + 1, today.year - 1)]
+    meeting_days += [date(today.year - 1, 3, 12)] if met_last_year else []
+    meeting_days += (
+        [date(today.year, 1, 8)] if met_this_year and today > date(today.year, 1, 8) else []
+    )
+    first = None
+    for day in (d for d in meeting_days if d > held_on):
+        meeting = governance.record_meeting(
+            tid,
+            body="committee",
+            held_on=day,
+            attendance=7,
+            today=today,
+            minutes="审议年度工作报告",
+        )
+        governance.record_meeting(
+            tid, body="standing_committee", held_on=day, attendance=3, today=today
+        )
+        first = first or meeting
+    if not officers:
+        return
+    governance.appoint(
+        tid,
+        post="chair",
+        name=members[1].name,
+        starts_on=held_on,
+        eligibility="university_leader",
+        eligibility_basis="副校长",
+    )
+    governance.appoint(
+        tid,
+        post="vice_chair",
+        name=members[2].name,
+        starts_on=held_on,
+        eligibility="renowned_expert",
+        eligibility_basis="国家杰出青年科学基金获得者",
+    )
+    if approved and first is not None:
+        governance.appoint(
+            tid,
+            post="secretary_general",
+            name=members[0].name,
+            starts_on=first.held_on + timedelta(days=1),
+            nominated_on=first.held_on - timedelta(days=10),
+            approving_meeting_id=first.id,
+        )
+    governance.set_host_office(tid, "科学技术研究院")
+
+
+# Universities still without an association, applying to the Zhejiang federation.
+APPLICATIONS = [
+    ("湖州师范学院", C.NORMAL, 620, "科技处", "沈建国", "副校长", None),
+    (
+        "嘉兴大学",
+        C.APPLIED,
+        740,
+        "科学技术处",
+        "陆海峰",
+        "校长",
+        "请补充副主席的任职依据和学术兼职情况。",
+    ),
+]
+
+
+def _applications(federation_id: int, today: date) -> None:
+    for university, category, workers, office, chair, basis, returned in APPLICATIONS:
+        application, _key = establishment.submit(
+            federation_id,
+            {
+                "university_name": university,
+                "category": category.value,
+                "charter_accepted": True,
+                "st_workers": workers,
+                "host_office": office,
+                "proposed_chair": chair,
+                "proposed_chair_basis": basis,
+                "proposed_vice_chairs": "钱丽萍（长江学者）\n蒋文涛（科研处处长）",
+                "proposed_secretary_general": "韩冬",
+                "contact_name": "韩冬",
+                "contact_email": f"kexie-apply-{len(university)}@example.edu.cn",
+            },
+            today - timedelta(days=12),
+        )
+        if returned:
+            establishment.return_for_revision(application, returned, "zj-officer")
 
 
 def is_empty() -> bool:
@@ -223,7 +258,7 @@ def load(password: str) -> list[tuple[str, str]]:
                     founded_on=date(founded, 5, 30),
                 )
             )
-            _membership(rng, association, university)
+            load_membership(rng, association, university)
         for username, display, role, owner in ACCOUNTS:
             user = User(
                 username=username,
@@ -237,18 +272,14 @@ def load(password: str) -> list[tuple[str, str]]:
                 user.association_id = associations[owner].id
             db.session.add(user)
             if role is Role.MEMBER:
-                _link_member(user, associations[owner].id)
+                link_member(user, associations[owner].id)
+        today = date.today()
+        for university, spec in GOVERNANCE.items():
+            _governance(associations[university], spec, today)
+        db.session.flush()
+        for association in associations.values():
+            findings = compliance.evaluate(association.id, today)
+            compliance.store(association.id, findings, today)
+        _applications(federations["ZJ"].id, today)
         db.session.commit()
     return [(u, r.value) for u, _d, r, _o in ACCOUNTS]
-
-
-def _link_member(user: User, tenant_id: int) -> None:
-    """The demo member account is one of the association's members, with consent on record."""
-    db.session.flush()
-    member = db.session.scalars(
-        sa.select(Member).where(Member.tenant_id == tenant_id, Member.status == "active").limit(1)
-    ).one()
-    member.name = "钱学明"
-    member.user_id = user.id
-    member.consent_version = 1
-    member.consent_at = member.created_at

@@ -7,6 +7,7 @@ With no REDIS_URL (the embedded default) jobs run inline, through the same RQ co
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
@@ -16,6 +17,23 @@ from rq.job import Job
 from tenants.jobs import run_scoped, scoped_call
 
 QUEUES = ("default",)
+
+
+@dataclass(frozen=True)
+class Periodic:
+    """A job the scheduler runs on a cron schedule (UTC), with a stable id."""
+
+    id: str
+    cron: str
+    func: str  # "module:function", called with no arguments under its own system scope
+
+
+SCHEDULES = (
+    # Findings change with the date alone (a congress falls due with no write): recompute daily.
+    Periodic("compliance-daily", "30 18 * * *", "service.governance.jobs:recompute_all"),
+    # After the recompute, so reminders read today's findings (02:30 and 03:00 Beijing time).
+    Periodic("compliance-reminders", "0 19 * * *", "service.governance.reminders:send_reminders"),
+)
 _worker_app: Flask | None = None
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass, field
+from datetime import date
 
 from werkzeug.security import generate_password_hash
 
@@ -11,6 +12,9 @@ from service.associations.models import AssociationProfile, Category
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
+from service.governance import compliance, establishment
+from service.governance import services as governance
+from service.governance.models import Establishment, LifecycleChange, Reminder
 from service.members.models import (
     GroupMember,
     GroupMemberStatusChange,
@@ -136,6 +140,118 @@ def make_group_member(association: Association, **fields) -> GroupMember:
     return group
 
 
+GOVERNANCE_TODAY = date(2026, 6, 1)
+
+
+def make_governance(association: Association, *, held_on: date = date(2024, 4, 20)) -> dict:
+    """A founded, fully staffed association: charter and approval, a congress electing a
+    committee with a standing committee, a meeting of each, chair, vice-chair,
+    secretary-general, secretariat, and stored findings. Returns the rows tests point at."""
+    tid = association.id
+    db.session.add(
+        Establishment(
+            tenant_id=tid,
+            charter_accepted_on=date(2019, 3, 1),
+            approved_on=date(2019, 5, 30),
+            approved_by_federation_id=association.federation_id,
+            document_number=f"科协函〔2019〕{tid}号",
+        )
+    )
+    members = [
+        governance.NewMember("李明", "机械工程学院", True),
+        governance.NewMember("王芳", "化学学院", True),
+        governance.NewMember("赵强", "计算机学院"),
+    ]
+    congress = governance.hold_congress(
+        tid,
+        held_on=held_on,
+        delegates=120,
+        today=GOVERNANCE_TODAY,
+        term_ends_on=date(2029, 4, 20),
+        members=members,
+        standing_committee_formed_on=held_on,
+    )
+    committee = governance.record_meeting(
+        tid, body="committee", held_on=date(2025, 3, 10), attendance=3, today=GOVERNANCE_TODAY
+    )
+    standing = governance.record_meeting(
+        tid,
+        body="standing_committee",
+        held_on=date(2025, 9, 10),
+        attendance=2,
+        today=GOVERNANCE_TODAY,
+    )
+    chair = governance.appoint(
+        tid,
+        post="chair",
+        name="李明",
+        starts_on=held_on,
+        eligibility="university_leader",
+        eligibility_basis="副校长",
+    )
+    governance.appoint(
+        tid,
+        post="vice_chair",
+        name="王芳",
+        starts_on=held_on,
+        eligibility="renowned_expert",
+        eligibility_basis="国家杰出青年科学基金获得者",
+    )
+    secretary = governance.appoint(
+        tid,
+        post="secretary_general",
+        name="赵强",
+        starts_on=date(2025, 3, 11),
+        nominated_on=date(2025, 3, 1),
+        approving_meeting_id=committee.id,
+    )
+    governance.set_host_office(tid, "科学技术研究院")
+    db.session.add(
+        LifecycleChange(
+            tenant_id=tid,
+            from_status="applying",
+            to_status="active",
+            reason="批准成立",
+            actor="factory",
+        )
+    )
+    compliance.store(tid, compliance.evaluate(tid, GOVERNANCE_TODAY), GOVERNANCE_TODAY)
+    db.session.add(
+        Reminder(tenant_id=tid, rule="congress", due_on=date(2024, 1, 1), sent_on=date(2023, 12, 1))
+    )
+    return {
+        "congress_id": congress.id,
+        "term_id": congress.elected_term_id,
+        "meeting_id": standing.id,
+        "officer_id": chair.id,
+        "secretary_id": secretary.id,
+    }
+
+
+def application_data(**changes) -> dict:
+    """What a university fills in to apply; keyword arguments change single answers."""
+    return {
+        "university_name": f"申请大学{next(_seq)}",
+        "category": Category.APPLIED.value,
+        "charter_accepted": True,
+        "st_workers": 850,
+        "host_office": "科研处",
+        "proposed_chair": "刘洋",
+        "proposed_chair_basis": "副校长",
+        "proposed_vice_chairs": "陈晨（长江学者）\n黄磊（科研处处长）",
+        "proposed_secretary_general": "马丽",
+        "contact_name": "马丽",
+        "contact_email": "mali@example.edu.cn",
+        **changes,
+    }
+
+
+def make_application(federation: Federation) -> tuple[int, str]:
+    """An application awaiting the federation's review: (its id, the applicant's key)."""
+    application, key = establishment.submit(federation.id, application_data(), date(2026, 5, 1))
+    return application.id, key
+
+
 @dataclass
 class Tenant:
     """One association with a user of every association role, its tokens, and membership
@@ -148,6 +264,7 @@ class Tenant:
     groups: list[GroupMember] = field(default_factory=list)
     imports: list[MemberImport] = field(default_factory=list)
     applications: list[MemberApplication] = field(default_factory=list)
+    governance: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -157,6 +274,7 @@ class Province:
     second: Tenant
     users: dict[Role, User] = field(default_factory=dict)
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
+    application: tuple[int, str] = (0, "")
 
 
 @dataclass
@@ -209,6 +327,7 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
     db.session.add(application)
     db.session.flush()
     tenant.applications = [application]
+    tenant.governance = make_governance(tenant.association)
     return tenant
 
 
@@ -220,6 +339,7 @@ def _province() -> Province:
     for role in (Role.FEDERATION_OFFICER, Role.EDUCATION_SUPERVISOR):
         province.users[role] = make_user(role, federation=federation)
     province.tokens["ro"] = make_token(TokenLevel.FEDERATION, federation=federation)
+    province.application = make_application(federation)
     return province
 
 

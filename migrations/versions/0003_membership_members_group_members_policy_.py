@@ -1,7 +1,7 @@
 """membership: members, group members, policy, imports, applications
 
 Revision ID: 0003
-Revises: 0001
+Revises: 0002
 Create Date: 2026-11-28 18:03:03.964960
 
 """
@@ -23,7 +23,7 @@ TENANT_TABLES = [
 
 # revision identifiers, used by Alembic.
 revision = "0003"
-down_revision = "0001"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

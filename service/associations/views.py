@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 
 from service.associations import services
 from service.associations.forms import ProfileForm
-from service.associations.models import CATEGORY_LABELS, STATUS_LABELS
+from service.associations.models import CATEGORY_LABELS, STATUS_LABELS, AssociationProfile
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.governance import compliance
 from service.privacy import mask_email, mask_phone
 from tenants.db import db
 
@@ -21,18 +22,29 @@ bp = Blueprint("associations", __name__, url_prefix="/associations")
 def index():
     category = request.args.get("category") or None
     status = request.args.get("status") or None
+    finding = request.args.get("compliance") or None
     if category not in (None, *CATEGORY_LABELS):
         category = None
-    page = db.paginate(services.profiles_in_scope(category, status), per_page=50, error_out=False)
+    if finding not in (None, *compliance.STATUS_LABELS):
+        finding = None
+    query = services.profiles_in_scope(category, status)
+    if finding:
+        query = query.where(AssociationProfile.tenant_id.in_(compliance.with_status(finding)))
+    page = db.paginate(query, per_page=50, error_out=False)
+    findings = compliance.stored_findings([p.tenant_id for p in page.items])
     return render_template(
         "associations/index.html",
         page=page,
         category=category,
         status=status,
+        finding=finding,
         categories=CATEGORY_LABELS,
         statuses=STATUS_LABELS,
+        compliance_statuses=compliance.STATUS_LABELS,
         by_category=services.counts_by_category(),
         missing_fields=services.missing_fields,
+        findings=findings,
+        worst=compliance.worst,
     )
 
 

@@ -30,6 +30,12 @@ class Permission(StrEnum):
     EXPORT_MEMBER_CONTACTS = "export_member_contacts"
     MANAGE_MEMBERSHIP_POLICY = "manage_membership_policy"
     OWN_MEMBER_RECORD = "own_member_record"
+    VIEW_GOVERNANCE = "view_governance"
+    MANAGE_GOVERNANCE = "manage_governance"
+    RECORD_MEETINGS = "record_meetings"
+    REVIEW_ESTABLISHMENT = "review_establishment"
+    CHANGE_LIFECYCLE = "change_lifecycle"
+    SET_THRESHOLDS = "set_thresholds"
 
 
 class Role(StrEnum):
@@ -49,6 +55,9 @@ class RoleSpec:
 
 
 P = Permission
+# The secretariat (association admin) runs governance; staff record meetings; everyone who
+# may see the association may see who leads it and whether it meets the document's rules.
+_GOVERNANCE_ALL = frozenset({P.VIEW_GOVERNANCE, P.MANAGE_GOVERNANCE, P.RECORD_MEETINGS})
 ROLES: dict[Role, RoleSpec] = {
     Role.OPERATOR: RoleSpec(
         Level.PLATFORM,
@@ -58,12 +67,23 @@ ROLES: dict[Role, RoleSpec] = {
     Role.FEDERATION_OFFICER: RoleSpec(
         Level.FEDERATION,
         _l("Federation officer"),
-        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.MANAGE_TOKENS, P.VIEW_AUDIT}),
+        frozenset(
+            {
+                P.VIEW_PROFILE,
+                P.VIEW_FEDERATION,
+                P.VIEW_GOVERNANCE,
+                P.REVIEW_ESTABLISHMENT,
+                P.CHANGE_LIFECYCLE,
+                P.SET_THRESHOLDS,
+                P.MANAGE_TOKENS,
+                P.VIEW_AUDIT,
+            }
+        ),
     ),
     Role.EDUCATION_SUPERVISOR: RoleSpec(
         Level.FEDERATION,
         _l("Education supervisor"),
-        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
+        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
     ),
     Role.ASSOCIATION_ADMIN: RoleSpec(
         Level.ASSOCIATION,
@@ -80,26 +100,31 @@ ROLES: dict[Role, RoleSpec] = {
                 P.EXPORT_MEMBER_CONTACTS,
                 P.MANAGE_MEMBERSHIP_POLICY,
             }
+            | _GOVERNANCE_ALL
         ),
     ),
     Role.ASSOCIATION_STAFF: RoleSpec(
         Level.ASSOCIATION,
         _l("Association staff"),
-        frozenset({P.VIEW_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS}),
+        frozenset(
+            {P.VIEW_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_GOVERNANCE, P.RECORD_MEETINGS}
+        ),
     ),
     Role.MEMBER: RoleSpec(
-        Level.ASSOCIATION, _l("Member"), frozenset({P.VIEW_PROFILE, P.OWN_MEMBER_RECORD})
+        Level.ASSOCIATION,
+        _l("Member"),
+        frozenset({P.VIEW_PROFILE, P.OWN_MEMBER_RECORD, P.VIEW_GOVERNANCE}),
     ),
 }
 
 # What an API token may do, by its level and whether it may write.
 TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
-    (Level.ASSOCIATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_MEMBERS}),
+    (Level.ASSOCIATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_MEMBERS, P.VIEW_GOVERNANCE}),
     (Level.ASSOCIATION, True): frozenset(
-        {P.VIEW_PROFILE, P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS}
+        {P.VIEW_PROFILE, P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS} | _GOVERNANCE_ALL
     ),
-    (Level.FEDERATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
-    (Level.FEDERATION, True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
-    ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
-    ("national", True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION}),
+    (Level.FEDERATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+    (Level.FEDERATION, True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+    ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+    ("national", True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
 }

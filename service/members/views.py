@@ -238,10 +238,10 @@ def applications_index():
     )
 
 
-@bp.route("/applications/<int:application_id>", methods=["GET", "POST"])
+@bp.route("/applications/<int:member_application_id>", methods=["GET", "POST"])
 @require(Permission.EDIT_MEMBERS)
-def application(application_id: int):
-    found = applications.access_application(application_id)
+def application(member_application_id: int):
+    found = applications.access_application(member_application_id)
     form = DecisionForm()
     if form.validate_on_submit():
         decided_by = current_principal().audit_label

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
@@ -14,6 +14,7 @@ from service.auth.models import ApiToken
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
 from service.auth.views import safe_next
+from service.governance import compliance, reminders
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
 from tenants.scope import system_scope
@@ -41,9 +42,21 @@ def home():
     if principal.level is Level.FEDERATION:
         return _federation_home(principal, expiring)
     profile = associations.access_profile(principal.association_id)
+    to_do = []
+    if principal.can(Permission.VIEW_GOVERNANCE):
+        findings = compliance.evaluate(principal.association_id, date.today())
+        to_do = sorted(
+            (f for f in findings if f.status is not compliance.Status.OK),
+            key=lambda f: compliance.SEVERITY.index(f.status),
+        )
     return render_template(
         "home_association.html",
         profile=profile,
+        governance_to_do=to_do,
+        rule_labels={r.code: r.label for r in compliance.RULES},
+        reminders=reminders.for_association(principal.association_id)
+        if principal.can(Permission.VIEW_GOVERNANCE)
+        else [],
         missing=associations.missing_fields(profile),
         expiring=expiring,
         staff_count=_user_count(principal) if principal.can(Permission.MANAGE_USERS) else None,

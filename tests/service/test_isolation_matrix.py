@@ -72,8 +72,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("join.apply", "GET"): Route(PUBLIC),  # any open association's form, by design
     ("join.apply", "POST"): Route(PUBLIC),
     ("members.applications_index", "GET"): Route(P.EDIT_MEMBERS),
-    ("members.application", "GET"): Route(P.EDIT_MEMBERS, ("application_id",)),
-    ("members.application", "POST"): Route(P.EDIT_MEMBERS, ("application_id",)),
+    ("members.application", "GET"): Route(P.EDIT_MEMBERS, ("member_application_id",)),
+    ("members.application", "POST"): Route(P.EDIT_MEMBERS, ("member_application_id",)),
     ("members.policy", "GET"): Route(P.MANAGE_MEMBERSHIP_POLICY),
     ("members.policy", "POST"): Route(P.MANAGE_MEMBERSHIP_POLICY),
     ("members.groups", "GET"): Route(P.VIEW_MEMBERS),
@@ -106,6 +106,68 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("associations_api.AssociationById", "PATCH"): Route(
         P.EDIT_PROFILE, ("association_id",), api=True, write=True
+    ),
+    # governance
+    ("governance.overview", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",)),
+    ("governance.rules", "GET"): Route(P.VIEW_GOVERNANCE),
+    ("governance.set_thresholds", "POST"): Route(P.SET_THRESHOLDS),
+    ("governance.new_congress", "GET"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance.new_congress", "POST"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance.new_meeting", "GET"): Route(P.RECORD_MEETINGS, ("association_id",)),
+    ("governance.new_meeting", "POST"): Route(P.RECORD_MEETINGS, ("association_id",)),
+    ("governance.new_officer", "GET"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance.new_officer", "POST"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance.end_officer_term", "POST"): Route(P.MANAGE_GOVERNANCE, ("officer_id",)),
+    ("governance.secretariat", "GET"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance.secretariat", "POST"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
+    ("governance_api.Congresses", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",), api=True),
+    ("governance_api.Congresses", "POST"): Route(
+        P.MANAGE_GOVERNANCE, ("association_id",), api=True, write=True
+    ),
+    ("governance_api.CongressById", "GET"): Route(P.VIEW_GOVERNANCE, ("congress_id",), api=True),
+    ("governance_api.CommitteeTerms", "GET"): Route(
+        P.VIEW_GOVERNANCE, ("association_id",), api=True
+    ),
+    ("governance_api.CommitteeTermById", "GET"): Route(P.VIEW_GOVERNANCE, ("term_id",), api=True),
+    ("governance_api.Meetings", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",), api=True),
+    ("governance_api.Meetings", "POST"): Route(
+        P.RECORD_MEETINGS, ("association_id",), api=True, write=True
+    ),
+    ("governance_api.MeetingById", "GET"): Route(P.VIEW_GOVERNANCE, ("meeting_id",), api=True),
+    ("governance_api.Officers", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",), api=True),
+    ("governance_api.Officers", "POST"): Route(
+        P.MANAGE_GOVERNANCE, ("association_id",), api=True, write=True
+    ),
+    ("governance_api.OfficerById", "GET"): Route(P.VIEW_GOVERNANCE, ("officer_id",), api=True),
+    ("governance_api.OfficerById", "PATCH"): Route(
+        P.MANAGE_GOVERNANCE, ("officer_id",), api=True, write=True
+    ),
+    ("governance_api.SecretariatResource", "GET"): Route(
+        P.VIEW_GOVERNANCE, ("association_id",), api=True
+    ),
+    ("governance_api.SecretariatResource", "PUT"): Route(
+        P.MANAGE_GOVERNANCE, ("association_id",), api=True, write=True
+    ),
+    # establishment and lifecycle
+    ("establishment.apply", "GET"): Route(PUBLIC),
+    ("establishment.apply", "POST"): Route(PUBLIC),
+    ("establishment.track", "GET"): Route(PUBLIC),  # by the applicant's secret key
+    ("establishment.track", "POST"): Route(PUBLIC),
+    ("establishment.index", "GET"): Route(P.REVIEW_ESTABLISHMENT),
+    ("establishment.provision", "GET"): Route(P.PROVISION),
+    ("establishment.provision", "POST"): Route(P.PROVISION),
+    ("establishment.review", "GET"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
+    ("establishment.review", "POST"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
+    ("establishment.lifecycle", "GET"): Route(P.CHANGE_LIFECYCLE, ("association_id",)),
+    ("establishment.lifecycle", "POST"): Route(P.CHANGE_LIFECYCLE, ("association_id",)),
+    ("governance_api.Lifecycle", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",), api=True),
+    ("governance_api.EstablishmentResource", "GET"): Route(
+        P.VIEW_GOVERNANCE, ("association_id",), api=True
+    ),
+    ("compliance_api.Rules", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
+    ("compliance_api.Findings", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
+    ("compliance_api.AssociationFindings", "GET"): Route(
+        P.VIEW_GOVERNANCE, ("association_id",), api=True
     ),
 }
 
@@ -178,12 +240,16 @@ def _api_caller(world, who) -> Caller:
 
 # --- which ids ------------------------------------------------------------------------
 
+GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id")
+
 
 def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
     """Ids of objects outside the caller's reach: the other province always; for an
     association-level caller, also the other association of its own province."""
     b, a = world.b.first, world.a.second
     same_province = caller.level is Level.ASSOCIATION
+    if param == "application_id":  # a federation's; the other province's is foreign
+        return [world.b.application[0]]
     pick = {
         "association_id": lambda t: t.association.id,
         "token_id": lambda t: t.tokens["rw"][0].id,
@@ -191,7 +257,8 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
         "member_id": lambda t: t.members[0].id,
         "group_id": lambda t: t.groups[0].id,
         "import_id": lambda t: t.imports[0].id,
-        "application_id": lambda t: t.applications[0].id,
+        "member_application_id": lambda t: t.applications[0].id,
+        **{kind: (lambda t, k=kind: t.governance[k]) for kind in GOVERNANCE_IDS},
     }[param]
     return [pick(b)] + ([pick(a)] if same_province else [])
 
@@ -204,6 +271,10 @@ def _own_id(world, caller: Caller, param: str) -> int:
         if caller.level is Level.FEDERATION:
             return world.a.tokens["ro"][0].id
         return tenant.tokens["rw"][0].id
+    if param in GOVERNANCE_IDS:
+        return tenant.governance[param]
+    if param == "application_id":
+        return world.a.application[0]
     if param == "user_id":
         if caller.is_operator:
             return world.a.users[Role.FEDERATION_OFFICER].id
@@ -212,7 +283,7 @@ def _own_id(world, caller: Caller, param: str) -> int:
         "member_id": tenant.members,
         "group_id": tenant.groups,
         "import_id": tenant.imports,
-        "application_id": tenant.applications,
+        "member_application_id": tenant.applications,
     }
     return owned[param][0].id
 
@@ -235,7 +306,7 @@ def _call(client, app, endpoint, method, values, caller: Caller):
 
         url = url_for(endpoint, **values)
     kwargs = {"method": method, "headers": caller.headers or {}}
-    if method in ("POST", "PATCH"):
+    if method in ("POST", "PATCH", "PUT"):
         kwargs["json" if "_api." in endpoint else "data"] = {}
     assert rule is not None
     return client.open(url, **kwargs)

@@ -1,0 +1,242 @@
+"""Establishment (成立) and lifecycle: a university applies, its federation approves, returns
+for revision or rejects; approval creates the tenant. Later the federation may suspend,
+reactivate or dissolve an association, always with a reason kept in its history."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import lazy_gettext as _l
+
+from service.associations.models import AssociationProfile
+from service.governance.models import (
+    LIFECYCLE_MOVES,
+    ApplicationEvent,
+    ApplicationStatus,
+    Establishment,
+    EstablishmentApplication,
+    LifecycleChange,
+    Secretariat,
+)
+from service.governance.services import GovernanceError
+from tenants.db import db
+from tenants.models import Association, Federation, utcnow
+from tenants.scope import system_scope
+
+APPLICATION_FIELDS = (
+    "university_name",
+    "category",
+    "charter_accepted",
+    "st_workers",
+    "host_office",
+    "proposed_chair",
+    "proposed_chair_basis",
+    "proposed_vice_chairs",
+    "proposed_secretary_general",
+    "contact_name",
+    "contact_email",
+)
+# The document asks for "a sufficient number of S&T workers"; below this a federation would
+# not consider an application at all.
+MIN_ST_WORKERS = 100
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def _check(data: dict[str, Any]) -> None:
+    if not data.get("charter_accepted"):
+        raise GovernanceError(
+            _l("An association must accept the CAST charter."), "charter_accepted"
+        )
+    if data["st_workers"] < MIN_ST_WORKERS:
+        raise GovernanceError(
+            _l("At least %(n)d S&T workers are needed.", n=MIN_ST_WORKERS), "st_workers"
+        )
+    if not [line for line in data["proposed_vice_chairs"].splitlines() if line.strip()]:
+        raise GovernanceError(_l("Propose at least one vice-chair."), "proposed_vice_chairs")
+
+
+def submit(federation_id: int, data: dict[str, Any], today: date) -> tuple[Any, str]:
+    """A new application; returns it and the applicant's secret key (shown once)."""
+    _check(data)
+    key = secrets.token_urlsafe(24)
+    application = EstablishmentApplication(
+        federation_id=federation_id,
+        access_key_hash=_hash(key),
+        submitted_on=today,
+        status=ApplicationStatus.SUBMITTED.value,
+        **{f: data[f] for f in APPLICATION_FIELDS},
+    )
+    db.session.add(application)
+    db.session.flush()
+    _event(application, "submitted", None, "applicant")
+    return application, key
+
+
+def by_key(key: str) -> EstablishmentApplication:
+    """The applicant's own application; 404 for any other key."""
+    application = db.session.scalar(
+        sa.select(EstablishmentApplication).where(
+            EstablishmentApplication.access_key_hash == _hash(key)
+        )
+    )
+    if application is None:
+        abort(404)
+    return application
+
+
+def resubmit(application: EstablishmentApplication, data: dict[str, Any]) -> None:
+    if application.status != ApplicationStatus.RETURNED.value:
+        raise GovernanceError(_l("Only an application returned for revision can be resubmitted."))
+    _check(data)
+    for field in APPLICATION_FIELDS:
+        setattr(application, field, data[field])
+    application.status = ApplicationStatus.SUBMITTED.value
+    _event(application, "resubmitted", None, "applicant")
+
+
+def for_federation(federation_id: int, status: str | None = None) -> sa.Select:
+    query = sa.select(EstablishmentApplication).where(
+        EstablishmentApplication.federation_id == federation_id
+    )
+    if status:
+        query = query.where(EstablishmentApplication.status == status)
+    return query.order_by(EstablishmentApplication.id.desc())
+
+
+def access_application(federation_id: int | None, application_id: int) -> EstablishmentApplication:
+    """An application addressed to the officer's federation; 404 otherwise."""
+    application = db.session.scalar(
+        sa.select(EstablishmentApplication).where(
+            EstablishmentApplication.id == application_id,
+            EstablishmentApplication.federation_id == federation_id,
+        )
+    )
+    if application is None:
+        abort(404)
+    return application
+
+
+def _awaiting(application: EstablishmentApplication) -> None:
+    if application.status != ApplicationStatus.SUBMITTED.value:
+        raise GovernanceError(_l("This application is not awaiting review."))
+
+
+def return_for_revision(application: EstablishmentApplication, comment: str, actor: str) -> None:
+    _awaiting(application)
+    if not comment.strip():
+        raise GovernanceError(_l("Say what the applicant should revise."), "comment")
+    application.status = ApplicationStatus.RETURNED.value
+    _event(application, "returned", comment.strip(), actor)
+
+
+def reject(application: EstablishmentApplication, reason: str, actor: str) -> None:
+    _awaiting(application)
+    if not reason.strip():
+        raise GovernanceError(_l("Give the reason for the rejection."), "comment")
+    application.status = ApplicationStatus.REJECTED.value
+    _event(application, "rejected", reason.strip(), actor)
+
+
+def approve(
+    application: EstablishmentApplication, document_number: str, actor: str, today: date
+) -> Association:
+    """Create the tenant: the association (a group member of the approving federation, with
+    the approval date and document number), its profile, and its first lifecycle entry."""
+    _awaiting(application)
+    if not document_number.strip():
+        raise GovernanceError(_l("Give the approval's document number."), "document_number")
+    with system_scope("federation officer approves an establishment: creates the tenant"):
+        federation = db.session.scalar(
+            sa.select(Federation).where(Federation.id == application.federation_id)
+        )
+        association = Association(
+            federation_id=federation.id,
+            name=f"{application.university_name}科学技术协会",
+            status="active",
+        )
+        db.session.add(association)
+        db.session.flush()
+        tid = association.id
+        db.session.add_all(
+            [
+                AssociationProfile(
+                    tenant_id=tid,
+                    university_name=application.university_name,
+                    category=application.category,
+                    contact_name=application.contact_name,
+                    contact_email=application.contact_email,
+                    founded_on=today,
+                ),
+                Establishment(
+                    tenant_id=tid,
+                    charter_accepted_on=application.submitted_on,
+                    approved_on=today,
+                    approved_by_federation_id=federation.id,
+                    document_number=document_number.strip(),
+                ),
+                Secretariat(tenant_id=tid, host_office=application.host_office),
+                LifecycleChange(
+                    tenant_id=tid,
+                    from_status="applying",
+                    to_status="active",
+                    reason=str(_l("Establishment approved (No. %(n)s).", n=document_number)),
+                    actor=actor,
+                ),
+            ]
+        )
+        application.status = ApplicationStatus.APPROVED.value
+        application.document_number = document_number.strip()
+        application.association_id = tid
+        _event(application, "approved", document_number.strip(), actor)
+        db.session.flush()
+    return association
+
+
+def _event(application: EstablishmentApplication, action: str, comment, actor: str) -> None:
+    db.session.add(
+        ApplicationEvent(
+            application_id=application.id,
+            action=action,
+            comment=comment,
+            actor=actor,
+            occurred_at=utcnow(),
+        )
+    )
+
+
+# --- lifecycle ------------------------------------------------------------------------
+
+
+def change_status(association: Association, to_status: str, reason: str, actor: str) -> None:
+    """Suspend, reactivate or dissolve; the move must be allowed and have a reason."""
+    if to_status not in LIFECYCLE_MOVES.get(association.status, ()):
+        raise GovernanceError(_l("That change of status is not possible."), "status")
+    if not reason.strip():
+        raise GovernanceError(_l("Give the reason for the change."), "reason")
+    db.session.add(
+        LifecycleChange(
+            tenant_id=association.id,
+            from_status=association.status,
+            to_status=to_status,
+            reason=reason.strip(),
+            actor=actor,
+        )
+    )
+    association.status = to_status
+    db.session.flush()
+
+
+def history(association_id: int) -> list[LifecycleChange]:
+    return db.session.scalars(
+        sa.select(LifecycleChange)
+        .where(LifecycleChange.tenant_id == association_id)
+        .order_by(LifecycleChange.changed_at, LifecycleChange.id)
+    ).all()

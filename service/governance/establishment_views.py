@@ -1,0 +1,207 @@
+"""Web pages for establishment: the public application and its tracking page, the federation
+officer's review, and the lifecycle changes of an association."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from service import jobs
+from service.associations import services as associations
+from service.associations.models import CATEGORY_LABELS, STATUS_LABELS
+from service.auth.principal import current_principal, require
+from service.auth.roles import Permission
+from service.extensions import limiter
+from service.governance import establishment, provisioning
+from service.governance.forms import (
+    ApplicationForm,
+    DecisionForm,
+    LifecycleForm,
+    ProvisionForm,
+)
+from service.governance.jobs import recompute_findings
+from service.governance.models import (
+    APPLICATION_STATUS_LABELS,
+    EVENT_LABELS,
+    LIFECYCLE_MOVES,
+    ApplicationStatus,
+)
+from service.governance.services import GovernanceError
+from service.governance.views import _blame
+from tenants.db import db
+from tenants.models import Federation
+
+bp = Blueprint("establishment", __name__, url_prefix="/establishment")
+
+
+def _federations() -> list[Federation]:
+    return db.session.scalars(sa.select(Federation).order_by(Federation.code)).all()
+
+
+def _application_data(form: ApplicationForm) -> dict:
+    return {
+        field: (value.strip() if isinstance(value, str) else value)
+        for field in establishment.APPLICATION_FIELDS
+        for value in [getattr(form, field).data]
+    }
+
+
+@bp.route("/apply", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def apply():
+    """Public: a university without an association applies to its federation."""
+    form = ApplicationForm(federations=_federations())
+    if form.validate_on_submit():
+        try:
+            application, key = establishment.submit(
+                int(form.federation_id.data), _application_data(form), date.today()
+            )
+        except GovernanceError as error:
+            db.session.rollback()
+            _blame(form, error)
+        else:
+            db.session.commit()
+            # The key is shown once: it is the applicant's only way back to the application.
+            return render_template("establishment/submitted.html", application=application, key=key)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("establishment/apply.html", form=form), status
+
+
+@bp.route("/track/<key>", methods=["GET", "POST"])
+@limiter.limit("30/hour", methods=["POST"])
+def track(key: str):
+    """Public, by the secret link: the status, the officer's comments, and resubmission."""
+    application = establishment.by_key(key)
+    form = ApplicationForm(obj=application, federations=_federations())
+    form.federation_id.data = str(application.federation_id)
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            establishment.resubmit(application, _application_data(form))
+        except GovernanceError as error:
+            db.session.rollback()
+            _blame(form, error)
+        else:
+            db.session.commit()
+            flash(_("The application is resubmitted."), "success")
+            return redirect(url_for(".track", key=key))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "establishment/track.html",
+        application=application,
+        event_labels=EVENT_LABELS,
+        form=form,
+        can_resubmit=application.status == ApplicationStatus.RETURNED.value,
+    ), status
+
+
+@bp.get("/")
+@require(Permission.REVIEW_ESTABLISHMENT)
+def index():
+    status = request.args.get("status") or None
+    if status not in (None, *APPLICATION_STATUS_LABELS):
+        status = None
+    federation_id = current_principal().federation_id
+    applications = db.session.scalars(establishment.for_federation(federation_id, status)).all()
+    return render_template(
+        "establishment/index.html",
+        applications=applications,
+        status=status,
+        statuses=APPLICATION_STATUS_LABELS,
+    )
+
+
+@bp.route("/<int:application_id>", methods=["GET", "POST"])
+@require(Permission.REVIEW_ESTABLISHMENT)
+def review(application_id: int):
+    principal = current_principal()
+    application = establishment.access_application(principal.federation_id, application_id)
+    form = DecisionForm()
+    if form.validate_on_submit():
+        comment = form.comment.data or ""
+        created_id = None
+        try:
+            if form.decision.data == "approve":
+                created_id = establishment.approve(
+                    application,
+                    form.document_number.data or "",
+                    principal.audit_label,
+                    date.today(),
+                ).id
+            elif form.decision.data == "return":
+                establishment.return_for_revision(application, comment, principal.audit_label)
+            else:
+                establishment.reject(application, comment, principal.audit_label)
+        except GovernanceError as error:
+            db.session.rollback()
+            _blame(form, error)
+        else:
+            db.session.commit()
+            if created_id is not None:  # its findings appear on the province's list at once
+                jobs.enqueue(recompute_findings, created_id)
+            flash(_("The decision is recorded."), "success")
+            return redirect(url_for(".review", application_id=application.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "establishment/review.html",
+        application=application,
+        event_labels=EVENT_LABELS,
+        categories=CATEGORY_LABELS,
+        form=form,
+        awaiting=application.status == ApplicationStatus.SUBMITTED.value,
+    ), status
+
+
+@bp.route("/lifecycle/<int:association_id>", methods=["GET", "POST"])
+@require(Permission.CHANGE_LIFECYCLE)
+def lifecycle(association_id: int):
+    association = associations.access_association(association_id)
+    form = LifecycleForm()
+    form.status.choices = [
+        (s, str(STATUS_LABELS[s])) for s in LIFECYCLE_MOVES.get(association.status, ())
+    ]
+    if form.validate_on_submit():
+        try:
+            establishment.change_status(
+                association, form.status.data, form.reason.data, current_principal().audit_label
+            )
+        except GovernanceError as error:
+            db.session.rollback()
+            _blame(form, error)
+        else:
+            db.session.commit()
+            flash(_("The association's status is changed."), "success")
+            return redirect(url_for(".lifecycle", association_id=association.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "establishment/lifecycle.html",
+        association=association,
+        form=form,
+        history=establishment.history(association.id),
+        statuses=STATUS_LABELS,
+    ), status
+
+
+@bp.route("/provision", methods=["GET", "POST"])
+@require(Permission.PROVISION)
+def provision():
+    """The operator onboards a province from a spreadsheet: all rows or none."""
+    form = ProvisionForm()
+    report = None
+    if form.validate_on_submit():
+        report = provisioning.provision(form.workbook.data.stream, current_principal().audit_label)
+        if report.ok:
+            db.session.commit()
+            flash(_("%(n)d associations are created.", n=report.created), "success")
+        else:
+            db.session.rollback()
+    status = 400 if form.errors or (report and not report.ok) else 200
+    return render_template(
+        "establishment/provision.html",
+        form=form,
+        report=report,
+        columns=provisioning.COLUMNS,
+        required=provisioning.REQUIRED,
+    ), status

@@ -1,0 +1,215 @@
+"""Bulk provisioning: an operator onboards a province's associations from a spreadsheet.
+
+All or nothing: every row is checked first, and one bad row means nothing is created. The
+report says, row by row, what is wrong or what was created.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import IO, Any
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from service.associations.models import CATEGORY_LABELS, AssociationProfile, Category
+from service.governance.models import Establishment, LifecycleChange
+from service.validation import PHONE_PATTERN
+from tenants.db import db
+from tenants.models import Association, Federation
+from tenants.scope import system_scope
+
+# Column header (Chinese as clerks write it, or the English key) -> field.
+COLUMNS = {
+    "省份代码": "federation_code",
+    "高校名称": "university_name",
+    "高校类型": "category",
+    "联系人": "contact_name",
+    "联系电话": "contact_phone",
+    "联系邮箱": "contact_email",
+    "批准日期": "approved_on",
+    "批准文号": "document_number",
+    "承认章程日期": "charter_accepted_on",
+}
+REQUIRED = ("federation_code", "university_name", "category", "approved_on", "document_number")
+MAX_ROWS = 2000
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+@dataclass
+class RowReport:
+    number: int  # the spreadsheet's row number, as the clerk sees it
+    university: str
+    errors: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Report:
+    rows: list[RowReport] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)  # about the file as a whole
+    created: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems and all(not r.errors for r in self.rows)
+
+
+def read_rows(stream: IO[bytes]) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+    """The data rows of the first sheet as (row number, {field: value}), or file problems."""
+    from openpyxl import load_workbook
+
+    try:
+        workbook = load_workbook(stream, read_only=True, data_only=True)
+    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        return [], [str(_l("The file is not an Excel workbook (.xlsx)."))]
+    sheet = workbook.worksheets[0]
+    rows = sheet.iter_rows(values_only=True)
+    header = next(rows, None) or ()
+    names = [COLUMNS.get(str(h).strip(), str(h).strip()) if h else None for h in header]
+    missing = [h for h, f in COLUMNS.items() if f in REQUIRED and f not in names]
+    if missing:
+        return [], [str(_l("Columns missing: %(columns)s", columns="、".join(missing)))]
+    out = []
+    for number, values in enumerate(rows, start=2):
+        if all(v is None or str(v).strip() == "" for v in values):
+            continue
+        out.append((number, {n: v for n, v in zip(names, values, strict=False) if n}))
+        if len(out) > MAX_ROWS:
+            return [], [str(_l("At most %(n)d rows at a time.", n=MAX_ROWS))]
+    if not out:
+        return [], [str(_l("The sheet has no rows to import."))]
+    return out, []
+
+
+def _categories() -> dict[str, Category]:
+    by_name = {str(label): c for c, label in CATEGORY_LABELS.items()}
+    return {**by_name, **{c.value: c for c in Category}}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value).strip()
+
+
+def _as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    try:
+        return date.fromisoformat(_text(value))
+    except ValueError:
+        return None
+
+
+def check(rows: list[tuple[int, dict[str, Any]]]) -> tuple[Report, list[dict]]:
+    """Every row's problems, and the clean values of every row."""
+    federations = {
+        f.code: f for f in db.session.scalars(sa.select(Federation))
+    }  # the directory of provinces, not tenant data
+    existing = set(
+        db.session.execute(sa.select(Association.federation_id, Association.name)).tuples()
+    )
+    categories, seen = _categories(), set()
+    report, clean = Report(), []
+    for number, raw in rows:
+        university = _text(raw.get("university_name"))
+        row = RowReport(number, university)
+        federation = federations.get(_text(raw.get("federation_code")))
+        category = categories.get(_text(raw.get("category")))
+        approved_on = _as_date(raw.get("approved_on"))
+        phone, email = _text(raw.get("contact_phone")), _text(raw.get("contact_email"))
+        name = f"{university}科学技术协会"
+        if federation is None:
+            row.errors.append(str(_l("Unknown province code.")))
+        if not university or len(university) > 200:
+            row.errors.append(str(_l("Give the university's name (at most 200 characters).")))
+        elif federation and (federation.id, name) in existing:
+            row.errors.append(str(_l("This university already has an association.")))
+        elif (_text(raw.get("federation_code")), university) in seen:
+            row.errors.append(str(_l("The university appears twice in the file.")))
+        if category is None:
+            row.errors.append(str(_l("Unknown university category.")))
+        if approved_on is None:
+            row.errors.append(str(_l("The approval date must be a date such as 2024-05-30.")))
+        charter = raw.get("charter_accepted_on")
+        charter_on = _as_date(charter) if _text(charter) else None
+        if _text(charter) and charter_on is None:
+            row.errors.append(str(_l("The charter date must be a date such as 2024-05-30.")))
+        if not _text(raw.get("document_number")):
+            row.errors.append(str(_l("Give the approval's document number.")))
+        if phone and not re.match(PHONE_PATTERN, phone):
+            row.errors.append(str(_l("Enter a mobile number or a landline such as 010-12345678.")))
+        if email and not _EMAIL.match(email):
+            row.errors.append(str(_l("The e-mail address is not valid.")))
+        seen.add((_text(raw.get("federation_code")), university))
+        report.rows.append(row)
+        if not row.errors:
+            clean.append(
+                {
+                    "federation": federation,
+                    "name": name,
+                    "university": university,
+                    "category": category,
+                    "contact_name": _text(raw.get("contact_name")) or None,
+                    "contact_phone": phone or None,
+                    "contact_email": email or None,
+                    "approved_on": approved_on,
+                    "charter_accepted_on": charter_on,
+                    "document_number": _text(raw.get("document_number")),
+                }
+            )
+    return report, clean
+
+
+def provision(stream: IO[bytes], actor: str) -> Report:
+    """Check the whole file, then create every association in it, or none."""
+    rows, problems = read_rows(stream)
+    if problems:
+        return Report(problems=problems)
+    with system_scope("operator provisions associations from a spreadsheet"):
+        report, clean = check(rows)
+        if not report.ok:
+            return report
+        for values in clean:
+            _create(values, actor)
+        db.session.flush()
+    report.created = len(clean)
+    return report
+
+
+def _create(values: dict, actor: str) -> None:
+    association = Association(
+        federation_id=values["federation"].id, name=values["name"], status="active"
+    )
+    db.session.add(association)
+    db.session.flush()
+    tid = association.id
+    db.session.add_all(
+        [
+            AssociationProfile(
+                tenant_id=tid,
+                university_name=values["university"],
+                category=values["category"].value,
+                contact_name=values["contact_name"],
+                contact_phone=values["contact_phone"],
+                contact_email=values["contact_email"],
+                founded_on=values["approved_on"],
+            ),
+            Establishment(
+                tenant_id=tid,
+                charter_accepted_on=values["charter_accepted_on"],
+                approved_on=values["approved_on"],
+                approved_by_federation_id=values["federation"].id,
+                document_number=values["document_number"],
+            ),
+            LifecycleChange(
+                tenant_id=tid,
+                from_status="applying",
+                to_status="active",
+                reason=str(_l("Provisioned from a spreadsheet by the platform operator.")),
+                actor=actor,
+            ),
+        ]
+    )

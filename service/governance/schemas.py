@@ -1,0 +1,156 @@
+"""API schemas for governance and compliance."""
+
+from __future__ import annotations
+
+from marshmallow import EXCLUDE, Schema, fields, validate
+
+from service.governance.compliance import STATUS_LABELS as COMPLIANCE_STATUSES
+from service.governance.models import Body, Eligibility, Post
+from service.rest import StrictSchema
+
+
+class ListArgsSchema(Schema):
+    """The query string also carries pagination arguments, so unknown keys are dropped."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+
+class CommitteeMemberSchema(StrictSchema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    unit = fields.String(allow_none=True, validate=validate.Length(max=100))
+    on_standing_committee = fields.Boolean(load_default=False)
+
+
+class CommitteeTermSchema(Schema):
+    id = fields.Integer()
+    association_id = fields.Integer(attribute="tenant_id")
+    starts_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+    members = fields.List(fields.Nested(CommitteeMemberSchema))
+    standing_committee_formed_on = fields.Date(
+        attribute="standing_committee.formed_on", allow_none=True
+    )
+
+
+class ElectionSchema(StrictSchema):
+    """The committee a congress elects."""
+
+    ends_on = fields.Date(allow_none=True)
+    members = fields.List(
+        fields.Nested(CommitteeMemberSchema), required=True, validate=validate.Length(min=1)
+    )
+    standing_committee_formed_on = fields.Date(allow_none=True)
+
+
+class CongressSchema(Schema):
+    id = fields.Integer()
+    association_id = fields.Integer(attribute="tenant_id")
+    held_on = fields.Date()
+    delegates = fields.Integer()
+    elected_term_id = fields.Integer(allow_none=True)
+    notes = fields.String(allow_none=True)
+
+
+class CongressCreateSchema(StrictSchema):
+    held_on = fields.Date(required=True)
+    delegates = fields.Integer(required=True, validate=validate.Range(min=1, max=100000))
+    notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
+    committee = fields.Nested(ElectionSchema, allow_none=True)
+
+
+class MeetingSchema(Schema):
+    id = fields.Integer()
+    association_id = fields.Integer(attribute="tenant_id")
+    body = fields.String()
+    term_id = fields.Integer(allow_none=True)
+    held_on = fields.Date()
+    attendance = fields.Integer()
+    minutes = fields.String(allow_none=True)
+
+
+class MeetingCreateSchema(StrictSchema):
+    body = fields.String(
+        required=True,
+        validate=validate.OneOf([Body.COMMITTEE.value, Body.STANDING_COMMITTEE.value]),
+    )
+    held_on = fields.Date(required=True)
+    attendance = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
+    minutes = fields.String(allow_none=True, validate=validate.Length(max=20000))
+
+
+class MeetingQueryArgsSchema(ListArgsSchema):
+    body = fields.String(validate=validate.OneOf([b.value for b in Body]))
+
+
+class OfficerSchema(Schema):
+    id = fields.Integer()
+    association_id = fields.Integer(attribute="tenant_id")
+    post = fields.String()
+    name = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date(allow_none=True)
+    eligibility = fields.String(allow_none=True)
+    eligibility_basis = fields.String(allow_none=True)
+    nominated_on = fields.Date(allow_none=True)
+    approving_meeting_id = fields.Integer(allow_none=True)
+
+
+class OfficerCreateSchema(StrictSchema):
+    post = fields.String(required=True, validate=validate.OneOf([p.value for p in Post]))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    starts_on = fields.Date(required=True)
+    eligibility = fields.String(
+        allow_none=True, validate=validate.OneOf([e.value for e in Eligibility])
+    )
+    eligibility_basis = fields.String(allow_none=True, validate=validate.Length(max=200))
+    nominated_on = fields.Date(allow_none=True)
+    approving_meeting_id = fields.Integer(allow_none=True)
+
+
+class OfficerEndSchema(StrictSchema):
+    ends_on = fields.Date(required=True)
+
+
+class OfficerQueryArgsSchema(ListArgsSchema):
+    post = fields.String(validate=validate.OneOf([p.value for p in Post]))
+    current = fields.Boolean()
+
+
+class SecretariatSchema(StrictSchema):
+    host_office = fields.String(required=True, validate=validate.Length(min=1, max=100))
+
+
+class FindingSchema(Schema):
+    association_id = fields.Integer()
+    rule = fields.String()
+    label = fields.String()
+    status = fields.String()
+    evidence = fields.String()
+    next_change_on = fields.Date(allow_none=True)
+
+
+class FindingQueryArgsSchema(ListArgsSchema):
+    status = fields.String(validate=validate.OneOf([s.value for s in COMPLIANCE_STATUSES]))
+
+
+class RuleSchema(Schema):
+    code = fields.String()
+    label = fields.String()
+    thresholds = fields.Dict(keys=fields.String(), values=fields.Integer())
+    document_thresholds = fields.Dict(keys=fields.String(), values=fields.Integer())
+
+
+class LifecycleChangeSchema(Schema):
+    from_status = fields.String(allow_none=True)
+    to_status = fields.String()
+    reason = fields.String()
+    changed_at = fields.DateTime()
+
+
+class EstablishmentSchema(Schema):
+    association_id = fields.Integer(attribute="tenant_id")
+    charter_accepted_on = fields.Date(allow_none=True)
+    approved_on = fields.Date(allow_none=True)
+    approved_by_federation_id = fields.Integer(allow_none=True)
+    document_number = fields.String(allow_none=True)

@@ -1,0 +1,335 @@
+"""Recording governance: congresses electing committees, meetings, officers and handovers.
+
+Services take validated data, check the domain's rules, add rows and never commit: the view
+commits once. A broken rule raises `GovernanceError` with a message for the clerk.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import TypeVar
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import lazy_gettext as _l
+
+from service.governance.models import (
+    Body,
+    CommitteeMember,
+    CommitteeTerm,
+    Congress,
+    Eligibility,
+    Meeting,
+    Officer,
+    Post,
+    Secretariat,
+    StandingCommittee,
+)
+from tenants.access import find_in_scope
+from tenants.db import db
+
+T = TypeVar("T")
+
+
+class GovernanceError(ValueError):
+    """Input that breaks a governance rule; `field` names the form field to blame."""
+
+    def __init__(self, message: object, field: str | None = None):
+        super().__init__(message)  # lazy: rendered in the reader's language
+        self.message = message
+        self.field = field
+
+
+def access(model: type[T], id_: int) -> T:
+    """The row if the current scope sees it; 404 for missing and not-yours alike."""
+    row = find_in_scope(model, id_)
+    if row is None:
+        abort(404)
+    return row
+
+
+# --- reading --------------------------------------------------------------------------
+
+
+def congresses(association_id: int) -> sa.Select:
+    return (
+        sa.select(Congress)
+        .where(Congress.tenant_id == association_id)
+        .order_by(Congress.held_on.desc(), Congress.id.desc())
+    )
+
+
+def committee_terms(association_id: int) -> sa.Select:
+    return (
+        sa.select(CommitteeTerm)
+        .where(CommitteeTerm.tenant_id == association_id)
+        .order_by(CommitteeTerm.starts_on.desc(), CommitteeTerm.id.desc())
+    )
+
+
+def meetings(association_id: int, body: str | None = None) -> sa.Select:
+    query = sa.select(Meeting).where(Meeting.tenant_id == association_id)
+    if body:
+        query = query.where(Meeting.body == body)
+    return query.order_by(Meeting.held_on.desc(), Meeting.id.desc())
+
+
+def officers(association_id: int, post: str | None = None) -> sa.Select:
+    """Every term in every post, current and past (the handover history)."""
+    query = sa.select(Officer).where(Officer.tenant_id == association_id)
+    if post:
+        query = query.where(Officer.post == post)
+    return query.order_by(Officer.post, Officer.starts_on.desc(), Officer.id.desc())
+
+
+def current_term(association_id: int, day: date) -> CommitteeTerm | None:
+    """The committee in office on `day`: the latest started, not yet ended."""
+    return db.session.scalars(
+        sa.select(CommitteeTerm)
+        .where(
+            CommitteeTerm.tenant_id == association_id,
+            CommitteeTerm.starts_on <= day,
+            sa.or_(CommitteeTerm.ends_on.is_(None), CommitteeTerm.ends_on > day),
+        )
+        .order_by(CommitteeTerm.starts_on.desc(), CommitteeTerm.id.desc())
+        .limit(1)
+    ).first()
+
+
+def current_officers(association_id: int, day: date) -> list[Officer]:
+    return [o for o in db.session.scalars(officers(association_id)) if o.holds_on(day)]
+
+
+def secretariat(association_id: int) -> Secretariat | None:
+    return db.session.scalar(sa.select(Secretariat).where(Secretariat.tenant_id == association_id))
+
+
+# --- congress and committee -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewMember:
+    name: str
+    unit: str | None = None
+    on_standing_committee: bool = False
+
+
+def hold_congress(
+    association_id: int,
+    *,
+    held_on: date,
+    delegates: int,
+    today: date,
+    term_ends_on: date | None = None,
+    members: list[NewMember] | None = None,
+    standing_committee_formed_on: date | None = None,
+    notes: str | None = None,
+) -> Congress:
+    """Record a congress session; with members, it elects a new committee term starting that
+    day, and the committee in office until then steps down (its history stays)."""
+    if held_on > today:
+        raise GovernanceError(_l("A congress can be recorded once it has been held."), "held_on")
+    if delegates < 1:
+        raise GovernanceError(_l("A congress needs at least one delegate."), "delegates")
+    congress = Congress(tenant_id=association_id, held_on=held_on, delegates=delegates, notes=notes)
+    if members:
+        term = elect_committee(
+            association_id, held_on, term_ends_on, members, standing_committee_formed_on
+        )
+        congress.elected_term_id = term.id
+    elif standing_committee_formed_on:
+        raise GovernanceError(
+            _l("A standing committee is formed by a newly elected committee."), "members"
+        )
+    db.session.add(congress)
+    db.session.flush()
+    return congress
+
+
+def elect_committee(
+    association_id: int,
+    starts_on: date,
+    ends_on: date | None,
+    members: list[NewMember],
+    standing_committee_formed_on: date | None = None,
+) -> CommitteeTerm:
+    if ends_on is not None and ends_on <= starts_on:
+        raise GovernanceError(_l("The term must end after it starts."), "term_ends_on")
+    previous = current_term(association_id, starts_on)
+    if previous is not None:
+        if previous.starts_on == starts_on:
+            raise GovernanceError(_l("A committee term already starts on that day."), "held_on")
+        previous.ends_on = starts_on
+    term = CommitteeTerm(tenant_id=association_id, starts_on=starts_on, ends_on=ends_on)
+    db.session.add(term)
+    db.session.flush()
+    for member in members:
+        db.session.add(
+            CommitteeMember(
+                tenant_id=association_id,
+                term_id=term.id,
+                name=member.name,
+                unit=member.unit,
+                on_standing_committee=member.on_standing_committee,
+            )
+        )
+    has_standing = any(m.on_standing_committee for m in members)
+    if standing_committee_formed_on or has_standing:
+        if not (standing_committee_formed_on and has_standing):
+            raise GovernanceError(
+                _l("A standing committee needs its formation date and its members."), "members"
+            )
+        if standing_committee_formed_on < starts_on:
+            raise GovernanceError(
+                _l("The standing committee is formed after the committee is elected."),
+                "standing_committee_formed_on",
+            )
+        db.session.add(
+            StandingCommittee(
+                tenant_id=association_id, term_id=term.id, formed_on=standing_committee_formed_on
+            )
+        )
+    db.session.flush()
+    return term
+
+
+# --- meetings -------------------------------------------------------------------------
+
+
+def record_meeting(
+    association_id: int,
+    *,
+    body: str,
+    held_on: date,
+    attendance: int,
+    today: date,
+    minutes: str | None = None,
+) -> Meeting:
+    """A committee or standing-committee meeting of the term in office that day."""
+    body = Body(body)
+    if body is Body.CONGRESS:
+        raise GovernanceError(_l("Record a congress as a congress session."), "body")
+    if held_on > today:
+        raise GovernanceError(_l("A meeting can be recorded once it has been held."), "held_on")
+    if attendance < 1:
+        raise GovernanceError(_l("Attendance must be at least one."), "attendance")
+    term = current_term(association_id, held_on)
+    if term is None:
+        raise GovernanceError(_l("No committee was in office on that day."), "held_on")
+    if body is Body.STANDING_COMMITTEE and (
+        term.standing_committee is None or term.standing_committee.formed_on > held_on
+    ):
+        raise GovernanceError(_l("There was no standing committee on that day."), "body")
+    seats = len(term.standing_members if body is Body.STANDING_COMMITTEE else term.members)
+    if seats and attendance > seats:
+        raise GovernanceError(
+            _l("Attendance is more than the %(n)d seats of the body.", n=seats), "attendance"
+        )
+    meeting = Meeting(
+        tenant_id=association_id,
+        body=body.value,
+        term_id=term.id,
+        held_on=held_on,
+        attendance=attendance,
+        minutes=minutes,
+    )
+    db.session.add(meeting)
+    db.session.flush()
+    return meeting
+
+
+# --- officers -------------------------------------------------------------------------
+
+
+def appoint(
+    association_id: int,
+    *,
+    post: str,
+    name: str,
+    starts_on: date,
+    eligibility: str | None = None,
+    eligibility_basis: str | None = None,
+    nominated_on: date | None = None,
+    approving_meeting_id: int | None = None,
+) -> Officer:
+    """Start a term in a post. A new chair or secretary-general hands over: the holder's term
+    ends the day the successor's starts."""
+    post = Post(post)
+    officer = Officer(tenant_id=association_id, post=post.value, name=name, starts_on=starts_on)
+    if post in (Post.CHAIR, Post.VICE_CHAIR):
+        _check_eligibility(eligibility, eligibility_basis)
+        officer.eligibility, officer.eligibility_basis = eligibility, eligibility_basis
+    else:
+        meeting = _check_secretary_general_approval(nominated_on, approving_meeting_id, starts_on)
+        officer.nominated_on, officer.approving_meeting_id = nominated_on, meeting.id
+    if post in (Post.CHAIR, Post.SECRETARY_GENERAL):
+        for holder in current_officers(association_id, starts_on):
+            if holder.post == post.value:
+                if holder.starts_on >= starts_on:
+                    raise GovernanceError(
+                        _l("The current holder's term starts on or after that day."), "starts_on"
+                    )
+                holder.ends_on = starts_on
+    db.session.add(officer)
+    db.session.flush()
+    return officer
+
+
+def _check_eligibility(eligibility: str | None, basis: str | None) -> None:
+    if eligibility not in {e.value for e in Eligibility}:
+        raise GovernanceError(
+            _l("Say whether the person is a university-level leader or a renowned expert."),
+            "eligibility",
+        )
+    if not basis or not basis.strip():
+        raise GovernanceError(
+            _l("Give the basis: the leadership post, or the expert's standing."),
+            "eligibility_basis",
+        )
+
+
+def _check_secretary_general_approval(
+    nominated_on: date | None, meeting_id: int | None, starts_on: date
+) -> Meeting:
+    """Nominated by the chair, approved by a committee or standing-committee meeting."""
+    if nominated_on is None:
+        raise GovernanceError(_l("Give the date the chair nominated them."), "nominated_on")
+    if meeting_id is None:
+        raise GovernanceError(_l("Choose the meeting that approved them."), "approving_meeting_id")
+    meeting = find_in_scope(Meeting, meeting_id)
+    if meeting is None or meeting.body == Body.CONGRESS.value:
+        raise GovernanceError(
+            _l("Approval comes from a meeting of the committee or the standing committee."),
+            "approving_meeting_id",
+        )
+    if not nominated_on <= meeting.held_on <= starts_on:
+        raise GovernanceError(
+            _l("The nomination comes before the approving meeting, and that before the term."),
+            "nominated_on",
+        )
+    return meeting
+
+
+def end_term(officer: Officer, ends_on: date) -> Officer:
+    """A vice-chair leaves, or any post falls vacant, without a successor yet."""
+    if officer.ends_on is not None:
+        raise GovernanceError(_l("This term has already ended."), "ends_on")
+    if ends_on <= officer.starts_on:
+        raise GovernanceError(_l("The term must end after it starts."), "ends_on")
+    officer.ends_on = ends_on
+    return officer
+
+
+def set_host_office(association_id: int, host_office: str) -> Secretariat:
+    host_office = host_office.strip()
+    if not host_office:
+        raise GovernanceError(_l("Name the office that hosts the secretariat."), "host_office")
+    row = secretariat(association_id)
+    if row is None:
+        row = Secretariat(tenant_id=association_id, host_office=host_office)
+        db.session.add(row)
+    else:
+        row.host_office = host_office
+    db.session.flush()
+    return row

@@ -1,0 +1,244 @@
+"""Web pages: an association's governance (bodies, officers, meetings, findings) and the
+forms that record them."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_wtf import FlaskForm
+
+from service import jobs
+from service.associations import services as associations
+from service.auth.principal import current_principal, require
+from service.auth.roles import Permission
+from service.governance import compliance, services
+from service.governance.forms import (
+    CongressForm,
+    EndTermForm,
+    MeetingForm,
+    OfficerForm,
+    SecretariatForm,
+    ThresholdsForm,
+)
+from service.governance.jobs import recompute_findings
+from service.governance.models import Body, Officer
+from tenants.db import db
+from tenants.models import Association
+
+bp = Blueprint("governance", __name__, url_prefix="/governance")
+
+
+def _written(association_id: int, message: str):
+    """Commit once, have the findings recomputed, and go back to the overview."""
+    db.session.commit()
+    jobs.enqueue(recompute_findings, association_id)
+    flash(message, "success")
+    return redirect(url_for(".overview", association_id=association_id))
+
+
+def _blame(form: FlaskForm, error: services.GovernanceError) -> None:
+    """Show a rule's message next to the field it concerns (or at the top of the form)."""
+    field = getattr(form, error.field, None) if error.field else None
+    if field is not None:
+        field.errors = [*field.errors, str(error.message)]
+    else:
+        form.form_errors.append(str(error.message))
+
+
+def _form_page(template: str, form: FlaskForm, association, **context):
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(template, form=form, association=association, **context), status
+
+
+def _federation_of(principal) -> int | None:
+    if principal.federation_id is not None:
+        return principal.federation_id
+    if principal.association_id is not None:
+        return associations.access_association(principal.association_id).federation_id
+    return None
+
+
+@bp.get("/rules")
+@require(Permission.VIEW_GOVERNANCE)
+def rules():
+    principal = current_principal()
+    in_force = compliance.thresholds_for(_federation_of(principal) or 0)
+    form = ThresholdsForm(obj=in_force, labels=compliance.THRESHOLD_LABELS)
+    return _rules_page(form, in_force)
+
+
+@bp.post("/rules/thresholds")
+@require(Permission.SET_THRESHOLDS)
+def set_thresholds():
+    principal = current_principal()
+    form = ThresholdsForm(labels=compliance.THRESHOLD_LABELS)
+    if form.validate_on_submit():
+        try:
+            for key in compliance.THRESHOLD_KEYS:
+                compliance.set_override(principal.federation_id, key, getattr(form, key).data)
+        except services.GovernanceError as error:
+            db.session.rollback()  # all or nothing: no half-tightened province
+            _blame(form, error)
+        else:
+            db.session.commit()
+            for association_id in db.session.scalars(sa.select(Association.id)):
+                jobs.enqueue(recompute_findings, association_id)
+            flash(_("The province's thresholds are saved."), "success")
+            return redirect(url_for(".rules"))
+    in_force = compliance.thresholds_for(principal.federation_id)
+    return _rules_page(form, in_force)
+
+
+def _rules_page(form, in_force):
+    return render_template(
+        "governance/rules.html",
+        form=form,
+        rules=compliance.RULES,
+        in_force=in_force,
+        document=compliance.DOCUMENT,
+        labels=compliance.THRESHOLD_LABELS,
+        tighter=compliance.TIGHTER,
+        can_set=current_principal().can(Permission.SET_THRESHOLDS),
+    ), (400 if form.errors or form.form_errors else 200)
+
+
+@bp.get("/<int:association_id>")
+@require(Permission.VIEW_GOVERNANCE)
+def overview(association_id: int):
+    association = associations.access_association(association_id)
+    today = date.today()
+    principal = current_principal()
+    return render_template(
+        "governance/overview.html",
+        association=association,
+        today=today,
+        findings=compliance.evaluate(association.id, today),
+        congresses=db.session.scalars(services.congresses(association.id)).all(),
+        terms=db.session.scalars(services.committee_terms(association.id)).all(),
+        meetings=db.session.scalars(services.meetings(association.id)).all(),
+        officers=db.session.scalars(services.officers(association.id)).all(),
+        secretariat=services.secretariat(association.id),
+        can_manage=principal.can(Permission.MANAGE_GOVERNANCE),
+        can_record=principal.can(Permission.RECORD_MEETINGS),
+        can_change_status=principal.can(Permission.CHANGE_LIFECYCLE),
+        end_form=EndTermForm(),
+    )
+
+
+@bp.route("/<int:association_id>/congresses/new", methods=["GET", "POST"])
+@require(Permission.MANAGE_GOVERNANCE)
+def new_congress(association_id: int):
+    association = associations.access_association(association_id)
+    form = CongressForm()
+    if form.validate_on_submit():
+        try:
+            services.hold_congress(
+                association.id,
+                held_on=form.held_on.data,
+                delegates=form.delegates.data,
+                today=date.today(),
+                term_ends_on=form.term_ends_on.data,
+                members=form.elected_members(),
+                standing_committee_formed_on=form.standing_committee_formed_on.data,
+                notes=form.notes.data or None,
+            )
+        except services.GovernanceError as error:
+            db.session.rollback()
+            _blame(form, error)
+        else:
+            return _written(association.id, _("The congress session is recorded."))
+    return _form_page("governance/congress_form.html", form, association)
+
+
+@bp.route("/<int:association_id>/meetings/new", methods=["GET", "POST"])
+@require(Permission.RECORD_MEETINGS)
+def new_meeting(association_id: int):
+    association = associations.access_association(association_id)
+    form = MeetingForm()
+    if form.validate_on_submit():
+        try:
+            services.record_meeting(
+                association.id,
+                body=form.body.data,
+                held_on=form.held_on.data,
+                attendance=form.attendance.data,
+                minutes=form.minutes.data or None,
+                today=date.today(),
+            )
+        except services.GovernanceError as error:
+            db.session.rollback()
+            _blame(form, error)
+        else:
+            return _written(association.id, _("The meeting is recorded."))
+    return _form_page("governance/meeting_form.html", form, association)
+
+
+@bp.route("/<int:association_id>/officers/new", methods=["GET", "POST"])
+@require(Permission.MANAGE_GOVERNANCE)
+def new_officer(association_id: int):
+    association = associations.access_association(association_id)
+    approving = [
+        m
+        for m in db.session.scalars(services.meetings(association.id))
+        if m.body != Body.CONGRESS.value
+    ]
+    form = OfficerForm(meetings=approving)
+    if form.validate_on_submit():
+        try:
+            services.appoint(
+                association.id,
+                post=form.post.data,
+                name=form.name.data.strip(),
+                starts_on=form.starts_on.data,
+                eligibility=form.eligibility.data or None,
+                eligibility_basis=(form.eligibility_basis.data or "").strip() or None,
+                nominated_on=form.nominated_on.data,
+                approving_meeting_id=int(form.approving_meeting_id.data)
+                if form.approving_meeting_id.data
+                else None,
+            )
+        except services.GovernanceError as error:
+            db.session.rollback()
+            _blame(form, error)
+        else:
+            return _written(association.id, _("The officer is appointed."))
+    return _form_page("governance/officer_form.html", form, association)
+
+
+@bp.post("/officers/<int:officer_id>/end")
+@require(Permission.MANAGE_GOVERNANCE)
+def end_officer_term(officer_id: int):
+    officer = services.access(Officer, officer_id)
+    form = EndTermForm()
+    if form.validate_on_submit():
+        try:
+            services.end_term(officer, form.ends_on.data)
+        except services.GovernanceError as error:
+            db.session.rollback()
+            flash(str(error.message), "error")
+        else:
+            return _written(officer.tenant_id, _("The term is ended."))
+    else:
+        flash(_("Give the date the term ends."), "error")
+    return redirect(url_for(".overview", association_id=officer.tenant_id)), 303
+
+
+@bp.route("/<int:association_id>/secretariat", methods=["GET", "POST"])
+@require(Permission.MANAGE_GOVERNANCE)
+def secretariat(association_id: int):
+    association = associations.access_association(association_id)
+    form = SecretariatForm(obj=services.secretariat(association.id))
+    if form.validate_on_submit():
+        try:
+            services.set_host_office(association.id, form.host_office.data)
+        except services.GovernanceError as error:
+            db.session.rollback()
+            _blame(form, error)
+        else:
+            db.session.commit()
+            flash(_("The secretariat's host office is saved."), "success")
+            return redirect(url_for(".overview", association_id=association.id))
+    return _form_page("governance/secretariat_form.html", form, association)

@@ -1,0 +1,133 @@
+"""Bulk provisioning from a spreadsheet: all rows or none, with a report per row."""
+
+from __future__ import annotations
+
+import io
+
+import sqlalchemy as sa
+from openpyxl import Workbook
+
+from service.governance.models import Establishment
+from tenants.db import db
+from tenants.models import Association
+from tenants.scope import system_scope
+
+HEADER = [
+    "省份代码",
+    "高校名称",
+    "高校类型",
+    "联系人",
+    "联系电话",
+    "批准日期",
+    "批准文号",
+    "承认章程日期",
+]
+
+
+def _xlsx(*rows) -> io.BytesIO:
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADER)
+    for row in rows:
+        sheet.append(list(row))
+    out = io.BytesIO()
+    workbook.save(out)
+    out.seek(0)
+    return out
+
+
+def _upload(client, world, stream, filename="浙江省高校科协.xlsx"):
+    client.login_as(world.operator)
+    return client.post(
+        "/establishment/provision",
+        data={"workbook": (stream, filename)},
+        content_type="multipart/form-data",
+    )
+
+
+def _count() -> int:
+    with system_scope("test: count associations"):
+        return db.session.scalar(sa.select(sa.func.count(Association.id)))
+
+
+def test_a_clean_sheet_creates_every_association(client, world):
+    code = world.a.federation.code
+    response = _upload(
+        client,
+        world,
+        _xlsx(
+            (
+                code,
+                "湖州学院",
+                "应用型本科高校",
+                "钱敏",
+                "13905720001",
+                "2024-05-30",
+                "浙科协〔2024〕1号",
+                "2024-03-01",
+            ),
+            (code, "丽水学院", "applied", None, None, "2023-09-01", "浙科协〔2023〕7号", None),
+        ),
+    )
+    assert response.status_code == 200
+    assert "已创建 2 个高校科协。" in response.get_data(as_text=True)
+    assert _count() == 6
+    with system_scope("test"):
+        record = db.session.scalar(
+            sa.select(Establishment)
+            .join(Association, Association.id == Establishment.tenant_id)
+            .where(Association.name == "湖州学院科学技术协会")
+        )
+    assert record.document_number == "浙科协〔2024〕1号"
+    assert record.approved_by_federation_id == world.a.federation.id
+
+
+def test_one_bad_row_creates_nothing_and_the_report_names_it(client, world):
+    code = world.a.federation.code
+    response = _upload(
+        client,
+        world,
+        _xlsx(
+            (
+                code,
+                "湖州学院",
+                "应用型本科高校",
+                "钱敏",
+                "13905720001",
+                "2024-05-30",
+                "浙科协〔2024〕1号",
+                None,
+            ),
+            ("XX", "丽水学院", "农林院校", None, "12345", "昨天", None, None),
+            (
+                code,
+                "湖州学院",
+                "应用型本科高校",
+                None,
+                None,
+                "2024-05-30",
+                "浙科协〔2024〕2号",
+                None,
+            ),
+        ),
+    )
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "未创建任何高校科协" in page
+    for message in (
+        "未知的省份代码。",
+        "未知的高校类型。",
+        "批准日期应为日期",
+        "该高校在文件中出现了两次。",
+    ):
+        assert message in page
+    assert _count() == 4
+
+
+def test_a_file_that_is_not_a_workbook_is_refused(client, world):
+    response = _upload(client, world, io.BytesIO(b"not a workbook"), "names.xlsx")
+    assert response.status_code == 400
+    assert "不是 Excel 工作簿" in response.get_data(as_text=True)
+    response = _upload(client, world, io.BytesIO(b"a,b"), "names.csv")
+    assert response.status_code == 400
+    assert _count() == 4
