@@ -28,7 +28,8 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 # The app logs one JSON line per request itself (with request id, user and tenant);
 # gunicorn's access log is kept for operators who want the classic format.
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
-access_log_format = '%(h)s "%(r)s" %(s)s %(b)s %(D)sus rid=%({x-request-id}i)s'
+# No client address and no query string (personal data); nginx's log has the address.
+access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(D)sus rid=%({x-request-id}i)s'
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 

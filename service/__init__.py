@@ -35,6 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(config or {})
     _init_extensions(app)
+    from service import observability
+
+    # Before the identify hook, so every request (even a refused one) has its request id.
+    observability.install(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_handlers(app)

@@ -81,4 +81,8 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))),
         "IMPORT_MAX_ROWS": int(env.get("IMPORT_MAX_ROWS", "20000")),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "kexie-demo-2026"),
+        # How many proxies in front set X-Forwarded-*: 1 behind nginx, 0 when reached directly.
+        "PROXY_FIX": int(env.get("PROXY_FIX", "0")),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }
