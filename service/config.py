@@ -52,6 +52,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: limit per process in memory, and never fail a request over a limit.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "APPLICATION_RATE_LIMIT": env.get("APPLICATION_RATE_LIMIT", "5 per minute"),
         "SESSION_COOKIE_SECURE": mode != "development" and env.get("INSECURE_COOKIES") != "1",

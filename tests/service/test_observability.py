@@ -66,14 +66,14 @@ def test_each_request_logs_one_json_line_with_ids_and_no_secrets(world, client, 
     client.post("/login", data={"username": user.username, "password": "s3cret-typed-pw"})
     client.login_as(user).get("/members/?q=张三", headers={"X-Request-ID": "req-members-0001"})
     token, plaintext = world.a.first.tokens["ro"]
-    client.get("/api/v1/members", headers={"Authorization": f"Bearer {plaintext}"})
+    client.get("/api/v1/members/", headers={"Authorization": f"Bearer {plaintext}"})
 
     lines = _json_lines(caplog)
     page = next(line for line in lines if line["request_id"] == "req-members-0001")
     assert page["endpoint"] == "members.index" and page["status"] == 200
     assert page["user_id"] == user.id
     assert page["tenant_id"] == world.a.first.association.id
-    api = next(line for line in lines if line["path"] == "/api/v1/members")
+    api = next(line for line in lines if line["path"] == "/api/v1/members/")
     assert api["token_id"] == token.id and api["principal"] == "token"
     everything = json.dumps(lines, ensure_ascii=False)
     for secret in ("s3cret-typed-pw", plaintext, "张三", user.username):
