@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from rq import Retry
 
 from service.audit.services import record
 from service.auth.principal import current_principal, require
@@ -185,7 +186,8 @@ def imports():
         # End this transaction first: an inline job writes on a connection of its own.
         db.session.close()
         try:
-            job = enqueue(importing.run_import, import_id)
+            # Idempotent, so a job whose worker died is run again by the next worker.
+            job = enqueue(importing.run_import, import_id, retry=Retry(max=2))
         except JobsUnavailable:
             reason = _imports_unavailable()
             importing.give_up(_access_import(import_id), reason)
