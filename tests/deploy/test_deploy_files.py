@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import re
 import runpy
+import shutil
+import subprocess
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -38,3 +42,28 @@ def test_nginx_body_limit_matches_the_app_default(tmp_path):
     site = (DEPLOY / "nginx/kexie.conf").read_text()
     megabytes = int(re.search(r"client_max_body_size (\d+)m;", site).group(1))
     assert megabytes * 1024 * 1024 == default
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+@pytest.mark.parametrize("site", ["kexie.conf", "compose.conf"])
+def test_the_nginx_sites_pass_nginx_t(tmp_path, site):
+    """`nginx -t` on the site as shipped, with throwaway certificates in place."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=kexie.test", "-keyout", str(tmp_path / "privkey.pem"),
+         "-out", str(tmp_path / "fullchain.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    text = (DEPLOY / "nginx" / site).read_text()
+    text = text.replace("/etc/ssl/kexie", str(tmp_path)).replace("web:8000", "127.0.0.1:8000")
+    text = text.replace(
+        "/etc/nginx/snippets/kexie-proxy.conf", str(DEPLOY / "nginx/kexie-proxy.conf")
+    )
+    (tmp_path / "site.conf").write_text(text)
+    (tmp_path / "nginx.conf").write_text(f"events {{}}\nhttp {{ include {tmp_path}/site.conf; }}\n")
+    check = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
+         "-g", f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr
