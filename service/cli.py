@@ -186,6 +186,8 @@ def delete_tenant_data(association_id: int, yes: bool) -> None:
 def import_tenant(source) -> None:
     """Insert an export's rows into its association, which must hold no data."""
     document = json.load(source)
+    if db.engine.dialect.name == "postgresql":
+        _advance_sequences(document)  # first: if the owner cannot, nothing is imported
     with _as_cli():
         try:
             inserted = portability.import_tenant(document)
@@ -194,6 +196,24 @@ def import_tenant(source) -> None:
             raise click.ClickException(str(refused)) from refused
         _record(document["association"]["id"], "import", inserted)
     click.echo(json.dumps(inserted))
+
+
+def _advance_sequences(document: dict) -> None:
+    """Imported rows keep their ids; on a database that never had them, the sequences must
+    move past them. Only the owner (the migration role) may move a sequence."""
+    owner = sa.create_engine(
+        current_app.config["MIGRATION_DATABASE_URL"], poolclass=sa.pool.NullPool
+    )
+    try:
+        with owner.begin() as connection:
+            portability.advance_sequences(connection, document)
+    except sa.exc.DBAPIError as refused:
+        raise click.ClickException(
+            "the id sequences could not be advanced, so nothing was imported; set "
+            f"MIGRATION_DATABASE_URL to the owner role ({refused.orig})"
+        ) from refused
+    finally:
+        owner.dispose()
 
 
 def _record(association_id: int, action: str, counts: dict) -> None:

@@ -156,3 +156,23 @@ def _without_unknown_accounts(mapper: Mapper, rows: list[dict]) -> list[dict]:
                 {**r, attr.key: r.get(attr.key) if r.get(attr.key) in known else None} for r in rows
             ]
     return rows
+
+
+def advance_sequences(owner: sa.Connection, document: dict[str, Any]) -> dict[str, int]:
+    """After an import into another database, move each table's id sequence past the
+    imported ids, so that new rows do not collide with them. PostgreSQL only; needs the
+    owner of the sequences (setval), so the caller connects as the migration role."""
+    moved = {}
+    for name, rows in document["tables"].items():
+        if not rows:
+            continue
+        top = max(row["id"] for row in rows)
+        moved[name] = owner.execute(
+            sa.text(
+                "SELECT setval(s.seq, GREATEST(:top, COALESCE(p.last_value, 0)))"
+                " FROM (SELECT pg_get_serial_sequence(:table, 'id') AS seq) s"
+                " LEFT JOIN pg_sequences p ON p.schemaname || '.' || p.sequencename = s.seq"
+            ),
+            {"table": name, "top": top},
+        ).scalar_one()
+    return moved

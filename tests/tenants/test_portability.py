@@ -5,10 +5,12 @@ from __future__ import annotations
 import json
 
 import pytest
+import sqlalchemy as sa
 
 from tenants.db import db
 from tenants.portability import (
     APPEND_ONLY,
+    advance_sequences,
     delete_tenant_data,
     export_tenant,
     import_tenant,
@@ -75,3 +77,21 @@ def test_the_operator_commands_round_trip_a_tenant_through_a_file(app, world, tm
     assert _without_audit(export_tenant(mine)) == before
     actions = [e["action"] for e in export_tenant(mine)["tables"]["audit_event"]]
     assert actions[-3:] == ["export", "delete-data", "import"]
+
+
+def test_on_postgresql_the_sequences_move_past_imported_ids(app, world):
+    """On a database that never had these rows, new rows must not take their ids."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("sequences are PostgreSQL's")
+    document = export_tenant(world.a.first.association.id)
+    far = max(r["id"] for r in document["tables"]["member"]) + 100_000
+    document["tables"]["member"][0]["id"] = far  # as if imported from a bigger database
+    owner = sa.create_engine(app.config["MIGRATION_DATABASE_URL"], poolclass=sa.pool.NullPool)
+    try:
+        with owner.begin() as connection:
+            moved = advance_sequences(connection, document)
+            following = connection.execute(sa.text("SELECT nextval('member_id_seq')")).scalar()
+    finally:
+        owner.dispose()
+    assert moved["member"] == far
+    assert following == far + 1
