@@ -17,7 +17,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, ServiceUnavailable
 
 from service import config as config_module
 from service.extensions import api, babel, csrf, db, limiter, login_manager, migrate
@@ -35,6 +35,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.from_environment(app.instance_path))
     app.config.update(config or {})
     _init_extensions(app)
+    from service import observability
+
+    # Before the identify hook, so every request (even a refused one) has its request id.
+    observability.install(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_handlers(app)
@@ -147,6 +151,18 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
+    from service.jobs import JobsUnavailable
+
+    @app.errorhandler(JobsUnavailable)
+    def jobs_unavailable(_error: JobsUnavailable):
+        # Redis is down: a clear "try again later", not a 500. Nothing was queued.
+        unavailable = ServiceUnavailable()
+        unavailable.data = {
+            "message": _error_message(unavailable),
+            "headers": {"Retry-After": "60"},
+        }
+        return http_error(unavailable)
+
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
         if is_api_request():
@@ -167,6 +183,7 @@ def _error_message(error: HTTPException) -> str:
         405: _("That action is not possible on this page."),
         413: _("The upload is too large."),
         429: _("Too many attempts. Wait a minute and try again."),
+        503: _("Unavailable for a moment. Nothing was changed; try again in a few minutes."),
     }
     return messages.get(error.code, _("Something went wrong. Try again later."))
 

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 import contextlib
+import json
 
 import click
 import sqlalchemy as sa
 from flask import Flask, current_app
 
 from service import demo
-from service.audit.services import reset_actor, set_actor
+from service.audit.services import record, reset_actor, set_actor
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import Role
+from tenants import portability
 from tenants.db import db
+from tenants.scope import Scope, use_scope
 
 
 @contextlib.contextmanager
@@ -30,6 +33,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_operator)
     app.cli.add_command(tokens)
     app.cli.add_command(worker)
+    app.cli.add_command(tenant)
 
 
 @click.command("seed-demo")
@@ -146,3 +150,74 @@ def worker(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed")
     queues = [queue(name) for name in QUEUES]
     Worker(queues, connection=queues[0].connection).work(with_scheduler=True, burst=burst)
+
+
+@click.group("tenant")
+def tenant() -> None:
+    """Export one association's data as JSON, delete it, import it back."""
+
+
+@tenant.command("export")
+@click.argument("association_id", type=int)
+@click.option("-o", "--output", type=click.File("w", encoding="utf-8"), default="-")
+def export_tenant(association_id: int, output) -> None:
+    """Write every row of the association's tables as JSON (personal data: keep it safe)."""
+    with _as_cli():
+        document = portability.export_tenant(association_id)
+        _record(association_id, "export", {t: len(r) for t, r in document["tables"].items()})
+    json.dump(document, output, ensure_ascii=False)
+
+
+@tenant.command("delete-data")
+@click.argument("association_id", type=int)
+@click.option("--yes", is_flag=True, help="really delete; export first")
+def delete_tenant_data(association_id: int, yes: bool) -> None:
+    """Delete the association's rows (not its accounts, nor its append-only audit log)."""
+    if not yes:
+        raise click.UsageError("this deletes the association's data: add --yes")
+    with _as_cli():
+        deleted = portability.delete_tenant_data(association_id)
+        _record(association_id, "delete-data", deleted)
+    click.echo(json.dumps(deleted))
+
+
+@tenant.command("import")
+@click.argument("source", type=click.File("r", encoding="utf-8"))
+def import_tenant(source) -> None:
+    """Insert an export's rows into its association, which must hold no data."""
+    document = json.load(source)
+    if db.engine.dialect.name == "postgresql":
+        _advance_sequences(document)  # first: if the owner cannot, nothing is imported
+    with _as_cli():
+        try:
+            inserted = portability.import_tenant(document)
+        except (LookupError, ValueError) as refused:
+            db.session.rollback()
+            raise click.ClickException(str(refused)) from refused
+        _record(document["association"]["id"], "import", inserted)
+    click.echo(json.dumps(inserted))
+
+
+def _advance_sequences(document: dict) -> None:
+    """Imported rows keep their ids; on a database that never had them, the sequences must
+    move past them. Only the owner (the migration role) may move a sequence."""
+    owner = sa.create_engine(
+        current_app.config["MIGRATION_DATABASE_URL"], poolclass=sa.pool.NullPool
+    )
+    try:
+        with owner.begin() as connection:
+            portability.advance_sequences(connection, document)
+    except sa.exc.DBAPIError as refused:
+        raise click.ClickException(
+            "the id sequences could not be advanced, so nothing was imported; set "
+            f"MIGRATION_DATABASE_URL to the owner role ({refused.orig})"
+        ) from refused
+    finally:
+        owner.dispose()
+
+
+def _record(association_id: int, action: str, counts: dict) -> None:
+    with use_scope(Scope.association(association_id)):
+        record(db.session, action, "tenant", association_id, association_id, {"rows": counts})
+        db.session.commit()
+    click.echo(f"tenant {association_id}: {action} done", err=True)

@@ -52,6 +52,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "REDIS_URL": redis_url,
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
+        # Redis down: limit per process in memory, and never fail a request over a limit.
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
+        "RATELIMIT_SWALLOW_ERRORS": True,
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
         "APPLICATION_RATE_LIMIT": env.get("APPLICATION_RATE_LIMIT", "5 per minute"),
         "SESSION_COOKIE_SECURE": mode != "development" and env.get("INSECURE_COOKIES") != "1",
@@ -85,4 +88,8 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
         "MAIL_FROM": env.get("MAIL_FROM", "noreply@kexie.example.cn"),
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "kexie-demo-2026"),
+        # How many proxies in front set X-Forwarded-*: 1 behind nginx, 0 when reached directly.
+        "PROXY_FIX": int(env.get("PROXY_FIX", "0")),
+        "METRICS_TOKEN": env.get("METRICS_TOKEN") or None,
+        "LOG_LEVEL": env.get("LOG_LEVEL", "INFO").upper(),
     }

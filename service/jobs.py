@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask import Flask, current_app, has_app_context
+from redis.exceptions import RedisError
 from rq import Queue
 from rq.job import Job
 
@@ -37,12 +38,18 @@ SCHEDULES = (
 _worker_app: Flask | None = None
 
 
+class JobsUnavailable(RuntimeError):
+    """The job queue (Redis) cannot be reached. Nothing was queued: the caller tells the user
+    to try again later, rather than failing the request."""
+
+
 def _connection(app: Flask):
     url = app.config.get("REDIS_URL")
     if url:
         from redis import Redis
 
-        return Redis.from_url(url)
+        # Fail fast when Redis is down: the request answers "try again later" in seconds.
+        return Redis.from_url(url, socket_connect_timeout=2)
     ext = app.extensions.setdefault("kexie_jobs", {})
     if "fake" not in ext:
         from fakeredis import FakeRedis
@@ -62,7 +69,10 @@ def queue(name: str = "default", app: Flask | None = None) -> Queue:
 def enqueue(func: Callable, *ids: Any, queue_name: str = "default", **job_options: Any) -> Job:
     """Run `func(*ids)` in a worker under the caller's scope. Arguments are ids only."""
     scope, path, args = scoped_call(func, *ids)
-    return queue(queue_name).enqueue(run_job, scope, path, list(args), **job_options)
+    try:
+        return queue(queue_name).enqueue(run_job, scope, path, list(args), **job_options)
+    except RedisError as unreachable:
+        raise JobsUnavailable(str(unreachable)) from unreachable
 
 
 def run_job(scope: dict, func_path: str, args: list) -> Any:

@@ -104,6 +104,12 @@ def run_import(import_id: int) -> str:
     return _finish(upload, "done")
 
 
+def give_up(upload: MemberImport, reason: str) -> None:
+    """The job could not be queued: close the upload as failed, with the reason, so no
+    import waits forever for a job that does not exist; the user uploads again later."""
+    _finish(upload, "failed", errors=[{"row": None, "column": None, "message": reason}])
+
+
 def _finish(upload: MemberImport, status: str, errors: list | None = None) -> str:
     upload.status = status
     upload.errors = errors
@@ -124,6 +130,7 @@ def progress_of(upload: MemberImport) -> tuple[int, int] | None:
     """Rows written so far, from the worker, while the job runs."""
     if upload.status != "queued" or not upload.job_id:
         return None
+    from redis.exceptions import RedisError
     from rq.exceptions import NoSuchJobError
     from rq.job import Job
 
@@ -131,7 +138,7 @@ def progress_of(upload: MemberImport) -> tuple[int, int] | None:
 
     try:
         job = Job.fetch(upload.job_id, connection=queue().connection)
-    except NoSuchJobError:
+    except (NoSuchJobError, RedisError):  # with Redis down, the page shows no progress bar
         return None
     done, total = job.meta.get("progress", [0, upload.total_rows])
     return done, total

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from rq import Retry
 
 from service.audit.services import record
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
-from service.jobs import enqueue
+from service.jobs import JobsUnavailable, enqueue
 from service.members import applications, importing, services
 from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import (
@@ -184,7 +185,16 @@ def imports():
         import_id = started.id
         # End this transaction first: an inline job writes on a connection of its own.
         db.session.close()
-        job = enqueue(importing.run_import, import_id)
+        try:
+            # Idempotent, so a job whose worker died is run again by the next worker.
+            job = enqueue(importing.run_import, import_id, retry=Retry(max=2))
+        except JobsUnavailable:
+            reason = _imports_unavailable()
+            importing.give_up(_access_import(import_id), reason)
+            # Back to the form with the reason: the session was closed above, so this
+            # request cannot render a page with the signed-in user any more.
+            flash(reason, "error")
+            return redirect(url_for(".imports"))
         started = _access_import(import_id)
         if started.status == "queued":  # a worker will run it: remember where to look
             started.job_id = job.id
@@ -192,6 +202,10 @@ def imports():
         return redirect(url_for(".import_status", import_id=import_id))
     status = 400 if form.errors else 200
     return render_template("members/imports.html", form=form, imports=_imports()), status
+
+
+def _imports_unavailable() -> str:
+    return _("Imports cannot start right now. Nothing was imported; try again in a few minutes.")
 
 
 def _access_import(import_id: int) -> MemberImport:

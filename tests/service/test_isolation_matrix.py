@@ -32,6 +32,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("static", "GET"): Route(PUBLIC),
     ("web.healthz", "GET"): Route(PUBLIC),
     ("web.readyz", "GET"): Route(PUBLIC),
+    # Its own check (METRICS_TOKEN or loopback); tested in test_observability.py.
+    ("observability.metrics", "GET"): Route(PUBLIC),
     ("web.language", "GET"): Route(PUBLIC),
     ("auth.login", "GET"): Route(PUBLIC),
     ("auth.login", "POST"): Route(PUBLIC),

@@ -1,0 +1,55 @@
+"""gunicorn settings for the web nodes: `gunicorn -c deploy/gunicorn.conf.py wsgi:app`.
+
+Every value can be overridden from the environment (see deploy/env.example), so the same
+file serves a systemd unit, a container and the proof script.
+"""
+
+import multiprocessing
+import os
+import shutil
+
+# Behind nginx on the same host or private network; never exposed directly.
+bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
+
+# Sync workers: requests are short and database-bound; the classic (2 x cores) + 1.
+workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
+threads = int(os.environ.get("GUNICORN_THREADS", "1"))
+worker_class = "sync"
+
+# A member import upload is parsed in a job, not in the request; 30 s is generous for a page.
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", "30"))
+graceful_timeout = int(os.environ.get("GUNICORN_GRACEFUL_TIMEOUT", "30"))
+keepalive = int(os.environ.get("GUNICORN_KEEPALIVE", "5"))
+
+# Recycle workers now and then so a slow leak never becomes an outage.
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", "2000"))
+max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
+
+# The app logs one JSON line per request itself (with request id, user and tenant);
+# gunicorn's access log is kept for operators who want the classic format.
+accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
+# No client address and no query string (personal data); nginx's log has the address.
+access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(D)sus rid=%({x-request-id}i)s'
+errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
+loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
+
+# Load the app once in the master so workers fork with it (faster start, shared pages).
+preload_app = os.environ.get("GUNICORN_PRELOAD", "1") == "1"
+# nginx sets X-Forwarded-*; the app's ProxyFix (PROXY_FIX) decides how many hops to trust.
+forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")
+
+
+def on_starting(server) -> None:
+    """Prometheus multi-process mode: each worker writes its metrics into this folder; it
+    must start empty, or counters of an earlier run leak into this one."""
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(folder, exist_ok=True)
+
+
+def child_exit(server, worker) -> None:
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

@@ -1,0 +1,69 @@
+"""The deploy folder stays in step with the code an operator runs."""
+
+from __future__ import annotations
+
+import re
+import runpy
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+DEPLOY = ROOT / "deploy"
+
+
+def _settings_read_by(path: Path) -> set[str]:
+    return set(re.findall(r"""env\.get\(\s*["']([A-Z_]+)["']""", path.read_text()))
+
+
+def test_env_template_lists_every_setting_the_service_reads():
+    template = (DEPLOY / "env.example").read_text()
+    listed = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]+)=", template, re.MULTILINE))
+    read = _settings_read_by(ROOT / "service/config.py")
+    assert read, "config.py reads no settings?"
+    assert read - listed == set(), "settings missing from deploy/env.example"
+
+
+def test_gunicorn_config_takes_bind_and_workers_from_the_environment(monkeypatch):
+    monkeypatch.setenv("GUNICORN_BIND", "127.0.0.1:8123")
+    monkeypatch.setenv("GUNICORN_WORKERS", "3")
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    assert settings["bind"] == "127.0.0.1:8123"
+    assert settings["workers"] == 3
+    assert settings["timeout"] > 0 and settings["accesslog"] == "-"
+
+
+def test_nginx_body_limit_matches_the_app_default(tmp_path):
+    from service.config import from_environment
+
+    default = from_environment(str(tmp_path), env={})["MAX_CONTENT_LENGTH"]
+    site = (DEPLOY / "nginx/kexie.conf").read_text()
+    megabytes = int(re.search(r"client_max_body_size (\d+)m;", site).group(1))
+    assert megabytes * 1024 * 1024 == default
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+@pytest.mark.parametrize("site", ["kexie.conf", "compose.conf"])
+def test_the_nginx_sites_pass_nginx_t(tmp_path, site):
+    """`nginx -t` on the site as shipped, with throwaway certificates in place."""
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+         "-subj", "/CN=kexie.test", "-keyout", str(tmp_path / "privkey.pem"),
+         "-out", str(tmp_path / "fullchain.pem")],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    text = (DEPLOY / "nginx" / site).read_text()
+    text = text.replace("/etc/ssl/kexie", str(tmp_path)).replace("web:8000", "127.0.0.1:8000")
+    text = text.replace(
+        "/etc/nginx/snippets/kexie-proxy.conf", str(DEPLOY / "nginx/kexie-proxy.conf")
+    )
+    (tmp_path / "site.conf").write_text(text)
+    (tmp_path / "nginx.conf").write_text(f"events {{}}\nhttp {{ include {tmp_path}/site.conf; }}\n")
+    check = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"),
+         "-g", f"pid {tmp_path}/nginx.pid; error_log {tmp_path}/error.log;"],
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    assert check.returncode == 0, check.stderr

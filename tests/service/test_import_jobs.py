@@ -1,0 +1,59 @@
+"""A member import survives its worker dying: the job is queued with retries, and running
+it twice imports its rows once."""
+
+from __future__ import annotations
+
+import io
+
+from service.auth.roles import Role
+from service.members import importing
+from service.members.models import MemberImport
+from tenants.db import db
+from tenants.scope import Scope, use_scope
+from tests.conftest import run_queued_jobs
+from tests.service.test_members import csv_bytes, members_of, row
+
+
+def test_an_import_is_queued_with_retries(world, client, monkeypatch):
+    from service.members import views
+
+    queued, original = {}, views.enqueue
+
+    def remember(func, *ids, **options):
+        queued.update(func=func, options=options)
+        return original(func, *ids, **options)
+
+    monkeypatch.setattr(views, "enqueue", remember)
+    tenant = world.a.first
+    client.login_as(tenant.users[Role.ASSOCIATION_ADMIN])
+    content = csv_bytes([row("李雷", phone="13900000001")])
+    client.post(
+        "/members/imports",
+        data={"file": (io.BytesIO(content), "m.csv")},
+        content_type="multipart/form-data",
+    )
+    run_queued_jobs()
+    assert queued["func"] is importing.run_import
+    assert queued["options"]["retry"].max == 2
+
+
+def test_running_an_import_again_after_a_crash_imports_its_rows_once(world, client):
+    tenant = world.a.first
+    client.login_as(tenant.users[Role.ASSOCIATION_ADMIN])
+    content = csv_bytes([row("韩梅梅", phone="13900000002")])
+    client.post(
+        "/members/imports",
+        data={"file": (io.BytesIO(content), "m.csv")},
+        content_type="multipart/form-data",
+    )
+    run_queued_jobs()
+    with use_scope(Scope.association(tenant.association.id)):
+        upload = db.session.scalars(
+            db.select(MemberImport).order_by(MemberImport.id.desc())
+        ).first()
+        upload_id = upload.id
+    # The worker died after the import finished but before RQ heard of it: RQ runs it again.
+    with use_scope(Scope.association(tenant.association.id)):
+        assert importing.run_import(upload_id) == "done"
+    names = [m.name for m in members_of(tenant)]
+    assert names.count("韩梅梅") == 1
