@@ -33,6 +33,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(create_operator)
     app.cli.add_command(tokens)
     app.cli.add_command(worker)
+    app.cli.add_command(scheduler)
     app.cli.add_command(tenant)
 
 
@@ -150,6 +151,17 @@ def worker(burst: bool) -> None:
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed")
     queues = [queue(name) for name in QUEUES]
     Worker(queues, connection=queues[0].connection).work(with_scheduler=True, burst=burst)
+
+
+@click.command("scheduler")
+def scheduler() -> None:
+    """Run the cron scheduler: enqueue each job of service.jobs.SCHEDULES when it is due.
+    Run exactly one per deployment (workers then run what it enqueues)."""
+    from service.jobs import cron_scheduler, queue
+
+    if not current_app.config.get("REDIS_URL"):
+        raise click.ClickException("REDIS_URL is not set: there is no queue to schedule on")
+    cron_scheduler(queue().connection).start()
 
 
 @click.group("tenant")

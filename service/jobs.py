@@ -13,7 +13,9 @@ from typing import Any
 from flask import Flask, current_app, has_app_context
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.cron import CronScheduler
 from rq.job import Job
+from werkzeug.utils import import_string
 
 from tenants.jobs import run_scoped, scoped_call
 
@@ -81,6 +83,25 @@ def run_job(scope: dict, func_path: str, args: list) -> Any:
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
     with app.app_context():
         return run_scoped(scope, func_path, args)
+
+
+def run_periodic(periodic_id: str) -> Any:
+    """What the cron scheduler enqueues: one of SCHEDULES, in a fresh app context. The
+    function opens its own system scope (it crosses every tenant on purpose)."""
+    periodic = next(p for p in SCHEDULES if p.id == periodic_id)
+    app = current_app._get_current_object() if has_app_context() else _app_for_worker()
+    with app.app_context():
+        return import_string(periodic.func.replace(":", "."))()
+
+
+def cron_scheduler(connection) -> CronScheduler:
+    """RQ's cron scheduler with every entry of SCHEDULES registered under its stable id."""
+    scheduler = CronScheduler(connection=connection, name="kexie")
+    for periodic in SCHEDULES:
+        scheduler.register(
+            run_periodic, "default", args=(periodic.id,), cron=periodic.cron, name=periodic.id
+        )
+    return scheduler
 
 
 def _app_for_worker() -> Flask:

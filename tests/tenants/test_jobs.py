@@ -49,3 +49,14 @@ def test_enqueue_needs_a_scope(app, world):
 
     with app.test_request_context(), pytest.raises(NoScope):
         jobs.enqueue(visible_profiles, "none")
+
+
+def test_every_schedule_is_registered_with_its_cron_and_id(app):
+    from fakeredis import FakeRedis
+
+    registered = {(job.name, job.cron) for job in jobs.cron_scheduler(FakeRedis()).get_jobs()}
+    assert registered == {(p.id, p.cron) for p in jobs.SCHEDULES}
+
+
+def test_a_scheduled_job_runs_its_function_over_every_association(app, world):
+    assert jobs.run_periodic("compliance-daily") >= 4  # the world's four associations
