@@ -108,9 +108,10 @@ def check(rows: list[tuple[int, dict[str, Any]]]) -> tuple[Report, list[dict]]:
     federations = {
         f.code: f for f in db.session.scalars(sa.select(Federation))
     }  # the directory of provinces, not tenant data
-    existing = set(
-        db.session.execute(sa.select(Association.federation_id, Association.name)).tuples()
-    )
+    existing = {
+        tuple(row)
+        for row in db.session.execute(sa.select(Association.federation_id, Association.name))
+    }
     categories, seen = _categories(), set()
     report, clean = Report(), []
     for number, raw in rows:
