@@ -44,7 +44,7 @@ from service.governance.schemas import (
     RuleSchema,
     SecretariatSchema,
 )
-from service.rest import Blueprint
+from service.rest import Blueprint, paginate
 from tenants.db import db
 from tenants.models import Association
 
@@ -85,17 +85,6 @@ def found_first(lookup: Callable[[int], object], param: str):
 _association_first = found_first(associations.access_association, "association_id")
 
 
-def _page(query: sa.Select, pagination_parameters) -> list:
-    page = db.paginate(
-        query,
-        page=pagination_parameters.page,
-        per_page=pagination_parameters.page_size,
-        error_out=False,
-    )
-    pagination_parameters.item_count = page.total
-    return page.items
-
-
 def _rejected(error: services.GovernanceError):
     abort(422, message=str(error.message), errors={"json": {error.field or "_": [str(error)]}})
 
@@ -115,7 +104,7 @@ class Congresses(MethodView):
     def get(self, _args, association_id, pagination_parameters):
         """List an association's congress sessions, latest first"""
         association = associations.access_association(association_id)
-        return _page(services.congresses(association.id), pagination_parameters)
+        return paginate(services.congresses(association.id), pagination_parameters)
 
     @blp.requires(MANAGE, write=True)
     @_association_first
@@ -160,7 +149,7 @@ class CommitteeTerms(MethodView):
     def get(self, _args, association_id, pagination_parameters):
         """List an association's committee terms with their members, latest first"""
         association = associations.access_association(association_id)
-        return _page(services.committee_terms(association.id), pagination_parameters)
+        return paginate(services.committee_terms(association.id), pagination_parameters)
 
 
 @blp.route("/committee-terms/<int:term_id>")
@@ -181,7 +170,7 @@ class Meetings(MethodView):
     def get(self, args, association_id, pagination_parameters):
         """List an association's meetings, latest first"""
         association = associations.access_association(association_id)
-        return _page(services.meetings(association.id, args.get("body")), pagination_parameters)
+        return paginate(services.meetings(association.id, args.get("body")), pagination_parameters)
 
     @blp.requires(RECORD, write=True)
     @_association_first
@@ -223,7 +212,7 @@ class Officers(MethodView):
                 Officer.starts_on <= today,
                 sa.or_(Officer.ends_on.is_(None), Officer.ends_on > today),
             )
-        return _page(query, pagination_parameters)
+        return paginate(query, pagination_parameters)
 
     @blp.requires(MANAGE, write=True)
     @_association_first
@@ -304,7 +293,7 @@ class Lifecycle(MethodView):
             .where(LifecycleChange.tenant_id == association.id)
             .order_by(LifecycleChange.changed_at, LifecycleChange.id)
         )
-        return _page(query, pagination_parameters)
+        return paginate(query, pagination_parameters)
 
 
 @blp.route("/<int:association_id>/establishment")
@@ -359,7 +348,7 @@ class Findings(MethodView):
         query = sa.select(Association.id).order_by(Association.id)
         if args.get("status"):
             query = query.where(Association.id.in_(compliance.with_status(args["status"])))
-        ids = _page(query, pagination_parameters)
+        ids = paginate(query, pagination_parameters)
         stored = compliance.stored_findings(ids)
         return [
             _finding_row(association_id, finding)
