@@ -203,5 +203,5 @@ def _register_templates(app: Flask) -> None:
             "principal": principal,
             "navigation": navigation_for(principal),
             "role_label": ROLES[principal.role].label if principal.role else None,
-            "lang": session.get("lang", "zh_Hans_CN"),
+            "lang": _locale(),
         }
