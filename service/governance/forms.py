@@ -195,6 +195,7 @@ class ThresholdsForm(FlaskForm):
     congress_due_soon_years = IntegerField(validators=[DataRequired()])
     committee_meetings_per_year = IntegerField(validators=[DataRequired()])
     standing_meetings_per_year = IntegerField(validators=[DataRequired()])
+    standing_meetings_max_per_year = IntegerField(validators=[DataRequired()])
     meeting_due_soon_days = IntegerField(validators=[DataRequired()])
 
     def __init__(self, *args, labels=None, **kwargs):
