@@ -85,7 +85,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.auth import api as auth_api
     from service.auth import views as auth_views
     from service.governance import api as governance_api
-    from service.governance import establishment_views
+    from service.governance import establishment_api, establishment_views
     from service.governance import views as governance_views
     from service.members import api as members_api
     from service.members import public as members_public
@@ -110,6 +110,7 @@ def _register_blueprints(app: Flask) -> None:
         auth_api.blp,
         governance_api.blp,
         governance_api.compliance_blp,
+        establishment_api.blp,
         members_api.blp,
     ):
         api.register_blueprint(blp)

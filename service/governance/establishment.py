@@ -14,6 +14,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from service.associations.models import AssociationProfile
+from service.governance import first_admin
 from service.governance.models import (
     LIFECYCLE_MOVES,
     ApplicationEvent,
@@ -103,8 +104,13 @@ def resubmit(application: EstablishmentApplication, data: dict[str, Any]) -> Non
 
 
 def for_federation(federation_id: int, status: str | None = None) -> sa.Select:
+    return for_federations({federation_id}, status)
+
+
+def for_federations(federation_ids, status: str | None = None) -> sa.Select:
+    """Applications addressed to any of these federations (a national token's are several)."""
     query = sa.select(EstablishmentApplication).where(
-        EstablishmentApplication.federation_id == federation_id
+        EstablishmentApplication.federation_id.in_(list(federation_ids))
     )
     if status:
         query = query.where(EstablishmentApplication.status == status)
@@ -113,11 +119,13 @@ def for_federation(federation_id: int, status: str | None = None) -> sa.Select:
 
 def access_application(federation_id: int | None, application_id: int) -> EstablishmentApplication:
     """An application addressed to the officer's federation; 404 otherwise."""
+    return access_in({federation_id} if federation_id else set(), application_id)
+
+
+def access_in(federation_ids, application_id: int) -> EstablishmentApplication:
+    """An application addressed to one of these federations; 404 otherwise."""
     application = db.session.scalar(
-        sa.select(EstablishmentApplication).where(
-            EstablishmentApplication.id == application_id,
-            EstablishmentApplication.federation_id == federation_id,
-        )
+        for_federations(federation_ids).where(EstablishmentApplication.id == application_id)
     )
     if application is None:
         abort(404)
@@ -149,7 +157,8 @@ def approve(
     application: EstablishmentApplication, document_number: str, actor: str, today: date
 ) -> Association:
     """Create the tenant: the association (a group member of the approving federation, with
-    the approval date and document number), its profile, and its first lifecycle entry."""
+    the approval date and document number), its profile, its first lifecycle entry, and its
+    first administrator (the applicant's contact, who sets a password through a link)."""
     _awaiting(application)
     if not document_number.strip():
         raise GovernanceError(_l("Give the approval's document number."), "document_number")
@@ -195,6 +204,7 @@ def approve(
         application.status = ApplicationStatus.APPROVED.value
         application.document_number = document_number.strip()
         application.association_id = tid
+        first_admin.create(application, tid)
         _event(application, "approved", document_number.strip(), actor)
         db.session.flush()
     return association

@@ -15,7 +15,7 @@ from service.associations.models import CATEGORY_LABELS, STATUS_LABELS
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.extensions import limiter
-from service.governance import establishment, provisioning
+from service.governance import establishment, first_admin, provisioning
 from service.governance.forms import (
     ApplicationForm,
     DecisionForm,
@@ -141,6 +141,7 @@ def review(application_id: int):
             db.session.commit()
             if created_id is not None:  # its findings appear on the province's list at once
                 jobs.enqueue(recompute_findings, created_id)
+                _flash_welcome(application)
             flash(_("The decision is recorded."), "success")
             return redirect(url_for(".review", application_id=application.id))
     status = 400 if form.errors or form.form_errors else 200
@@ -151,7 +152,41 @@ def review(application_id: int):
         categories=CATEGORY_LABELS,
         form=form,
         awaiting=application.status == ApplicationStatus.SUBMITTED.value,
+        admin=first_admin.admin_of(application),
     ), status
+
+
+def _flash_welcome(application) -> None:
+    """Issue the first administrator's one-time link: shown to the officer, who may pass it
+    on, and e-mailed to the contact where SMTP is configured."""
+    admin = first_admin.admin_of(application)
+    association = associations.access_association(application.association_id)
+    welcome = first_admin.welcome(admin, association.name, application.contact_email)
+    flash(
+        _(
+            "The first administrator's username is %(username)s. One-time link to set the"
+            " password: %(link)s",
+            username=welcome.username,
+            link=welcome.link,
+        ),
+        "info",
+    )
+    if welcome.emailed_to:
+        flash(_("The link was e-mailed to %(email)s.", email=welcome.emailed_to), "info")
+
+
+@bp.post("/<int:application_id>/admin-link")
+@require(Permission.REVIEW_ESTABLISHMENT)
+def admin_link(application_id: int):
+    """A new one-time link for the first administrator, when the first was lost or expired."""
+    application = establishment.access_application(
+        current_principal().federation_id, application_id
+    )
+    if first_admin.admin_of(application) is None:
+        flash(_("This application has no association yet."), "error")
+    else:
+        _flash_welcome(application)
+    return redirect(url_for(".review", application_id=application.id))
 
 
 @bp.route("/lifecycle/<int:association_id>", methods=["GET", "POST"])

@@ -166,6 +166,20 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("governance_api.EstablishmentResource", "GET"): Route(
         P.VIEW_GOVERNANCE, ("association_id",), api=True
     ),
+    ("establishment.admin_link", "POST"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
+    ("auth.set_password", "GET"): Route(PUBLIC),  # by the one-time signed link
+    ("auth.set_password", "POST"): Route(PUBLIC),
+    ("establishment_api.Applications", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("establishment_api.Applications", "POST"): Route(P.REVIEW_ESTABLISHMENT, api=True, write=True),
+    ("establishment_api.ApplicationById", "GET"): Route(
+        P.VIEW_FEDERATION, ("application_id",), api=True
+    ),
+    **{
+        (f"establishment_api.{decision}", "POST"): Route(
+            P.REVIEW_ESTABLISHMENT, ("application_id",), api=True, write=True
+        )
+        for decision in ("Approve", "ReturnForRevision", "Reject")
+    },
     ("compliance_api.Rules", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
     ("compliance_api.Findings", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
     ("compliance_api.AssociationFindings", "GET"): Route(
