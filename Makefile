@@ -41,9 +41,9 @@ format: install
 
 # Refresh the gettext template and merge it into the Chinese catalog.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -w 100 \
 		-o service/translations/messages.pot .
-	$(BIN)/pybabel update -i service/translations/messages.pot -d service/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i service/translations/messages.pot -d service/translations --no-fuzzy-matching -w 100
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -84,6 +84,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.audit import views as audit_views
     from service.auth import api as auth_api
     from service.auth import views as auth_views
+    from service.files import models as _files  # noqa: F401  (the table the domains share)
     from service.governance import api as governance_api
     from service.governance import establishment_api, establishment_views
     from service.governance import views as governance_views

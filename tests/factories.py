@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import dataclass, field
 from datetime import date
@@ -12,6 +13,7 @@ from service.associations.models import AssociationProfile, Category
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
+from service.files.models import StoredFile
 from service.governance import compliance, establishment
 from service.governance import services as governance
 from service.governance.models import Establishment, LifecycleChange, Reminder
@@ -228,6 +230,27 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
     }
 
 
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def make_stored_file(
+    association: Association, *, name: str = "会议纪要.pdf", data: bytes = PDF_BYTES
+) -> StoredFile:
+    content_type = "application/pdf" if data.startswith(b"%PDF") else "image/png"
+    stored = StoredFile(
+        tenant_id=association.id,
+        name=name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    return stored
+
+
 def application_data(**changes) -> dict:
     """What a university fills in to apply; keyword arguments change single answers."""
     return {
@@ -265,6 +288,7 @@ class Tenant:
     imports: list[MemberImport] = field(default_factory=list)
     applications: list[MemberApplication] = field(default_factory=list)
     governance: dict[str, int] = field(default_factory=dict)
+    files: list[StoredFile] = field(default_factory=list)
 
 
 @dataclass
@@ -328,6 +352,7 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
     db.session.flush()
     tenant.applications = [application]
     tenant.governance = make_governance(tenant.association)
+    tenant.files = [make_stored_file(association)]
     return tenant
 
 
