@@ -15,6 +15,8 @@ from service import jobs
 from service.associations import services as associations
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
+from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
+from service.files.services import file_response
 from service.governance import compliance, services
 from service.governance.jobs import recompute_findings
 from service.governance.models import (
@@ -43,6 +45,7 @@ from service.governance.schemas import (
     OfficerSchema,
     RuleSchema,
     SecretariatSchema,
+    UploadSchema,
 )
 from service.rest import Blueprint, paginate
 from tenants.db import db
@@ -194,6 +197,33 @@ class MeetingById(MethodView):
     def get(self, meeting_id):
         """Read one meeting"""
         return services.access(Meeting, meeting_id)
+
+
+@blp.route("/meetings/<int:meeting_id>/minutes")
+class MeetingMinutes(MethodView):
+    @blp.requires(VIEW)
+    @blp.response(200, content_type="application/octet-stream", description="The file")
+    def get(self, meeting_id):
+        """Download the meeting's minutes file"""
+        meeting = services.access(Meeting, meeting_id)
+        if meeting.minutes_file is None:
+            abort(404, message="No minutes file is kept for this meeting.")
+        return file_response(meeting.minutes_file)
+
+    @blp.requires(RECORD, write=True)
+    @found_first(lambda meeting_id: services.access(Meeting, meeting_id), "meeting_id")
+    @blp.arguments(UploadSchema, location="files")
+    @blp.response(200, MeetingSchema)
+    def post(self, files, meeting_id):
+        """Upload the minutes as a file (PDF or image); replaces an earlier file"""
+        meeting = services.access(Meeting, meeting_id)
+        try:
+            services.attach_minutes(meeting, check_upload(files["file"], DOCUMENT_KINDS))
+        except UploadRejected as error:
+            db.session.rollback()
+            abort(422, message=str(error), errors={"files": {"file": [str(error)]}})
+        db.session.commit()
+        return meeting
 
 
 @blp.route("/<int:association_id>/officers")

@@ -7,10 +7,13 @@ from datetime import date
 
 from flask import url_for
 from flask.views import MethodView
+from flask_smorest import abort
 
 from service import jobs
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
+from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
+from service.files.services import file_response
 from service.governance import establishment, first_admin
 from service.governance.api import _rejected, found_first
 from service.governance.jobs import recompute_findings
@@ -21,8 +24,10 @@ from service.governance.schemas import (
     ApplicationSchema,
     ApprovalSchema,
     ApproveSchema,
+    DocumentSchema,
     RejectSchema,
     ReturnSchema,
+    UploadSchema,
 )
 from service.governance.services import GovernanceError
 from service.rest import Blueprint, paginate
@@ -162,3 +167,34 @@ class Reject(MethodView):
             _rejected(error)
         db.session.commit()
         return application
+
+
+@blp.route("/applications/<int:application_id>/documents")
+class ApplicationDocuments(MethodView):
+    @blp.requires(REVIEW, write=True)
+    @_application_first
+    @blp.arguments(UploadSchema, location="files")
+    @blp.response(201, DocumentSchema)
+    def post(self, files, application_id):
+        """Add a supporting document (PDF or image) to an application not yet decided"""
+        application = _application(application_id)
+        try:
+            upload = check_upload(files["file"], DOCUMENT_KINDS)
+            establishment.attach_documents(application, [upload])
+        except UploadRejected as error:
+            db.session.rollback()
+            abort(422, message=str(error), errors={"files": {"file": [str(error)]}})
+        except GovernanceError as error:
+            db.session.rollback()
+            _rejected(error)
+        db.session.commit()
+        return application.documents[-1]
+
+
+@blp.route("/documents/<int:application_document_id>")
+class ApplicationDocumentById(MethodView):
+    @blp.requires(VIEW)
+    @blp.response(200, content_type="application/octet-stream", description="The file")
+    def get(self, application_document_id):
+        """Download a supporting document"""
+        return file_response(establishment.document_in(_federations(), application_document_id))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
@@ -82,6 +82,7 @@ class MeetingForm(FlaskForm):
         _l("Attendance"), validators=[DataRequired(), NumberRange(min=1, max=10000)]
     )
     minutes = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=20000)])
+    minutes_file = FileField(_l("Minutes as a file (PDF or image)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -156,6 +157,9 @@ class ApplicationForm(FlaskForm):
     contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=50)])
     contact_email = EmailField(
         _l("Contact e-mail"), validators=[DataRequired(), Email(), Length(max=120)]
+    )
+    documents = MultipleFileField(
+        _l("Supporting documents (PDF or image; several may be chosen)"),
     )
 
     def __init__(self, *args, federations=(), **kwargs):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, fields, validate
 
 from service.associations.models import CATEGORY_LABELS
@@ -68,6 +69,10 @@ class MeetingSchema(Schema):
     held_on = fields.Date()
     attendance = fields.Integer()
     minutes = fields.String(allow_none=True)
+    minutes_file_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Download at /api/v1/governance/meetings/{id}/minutes."},
+    )
 
 
 class MeetingCreateSchema(StrictSchema):
@@ -166,6 +171,21 @@ class ApplicationEventSchema(Schema):
     occurred_at = fields.DateTime()
 
 
+class DocumentSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class UploadSchema(Schema):
+    """A multipart upload: one PDF, PNG or JPEG file in the `file` part."""
+
+    file = Upload(required=True, metadata={"description": "PDF, PNG or JPEG."})
+
+
 class ApplicationSchema(Schema):
     id = fields.Integer()
     federation_id = fields.Integer()
@@ -185,6 +205,7 @@ class ApplicationSchema(Schema):
     document_number = fields.String(allow_none=True)
     association_id = fields.Integer(allow_none=True)
     events = fields.List(fields.Nested(ApplicationEventSchema))
+    documents = fields.List(fields.Nested(DocumentSchema))
 
 
 class ApplicationCreateSchema(StrictSchema):
