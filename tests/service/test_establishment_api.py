@@ -109,7 +109,9 @@ def test_decisions_need_their_text_and_an_application_awaiting_review(client, wo
     )
     assert late.status_code == 422
     assert late.json["message"] == "该申请不在待审核状态。"
-    assert _count(Association) == before[1]
+    with system_scope("test: the application"):
+        application = db.session.get(EstablishmentApplication, world.a.application[0])
+        assert (application.status, application.association_id) == ("returned", None)
 
 
 def test_another_provinces_application_is_a_404_whatever_the_body(client, world, writer):
