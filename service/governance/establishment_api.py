@@ -122,6 +122,7 @@ class Approve(MethodView):
         welcome = first_admin.welcome(
             first_admin.admin_of(application), association.name, application.contact_email
         )
+        db.session.commit()
         return {
             "application": application,
             "association_id": association.id,

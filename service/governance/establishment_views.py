@@ -193,6 +193,7 @@ def _flash_welcome(application) -> None:
     admin = first_admin.admin_of(application)
     association = associations.access_association(application.association_id)
     welcome = first_admin.welcome(admin, association.name, application.contact_email)
+    db.session.commit()
     flash(
         _(
             "The first administrator's username is %(username)s. One-time link to set the"

@@ -67,8 +67,9 @@ def admin_of(application: EstablishmentApplication) -> User | None:
 
 
 def welcome(user: User, association_name: str, email: str | None) -> Welcome:
-    """A fresh one-time link, e-mailed where SMTP is configured; the issue is audited.
-    Call after the commit, so no mail goes out for an approval that was rolled back."""
+    """A fresh one-time link, e-mailed where SMTP is configured; the issue is audited (the
+    caller commits). Call after the approval's commit, so no mail goes out for an approval
+    that was rolled back."""
     link = url_for("auth.set_password", token=password_links.make_token(user), _external=True)
     subject = _l("%(name)s is approved: set your password", name=association_name)
     body = _l(
@@ -87,5 +88,4 @@ def welcome(user: User, association_name: str, email: str | None) -> Welcome:
         user.association_id,
         {"emailed": emailed},
     )
-    db.session.commit()
     return Welcome(user.username, link, email if emailed else None)
