@@ -88,7 +88,7 @@ def found_first(lookup: Callable[[int], object], param: str):
 _association_first = found_first(associations.access_association, "association_id")
 
 
-def _rejected(error: services.GovernanceError):
+def rejected(error: services.GovernanceError):
     abort(422, message=str(error.message), errors={"json": {error.field or "_": [str(error)]}})
 
 
@@ -129,7 +129,7 @@ class Congresses(MethodView):
                 standing_committee_formed_on=election.get("standing_committee_formed_on"),
             )
         except services.GovernanceError as error:
-            _rejected(error)
+            rejected(error)
         _written(association.id)
         return congress
 
@@ -185,7 +185,7 @@ class Meetings(MethodView):
         try:
             meeting = services.record_meeting(association.id, today=date.today(), **data)
         except services.GovernanceError as error:
-            _rejected(error)
+            rejected(error)
         _written(association.id)
         return meeting
 
@@ -254,7 +254,7 @@ class Officers(MethodView):
         try:
             officer = services.appoint(association.id, **data)
         except services.GovernanceError as error:
-            _rejected(error)
+            rejected(error)
         _written(association.id)
         return officer
 
@@ -277,7 +277,7 @@ class OfficerById(MethodView):
         try:
             services.end_term(officer, data["ends_on"])
         except services.GovernanceError as error:
-            _rejected(error)
+            rejected(error)
         _written(officer.tenant_id)
         return officer
 
@@ -304,7 +304,7 @@ class SecretariatResource(MethodView):
         try:
             row = services.set_host_office(association.id, data["host_office"])
         except services.GovernanceError as error:
-            _rejected(error)
+            rejected(error)
         db.session.commit()
         return row
 

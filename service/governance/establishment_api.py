@@ -15,7 +15,7 @@ from service.auth.roles import Permission
 from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
 from service.files.services import file_response
 from service.governance import establishment, first_admin
-from service.governance.api import _rejected, found_first
+from service.governance.api import found_first, rejected
 from service.governance.jobs import recompute_findings
 from service.governance.schemas import (
     ApplicationCreatedSchema,
@@ -84,7 +84,7 @@ class Applications(MethodView):
             )
         except GovernanceError as error:
             db.session.rollback()
-            _rejected(error)
+            rejected(error)
         db.session.commit()
         return {
             "application": application,
@@ -116,7 +116,7 @@ class Approve(MethodView):
             )
         except GovernanceError as error:
             db.session.rollback()
-            _rejected(error)
+            rejected(error)
         db.session.commit()
         jobs.enqueue(recompute_findings, association.id)
         welcome = first_admin.welcome(
@@ -147,7 +147,7 @@ class ReturnForRevision(MethodView):
             )
         except GovernanceError as error:
             db.session.rollback()
-            _rejected(error)
+            rejected(error)
         db.session.commit()
         return application
 
@@ -165,7 +165,7 @@ class Reject(MethodView):
             establishment.reject(application, data["reason"], current_principal().audit_label)
         except GovernanceError as error:
             db.session.rollback()
-            _rejected(error)
+            rejected(error)
         db.session.commit()
         return application
 
@@ -187,7 +187,7 @@ class ApplicationDocuments(MethodView):
             abort(422, message=str(error), errors={"files": {"file": [str(error)]}})
         except GovernanceError as error:
             db.session.rollback()
-            _rejected(error)
+            rejected(error)
         db.session.commit()
         return application.documents[-1]
 
