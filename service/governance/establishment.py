@@ -215,6 +215,9 @@ def approve(
     _awaiting(application)
     if not document_number.strip():
         raise GovernanceError(_l("Give the approval's document number."), "document_number")
+    if not application.documents:
+        # The founding papers the association will keep; return the application for them.
+        raise GovernanceError(_l("The application has no supporting documents yet."))
     with system_scope("federation officer approves an establishment: creates the tenant"):
         federation = db.session.scalar(
             sa.select(Federation).where(Federation.id == application.federation_id)

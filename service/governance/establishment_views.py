@@ -62,6 +62,8 @@ def apply():
             application, key = establishment.submit(
                 int(form.federation_id.data), _application_data(form), date.today()
             )
+            if not documents:  # after the rules, so that their messages come first
+                raise UploadRejected(_("Attach at least one supporting document."))
             establishment.attach_documents(application, documents)
         except UploadRejected as error:
             db.session.rollback()

@@ -3,6 +3,7 @@ reason; and the whole path from application to findings that change as time pass
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
@@ -34,6 +35,7 @@ def _form(world, **changes) -> dict:
 def _apply(client, world, **changes) -> tuple[str, str]:
     """Apply on the public page; returns the tracking path and the university's name."""
     data = _form(world, **changes)
+    data["documents"] = [(io.BytesIO(factories.PDF_BYTES), "学校批复.pdf")]
     response = client.post("/establishment/apply", data=data)
     assert response.status_code == 200, response.get_data(as_text=True)
     path = re.search(r'href="(/establishment/track/[^"]+)"', response.get_data(as_text=True))

@@ -4,6 +4,7 @@ password through a one-time link and signs in."""
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -148,6 +149,9 @@ def test_approval_makes_the_first_admin_who_sets_a_password_and_signs_in(
     application = _submit(client, writer, contact_name="周敏", contact_email="Zhoumin@hzu.edu.cn")[
         "application"
     ]
+    documents = f"/api/v1/establishment/applications/{application['id']}/documents"
+    pdf = {"file": (io.BytesIO(factories.PDF_BYTES), "学校批复.pdf")}
+    assert client.post(documents, data=pdf, headers=writer).status_code == 201
     response = client.post(
         f"/api/v1/establishment/applications/{application['id']}/approve",
         json={"document_number": "浙科协函〔2026〕7号"},

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from service.auth.models import TokenLevel
 from service.auth.roles import Role
 from service.files.models import StoredFile
+from service.governance import establishment
 from service.governance.models import (
     ApplicationDocument,
     EstablishmentApplication,
@@ -85,6 +86,29 @@ def test_a_bad_document_refuses_the_application_and_keeps_nothing(
     assert message in response.get_data(as_text=True)
     assert (_count(EstablishmentApplication), _count(ApplicationDocument)) == before
     assert _application(name) is None
+
+
+def test_an_application_needs_a_document_on_the_web_and_before_approval(client, world):
+    before = _count(EstablishmentApplication)
+    response, name = _apply_with(client, world)
+    assert response.status_code == 400
+    assert "请至少附上一份证明材料。" in response.get_data(as_text=True)
+    assert _count(EstablishmentApplication) == before and _application(name) is None
+    # An application sent without any (through the API) cannot be approved until it has one.
+    with system_scope("test: an application without documents"):
+        application, _key = establishment.submit(
+            world.a.federation.id, factories.application_data(), date(2026, 5, 1)
+        )
+        db.session.commit()
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    response = client.post(
+        f"/establishment/{application.id}",
+        data={"decision": "approve", "document_number": "浙科协函〔2026〕21号"},
+    )
+    assert response.status_code == 400
+    assert "该申请尚无证明材料。" in response.get_data(as_text=True)
+    with system_scope("test"):
+        assert db.session.get(EstablishmentApplication, application.id).status == "submitted"
 
 
 def test_documents_go_with_the_application_to_the_officer_and_back_to_the_applicant(client, world):
