@@ -27,14 +27,16 @@ $$;
 
 DROP_FUNCTIONS = "DROP FUNCTION IF EXISTS app_ids(text); DROP FUNCTION IF EXISTS app_bypass();"
 
+# Each setting is read in a scalar subquery, which PostgreSQL evaluates once per statement
+# (an InitPlan); a bare function call would parse the setting again for every row.
 _ASSOCIATION_RULE = (
-    "app_bypass() OR id = ANY (app_ids('app.tenant_ids'))"
-    " OR federation_id = ANY (app_ids('app.federation_ids'))"
+    "(SELECT app_bypass()) OR id = ANY ((SELECT app_ids('app.tenant_ids'))::bigint[])"
+    " OR federation_id = ANY ((SELECT app_ids('app.federation_ids'))::bigint[])"
 )
 _TENANT_RULE = (
-    "app_bypass() OR tenant_id = ANY (app_ids('app.tenant_ids'))"
+    "(SELECT app_bypass()) OR tenant_id = ANY ((SELECT app_ids('app.tenant_ids'))::bigint[])"
     " OR tenant_id IN (SELECT a.id FROM association a"
-    " WHERE a.federation_id = ANY (app_ids('app.federation_ids')))"
+    " WHERE a.federation_id = ANY ((SELECT app_ids('app.federation_ids'))::bigint[]))"
 )
 
 
@@ -98,8 +100,11 @@ def _after_begin(session: Session, transaction, connection: sa.Connection) -> No
 def _resync(session: Session) -> None:
     """Re-apply when the scope changed inside a transaction (a `system_scope` block in a
     request), or when the session joined a transaction begun elsewhere."""
+    # Take the connection first: when that begins the transaction, `_after_begin` has set
+    # the scope already, and a second set_config would cost a round trip per transaction.
+    connection = session.connection()
     if session.info.get("rls_scope", _UNSET) != peek_scope():
-        _apply(session, session.connection())
+        _apply(session, connection)
 
 
 def _before_execute(state: ORMExecuteState) -> None:
