@@ -28,8 +28,11 @@ run: migrate
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# On this machine's PostgreSQL unless TEST_DATABASE_URL says otherwise; needs wrk for the
+# API benchmark (apt-get install wrk). BENCH_SCALE=nation for the nation-scale run.
 bench: translations
-	$(BIN)/python -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://root@127.0.0.1:5432/postgres} \
+		$(BIN)/python -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

@@ -23,6 +23,8 @@ from tenants.scope import system_scope
 from tests.conftest import _pg_databases
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL")
+# The scale of the province-level benchmarks: `BENCH_SCALE=nation make bench` for the nation.
+BENCH_SCALE = scale.SCALES[os.environ.get("BENCH_SCALE", "province")]
 # The measured association has this many members at every scale, so scales compare.
 TENANT_SIZE = 2000
 
@@ -30,6 +32,10 @@ TENANT_SIZE = 2000
 def needs_postgres() -> None:
     if not ADMIN_URL:
         pytest.skip("scale benchmarks run on PostgreSQL: set TEST_DATABASE_URL (make bench does)")
+    try:
+        sa.create_engine(ADMIN_URL, poolclass=sa.pool.NullPool).connect().close()
+    except sa.exc.OperationalError as error:
+        pytest.skip(f"no PostgreSQL at TEST_DATABASE_URL: {error.orig}")
 
 
 @dataclass

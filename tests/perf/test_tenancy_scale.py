@@ -18,7 +18,7 @@ from service.members.models import Member
 from tenants.db import db
 from tenants.scope import Scope, use_scope
 from tests.perf.conftest import write_result
-from tests.perf.scale_db import needs_postgres, scale_database
+from tests.perf.scale_db import BENCH_SCALE, needs_postgres, scale_database
 from tests.perf.timing import alternate
 
 RUNS = int(os.environ.get("BENCH_RUNS", "300"))
@@ -84,7 +84,7 @@ SQL_COUNTS = sa.text("SELECT title, count(*) FROM member WHERE tenant_id = :t GR
 
 def test_isolation_costs_little_against_the_bare_tenant_query():
     needs_postgres()
-    with scale_database(scale.SCALES["province"]) as province:
+    with scale_database(BENCH_SCALE) as province:
         tenant = province.association_id
         bare = sa.create_engine(province.superuser_url, poolclass=sa.pool.QueuePool)
 
