@@ -56,6 +56,25 @@ def policy_sql(table: str, *, tenant_column: bool = True, append_only: bool = Fa
     ]
 
 
+def refresh_policies_sql(connection: sa.Connection) -> list[str]:
+    """ALTER statements that bring every existing tenant policy to the current rules (for a
+    migration after the rules change form); append-only policies keep `WITH CHECK (true)`."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT tablename, with_check FROM pg_policies"
+            " WHERE policyname = 'tenant_isolation' ORDER BY tablename"
+        )
+    )
+    statements = []
+    for table, with_check in rows:
+        rule = _ASSOCIATION_RULE if table == "association" else _TENANT_RULE
+        check = "true" if with_check == "true" else rule
+        statements.append(
+            f"ALTER POLICY tenant_isolation ON {table} USING ({rule}) WITH CHECK ({check})"
+        )
+    return statements
+
+
 def drop_policy_sql(table: str) -> list[str]:
     return [
         f"DROP POLICY IF EXISTS tenant_isolation ON {table}",
