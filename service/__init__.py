@@ -86,7 +86,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.auth import views as auth_views
     from service.files import models as _files  # noqa: F401  (the table the domains share)
     from service.governance import api as governance_api
-    from service.governance import establishment_views
+    from service.governance import establishment_api, establishment_views
     from service.governance import views as governance_views
     from service.members import api as members_api
     from service.members import public as members_public
@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
         auth_api.blp,
         governance_api.blp,
         governance_api.compliance_blp,
+        establishment_api.blp,
         members_api.blp,
     ):
         api.register_blueprint(blp)

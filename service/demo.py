@@ -13,6 +13,7 @@ from service.auth.models import User
 from service.auth.roles import Role
 from service.auth.services import hash_password
 from service.governance import compliance, establishment
+from service.governance import demo as governance_demo
 from service.governance import services as governance
 from service.governance.models import Establishment
 from service.members.demo import link_member, load_membership
@@ -220,6 +221,7 @@ def _applications(federation_id: int, today: date) -> None:
             },
             today - timedelta(days=12),
         )
+        governance_demo.attach_founding_approval(application)
         if returned:
             establishment.return_for_revision(application, returned, "zj-officer")
 

@@ -16,7 +16,13 @@ from service.auth.roles import ROLES, Level, Role
 from service.files.models import StoredFile
 from service.governance import compliance, establishment
 from service.governance import services as governance
-from service.governance.models import Establishment, LifecycleChange, Reminder
+from service.governance.models import (
+    ApplicationDocument,
+    Establishment,
+    FoundingDocument,
+    LifecycleChange,
+    Reminder,
+)
 from service.members.models import (
     GroupMember,
     GroupMemberStatusChange,
@@ -208,6 +214,12 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
         approving_meeting_id=committee.id,
     )
     governance.set_host_office(tid, "科学技术研究院")
+    standing.minutes_file_id = make_stored_file(association, name="常委会会议纪要.pdf").id
+    founding = FoundingDocument(
+        tenant_id=tid, file_id=make_stored_file(association, name="成立批复.pdf").id
+    )
+    db.session.add(founding)
+    db.session.flush()
     db.session.add(
         LifecycleChange(
             tenant_id=tid,
@@ -227,6 +239,7 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
         "meeting_id": standing.id,
         "officer_id": chair.id,
         "secretary_id": secretary.id,
+        "founding_document_id": founding.id,
     }
 
 
@@ -275,6 +288,21 @@ def make_application(federation: Federation) -> tuple[int, str]:
     return application.id, key
 
 
+def make_application_document(application_id: int) -> int:
+    """A supporting document (a small PDF) of an application; returns its id."""
+    document = ApplicationDocument(
+        application_id=application_id,
+        name="学校同意成立科协的批复.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+        sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
+        data=PDF_BYTES,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document.id
+
+
 @dataclass
 class Tenant:
     """One association with a user of every association role, its tokens, and membership
@@ -299,6 +327,7 @@ class Province:
     users: dict[Role, User] = field(default_factory=dict)
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
     application: tuple[int, str] = (0, "")
+    application_document: int = 0
 
 
 @dataclass
@@ -365,6 +394,7 @@ def _province() -> Province:
         province.users[role] = make_user(role, federation=federation)
     province.tokens["ro"] = make_token(TokenLevel.FEDERATION, federation=federation)
     province.application = make_application(federation)
+    province.application_document = make_application_document(province.application[0])
     return province
 
 

@@ -124,7 +124,9 @@ TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
         {P.VIEW_PROFILE, P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS} | _GOVERNANCE_ALL
     ),
     (Level.FEDERATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
-    (Level.FEDERATION, True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+    (Level.FEDERATION, True): frozenset(
+        {P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.REVIEW_ESTABLISHMENT}
+    ),
     ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
     ("national", True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
 }

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, fields, validate
 
+from service.associations.models import CATEGORY_LABELS
 from service.governance.compliance import STATUS_LABELS as COMPLIANCE_STATUSES
-from service.governance.models import Body, Eligibility, Post
+from service.governance.models import ApplicationStatus, Body, Eligibility, Post
 from service.rest import StrictSchema
 
 
@@ -67,6 +69,10 @@ class MeetingSchema(Schema):
     held_on = fields.Date()
     attendance = fields.Integer()
     minutes = fields.String(allow_none=True)
+    minutes_file_id = fields.Integer(
+        allow_none=True,
+        metadata={"description": "Download at /api/v1/governance/meetings/{id}/minutes."},
+    )
 
 
 class MeetingCreateSchema(StrictSchema):
@@ -154,3 +160,104 @@ class EstablishmentSchema(Schema):
     approved_on = fields.Date(allow_none=True)
     approved_by_federation_id = fields.Integer(allow_none=True)
     document_number = fields.String(allow_none=True)
+
+
+# --- establishment applications ---------------------------------------------------------
+
+
+class ApplicationEventSchema(Schema):
+    action = fields.String()
+    comment = fields.String(allow_none=True)
+    occurred_at = fields.DateTime()
+
+
+class DocumentSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    content_type = fields.String()
+    size = fields.Integer()
+    sha256 = fields.String()
+    uploaded_at = fields.DateTime()
+
+
+class UploadSchema(Schema):
+    """A multipart upload: one PDF, PNG or JPEG file in the `file` part."""
+
+    file = Upload(required=True, metadata={"description": "PDF, PNG or JPEG."})
+
+
+class ApplicationSchema(Schema):
+    id = fields.Integer()
+    federation_id = fields.Integer()
+    university_name = fields.String()
+    category = fields.String()
+    charter_accepted = fields.Boolean()
+    st_workers = fields.Integer()
+    host_office = fields.String()
+    proposed_chair = fields.String()
+    proposed_chair_basis = fields.String()
+    proposed_vice_chairs = fields.String()
+    proposed_secretary_general = fields.String()
+    contact_name = fields.String()
+    contact_email = fields.String()
+    status = fields.String()
+    submitted_on = fields.Date()
+    document_number = fields.String(allow_none=True)
+    association_id = fields.Integer(allow_none=True)
+    events = fields.List(fields.Nested(ApplicationEventSchema))
+    documents = fields.List(fields.Nested(DocumentSchema))
+
+
+class ApplicationCreateSchema(StrictSchema):
+    university_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    category = fields.String(
+        required=True, validate=validate.OneOf([c.value for c in CATEGORY_LABELS])
+    )
+    charter_accepted = fields.Boolean(required=True)
+    st_workers = fields.Integer(required=True, validate=validate.Range(min=1, max=1000000))
+    host_office = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    proposed_chair = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    proposed_chair_basis = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    proposed_vice_chairs = fields.String(
+        required=True,
+        validate=validate.Length(min=1, max=2000),
+        metadata={"description": "One per line, each with the basis."},
+    )
+    proposed_secretary_general = fields.String(
+        required=True, validate=validate.Length(min=1, max=50)
+    )
+    contact_name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    contact_email = fields.Email(required=True, validate=validate.Length(max=120))
+
+
+class ApplicationCreatedSchema(Schema):
+    application = fields.Nested(ApplicationSchema)
+    tracking_url = fields.String(
+        metadata={"description": "The applicant's secret link to follow and resubmit; shown once."}
+    )
+
+
+class ApplicationQueryArgsSchema(ListArgsSchema):
+    status = fields.String(validate=validate.OneOf([s.value for s in ApplicationStatus]))
+
+
+class ApproveSchema(StrictSchema):
+    document_number = fields.String(required=True, validate=validate.Length(min=1, max=50))
+
+
+class ReturnSchema(StrictSchema):
+    comment = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class RejectSchema(StrictSchema):
+    reason = fields.String(required=True, validate=validate.Length(min=1, max=5000))
+
+
+class ApprovalSchema(Schema):
+    application = fields.Nested(ApplicationSchema)
+    association_id = fields.Integer()
+    admin_username = fields.String()
+    set_password_link = fields.String(
+        metadata={"description": "One-time link for the first administrator to set a password."}
+    )
+    emailed_to = fields.String(allow_none=True)

@@ -148,6 +148,9 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
         data={"decision": "approve", "document_number": "浙科协函〔2025〕12号"},
     )
     assert response.status_code == 302
+    # The officer is shown the first administrator's one-time link to pass on.
+    review = client.get(f"/establishment/{application_id}").get_data(as_text=True)
+    set_password = re.search(r"/account/set-password/[\w.\-]+", review).group(0)
     application = _application(name)
     assert application.status == "approved"
     with system_scope("test"):
@@ -168,12 +171,14 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
     association_name = association.name
     assert record.approved_by_federation_id == world.a.federation.id
 
-    # The secretariat signs in, elects the committee at the first congress, appoints officers.
-    with system_scope("test: the new association's first account"):
-        admin = factories.make_user(Role.ASSOCIATION_ADMIN, association=association)
-        tid = association.id
-        db.session.commit()
-    client.login_as(admin)
+    # The contact sets a password through the link and signs in as the first administrator;
+    # the secretariat elects the committee at the first congress and appoints officers.
+    tid = association.id
+    client.post("/logout")
+    password = {"new": "secretariat-2025", "confirm": "secretariat-2025"}
+    assert client.post(set_password, data=password).status_code == 302
+    login = {"username": "mali@example.edu.cn", "password": "secretariat-2025"}
+    assert client.post("/login", data=login).status_code == 302
     assert (
         client.post(
             f"/governance/{tid}/congresses/new",

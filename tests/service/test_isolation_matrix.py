@@ -166,6 +166,35 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("governance_api.EstablishmentResource", "GET"): Route(
         P.VIEW_GOVERNANCE, ("association_id",), api=True
     ),
+    ("establishment.admin_link", "POST"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
+    ("auth.set_password", "GET"): Route(PUBLIC),  # by the one-time signed link
+    ("auth.set_password", "POST"): Route(PUBLIC),
+    ("establishment_api.Applications", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("establishment_api.Applications", "POST"): Route(P.REVIEW_ESTABLISHMENT, api=True, write=True),
+    ("establishment_api.ApplicationById", "GET"): Route(
+        P.VIEW_FEDERATION, ("application_id",), api=True
+    ),
+    **{
+        (f"establishment_api.{decision}", "POST"): Route(
+            P.REVIEW_ESTABLISHMENT, ("application_id",), api=True, write=True
+        )
+        for decision in ("Approve", "ReturnForRevision", "Reject")
+    },
+    # files: meeting minutes, founding papers, an application's supporting documents
+    ("governance.minutes_file", "GET"): Route(P.VIEW_GOVERNANCE, ("meeting_id",)),
+    ("governance.founding_document", "GET"): Route(P.VIEW_GOVERNANCE, ("founding_document_id",)),
+    ("governance_api.MeetingMinutes", "GET"): Route(P.VIEW_GOVERNANCE, ("meeting_id",), api=True),
+    ("governance_api.MeetingMinutes", "POST"): Route(
+        P.RECORD_MEETINGS, ("meeting_id",), api=True, write=True
+    ),
+    ("establishment.document", "GET"): Route(P.REVIEW_ESTABLISHMENT, ("application_document_id",)),
+    ("establishment.track_document", "GET"): Route(PUBLIC),  # by the applicant's secret key
+    ("establishment_api.ApplicationDocuments", "POST"): Route(
+        P.REVIEW_ESTABLISHMENT, ("application_id",), api=True, write=True
+    ),
+    ("establishment_api.ApplicationDocumentById", "GET"): Route(
+        P.VIEW_FEDERATION, ("application_document_id",), api=True
+    ),
     ("compliance_api.Rules", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
     ("compliance_api.Findings", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
     ("compliance_api.AssociationFindings", "GET"): Route(
@@ -242,7 +271,7 @@ def _api_caller(world, who) -> Caller:
 
 # --- which ids ------------------------------------------------------------------------
 
-GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id")
+GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id", "founding_document_id")
 
 
 def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
@@ -252,6 +281,8 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
     same_province = caller.level is Level.ASSOCIATION
     if param == "application_id":  # a federation's; the other province's is foreign
         return [world.b.application[0]]
+    if param == "application_document_id":
+        return [world.b.application_document]
     pick = {
         "association_id": lambda t: t.association.id,
         "token_id": lambda t: t.tokens["rw"][0].id,
@@ -277,6 +308,8 @@ def _own_id(world, caller: Caller, param: str) -> int:
         return tenant.governance[param]
     if param == "application_id":
         return world.a.application[0]
+    if param == "application_document_id":
+        return world.a.application_document
     if param == "user_id":
         if caller.is_operator:
             return world.a.users[Role.FEDERATION_OFFICER].id
