@@ -39,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Before the identify hook, so every request (even a refused one) has its request id.
     observability.install(app)
+    from service import security
+
+    security.install(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_handlers(app)
