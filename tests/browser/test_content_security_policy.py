@@ -23,7 +23,19 @@ def watched(page):
     """The page, and the console errors and policy violations it reports."""
     problems: list[str] = []
     page.add_init_script(RECORD_VIOLATIONS)
-    page.on("console", lambda m: m.type == "error" and problems.append(f"console: {m.text}"))
+
+    def console(message) -> None:
+        # A failed load is reported below with its address; the browser's own favicon
+        # request is the one 404 that is not ours.
+        if message.type == "error" and not message.text.startswith("Failed to load resource"):
+            problems.append(f"console: {message.text}")
+
+    def response(answer) -> None:
+        if answer.status >= 400 and not answer.url.endswith("/favicon.ico"):
+            problems.append(f"{answer.status} {answer.url}")
+
+    page.on("console", console)
+    page.on("response", response)
     page.on("pageerror", lambda e: problems.append(f"page error: {e}"))
     return page, problems
 
@@ -44,7 +56,7 @@ def _sign_in(page, live_server, username):
 def test_every_page_of_the_navigation_loads_under_the_policy(watched, live_server, username):
     page, problems = watched
     _sign_in(page, live_server, username)
-    assert page.url.rstrip("/") == live_server, f"{username} could not sign in"
+    assert "/login" not in page.url, f"{username} could not sign in"
     links = page.locator("nav.main-nav a").evaluate_all("els => els.map(a => a.href)")
     assert links, f"{username} sees no navigation"
     for link in [*links, live_server + "/account/password"]:
@@ -65,11 +77,17 @@ def test_swagger_ui_renders_under_the_policy(watched, live_server):
     assert problems == []
 
 
+# ReDoc's footer always asks for this logo (see static/vendor/README.md); the policy blocks
+# it, so nothing leaves the browser, and ReDoc hides the image. Nothing else may be blocked.
+REDOCLY_LOGO = "https://cdn.redoc.ly/redoc/logo-mini.svg"
+
+
 def test_redoc_renders_under_the_policy(watched, live_server):
     page, problems = watched
     page.goto(live_server + "/api/v1/redoc")
     page.get_by_role("heading", name="University S&T Associations API").first.wait_for(
         timeout=15_000
     )
-    assert _violations(page) == []
-    assert problems == []
+    assert page.locator("[role=menuitem]").count() > 5  # the operations are listed
+    assert set(_violations(page)) <= {f"img-src {REDOCLY_LOGO}"}
+    assert [p for p in problems if REDOCLY_LOGO not in p] == []
