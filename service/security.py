@@ -1,4 +1,5 @@
-"""Security headers on every response: a strict Content-Security-Policy, HSTS and friends.
+"""Security at the edge: headers on every response (a strict Content-Security-Policy, HSTS
+and friends), and ids in URLs bounded to what the database can hold.
 
 Our own pages carry no inline script or style, so the policy allows only files from this
 origin. The API documentation pages are rendered by flask-smorest's templates, which hold a
@@ -83,4 +84,10 @@ def add_headers(response: Response) -> Response:
 
 
 def install(app: Flask) -> None:
+    """Before the blueprints: their rules must be built with the bounded id converter."""
+    from service.extensions import api
+    from service.rest import IdConverter, id_parameter_schema
+
+    app.url_map.converters["int"] = IdConverter
+    api.register_converter(IdConverter, id_parameter_schema)
     app.after_request(add_headers)

@@ -6,7 +6,7 @@ from service.associations.models import STATUS_LABELS, Category
 from service.associations.services import contact_visible_to
 from service.auth.principal import current_principal
 from service.privacy import mask_email, mask_name, mask_phone
-from service.rest import StrictSchema
+from service.rest import StrictSchema, UtcDateTime
 from service.validation import PHONE_PATTERN
 
 
@@ -23,7 +23,7 @@ class AssociationSchema(Schema):
     address = fields.String(allow_none=True)
     website = fields.String(allow_none=True)
     founded_on = fields.Date(allow_none=True)
-    updated_at = fields.DateTime(dump_only=True)
+    updated_at = UtcDateTime(dump_only=True)
 
     @post_dump
     def mask_contact(self, data: dict, **kwargs) -> dict:

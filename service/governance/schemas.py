@@ -6,7 +6,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from service.governance.compliance import STATUS_LABELS as COMPLIANCE_STATUSES
 from service.governance.models import Body, Eligibility, Post
-from service.rest import StrictSchema
+from service.rest import StrictSchema, UtcDateTime
 
 
 class ListArgsSchema(Schema):
@@ -145,7 +145,7 @@ class LifecycleChangeSchema(Schema):
     from_status = fields.String(allow_none=True)
     to_status = fields.String()
     reason = fields.String()
-    changed_at = fields.DateTime()
+    changed_at = UtcDateTime()
 
 
 class EstablishmentSchema(Schema):
