@@ -1,5 +1,6 @@
 """Security at the edge: headers on every response (a strict Content-Security-Policy, HSTS
-and friends), and ids in URLs bounded to what the database can hold.
+and friends), ids in URLs bounded to what the database can hold, and no control characters
+in any text a request brings.
 
 Our own pages carry no inline script or style, so the policy allows only files from this
 origin. The API documentation pages are rendered by flask-smorest's templates, which hold a
@@ -12,8 +13,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask, Response, current_app, request
+from flask_smorest import abort
+
+from service.validation import has_control_characters
 
 STRICT = {
     "default-src": "'self'",
@@ -83,6 +89,29 @@ def add_headers(response: Response) -> Response:
     return response
 
 
+def _texts(value: Any) -> Iterator[str]:
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _texts(key)
+            yield from _texts(item)
+    elif isinstance(value, list):
+        for item in value:
+            yield from _texts(item)
+
+
+def refuse_control_characters() -> None:
+    """NUL (which PostgreSQL refuses to store) and direction overrides (which make a name
+    read differently from what it is) have no place in any field: refused before any view
+    runs, for every form and API operation alike."""
+    texts = [*request.args.values(), *request.form.values()]
+    if request.is_json:
+        texts.extend(_texts(request.get_json(silent=True)))
+    if any(has_control_characters(text) for text in texts):
+        abort(400, message="Text may not contain control characters or direction overrides.")
+
+
 def install(app: Flask) -> None:
     """Before the blueprints: their rules must be built with the bounded id converter."""
     from service.extensions import api
@@ -90,4 +119,5 @@ def install(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     api.register_converter(IdConverter, id_parameter_schema)
+    app.before_request(refuse_control_characters)
     app.after_request(add_headers)

@@ -11,7 +11,7 @@ from service.members.models import (
 )
 from service.privacy import mask_email, mask_phone
 from service.rest import StrictSchema
-from service.validation import PHONE_PATTERN
+from service.validation import PHONE_PATTERN, PlausibleDate
 
 TITLES = [t.value for t in ProfessionalTitle]
 
@@ -30,7 +30,7 @@ class MemberSchema(Schema):
     societies = fields.String(allow_none=True)
     in_cast_society = fields.Boolean()
     exception_reason = fields.String(allow_none=True)
-    joined_on = fields.Date()
+    joined_on = PlausibleDate()
     status = fields.String(dump_only=True)
     eligibility = fields.Method("_eligibility", dump_only=True)
 
@@ -63,7 +63,7 @@ class MemberCreateSchema(StrictSchema):
     societies = fields.String(allow_none=True, validate=validate.Length(max=500))
     in_cast_society = fields.Boolean(load_default=False)
     exception_reason = fields.String(allow_none=True, validate=validate.Length(max=500))
-    joined_on = fields.Date()
+    joined_on = PlausibleDate()
 
 
 class MemberUpdateSchema(MemberCreateSchema):
