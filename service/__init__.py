@@ -170,6 +170,9 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if is_api_request():
             payload, code, headers = api.handle_http_exception(error)
+            # Errors raised outside our views (a body over the size limit, an id out of
+            # range) carry no message of their own: give them the page's.
+            payload.setdefault("message", _error_message(error))
             if code == 401:
                 headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
             return payload, code, headers

@@ -14,12 +14,17 @@ from service.auth.principal import current_principal
 from service.auth.roles import Permission
 from tenants.db import db
 
+ID_MAX = 2**63 - 1  # BIGINT: a larger id in a URL is no row, never a database error
+
 
 def paginate(query, pagination_parameters) -> list:
     """One page of `query` for a `@blp.paginate()` view; sets the total for X-Pagination."""
+    # No table holds more than ID_MAX rows, so any later page is empty; asking the database
+    # for it would overflow its BIGINT offset.
+    last_possible = ID_MAX // pagination_parameters.page_size
     page = db.paginate(
         query,
-        page=pagination_parameters.page,
+        page=min(pagination_parameters.page, last_possible),
         per_page=pagination_parameters.page_size,
         error_out=False,
     )
@@ -35,9 +40,6 @@ class UtcDateTime(fields.DateTime):
         if value is not None and value.tzinfo is None:
             value = value.replace(tzinfo=UTC)
         return super()._serialize(value, attr, obj, **kwargs)
-
-
-ID_MAX = 2**63 - 1  # BIGINT: a larger id in a URL is no row, never a database error
 
 
 class IdConverter(IntegerConverter):

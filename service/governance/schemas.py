@@ -6,7 +6,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from service.governance.compliance import STATUS_LABELS as COMPLIANCE_STATUSES
 from service.governance.models import Body, Eligibility, Post
-from service.rest import StrictSchema, UtcDateTime
+from service.rest import ID_MAX, StrictSchema, UtcDateTime
 from service.validation import PlausibleDate
 
 
@@ -55,7 +55,9 @@ class CongressSchema(Schema):
 
 class CongressCreateSchema(StrictSchema):
     held_on = PlausibleDate(required=True)
-    delegates = fields.Integer(required=True, validate=validate.Range(min=1, max=100000))
+    delegates = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=1, max=100000)
+    )
     notes = fields.String(allow_none=True, validate=validate.Length(max=5000))
     committee = fields.Nested(ElectionSchema, allow_none=True)
 
@@ -76,7 +78,9 @@ class MeetingCreateSchema(StrictSchema):
         validate=validate.OneOf([Body.COMMITTEE.value, Body.STANDING_COMMITTEE.value]),
     )
     held_on = PlausibleDate(required=True)
-    attendance = fields.Integer(required=True, validate=validate.Range(min=1, max=10000))
+    attendance = fields.Integer(
+        strict=True, required=True, validate=validate.Range(min=1, max=10000)
+    )
     minutes = fields.String(allow_none=True, validate=validate.Length(max=20000))
 
 
@@ -106,7 +110,9 @@ class OfficerCreateSchema(StrictSchema):
     )
     eligibility_basis = fields.String(allow_none=True, validate=validate.Length(max=200))
     nominated_on = PlausibleDate(allow_none=True)
-    approving_meeting_id = fields.Integer(allow_none=True)
+    approving_meeting_id = fields.Integer(
+        strict=True, allow_none=True, validate=validate.Range(min=1, max=ID_MAX)
+    )
 
 
 class OfficerEndSchema(StrictSchema):

@@ -51,7 +51,7 @@ class MemberSchema(Schema):
 class MemberCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     gender = fields.String(allow_none=True, validate=validate.OneOf(["female", "male"]))
-    birth_year = fields.Integer(allow_none=True, validate=validate.Range(1930, 2010))
+    birth_year = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1930, 2010))
     department = fields.String(allow_none=True, validate=validate.Length(max=100))
     discipline = fields.String(allow_none=True, validate=validate.Length(max=100))
     title = fields.String(load_default="none", validate=validate.OneOf(TITLES))
@@ -101,7 +101,7 @@ class GroupMemberCreateSchema(StrictSchema):
     contact_phone = fields.String(
         allow_none=True, validate=validate.Regexp(PHONE_PATTERN, error="Not a phone number.")
     )
-    member_count = fields.Integer(load_default=0, validate=validate.Range(0, 10**6))
+    member_count = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 10**6))
     status = fields.String(
         load_default="active", validate=validate.OneOf(["active", "inactive", "dissolved"])
     )
@@ -110,7 +110,7 @@ class GroupMemberCreateSchema(StrictSchema):
 class GroupMemberUpdateSchema(GroupMemberCreateSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     kind = fields.String(validate=validate.OneOf([k.value for k in GroupMemberKind]))
-    member_count = fields.Integer(validate=validate.Range(0, 10**6))
+    member_count = fields.Integer(strict=True, validate=validate.Range(0, 10**6))
     status = fields.String(validate=validate.OneOf(["active", "inactive", "dissolved"]))
     reason = fields.String(allow_none=True, validate=validate.Length(max=500))
 
