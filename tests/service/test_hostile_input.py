@@ -347,3 +347,34 @@ def test_a_form_post_above_the_size_limit_is_413_with_a_message(app, world, monk
     assert response.status_code == 413
     assert "过大" in response.get_data(as_text=True)
     assert row_counts() == before
+
+
+# --- import files ---------------------------------------------------------------------
+
+CSV_OK = "姓名,手机,职称\r\n钱七,13800138005,中级\r\n".encode()
+HOSTILE_FILES = {
+    "wrong extension": ("members.exe", CSV_OK),
+    "no extension": ("members", CSV_OK),
+    "wrong magic number": ("members.xlsx", CSV_OK),
+    "binary as CSV": ("members.csv", b"\x00\x01PK\x03\x04" + bytes(range(256)) * 8),
+    "path traversal": ("../../../../etc/cron.d/members.exe", CSV_OK),
+    "script in the name": (f"{SCRIPT}.exe", CSV_OK),
+}
+
+
+@pytest.mark.parametrize("what", sorted(HOSTILE_FILES))
+def test_a_hostile_import_file_imports_nothing_and_says_why(world, client, what):
+    """The upload itself is recorded (so the clerk sees why it failed); no member is."""
+    from tests.service.test_members import last_import, upload
+
+    tenant = world.a.first
+    client.login_as(tenant.users[Role.ASSOCIATION_STAFF])
+    filename, content = HOSTILE_FILES[what]
+    members = row_counts()["member"]
+    upload(client, filename, content)
+    result = last_import(tenant)
+    assert result.status == "failed"
+    assert result.errors and result.errors[0]["message"]
+    assert row_counts()["member"] == members
+    page = client.get(f"/members/imports/{result.id}").get_data(as_text=True)
+    assert "<script>alert(" not in page
