@@ -14,7 +14,8 @@ from service.auth.principal import current_principal
 from service.auth.roles import Permission
 from tenants.db import db
 
-ID_MAX = 2**63 - 1  # BIGINT: a larger id in a URL is no row, never a database error
+# Ids are INTEGER columns: a larger id in a URL or body is no row, never a database error.
+ID_MAX = 2**31 - 1
 
 
 def paginate(query, pagination_parameters) -> list:
@@ -43,7 +44,7 @@ class UtcDateTime(fields.DateTime):
 
 
 class IdConverter(IntegerConverter):
-    """`<int:...>` in every URL: a row id, so at most a BIGINT; beyond it, 404."""
+    """`<int:...>` in every URL: a row id, so at most ID_MAX; beyond it, 404."""
 
     def __init__(self, map, *args, **kwargs) -> None:
         kwargs.setdefault("max", ID_MAX)
