@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations migrate seed bench lint format browser-deps clean
+.PHONY: run test install translations migrate seed bench fuzz lint format browser-deps clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -33,6 +33,11 @@ test: translations
 bench: translations
 	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://root@127.0.0.1:5432/postgres} \
 		$(BIN)/python -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+
+# Schemathesis with many more examples per operation than the bounded run in `make test`.
+FUZZ_EXAMPLES ?= 200
+fuzz: translations
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -p no:randomly $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
