@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations migrate seed bench lint format browser-deps clean
+.PHONY: run test install translations migrate seed bench fuzz lint format browser-deps clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,16 @@ run: migrate
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# On this machine's PostgreSQL unless TEST_DATABASE_URL says otherwise; needs wrk for the
+# API benchmark (apt-get install wrk). BENCH_SCALE=nation for the nation-scale run.
 bench: translations
-	$(BIN)/python -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://root@127.0.0.1:5432/postgres} \
+		$(BIN)/python -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+
+# Schemathesis with many more examples per operation than the bounded run in `make test`.
+FUZZ_EXAMPLES ?= 200
+fuzz: translations
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -p no:randomly $(PYTEST_ARGS)
 
 lint: install
 	$(BIN)/ruff check .

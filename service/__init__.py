@@ -39,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Before the identify hook, so every request (even a refused one) has its request id.
     observability.install(app)
+    from service import security
+
+    security.install(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_handlers(app)
@@ -169,6 +172,9 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if is_api_request():
             payload, code, headers = api.handle_http_exception(error)
+            # Errors raised outside our views (a body over the size limit, an id out of
+            # range) carry no message of their own: give them the page's.
+            payload.setdefault("message", _error_message(error))
             if code == 401:
                 headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
             return payload, code, headers

@@ -2,11 +2,12 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField, URLField
+from wtforms import EmailField, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from service.associations.models import CATEGORY_LABELS
 from service.validation import PHONE_PATTERN as PHONE
+from service.validation import DateField
 
 
 class ProfileForm(FlaskForm):

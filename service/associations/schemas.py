@@ -6,8 +6,8 @@ from service.associations.models import STATUS_LABELS, Category
 from service.associations.services import contact_visible_to
 from service.auth.principal import current_principal
 from service.privacy import mask_email, mask_name, mask_phone
-from service.rest import StrictSchema
-from service.validation import PHONE_PATTERN
+from service.rest import StrictSchema, UtcDateTime
+from service.validation import PHONE_PATTERN, PlausibleDate
 
 
 class AssociationSchema(Schema):
@@ -22,8 +22,8 @@ class AssociationSchema(Schema):
     contact_email = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     website = fields.String(allow_none=True)
-    founded_on = fields.Date(allow_none=True)
-    updated_at = fields.DateTime(dump_only=True)
+    founded_on = PlausibleDate(allow_none=True)
+    updated_at = UtcDateTime(dump_only=True)
 
     @post_dump
     def mask_contact(self, data: dict, **kwargs) -> dict:
@@ -47,7 +47,7 @@ class AssociationUpdateSchema(StrictSchema):
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=120))
     address = fields.String(allow_none=True, validate=validate.Length(max=200))
     website = fields.Url(allow_none=True, validate=validate.Length(max=200))
-    founded_on = fields.Date(allow_none=True)
+    founded_on = PlausibleDate(allow_none=True)
 
 
 class AssociationQueryArgsSchema(Schema):

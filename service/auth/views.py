@@ -76,6 +76,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_principal().kind == "user":
+        services.end_sessions(_current_user())
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")

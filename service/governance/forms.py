@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize, MultipleFileField
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     SelectField,
@@ -31,6 +30,7 @@ from service.governance.models import (
     Body,
 )
 from service.governance.services import NewMember
+from service.validation import DateField
 
 # A line of the member list: "name, unit", with "常委" (or "standing") as a third column for a
 # standing-committee member. Clerks paste these from the congress's election notice.

@@ -134,8 +134,9 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
     )
     assert response.status_code == 302
 
-    # The applicant reads the comment and resubmits.
-    client.post("/logout")
+    # The applicant reads the comment and resubmits, in a browser without the officer's
+    # session (signing out would end all of the officer's sessions).
+    client.delete_cookie("session")
     page = client.get(path).get_data(as_text=True)
     assert "退回修改" in page and "请补充副主席的任职依据" in page
     data = _form(world, university_name=name, proposed_vice_chairs="陈晨（长江学者，化学学院院长）")
