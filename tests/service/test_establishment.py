@@ -177,7 +177,6 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
     # The contact sets a password through the link and signs in as the first administrator;
     # the secretariat elects the committee at the first congress and appoints officers.
     tid = association.id
-    client.post("/logout")
     password = {"new": "secretariat-2025", "confirm": "secretariat-2025"}
     assert client.post(set_password, data=password).status_code == 302
     login = {"username": "mali@example.edu.cn", "password": "secretariat-2025"}

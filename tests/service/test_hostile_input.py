@@ -12,7 +12,11 @@ from collections.abc import Iterator
 
 import pytest
 
+from service.auth.models import TokenLevel
 from service.auth.roles import Role
+from tenants.db import db
+from tenants.scope import system_scope
+from tests import factories
 from tests.snapshots import row_counts
 
 PATH_PARAM = re.compile(r"\{(\w+)\}")
@@ -48,7 +52,31 @@ VALID_BODIES = {
     ("PATCH", "/api/v1/members/{member_id}"): {"department": "化学学院"},
     ("POST", "/api/v1/group-members/"): {"name": "物理学院学生科协", "kind": "undergraduate"},
     ("PATCH", "/api/v1/group-members/{group_id}"): {"leader_name": "王五"},
+    ("POST", "/api/v1/establishment/applications"): {
+        "university_name": "湖州学院",
+        "category": "applied",
+        "charter_accepted": True,
+        "st_workers": 600,
+        "host_office": "科研处",
+        "proposed_chair": "刘洋",
+        "proposed_chair_basis": "副校长",
+        "proposed_vice_chairs": "陈晨（长江学者）",
+        "proposed_secretary_general": "马丽",
+        "contact_name": "马丽",
+        "contact_email": "mali@hzu.edu.cn",
+    },
+    ("POST", "/api/v1/establishment/applications/{application_id}/approve"): {
+        "document_number": "浙科协函〔2026〕5号"
+    },
+    ("POST", "/api/v1/establishment/applications/{application_id}/return"): {
+        "comment": "请补充材料"
+    },
+    ("POST", "/api/v1/establishment/applications/{application_id}/reject"): {
+        "reason": "该校已有科协"
+    },
 }
+# Establishment is decided by a provincial federation's token, not an association's.
+FEDERATION_PATHS = "/api/v1/establishment/"
 
 SCRIPT = "<script>alert('x')</script>"
 SQL = "'; DROP TABLE member; --"
@@ -62,11 +90,13 @@ def _spec(client) -> dict:
 
 
 def _write_operations(spec) -> list[tuple[str, str]]:
+    """Operations with a JSON body; file uploads (multipart) have their own bad-file tests."""
     return sorted(
         (method.upper(), path)
         for path, item in spec["paths"].items()
-        for method in item
+        for method, operation in item.items()
         if method in WRITE_METHODS
+        and "application/json" in operation.get("requestBody", {}).get("content", {})
     )
 
 
@@ -83,6 +113,7 @@ def _own_ids(world) -> dict[str, int]:
         "member_id": tenant.members[0].id,
         "group_id": tenant.groups[0].id,
         **tenant.governance,
+        "application_id": world.a.application[0],
     }
 
 
@@ -161,6 +192,19 @@ def _bearer(world) -> dict[str, str]:
     return {"Authorization": f"Bearer {world.a.first.tokens['rw'][1]}"}
 
 
+def _writer_for(world, path: str) -> dict[str, str]:
+    """The association's writing token, or for establishment a writing token of its province."""
+    if not path.startswith(FEDERATION_PATHS):
+        return _bearer(world)
+    with system_scope("test: a writing federation token"):
+        federation = db.session.get(factories.Federation, world.a.federation.id)
+        _token, plaintext = factories.make_token(
+            TokenLevel.FEDERATION, federation=federation, read_only=False
+        )
+        db.session.commit()
+    return {"Authorization": f"Bearer {plaintext}"}
+
+
 # --- the API --------------------------------------------------------------------------
 
 
@@ -173,7 +217,7 @@ def test_the_valid_body_is_accepted(world, client, method, path):
     """So that each refusal below is for the one hostile value."""
     url = _own_url(world, path)
     response = client.open(
-        url, method=method, json=_valid_body(world, method, path), headers=_bearer(world)
+        url, method=method, json=_valid_body(world, method, path), headers=_writer_for(world, path)
     )
     assert response.status_code in (200, 201), response.json
 
@@ -181,10 +225,11 @@ def test_the_valid_body_is_accepted(world, client, method, path):
 @pytest.mark.parametrize(("method", "path"), _operations_at_collection())
 def test_hostile_input_is_refused_and_changes_nothing(world, client, method, path):
     url, tried, accepted = _own_url(world, path), 0, []
+    headers = _writer_for(world, path)
     before = row_counts()
     base = _valid_body(world, method, path)
     for what, body in _hostile_bodies(_spec(client), method, path, base):
-        response = client.open(url, method=method, json=body, headers=_bearer(world))
+        response = client.open(url, method=method, json=body, headers=headers)
         refused = 400 <= response.status_code < 500 and response.is_json
         if not (refused and (response.json.get("errors") or response.json.get("message"))):
             accepted.append((what, response.status_code))
