@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations migrate seed bench fuzz lint format browser-deps clean
+.PHONY: run test install translations migrate seed bench fuzz load lint format browser-deps clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ bench: translations
 FUZZ_EXAMPLES ?= 200
 fuzz: translations
 	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -p no:randomly $(PYTEST_ARGS)
+
+# 60 s of mixed load at 64 connections through the production topology of deploy/prove.sh.
+load: translations
+	LOAD_SECONDS=60 LOAD_CONNECTIONS=64 PROVE_TIMEOUT=600 bash deploy/prove.sh
 
 lint: install
 	$(BIN)/ruff check .

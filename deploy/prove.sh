@@ -7,6 +7,7 @@
 # without restarting the app; kill the worker mid-import and see a new worker finish it;
 # the login rate limit holds across both nodes. Everything it starts is stopped by process
 # id, and its folders are removed. Bounded by PROVE_TIMEOUT seconds (default 420).
+# With LOAD_SECONDS=N (make load), first a mixed load through nginx (deploy/load.py).
 #
 #   deploy/prove.sh            (needs: nginx, PostgreSQL 15 binaries, redis-server, .venv)
 set -euo pipefail
@@ -140,6 +141,15 @@ EOF
 start nginx "$WORK/nginx.log" nginx -p "$WORK/nginx" -c "$WORK/nginx.conf" -g "daemon off;"
 say "nginx :$NGINX -> gunicorn :$WEB1 and :$WEB2"
 client ready 60 >/dev/null || die "the service did not become ready"
+
+# --- 0. optional load (make load): before the login-limit step, whose window it outlasts ---
+if [[ ${LOAD_SECONDS:-0} -gt 0 ]]; then
+  say "load: ${LOAD_CONNECTIONS:-64} connections for ${LOAD_SECONDS}s"
+  "$BIN/python" deploy/load.py "$BASE" --seconds "$LOAD_SECONDS" \
+    --connections "${LOAD_CONNECTIONS:-64}" | tee "$WORK/load.txt" || die "errors under load"
+  say "ok: $(head -1 "$WORK/load.txt")"
+  say "database connections after the load: $(sql "SELECT count(*) FROM pg_stat_activity WHERE datname = 'kexie'")"
+fi
 
 served_by() {  # how many of the request ids starting with $1 node $2 logged
   grep -c "\"request_id\": \"$1-" "$WORK/web$2.log" || true
