@@ -13,6 +13,8 @@ from service.associations.models import AssociationProfile, Category
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
+from service.federation import categories, guidance, problems
+from service.federation.models import CategoryChange, Comment
 from service.files.models import StoredFile
 from service.governance import compliance, establishment
 from service.governance import services as governance
@@ -41,6 +43,7 @@ def make_federation(code: str | None = None) -> Federation:
     )
     db.session.add(federation)
     db.session.flush()
+    categories.seed_defaults(federation.id)
     return federation
 
 
@@ -299,6 +302,8 @@ class Province:
     users: dict[Role, User] = field(default_factory=dict)
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
     application: tuple[int, str] = (0, "")
+    guidance_id: int = 0
+    problem_id: int = 0
 
 
 @dataclass
@@ -359,13 +364,61 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
 def _province() -> Province:
     federation = make_federation()
     province = Province(
-        federation, _tenant(federation, Category.RESEARCH), _tenant(federation, Category.NORMAL)
+        federation,
+        _tenant(federation, Category.RESEARCH),
+        _tenant(federation, Category.TEACHING_RESEARCH),
     )
     for role in (Role.FEDERATION_OFFICER, Role.EDUCATION_SUPERVISOR):
         province.users[role] = make_user(role, federation=federation)
     province.tokens["ro"] = make_token(TokenLevel.FEDERATION, federation=federation)
     province.application = make_application(federation)
+    province.guidance_id, province.problem_id = make_federation_work(province)
     return province
+
+
+def make_federation_work(province: Province) -> tuple[int, int]:
+    """Guidance to every association (each gets a receipt), a category change, a problem
+    about the first association and a comment: (guidance id, problem id)."""
+    issued = guidance.issue(
+        province.federation.id,
+        title="关于开展年度工作总结的通知",
+        body="请各高校科协于年底前报送年度工作总结。",
+        audience="all",
+        targets=[],
+        deadline=date(2026, 12, 31),
+        response_required=True,
+        files=[],
+        actor="factory",
+    )
+    for tenant in (province.first, province.second):
+        db.session.add(
+            CategoryChange(
+                tenant_id=tenant.association.id,
+                from_code=None,
+                to_code=Category.RESEARCH.value,
+                reason="初始分类",
+                actor="factory",
+            )
+        )
+    problem = problems.open_problem(
+        province.federation.id,
+        title="秘书处人员不足",
+        description="秘书处仅一名兼职人员。",
+        association_id=province.first.association.id,
+        category=None,
+        assignee_id=None,
+        actor="factory",
+    )
+    db.session.add(
+        Comment(
+            federation_id=province.federation.id,
+            association_id=province.first.association.id,
+            body="请关注换届进度。",
+            author="factory",
+        )
+    )
+    db.session.flush()
+    return issued.id, problem.id
 
 
 def make_world() -> World:
