@@ -7,6 +7,7 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from service.associations.models import AssociationProfile, Category
@@ -14,7 +15,8 @@ from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
 from service.federation import categories, guidance, problems
-from service.federation.models import CategoryChange, Comment
+from service.federation.models import CategoryChange, Comment, GuidanceReceipt
+from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
 from service.governance import compliance, establishment
 from service.governance import services as governance
@@ -303,6 +305,10 @@ class Province:
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
     application: tuple[int, str] = (0, "")
     guidance_id: int = 0
+    # Sent to the second association only: foreign to the first.
+    private_guidance_id: int = 0
+    guidance_file_id: int = 0
+    receipt_id: int = 0
     problem_id: int = 0
 
 
@@ -372,13 +378,15 @@ def _province() -> Province:
         province.users[role] = make_user(role, federation=federation)
     province.tokens["ro"] = make_token(TokenLevel.FEDERATION, federation=federation)
     province.application = make_application(federation)
-    province.guidance_id, province.problem_id = make_federation_work(province)
+    make_federation_work(province)
     return province
 
 
-def make_federation_work(province: Province) -> tuple[int, int]:
-    """Guidance to every association (each gets a receipt), a category change, a problem
-    about the first association and a comment: (guidance id, problem id)."""
+def make_federation_work(province: Province) -> None:
+    """Guidance with an attachment to every association (each gets a receipt; the first
+    responds with a file), guidance to the second only, a category change each, a problem
+    about the first association and a comment."""
+    attachment = CheckedUpload("通知.pdf", "application/pdf", PDF_BYTES)
     issued = guidance.issue(
         province.federation.id,
         title="关于开展年度工作总结的通知",
@@ -387,9 +395,30 @@ def make_federation_work(province: Province) -> tuple[int, int]:
         targets=[],
         deadline=date(2026, 12, 31),
         response_required=True,
+        files=[attachment],
+        actor="factory",
+    )
+    private = guidance.issue(
+        province.federation.id,
+        title="关于整改秘书处工作的意见",
+        body="请于一个月内完成整改。",
+        audience="associations",
+        targets=[province.second.association.id],
+        deadline=None,
+        response_required=False,
         files=[],
         actor="factory",
     )
+    first = province.first.association.id
+    receipt = db.session.scalar(
+        sa.select(GuidanceReceipt).where(
+            GuidanceReceipt.tenant_id == first, GuidanceReceipt.guidance_id == issued.id
+        )
+    )
+    guidance.respond(receipt, "已部署落实。", province.first.files[0], "factory")
+    province.guidance_id, province.private_guidance_id = issued.id, private.id
+    province.guidance_file_id = guidance.files(issued.id)[0].id
+    province.receipt_id = receipt.id
     for tenant in (province.first, province.second):
         db.session.add(
             CategoryChange(
@@ -418,7 +447,7 @@ def make_federation_work(province: Province) -> tuple[int, int]:
         )
     )
     db.session.flush()
-    return issued.id, problem.id
+    province.problem_id = problem.id
 
 
 def make_world() -> World:

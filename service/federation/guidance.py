@@ -112,11 +112,24 @@ def files(guidance_id: int) -> list[GuidanceFile]:
     )
 
 
-def access_file(guidance_id: int, file_id: int) -> GuidanceFile:
+def access_file(federation_id: int, file_id: int) -> GuidanceFile:
+    """An attachment of the federation's guidance; 404 for another federation's."""
     found = db.session.scalar(
-        sa.select(GuidanceFile).where(
-            GuidanceFile.id == file_id, GuidanceFile.guidance_id == guidance_id
-        )
+        sa.select(GuidanceFile)
+        .join(Guidance, Guidance.id == GuidanceFile.guidance_id)
+        .where(GuidanceFile.id == file_id, Guidance.federation_id == federation_id)
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def received_file(association_id: int, file_id: int) -> GuidanceFile:
+    """An attachment of guidance sent to this association; 404 otherwise."""
+    found = db.session.scalar(
+        sa.select(GuidanceFile)
+        .join(GuidanceReceipt, GuidanceReceipt.guidance_id == GuidanceFile.guidance_id)
+        .where(GuidanceFile.id == file_id, GuidanceReceipt.tenant_id == association_id)
     )
     if found is None:
         abort(404)

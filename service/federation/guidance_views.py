@@ -13,7 +13,7 @@ from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.federation import categories, guidance
 from service.federation.forms import CommentForm, GuidanceForm, ResponseForm
-from service.federation.models import AUDIENCE_LABELS, Comment
+from service.federation.models import AUDIENCE_LABELS, Comment, GuidanceReceipt
 from service.federation.scope import federation_id
 from service.federation.views import _comments
 from service.files import services as files
@@ -132,19 +132,21 @@ def comment(guidance_id: int):
     return redirect(url_for(".detail", guidance_id=item.id))
 
 
-@bp.get("/<int:guidance_id>/files/<int:file_id>")
+@bp.get("/files/<int:guidance_file_id>")
 @require(Permission.VIEW_FEDERATION)
-def attachment(guidance_id: int, file_id: int):
-    item = guidance.access(federation_id(), guidance_id)
-    return files.file_response(guidance.access_file(item.id, file_id))
+def attachment(guidance_file_id: int):
+    return files.file_response(guidance.access_file(federation_id(), guidance_file_id))
 
 
-@bp.get("/<int:guidance_id>/responses/<int:association_id>/file")
+@bp.get("/responses/<int:receipt_id>/file")
 @require(Permission.VIEW_FEDERATION)
-def response_file(guidance_id: int, association_id: int):
-    item = guidance.access(federation_id(), guidance_id)
-    follow = next((f for f in guidance.follow_up(item) if f.association_id == association_id), None)
-    stored = _stored(follow.receipt.response_file_id) if follow else None
+def response_file(receipt_id: int):
+    """A file an association sent with its response (its tenant data, read in scope)."""
+    receipt = find_in_scope(GuidanceReceipt, receipt_id)
+    if receipt is None:
+        abort(404)
+    guidance.access(federation_id(), receipt.guidance_id)
+    stored = _stored(receipt.response_file_id)
     if stored is None:
         abort(404)
     return files.file_response(stored)
@@ -211,11 +213,11 @@ def respond(guidance_id: int):
     ), 400
 
 
-@inbox_bp.get("/<int:guidance_id>/files/<int:file_id>")
+@inbox_bp.get("/files/<int:guidance_file_id>")
 @require(Permission.VIEW_GUIDANCE)
-def inbox_attachment(guidance_id: int, file_id: int):
-    item, _receipt = guidance.receipt_for(current_principal().association_id, guidance_id)
-    return files.file_response(guidance.access_file(item.id, file_id))
+def inbox_attachment(guidance_file_id: int):
+    association_id = current_principal().association_id
+    return files.file_response(guidance.received_file(association_id, guidance_file_id))
 
 
 @inbox_bp.get("/<int:guidance_id>/response-file")
