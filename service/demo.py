@@ -13,6 +13,7 @@ from service.auth.models import User
 from service.auth.roles import Role
 from service.auth.services import hash_password
 from service.federation import categories
+from service.federation import demo as federation_demo
 from service.governance import compliance, establishment
 from service.governance import services as governance
 from service.governance.models import Establishment
@@ -324,5 +325,6 @@ def load(password: str) -> list[tuple[str, str]]:
             findings = compliance.evaluate(association.id, today)
             compliance.store(association.id, findings, today)
         _applications(federations["ZJ"].id, today)
+        federation_demo.load(federations, today)
         db.session.commit()
     return [(u, r.value) for u, _d, r, _o in ACCOUNTS]

@@ -61,11 +61,28 @@ def overview(data: dict, category_labels: dict[str, str]) -> dict[str, dict]:
             },
             stack=True,
         ),
-        "findings": _bars(
+        "findings": _horizontal(
             _("Associations with a finding, by rule"),
             [rules[c] for c in data["findings_by_rule"]],
-            {_("Associations"): list(data["findings_by_rule"].values())},
+            list(data["findings_by_rule"].values()),
         ),
+    }
+
+
+def _horizontal(title: str, names: list[str], values: list[float]) -> dict:
+    """Bars along the x axis, for long labels (the rules' wording) read on the left."""
+    return {
+        "title": {"text": title, "left": "center", "textStyle": {"fontSize": 14}},
+        "tooltip": {"trigger": "axis"},
+        "grid": {"top": 40, "left": 8, "right": 24, "containLabel": True},
+        "xAxis": {"type": "value", "minInterval": 1},
+        "yAxis": {
+            "type": "category",
+            "data": names,
+            "inverse": True,
+            "axisLabel": {"width": 170, "overflow": "truncate"},
+        },
+        "series": [{"type": "bar", "data": values}],
     }
 
 
