@@ -14,7 +14,7 @@ from service.associations.models import AssociationProfile, Category
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
-from service.federation import categories, guidance, problems
+from service.federation import categories, guidance, problems, rollups
 from service.federation.models import CategoryChange, Comment, GuidanceReceipt
 from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
@@ -453,6 +453,9 @@ def make_federation_work(province: Province) -> None:
 def make_world() -> World:
     """Two federations x two associations; call inside system_scope."""
     a, b = _province(), _province()
+    # The dashboards' rollups, as the jobs queued by these writes would leave them.
+    tenants = [a.first, a.second, b.first, b.second]
+    rollups.store([t.association.id for t in tenants], date.today().year)
     operator = make_user(Role.OPERATOR)
     national_a = make_token(TokenLevel.NATIONAL, federations=[a.federation])
     return World(a, b, operator, national_a)

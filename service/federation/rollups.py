@@ -116,6 +116,8 @@ def _note_writes(session: Session, flush_context, instances) -> None:
     for obj in (*session.new, *session.dirty, *session.deleted):
         if isinstance(obj, WATCHED) and obj.tenant_id is not None:
             touched.add(obj.tenant_id)
+        elif isinstance(obj, Association) and obj.id is not None:  # its status changed
+            touched.add(obj.id)
 
 
 def _queue_refresh(session: Session) -> None:
