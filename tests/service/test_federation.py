@@ -364,3 +364,20 @@ def test_coverage_counts_the_universities_without_an_association(world, client):
     assert api["coverage"] == {"with_association": 2, "without_association": 1}
     other = client.get("/api/v1/federation/overview", headers=_bearer(world.b.tokens["ro"])).json
     assert other["coverage"]["without_association"] == 0
+
+
+def test_the_nightly_run_rebuilds_every_rollup(world):
+    from service.jobs import SCHEDULES
+
+    assert any(p.func == "service.federation.rollups:refresh_all" for p in SCHEDULES)
+    ids = _ids(world.a) + _ids(world.b)
+    with system_scope("test"):
+        db.session.execute(sa.delete(MetricRollup))
+        db.session.commit()
+    assert rollups.refresh_all() >= 4
+    with system_scope("test"):
+        stored = rollups.read(ids, date.today().year)
+        assert stored == metrics.compute_all(ids, date.today().year)
+        assert db.session.scalar(sa.select(sa.func.count(MetricRollup.id))) >= 4 * len(
+            metrics.METRICS
+        )
