@@ -87,6 +87,7 @@ def table():
         metrics=DASHBOARD_METRICS,
         weights=weight,
         weight_form=weights_form(weight),
+        export_args={**request.args.to_dict(), "year": year},
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
     )
 

@@ -152,6 +152,9 @@ def test_the_table_sorts_filters_and_matches_its_export(world, client):
         headers=_bearer(world.a.tokens["ro"]),
     ).json
     assert [r["name"] for r in filtered["rows"]] == [world.a.second.association.name]
+    page = client.get(f"/federation/associations?year={date.today().year}&sort=health&order=desc")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).index(names[0]) < page.get_data(as_text=True).index(names[1])
     book = load_workbook(
         io.BytesIO(client.get("/federation/export/associations.xlsx?sort=health&order=desc").data)
     )
