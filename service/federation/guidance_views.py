@@ -15,7 +15,7 @@ from service.federation import categories, guidance
 from service.federation.forms import CommentForm, GuidanceForm, ResponseForm
 from service.federation.models import AUDIENCE_LABELS, Comment, GuidanceReceipt
 from service.federation.scope import federation_id
-from service.federation.views import _comments
+from service.federation.views import comments_on
 from service.files import services as files
 from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
 from service.files.models import StoredFile
@@ -92,7 +92,7 @@ def detail(guidance_id: int):
         files=guidance.files(item.id),
         audience=AUDIENCE_LABELS,
         categories=categories.labels(fed),
-        comments=_comments(fed, guidance_id=item.id),
+        comments=comments_on(fed, guidance_id=item.id),
         comment_form=CommentForm(),
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
         can_comment=current_principal().can(Permission.COMMENT_FEDERATION),

@@ -178,7 +178,7 @@ def association(association_id: int):
         categories=taxonomy,
         received=guidance.inbox(found.id),
         problems=[p for p in problems.of_federation(fed) if p.association_id == found.id],
-        comments=_comments(fed, association_id=found.id),
+        comments=comments_on(fed, association_id=found.id),
         category_form=CategoryChangeForm(categories=taxonomy, category=profile.category),
         comment_form=CommentForm(),
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
@@ -208,13 +208,15 @@ def change_category(association_id: int):
     return redirect(url_for(".association", association_id=found.id))
 
 
-def _comments(fed: int, *, association_id: int | None = None, guidance_id: int | None = None):
+def comments_on(
+    fed: int, *, association_id: int | None = None, guidance_id: int | None = None
+) -> list[Comment]:
     query = sa.select(Comment).where(Comment.federation_id == fed)
     if association_id:
         query = query.where(Comment.association_id == association_id)
     if guidance_id:
         query = query.where(Comment.guidance_id == guidance_id)
-    return db.session.scalars(query.order_by(Comment.created_at, Comment.id)).all()
+    return list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
 
 
 @bp.post("/associations/<int:association_id>/comments")
