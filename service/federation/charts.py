@@ -130,6 +130,5 @@ def association(data: dict, labels: dict[str, str]) -> dict:
         "series": [
             {"type": "line", "name": labels[code], "data": values}
             for code, values in data["metrics"].items()
-            if code != "active"
         ],
     }

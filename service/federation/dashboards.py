@@ -18,7 +18,8 @@ from service.governance.models import ComplianceFinding
 from tenants.db import db
 from tenants.models import Association
 
-SCORED = tuple(m for m in DASHBOARD_METRICS if m.code != "active")
+# Every dashboard metric may count in the health score, by the federation's weight.
+SCORED = DASHBOARD_METRICS
 
 
 @dataclass(frozen=True)
@@ -223,13 +224,16 @@ def quartiles(values: list[float]) -> dict[str, float]:
     return {"min": min(values), "q1": q1, "median": median, "q3": q3, "max": max(values)}
 
 
-def category_view(federation_id: int, code: str, year: int, ranked: int = 3) -> dict:
+def category_view(federation_id: int, code: str, year: int, most: int = 3) -> dict:
     """Each metric's distribution within one category, every association placed among its
-    peers, and the leaders and laggards."""
+    peers, and the leaders and laggards: up to `most` each, never the same association in
+    both, and none where every association has the same value."""
     rows = table(federation_id, year, category=code)
+    ranked = max(1, min(most, len(rows) // 2))
     metrics = []
     for metric in DASHBOARD_METRICS:
         values = sorted(r.metrics.get(metric.code, 0.0) for r in rows)
+        spread = len(rows) > 1 and values[0] != values[-1]
         ordered = sorted(
             rows,
             key=lambda r, c=metric.code: (r.metrics.get(c, 0.0), r.name),
@@ -240,10 +244,8 @@ def category_view(federation_id: int, code: str, year: int, ranked: int = 3) -> 
                 "code": metric.code,
                 "label": str(metric.label),
                 "distribution": quartiles(values),
-                "leaders": [r.name for r in ordered[:ranked]],
-                "laggards": [r.name for r in ordered[::-1][:ranked]]
-                if len(ordered) > ranked
-                else [],
+                "leaders": [r.name for r in ordered[:ranked]] if spread else [],
+                "laggards": [r.name for r in ordered[::-1][:ranked]] if spread else [],
             }
         )
     return {

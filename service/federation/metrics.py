@@ -162,8 +162,10 @@ METRICS: tuple[Metric, ...] = (
 )
 BY_CODE = {m.code: m for m in METRICS}
 # What the table, the category view and the trends offer (the per-rule flags feed the
-# overview's "findings by rule" chart instead).
-DASHBOARD_METRICS = tuple(m for m in METRICS if not m.code.startswith("finding:"))
+# overview's "findings by rule" chart instead, and the status has its own column and chart).
+DASHBOARD_METRICS = tuple(
+    m for m in METRICS if not m.code.startswith("finding:") and m.code != "active"
+)
 
 
 def compute_all(
