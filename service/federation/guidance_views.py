@@ -159,6 +159,15 @@ def _stored(file_id: int | None) -> StoredFile | None:
 # --- the association's side -----------------------------------------------------------
 
 
+@inbox_bp.get("/")
+@require(Permission.VIEW_GUIDANCE)
+def inbox():
+    """Every piece of guidance sent to this association, done or not."""
+    return render_template(
+        "federation/inbox.html", items=guidance.inbox(current_principal().association_id)
+    )
+
+
 @inbox_bp.get("/<int:guidance_id>")
 @require(Permission.VIEW_GUIDANCE)
 def read(guidance_id: int):

@@ -193,6 +193,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("guidance.comment", "POST"): Route(P.COMMENT_FEDERATION, ("guidance_id",)),
     ("guidance.attachment", "GET"): Route(P.VIEW_FEDERATION, ("guidance_file_id",)),
     ("guidance.response_file", "GET"): Route(P.VIEW_FEDERATION, ("receipt_id",)),
+    ("inbox.inbox", "GET"): Route(P.VIEW_GUIDANCE),
     ("inbox.read", "GET"): Route(P.VIEW_GUIDANCE, ("guidance_id",)),
     ("inbox.acknowledge", "POST"): Route(P.RESPOND_GUIDANCE, ("guidance_id",)),
     ("inbox.respond", "POST"): Route(P.RESPOND_GUIDANCE, ("guidance_id",)),
