@@ -230,7 +230,8 @@ def test_guidance_to_one_category_is_acknowledged_and_the_officer_sees_it(world,
     assert "关于研究型大学科协加强学术交流的指导意见" in client.get("/").get_data(as_text=True)
     assert client.get(f"/guidance/{guidance_id}").status_code == 200
     assert client.post(f"/guidance/{guidance_id}/acknowledge").status_code == 302
-    assert "关于研究型大学科协加强学术交流的指导意见" in client.get("/guidance/").get_data(as_text=True)
+    inbox = client.get("/guidance/").get_data(as_text=True)
+    assert "关于研究型大学科协加强学术交流的指导意见" in inbox
 
     client.login_as(other.users[Role.ASSOCIATION_ADMIN])
     assert "关于研究型大学科协加强学术交流的指导意见" not in client.get("/").get_data(as_text=True)
