@@ -54,12 +54,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from service.audit import services as audit
+    from service.federation import rollups
     from tenants import filtering, rls
     from tenants.db import Session, configure_sqlite
 
     db.init_app(app)
     # On our Session base class, so that every sessionmaker's generated subclass has them.
-    for install in (filtering.install, rls.install, audit.install):
+    for install in (filtering.install, rls.install, audit.install, rollups.install):
         install(Session)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -87,6 +88,9 @@ def _register_blueprints(app: Flask) -> None:
     from service.audit import views as audit_views
     from service.auth import api as auth_api
     from service.auth import views as auth_views
+    from service.federation import api as federation_api
+    from service.federation import guidance_views, problem_views
+    from service.federation import views as federation_views
     from service.files import models as _files  # noqa: F401  (the table the domains share)
     from service.governance import api as governance_api
     from service.governance import establishment_api, establishment_views
@@ -107,6 +111,10 @@ def _register_blueprints(app: Flask) -> None:
         members_views.bp,
         members_self_service.bp,
         members_public.bp,
+        federation_views.bp,
+        guidance_views.bp,
+        guidance_views.inbox_bp,
+        problem_views.bp,
     ):
         app.register_blueprint(bp)
     for blp in (
@@ -116,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
         governance_api.compliance_blp,
         establishment_api.blp,
         members_api.blp,
+        federation_api.blp,
     ):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie

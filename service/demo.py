@@ -12,6 +12,8 @@ from service.associations.models import AssociationProfile, Category
 from service.auth.models import User
 from service.auth.roles import Role
 from service.auth.services import hash_password
+from service.federation import categories
+from service.federation import demo as federation_demo
 from service.governance import compliance, establishment
 from service.governance import demo as governance_demo
 from service.governance import services as governance
@@ -35,10 +37,42 @@ UNIVERSITIES = [
     ("ZJ", "浙江工商大学", C.APPLIED, "刘国庆", "13905710005", "杭州市钱塘区学正街18号", 2017),
     ("ZJ", "中国计量大学", C.APPLIED, "赵敏", "13905710006", "杭州市钱塘区学源街258号", 2016),
     ("ZJ", "浙江科技大学", C.APPLIED, None, None, None, 2018),
-    ("ZJ", "浙江师范大学", C.NORMAL, "孙红梅", "13905790008", "金华市婺城区迎宾大道688号", 2015),
-    ("ZJ", "杭州师范大学", C.NORMAL, "周文斌", "13905710009", "杭州市余杭区余杭塘路2318号", 2016),
-    ("ZJ", "温州医科大学", C.MEDICAL, "吴海燕", "13905770010", "温州市瓯海区茶山高教园区", 2014),
-    ("ZJ", "浙江中医药大学", C.MEDICAL, "郑建国", "13905710011", "杭州市滨江区滨文路548号", 2017),
+    (
+        "ZJ",
+        "浙江师范大学",
+        C.TEACHING_RESEARCH,
+        "孙红梅",
+        "13905790008",
+        "金华市婺城区迎宾大道688号",
+        2015,
+    ),
+    (
+        "ZJ",
+        "杭州师范大学",
+        C.TEACHING_RESEARCH,
+        "周文斌",
+        "13905710009",
+        "杭州市余杭区余杭塘路2318号",
+        2016,
+    ),
+    (
+        "ZJ",
+        "温州医科大学",
+        C.TEACHING_RESEARCH,
+        "吴海燕",
+        "13905770010",
+        "温州市瓯海区茶山高教园区",
+        2014,
+    ),
+    (
+        "ZJ",
+        "浙江中医药大学",
+        C.TEACHING_RESEARCH,
+        "郑建国",
+        "13905710011",
+        "杭州市滨江区滨文路548号",
+        2017,
+    ),
     (
         "ZJ",
         "金华职业技术大学",
@@ -63,13 +97,21 @@ UNIVERSITIES = [
     (
         "SC",
         "四川师范大学",
-        C.NORMAL,
+        C.TEACHING_RESEARCH,
         "谢明",
         "13908280003",
         "成都市龙泉驿区成龙大道二段1819号",
         2016,
     ),
-    ("SC", "成都医学院", C.MEDICAL, "唐婷", "13908280004", "成都市新都区新都大道783号", 2018),
+    (
+        "SC",
+        "成都医学院",
+        C.TEACHING_RESEARCH,
+        "唐婷",
+        "13908280004",
+        "成都市新都区新都大道783号",
+        2018,
+    ),
 ]
 # (username, display name, role, federation code or university)
 ACCOUNTS = [
@@ -189,7 +231,7 @@ def _governance(association: Association, spec: tuple, today: date) -> None:
 
 # Universities still without an association, applying to the Zhejiang federation.
 APPLICATIONS = [
-    ("湖州师范学院", C.NORMAL, 620, "科技处", "沈建国", "副校长", None),
+    ("湖州师范学院", C.TEACHING_RESEARCH, 620, "科技处", "沈建国", "副校长", None),
     (
         "嘉兴大学",
         C.APPLIED,
@@ -241,6 +283,8 @@ def load(password: str) -> list[tuple[str, str]]:
         }
         db.session.add_all(federations.values())
         db.session.flush()
+        for federation in federations.values():
+            categories.seed_defaults(federation.id)
         associations = {}
         rng = random.Random(2026)  # noqa: S311 - demo data, the same on every machine
         for fed, university, category, contact, phone, address, founded in UNIVERSITIES:
@@ -283,5 +327,6 @@ def load(password: str) -> list[tuple[str, str]]:
             findings = compliance.evaluate(association.id, today)
             compliance.store(association.id, findings, today)
         _applications(federations["ZJ"].id, today)
+        federation_demo.load(federations, today)
         db.session.commit()
     return [(u, r.value) for u, _d, r, _o in ACCOUNTS]

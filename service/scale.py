@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from service.associations.models import AssociationProfile, Category
+from service.federation import categories
 from service.members.models import GroupMember, GroupMemberKind, Member, MemberStatus
 from tenants.db import db
 from tenants.models import Association, Federation
@@ -23,17 +24,17 @@ from tenants.models import Association, Federation
 # the most S&T workers, vocational colleges the fewest.
 MEMBERS_BY_CATEGORY = {
     Category.RESEARCH: (2600, 4200),
-    Category.NORMAL: (1500, 2500),
-    Category.MEDICAL: (1400, 2400),
+    Category.TEACHING_RESEARCH: (1500, 2500),
     Category.APPLIED: (900, 1700),
     Category.VOCATIONAL: (500, 1100),
+    Category.PRIVATE: (400, 900),
 }
 CATEGORY_SHARES = (
     (Category.RESEARCH, 0.15),
-    (Category.NORMAL, 0.15),
-    (Category.MEDICAL, 0.10),
+    (Category.TEACHING_RESEARCH, 0.25),
     (Category.APPLIED, 0.30),
-    (Category.VOCATIONAL, 0.30),
+    (Category.VOCATIONAL, 0.25),
+    (Category.PRIVATE, 0.05),
 )
 TITLES = ("intermediate", "associate_senior", "senior", "none")
 DEPARTMENTS = ("物理学院", "化学学院", "计算机学院", "医学院", "机械工程学院", "经济学院")
@@ -84,6 +85,8 @@ def generate(
     report = Report()
     conn = db.session.connection()
     federation_ids = _federations(conn, scale, code_prefix)
+    for federation_id in federation_ids:
+        categories.seed_defaults(federation_id)
     report.rows["federation"] = len(federation_ids)
     plan = [
         (federation_ids[i % len(federation_ids)], _category(rng), i)
@@ -91,11 +94,11 @@ def generate(
     ]
     report.association_ids = _associations(conn, plan, code_prefix)
     report.rows["association"] = len(plan)
-    categories = [category for _fed, category, _i in plan]
+    chosen = [category for _fed, category, _i in plan]
     report.rows["association_profile"] = bulk_load(
-        conn, AssociationProfile.__table__, _profiles(report.association_ids, categories)
+        conn, AssociationProfile.__table__, _profiles(report.association_ids, chosen)
     )
-    sizes = [_size(rng, category, scale.member_factor) for category in categories]
+    sizes = [_size(rng, category, scale.member_factor) for category in chosen]
     if first_size is not None:
         sizes[0] = first_size
     report.rows["member"] = bulk_load(

@@ -7,12 +7,16 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from service.associations.models import AssociationProfile, Category
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
+from service.federation import categories, guidance, problems, rollups
+from service.federation.models import CategoryChange, Comment, GuidanceReceipt
+from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
 from service.governance import compliance, establishment
 from service.governance import services as governance
@@ -47,6 +51,7 @@ def make_federation(code: str | None = None) -> Federation:
     )
     db.session.add(federation)
     db.session.flush()
+    categories.seed_defaults(federation.id)
     return federation
 
 
@@ -328,6 +333,12 @@ class Province:
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
     application: tuple[int, str] = (0, "")
     application_document: int = 0
+    guidance_id: int = 0
+    # Sent to the second association only: foreign to the first.
+    private_guidance_id: int = 0
+    guidance_file_id: int = 0
+    receipt_id: int = 0
+    problem_id: int = 0
 
 
 @dataclass
@@ -388,19 +399,93 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
 def _province() -> Province:
     federation = make_federation()
     province = Province(
-        federation, _tenant(federation, Category.RESEARCH), _tenant(federation, Category.NORMAL)
+        federation,
+        _tenant(federation, Category.RESEARCH),
+        _tenant(federation, Category.TEACHING_RESEARCH),
     )
     for role in (Role.FEDERATION_OFFICER, Role.EDUCATION_SUPERVISOR):
         province.users[role] = make_user(role, federation=federation)
     province.tokens["ro"] = make_token(TokenLevel.FEDERATION, federation=federation)
     province.application = make_application(federation)
     province.application_document = make_application_document(province.application[0])
+    make_federation_work(province)
     return province
+
+
+def make_federation_work(province: Province) -> None:
+    """Guidance with an attachment to every association (each gets a receipt; the first
+    responds with a file), guidance to the second only, a category change each, a problem
+    about the first association and a comment."""
+    attachment = CheckedUpload("通知.pdf", "application/pdf", PDF_BYTES)
+    issued = guidance.issue(
+        province.federation.id,
+        title="关于开展年度工作总结的通知",
+        body="请各高校科协于年底前报送年度工作总结。",
+        audience="all",
+        targets=[],
+        deadline=date(2026, 12, 31),
+        response_required=True,
+        files=[attachment],
+        actor="factory",
+    )
+    private = guidance.issue(
+        province.federation.id,
+        title="关于整改秘书处工作的意见",
+        body="请于一个月内完成整改。",
+        audience="associations",
+        targets=[province.second.association.id],
+        deadline=None,
+        response_required=False,
+        files=[],
+        actor="factory",
+    )
+    first = province.first.association.id
+    receipt = db.session.scalar(
+        sa.select(GuidanceReceipt).where(
+            GuidanceReceipt.tenant_id == first, GuidanceReceipt.guidance_id == issued.id
+        )
+    )
+    guidance.respond(receipt, "已部署落实。", province.first.files[0], "factory")
+    province.guidance_id, province.private_guidance_id = issued.id, private.id
+    province.guidance_file_id = guidance.files(issued.id)[0].id
+    province.receipt_id = receipt.id
+    for tenant in (province.first, province.second):
+        db.session.add(
+            CategoryChange(
+                tenant_id=tenant.association.id,
+                from_code=None,
+                to_code=Category.RESEARCH.value,
+                reason="初始分类",
+                actor="factory",
+            )
+        )
+    problem = problems.open_problem(
+        province.federation.id,
+        title="秘书处人员不足",
+        description="秘书处仅一名兼职人员。",
+        association_id=province.first.association.id,
+        category=None,
+        assignee_id=None,
+        actor="factory",
+    )
+    db.session.add(
+        Comment(
+            federation_id=province.federation.id,
+            association_id=province.first.association.id,
+            body="请关注换届进度。",
+            author="factory",
+        )
+    )
+    db.session.flush()
+    province.problem_id = problem.id
 
 
 def make_world() -> World:
     """Two federations x two associations; call inside system_scope."""
     a, b = _province(), _province()
+    # The dashboards' rollups, as the jobs queued by these writes would leave them.
+    tenants = [a.first, a.second, b.first, b.second]
+    rollups.store([t.association.id for t in tenants], date.today().year)
     operator = make_user(Role.OPERATOR)
     national_a = make_token(TokenLevel.NATIONAL, federations=[a.federation])
     return World(a, b, operator, national_a)

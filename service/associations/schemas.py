@@ -1,8 +1,8 @@
 """API schemas for association profiles."""
 
-from marshmallow import EXCLUDE, Schema, fields, post_dump, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, validate, validates
 
-from service.associations.models import STATUS_LABELS, Category
+from service.associations.models import STATUS_LABELS
 from service.associations.services import contact_visible_to
 from service.auth.principal import current_principal
 from service.privacy import mask_email, mask_name, mask_phone
@@ -38,7 +38,7 @@ class AssociationSchema(Schema):
 class AssociationUpdateSchema(StrictSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     university_name = fields.String(validate=validate.Length(min=1, max=200))
-    category = fields.String(validate=validate.OneOf([c.value for c in Category]))
+    category = fields.String()
     contact_name = fields.String(allow_none=True, validate=validate.Length(max=50))
     contact_phone = fields.String(
         allow_none=True,
@@ -49,11 +49,18 @@ class AssociationUpdateSchema(StrictSchema):
     website = fields.Url(allow_none=True, validate=validate.Length(max=200))
     founded_on = PlausibleDate(allow_none=True)
 
+    @validates("category")
+    def known_category(self, value: str, **kwargs) -> None:
+        from service.federation.categories import codes_in_reach
+
+        if value not in codes_in_reach():
+            raise ValidationError("Not a category of the federation.")
+
 
 class AssociationQueryArgsSchema(Schema):
     """Filters; the query string also carries the pagination arguments, so no RAISE here."""
 
-    category = fields.String(validate=validate.OneOf([c.value for c in Category]))
+    category = fields.String(validate=validate.Length(max=20))
     status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
 
     class Meta:

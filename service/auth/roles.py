@@ -36,6 +36,13 @@ class Permission(StrEnum):
     REVIEW_ESTABLISHMENT = "review_establishment"
     CHANGE_LIFECYCLE = "change_lifecycle"
     SET_THRESHOLDS = "set_thresholds"
+    # The federation's own work: categories, guidance, problems, health weights (省科协).
+    MANAGE_FEDERATION = "manage_federation"
+    # Both supervisors comment on an association or on guidance (教育厅 reads and comments).
+    COMMENT_FEDERATION = "comment_federation"
+    # An association reads the federation's guidance, and answers it.
+    VIEW_GUIDANCE = "view_guidance"
+    RESPOND_GUIDANCE = "respond_guidance"
 
 
 class Role(StrEnum):
@@ -77,13 +84,15 @@ ROLES: dict[Role, RoleSpec] = {
                 P.SET_THRESHOLDS,
                 P.MANAGE_TOKENS,
                 P.VIEW_AUDIT,
+                P.MANAGE_FEDERATION,
+                P.COMMENT_FEDERATION,
             }
         ),
     ),
     Role.EDUCATION_SUPERVISOR: RoleSpec(
         Level.FEDERATION,
         _l("Education supervisor"),
-        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.COMMENT_FEDERATION}),
     ),
     Role.ASSOCIATION_ADMIN: RoleSpec(
         Level.ASSOCIATION,
@@ -99,6 +108,8 @@ ROLES: dict[Role, RoleSpec] = {
                 P.EDIT_MEMBERS,
                 P.EXPORT_MEMBER_CONTACTS,
                 P.MANAGE_MEMBERSHIP_POLICY,
+                P.VIEW_GUIDANCE,
+                P.RESPOND_GUIDANCE,
             }
             | _GOVERNANCE_ALL
         ),
@@ -107,7 +118,14 @@ ROLES: dict[Role, RoleSpec] = {
         Level.ASSOCIATION,
         _l("Association staff"),
         frozenset(
-            {P.VIEW_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_GOVERNANCE, P.RECORD_MEETINGS}
+            {
+                P.VIEW_PROFILE,
+                P.VIEW_MEMBERS,
+                P.EDIT_MEMBERS,
+                P.VIEW_GOVERNANCE,
+                P.RECORD_MEETINGS,
+                P.VIEW_GUIDANCE,
+            }
         ),
     ),
     Role.MEMBER: RoleSpec(

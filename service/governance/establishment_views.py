@@ -11,10 +11,11 @@ from flask_babel import gettext as _
 
 from service import jobs
 from service.associations import services as associations
-from service.associations.models import CATEGORY_LABELS, STATUS_LABELS
+from service.associations.models import STATUS_LABELS
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.extensions import limiter
+from service.federation import categories
 from service.files.checks import UploadRejected
 from service.files.services import file_response
 from service.governance import establishment, first_admin, provisioning
@@ -182,7 +183,7 @@ def review(application_id: int):
         "establishment/review.html",
         application=application,
         event_labels=EVENT_LABELS,
-        categories=CATEGORY_LABELS,
+        categories=categories.labels(application.federation_id),
         form=form,
         awaiting=application.status == ApplicationStatus.SUBMITTED.value,
         admin=first_admin.admin_of(application),

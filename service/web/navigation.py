@@ -45,6 +45,11 @@ NAV = (
         own_association=True,
     ),
     NavItem(
+        _l("Dashboard"), "federation.overview", Permission.VIEW_FEDERATION, (Level.FEDERATION,)
+    ),
+    NavItem(_l("Guidance"), "guidance.index", Permission.VIEW_FEDERATION, (Level.FEDERATION,)),
+    NavItem(_l("Problems"), "problems.index", Permission.VIEW_FEDERATION, (Level.FEDERATION,)),
+    NavItem(
         _l("Associations"),
         "associations.index",
         Permission.VIEW_FEDERATION,

@@ -8,12 +8,13 @@ import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
 from service.associations import services as associations
-from service.associations.models import CATEGORY_LABELS, STATUS_LABELS
+from service.associations.models import STATUS_LABELS
 from service.auth import services as auth
 from service.auth.models import ApiToken
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
 from service.auth.views import safe_next
+from service.federation import categories, guidance_views
 from service.governance import compliance, reminders
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
@@ -60,6 +61,9 @@ def home():
         missing=associations.missing_fields(profile),
         expiring=expiring,
         staff_count=_user_count(principal) if principal.can(Permission.MANAGE_USERS) else None,
+        guidance=guidance_views.for_home(principal.association_id)
+        if principal.can(Permission.VIEW_GUIDANCE)
+        else [],
     )
 
 
@@ -80,7 +84,7 @@ def _federation_home(principal, expiring):
         total=len(profiles),
         by_category=associations.counts_by_category(),
         by_status=associations.counts_by_status(),
-        categories=CATEGORY_LABELS,
+        categories=categories.labels(principal.federation_id),
         statuses=STATUS_LABELS,
         incomplete=incomplete,
         expiring=expiring,

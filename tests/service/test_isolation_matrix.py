@@ -200,6 +200,51 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("compliance_api.AssociationFindings", "GET"): Route(
         P.VIEW_GOVERNANCE, ("association_id",), api=True
     ),
+    # federation: dashboards, categories, guidance, problems
+    ("federation.overview", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.table", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.set_weights", "POST"): Route(P.MANAGE_FEDERATION),
+    ("federation.category", "GET"): Route(P.VIEW_FEDERATION, values=(("code", "research"),)),
+    ("federation.trends", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.association", "GET"): Route(P.VIEW_FEDERATION, ("association_id",)),
+    ("federation.change_category", "POST"): Route(P.MANAGE_FEDERATION, ("association_id",)),
+    ("federation.comment_on_association", "POST"): Route(P.COMMENT_FEDERATION, ("association_id",)),
+    ("federation.taxonomy", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.taxonomy", "POST"): Route(P.MANAGE_FEDERATION),
+    ("federation.universities", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.universities", "POST"): Route(P.MANAGE_FEDERATION),
+    ("federation.export", "GET"): Route(P.VIEW_FEDERATION, values=(("view", "overview"),)),
+    ("guidance.index", "GET"): Route(P.VIEW_FEDERATION),
+    ("guidance.new", "GET"): Route(P.MANAGE_FEDERATION),
+    ("guidance.new", "POST"): Route(P.MANAGE_FEDERATION),
+    ("guidance.detail", "GET"): Route(P.VIEW_FEDERATION, ("guidance_id",)),
+    ("guidance.remind", "POST"): Route(P.MANAGE_FEDERATION, ("guidance_id",)),
+    ("guidance.comment", "POST"): Route(P.COMMENT_FEDERATION, ("guidance_id",)),
+    ("guidance.attachment", "GET"): Route(P.VIEW_FEDERATION, ("guidance_file_id",)),
+    ("guidance.response_file", "GET"): Route(P.VIEW_FEDERATION, ("receipt_id",)),
+    ("inbox.inbox", "GET"): Route(P.VIEW_GUIDANCE),
+    ("inbox.read", "GET"): Route(P.VIEW_GUIDANCE, ("guidance_id",)),
+    ("inbox.acknowledge", "POST"): Route(P.RESPOND_GUIDANCE, ("guidance_id",)),
+    ("inbox.respond", "POST"): Route(P.RESPOND_GUIDANCE, ("guidance_id",)),
+    ("inbox.inbox_attachment", "GET"): Route(P.VIEW_GUIDANCE, ("guidance_file_id",)),
+    ("inbox.own_response_file", "GET"): Route(P.VIEW_GUIDANCE, ("guidance_id",)),
+    ("problems.index", "GET"): Route(P.VIEW_FEDERATION),
+    ("problems.new", "GET"): Route(P.MANAGE_FEDERATION),
+    ("problems.new", "POST"): Route(P.MANAGE_FEDERATION),
+    ("problems.detail", "GET"): Route(P.VIEW_FEDERATION, ("problem_id",)),
+    ("problems.update", "POST"): Route(P.MANAGE_FEDERATION, ("problem_id",)),
+    ("federation_api.Overview", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("federation_api.AssociationTable", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("federation_api.AssociationAggregates", "GET"): Route(
+        P.VIEW_FEDERATION, ("association_id",), api=True
+    ),
+    ("federation_api.CategoryView", "GET"): Route(
+        P.VIEW_FEDERATION, api=True, values=(("code", "research"),)
+    ),
+    ("federation_api.Trends", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("federation_api.GuidanceList", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("federation_api.GuidanceById", "GET"): Route(P.VIEW_FEDERATION, ("guidance_id",), api=True),
+    ("federation_api.Problems", "GET"): Route(P.VIEW_FEDERATION, api=True),
 }
 
 WEB_PRINCIPALS = [
@@ -283,6 +328,15 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
         return [world.b.application[0]]
     if param == "application_document_id":
         return [world.b.application_document]
+    federation_owned = {
+        "guidance_file_id": lambda p: p.guidance_file_id,
+        "receipt_id": lambda p: p.receipt_id,
+        "problem_id": lambda p: p.problem_id,
+    }
+    if param in federation_owned:
+        return [federation_owned[param](world.b)]
+    if param == "guidance_id":  # and, to an association, guidance sent to its neighbour only
+        return [world.b.guidance_id] + ([world.a.private_guidance_id] if same_province else [])
     pick = {
         "association_id": lambda t: t.association.id,
         "token_id": lambda t: t.tokens["rw"][0].id,
@@ -310,6 +364,8 @@ def _own_id(world, caller: Caller, param: str) -> int:
         return world.a.application[0]
     if param == "application_document_id":
         return world.a.application_document
+    if param in ("guidance_id", "guidance_file_id", "receipt_id", "problem_id"):
+        return getattr(world.a, param)
     if param == "user_id":
         if caller.is_operator:
             return world.a.users[Role.FEDERATION_OFFICER].id
