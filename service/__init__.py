@@ -92,6 +92,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.members import public as members_public
     from service.members import self_service as members_self_service
     from service.members import views as members_views
+    from service.reporting import models as _reporting  # noqa: F401
     from service.web import views as web_views
 
     for bp in (

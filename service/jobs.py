@@ -36,6 +36,8 @@ SCHEDULES = (
     Periodic("compliance-daily", "30 18 * * *", "service.governance.jobs:recompute_all"),
     # After the recompute, so reminders read today's findings (02:30 and 03:00 Beijing time).
     Periodic("compliance-reminders", "0 19 * * *", "service.governance.reminders:send_reminders"),
+    # Pushes to national endpoints whose backoff has passed (RQ retries them too).
+    Periodic("national-push-due", "*/10 * * * *", "service.reporting.push:deliver_due"),
 )
 _worker_app: Flask | None = None
 
