@@ -92,7 +92,8 @@ def _register_blueprints(app: Flask) -> None:
     from service.members import public as members_public
     from service.members import self_service as members_self_service
     from service.members import views as members_views
-    from service.reporting import models as _reporting  # noqa: F401
+    from service.reporting import api as reporting_api
+    from service.reporting import views as reporting_views
     from service.web import views as web_views
 
     for bp in (
@@ -105,6 +106,7 @@ def _register_blueprints(app: Flask) -> None:
         members_views.bp,
         members_self_service.bp,
         members_public.bp,
+        reporting_views.bp,
     ):
         app.register_blueprint(bp)
     for blp in (
@@ -113,6 +115,8 @@ def _register_blueprints(app: Flask) -> None:
         governance_api.blp,
         governance_api.compliance_blp,
         members_api.blp,
+        reporting_api.blp,
+        reporting_api.national_blp,
     ):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie

@@ -36,6 +36,10 @@ class Permission(StrEnum):
     REVIEW_ESTABLISHMENT = "review_establishment"
     CHANGE_LIFECYCLE = "change_lifecycle"
     SET_THRESHOLDS = "set_thresholds"
+    VIEW_REPORTS = "view_reports"
+    PREPARE_REPORTS = "prepare_reports"  # compile, explain, submit the association's report
+    REVIEW_REPORTS = "review_reports"  # open periods, approve/return, reopen, roll up, lock
+    READ_NATIONAL = "read_national"  # the national API: locked roll-ups and approved reports
 
 
 class Role(StrEnum):
@@ -77,13 +81,15 @@ ROLES: dict[Role, RoleSpec] = {
                 P.SET_THRESHOLDS,
                 P.MANAGE_TOKENS,
                 P.VIEW_AUDIT,
+                P.VIEW_REPORTS,
+                P.REVIEW_REPORTS,
             }
         ),
     ),
     Role.EDUCATION_SUPERVISOR: RoleSpec(
         Level.FEDERATION,
         _l("Education supervisor"),
-        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.VIEW_REPORTS}),
     ),
     Role.ASSOCIATION_ADMIN: RoleSpec(
         Level.ASSOCIATION,
@@ -99,6 +105,8 @@ ROLES: dict[Role, RoleSpec] = {
                 P.EDIT_MEMBERS,
                 P.EXPORT_MEMBER_CONTACTS,
                 P.MANAGE_MEMBERSHIP_POLICY,
+                P.VIEW_REPORTS,
+                P.PREPARE_REPORTS,
             }
             | _GOVERNANCE_ALL
         ),
@@ -107,7 +115,15 @@ ROLES: dict[Role, RoleSpec] = {
         Level.ASSOCIATION,
         _l("Association staff"),
         frozenset(
-            {P.VIEW_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_GOVERNANCE, P.RECORD_MEETINGS}
+            {
+                P.VIEW_PROFILE,
+                P.VIEW_MEMBERS,
+                P.EDIT_MEMBERS,
+                P.VIEW_GOVERNANCE,
+                P.RECORD_MEETINGS,
+                P.VIEW_REPORTS,
+                P.PREPARE_REPORTS,
+            }
         ),
     ),
     Role.MEMBER: RoleSpec(
@@ -119,12 +135,23 @@ ROLES: dict[Role, RoleSpec] = {
 
 # What an API token may do, by its level and whether it may write.
 TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
-    (Level.ASSOCIATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_MEMBERS, P.VIEW_GOVERNANCE}),
-    (Level.ASSOCIATION, True): frozenset(
-        {P.VIEW_PROFILE, P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS} | _GOVERNANCE_ALL
+    (Level.ASSOCIATION, False): frozenset(
+        {P.VIEW_PROFILE, P.VIEW_MEMBERS, P.VIEW_GOVERNANCE, P.VIEW_REPORTS}
     ),
-    (Level.FEDERATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
-    (Level.FEDERATION, True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
-    ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
-    ("national", True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+    (Level.ASSOCIATION, True): frozenset(
+        {P.VIEW_PROFILE, P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_REPORTS}
+        | _GOVERNANCE_ALL
+    ),
+    (Level.FEDERATION, False): frozenset(
+        {P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.VIEW_REPORTS}
+    ),
+    (Level.FEDERATION, True): frozenset(
+        {P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.VIEW_REPORTS}
+    ),
+    ("national", False): frozenset(
+        {P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.READ_NATIONAL}
+    ),
+    ("national", True): frozenset(
+        {P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.READ_NATIONAL}
+    ),
 }

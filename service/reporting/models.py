@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import db
-from tenants.models import TenantOwned, utcnow
+from tenants.models import Association, TenantOwned, utcnow
 
 
 def content_hash(figures: dict) -> str:
@@ -86,6 +86,13 @@ class AnnualReport(TenantOwned, db.Model):
     decided_at: Mapped[datetime | None]
     reopen_reason: Mapped[str | None] = mapped_column(sa.Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    period: Mapped[ReportingPeriod] = db.relationship(lazy="joined", viewonly=True)
+    association: Mapped[Association] = db.relationship(viewonly=True)
+
+    @property
+    def year(self) -> int:
+        return self.period.year
 
     @property
     def status_label(self) -> str:

@@ -77,7 +77,7 @@ def open_period(federation_id: int, year: int, deadline: date, actor: str) -> Re
     if exists:
         raise ReportingError(_l("A reporting period for that year is open already."), "year")
     if deadline.year < year:
-        raise ReportingError(_l("The deadline falls after the year being reported."), "deadline")
+        raise ReportingError(_l("The deadline cannot come before the year reported."), "deadline")
     period = ReportingPeriod(
         federation_id=federation_id, year=year, deadline=deadline, opened_by=actor
     )

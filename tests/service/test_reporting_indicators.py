@@ -31,7 +31,7 @@ def test_every_indicator_matches_the_hand_count(counted):
 
 
 def test_bodies_an_association_does_not_have_are_not_applicable(counted):
-    world, bare = counted
+    _world, bare = counted
     with use_scope(Scope.association(bare)):
         figures = indicators.compute([bare], YEAR)[bare]
     assert figures["ORG04"] == figures["ORG05"] == figures["ORG06"] == "-"
