@@ -17,6 +17,12 @@ from service.reporting.indicators import TABLES, Figures
 HEADER = ["指标代码", "指标名称", "计量单位", "数值"]
 
 
+def _cell(value: object) -> object:
+    """Text is neutralised against formulas; a figure (a number, or "-" for not applicable,
+    which no spreadsheet runs) is written as it is."""
+    return value if value == indicators.NOT_APPLICABLE else neutralise(value)
+
+
 def rows(figures: Figures, table_code: str | None = None) -> list[list]:
     chosen = indicators.in_table(table_code) if table_code else indicators.CATALOGUE
     return [[i.code, i.name_zh, i.unit, figures.get(i.code, 0)] for i in chosen]
@@ -36,7 +42,7 @@ def to_xlsx(unit_name: str, year: int, figures: Figures, version: int, digest: s
         sheet.append(["版本：", version, "校验码：", digest or ""])
         sheet.append(HEADER)
         for line in lines:
-            sheet.append([neutralise(v) for v in line])
+            sheet.append([_cell(v) for v in line])
         sheet.append([])
         # Left blank for the hand signature and the seal, as on the paper form.
         sheet.append(["单位负责人（签字）：", "", "填表人（签字）：", ""])
@@ -57,7 +63,7 @@ def to_csv(figures: Figures) -> bytes:
     for indicator in indicators.CATALOGUE:
         writer.writerow(
             [
-                neutralise(v)
+                _cell(v)
                 for v in (
                     indicator.code,
                     indicator.name_zh,

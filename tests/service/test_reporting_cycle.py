@@ -254,3 +254,17 @@ def test_exports_are_in_the_official_layout(world, client):
     assert document["status"] == "approved" and len(document["hash"]) == 64
     page = client.get(f"/reporting/reports/{report_id}/print").get_data(as_text=True)
     assert "<script" not in page and "report-print.css" in page and "（盖章）" in page
+
+
+def test_not_applicable_stays_a_dash_and_text_cannot_be_a_formula():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from service.reporting import exports
+
+    figures = {**dict.fromkeys(EXPECTED_FIRST, 0), "ORG04": "-"}
+    assert "ORG04,会员（代表）大会代表数,人,-," in exports.to_csv(figures).decode("utf-8-sig")
+    book = load_workbook(BytesIO(exports.to_xlsx("=HYPERLINK()", 2026, figures, 1, None)))
+    cells = [c.value for row in book["CAST-ORG"].iter_rows() for c in row]
+    assert "'=HYPERLINK()" in cells and "-" in cells
