@@ -120,7 +120,15 @@ def period(period_id: int):
         .where(Association.federation_id == period.federation_id)
         .order_by(Association.id)
     ).all()
-    rows = [(aid, name, services.current_report(aid, period.id)) for aid, name in associations]
+    latest = {
+        r.tenant_id: r  # in version order, so the latest version of each stays
+        for r in db.session.scalars(
+            sa.select(AnnualReport)
+            .where(AnnualReport.period_id == period.id)
+            .order_by(AnnualReport.version)
+        )
+    }
+    rows = [(aid, name, latest.get(aid)) for aid, name in associations]
     return render_template(
         "reporting/period.html",
         period=period,
