@@ -5,7 +5,7 @@
 # Then, through nginx: sign in and use the session on both nodes; import members on the
 # worker with progress; stop a node and keep succeeding; restart PostgreSQL and recover
 # without restarting the app; kill the worker mid-import and see a new worker finish it;
-# the login rate limit holds across both nodes. Everything it starts is stopped by process
+# the login rate limit holds across both nodes; compile an annual report on the worker. Everything it starts is stopped by process
 # id, and its folders are removed. Bounded by PROVE_TIMEOUT seconds (default 420).
 # With LOAD_SECONDS=N (make load), first a mixed load through nginx (deploy/load.py).
 #
@@ -220,5 +220,15 @@ for _ in $(seq 300); do
 done
 [[ $state == done ]] || die "the re-run import $id ended $state"
 say "ok: a new worker re-ran import $id: $(sql "SELECT imported_rows FROM member_import WHERE id = $id") rows, all or nothing"
+
+# --- 8. an annual report is compiled on the worker ----------------------------------------
+year=$(date +%Y)
+period=$("$BIN/python" deploy/prove_client.py "$BASE" "$WORK/officer.txt" login zj-officer "$DEMO_PASSWORD" >/dev/null &&
+  "$BIN/python" deploy/prove_client.py "$BASE" "$WORK/officer.txt" open_period "$year" | awk '{print $2}') ||
+  die "the federation could not open the $year reporting period"
+report=$(client compile "$period" 60 | awk '{print $2}') || die "the report was not compiled"
+[[ $(sql "SELECT status || length(figures_hash) FROM annual_report WHERE id = $report") == compiled64 ]] ||
+  die "report $report is not compiled with a hash"
+say "ok: report $report for $year compiled on the worker, all or nothing, with its content hash"
 
 say "PROOF PASSED in $(($(date +%s) - started))s"

@@ -99,6 +99,8 @@ def _register_blueprints(app: Flask) -> None:
     from service.members import public as members_public
     from service.members import self_service as members_self_service
     from service.members import views as members_views
+    from service.reporting import api as reporting_api
+    from service.reporting import views as reporting_views
     from service.web import views as web_views
 
     for bp in (
@@ -115,6 +117,7 @@ def _register_blueprints(app: Flask) -> None:
         guidance_views.bp,
         guidance_views.inbox_bp,
         problem_views.bp,
+        reporting_views.bp,
     ):
         app.register_blueprint(bp)
     for blp in (
@@ -125,6 +128,8 @@ def _register_blueprints(app: Flask) -> None:
         establishment_api.blp,
         members_api.blp,
         federation_api.blp,
+        reporting_api.blp,
+        reporting_api.national_blp,
     ):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie

@@ -19,6 +19,7 @@ from service.governance import demo as governance_demo
 from service.governance import services as governance
 from service.governance.models import Establishment
 from service.members.demo import link_member, load_membership
+from service.reporting.demo import load_reporting
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.scope import system_scope
@@ -328,5 +329,6 @@ def load(password: str) -> list[tuple[str, str]]:
             compliance.store(association.id, findings, today)
         _applications(federations["ZJ"].id, today)
         federation_demo.load(federations, today)
+        load_reporting(today)
         db.session.commit()
     return [(u, r.value) for u, _d, r, _o in ACCOUNTS]

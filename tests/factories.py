@@ -35,6 +35,9 @@ from service.members.models import (
     MemberImport,
     MembershipPolicy,
 )
+from service.reporting import indicators
+from service.reporting import services as reporting
+from service.reporting.models import NationalEndpoint
 from tenants.db import db
 from tenants.models import Association, Federation
 
@@ -322,6 +325,7 @@ class Tenant:
     applications: list[MemberApplication] = field(default_factory=list)
     governance: dict[str, int] = field(default_factory=dict)
     files: list[StoredFile] = field(default_factory=list)
+    reports: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -339,6 +343,7 @@ class Province:
     guidance_file_id: int = 0
     receipt_id: int = 0
     problem_id: int = 0
+    reporting: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -409,6 +414,7 @@ def _province() -> Province:
     province.application = make_application(federation)
     province.application_document = make_application_document(province.application[0])
     make_federation_work(province)
+    province.reporting = make_reporting(province)
     return province
 
 
@@ -478,6 +484,26 @@ def make_federation_work(province: Province) -> None:
     )
     db.session.flush()
     province.problem_id = problem.id
+
+
+def make_reporting(province: Province, year: int = 2025) -> dict[str, int]:
+    """A period whose reports are approved (locked) and rolled up, the roll-up locked and its
+    push queued for the federation's endpoint. Returns the ids tests point at."""
+    federation = province.federation
+    period = reporting.open_period(federation.id, year, date(year + 1, 3, 31), "factory")
+    for tenant in (province.first, province.second):
+        report = reporting.start_compile(tenant.association.id, period)
+        report.figures = indicators.compute([tenant.association.id], year)[tenant.association.id]
+        report.status = "submitted"
+        reporting.approve(report, "factory")
+        db.session.flush()
+        tenant.reports = [report.id]
+    db.session.add(NationalEndpoint(federation_id=federation.id, url="http://127.0.0.1:9/none"))
+    db.session.flush()
+    rollup = reporting.compile_rollup(federation.id, year)
+    outbox = reporting.lock_rollup(rollup, "factory")
+    db.session.flush()
+    return {"period_id": period.id, "rollup_id": rollup.id, "outbox_id": outbox.id}
 
 
 def make_world() -> World:

@@ -43,6 +43,10 @@ class Permission(StrEnum):
     # An association reads the federation's guidance, and answers it.
     VIEW_GUIDANCE = "view_guidance"
     RESPOND_GUIDANCE = "respond_guidance"
+    VIEW_REPORTS = "view_reports"
+    PREPARE_REPORTS = "prepare_reports"  # compile, explain, submit the association's report
+    REVIEW_REPORTS = "review_reports"  # open periods, approve/return, reopen, roll up, lock
+    READ_NATIONAL = "read_national"  # the national API: locked roll-ups and approved reports
 
 
 class Role(StrEnum):
@@ -86,6 +90,8 @@ ROLES: dict[Role, RoleSpec] = {
                 P.VIEW_AUDIT,
                 P.MANAGE_FEDERATION,
                 P.COMMENT_FEDERATION,
+                P.VIEW_REPORTS,
+                P.REVIEW_REPORTS,
             }
         ),
     ),
@@ -93,6 +99,7 @@ ROLES: dict[Role, RoleSpec] = {
         Level.FEDERATION,
         _l("Education supervisor"),
         frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.COMMENT_FEDERATION}),
+        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.VIEW_REPORTS}),
     ),
     Role.ASSOCIATION_ADMIN: RoleSpec(
         Level.ASSOCIATION,
@@ -110,6 +117,8 @@ ROLES: dict[Role, RoleSpec] = {
                 P.MANAGE_MEMBERSHIP_POLICY,
                 P.VIEW_GUIDANCE,
                 P.RESPOND_GUIDANCE,
+                P.VIEW_REPORTS,
+                P.PREPARE_REPORTS,
             }
             | _GOVERNANCE_ALL
         ),
@@ -125,6 +134,8 @@ ROLES: dict[Role, RoleSpec] = {
                 P.VIEW_GOVERNANCE,
                 P.RECORD_MEETINGS,
                 P.VIEW_GUIDANCE,
+                P.VIEW_REPORTS,
+                P.PREPARE_REPORTS,
             }
         ),
     ),
@@ -136,15 +147,15 @@ ROLES: dict[Role, RoleSpec] = {
 }
 
 # What an API token may do, by its level and whether it may write.
+_TOKEN_READS = frozenset({P.VIEW_PROFILE, P.VIEW_GOVERNANCE})
 TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
-    (Level.ASSOCIATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_MEMBERS, P.VIEW_GOVERNANCE}),
-    (Level.ASSOCIATION, True): frozenset(
-        {P.VIEW_PROFILE, P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS} | _GOVERNANCE_ALL
-    ),
-    (Level.FEDERATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
-    (Level.FEDERATION, True): frozenset(
-        {P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.REVIEW_ESTABLISHMENT}
-    ),
-    ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
-    ("national", True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+    (Level.ASSOCIATION, False): _TOKEN_READS | {P.VIEW_MEMBERS, P.VIEW_REPORTS},
+    (Level.ASSOCIATION, True): _TOKEN_READS
+    | {P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_REPORTS}
+    | _GOVERNANCE_ALL,
+    (Level.FEDERATION, False): _TOKEN_READS | {P.VIEW_FEDERATION, P.VIEW_REPORTS},
+    (Level.FEDERATION, True): _TOKEN_READS
+    | {P.VIEW_FEDERATION, P.VIEW_REPORTS, P.REVIEW_ESTABLISHMENT},
+    ("national", False): _TOKEN_READS | {P.VIEW_FEDERATION, P.READ_NATIONAL},
+    ("national", True): _TOKEN_READS | {P.VIEW_FEDERATION, P.READ_NATIONAL},
 }

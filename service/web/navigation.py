@@ -67,6 +67,12 @@ NAV = (
         Permission.REVIEW_ESTABLISHMENT,
         (Level.FEDERATION,),
     ),
+    NavItem(
+        _l("Annual reports"),
+        "reporting.index",
+        Permission.VIEW_REPORTS,
+        (Level.FEDERATION, Level.ASSOCIATION),
+    ),
     NavItem(_l("Federations"), "web.operator_home", Permission.PROVISION, (Level.PLATFORM,)),
     NavItem(
         _l("Provision associations"),

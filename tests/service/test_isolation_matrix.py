@@ -245,6 +245,34 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("federation_api.GuidanceList", "GET"): Route(P.VIEW_FEDERATION, api=True),
     ("federation_api.GuidanceById", "GET"): Route(P.VIEW_FEDERATION, ("guidance_id",), api=True),
     ("federation_api.Problems", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    # annual reporting
+    ("reporting.index", "GET"): Route(P.VIEW_REPORTS),
+    ("reporting.open_period", "POST"): Route(P.REVIEW_REPORTS),
+    ("reporting.period", "GET"): Route(P.VIEW_REPORTS, ("period_id",)),
+    ("reporting.compile_own", "POST"): Route(P.PREPARE_REPORTS, ("period_id",)),
+    ("reporting.report", "GET"): Route(P.VIEW_REPORTS, ("report_id",)),
+    ("reporting.explain", "POST"): Route(P.PREPARE_REPORTS, ("report_id",)),
+    ("reporting.submit", "POST"): Route(P.PREPARE_REPORTS, ("report_id",)),
+    ("reporting.review", "POST"): Route(P.REVIEW_REPORTS, ("report_id",)),
+    ("reporting.reopen", "POST"): Route(P.REVIEW_REPORTS, ("report_id",)),
+    ("reporting.print_report", "GET"): Route(P.VIEW_REPORTS, ("report_id",)),
+    ("reporting.export", "GET"): Route(P.VIEW_REPORTS, ("report_id",), values=(("fmt", "csv"),)),
+    ("reporting.rollup", "GET"): Route(P.REVIEW_REPORTS, ("period_id",)),
+    ("reporting.compile_rollup", "POST"): Route(P.REVIEW_REPORTS, ("period_id",)),
+    ("reporting.lock_rollup", "POST"): Route(P.REVIEW_REPORTS, ("rollup_id",)),
+    ("reporting.export_rollup", "GET"): Route(
+        P.REVIEW_REPORTS, ("rollup_id",), values=(("fmt", "json"),)
+    ),
+    ("reporting.endpoint", "GET"): Route(P.REVIEW_REPORTS),
+    ("reporting.endpoint", "POST"): Route(P.REVIEW_REPORTS),
+    ("reporting_api.Reports", "GET"): Route(P.VIEW_REPORTS, api=True),
+    ("reporting_api.ReportById", "GET"): Route(P.VIEW_REPORTS, ("report_id",), api=True),
+    ("national_api.Federations", "GET"): Route(P.READ_NATIONAL, api=True),
+    ("national_api.LockedRollup", "GET"): Route(
+        P.READ_NATIONAL, ("federation_id",), api=True, values=(("year", "2025"),)
+    ),
+    ("national_api.ApprovedReports", "GET"): Route(P.READ_NATIONAL, ("federation_id",), api=True),
+    ("national_api.Indicators", "GET"): Route(P.READ_NATIONAL, api=True),
 }
 
 WEB_PRINCIPALS = [
@@ -317,6 +345,12 @@ def _api_caller(world, who) -> Caller:
 # --- which ids ------------------------------------------------------------------------
 
 GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id", "founding_document_id")
+GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id")
+FEDERATION_IDS = {
+    "period_id": lambda p: p.reporting["period_id"],
+    "rollup_id": lambda p: p.reporting["rollup_id"],
+    "federation_id": lambda p: p.federation.id,
+}
 
 
 def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
@@ -337,6 +371,8 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
         return [federation_owned[param](world.b)]
     if param == "guidance_id":  # and, to an association, guidance sent to its neighbour only
         return [world.b.guidance_id] + ([world.a.private_guidance_id] if same_province else [])
+    if param in FEDERATION_IDS:  # a federation's rows: the other province's are foreign
+        return [FEDERATION_IDS[param](world.b)]
     pick = {
         "association_id": lambda t: t.association.id,
         "token_id": lambda t: t.tokens["rw"][0].id,
@@ -345,6 +381,7 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
         "group_id": lambda t: t.groups[0].id,
         "import_id": lambda t: t.imports[0].id,
         "member_application_id": lambda t: t.applications[0].id,
+        "report_id": lambda t: t.reports[0],
         **{kind: (lambda t, k=kind: t.governance[k]) for kind in GOVERNANCE_IDS},
     }[param]
     return [pick(b)] + ([pick(a)] if same_province else [])
@@ -366,6 +403,8 @@ def _own_id(world, caller: Caller, param: str) -> int:
         return world.a.application_document
     if param in ("guidance_id", "guidance_file_id", "receipt_id", "problem_id"):
         return getattr(world.a, param)
+    if param in FEDERATION_IDS:
+        return FEDERATION_IDS[param](world.a)
     if param == "user_id":
         if caller.is_operator:
             return world.a.users[Role.FEDERATION_OFFICER].id
@@ -376,6 +415,8 @@ def _own_id(world, caller: Caller, param: str) -> int:
         "import_id": tenant.imports,
         "member_application_id": tenant.applications,
     }
+    if param == "report_id":
+        return tenant.reports[0]
     return owned[param][0].id
 
 
