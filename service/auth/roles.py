@@ -98,8 +98,15 @@ ROLES: dict[Role, RoleSpec] = {
     Role.EDUCATION_SUPERVISOR: RoleSpec(
         Level.FEDERATION,
         _l("Education supervisor"),
-        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.COMMENT_FEDERATION}),
-        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE, P.VIEW_REPORTS}),
+        frozenset(
+            {
+                P.VIEW_PROFILE,
+                P.VIEW_FEDERATION,
+                P.VIEW_GOVERNANCE,
+                P.COMMENT_FEDERATION,
+                P.VIEW_REPORTS,
+            }
+        ),
     ),
     Role.ASSOCIATION_ADMIN: RoleSpec(
         Level.ASSOCIATION,
