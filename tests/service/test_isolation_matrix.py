@@ -345,7 +345,6 @@ def _api_caller(world, who) -> Caller:
 # --- which ids ------------------------------------------------------------------------
 
 GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id", "founding_document_id")
-GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id")
 FEDERATION_IDS = {
     "period_id": lambda p: p.reporting["period_id"],
     "rollup_id": lambda p: p.reporting["rollup_id"],
