@@ -36,6 +36,16 @@ class Permission(StrEnum):
     REVIEW_ESTABLISHMENT = "review_establishment"
     CHANGE_LIFECYCLE = "change_lifecycle"
     SET_THRESHOLDS = "set_thresholds"
+    # The five tasks' activities, outcomes, nominations and exemplars.
+    VIEW_ACTIVITIES = "view_activities"
+    RECORD_ACTIVITIES = "record_activities"
+    RECOGNISE_EXEMPLARS = "recognise_exemplars"
+    # Suggestions, opinions and demands (建议、意见和诉求).
+    SUBMIT_SUGGESTION = "submit_suggestion"
+    VIEW_SUGGESTIONS = "view_suggestions"
+    HANDLE_SUGGESTIONS = "handle_suggestions"
+    VIEW_ESCALATED_SUGGESTIONS = "view_escalated_suggestions"
+    REPLY_ESCALATED_SUGGESTIONS = "reply_escalated_suggestions"
 
 
 class Role(StrEnum):
@@ -58,6 +68,9 @@ P = Permission
 # The secretariat (association admin) runs governance; staff record meetings; everyone who
 # may see the association may see who leads it and whether it meets the document's rules.
 _GOVERNANCE_ALL = frozenset({P.VIEW_GOVERNANCE, P.MANAGE_GOVERNANCE, P.RECORD_MEETINGS})
+# Secretariat and staff record the association's work and handle what members submit.
+_ACTIVITIES_ALL = frozenset({P.VIEW_ACTIVITIES, P.RECORD_ACTIVITIES})
+_SUGGESTIONS_ALL = frozenset({P.SUBMIT_SUGGESTION, P.VIEW_SUGGESTIONS, P.HANDLE_SUGGESTIONS})
 ROLES: dict[Role, RoleSpec] = {
     Role.OPERATOR: RoleSpec(
         Level.PLATFORM,
@@ -77,13 +90,25 @@ ROLES: dict[Role, RoleSpec] = {
                 P.SET_THRESHOLDS,
                 P.MANAGE_TOKENS,
                 P.VIEW_AUDIT,
+                P.VIEW_ACTIVITIES,
+                P.RECOGNISE_EXEMPLARS,
+                P.VIEW_ESCALATED_SUGGESTIONS,
+                P.REPLY_ESCALATED_SUGGESTIONS,
             }
         ),
     ),
     Role.EDUCATION_SUPERVISOR: RoleSpec(
         Level.FEDERATION,
         _l("Education supervisor"),
-        frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+        frozenset(
+            {
+                P.VIEW_PROFILE,
+                P.VIEW_FEDERATION,
+                P.VIEW_GOVERNANCE,
+                P.VIEW_ACTIVITIES,
+                P.VIEW_ESCALATED_SUGGESTIONS,
+            }
+        ),
     ),
     Role.ASSOCIATION_ADMIN: RoleSpec(
         Level.ASSOCIATION,
@@ -101,6 +126,8 @@ ROLES: dict[Role, RoleSpec] = {
                 P.MANAGE_MEMBERSHIP_POLICY,
             }
             | _GOVERNANCE_ALL
+            | _ACTIVITIES_ALL
+            | _SUGGESTIONS_ALL
         ),
     ),
     Role.ASSOCIATION_STAFF: RoleSpec(
@@ -108,23 +135,41 @@ ROLES: dict[Role, RoleSpec] = {
         _l("Association staff"),
         frozenset(
             {P.VIEW_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_GOVERNANCE, P.RECORD_MEETINGS}
+            | _ACTIVITIES_ALL
+            | _SUGGESTIONS_ALL
         ),
     ),
     Role.MEMBER: RoleSpec(
         Level.ASSOCIATION,
         _l("Member"),
-        frozenset({P.VIEW_PROFILE, P.OWN_MEMBER_RECORD, P.VIEW_GOVERNANCE}),
+        frozenset({P.VIEW_PROFILE, P.OWN_MEMBER_RECORD, P.VIEW_GOVERNANCE, P.SUBMIT_SUGGESTION}),
     ),
 }
 
 # What an API token may do, by its level and whether it may write.
+# Reading tokens above an association see federation-visible activities, the figures and the
+# escalated suggestions (never who submitted them); none of them may recognise exemplars.
+_ABOVE_READ = frozenset(
+    {
+        P.VIEW_PROFILE,
+        P.VIEW_FEDERATION,
+        P.VIEW_GOVERNANCE,
+        P.VIEW_ACTIVITIES,
+        P.VIEW_ESCALATED_SUGGESTIONS,
+    }
+)
 TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
-    (Level.ASSOCIATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_MEMBERS, P.VIEW_GOVERNANCE}),
-    (Level.ASSOCIATION, True): frozenset(
-        {P.VIEW_PROFILE, P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS} | _GOVERNANCE_ALL
+    (Level.ASSOCIATION, False): frozenset(
+        {P.VIEW_PROFILE, P.VIEW_MEMBERS, P.VIEW_GOVERNANCE, P.VIEW_ACTIVITIES, P.VIEW_SUGGESTIONS}
     ),
-    (Level.FEDERATION, False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
-    (Level.FEDERATION, True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
-    ("national", False): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
-    ("national", True): frozenset({P.VIEW_PROFILE, P.VIEW_FEDERATION, P.VIEW_GOVERNANCE}),
+    (Level.ASSOCIATION, True): frozenset(
+        {P.VIEW_PROFILE, P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS}
+        | _GOVERNANCE_ALL
+        | _ACTIVITIES_ALL
+        | {P.VIEW_SUGGESTIONS, P.HANDLE_SUGGESTIONS}
+    ),
+    (Level.FEDERATION, False): _ABOVE_READ,
+    (Level.FEDERATION, True): _ABOVE_READ,
+    ("national", False): _ABOVE_READ,
+    ("national", True): _ABOVE_READ,
 }
