@@ -79,6 +79,9 @@ def _locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from service.activities import api as activities_api
+    from service.activities import talent_views
+    from service.activities import views as activities_views
     from service.associations import api as associations_api
     from service.associations import views as associations_views
     from service.audit import views as audit_views
@@ -91,6 +94,8 @@ def _register_blueprints(app: Flask) -> None:
     from service.members import public as members_public
     from service.members import self_service as members_self_service
     from service.members import views as members_views
+    from service.suggestions import api as suggestions_api
+    from service.suggestions import views as suggestions_views
     from service.web import views as web_views
 
     for bp in (
@@ -103,6 +108,9 @@ def _register_blueprints(app: Flask) -> None:
         members_views.bp,
         members_self_service.bp,
         members_public.bp,
+        activities_views.bp,
+        talent_views.bp,
+        suggestions_views.bp,
     ):
         app.register_blueprint(bp)
     for blp in (
@@ -111,6 +119,8 @@ def _register_blueprints(app: Flask) -> None:
         governance_api.blp,
         governance_api.compliance_blp,
         members_api.blp,
+        activities_api.blp,
+        suggestions_api.blp,
     ):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie

@@ -241,7 +241,7 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
-def make_activity(association: Association, **fields) -> Activity:
+def make_activity(association: Association, *, flush: bool = True, **fields) -> Activity:
     """A held academic exchange, shared with the federation unless told otherwise."""
     n = next(_seq)
     values = {
@@ -261,11 +261,12 @@ def make_activity(association: Association, **fields) -> Activity:
     }
     activity = Activity(tenant_id=association.id, created_by="factory", **values)
     db.session.add(activity)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return activity
 
 
-def make_evidence(activity: Activity) -> ActivityEvidence:
+def make_evidence(activity: Activity, *, flush: bool = True) -> ActivityEvidence:
     evidence = ActivityEvidence(
         tenant_id=activity.tenant_id,
         activity_id=activity.id,
@@ -277,12 +278,18 @@ def make_evidence(activity: Activity) -> ActivityEvidence:
         uploaded_by="factory",
     )
     db.session.add(evidence)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return evidence
 
 
 def make_suggestion(
-    association: Association, *, user: User | None = None, escalated: bool = False, **fields
+    association: Association,
+    *,
+    user: User | None = None,
+    escalated: bool = False,
+    flush: bool = True,
+    **fields,
 ) -> tuple[Suggestion, str | None]:
     """A named suggestion by `user`, or an anonymous one (with its receipt code) without."""
     code = None if user else new_receipt_code()
@@ -300,16 +307,17 @@ def make_suggestion(
         **fields,
     )
     db.session.add(suggestion)
-    db.session.flush()
+    if flush:
+        db.session.flush()
     return suggestion, code
 
 
 def make_work(tenant) -> None:
     """Activities, evidence, outcomes, a nomination, an exemplar and suggestions."""
     association = tenant.association
-    activity = make_activity(association)
+    activity = make_activity(association, flush=False)
     tenant.activities = [activity, make_activity(association, visibility="private")]
-    tenant.evidence = [make_evidence(activity)]
+    tenant.evidence = [make_evidence(activity, flush=False)]
     report = ConsultingReport(
         tenant_id=association.id,
         title="关于加强高校科技成果转化的建议",
@@ -351,11 +359,15 @@ def make_work(tenant) -> None:
         proposed_by="factory",
     )
     db.session.add_all([report, transfer, nomination, exemplar])
-    db.session.flush()
     tenant.reports, tenant.transfers = [report], [transfer]
     tenant.nominations, tenant.exemplars = [nomination], [exemplar]
-    named, _code = make_suggestion(association, user=tenant.users[Role.MEMBER], escalated=True)
-    anonymous, code = make_suggestion(association, theme="evaluation", title="职称评审建议")
+    named, _code = make_suggestion(
+        association, user=tenant.users[Role.MEMBER], escalated=True, flush=False
+    )
+    anonymous, code = make_suggestion(
+        association, theme="evaluation", title="职称评审建议", flush=False
+    )
+    db.session.flush()
     tenant.suggestions = [named, anonymous]
     tenant.receipt_code = code
 

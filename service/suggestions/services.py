@@ -8,7 +8,6 @@ handling the item while the federation sees it.
 from __future__ import annotations
 
 import hashlib
-import hmac
 import secrets
 from collections.abc import Collection
 from datetime import date
@@ -18,6 +17,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from service.auth.models import User
 from service.suggestions.models import (
     ANSWERED_STATES,
     Suggestion,
@@ -95,10 +95,18 @@ def by_receipt(code: str) -> Suggestion | None:
     if not code.startswith(RECEIPT_PREFIX) or len(code) > 40:
         return None
     wanted = _hash(code)
-    found = db.session.scalar(sa.select(Suggestion).where(Suggestion.receipt_hash == wanted))
-    if found is None or not hmac.compare_digest(found.receipt_hash or "", wanted):
+    return db.session.scalar(sa.select(Suggestion).where(Suggestion.receipt_hash == wanted))
+
+
+def submitter_name(suggestion: Suggestion) -> str | None:
+    """Who submitted a named item, for the association handling it (never sent upward)."""
+    if suggestion.anonymous or suggestion.submitter_user_id is None:
         return None
-    return found
+    return db.session.scalar(
+        sa.select(User.display_name).where(
+            User.id == suggestion.submitter_user_id, User.association_id == suggestion.tenant_id
+        )
+    )
 
 
 # --- handling ------------------------------------------------------------------------------
