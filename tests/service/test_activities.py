@@ -558,3 +558,35 @@ def test_calendar_month_places_multi_day_activities_on_each_day(world):
     # The factory's forums are shared with the federation but not public: not on its calendar.
     with use_scope(Scope.federation(world.a.federation.id)):
         assert not any(activities.calendar_month(2026, 5, public_only=True).values())
+
+
+# --- the demo's work ---------------------------------------------------------------------
+
+
+def test_the_demo_work_meets_every_rule_and_differs_by_category():
+    import random
+
+    from service.activities import demo
+    from service.activities.models import SUBTYPES, Task
+    from service.associations.models import Category
+
+    share = {}
+    for category in Category:
+        rows = demo._activity_rows(
+            random.Random(7), 1, "示范大学", category, {"graduate": 5}, date(2026, 11, 28)
+        )
+        assert {r["starts_on"].year for r in rows} == {2025, 2026}
+        for row in rows:
+            errors: dict = {}
+            activities._check_figures(Task(row["task"]), dict(row), errors)
+            assert not errors, (row["title"], errors)
+            assert row["subtype"] in SUBTYPES[Task(row["task"])]
+            assert row["ends_on"] >= row["starts_on"]
+            assert (row["status"] == "planned") == (row["starts_on"] > date(2026, 11, 28))
+        share[category] = (
+            sum(r["subtype"] == "international" for r in rows),
+            sum(r["task"] == "popularisation" for r in rows) / len(rows),
+        )
+    research, vocational = share[Category.RESEARCH], share[Category.VOCATIONAL]
+    assert research[0] > 5 * max(vocational[0], 1)
+    assert vocational[1] > research[1]
