@@ -321,7 +321,8 @@ class ActivityEvidence(TenantOwned, db.Model):
     content_type: Mapped[str] = mapped_column(sa.String(100))
     size: Mapped[int]
     sha256: Mapped[str] = mapped_column(sa.String(64))
-    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    # Never copied into the audit log (which records only that it was written).
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary, info=PERSONAL)
     uploaded_by: Mapped[str] = mapped_column(sa.String(120), default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

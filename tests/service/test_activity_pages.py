@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from openpyxl import load_workbook
 
 from service.activities.models import Activity, ActivityEvidence, Exemplar, Nomination
+from service.audit.models import AuditEvent
 from service.auth.roles import Role
 from tenants.db import db
 from tenants.scope import system_scope
@@ -72,6 +73,8 @@ def test_staff_record_an_activity_with_its_figures_and_evidence(world, client):
     )
     assert upload.status_code == 302
     (evidence,) = rows(ActivityEvidence, activity_id=activity.id)
+    (logged,) = rows(AuditEvent, entity="activity_evidence", entity_id=str(evidence.id))
+    assert logged.changes["content"] == "***" and logged.changes["filename"] == "签到表.pdf"
     download = client.get(f"/activities/evidence/{evidence.id}")
     assert download.data == PDF and download.mimetype == "application/pdf"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
