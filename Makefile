@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations migrate seed bench lint format browser-deps clean
+.PHONY: run test install translations migrate seed bench fuzz load lint format browser-deps clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,8 +28,20 @@ run: migrate
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
+# On this machine's PostgreSQL unless TEST_DATABASE_URL says otherwise; needs wrk for the
+# API benchmark (apt-get install wrk). BENCH_SCALE=nation for the nation-scale run.
 bench: translations
-	$(BIN)/python -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+	TEST_DATABASE_URL=$${TEST_DATABASE_URL:-postgresql://root@127.0.0.1:5432/postgres} \
+		$(BIN)/python -m pytest tests/perf -p no:randomly -s $(PYTEST_ARGS)
+
+# Schemathesis with many more examples per operation than the bounded run in `make test`.
+FUZZ_EXAMPLES ?= 200
+fuzz: translations
+	FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest tests/fuzz -p no:randomly $(PYTEST_ARGS)
+
+# 60 s of mixed load at 64 connections through the production topology of deploy/prove.sh.
+load: translations
+	LOAD_SECONDS=60 LOAD_CONNECTIONS=64 PROVE_TIMEOUT=600 bash deploy/prove.sh
 
 lint: install
 	$(BIN)/ruff check .
@@ -41,9 +53,9 @@ format: install
 
 # Refresh the gettext template and merge it into the Chinese catalog.
 messages: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext --no-location --sort-output -w 100 \
 		-o service/translations/messages.pot .
-	$(BIN)/pybabel update -i service/translations/messages.pot -d service/translations --no-fuzzy-matching
+	$(BIN)/pybabel update -i service/translations/messages.pot -d service/translations --no-fuzzy-matching -w 100
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache

@@ -5,8 +5,9 @@
 # Then, through nginx: sign in and use the session on both nodes; import members on the
 # worker with progress; stop a node and keep succeeding; restart PostgreSQL and recover
 # without restarting the app; kill the worker mid-import and see a new worker finish it;
-# the login rate limit holds across both nodes. Everything it starts is stopped by process
+# the login rate limit holds across both nodes; compile an annual report on the worker. Everything it starts is stopped by process
 # id, and its folders are removed. Bounded by PROVE_TIMEOUT seconds (default 420).
+# With LOAD_SECONDS=N (make load), first a mixed load through nginx (deploy/load.py).
 #
 #   deploy/prove.sh            (needs: nginx, PostgreSQL 15 binaries, redis-server, .venv)
 set -euo pipefail
@@ -141,6 +142,15 @@ start nginx "$WORK/nginx.log" nginx -p "$WORK/nginx" -c "$WORK/nginx.conf" -g "d
 say "nginx :$NGINX -> gunicorn :$WEB1 and :$WEB2"
 client ready 60 >/dev/null || die "the service did not become ready"
 
+# --- 0. optional load (make load): before the login-limit step, whose window it outlasts ---
+if [[ ${LOAD_SECONDS:-0} -gt 0 ]]; then
+  say "load: ${LOAD_CONNECTIONS:-64} connections for ${LOAD_SECONDS}s"
+  "$BIN/python" deploy/load.py "$BASE" --seconds "$LOAD_SECONDS" \
+    --connections "${LOAD_CONNECTIONS:-64}" | tee "$WORK/load.txt" || die "errors under load"
+  say "ok: $(head -1 "$WORK/load.txt")"
+  say "database connections after the load: $(sql "SELECT count(*) FROM pg_stat_activity WHERE datname = 'kexie'")"
+fi
+
 served_by() {  # how many of the request ids starting with $1 node $2 logged
   grep -c "\"request_id\": \"$1-" "$WORK/web$2.log" || true
 }
@@ -210,5 +220,15 @@ for _ in $(seq 300); do
 done
 [[ $state == done ]] || die "the re-run import $id ended $state"
 say "ok: a new worker re-ran import $id: $(sql "SELECT imported_rows FROM member_import WHERE id = $id") rows, all or nothing"
+
+# --- 8. an annual report is compiled on the worker ----------------------------------------
+year=$(date +%Y)
+period=$("$BIN/python" deploy/prove_client.py "$BASE" "$WORK/officer.txt" login zj-officer "$DEMO_PASSWORD" >/dev/null &&
+  "$BIN/python" deploy/prove_client.py "$BASE" "$WORK/officer.txt" open_period "$year" | awk '{print $2}') ||
+  die "the federation could not open the $year reporting period"
+report=$(client compile "$period" 60 | awk '{print $2}') || die "the report was not compiled"
+[[ $(sql "SELECT status || length(figures_hash) FROM annual_report WHERE id = $report") == compiled64 ]] ||
+  die "report $report is not compiled with a hash"
+say "ok: report $report for $year compiled on the worker, all or nothing, with its content hash"
 
 say "PROOF PASSED in $(($(date +%s) - started))s"

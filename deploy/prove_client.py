@@ -148,6 +148,37 @@ def step_progress(b: Browser, import_id: str, seconds: str) -> None:
     print("ok no progress bar seen (the job was quicker than the polling)")
 
 
+def step_open_period(b: Browser, year: str) -> None:
+    """As a federation officer: open the year's reporting period; print its id."""
+    token = b.csrf("/reporting/")
+    status, head, _ = b.post_form(
+        "/reporting/periods",
+        {"year": year, "deadline": f"{int(year) + 1}-03-31", "csrf_token": token},
+    )
+    match = re.search(r"/reporting/periods/(\d+)", head.get("Location", ""))
+    if status != 302 or not match:
+        fail(f"opening the period answered {status}")
+    print(f"ok {match.group(1)}")
+
+
+def step_compile(b: Browser, period_id: str, seconds: str = "60") -> None:
+    """As the association: compile the report on the worker, wait for it; print its id."""
+    token = b.csrf(f"/reporting/periods/{period_id}")
+    status, head, _ = b.post_form(f"/reporting/periods/{period_id}/compile", {"csrf_token": token})
+    match = re.search(r"/reporting/reports/(\d+)", head.get("Location", ""))
+    if status != 302 or not match:
+        fail(f"compile answered {status}")
+    deadline = time.monotonic() + float(seconds)
+    while time.monotonic() < deadline:
+        status, _, page = b.request(f"/reporting/reports/{match.group(1)}")
+        if status != 200:
+            fail(f"report page answered {status}")
+        if 'http-equiv="refresh"' not in page:  # the page refreshes itself while compiling
+            return print(f"ok {match.group(1)}")
+        time.sleep(0.2)
+    fail("the report was still compiling")
+
+
 def step_ratelimit(b: Browser, limit: str) -> None:
     """Wrong passwords through nginx (both nodes): the shared limit refuses attempt limit+1."""
     statuses = []
@@ -168,6 +199,8 @@ STEPS = {
     "import": step_import,
     "progress": step_progress,
     "ratelimit": step_ratelimit,
+    "open_period": step_open_period,
+    "compile": step_compile,
 }
 
 if __name__ == "__main__":

@@ -39,6 +39,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     # Before the identify hook, so every request (even a refused one) has its request id.
     observability.install(app)
+    from service import security
+
+    security.install(app)
     _register_blueprints(app)
     _register_request_hooks(app)
     _register_error_handlers(app)
@@ -51,12 +54,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from service.audit import services as audit
+    from service.federation import rollups
     from tenants import filtering, rls
     from tenants.db import Session, configure_sqlite
 
     db.init_app(app)
     # On our Session base class, so that every sessionmaker's generated subclass has them.
-    for install in (filtering.install, rls.install, audit.install):
+    for install in (filtering.install, rls.install, audit.install, rollups.install):
         install(Session)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
@@ -87,13 +91,19 @@ def _register_blueprints(app: Flask) -> None:
     from service.audit import views as audit_views
     from service.auth import api as auth_api
     from service.auth import views as auth_views
+    from service.federation import api as federation_api
+    from service.federation import guidance_views, problem_views
+    from service.federation import views as federation_views
+    from service.files import models as _files  # noqa: F401  (the table the domains share)
     from service.governance import api as governance_api
-    from service.governance import establishment_views
+    from service.governance import establishment_api, establishment_views
     from service.governance import views as governance_views
     from service.members import api as members_api
     from service.members import public as members_public
     from service.members import self_service as members_self_service
     from service.members import views as members_views
+    from service.reporting import api as reporting_api
+    from service.reporting import views as reporting_views
     from service.suggestions import api as suggestions_api
     from service.suggestions import views as suggestions_views
     from service.web import views as web_views
@@ -111,6 +121,11 @@ def _register_blueprints(app: Flask) -> None:
         activities_views.bp,
         talent_views.bp,
         suggestions_views.bp,
+        federation_views.bp,
+        guidance_views.bp,
+        guidance_views.inbox_bp,
+        problem_views.bp,
+        reporting_views.bp,
     ):
         app.register_blueprint(bp)
     for blp in (
@@ -118,9 +133,13 @@ def _register_blueprints(app: Flask) -> None:
         auth_api.blp,
         governance_api.blp,
         governance_api.compliance_blp,
+        establishment_api.blp,
         members_api.blp,
         activities_api.blp,
         suggestions_api.blp,
+        federation_api.blp,
+        reporting_api.blp,
+        reporting_api.national_blp,
     ):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie
@@ -177,6 +196,9 @@ def _register_error_handlers(app: Flask) -> None:
     def http_error(error: HTTPException):
         if is_api_request():
             payload, code, headers = api.handle_http_exception(error)
+            # Errors raised outside our views (a body over the size limit, an id out of
+            # range) carry no message of their own: give them the page's.
+            payload.setdefault("message", _error_message(error))
             if code == 401:
                 headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
             return payload, code, headers

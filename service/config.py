@@ -81,6 +81,7 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
             "security": [{"bearerAuth": []}],
         },
         "PAGE_SIZE_MAX": 100,
+        "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))),
         "IMPORT_MAX_ROWS": int(env.get("IMPORT_MAX_ROWS", "20000")),
         # Reminders are e-mailed only where an SMTP relay is configured; in-app always.

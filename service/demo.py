@@ -13,10 +13,14 @@ from service.associations.models import AssociationProfile, Category
 from service.auth.models import User
 from service.auth.roles import Role
 from service.auth.services import hash_password
+from service.federation import categories
+from service.federation import demo as federation_demo
 from service.governance import compliance, establishment
+from service.governance import demo as governance_demo
 from service.governance import services as governance
 from service.governance.models import Establishment
 from service.members.demo import link_member, load_membership
+from service.reporting.demo import load_reporting
 from service.suggestions.demo import load_suggestions
 from tenants.db import db
 from tenants.models import Association, Federation
@@ -36,10 +40,42 @@ UNIVERSITIES = [
     ("ZJ", "浙江工商大学", C.APPLIED, "刘国庆", "13905710005", "杭州市钱塘区学正街18号", 2017),
     ("ZJ", "中国计量大学", C.APPLIED, "赵敏", "13905710006", "杭州市钱塘区学源街258号", 2016),
     ("ZJ", "浙江科技大学", C.APPLIED, None, None, None, 2018),
-    ("ZJ", "浙江师范大学", C.NORMAL, "孙红梅", "13905790008", "金华市婺城区迎宾大道688号", 2015),
-    ("ZJ", "杭州师范大学", C.NORMAL, "周文斌", "13905710009", "杭州市余杭区余杭塘路2318号", 2016),
-    ("ZJ", "温州医科大学", C.MEDICAL, "吴海燕", "13905770010", "温州市瓯海区茶山高教园区", 2014),
-    ("ZJ", "浙江中医药大学", C.MEDICAL, "郑建国", "13905710011", "杭州市滨江区滨文路548号", 2017),
+    (
+        "ZJ",
+        "浙江师范大学",
+        C.TEACHING_RESEARCH,
+        "孙红梅",
+        "13905790008",
+        "金华市婺城区迎宾大道688号",
+        2015,
+    ),
+    (
+        "ZJ",
+        "杭州师范大学",
+        C.TEACHING_RESEARCH,
+        "周文斌",
+        "13905710009",
+        "杭州市余杭区余杭塘路2318号",
+        2016,
+    ),
+    (
+        "ZJ",
+        "温州医科大学",
+        C.TEACHING_RESEARCH,
+        "吴海燕",
+        "13905770010",
+        "温州市瓯海区茶山高教园区",
+        2014,
+    ),
+    (
+        "ZJ",
+        "浙江中医药大学",
+        C.TEACHING_RESEARCH,
+        "郑建国",
+        "13905710011",
+        "杭州市滨江区滨文路548号",
+        2017,
+    ),
     (
         "ZJ",
         "金华职业技术大学",
@@ -64,13 +100,21 @@ UNIVERSITIES = [
     (
         "SC",
         "四川师范大学",
-        C.NORMAL,
+        C.TEACHING_RESEARCH,
         "谢明",
         "13908280003",
         "成都市龙泉驿区成龙大道二段1819号",
         2016,
     ),
-    ("SC", "成都医学院", C.MEDICAL, "唐婷", "13908280004", "成都市新都区新都大道783号", 2018),
+    (
+        "SC",
+        "成都医学院",
+        C.TEACHING_RESEARCH,
+        "唐婷",
+        "13908280004",
+        "成都市新都区新都大道783号",
+        2018,
+    ),
 ]
 # (username, display name, role, federation code or university)
 ACCOUNTS = [
@@ -190,7 +234,7 @@ def _governance(association: Association, spec: tuple, today: date) -> None:
 
 # Universities still without an association, applying to the Zhejiang federation.
 APPLICATIONS = [
-    ("湖州师范学院", C.NORMAL, 620, "科技处", "沈建国", "副校长", None),
+    ("湖州师范学院", C.TEACHING_RESEARCH, 620, "科技处", "沈建国", "副校长", None),
     (
         "嘉兴大学",
         C.APPLIED,
@@ -222,17 +266,18 @@ def _applications(federation_id: int, today: date) -> None:
             },
             today - timedelta(days=12),
         )
+        governance_demo.attach_founding_approval(application)
         if returned:
             establishment.return_for_revision(application, returned, "zj-officer")
 
 
-def _work(associations, categories, users, today: date) -> None:
+def _work(associations, university_categories, users, today: date) -> None:
     """Two years of the five tasks' work, nominations and exemplars, and suggestions."""
     db.session.flush()
     ids = {university: a.id for university, a in associations.items()}
     load_activities(
         random.Random(2025),  # noqa: S311 - demo data, its own stream: same work every time
-        {u: (ids[u], categories[u]) for u in ids},
+        {u: (ids[u], university_categories[u]) for u in ids},
         today,
     )
     officer = {
@@ -264,15 +309,17 @@ def load(password: str) -> list[tuple[str, str]]:
         }
         db.session.add_all(federations.values())
         db.session.flush()
+        for federation in federations.values():
+            categories.seed_defaults(federation.id)
         associations = {}
-        categories = {}
+        university_categories = {}
         rng = random.Random(2026)  # noqa: S311 - demo data, the same on every machine
         for fed, university, category, contact, phone, address, founded in UNIVERSITIES:
             association = Association(federation=federations[fed], name=f"{university}科学技术协会")
             db.session.add(association)
             db.session.flush()
             associations[university] = association
-            categories[university] = category
+            university_categories[university] = category
             db.session.add(
                 AssociationProfile(
                     tenant_id=association.id,
@@ -309,6 +356,8 @@ def load(password: str) -> list[tuple[str, str]]:
             findings = compliance.evaluate(association.id, today)
             compliance.store(association.id, findings, today)
         _applications(federations["ZJ"].id, today)
-        _work(associations, categories, users, today)
+        _work(associations, university_categories, users, today)
+        federation_demo.load(federations, today)
+        load_reporting(today)
         db.session.commit()
     return [(u, r.value) for u, _d, r, _o in ACCOUNTS]

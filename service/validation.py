@@ -1,4 +1,49 @@
 """Formats shared by web forms and API schemas, so both accept exactly the same input."""
 
-# A mainland mobile number, or a landline with its area code (010-12345678).
-PHONE_PATTERN = r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$"
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import ValidationError as SchemaError
+from marshmallow import fields
+from wtforms import DateField as FormDateField
+from wtforms import ValidationError as FormError
+
+# A mainland mobile number, or a landline with its area code (010-12345678). ASCII digits
+# only: Python's \d also matches full-width and other scripts' digits.
+PHONE_PATTERN = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
+
+# Every date the service records (founding, congresses, meetings, terms, joining) lies in
+# this range; a year 1000 or 9999 is a typing error, not a record.
+DATE_MIN = date(1900, 1, 1)
+DATE_MAX = date(2100, 12, 31)
+DATE_RANGE_MESSAGE = _l("Enter a date between 1900 and 2100.")
+
+# NUL and the other C0/C1 controls (tab and line breaks excepted), and the bidirectional
+# overrides and isolates that make text display in an order other than it is stored.
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
+def has_control_characters(text: str) -> bool:
+    return CONTROL_CHARACTERS.search(text) is not None
+
+
+class PlausibleDate(fields.Date):
+    """An API date within DATE_MIN..DATE_MAX."""
+
+    def _deserialize(self, value, attr, data, **kwargs) -> date:
+        result = super()._deserialize(value, attr, data, **kwargs)
+        if not DATE_MIN <= result <= DATE_MAX:
+            raise SchemaError(str(DATE_RANGE_MESSAGE))
+        return result
+
+
+class DateField(FormDateField):
+    """A form date within DATE_MIN..DATE_MAX."""
+
+    def pre_validate(self, form) -> None:
+        super().pre_validate(form)
+        if self.data is not None and not DATE_MIN <= self.data <= DATE_MAX:
+            raise FormError(DATE_RANGE_MESSAGE)

@@ -17,7 +17,7 @@ from datetime import date, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.orm import Mapper
+from sqlalchemy.orm import Mapper, undefer
 
 from tenants.db import db
 from tenants.models import Association, TenantOwned, TenantTagged
@@ -99,7 +99,10 @@ def import_tenant(document: dict[str, Any]) -> dict[str, int]:
 def _rows(mapper: Mapper, association_id: int) -> list[dict[str, Any]]:
     cls = mapper.class_
     objects = db.session.scalars(
-        sa.select(cls).where(cls.tenant_id == association_id).order_by(cls.id)
+        sa.select(cls)
+        .where(cls.tenant_id == association_id)
+        .order_by(cls.id)
+        .options(undefer("*"))  # deferred columns (file contents) are data too
     )
     attributes = [a.key for a in mapper.column_attrs]
     return [{key: _encode(getattr(obj, key)) for key in attributes} for obj in objects]

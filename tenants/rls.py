@@ -27,14 +27,16 @@ $$;
 
 DROP_FUNCTIONS = "DROP FUNCTION IF EXISTS app_ids(text); DROP FUNCTION IF EXISTS app_bypass();"
 
+# Each setting is read in a scalar subquery, which PostgreSQL evaluates once per statement
+# (an InitPlan); a bare function call would parse the setting again for every row.
 _ASSOCIATION_RULE = (
-    "app_bypass() OR id = ANY (app_ids('app.tenant_ids'))"
-    " OR federation_id = ANY (app_ids('app.federation_ids'))"
+    "(SELECT app_bypass()) OR id = ANY ((SELECT app_ids('app.tenant_ids'))::bigint[])"
+    " OR federation_id = ANY ((SELECT app_ids('app.federation_ids'))::bigint[])"
 )
 _TENANT_RULE = (
-    "app_bypass() OR tenant_id = ANY (app_ids('app.tenant_ids'))"
+    "(SELECT app_bypass()) OR tenant_id = ANY ((SELECT app_ids('app.tenant_ids'))::bigint[])"
     " OR tenant_id IN (SELECT a.id FROM association a"
-    " WHERE a.federation_id = ANY (app_ids('app.federation_ids')))"
+    " WHERE a.federation_id = ANY ((SELECT app_ids('app.federation_ids'))::bigint[]))"
 )
 
 
@@ -52,6 +54,25 @@ def policy_sql(table: str, *, tenant_column: bool = True, append_only: bool = Fa
         f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
         f"CREATE POLICY tenant_isolation ON {table} USING ({rule}) WITH CHECK ({check})",
     ]
+
+
+def refresh_policies_sql(connection: sa.Connection) -> list[str]:
+    """ALTER statements that bring every existing tenant policy to the current rules (for a
+    migration after the rules change form); append-only policies keep `WITH CHECK (true)`."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT tablename, with_check FROM pg_policies"
+            " WHERE policyname = 'tenant_isolation' ORDER BY tablename"
+        )
+    )
+    statements = []
+    for table, with_check in rows:
+        rule = _ASSOCIATION_RULE if table == "association" else _TENANT_RULE
+        check = "true" if with_check == "true" else rule
+        statements.append(
+            f"ALTER POLICY tenant_isolation ON {table} USING ({rule}) WITH CHECK ({check})"
+        )
+    return statements
 
 
 def drop_policy_sql(table: str) -> list[str]:
@@ -98,8 +119,11 @@ def _after_begin(session: Session, transaction, connection: sa.Connection) -> No
 def _resync(session: Session) -> None:
     """Re-apply when the scope changed inside a transaction (a `system_scope` block in a
     request), or when the session joined a transaction begun elsewhere."""
+    # Take the connection first: when that begins the transaction, `_after_begin` has set
+    # the scope already, and a second set_config would cost a round trip per transaction.
+    connection = session.connection()
     if session.info.get("rls_scope", _UNSET) != peek_scope():
-        _apply(session, session.connection())
+        _apply(session, connection)
 
 
 def _before_execute(state: ORMExecuteState) -> None:

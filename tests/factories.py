@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 from dataclasses import dataclass, field
 from datetime import date
 
+import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
 from service.activities.models import (
@@ -20,9 +22,19 @@ from service.associations.models import AssociationProfile, Category
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import ROLES, Level, Role
+from service.federation import categories, guidance, problems, rollups
+from service.federation.models import CategoryChange, Comment, GuidanceReceipt
+from service.files.checks import CheckedUpload
+from service.files.models import StoredFile
 from service.governance import compliance, establishment
 from service.governance import services as governance
-from service.governance.models import Establishment, LifecycleChange, Reminder
+from service.governance.models import (
+    ApplicationDocument,
+    Establishment,
+    FoundingDocument,
+    LifecycleChange,
+    Reminder,
+)
 from service.members.models import (
     GroupMember,
     GroupMemberStatusChange,
@@ -31,6 +43,9 @@ from service.members.models import (
     MemberImport,
     MembershipPolicy,
 )
+from service.reporting import indicators
+from service.reporting import services as reporting
+from service.reporting.models import NationalEndpoint
 from service.suggestions.models import Suggestion
 from service.suggestions.services import _hash, new_receipt_code
 from tenants.db import db
@@ -49,6 +64,7 @@ def make_federation(code: str | None = None) -> Federation:
     )
     db.session.add(federation)
     db.session.flush()
+    categories.seed_defaults(federation.id)
     return federation
 
 
@@ -216,6 +232,12 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
         approving_meeting_id=committee.id,
     )
     governance.set_host_office(tid, "科学技术研究院")
+    standing.minutes_file_id = make_stored_file(association, name="常委会会议纪要.pdf").id
+    founding = FoundingDocument(
+        tenant_id=tid, file_id=make_stored_file(association, name="成立批复.pdf").id
+    )
+    db.session.add(founding)
+    db.session.flush()
     db.session.add(
         LifecycleChange(
             tenant_id=tid,
@@ -235,10 +257,8 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
         "meeting_id": standing.id,
         "officer_id": chair.id,
         "secretary_id": secretary.id,
+        "founding_document_id": founding.id,
     }
-
-
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 
 
 def make_activity(association: Association, *, flush: bool = True, **fields) -> Activity:
@@ -266,20 +286,22 @@ def make_activity(association: Association, *, flush: bool = True, **fields) -> 
     return activity
 
 
-def make_evidence(activity: Activity, *, flush: bool = True) -> ActivityEvidence:
-    evidence = ActivityEvidence(
+def make_evidence(activity: Activity) -> ActivityEvidence:
+    """A sign-in sheet (a small PDF) kept as the activity's evidence."""
+    stored = StoredFile(
         tenant_id=activity.tenant_id,
-        activity_id=activity.id,
-        filename="签到表.pdf",
+        name="签到表.pdf",
         content_type="application/pdf",
-        size=len(PDF),
-        sha256="0" * 64,
-        content=PDF,
-        uploaded_by="factory",
+        size=len(PDF_BYTES),
+        sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
+        data=PDF_BYTES,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    evidence = ActivityEvidence(
+        tenant_id=activity.tenant_id, activity_id=activity.id, file_id=stored.id
     )
     db.session.add(evidence)
-    if flush:
-        db.session.flush()
     return evidence
 
 
@@ -317,7 +339,7 @@ def make_work(tenant) -> None:
     association = tenant.association
     activity = make_activity(association, flush=False)
     tenant.activities = [activity, make_activity(association, visibility="private")]
-    tenant.evidence = [make_evidence(activity, flush=False)]
+    tenant.evidence = [make_evidence(activity)]
     report = ConsultingReport(
         tenant_id=association.id,
         title="关于加强高校科技成果转化的建议",
@@ -359,7 +381,7 @@ def make_work(tenant) -> None:
         proposed_by="factory",
     )
     db.session.add_all([report, transfer, nomination, exemplar])
-    tenant.reports, tenant.transfers = [report], [transfer]
+    tenant.consulting_reports, tenant.transfers = [report], [transfer]
     tenant.nominations, tenant.exemplars = [nomination], [exemplar]
     named, _code = make_suggestion(
         association, user=tenant.users[Role.MEMBER], escalated=True, flush=False
@@ -370,6 +392,27 @@ def make_work(tenant) -> None:
     db.session.flush()
     tenant.suggestions = [named, anonymous]
     tenant.receipt_code = code
+
+
+PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def make_stored_file(
+    association: Association, *, name: str = "会议纪要.pdf", data: bytes = PDF_BYTES
+) -> StoredFile:
+    content_type = "application/pdf" if data.startswith(b"%PDF") else "image/png"
+    stored = StoredFile(
+        tenant_id=association.id,
+        name=name,
+        content_type=content_type,
+        size=len(data),
+        sha256=hashlib.sha256(data).hexdigest(),
+        data=data,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    return stored
 
 
 def application_data(**changes) -> dict:
@@ -396,6 +439,21 @@ def make_application(federation: Federation) -> tuple[int, str]:
     return application.id, key
 
 
+def make_application_document(application_id: int) -> int:
+    """A supporting document (a small PDF) of an application; returns its id."""
+    document = ApplicationDocument(
+        application_id=application_id,
+        name="学校同意成立科协的批复.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+        sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
+        data=PDF_BYTES,
+    )
+    db.session.add(document)
+    db.session.flush()
+    return document.id
+
+
 @dataclass
 class Tenant:
     """One association with a user of every association role, its tokens, and membership
@@ -411,12 +469,14 @@ class Tenant:
     governance: dict[str, int] = field(default_factory=dict)
     activities: list[Activity] = field(default_factory=list)
     evidence: list[ActivityEvidence] = field(default_factory=list)
-    reports: list[ConsultingReport] = field(default_factory=list)
+    consulting_reports: list[ConsultingReport] = field(default_factory=list)
     transfers: list[TechTransfer] = field(default_factory=list)
     nominations: list[Nomination] = field(default_factory=list)
     exemplars: list[Exemplar] = field(default_factory=list)
     suggestions: list[Suggestion] = field(default_factory=list)
     receipt_code: str | None = None
+    files: list[StoredFile] = field(default_factory=list)
+    reports: list[int] = field(default_factory=list)
 
 
 @dataclass
@@ -427,6 +487,14 @@ class Province:
     users: dict[Role, User] = field(default_factory=dict)
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
     application: tuple[int, str] = (0, "")
+    application_document: int = 0
+    guidance_id: int = 0
+    # Sent to the second association only: foreign to the first.
+    private_guidance_id: int = 0
+    guidance_file_id: int = 0
+    receipt_id: int = 0
+    problem_id: int = 0
+    reporting: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -481,24 +549,121 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
     tenant.applications = [application]
     tenant.governance = make_governance(tenant.association)
     make_work(tenant)
+    tenant.files = [make_stored_file(association)]
     return tenant
 
 
 def _province() -> Province:
     federation = make_federation()
     province = Province(
-        federation, _tenant(federation, Category.RESEARCH), _tenant(federation, Category.NORMAL)
+        federation,
+        _tenant(federation, Category.RESEARCH),
+        _tenant(federation, Category.TEACHING_RESEARCH),
     )
     for role in (Role.FEDERATION_OFFICER, Role.EDUCATION_SUPERVISOR):
         province.users[role] = make_user(role, federation=federation)
     province.tokens["ro"] = make_token(TokenLevel.FEDERATION, federation=federation)
     province.application = make_application(federation)
+    province.application_document = make_application_document(province.application[0])
+    make_federation_work(province)
+    province.reporting = make_reporting(province)
     return province
+
+
+def make_federation_work(province: Province) -> None:
+    """Guidance with an attachment to every association (each gets a receipt; the first
+    responds with a file), guidance to the second only, a category change each, a problem
+    about the first association and a comment."""
+    attachment = CheckedUpload("通知.pdf", "application/pdf", PDF_BYTES)
+    issued = guidance.issue(
+        province.federation.id,
+        title="关于开展年度工作总结的通知",
+        body="请各高校科协于年底前报送年度工作总结。",
+        audience="all",
+        targets=[],
+        deadline=date(2026, 12, 31),
+        response_required=True,
+        files=[attachment],
+        actor="factory",
+    )
+    private = guidance.issue(
+        province.federation.id,
+        title="关于整改秘书处工作的意见",
+        body="请于一个月内完成整改。",
+        audience="associations",
+        targets=[province.second.association.id],
+        deadline=None,
+        response_required=False,
+        files=[],
+        actor="factory",
+    )
+    first = province.first.association.id
+    receipt = db.session.scalar(
+        sa.select(GuidanceReceipt).where(
+            GuidanceReceipt.tenant_id == first, GuidanceReceipt.guidance_id == issued.id
+        )
+    )
+    guidance.respond(receipt, "已部署落实。", province.first.files[0], "factory")
+    province.guidance_id, province.private_guidance_id = issued.id, private.id
+    province.guidance_file_id = guidance.files(issued.id)[0].id
+    province.receipt_id = receipt.id
+    for tenant in (province.first, province.second):
+        db.session.add(
+            CategoryChange(
+                tenant_id=tenant.association.id,
+                from_code=None,
+                to_code=Category.RESEARCH.value,
+                reason="初始分类",
+                actor="factory",
+            )
+        )
+    problem = problems.open_problem(
+        province.federation.id,
+        title="秘书处人员不足",
+        description="秘书处仅一名兼职人员。",
+        association_id=province.first.association.id,
+        category=None,
+        assignee_id=None,
+        actor="factory",
+    )
+    db.session.add(
+        Comment(
+            federation_id=province.federation.id,
+            association_id=province.first.association.id,
+            body="请关注换届进度。",
+            author="factory",
+        )
+    )
+    db.session.flush()
+    province.problem_id = problem.id
+
+
+def make_reporting(province: Province, year: int = 2025) -> dict[str, int]:
+    """A period whose reports are approved (locked) and rolled up, the roll-up locked and its
+    push queued for the federation's endpoint. Returns the ids tests point at."""
+    federation = province.federation
+    period = reporting.open_period(federation.id, year, date(year + 1, 3, 31), "factory")
+    for tenant in (province.first, province.second):
+        report = reporting.start_compile(tenant.association.id, period)
+        report.figures = indicators.compute([tenant.association.id], year)[tenant.association.id]
+        report.status = "submitted"
+        reporting.approve(report, "factory")
+        db.session.flush()
+        tenant.reports = [report.id]
+    db.session.add(NationalEndpoint(federation_id=federation.id, url="http://127.0.0.1:9/none"))
+    db.session.flush()
+    rollup = reporting.compile_rollup(federation.id, year)
+    outbox = reporting.lock_rollup(rollup, "factory")
+    db.session.flush()
+    return {"period_id": period.id, "rollup_id": rollup.id, "outbox_id": outbox.id}
 
 
 def make_world() -> World:
     """Two federations x two associations; call inside system_scope."""
     a, b = _province(), _province()
+    # The dashboards' rollups, as the jobs queued by these writes would leave them.
+    tenants = [a.first, a.second, b.first, b.second]
+    rollups.store([t.association.id for t in tenants], date.today().year)
     operator = make_user(Role.OPERATOR)
     national_a = make_token(TokenLevel.NATIONAL, federations=[a.federation])
     return World(a, b, operator, national_a)

@@ -33,7 +33,7 @@ from service.activities.schemas import (
 from service.associations.services import profiles_in_scope
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
-from service.rest import Blueprint, paginate
+from service.rest import Blueprint, found_first, paginate
 from tenants.db import db
 
 blp = Blueprint(
@@ -96,6 +96,7 @@ class ActivityById(MethodView):
         return services.access_activity(activity_id)
 
     @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
+    @found_first(services.access_activity, "activity_id")
     @blp.arguments(ActivityUpdateSchema)
     @blp.response(200, ActivitySchema)
     def patch(self, changes, activity_id):
@@ -194,6 +195,7 @@ class ConsultingReportById(MethodView):
         return services.access_consulting_report(consulting_report_id)
 
     @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
+    @found_first(services.access_consulting_report, "consulting_report_id")
     @blp.arguments(ConsultingReportUpdateSchema)
     @blp.response(200, ConsultingReportSchema)
     def patch(self, changes, consulting_report_id):
@@ -229,6 +231,7 @@ class TechTransferById(MethodView):
         return services.access_tech_transfer(tech_transfer_id)
 
     @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
+    @found_first(services.access_tech_transfer, "tech_transfer_id")
     @blp.arguments(TechTransferUpdateSchema)
     @blp.response(200, TechTransferSchema)
     def patch(self, changes, tech_transfer_id):

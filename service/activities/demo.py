@@ -26,27 +26,43 @@ C = Category
 # Activities a year per task, by category, before a ±25% spread.
 PER_YEAR = {
     C.RESEARCH: {"academic": 18, "popularisation": 8, "talent": 6, "integrity": 5, "student": 8},
-    C.APPLIED: {"academic": 10, "popularisation": 10, "talent": 4, "integrity": 4, "student": 9},
-    C.NORMAL: {"academic": 8, "popularisation": 13, "talent": 4, "integrity": 5, "student": 9},
-    C.MEDICAL: {"academic": 12, "popularisation": 12, "talent": 4, "integrity": 4, "student": 6},
+    C.TEACHING_RESEARCH: {
+        "academic": 12,
+        "popularisation": 11,
+        "talent": 5,
+        "integrity": 5,
+        "student": 9,
+    },
+    C.APPLIED: {"academic": 9, "popularisation": 11, "talent": 4, "integrity": 4, "student": 9},
     C.VOCATIONAL: {"academic": 4, "popularisation": 18, "talent": 3, "integrity": 3, "student": 11},
+    C.PRIVATE: {"academic": 5, "popularisation": 12, "talent": 3, "integrity": 3, "student": 10},
 }
 # Share of academic exchange that is international, by category.
 INTERNATIONAL = {
     C.RESEARCH: 0.35,
-    C.APPLIED: 0.1,
-    C.NORMAL: 0.08,
-    C.MEDICAL: 0.18,
+    C.TEACHING_RESEARCH: 0.15,
+    C.APPLIED: 0.08,
     C.VOCATIONAL: 0.03,
+    C.PRIVATE: 0.04,
 }
 # (consulting reports, technology transfers) a year, and the transfer value range in 万元.
 OUTCOMES = {
     C.RESEARCH: (6, 5, (80, 1200)),
+    C.TEACHING_RESEARCH: (3, 3, (30, 500)),
     C.APPLIED: (2, 4, (20, 300)),
-    C.NORMAL: (2, 1, (10, 80)),
-    C.MEDICAL: (3, 2, (50, 600)),
     C.VOCATIONAL: (1, 3, (5, 60)),
+    C.PRIVATE: (1, 2, (5, 80)),
 }
+
+
+def _category(code: str) -> Category:
+    """A federation may name its own categories; those get the applied profile."""
+    try:
+        return Category(code)
+    except ValueError:
+        return Category.APPLIED
+
+
 TOPICS = [
     "人工智能与智能制造",
     "新材料与先进能源",
@@ -286,6 +302,7 @@ def _student(rng, university, year):
 
 def _activity_rows(rng, tid, university, category, groups, today) -> list[dict]:
     rows = []
+    category = _category(category)
     counts = PER_YEAR[category]
     makers = {
         "popularisation": ("popularisation", _popularisation),
@@ -359,7 +376,7 @@ def _activity_rows(rng, tid, university, category, groups, today) -> list[dict]:
 
 def _outcome_rows(rng, tid, category, today) -> tuple[list[dict], list[dict]]:
     reports, transfers = [], []
-    per_report, per_transfer, (low, high) = OUTCOMES[category]
+    per_report, per_transfer, (low, high) = OUTCOMES[_category(category)]
     for year in YEARS:
         for _ in range(max(0, round(per_report * rng.uniform(0.6, 1.4)))):
             submitted = _day(rng, year)

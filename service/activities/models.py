@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.files.models import StoredFile
 from tenants.db import db
 from tenants.models import TenantOwned, tenant_fk, utcnow
 
@@ -307,24 +308,26 @@ class Activity(TenantOwned, db.Model):
 
 
 class ActivityEvidence(TenantOwned, db.Model):
-    """A file or photo that shows an activity took place, stored with its tenant."""
+    """A file or photo that shows an activity took place: one of the association's stored
+    files (checked, kept per tenant), linked to the activity."""
 
     __tablename__ = "activity_evidence"
     __tenant_table_args__ = (
         tenant_fk("activity_id", "activity", ondelete="CASCADE"),
+        tenant_fk("file_id", "stored_file"),
         sa.Index("ix_activity_evidence_tenant_activity", "tenant_id", "activity_id"),
-        sa.CheckConstraint("size >= 0", name="size_not_negative"),
     )
 
     activity_id: Mapped[int]
-    filename: Mapped[str] = mapped_column(sa.String(200))
-    content_type: Mapped[str] = mapped_column(sa.String(100))
-    size: Mapped[int]
-    sha256: Mapped[str] = mapped_column(sa.String(64))
-    # Never copied into the audit log (which records only that it was written).
-    content: Mapped[bytes] = mapped_column(sa.LargeBinary, info=PERSONAL)
-    uploaded_by: Mapped[str] = mapped_column(sa.String(120), default="")
+    file_id: Mapped[int]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    file: Mapped[StoredFile] = db.relationship(
+        primaryjoin="and_(foreign(ActivityEvidence.tenant_id) == StoredFile.tenant_id,"
+        " foreign(ActivityEvidence.file_id) == StoredFile.id)",
+        viewonly=True,
+        lazy="joined",
+    )
 
 
 # --- outcomes of academic exchange ---------------------------------------------------------

@@ -20,7 +20,8 @@ from service.activities.models import (
     Visibility,
 )
 from service.activities.services import MAX_FIGURE
-from service.rest import StrictSchema
+from service.rest import StrictSchema, UtcDateTime
+from service.validation import PlausibleDate
 
 TASKS = [t.value for t in Task]
 COUNT = {"strict": True, "validate": validate.Range(0, MAX_FIGURE)}
@@ -53,8 +54,8 @@ ActivitySchema = type(
         "speaker_kind": fields.String(allow_none=True),
         "speaker_name": fields.String(allow_none=True),
         "audience_group": fields.String(allow_none=True),
-        "held_at": fields.DateTime(dump_only=True, allow_none=True),
-        "reported_at": fields.DateTime(dump_only=True, allow_none=True),
+        "held_at": UtcDateTime(dump_only=True, allow_none=True),
+        "reported_at": UtcDateTime(dump_only=True, allow_none=True),
     },
 )
 
@@ -65,8 +66,8 @@ def _activity_fields(required: bool) -> dict:
         "task": fields.String(required=required, validate=validate.OneOf(TASKS)),
         "subtype": fields.String(required=required, validate=validate.OneOf(list(SUBTYPE_LABELS))),
         "title": fields.String(required=required, validate=validate.Length(min=1, max=200)),
-        "starts_on": fields.Date(required=required),
-        "ends_on": fields.Date(required=required),
+        "starts_on": PlausibleDate(required=required),
+        "ends_on": PlausibleDate(required=required),
         "place": fields.String(allow_none=True, validate=validate.Length(max=200)),
         "description": fields.String(allow_none=True, validate=validate.Length(max=5000)),
         "organiser_group_id": fields.Integer(allow_none=True, strict=True),
@@ -123,8 +124,8 @@ class ActivityQueryArgsSchema(Schema):
     task = fields.String(validate=validate.OneOf(TASKS))
     subtype = fields.String(validate=validate.OneOf(list(SUBTYPE_LABELS)))
     year = fields.Integer(validate=validate.Range(2000, 2100))
-    starts_from = fields.Date(data_key="from")
-    ends_by = fields.Date(data_key="to")
+    starts_from = PlausibleDate(data_key="from")
+    ends_by = PlausibleDate(data_key="to")
     organiser = fields.String(validate=validate.Regexp(r"^(association|\d{1,10})$"))
     status = fields.String(validate=validate.OneOf(list(ACTIVITY_STATUS_LABELS)))
     association_id = fields.Integer()
@@ -136,11 +137,11 @@ class ActivityQueryArgsSchema(Schema):
 class EvidenceSchema(Schema):
     id = fields.Integer()
     activity_id = fields.Integer()
-    filename = fields.String()
-    content_type = fields.String()
-    size = fields.Integer()
-    sha256 = fields.String()
-    created_at = fields.DateTime()
+    filename = fields.String(attribute="file.name")
+    content_type = fields.String(attribute="file.content_type")
+    size = fields.Integer(attribute="file.size")
+    sha256 = fields.String(attribute="file.sha256")
+    created_at = UtcDateTime()
 
 
 class ConsultingReportSchema(Schema):
@@ -150,7 +151,7 @@ class ConsultingReportSchema(Schema):
     authors = fields.String(allow_none=True)
     recipient = fields.String()
     recipient_level = fields.String()
-    submitted_on = fields.Date()
+    submitted_on = PlausibleDate()
     adopted = fields.Boolean()
     adopted_on = fields.Date(allow_none=True)
     adoption_note = fields.String(allow_none=True)
@@ -163,9 +164,9 @@ class ConsultingReportCreateSchema(StrictSchema):
     recipient_level = fields.String(
         required=True, validate=validate.OneOf([r.value for r in RecipientLevel])
     )
-    submitted_on = fields.Date(required=True)
+    submitted_on = PlausibleDate(required=True)
     adopted = fields.Boolean(load_default=False)
-    adopted_on = fields.Date(allow_none=True)
+    adopted_on = PlausibleDate(allow_none=True)
     adoption_note = fields.String(allow_none=True, validate=validate.Length(max=500))
 
 
@@ -173,7 +174,7 @@ class ConsultingReportUpdateSchema(ConsultingReportCreateSchema):
     title = fields.String(validate=validate.Length(min=1, max=200))
     recipient = fields.String(validate=validate.Length(min=1, max=200))
     recipient_level = fields.String(validate=validate.OneOf([r.value for r in RecipientLevel]))
-    submitted_on = fields.Date()
+    submitted_on = PlausibleDate()
     adopted = fields.Boolean()
 
 
@@ -192,7 +193,7 @@ class TechTransferCreateSchema(StrictSchema):
     title = fields.String(required=True, validate=validate.Length(min=1, max=200))
     partner = fields.String(required=True, validate=validate.Length(min=1, max=200))
     mode = fields.String(required=True, validate=validate.OneOf([m.value for m in TransferMode]))
-    signed_on = fields.Date(required=True)
+    signed_on = PlausibleDate(required=True)
     contracts = fields.Integer(load_default=1, strict=True, validate=validate.Range(1, 10_000))
     value_yuan = fields.Integer(required=True, strict=True, validate=validate.Range(0, 10**12))
 
@@ -201,7 +202,7 @@ class TechTransferUpdateSchema(TechTransferCreateSchema):
     title = fields.String(validate=validate.Length(min=1, max=200))
     partner = fields.String(validate=validate.Length(min=1, max=200))
     mode = fields.String(validate=validate.OneOf([m.value for m in TransferMode]))
-    signed_on = fields.Date()
+    signed_on = PlausibleDate()
     contracts = fields.Integer(strict=True, validate=validate.Range(1, 10_000))
     value_yuan = fields.Integer(strict=True, validate=validate.Range(0, 10**12))
 

@@ -3,17 +3,15 @@ current scope. Services check and change; they never commit."""
 
 from __future__ import annotations
 
-import hashlib
 from calendar import monthrange
 from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy.orm import defer
+from werkzeug.datastructures import FileStorage
 
-from service.activities import evidence as evidence_rules
 from service.activities.models import (
     COUNT_FIELDS,
     FIGURE_LABELS,
@@ -34,6 +32,9 @@ from service.activities.models import (
     TransferMode,
     Visibility,
 )
+from service.files import services as files
+from service.files.checks import EVIDENCE_KINDS, check_upload
+from service.files.models import StoredFile
 from service.members import services as members
 from tenants.access import find_in_scope
 from tenants.db import db
@@ -369,38 +370,47 @@ def set_status(activity: Activity, status: str, today: date | None = None) -> No
 # --- evidence -----------------------------------------------------------------------------
 
 
+def max_evidence_files() -> int:
+    return int(current_app.config.get("EVIDENCE_MAX_FILES", 20))
+
+
 def evidence_of(activity: Activity) -> list[ActivityEvidence]:
+    """The activity's files, without their bytes (a stored file's data is deferred)."""
     return db.session.scalars(
         sa.select(ActivityEvidence)
-        .options(defer(ActivityEvidence.content))
         .where(ActivityEvidence.activity_id == activity.id)
         .order_by(ActivityEvidence.id)
     ).all()
 
 
 def add_evidence(
-    activity: Activity, filename: str, content: bytes, uploaded_by: str
+    activity: Activity, upload: FileStorage | None, uploaded_by_user_id: int | None
 ) -> ActivityEvidence:
-    name, content_type = evidence_rules.check(filename, content)
+    """Check the upload (a document or photo, by its bytes), keep it among the association's
+    files, and link it to the activity. Raises `UploadRejected` or `ActivityError`."""
     count = db.session.scalar(
         sa.select(sa.func.count())
         .select_from(ActivityEvidence)
         .where(ActivityEvidence.activity_id == activity.id)
     )
-    if count >= evidence_rules.max_files():
-        raise _refuse("file", _l("At most %(n)d files per activity.", n=evidence_rules.max_files()))
+    if count >= max_evidence_files():
+        raise _refuse("file", _l("At most %(n)d files per activity.", n=max_evidence_files()))
+    checked = check_upload(upload, EVIDENCE_KINDS)
+    stored = files.store(checked, uploaded_by_user_id)
     item = ActivityEvidence(
-        tenant_id=activity.tenant_id,
-        activity_id=activity.id,
-        filename=name,
-        content_type=content_type,
-        size=len(content),
-        sha256=hashlib.sha256(content).hexdigest(),
-        content=content,
-        uploaded_by=uploaded_by,
+        tenant_id=activity.tenant_id, activity_id=activity.id, file_id=stored.id
     )
     db.session.add(item)
     return item
+
+
+def remove_evidence(item: ActivityEvidence) -> None:
+    """Unlink the file and delete it: it was kept for this activity only."""
+    stored = db.session.scalar(sa.select(StoredFile).where(StoredFile.id == item.file_id))
+    db.session.delete(item)
+    db.session.flush()
+    if stored is not None:
+        db.session.delete(stored)
 
 
 def access_evidence(evidence_id: int) -> tuple[ActivityEvidence, Activity]:

@@ -16,7 +16,6 @@ from flask_wtf import FlaskForm
 
 from service.activities import aggregates, services
 from service.activities import tabular as activity_tabular
-from service.activities.evidence import ALLOWED_EXTENSIONS, EvidenceRefused, max_bytes
 from service.activities.forms import (
     ActionForm,
     ConsultingReportForm,
@@ -44,6 +43,8 @@ from service.activities.services import ActivityError
 from service.audit.services import record
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
+from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
+from service.files.services import file_response
 from service.members.tabular import to_xlsx
 from tenants.access import find_in_scope
 from tenants.db import db
@@ -186,7 +187,7 @@ def detail(activity_id: int):
         evidence_form=EvidenceForm(),
         action_form=ActionForm(),
         next_status=ACTIVITY_STATUS_LABELS[following] if following else None,
-        allowed=", ".join(ALLOWED_EXTENSIONS),
+        allowed=accepted(EVIDENCE_KINDS),
         association=find_in_scope(Association, activity.tenant_id),
     )
 
@@ -241,13 +242,9 @@ def upload_evidence(activity_id: int):
     if not form.validate_on_submit():
         flash(_("Choose a file to upload."), "error")
         return redirect(url_for(".detail", activity_id=activity_id))
-    upload = form.file.data
-    content = upload.read(max_bytes() + 1)
     try:
-        services.add_evidence(
-            activity, upload.filename or "", content, current_principal().audit_label
-        )
-    except (EvidenceRefused, ActivityError) as refused:
+        services.add_evidence(activity, form.file.data, current_principal().id)
+    except (UploadRejected, ActivityError) as refused:
         db.session.rollback()
         flash(str(refused), "error")
     else:
@@ -260,16 +257,7 @@ def upload_evidence(activity_id: int):
 @require(Permission.VIEW_ACTIVITIES)
 def download_evidence(evidence_id: int):
     item, _activity = services.access_evidence(evidence_id)
-    response = send_file(
-        io.BytesIO(item.content),
-        mimetype=item.content_type,
-        as_attachment=True,
-        download_name=item.filename,
-        max_age=0,
-    )
-    response.headers["X-Content-Type-Options"] = "nosniff"
-    response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
-    return response
+    return file_response(item.file)
 
 
 @bp.post("/evidence/<int:evidence_id>/delete")
@@ -278,7 +266,7 @@ def delete_evidence(evidence_id: int):
     item, activity = services.access_evidence(evidence_id)
     if not ActionForm().validate_on_submit():
         abort(400)
-    db.session.delete(item)
+    services.remove_evidence(item)
     db.session.commit()
     flash(_("The file is removed."), "success")
     return redirect(url_for(".detail", activity_id=activity.id))

@@ -2,11 +2,11 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, SelectField, StringField, URLField
+from wtforms import EmailField, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
-from service.associations.models import CATEGORY_LABELS
 from service.validation import PHONE_PATTERN as PHONE
+from service.validation import DateField
 
 
 class ProfileForm(FlaskForm):
@@ -28,6 +28,6 @@ class ProfileForm(FlaskForm):
     website = URLField(_l("Website"), validators=[Optional(), Length(max=200)])
     founded_on = DateField(_l("Founded on"), validators=[Optional()])
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, categories: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = [(c.value, str(label)) for c, label in CATEGORY_LABELS.items()]
+        self.category.choices = list(categories.items())

@@ -16,21 +16,23 @@ PERSONAL = {"personal": True}
 
 
 class Category(StrEnum):
-    """The host university's category (高校类型), the key of category-based guidance."""
+    """The codes of the default categories (高校类型) every federation starts with. A
+    federation keeps its own taxonomy (`service.federation.categories`); a profile's
+    `category` holds a code of its federation's taxonomy."""
 
     RESEARCH = "research"
+    TEACHING_RESEARCH = "teaching_research"
     APPLIED = "applied"
     VOCATIONAL = "vocational"
-    NORMAL = "normal"
-    MEDICAL = "medical"
+    PRIVATE = "private"
 
 
 CATEGORY_LABELS = {
     Category.RESEARCH: _l("Research university"),
+    Category.TEACHING_RESEARCH: _l("Teaching-research university"),
     Category.APPLIED: _l("Applied undergraduate university"),
     Category.VOCATIONAL: _l("Vocational college"),
-    Category.NORMAL: _l("Normal (teacher-training) university"),
-    Category.MEDICAL: _l("Medical university"),
+    Category.PRIVATE: _l("Private university"),
 }
 
 FIELD_LABELS = {
@@ -70,4 +72,6 @@ class AssociationProfile(TenantOwned, db.Model):
 
     @property
     def category_label(self) -> str:
-        return str(CATEGORY_LABELS[Category(self.category)])
+        from service.federation.categories import label_of
+
+        return label_of(self.association.federation_id, self.category)

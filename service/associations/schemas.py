@@ -1,13 +1,13 @@
 """API schemas for association profiles."""
 
-from marshmallow import EXCLUDE, Schema, fields, post_dump, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, validate, validates
 
-from service.associations.models import STATUS_LABELS, Category
+from service.associations.models import STATUS_LABELS
 from service.associations.services import contact_visible_to
 from service.auth.principal import current_principal
 from service.privacy import mask_email, mask_name, mask_phone
-from service.rest import StrictSchema
-from service.validation import PHONE_PATTERN
+from service.rest import StrictSchema, UtcDateTime
+from service.validation import PHONE_PATTERN, PlausibleDate
 
 
 class AssociationSchema(Schema):
@@ -22,8 +22,8 @@ class AssociationSchema(Schema):
     contact_email = fields.String(allow_none=True)
     address = fields.String(allow_none=True)
     website = fields.String(allow_none=True)
-    founded_on = fields.Date(allow_none=True)
-    updated_at = fields.DateTime(dump_only=True)
+    founded_on = PlausibleDate(allow_none=True)
+    updated_at = UtcDateTime(dump_only=True)
 
     @post_dump
     def mask_contact(self, data: dict, **kwargs) -> dict:
@@ -38,7 +38,7 @@ class AssociationSchema(Schema):
 class AssociationUpdateSchema(StrictSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     university_name = fields.String(validate=validate.Length(min=1, max=200))
-    category = fields.String(validate=validate.OneOf([c.value for c in Category]))
+    category = fields.String()
     contact_name = fields.String(allow_none=True, validate=validate.Length(max=50))
     contact_phone = fields.String(
         allow_none=True,
@@ -47,13 +47,20 @@ class AssociationUpdateSchema(StrictSchema):
     contact_email = fields.Email(allow_none=True, validate=validate.Length(max=120))
     address = fields.String(allow_none=True, validate=validate.Length(max=200))
     website = fields.Url(allow_none=True, validate=validate.Length(max=200))
-    founded_on = fields.Date(allow_none=True)
+    founded_on = PlausibleDate(allow_none=True)
+
+    @validates("category")
+    def known_category(self, value: str, **kwargs) -> None:
+        from service.federation.categories import codes_in_reach
+
+        if value not in codes_in_reach():
+            raise ValidationError("Not a category of the federation.")
 
 
 class AssociationQueryArgsSchema(Schema):
     """Filters; the query string also carries the pagination arguments, so no RAISE here."""
 
-    category = fields.String(validate=validate.OneOf([c.value for c in Category]))
+    category = fields.String(validate=validate.Length(max=20))
     status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
 
     class Meta:

@@ -7,7 +7,8 @@ from typing import Any
 import sqlalchemy as sa
 from flask import abort
 
-from service.associations.models import AssociationProfile, Category
+from service.associations.models import AssociationProfile
+from service.audit.services import current_actor
 from service.auth.roles import Permission, Role
 from tenants.access import find_in_scope
 from tenants.db import db
@@ -73,7 +74,10 @@ def missing_fields(profile: AssociationProfile) -> list[str]:
 def update_profile(profile: AssociationProfile, changes: dict[str, Any]) -> AssociationProfile:
     """Apply validated changes; `name` goes to the association, the rest to the profile."""
     if "category" in changes:
-        Category(changes["category"])  # validated upstream; a wrong value is a bug here
+        # Through the category service, so the history records every move (validated upstream).
+        from service.federation import categories
+
+        categories.change(profile, changes.pop("category"), "profile edit", current_actor())
     if "name" in changes:
         profile.association.name = changes.pop("name")
     for field in EDITABLE:

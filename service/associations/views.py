@@ -7,9 +7,10 @@ from flask_babel import gettext as _
 
 from service.associations import services
 from service.associations.forms import ProfileForm
-from service.associations.models import CATEGORY_LABELS, STATUS_LABELS, AssociationProfile
+from service.associations.models import STATUS_LABELS, AssociationProfile
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.federation import categories
 from service.governance import compliance
 from service.privacy import mask_email, mask_phone
 from tenants.db import db
@@ -20,10 +21,11 @@ bp = Blueprint("associations", __name__, url_prefix="/associations")
 @bp.get("/")
 @require(Permission.VIEW_FEDERATION)
 def index():
+    taxonomy = categories.labels(current_principal().federation_id)
     category = request.args.get("category") or None
     status = request.args.get("status") or None
     finding = request.args.get("compliance") or None
-    if category not in (None, *CATEGORY_LABELS):
+    if category not in (None, *taxonomy):
         category = None
     if finding not in (None, *compliance.STATUS_LABELS):
         finding = None
@@ -38,7 +40,7 @@ def index():
         category=category,
         status=status,
         finding=finding,
-        categories=CATEGORY_LABELS,
+        categories=taxonomy,
         statuses=STATUS_LABELS,
         compliance_statuses=compliance.STATUS_LABELS,
         by_category=services.counts_by_category(),
@@ -71,7 +73,9 @@ def profile(association_id: int):
 def edit(association_id: int):
     association = services.access_association(association_id)
     profile = services.access_profile(association.id)
-    form = ProfileForm(obj=profile, name=association.name)
+    form = ProfileForm(
+        obj=profile, name=association.name, categories=categories.labels(association.federation_id)
+    )
     if form.validate_on_submit():
         changes = {f: getattr(form, f).data for f in ("name", *services.EDITABLE)}
         services.update_profile(profile, changes)

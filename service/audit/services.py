@@ -64,6 +64,8 @@ def _shown(column: sa.Column, value: Any) -> Any:
         return "***"
     if value is None or isinstance(value, (str, int, float, bool)):
         return value
+    if isinstance(value, bytes):  # file contents: the size says enough
+        return f"<{len(value)} bytes>"
     return str(value)
 
 

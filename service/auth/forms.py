@@ -33,6 +33,19 @@ class PasswordForm(FlaskForm):
     )
 
 
+class SetPasswordForm(FlaskForm):
+    """The first password, through a one-time link: no current password to give."""
+
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
+    )
+    confirm = PasswordField(
+        _l("Repeat the new password"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],
+    )
+
+
 class TokenForm(FlaskForm):
     name = StringField(
         _l("Name (what the token is for)"), validators=[DataRequired(), Length(max=100)]

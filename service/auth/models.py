@@ -112,7 +112,8 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
 
-    granted_federations = db.relationship("Federation", secondary=token_federation, lazy="selectin")
+    # Only national tokens have any: loaded when asked, not on every authenticated request.
+    granted_federations = db.relationship("Federation", secondary=token_federation, lazy="select")
 
     def is_usable(self, now: datetime) -> bool:
         return self.revoked_at is None and self.expires_at > now

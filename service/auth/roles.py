@@ -36,6 +36,17 @@ class Permission(StrEnum):
     REVIEW_ESTABLISHMENT = "review_establishment"
     CHANGE_LIFECYCLE = "change_lifecycle"
     SET_THRESHOLDS = "set_thresholds"
+    # The federation's own work: categories, guidance, problems, health weights (省科协).
+    MANAGE_FEDERATION = "manage_federation"
+    # Both supervisors comment on an association or on guidance (教育厅 reads and comments).
+    COMMENT_FEDERATION = "comment_federation"
+    # An association reads the federation's guidance, and answers it.
+    VIEW_GUIDANCE = "view_guidance"
+    RESPOND_GUIDANCE = "respond_guidance"
+    VIEW_REPORTS = "view_reports"
+    PREPARE_REPORTS = "prepare_reports"  # compile, explain, submit the association's report
+    REVIEW_REPORTS = "review_reports"  # open periods, approve/return, reopen, roll up, lock
+    READ_NATIONAL = "read_national"  # the national API: locked roll-ups and approved reports
     # The five tasks' activities, outcomes, nominations and exemplars.
     VIEW_ACTIVITIES = "view_activities"
     RECORD_ACTIVITIES = "record_activities"
@@ -90,6 +101,10 @@ ROLES: dict[Role, RoleSpec] = {
                 P.SET_THRESHOLDS,
                 P.MANAGE_TOKENS,
                 P.VIEW_AUDIT,
+                P.MANAGE_FEDERATION,
+                P.COMMENT_FEDERATION,
+                P.VIEW_REPORTS,
+                P.REVIEW_REPORTS,
                 P.VIEW_ACTIVITIES,
                 P.RECOGNISE_EXEMPLARS,
                 P.VIEW_ESCALATED_SUGGESTIONS,
@@ -105,6 +120,8 @@ ROLES: dict[Role, RoleSpec] = {
                 P.VIEW_PROFILE,
                 P.VIEW_FEDERATION,
                 P.VIEW_GOVERNANCE,
+                P.COMMENT_FEDERATION,
+                P.VIEW_REPORTS,
                 P.VIEW_ACTIVITIES,
                 P.VIEW_ESCALATED_SUGGESTIONS,
             }
@@ -124,6 +141,10 @@ ROLES: dict[Role, RoleSpec] = {
                 P.EDIT_MEMBERS,
                 P.EXPORT_MEMBER_CONTACTS,
                 P.MANAGE_MEMBERSHIP_POLICY,
+                P.VIEW_GUIDANCE,
+                P.RESPOND_GUIDANCE,
+                P.VIEW_REPORTS,
+                P.PREPARE_REPORTS,
             }
             | _GOVERNANCE_ALL
             | _ACTIVITIES_ALL
@@ -134,7 +155,16 @@ ROLES: dict[Role, RoleSpec] = {
         Level.ASSOCIATION,
         _l("Association staff"),
         frozenset(
-            {P.VIEW_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_GOVERNANCE, P.RECORD_MEETINGS}
+            {
+                P.VIEW_PROFILE,
+                P.VIEW_MEMBERS,
+                P.EDIT_MEMBERS,
+                P.VIEW_GOVERNANCE,
+                P.RECORD_MEETINGS,
+                P.VIEW_GUIDANCE,
+                P.VIEW_REPORTS,
+                P.PREPARE_REPORTS,
+            }
             | _ACTIVITIES_ALL
             | _SUGGESTIONS_ALL
         ),
@@ -147,29 +177,25 @@ ROLES: dict[Role, RoleSpec] = {
 }
 
 # What an API token may do, by its level and whether it may write.
-# Reading tokens above an association see federation-visible activities, the figures and the
-# escalated suggestions (never who submitted them); none of them may recognise exemplars.
-_ABOVE_READ = frozenset(
-    {
-        P.VIEW_PROFILE,
-        P.VIEW_FEDERATION,
-        P.VIEW_GOVERNANCE,
-        P.VIEW_ACTIVITIES,
-        P.VIEW_ESCALATED_SUGGESTIONS,
-    }
-)
+_TOKEN_READS = frozenset({P.VIEW_PROFILE, P.VIEW_GOVERNANCE})
+# An association's tokens read its activities and suggestions (never who submitted one); a
+# federation's read the shared activities, every figure and the escalated suggestions.
+# National tokens get the figures through the reports' roll-ups, not activity by activity.
+_WORK_READS = frozenset({P.VIEW_ACTIVITIES, P.VIEW_SUGGESTIONS})
+_FEDERATION_WORK_READS = frozenset({P.VIEW_ACTIVITIES, P.VIEW_ESCALATED_SUGGESTIONS})
 TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
-    (Level.ASSOCIATION, False): frozenset(
-        {P.VIEW_PROFILE, P.VIEW_MEMBERS, P.VIEW_GOVERNANCE, P.VIEW_ACTIVITIES, P.VIEW_SUGGESTIONS}
-    ),
-    (Level.ASSOCIATION, True): frozenset(
-        {P.VIEW_PROFILE, P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS}
-        | _GOVERNANCE_ALL
-        | _ACTIVITIES_ALL
-        | {P.VIEW_SUGGESTIONS, P.HANDLE_SUGGESTIONS}
-    ),
-    (Level.FEDERATION, False): _ABOVE_READ,
-    (Level.FEDERATION, True): _ABOVE_READ,
-    ("national", False): _ABOVE_READ,
-    ("national", True): _ABOVE_READ,
+    (Level.ASSOCIATION, False): _TOKEN_READS | {P.VIEW_MEMBERS, P.VIEW_REPORTS} | _WORK_READS,
+    (Level.ASSOCIATION, True): _TOKEN_READS
+    | {P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_REPORTS}
+    | _GOVERNANCE_ALL
+    | _WORK_READS
+    | {P.RECORD_ACTIVITIES, P.HANDLE_SUGGESTIONS},
+    (Level.FEDERATION, False): _TOKEN_READS
+    | {P.VIEW_FEDERATION, P.VIEW_REPORTS}
+    | _FEDERATION_WORK_READS,
+    (Level.FEDERATION, True): _TOKEN_READS
+    | {P.VIEW_FEDERATION, P.VIEW_REPORTS, P.REVIEW_ESTABLISHMENT}
+    | _FEDERATION_WORK_READS,
+    ("national", False): _TOKEN_READS | {P.VIEW_FEDERATION, P.READ_NATIONAL},
+    ("national", True): _TOKEN_READS | {P.VIEW_FEDERATION, P.READ_NATIONAL},
 }

@@ -50,6 +50,12 @@ def user_by_session_token(token: str) -> User | None:
     )
 
 
+def end_sessions(user: User) -> None:
+    """A new session token: every session and remember-me cookie of the user stops working,
+    including one copied from a browser before it signed out."""
+    user.session_token = new_session_token()
+
+
 def change_password(user: User, current: str, new: str) -> None:
     """Set a new password and a new session token: every other session ends."""
     if not check_password_hash(user.password_hash, current):

@@ -20,8 +20,8 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from service.audit.services import record, set_actor
-from service.auth import services
-from service.auth.forms import LoginForm, PasswordForm, TokenForm, UserForm
+from service.auth import password_links, services
+from service.auth.forms import LoginForm, PasswordForm, SetPasswordForm, TokenForm, UserForm
 from service.auth.models import User
 from service.auth.principal import current_principal, principal_for_user, require
 from service.auth.roles import ROLES, Level, Permission, Role
@@ -76,6 +76,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    if current_principal().kind == "user":
+        services.end_sessions(_current_user())
+        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -100,6 +103,30 @@ def password():
             return redirect(url_for("web.home"))
     status = 400 if form.errors else 200
     return render_template("auth/password.html", form=form), status
+
+
+@bp.route("/account/set-password/<token>", methods=["GET", "POST"])
+@limiter.limit("30/hour", methods=["POST"])
+def set_password(token: str):
+    """Public, by the one-time link: a new account (an association's first administrator)
+    chooses its password, then signs in as usual."""
+    user = password_links.user_for_token(token)
+    if user is None:
+        return render_template("auth/set_password.html", form=None), 404
+    form = SetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            password_links.set_password(user, form.new.data)
+        except services.AuthError as exc:
+            form.new.errors.append(str(exc))
+        else:
+            set_actor(principal_for_user(user).audit_label)
+            record(db.session, "set_password", "user_account", user.id, user.association_id)
+            db.session.commit()
+            flash(_("Your password is set. Sign in with it."), "success")
+            return redirect(url_for(".login"))
+    status = 400 if form.errors else 200
+    return render_template("auth/set_password.html", form=form, user=user), status
 
 
 # --- API tokens -----------------------------------------------------------------------

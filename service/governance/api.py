@@ -3,9 +3,7 @@ compliance findings, for the associations in the token's scope."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 
 import sqlalchemy as sa
 from flask.views import MethodView
@@ -15,6 +13,8 @@ from service import jobs
 from service.associations import services as associations
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
+from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
+from service.files.services import file_response
 from service.governance import compliance, services
 from service.governance.jobs import recompute_findings
 from service.governance.models import (
@@ -43,8 +43,9 @@ from service.governance.schemas import (
     OfficerSchema,
     RuleSchema,
     SecretariatSchema,
+    UploadSchema,
 )
-from service.rest import Blueprint, paginate
+from service.rest import Blueprint, found_first, paginate
 from tenants.db import db
 from tenants.models import Association
 
@@ -67,25 +68,10 @@ VIEW, MANAGE, RECORD = (
 )
 
 
-def found_first(lookup: Callable[[int], object], param: str):
-    """Look the URL's id up before the body is validated: another tenant's id is a 404
-    whatever the body says, never a 422 that would confirm the id exists."""
-
-    def decorator(func):
-        @wraps(func)
-        def wrapped(*args, **kwargs):
-            lookup(kwargs[param])
-            return func(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
-
-
 _association_first = found_first(associations.access_association, "association_id")
 
 
-def _rejected(error: services.GovernanceError):
+def rejected(error: services.GovernanceError):
     abort(422, message=str(error.message), errors={"json": {error.field or "_": [str(error)]}})
 
 
@@ -126,7 +112,7 @@ class Congresses(MethodView):
                 standing_committee_formed_on=election.get("standing_committee_formed_on"),
             )
         except services.GovernanceError as error:
-            _rejected(error)
+            rejected(error)
         _written(association.id)
         return congress
 
@@ -182,7 +168,7 @@ class Meetings(MethodView):
         try:
             meeting = services.record_meeting(association.id, today=date.today(), **data)
         except services.GovernanceError as error:
-            _rejected(error)
+            rejected(error)
         _written(association.id)
         return meeting
 
@@ -194,6 +180,33 @@ class MeetingById(MethodView):
     def get(self, meeting_id):
         """Read one meeting"""
         return services.access(Meeting, meeting_id)
+
+
+@blp.route("/meetings/<int:meeting_id>/minutes")
+class MeetingMinutes(MethodView):
+    @blp.requires(VIEW)
+    @blp.response(200, content_type="application/octet-stream", description="The file")
+    def get(self, meeting_id):
+        """Download the meeting's minutes file"""
+        meeting = services.access(Meeting, meeting_id)
+        if meeting.minutes_file is None:
+            abort(404, message="No minutes file is kept for this meeting.")
+        return file_response(meeting.minutes_file)
+
+    @blp.requires(RECORD, write=True)
+    @found_first(lambda meeting_id: services.access(Meeting, meeting_id), "meeting_id")
+    @blp.arguments(UploadSchema, location="files")
+    @blp.response(200, MeetingSchema)
+    def post(self, files, meeting_id):
+        """Upload the minutes as a file (PDF or image); replaces an earlier file"""
+        meeting = services.access(Meeting, meeting_id)
+        try:
+            services.attach_minutes(meeting, check_upload(files["file"], DOCUMENT_KINDS))
+        except UploadRejected as error:
+            db.session.rollback()
+            abort(422, message=str(error), errors={"files": {"file": [str(error)]}})
+        db.session.commit()
+        return meeting
 
 
 @blp.route("/<int:association_id>/officers")
@@ -224,7 +237,7 @@ class Officers(MethodView):
         try:
             officer = services.appoint(association.id, **data)
         except services.GovernanceError as error:
-            _rejected(error)
+            rejected(error)
         _written(association.id)
         return officer
 
@@ -247,7 +260,7 @@ class OfficerById(MethodView):
         try:
             services.end_term(officer, data["ends_on"])
         except services.GovernanceError as error:
-            _rejected(error)
+            rejected(error)
         _written(officer.tenant_id)
         return officer
 
@@ -274,7 +287,7 @@ class SecretariatResource(MethodView):
         try:
             row = services.set_host_office(association.id, data["host_office"])
         except services.GovernanceError as error:
-            _rejected(error)
+            rejected(error)
         db.session.commit()
         return row
 

@@ -57,6 +57,7 @@ class Thresholds:
     congress_due_soon_years: int = 3
     committee_meetings_per_year: int = 1  # "once a year"
     standing_meetings_per_year: int = 1  # "once or twice a year"
+    standing_meetings_max_per_year: int = 2
     meeting_due_soon_days: int = 60  # warn in the last days of a year still short of meetings
 
 
@@ -67,6 +68,7 @@ TIGHTER = {
     "congress_due_soon_years": "max",
     "committee_meetings_per_year": "min",
     "standing_meetings_per_year": "min",
+    "standing_meetings_max_per_year": "max",
     "meeting_due_soon_days": "min",
 }
 THRESHOLD_LABELS = {
@@ -74,6 +76,7 @@ THRESHOLD_LABELS = {
     "congress_due_soon_years": _l("Years after a congress when the next is due soon"),
     "committee_meetings_per_year": _l("Committee meetings a year, at least"),
     "standing_meetings_per_year": _l("Standing-committee meetings a year, at least"),
+    "standing_meetings_max_per_year": _l("Standing-committee meetings a year, at most"),
     "meeting_due_soon_days": _l("Days before the year ends to warn of missing meetings"),
 }
 # Sane outer limits, so a "tightening" cannot make every association overdue by accident.
@@ -81,7 +84,9 @@ LIMITS = {
     "congress_max_years": (1, 5),
     "congress_due_soon_years": (1, 5),
     "committee_meetings_per_year": (1, 12),
-    "standing_meetings_per_year": (1, 12),
+    # "Once or twice a year": a province cannot ask for more than the document allows.
+    "standing_meetings_per_year": (1, 2),
+    "standing_meetings_max_per_year": (1, 2),
     "meeting_due_soon_days": (1, 180),
 }
 
@@ -110,6 +115,11 @@ def thresholds_for(federation_id: int) -> Thresholds:
     thresholds = replace(DOCUMENT, **valid)
     if thresholds.congress_due_soon_years > thresholds.congress_max_years:
         thresholds = replace(thresholds, congress_due_soon_years=thresholds.congress_max_years)
+    if thresholds.standing_meetings_per_year > thresholds.standing_meetings_max_per_year:
+        # Both tightened past each other: the stricter "at least" wins, still within 1-2.
+        thresholds = replace(
+            thresholds, standing_meetings_max_per_year=thresholds.standing_meetings_per_year
+        )
     return thresholds
 
 
@@ -222,6 +232,9 @@ EVIDENCE = {
     "meetings_missed": _l(
         "%(body)s met %(count)d times in %(last_year)d, short of %(need)d, and not yet in %(year)d."
     ),
+    "meetings_exceeded": _l(
+        "%(body)s met %(count)d times in %(year)d, more than the %(most)d a year allowed."
+    ),
     "no_standing": _l("There is no standing committee; it is optional."),
     "no_chair": _l("No chair is in office."),
     "many_chairs": _l("%(count)d people hold the chair at once; there must be one."),
@@ -307,8 +320,28 @@ def check_committee_meets(facts: Facts, t: Thresholds, today: date) -> Finding:
 
 
 def check_standing_committee_meets(facts: Facts, t: Thresholds, today: date) -> Finding:
+    """Once or twice a year: too few is overdue as for the committee, and so is too many,
+    since the document caps the standing committee's meetings as well."""
     if facts.standing_formed_on is None:
         return Finding("standing_committee_meets", Status.OK, "no_standing")
+    held = sum(
+        1 for d in facts.meetings.get(Body.STANDING_COMMITTEE.value, []) if d.year == today.year
+    )
+    if held > t.standing_meetings_max_per_year:
+        params = {
+            "body": Body.STANDING_COMMITTEE.value,
+            "count": held,
+            "year": today.year,
+            "most": t.standing_meetings_max_per_year,
+        }
+        # A new year starts the count again.
+        return Finding(
+            "standing_committee_meets",
+            Status.OVERDUE,
+            "meetings_exceeded",
+            params,
+            date(today.year + 1, 1, 1),
+        )
     return _meetings_rule(
         "standing_committee_meets",
         Body.STANDING_COMMITTEE,
@@ -410,7 +443,7 @@ RULES = (
         "standing_committee_meets",
         _l("A standing committee, if any, meets once or twice a year"),
         check_standing_committee_meets,
-        ("standing_meetings_per_year", "meeting_due_soon_days"),
+        ("standing_meetings_per_year", "standing_meetings_max_per_year", "meeting_due_soon_days"),
     ),
     Rule(
         "chair_and_vice_chairs",

@@ -14,12 +14,17 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from service.associations.models import AssociationProfile
+from service.files.checks import CheckedUpload
+from service.files.models import StoredFile
+from service.governance import first_admin
 from service.governance.models import (
     LIFECYCLE_MOVES,
+    ApplicationDocument,
     ApplicationEvent,
     ApplicationStatus,
     Establishment,
     EstablishmentApplication,
+    FoundingDocument,
     LifecycleChange,
     Secretariat,
 )
@@ -41,6 +46,8 @@ APPLICATION_FIELDS = (
     "contact_name",
     "contact_email",
 )
+# Supporting documents per application: enough for the founding papers, not an archive.
+MAX_DOCUMENTS = 10
 # The document asks for "a sufficient number of S&T workers"; below this a federation would
 # not consider an application at all.
 MIN_ST_WORKERS = 100
@@ -80,6 +87,53 @@ def submit(federation_id: int, data: dict[str, Any], today: date) -> tuple[Any, 
     return application, key
 
 
+def attach_documents(application: EstablishmentApplication, uploads: list[CheckedUpload]) -> None:
+    """Keep checked supporting documents with an application still open to change."""
+    if application.status in (ApplicationStatus.APPROVED.value, ApplicationStatus.REJECTED.value):
+        raise GovernanceError(_l("A decided application takes no more documents."), "documents")
+    if len(application.documents) + len(uploads) > MAX_DOCUMENTS:
+        raise GovernanceError(
+            _l("An application has at most %(n)d documents.", n=MAX_DOCUMENTS), "documents"
+        )
+    for upload in uploads:
+        db.session.add(
+            ApplicationDocument(
+                application_id=application.id,
+                name=upload.name,
+                content_type=upload.content_type,
+                size=upload.size,
+                sha256=upload.sha256,
+                data=upload.data,
+            )
+        )
+    db.session.flush()
+    db.session.expire(application, ["documents"])
+
+
+def document_in(federation_ids, document_id: int) -> ApplicationDocument:
+    """A document of an application addressed to one of these federations; 404 otherwise."""
+    document = db.session.scalar(
+        sa.select(ApplicationDocument)
+        .join(EstablishmentApplication)
+        .where(
+            ApplicationDocument.id == document_id,
+            EstablishmentApplication.federation_id.in_(list(federation_ids)),
+        )
+    )
+    if document is None:
+        abort(404)
+    return document
+
+
+def document_by_key(key: str, document_id: int) -> ApplicationDocument:
+    """A document of the applicant's own application; 404 for any other."""
+    application = by_key(key)
+    document = next((d for d in application.documents if d.id == document_id), None)
+    if document is None:
+        abort(404)
+    return document
+
+
 def by_key(key: str) -> EstablishmentApplication:
     """The applicant's own application; 404 for any other key."""
     application = db.session.scalar(
@@ -103,8 +157,13 @@ def resubmit(application: EstablishmentApplication, data: dict[str, Any]) -> Non
 
 
 def for_federation(federation_id: int, status: str | None = None) -> sa.Select:
+    return for_federations({federation_id}, status)
+
+
+def for_federations(federation_ids, status: str | None = None) -> sa.Select:
+    """Applications addressed to any of these federations (a national token's are several)."""
     query = sa.select(EstablishmentApplication).where(
-        EstablishmentApplication.federation_id == federation_id
+        EstablishmentApplication.federation_id.in_(list(federation_ids))
     )
     if status:
         query = query.where(EstablishmentApplication.status == status)
@@ -113,11 +172,13 @@ def for_federation(federation_id: int, status: str | None = None) -> sa.Select:
 
 def access_application(federation_id: int | None, application_id: int) -> EstablishmentApplication:
     """An application addressed to the officer's federation; 404 otherwise."""
+    return access_in({federation_id} if federation_id else set(), application_id)
+
+
+def access_in(federation_ids, application_id: int) -> EstablishmentApplication:
+    """An application addressed to one of these federations; 404 otherwise."""
     application = db.session.scalar(
-        sa.select(EstablishmentApplication).where(
-            EstablishmentApplication.id == application_id,
-            EstablishmentApplication.federation_id == federation_id,
-        )
+        for_federations(federation_ids).where(EstablishmentApplication.id == application_id)
     )
     if application is None:
         abort(404)
@@ -149,10 +210,14 @@ def approve(
     application: EstablishmentApplication, document_number: str, actor: str, today: date
 ) -> Association:
     """Create the tenant: the association (a group member of the approving federation, with
-    the approval date and document number), its profile, and its first lifecycle entry."""
+    the approval date and document number), its profile, its first lifecycle entry, and its
+    first administrator (the applicant's contact, who sets a password through a link)."""
     _awaiting(application)
     if not document_number.strip():
         raise GovernanceError(_l("Give the approval's document number."), "document_number")
+    if not application.documents:
+        # The founding papers the association will keep; return the application for them.
+        raise GovernanceError(_l("The application has no supporting documents yet."))
     with system_scope("federation officer approves an establishment: creates the tenant"):
         federation = db.session.scalar(
             sa.select(Federation).where(Federation.id == application.federation_id)
@@ -195,9 +260,29 @@ def approve(
         application.status = ApplicationStatus.APPROVED.value
         application.document_number = document_number.strip()
         application.association_id = tid
+        first_admin.create(application, tid)
+        _keep_founding_documents(application, tid)
         _event(application, "approved", document_number.strip(), actor)
         db.session.flush()
     return association
+
+
+def _keep_founding_documents(application: EstablishmentApplication, tenant_id: int) -> None:
+    """Copy the supporting documents into the new association's files, so that it keeps its
+    founding papers (and its export carries them) whatever becomes of the application."""
+    for document in application.documents:
+        stored = StoredFile(
+            tenant_id=tenant_id,
+            name=document.name,
+            content_type=document.content_type,
+            size=document.size,
+            sha256=document.sha256,
+            data=document.data,
+            uploaded_at=document.uploaded_at,
+        )
+        db.session.add(stored)
+        db.session.flush()
+        db.session.add(FoundingDocument(tenant_id=tenant_id, file_id=stored.id))
 
 
 def _event(application: EstablishmentApplication, action: str, comment, actor: str) -> None:

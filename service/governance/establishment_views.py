@@ -11,11 +11,14 @@ from flask_babel import gettext as _
 
 from service import jobs
 from service.associations import services as associations
-from service.associations.models import CATEGORY_LABELS, STATUS_LABELS
+from service.associations.models import STATUS_LABELS
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.extensions import limiter
-from service.governance import establishment, provisioning
+from service.federation import categories
+from service.files.checks import UploadRejected
+from service.files.services import file_response
+from service.governance import establishment, first_admin, provisioning
 from service.governance.forms import (
     ApplicationForm,
     DecisionForm,
@@ -30,7 +33,7 @@ from service.governance.models import (
     ApplicationStatus,
 )
 from service.governance.services import GovernanceError
-from service.governance.views import _blame
+from service.governance.views import _blame, checked_files
 from tenants.db import db
 from tenants.models import Federation
 
@@ -56,9 +59,16 @@ def apply():
     form = ApplicationForm(federations=_federations())
     if form.validate_on_submit():
         try:
+            documents = checked_files(form.documents)
             application, key = establishment.submit(
                 int(form.federation_id.data), _application_data(form), date.today()
             )
+            if not documents:  # after the rules, so that their messages come first
+                raise UploadRejected(_("Attach at least one supporting document."))
+            establishment.attach_documents(application, documents)
+        except UploadRejected as error:
+            db.session.rollback()
+            form.documents.errors.append(str(error))
         except GovernanceError as error:
             db.session.rollback()
             _blame(form, error)
@@ -79,7 +89,12 @@ def track(key: str):
     form.federation_id.data = str(application.federation_id)
     if request.method == "POST" and form.validate_on_submit():
         try:
+            documents = checked_files(form.documents)
             establishment.resubmit(application, _application_data(form))
+            establishment.attach_documents(application, documents)
+        except UploadRejected as error:
+            db.session.rollback()
+            form.documents.errors.append(str(error))
         except GovernanceError as error:
             db.session.rollback()
             _blame(form, error)
@@ -91,10 +106,29 @@ def track(key: str):
     return render_template(
         "establishment/track.html",
         application=application,
+        key=key,
         event_labels=EVENT_LABELS,
         form=form,
         can_resubmit=application.status == ApplicationStatus.RETURNED.value,
     ), status
+
+
+@bp.get("/track/<key>/documents/<int:application_document_id>")
+def track_document(key: str, application_document_id: int):
+    """Public, by the secret link: the applicant downloads a document they sent."""
+    return file_response(establishment.document_by_key(key, application_document_id))
+
+
+@bp.get("/documents/<int:application_document_id>")
+@require(Permission.REVIEW_ESTABLISHMENT)
+def document(application_document_id: int):
+    """A supporting document, for the officers of the federation the application is for."""
+    federation_id = current_principal().federation_id
+    return file_response(
+        establishment.document_in(
+            {federation_id} if federation_id else set(), application_document_id
+        )
+    )
 
 
 @bp.get("/")
@@ -141,6 +175,7 @@ def review(application_id: int):
             db.session.commit()
             if created_id is not None:  # its findings appear on the province's list at once
                 jobs.enqueue(recompute_findings, created_id)
+                _flash_welcome(application)
             flash(_("The decision is recorded."), "success")
             return redirect(url_for(".review", application_id=application.id))
     status = 400 if form.errors or form.form_errors else 200
@@ -148,10 +183,45 @@ def review(application_id: int):
         "establishment/review.html",
         application=application,
         event_labels=EVENT_LABELS,
-        categories=CATEGORY_LABELS,
+        categories=categories.labels(application.federation_id),
         form=form,
         awaiting=application.status == ApplicationStatus.SUBMITTED.value,
+        admin=first_admin.admin_of(application),
     ), status
+
+
+def _flash_welcome(application) -> None:
+    """Issue the first administrator's one-time link: shown to the officer, who may pass it
+    on, and e-mailed to the contact where SMTP is configured."""
+    admin = first_admin.admin_of(application)
+    association = associations.access_association(application.association_id)
+    welcome = first_admin.welcome(admin, association.name, application.contact_email)
+    db.session.commit()
+    flash(
+        _(
+            "The first administrator's username is %(username)s. One-time link to set the"
+            " password: %(link)s",
+            username=welcome.username,
+            link=welcome.link,
+        ),
+        "info",
+    )
+    if welcome.emailed_to:
+        flash(_("The link was e-mailed to %(email)s.", email=welcome.emailed_to), "info")
+
+
+@bp.post("/<int:application_id>/admin-link")
+@require(Permission.REVIEW_ESTABLISHMENT)
+def admin_link(application_id: int):
+    """A new one-time link for the first administrator, when the first was lost or expired."""
+    application = establishment.access_application(
+        current_principal().federation_id, application_id
+    )
+    if first_admin.admin_of(application) is None:
+        flash(_("This application has no association yet."), "error")
+    else:
+        _flash_welcome(application)
+    return redirect(url_for(".review", application_id=application.id))
 
 
 @bp.route("/lifecycle/<int:association_id>", methods=["GET", "POST"])

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize
+from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize, MultipleFileField
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     SelectField,
@@ -31,6 +30,7 @@ from service.governance.models import (
     Body,
 )
 from service.governance.services import NewMember
+from service.validation import DateField
 
 # A line of the member list: "name, unit", with "常委" (or "standing") as a third column for a
 # standing-committee member. Clerks paste these from the congress's election notice.
@@ -82,6 +82,7 @@ class MeetingForm(FlaskForm):
         _l("Attendance"), validators=[DataRequired(), NumberRange(min=1, max=10000)]
     )
     minutes = TextAreaField(_l("Minutes"), validators=[Optional(), Length(max=20000)])
+    minutes_file = FileField(_l("Minutes as a file (PDF or image)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -157,6 +158,9 @@ class ApplicationForm(FlaskForm):
     contact_email = EmailField(
         _l("Contact e-mail"), validators=[DataRequired(), Email(), Length(max=120)]
     )
+    documents = MultipleFileField(
+        _l("Supporting documents (PDF or image; several may be chosen)"),
+    )
 
     def __init__(self, *args, federations=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -195,6 +199,7 @@ class ThresholdsForm(FlaskForm):
     congress_due_soon_years = IntegerField(validators=[DataRequired()])
     committee_meetings_per_year = IntegerField(validators=[DataRequired()])
     standing_meetings_per_year = IntegerField(validators=[DataRequired()])
+    standing_meetings_max_per_year = IntegerField(validators=[DataRequired()])
     meeting_due_soon_days = IntegerField(validators=[DataRequired()])
 
     def __init__(self, *args, labels=None, **kwargs):

@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.files.models import StoredFile
 from tenants.db import db
 from tenants.models import TenantOwned, tenant_fk, utcnow
 
@@ -109,6 +110,7 @@ class Meeting(TenantOwned, db.Model):
     __tablename__ = "governance_meeting"
     __tenant_table_args__ = (
         tenant_fk("term_id", "committee_term"),
+        tenant_fk("minutes_file_id", "stored_file"),
         sa.Index("ix_governance_meeting_tenant_body_held", "tenant_id", "body", "held_on"),
     )
 
@@ -117,7 +119,14 @@ class Meeting(TenantOwned, db.Model):
     held_on: Mapped[date]
     attendance: Mapped[int]
     minutes: Mapped[str | None] = mapped_column(sa.Text)
+    # The minutes as a file (a signed scan, say), besides or instead of the text.
+    minutes_file_id: Mapped[int | None]
 
+    minutes_file: Mapped[StoredFile | None] = db.relationship(
+        primaryjoin="and_(foreign(Meeting.tenant_id) == StoredFile.tenant_id,"
+        " foreign(Meeting.minutes_file_id) == StoredFile.id)",
+        viewonly=True,
+    )
     term: Mapped[CommitteeTerm | None] = db.relationship(
         primaryjoin="and_(foreign(Meeting.tenant_id) == CommitteeTerm.tenant_id,"
         " foreign(Meeting.term_id) == CommitteeTerm.id)",
@@ -215,6 +224,22 @@ class Establishment(TenantOwned, db.Model):
     document_number: Mapped[str | None] = mapped_column(sa.String(50))
 
 
+class FoundingDocument(TenantOwned, db.Model):
+    """A supporting document of the approved application, kept by the association as one of
+    its files: its founding papers, covered by its export like every file of its own."""
+
+    __tablename__ = "founding_document"
+    __tenant_table_args__ = (tenant_fk("file_id", "stored_file"),)
+
+    file_id: Mapped[int]
+
+    file: Mapped[StoredFile] = db.relationship(
+        primaryjoin="and_(foreign(FoundingDocument.tenant_id) == StoredFile.tenant_id,"
+        " foreign(FoundingDocument.file_id) == StoredFile.id)",
+        viewonly=True,
+    )
+
+
 class ComplianceFinding(TenantOwned, db.Model):
     """The last evaluation of one rule for one association, kept so that a federation's list
     can filter by status. Recomputed by a job; `service.governance.compliance` decides."""
@@ -307,10 +332,32 @@ class EstablishmentApplication(db.Model):
     events: Mapped[list[ApplicationEvent]] = db.relationship(
         order_by="ApplicationEvent.id", viewonly=True
     )
+    documents: Mapped[list[ApplicationDocument]] = db.relationship(
+        order_by="ApplicationDocument.id", viewonly=True
+    )
 
     @property
     def status_label(self) -> str:
         return str(APPLICATION_STATUS_LABELS[ApplicationStatus(self.status)])
+
+
+class ApplicationDocument(db.Model):
+    """A supporting document of an establishment application (PDF or image, checked on
+    upload). Like the application it belongs to the federation until approval, when it is
+    copied into the new association's files."""
+
+    __tablename__ = "application_document"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    application_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("establishment_application.id"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class ApplicationEvent(db.Model):

@@ -14,7 +14,8 @@ from typing import IO, Any
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from service.associations.models import CATEGORY_LABELS, AssociationProfile, Category
+from service.associations.models import AssociationProfile
+from service.federation import categories
 from service.governance.models import Establishment, LifecycleChange
 from service.validation import PHONE_PATTERN
 from tenants.db import db
@@ -83,9 +84,10 @@ def read_rows(stream: IO[bytes]) -> tuple[list[tuple[int, dict[str, Any]]], list
     return out, []
 
 
-def _categories() -> dict[str, Category]:
-    by_name = {str(label): c for c, label in CATEGORY_LABELS.items()}
-    return {**by_name, **{c.value: c for c in Category}}
+def _categories(federation_id: int) -> dict[str, str]:
+    """The federation's category codes, by code and by name."""
+    codes = categories.labels(federation_id)
+    return {**{name: code for code, name in codes.items()}, **{code: code for code in codes}}
 
 
 def _text(value: Any) -> str:
@@ -112,13 +114,15 @@ def check(rows: list[tuple[int, dict[str, Any]]]) -> tuple[Report, list[dict]]:
         tuple(row)
         for row in db.session.execute(sa.select(Association.federation_id, Association.name))
     }
-    categories, seen = _categories(), set()
+    seen = set()
     report, clean = Report(), []
     for number, raw in rows:
         university = _text(raw.get("university_name"))
         row = RowReport(number, university)
         federation = federations.get(_text(raw.get("federation_code")))
-        category = categories.get(_text(raw.get("category")))
+        category = (
+            _categories(federation.id).get(_text(raw.get("category"))) if federation else None
+        )
         approved_on = _as_date(raw.get("approved_on"))
         phone, email = _text(raw.get("contact_phone")), _text(raw.get("contact_email"))
         name = f"{university}科学技术协会"
@@ -192,7 +196,7 @@ def _create(values: dict, actor: str) -> None:
             AssociationProfile(
                 tenant_id=tid,
                 university_name=values["university"],
-                category=values["category"].value,
+                category=values["category"],
                 contact_name=values["contact_name"],
                 contact_phone=values["contact_phone"],
                 contact_email=values["contact_email"],

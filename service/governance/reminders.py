@@ -74,6 +74,11 @@ def for_association(association_id: int) -> list[Reminder]:
 
 
 def _email(address: str, finding: compliance.Finding) -> bool:
+    subject = _l("Due by %(date)s: %(rule)s", date=finding.next_change_on, rule=finding.label)
+    return send_mail(address, str(subject), f"{finding.label}\n{finding.evidence}")
+
+
+def send_mail(address: str, subject: str, body: str) -> bool:
     """Send by SMTP when it is configured; False (in-app only) otherwise or on failure."""
     host = current_app.config.get("SMTP_HOST")
     if not host:
@@ -81,14 +86,12 @@ def _email(address: str, finding: compliance.Finding) -> bool:
     message = EmailMessage()
     message["From"] = current_app.config["MAIL_FROM"]
     message["To"] = address
-    message["Subject"] = str(
-        _l("Due by %(date)s: %(rule)s", date=finding.next_change_on, rule=finding.label)
-    )
-    message.set_content(f"{finding.label}\n{finding.evidence}")
+    message["Subject"] = subject
+    message.set_content(body)
     try:
         with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
             smtp.send_message(message)
     except OSError:
-        current_app.logger.warning("reminder e-mail to the association failed")
+        current_app.logger.warning("an e-mail to an association failed")
         return False
     return True

@@ -14,6 +14,9 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from service.files import services as files
+from service.files.checks import CheckedUpload
+from service.files.models import StoredFile
 from service.governance.models import (
     Body,
     CommitteeMember,
@@ -205,8 +208,11 @@ def record_meeting(
     attendance: int,
     today: date,
     minutes: str | None = None,
+    minutes_file: CheckedUpload | None = None,
+    uploaded_by_user_id: int | None = None,
 ) -> Meeting:
-    """A committee or standing-committee meeting of the term in office that day."""
+    """A committee or standing-committee meeting of the term in office that day; its
+    minutes as text, as a checked file, or both."""
     body = Body(body)
     if body is Body.CONGRESS:
         raise GovernanceError(_l("Record a congress as a congress session."), "body")
@@ -236,7 +242,20 @@ def record_meeting(
     )
     db.session.add(meeting)
     db.session.flush()
+    if minutes_file is not None:
+        attach_minutes(meeting, minutes_file, uploaded_by_user_id)
     return meeting
+
+
+def attach_minutes(
+    meeting: Meeting, upload: CheckedUpload, uploaded_by_user_id: int | None = None
+) -> StoredFile:
+    """Keep the minutes file among the association's files; a new one replaces the link
+    (the old file stays, as an earlier version, in the association's files)."""
+    stored = files.store(upload, uploaded_by_user_id)
+    meeting.minutes_file_id = stored.id
+    db.session.flush()
+    return stored
 
 
 # --- officers -------------------------------------------------------------------------

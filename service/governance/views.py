@@ -6,14 +6,17 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from werkzeug.datastructures import FileStorage
 
 from service import jobs
 from service.associations import services as associations
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.files.checks import DOCUMENT_KINDS, CheckedUpload, UploadRejected, check_upload
+from service.files.services import file_response
 from service.governance import compliance, services
 from service.governance.forms import (
     CongressForm,
@@ -24,7 +27,7 @@ from service.governance.forms import (
     ThresholdsForm,
 )
 from service.governance.jobs import recompute_findings
-from service.governance.models import Body, Officer
+from service.governance.models import Body, Establishment, FoundingDocument, Meeting, Officer
 from tenants.db import db
 from tenants.models import Association
 
@@ -46,6 +49,25 @@ def _blame(form: FlaskForm, error: services.GovernanceError) -> None:
         field.errors = [*field.errors, str(error.message)]
     else:
         form.form_errors.append(str(error.message))
+
+
+def checked_files(field) -> list[CheckedUpload]:
+    """The field's chosen files (one or several), each checked as a document (PDF or image).
+    Raises UploadRejected, naming the file, on the first that is not acceptable."""
+    uploads = field.data if isinstance(field.data, list) else [field.data]
+    chosen = [u for u in uploads if isinstance(u, FileStorage) and u.filename]
+    checked = []
+    for upload in chosen:
+        try:
+            checked.append(check_upload(upload, DOCUMENT_KINDS))
+        except UploadRejected as error:
+            raise UploadRejected(f"{upload.filename}: {error}") from error
+    return checked
+
+
+def uploader_id() -> int | None:
+    principal = current_principal()
+    return principal.id if principal.kind == "user" else None
 
 
 def _form_page(template: str, form: FlaskForm, association, **context):
@@ -121,6 +143,14 @@ def overview(association_id: int):
         meetings=db.session.scalars(services.meetings(association.id)).all(),
         officers=db.session.scalars(services.officers(association.id)).all(),
         secretariat=services.secretariat(association.id),
+        establishment=db.session.scalar(
+            sa.select(Establishment).where(Establishment.tenant_id == association.id)
+        ),
+        founding_documents=db.session.scalars(
+            sa.select(FoundingDocument)
+            .where(FoundingDocument.tenant_id == association.id)
+            .order_by(FoundingDocument.id)
+        ).all(),
         can_manage=principal.can(Permission.MANAGE_GOVERNANCE),
         can_record=principal.can(Permission.RECORD_MEETINGS),
         can_change_status=principal.can(Permission.CHANGE_LIFECYCLE),
@@ -160,20 +190,44 @@ def new_meeting(association_id: int):
     form = MeetingForm()
     if form.validate_on_submit():
         try:
+            minutes_file = next(iter(checked_files(form.minutes_file)), None)
             services.record_meeting(
                 association.id,
                 body=form.body.data,
                 held_on=form.held_on.data,
                 attendance=form.attendance.data,
                 minutes=form.minutes.data or None,
+                minutes_file=minutes_file,
+                uploaded_by_user_id=uploader_id(),
                 today=date.today(),
             )
+        except UploadRejected as error:
+            db.session.rollback()
+            form.minutes_file.errors.append(str(error))
         except services.GovernanceError as error:
             db.session.rollback()
             _blame(form, error)
         else:
             return _written(association.id, _("The meeting is recorded."))
     return _form_page("governance/meeting_form.html", form, association)
+
+
+@bp.get("/meetings/<int:meeting_id>/minutes")
+@require(Permission.VIEW_GOVERNANCE)
+def minutes_file(meeting_id: int):
+    """The meeting's minutes file, for everyone who may see the association's governance."""
+    meeting = services.access(Meeting, meeting_id)
+    if meeting.minutes_file is None:
+        abort(404)
+    return file_response(meeting.minutes_file)
+
+
+@bp.get("/founding-documents/<int:founding_document_id>")
+@require(Permission.VIEW_GOVERNANCE)
+def founding_document(founding_document_id: int):
+    """One of the association's founding papers, copied from its approved application."""
+    document = services.access(FoundingDocument, founding_document_id)
+    return file_response(document.file)
 
 
 @bp.route("/<int:association_id>/officers/new", methods=["GET", "POST"])

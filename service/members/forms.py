@@ -5,7 +5,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     EmailField,
     IntegerField,
     SelectField,
@@ -20,7 +19,7 @@ from service.members.models import (
     TITLE_LABELS,
     JoiningProcedure,
 )
-from service.validation import PHONE_PATTERN
+from service.validation import PHONE_PATTERN, DateField
 
 PHONE_MESSAGE = _l("Enter a mobile number or a landline such as 010-12345678.")
 

@@ -11,7 +11,7 @@ from service.members.models import (
 )
 from service.privacy import mask_email, mask_phone
 from service.rest import StrictSchema
-from service.validation import PHONE_PATTERN
+from service.validation import PHONE_PATTERN, PlausibleDate
 
 TITLES = [t.value for t in ProfessionalTitle]
 
@@ -30,7 +30,7 @@ class MemberSchema(Schema):
     societies = fields.String(allow_none=True)
     in_cast_society = fields.Boolean()
     exception_reason = fields.String(allow_none=True)
-    joined_on = fields.Date()
+    joined_on = PlausibleDate()
     status = fields.String(dump_only=True)
     eligibility = fields.Method("_eligibility", dump_only=True)
 
@@ -51,7 +51,7 @@ class MemberSchema(Schema):
 class MemberCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
     gender = fields.String(allow_none=True, validate=validate.OneOf(["female", "male"]))
-    birth_year = fields.Integer(allow_none=True, validate=validate.Range(1930, 2010))
+    birth_year = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1930, 2010))
     department = fields.String(allow_none=True, validate=validate.Length(max=100))
     discipline = fields.String(allow_none=True, validate=validate.Length(max=100))
     title = fields.String(load_default="none", validate=validate.OneOf(TITLES))
@@ -63,7 +63,7 @@ class MemberCreateSchema(StrictSchema):
     societies = fields.String(allow_none=True, validate=validate.Length(max=500))
     in_cast_society = fields.Boolean(load_default=False)
     exception_reason = fields.String(allow_none=True, validate=validate.Length(max=500))
-    joined_on = fields.Date()
+    joined_on = PlausibleDate()
 
 
 class MemberUpdateSchema(MemberCreateSchema):
@@ -101,7 +101,7 @@ class GroupMemberCreateSchema(StrictSchema):
     contact_phone = fields.String(
         allow_none=True, validate=validate.Regexp(PHONE_PATTERN, error="Not a phone number.")
     )
-    member_count = fields.Integer(load_default=0, validate=validate.Range(0, 10**6))
+    member_count = fields.Integer(strict=True, load_default=0, validate=validate.Range(0, 10**6))
     status = fields.String(
         load_default="active", validate=validate.OneOf(["active", "inactive", "dissolved"])
     )
@@ -110,7 +110,7 @@ class GroupMemberCreateSchema(StrictSchema):
 class GroupMemberUpdateSchema(GroupMemberCreateSchema):
     name = fields.String(validate=validate.Length(min=1, max=200))
     kind = fields.String(validate=validate.OneOf([k.value for k in GroupMemberKind]))
-    member_count = fields.Integer(validate=validate.Range(0, 10**6))
+    member_count = fields.Integer(strict=True, validate=validate.Range(0, 10**6))
     status = fields.String(validate=validate.OneOf(["active", "inactive", "dissolved"]))
     reason = fields.String(allow_none=True, validate=validate.Length(max=500))
 

@@ -7,7 +7,7 @@ from flask_smorest import abort
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
-from service.rest import Blueprint, paginate
+from service.rest import Blueprint, found_first, paginate
 from service.suggestions import services
 from service.suggestions.models import THEME_LABELS, Suggestion
 from service.suggestions.schemas import (
@@ -51,6 +51,7 @@ class SuggestionById(MethodView):
         return services.access_suggestion(suggestion_id)
 
     @blp.requires(Permission.HANDLE_SUGGESTIONS, write=True)
+    @found_first(services.access_suggestion, "suggestion_id")
     @blp.arguments(SuggestionUpdateSchema)
     @blp.response(200, SuggestionSchema)
     def patch(self, changes, suggestion_id):

@@ -2,7 +2,7 @@
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from service.rest import StrictSchema
+from service.rest import StrictSchema, UtcDateTime
 from service.suggestions.models import STATE_LABELS, THEME_LABELS
 
 THEMES = [str(t) for t in THEME_LABELS]
@@ -19,12 +19,12 @@ class SuggestionSchema(Schema):
     received_on = fields.Date()
     anonymous = fields.Boolean()
     answer = fields.String(allow_none=True)
-    answered_at = fields.DateTime(allow_none=True)
+    answered_at = UtcDateTime(allow_none=True)
     escalated = fields.Boolean()
-    escalated_at = fields.DateTime(allow_none=True)
+    escalated_at = UtcDateTime(allow_none=True)
     escalation_note = fields.String(allow_none=True)
     federation_reply = fields.String(allow_none=True)
-    federation_replied_at = fields.DateTime(allow_none=True)
+    federation_replied_at = UtcDateTime(allow_none=True)
 
 
 class SuggestionUpdateSchema(StrictSchema):

@@ -64,6 +64,11 @@ NAV = (
         (Level.FEDERATION,),
     ),
     NavItem(
+        _l("Dashboard"), "federation.overview", Permission.VIEW_FEDERATION, (Level.FEDERATION,)
+    ),
+    NavItem(_l("Guidance"), "guidance.index", Permission.VIEW_FEDERATION, (Level.FEDERATION,)),
+    NavItem(_l("Problems"), "problems.index", Permission.VIEW_FEDERATION, (Level.FEDERATION,)),
+    NavItem(
         _l("Associations"),
         "associations.index",
         Permission.VIEW_FEDERATION,
@@ -80,6 +85,12 @@ NAV = (
         "establishment.index",
         Permission.REVIEW_ESTABLISHMENT,
         (Level.FEDERATION,),
+    ),
+    NavItem(
+        _l("Annual reports"),
+        "reporting.index",
+        Permission.VIEW_REPORTS,
+        (Level.FEDERATION, Level.ASSOCIATION),
     ),
     NavItem(_l("Federations"), "web.operator_home", Permission.PROVISION, (Level.PLATFORM,)),
     NavItem(

@@ -9,12 +9,13 @@ from flask import Blueprint, current_app, redirect, render_template, request, se
 
 from service.activities import services as activities
 from service.associations import services as associations
-from service.associations.models import CATEGORY_LABELS, STATUS_LABELS
+from service.associations.models import STATUS_LABELS
 from service.auth import services as auth
 from service.auth.models import ApiToken
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
 from service.auth.views import safe_next
+from service.federation import categories, guidance_views
 from service.governance import compliance, reminders
 from service.suggestions import services as suggestions
 from tenants.db import db
@@ -68,6 +69,9 @@ def home():
         suggestions_waiting=suggestions.state_counts().get("received", 0)
         if principal.can(Permission.HANDLE_SUGGESTIONS)
         else 0,
+        guidance=guidance_views.for_home(principal.association_id)
+        if principal.can(Permission.VIEW_GUIDANCE)
+        else [],
     )
 
 
@@ -94,7 +98,7 @@ def _federation_home(principal, expiring):
         total=len(profiles),
         by_category=associations.counts_by_category(),
         by_status=associations.counts_by_status(),
-        categories=CATEGORY_LABELS,
+        categories=categories.labels(principal.federation_id),
         statuses=STATUS_LABELS,
         incomplete=incomplete,
         expiring=expiring,

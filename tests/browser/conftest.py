@@ -32,6 +32,8 @@ def live_server(tmp_path_factory):
         "FLASK_APP": "wsgi",
         "DATABASE_URL": f"sqlite:///{workdir / 'live.sqlite3'}",
         "APP_ENV": "development",
+        # Every browser test signs in from the same address; throttling is tested elsewhere.
+        "LOGIN_RATE_LIMIT": "1000 per minute",
     }
     env.pop("REDIS_URL", None)
     flask = [sys.executable, "-m", "flask"]

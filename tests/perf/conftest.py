@@ -26,3 +26,17 @@ def write_result(name: str, figures: dict, summary: str) -> Path:
     (RESULTS / f"{name}.md").write_text(summary + "\n")
     print("\n" + summary)
     return path
+
+
+def pytest_sessionfinish(session, exitstatus) -> None:
+    """One Markdown page with every benchmark's latest summary, machine and date first."""
+    parts = sorted(p for p in RESULTS.glob("*.md") if p.name != "SUMMARY.md")
+    if not parts:
+        return
+    head = (
+        f"# Benchmark results\n\nLast run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on "
+        f"{os.cpu_count()} cores, Python {platform.python_version()}. Each section is the "
+        "latest run of that benchmark; its JSON beside it has every figure.\n"
+    )
+    sections = [f"## {p.stem}\n\n{p.read_text().strip()}\n" for p in parts]
+    (RESULTS / "SUMMARY.md").write_text("\n".join([head, *sections]))

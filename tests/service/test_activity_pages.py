@@ -13,7 +13,7 @@ from service.audit.models import AuditEvent
 from service.auth.roles import Role
 from tenants.db import db
 from tenants.scope import system_scope
-from tests.factories import PDF
+from tests.factories import PDF_BYTES as PDF
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
@@ -73,8 +73,8 @@ def test_staff_record_an_activity_with_its_figures_and_evidence(world, client):
     )
     assert upload.status_code == 302
     (evidence,) = rows(ActivityEvidence, activity_id=activity.id)
-    (logged,) = rows(AuditEvent, entity="activity_evidence", entity_id=str(evidence.id))
-    assert logged.changes["content"] == "***" and logged.changes["filename"] == "签到表.pdf"
+    (logged,) = rows(AuditEvent, entity="stored_file", entity_id=str(evidence.file_id))
+    assert logged.changes["name"] == "签到表.pdf" and "%PDF" not in str(logged.changes)
     download = client.get(f"/activities/evidence/{evidence.id}")
     assert download.data == PDF and download.mimetype == "application/pdf"
     assert download.headers["X-Content-Type-Options"] == "nosniff"
@@ -387,8 +387,9 @@ def test_the_api_above_an_association_sees_shared_activities_and_every_figure(wo
     vocabulary = client.get("/api/v1/activity-vocabulary", headers=federation).get_json()
     assert "youth_science_camp" in vocabulary["subtypes"]["student_practice"]
     assert client.get("/api/v1/activity-figures/", headers=federation).status_code == 422
+    # National reads the figures through the reports' roll-ups, not activity by activity.
     national = bearer(world.national_a)
-    assert client.get("/api/v1/activity-figures/?year=2026", headers=national).status_code == 200
+    assert client.get("/api/v1/activity-figures/?year=2026", headers=national).status_code == 403
 
 
 def test_the_api_records_outcomes_nominations_and_exemplars(world, app):

@@ -244,3 +244,48 @@ def test_reminders_are_emailed_where_smtp_is_configured(app, world, monkeypatch)
         assert reminders.send_reminders("2027-06-02") == 1
     assert sent[0] == ("smtp.example.edu.cn", 25)
     assert sent[1][0].startswith("kexie") and "2029-04-20" in sent[1][1]
+
+
+def _standing_meetings(tid: int, *days: date) -> None:
+    for day in days:
+        governance.record_meeting(
+            tid, body="standing_committee", held_on=day, attendance=2, today=day
+        )
+
+
+@pytest.mark.parametrize(
+    ("days", "status"),
+    [
+        ((), Status.OK),  # none yet in 2026: in order until the warning window
+        ((date(2026, 2, 1),), Status.OK),
+        ((date(2026, 2, 1), date(2026, 4, 1)), Status.OK),
+        ((date(2026, 2, 1), date(2026, 3, 1), date(2026, 4, 1)), Status.OVERDUE),
+    ],
+)
+def test_the_standing_committee_meets_once_or_twice_a_year_not_more(app, world, days, status):
+    """The document: the standing committee meets 1 to 2 times a year. Three is flagged."""
+    tid = world.a.first.association.id
+    with app.test_request_context(), use_scope(Scope.association(tid)):
+        _standing_meetings(tid, *days)
+        finding = {f.rule: f for f in compliance.evaluate(tid, date(2026, 5, 1))}[
+            "standing_committee_meets"
+        ]
+        text = finding.evidence
+    assert finding.status is status
+    if status is Status.OVERDUE:
+        assert "2026年召开3次" in text and "超过每年最多2次" in text
+        assert finding.next_change_on == date(2027, 1, 1)  # the count starts again
+
+
+def test_a_province_may_cap_the_standing_committee_at_one_meeting_not_three(app, world):
+    assert compliance.validate_override("standing_meetings_max_per_year", 1) is None
+    assert compliance.validate_override("standing_meetings_max_per_year", 3) is not None
+    # Nor may it ask for more meetings than the document allows at most.
+    assert compliance.validate_override("standing_meetings_per_year", 3) is not None
+    tid = world.a.first.association.id
+    with app.test_request_context():
+        compliance.set_override(world.a.federation.id, "standing_meetings_max_per_year", 1)
+        with use_scope(Scope.association(tid)):
+            _standing_meetings(tid, date(2026, 2, 1), date(2026, 4, 1))
+        a = _findings(tid, date(2026, 5, 1))["standing_committee_meets"]
+    assert a.status is Status.OVERDUE

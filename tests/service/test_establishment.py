@@ -3,6 +3,7 @@ reason; and the whole path from application to findings that change as time pass
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
@@ -34,6 +35,7 @@ def _form(world, **changes) -> dict:
 def _apply(client, world, **changes) -> tuple[str, str]:
     """Apply on the public page; returns the tracking path and the university's name."""
     data = _form(world, **changes)
+    data["documents"] = [(io.BytesIO(factories.PDF_BYTES), "学校批复.pdf")]
     response = client.post("/establishment/apply", data=data)
     assert response.status_code == 200, response.get_data(as_text=True)
     path = re.search(r'href="(/establishment/track/[^"]+)"', response.get_data(as_text=True))
@@ -132,8 +134,9 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
     )
     assert response.status_code == 302
 
-    # The applicant reads the comment and resubmits.
-    client.post("/logout")
+    # The applicant reads the comment and resubmits, in a browser without the officer's
+    # session (signing out would end all of the officer's sessions).
+    client.delete_cookie("session")
     page = client.get(path).get_data(as_text=True)
     assert "退回修改" in page and "请补充副主席的任职依据" in page
     data = _form(world, university_name=name, proposed_vice_chairs="陈晨（长江学者，化学学院院长）")
@@ -148,6 +151,9 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
         data={"decision": "approve", "document_number": "浙科协函〔2025〕12号"},
     )
     assert response.status_code == 302
+    # The officer is shown the first administrator's one-time link to pass on.
+    review = client.get(f"/establishment/{application_id}").get_data(as_text=True)
+    set_password = re.search(r"/account/set-password/[\w.\-]+", review).group(0)
     application = _application(name)
     assert application.status == "approved"
     with system_scope("test"):
@@ -168,12 +174,13 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
     association_name = association.name
     assert record.approved_by_federation_id == world.a.federation.id
 
-    # The secretariat signs in, elects the committee at the first congress, appoints officers.
-    with system_scope("test: the new association's first account"):
-        admin = factories.make_user(Role.ASSOCIATION_ADMIN, association=association)
-        tid = association.id
-        db.session.commit()
-    client.login_as(admin)
+    # The contact sets a password through the link and signs in as the first administrator;
+    # the secretariat elects the committee at the first congress and appoints officers.
+    tid = association.id
+    password = {"new": "secretariat-2025", "confirm": "secretariat-2025"}
+    assert client.post(set_password, data=password).status_code == 302
+    login = {"username": "mali@example.edu.cn", "password": "secretariat-2025"}
+    assert client.post("/login", data=login).status_code == 302
     assert (
         client.post(
             f"/governance/{tid}/congresses/new",

@@ -166,6 +166,35 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("governance_api.EstablishmentResource", "GET"): Route(
         P.VIEW_GOVERNANCE, ("association_id",), api=True
     ),
+    ("establishment.admin_link", "POST"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
+    ("auth.set_password", "GET"): Route(PUBLIC),  # by the one-time signed link
+    ("auth.set_password", "POST"): Route(PUBLIC),
+    ("establishment_api.Applications", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("establishment_api.Applications", "POST"): Route(P.REVIEW_ESTABLISHMENT, api=True, write=True),
+    ("establishment_api.ApplicationById", "GET"): Route(
+        P.VIEW_FEDERATION, ("application_id",), api=True
+    ),
+    **{
+        (f"establishment_api.{decision}", "POST"): Route(
+            P.REVIEW_ESTABLISHMENT, ("application_id",), api=True, write=True
+        )
+        for decision in ("Approve", "ReturnForRevision", "Reject")
+    },
+    # files: meeting minutes, founding papers, an application's supporting documents
+    ("governance.minutes_file", "GET"): Route(P.VIEW_GOVERNANCE, ("meeting_id",)),
+    ("governance.founding_document", "GET"): Route(P.VIEW_GOVERNANCE, ("founding_document_id",)),
+    ("governance_api.MeetingMinutes", "GET"): Route(P.VIEW_GOVERNANCE, ("meeting_id",), api=True),
+    ("governance_api.MeetingMinutes", "POST"): Route(
+        P.RECORD_MEETINGS, ("meeting_id",), api=True, write=True
+    ),
+    ("establishment.document", "GET"): Route(P.REVIEW_ESTABLISHMENT, ("application_document_id",)),
+    ("establishment.track_document", "GET"): Route(PUBLIC),  # by the applicant's secret key
+    ("establishment_api.ApplicationDocuments", "POST"): Route(
+        P.REVIEW_ESTABLISHMENT, ("application_id",), api=True, write=True
+    ),
+    ("establishment_api.ApplicationDocumentById", "GET"): Route(
+        P.VIEW_FEDERATION, ("application_document_id",), api=True
+    ),
     ("compliance_api.Rules", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
     ("compliance_api.Findings", "GET"): Route(P.VIEW_GOVERNANCE, api=True),
     ("compliance_api.AssociationFindings", "GET"): Route(
@@ -277,6 +306,79 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("suggestions_api.EscalatedSuggestions", "GET"): Route(P.VIEW_ESCALATED_SUGGESTIONS, api=True),
     ("suggestions_api.EscalatedThemes", "GET"): Route(P.VIEW_ESCALATED_SUGGESTIONS, api=True),
+    # federation: dashboards, categories, guidance, problems
+    ("federation.overview", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.table", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.set_weights", "POST"): Route(P.MANAGE_FEDERATION),
+    ("federation.category", "GET"): Route(P.VIEW_FEDERATION, values=(("code", "research"),)),
+    ("federation.trends", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.association", "GET"): Route(P.VIEW_FEDERATION, ("association_id",)),
+    ("federation.change_category", "POST"): Route(P.MANAGE_FEDERATION, ("association_id",)),
+    ("federation.comment_on_association", "POST"): Route(P.COMMENT_FEDERATION, ("association_id",)),
+    ("federation.taxonomy", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.taxonomy", "POST"): Route(P.MANAGE_FEDERATION),
+    ("federation.universities", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.universities", "POST"): Route(P.MANAGE_FEDERATION),
+    ("federation.export", "GET"): Route(P.VIEW_FEDERATION, values=(("view", "overview"),)),
+    ("guidance.index", "GET"): Route(P.VIEW_FEDERATION),
+    ("guidance.new", "GET"): Route(P.MANAGE_FEDERATION),
+    ("guidance.new", "POST"): Route(P.MANAGE_FEDERATION),
+    ("guidance.detail", "GET"): Route(P.VIEW_FEDERATION, ("guidance_id",)),
+    ("guidance.remind", "POST"): Route(P.MANAGE_FEDERATION, ("guidance_id",)),
+    ("guidance.comment", "POST"): Route(P.COMMENT_FEDERATION, ("guidance_id",)),
+    ("guidance.attachment", "GET"): Route(P.VIEW_FEDERATION, ("guidance_file_id",)),
+    ("guidance.response_file", "GET"): Route(P.VIEW_FEDERATION, ("receipt_id",)),
+    ("inbox.inbox", "GET"): Route(P.VIEW_GUIDANCE),
+    ("inbox.read", "GET"): Route(P.VIEW_GUIDANCE, ("guidance_id",)),
+    ("inbox.acknowledge", "POST"): Route(P.RESPOND_GUIDANCE, ("guidance_id",)),
+    ("inbox.respond", "POST"): Route(P.RESPOND_GUIDANCE, ("guidance_id",)),
+    ("inbox.inbox_attachment", "GET"): Route(P.VIEW_GUIDANCE, ("guidance_file_id",)),
+    ("inbox.own_response_file", "GET"): Route(P.VIEW_GUIDANCE, ("guidance_id",)),
+    ("problems.index", "GET"): Route(P.VIEW_FEDERATION),
+    ("problems.new", "GET"): Route(P.MANAGE_FEDERATION),
+    ("problems.new", "POST"): Route(P.MANAGE_FEDERATION),
+    ("problems.detail", "GET"): Route(P.VIEW_FEDERATION, ("problem_id",)),
+    ("problems.update", "POST"): Route(P.MANAGE_FEDERATION, ("problem_id",)),
+    ("federation_api.Overview", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("federation_api.AssociationTable", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("federation_api.AssociationAggregates", "GET"): Route(
+        P.VIEW_FEDERATION, ("association_id",), api=True
+    ),
+    ("federation_api.CategoryView", "GET"): Route(
+        P.VIEW_FEDERATION, api=True, values=(("code", "research"),)
+    ),
+    ("federation_api.Trends", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("federation_api.GuidanceList", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("federation_api.GuidanceById", "GET"): Route(P.VIEW_FEDERATION, ("guidance_id",), api=True),
+    ("federation_api.Problems", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    # annual reporting
+    ("reporting.index", "GET"): Route(P.VIEW_REPORTS),
+    ("reporting.open_period", "POST"): Route(P.REVIEW_REPORTS),
+    ("reporting.period", "GET"): Route(P.VIEW_REPORTS, ("period_id",)),
+    ("reporting.compile_own", "POST"): Route(P.PREPARE_REPORTS, ("period_id",)),
+    ("reporting.report", "GET"): Route(P.VIEW_REPORTS, ("report_id",)),
+    ("reporting.explain", "POST"): Route(P.PREPARE_REPORTS, ("report_id",)),
+    ("reporting.submit", "POST"): Route(P.PREPARE_REPORTS, ("report_id",)),
+    ("reporting.review", "POST"): Route(P.REVIEW_REPORTS, ("report_id",)),
+    ("reporting.reopen", "POST"): Route(P.REVIEW_REPORTS, ("report_id",)),
+    ("reporting.print_report", "GET"): Route(P.VIEW_REPORTS, ("report_id",)),
+    ("reporting.export", "GET"): Route(P.VIEW_REPORTS, ("report_id",), values=(("fmt", "csv"),)),
+    ("reporting.rollup", "GET"): Route(P.REVIEW_REPORTS, ("period_id",)),
+    ("reporting.compile_rollup", "POST"): Route(P.REVIEW_REPORTS, ("period_id",)),
+    ("reporting.lock_rollup", "POST"): Route(P.REVIEW_REPORTS, ("rollup_id",)),
+    ("reporting.export_rollup", "GET"): Route(
+        P.REVIEW_REPORTS, ("rollup_id",), values=(("fmt", "json"),)
+    ),
+    ("reporting.endpoint", "GET"): Route(P.REVIEW_REPORTS),
+    ("reporting.endpoint", "POST"): Route(P.REVIEW_REPORTS),
+    ("reporting_api.Reports", "GET"): Route(P.VIEW_REPORTS, api=True),
+    ("reporting_api.ReportById", "GET"): Route(P.VIEW_REPORTS, ("report_id",), api=True),
+    ("national_api.Federations", "GET"): Route(P.READ_NATIONAL, api=True),
+    ("national_api.LockedRollup", "GET"): Route(
+        P.READ_NATIONAL, ("federation_id",), api=True, values=(("year", "2025"),)
+    ),
+    ("national_api.ApprovedReports", "GET"): Route(P.READ_NATIONAL, ("federation_id",), api=True),
+    ("national_api.Indicators", "GET"): Route(P.READ_NATIONAL, api=True),
 }
 
 WEB_PRINCIPALS = [
@@ -348,17 +450,22 @@ def _api_caller(world, who) -> Caller:
 
 # --- which ids ------------------------------------------------------------------------
 
-GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id")
+GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id", "founding_document_id")
 # Records of the association's work: (Tenant attribute, index). The first activity and
 # suggestion are the ones the federation may see (shared, escalated).
 WORK_IDS = {
     "activity_id": ("activities", 0),
     "evidence_id": ("evidence", 0),
-    "consulting_report_id": ("reports", 0),
+    "consulting_report_id": ("consulting_reports", 0),
     "tech_transfer_id": ("transfers", 0),
     "nomination_id": ("nominations", 0),
     "exemplar_id": ("exemplars", 0),
     "suggestion_id": ("suggestions", 0),
+}
+FEDERATION_IDS = {
+    "period_id": lambda p: p.reporting["period_id"],
+    "rollup_id": lambda p: p.reporting["rollup_id"],
+    "federation_id": lambda p: p.federation.id,
 }
 
 
@@ -369,6 +476,19 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
     same_province = caller.level is Level.ASSOCIATION
     if param == "application_id":  # a federation's; the other province's is foreign
         return [world.b.application[0]]
+    if param == "application_document_id":
+        return [world.b.application_document]
+    federation_owned = {
+        "guidance_file_id": lambda p: p.guidance_file_id,
+        "receipt_id": lambda p: p.receipt_id,
+        "problem_id": lambda p: p.problem_id,
+    }
+    if param in federation_owned:
+        return [federation_owned[param](world.b)]
+    if param == "guidance_id":  # and, to an association, guidance sent to its neighbour only
+        return [world.b.guidance_id] + ([world.a.private_guidance_id] if same_province else [])
+    if param in FEDERATION_IDS:  # a federation's rows: the other province's are foreign
+        return [FEDERATION_IDS[param](world.b)]
     pick = {
         "association_id": lambda t: t.association.id,
         "token_id": lambda t: t.tokens["rw"][0].id,
@@ -377,6 +497,7 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
         "group_id": lambda t: t.groups[0].id,
         "import_id": lambda t: t.imports[0].id,
         "member_application_id": lambda t: t.applications[0].id,
+        "report_id": lambda t: t.reports[0],
         **{kind: (lambda t, k=kind: t.governance[k]) for kind in GOVERNANCE_IDS},
         **{
             kind: (lambda t, a=attr, i=index: getattr(t, a)[i].id)
@@ -401,6 +522,12 @@ def _own_id(world, caller: Caller, param: str) -> int:
         return getattr(tenant, attr)[index].id
     if param == "application_id":
         return world.a.application[0]
+    if param == "application_document_id":
+        return world.a.application_document
+    if param in ("guidance_id", "guidance_file_id", "receipt_id", "problem_id"):
+        return getattr(world.a, param)
+    if param in FEDERATION_IDS:
+        return FEDERATION_IDS[param](world.a)
     if param == "user_id":
         if caller.is_operator:
             return world.a.users[Role.FEDERATION_OFFICER].id
@@ -411,6 +538,8 @@ def _own_id(world, caller: Caller, param: str) -> int:
         "import_id": tenant.imports,
         "member_application_id": tenant.applications,
     }
+    if param == "report_id":
+        return tenant.reports[0]
     return owned[param][0].id
 
 

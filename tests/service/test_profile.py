@@ -87,7 +87,7 @@ def test_staff_see_the_contact(world, client):
 
 def test_a_supervisor_lists_the_federation_by_category(world, client):
     client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
-    page = client.get("/associations/?category=normal").get_data(as_text=True)
+    page = client.get("/associations/?category=teaching_research").get_data(as_text=True)
     assert world.a.second.association.name in page
     assert world.a.first.association.name not in page
     assert world.b.second.association.name not in page
@@ -120,12 +120,12 @@ def test_the_api_updates_with_a_read_write_token(world, client):
     tenant = world.a.first
     response = client.patch(
         f"/api/v1/associations/{tenant.association.id}",
-        json={"address": "新校区1号", "category": "normal"},
+        json={"address": "新校区1号", "category": "teaching_research"},
         headers=_bearer(tenant.tokens["rw"]),
     )
     assert response.status_code == 200, response.json
     assert response.json["address"] == "新校区1号"
-    assert _profile(tenant.association.id).category == "normal"
+    assert _profile(tenant.association.id).category == "teaching_research"
 
 
 def test_the_api_rejects_unknown_fields_and_changes_nothing(world, client):

@@ -8,6 +8,7 @@ from service.associations.models import AssociationProfile
 from tenants.db import db
 from tenants.models import Association, TenantOwned, TenantTagged
 from tenants.scope import Scope, use_scope
+from tenants.testing import tenant_models
 from tests.conftest import PG_URL
 
 pytestmark = [
@@ -95,3 +96,26 @@ def test_orm_and_rls_agree(world):
             db.session.execute(sa.text("SELECT tenant_id FROM association_profile")).scalars()
         )
     assert orm == raw == {world.b.first.association.id, world.b.second.association.id}
+
+
+def test_every_policy_reads_its_settings_once_per_statement(db_session):
+    """The migrated policies have the current form: settings in scalar subqueries, which
+    PostgreSQL evaluates once (an InitPlan), not once per row."""
+    rows = db.session.execute(
+        sa.text("SELECT tablename, qual FROM pg_policies WHERE policyname = 'tenant_isolation'")
+    ).all()
+    assert len(rows) == len(tenant_models()) + 1  # and the association table itself
+    stale = [table for table, qual in rows if "SELECT app_ids('app.tenant_ids'" not in qual]
+    assert stale == []
+
+
+def test_a_tenant_query_uses_the_tenant_index_and_one_initplan(world):
+    with use_scope(Scope.association(world.a.first.association.id)):
+        plan = "\n".join(
+            db.session.execute(
+                sa.text("EXPLAIN SELECT id FROM member WHERE tenant_id = :t"),
+                {"t": world.a.first.association.id},
+            ).scalars()
+        )
+    row_filter = next(line for line in plan.splitlines() if "Filter:" in line)
+    assert "InitPlan" in plan and "current_setting" not in row_filter, plan

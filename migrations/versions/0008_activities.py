@@ -1,9 +1,9 @@
 """activities of the five tasks, evidence, consulting reports, technology transfers,
 nominations, exemplars, suggestions
 
-Revision ID: 0006
-Revises: 0003 (0004 once the stored-files migration is on main)
-Create Date: 2026-11-28 20:58:26.992954
+Revision ID: 0008
+Revises: 0007
+Create Date: 2026-11-28 22:15:36.239068
 
 """
 
@@ -24,8 +24,8 @@ TENANT_TABLES = [
 
 
 # revision identifiers, used by Alembic.
-revision = "0006"
-down_revision = "0003"
+revision = "0008"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 
@@ -242,36 +242,35 @@ def upgrade():
             ["tenant_id"], ["association.id"], name=op.f("fk_suggestion_tenant_id_association")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_suggestion")),
-        sa.UniqueConstraint("tenant_id", "receipt_hash", name="uq_suggestion_tenant_receipt"),
         sa.UniqueConstraint("tenant_id", "id", name=op.f("uq_suggestion_tenant_id_id")),
+        sa.UniqueConstraint("tenant_id", "receipt_hash", name="uq_suggestion_tenant_receipt"),
     )
     with op.batch_alter_table("suggestion", schema=None) as batch_op:
-        batch_op.create_index(
-            "ix_suggestion_tenant_submitter", ["tenant_id", "submitter_user_id"], unique=False
-        )
         batch_op.create_index(
             "ix_suggestion_tenant_received", ["tenant_id", "received_on"], unique=False
         )
         batch_op.create_index("ix_suggestion_tenant_state", ["tenant_id", "state"], unique=False)
+        batch_op.create_index(
+            "ix_suggestion_tenant_submitter", ["tenant_id", "submitter_user_id"], unique=False
+        )
 
     op.create_table(
         "activity_evidence",
         sa.Column("activity_id", sa.Integer(), nullable=False),
-        sa.Column("filename", sa.String(length=200), nullable=False),
-        sa.Column("content_type", sa.String(length=100), nullable=False),
-        sa.Column("size", sa.Integer(), nullable=False),
-        sa.Column("sha256", sa.String(length=64), nullable=False),
-        sa.Column("content", sa.LargeBinary(), nullable=False),
-        sa.Column("uploaded_by", sa.String(length=120), nullable=False),
+        sa.Column("file_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
-        sa.CheckConstraint("size >= 0", name=op.f("ck_activity_evidence_size_not_negative")),
         sa.ForeignKeyConstraint(
             ["tenant_id", "activity_id"],
             ["activity.tenant_id", "activity.id"],
             name=op.f("fk_activity_evidence_tenant_id_activity_id_activity"),
             ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["tenant_id", "file_id"],
+            ["stored_file.tenant_id", "stored_file.id"],
+            name=op.f("fk_activity_evidence_tenant_id_file_id_stored_file"),
         ),
         sa.ForeignKeyConstraint(
             ["tenant_id"],
@@ -342,9 +341,9 @@ def downgrade():
 
     op.drop_table("activity_evidence")
     with op.batch_alter_table("suggestion", schema=None) as batch_op:
+        batch_op.drop_index("ix_suggestion_tenant_submitter")
         batch_op.drop_index("ix_suggestion_tenant_state")
         batch_op.drop_index("ix_suggestion_tenant_received")
-        batch_op.drop_index("ix_suggestion_tenant_submitter")
 
     op.drop_table("suggestion")
     with op.batch_alter_table("activity", schema=None) as batch_op:

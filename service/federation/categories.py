@@ -1,0 +1,110 @@
+"""Each federation's taxonomy of university categories (分类指导), and moving an association
+from one category to another with its history."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import g, has_app_context
+
+from service.associations.models import AssociationProfile, Category
+from service.federation.models import CategoryChange, UniversityCategory
+from tenants.db import db
+from tenants.models import Association
+
+# The names a new federation's default categories start with; a federation may rename them
+# or add its own. The codes are the `Category` enum's values, which profiles already hold.
+DEFAULTS: tuple[tuple[str, str], ...] = (
+    (Category.RESEARCH.value, "研究型大学"),
+    (Category.TEACHING_RESEARCH.value, "教学研究型大学"),
+    (Category.APPLIED.value, "应用型本科高校"),
+    (Category.VOCATIONAL.value, "高职院校"),
+    (Category.PRIVATE.value, "民办高校"),
+)
+
+
+class CategoryError(ValueError):
+    """The change is refused; the message is for the officer."""
+
+
+def seed_defaults(federation_id: int) -> None:
+    """Give a federation the default categories it lacks (idempotent)."""
+    have = set(
+        db.session.scalars(
+            sa.select(UniversityCategory.code).where(
+                UniversityCategory.federation_id == federation_id
+            )
+        )
+    )
+    for position, (code, name) in enumerate(DEFAULTS):
+        if code not in have:
+            db.session.add(
+                UniversityCategory(
+                    federation_id=federation_id, code=code, name=name, position=position
+                )
+            )
+    db.session.flush()
+
+
+def of_federation(federation_id: int) -> list[UniversityCategory]:
+    return list(
+        db.session.scalars(
+            sa.select(UniversityCategory)
+            .where(UniversityCategory.federation_id == federation_id)
+            .order_by(UniversityCategory.position, UniversityCategory.id)
+        )
+    )
+
+
+def labels(federation_id: int) -> dict[str, str]:
+    """Code -> name, in the federation's order; cached for the request."""
+    cache = g.setdefault("category_labels", {}) if has_app_context() else {}
+    if federation_id not in cache:
+        cache[federation_id] = {c.code: c.name for c in of_federation(federation_id)}
+    return cache[federation_id]
+
+
+def label_of(federation_id: int, code: str) -> str:
+    return labels(federation_id).get(code, code)
+
+
+def codes_in_reach() -> set[str]:
+    """The codes of the federations whose associations the current scope sees: what a
+    profile edit may choose from."""
+    return set(
+        db.session.scalars(
+            sa.select(UniversityCategory.code)
+            .join(Association, Association.federation_id == UniversityCategory.federation_id)
+            .distinct()
+        )
+    )
+
+
+def change(
+    profile: AssociationProfile, code: str, reason: str, actor: str
+) -> CategoryChange | None:
+    """Move an association to another category of its federation, keeping the history."""
+    federation_id = profile.association.federation_id
+    if code not in labels(federation_id):
+        raise CategoryError("unknown category")
+    if code == profile.category:
+        return None
+    record = CategoryChange(
+        tenant_id=profile.tenant_id,
+        from_code=profile.category,
+        to_code=code,
+        reason=reason,
+        actor=actor,
+    )
+    profile.category = code
+    db.session.add(record)
+    return record
+
+
+def history(association_id: int) -> list[CategoryChange]:
+    return list(
+        db.session.scalars(
+            sa.select(CategoryChange)
+            .where(CategoryChange.tenant_id == association_id)
+            .order_by(CategoryChange.changed_at.desc(), CategoryChange.id.desc())
+        )
+    )

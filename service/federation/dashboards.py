@@ -1,0 +1,314 @@
+"""What the federation's dashboards show, read from the rollups: one function per view,
+each returning plain data that the page, the API and the xlsx export all present."""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+
+from service.associations.models import STATUS_LABELS, AssociationProfile
+from service.federation import categories, rollups
+from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, METRICS
+from service.federation.models import HealthWeight, Problem, ProblemState, University
+from service.governance import compliance
+from service.governance.models import ComplianceFinding
+from tenants.db import db
+from tenants.models import Association
+
+# Every dashboard metric may count in the health score, by the federation's weight.
+SCORED = DASHBOARD_METRICS
+
+
+@dataclass(frozen=True)
+class Row:
+    """One association's line in the federation's table."""
+
+    association_id: int
+    name: str
+    category: str
+    category_label: str
+    status: str
+    compliance: str
+    metrics: dict[str, float]
+    health: float
+
+    def as_dict(self) -> dict:
+        return {
+            "association_id": self.association_id,
+            "name": self.name,
+            "category": self.category,
+            "category_label": self.category_label,
+            "status": self.status,
+            "compliance": self.compliance,
+            "metrics": {m.code: self.metrics.get(m.code, 0.0) for m in DASHBOARD_METRICS},
+            "health": self.health,
+        }
+
+
+def this_year() -> int:
+    return date.today().year
+
+
+def _associations(federation_id: int) -> list[tuple[int, str, str, str]]:
+    """(id, name, category code, status) of the federation's associations in the scope."""
+    return list(
+        db.session.execute(
+            sa.select(
+                Association.id, Association.name, AssociationProfile.category, Association.status
+            )
+            .join(AssociationProfile, AssociationProfile.tenant_id == Association.id)
+            .where(Association.federation_id == federation_id)
+            .order_by(Association.name, Association.id)
+        ).all()
+    )
+
+
+def _worst_findings(ids: list[int]) -> dict[int, str]:
+    statuses: dict[int, list[str]] = {a: [] for a in ids}
+    rows = db.session.execute(
+        sa.select(ComplianceFinding.tenant_id, ComplianceFinding.status).where(
+            ComplianceFinding.tenant_id.in_(ids)
+        )
+    )
+    for tenant, status in rows:
+        statuses[tenant].append(status)
+    return {a: compliance.worst(s).value for a, s in statuses.items()}
+
+
+# --- health score ---------------------------------------------------------------------
+
+
+def weights(federation_id: int) -> dict[str, int]:
+    """The federation's weights, the defaults where it set none."""
+    stored = dict(
+        db.session.execute(
+            sa.select(HealthWeight.metric, HealthWeight.weight).where(
+                HealthWeight.federation_id == federation_id
+            )
+        ).all()
+    )
+    return {m.code: stored.get(m.code, m.default_weight) for m in SCORED}
+
+
+def set_weights(federation_id: int, new: dict[str, int]) -> None:
+    existing = {
+        w.metric: w
+        for w in db.session.scalars(
+            sa.select(HealthWeight).where(HealthWeight.federation_id == federation_id)
+        )
+    }
+    for code, weight in new.items():
+        if code not in BY_CODE:
+            raise ValueError(f"unknown metric {code}")
+        row = existing.get(code)
+        if row is None:
+            db.session.add(HealthWeight(federation_id=federation_id, metric=code, weight=weight))
+        else:
+            row.weight = weight
+
+
+def health_scores(values: dict[int, dict[str, float]], weight: dict[str, int]) -> dict[int, float]:
+    """100 × Σ(weight × part) / Σ weight, where a metric's part is its value over the
+    federation's highest (more is better), or one less that (fewer is better)."""
+    total = sum(weight.values())
+    highest = {
+        code: max((v.get(code, 0.0) for v in values.values()), default=0.0) for code in weight
+    }
+    scores = {}
+    for association_id, v in values.items():
+        points = 0.0
+        for code, w in weight.items():
+            share = v.get(code, 0.0) / highest[code] if highest[code] else 0.0
+            points += w * (share if BY_CODE[code].higher_is_better else 1 - share)
+        scores[association_id] = round(100 * points / total, 1) if total else 0.0
+    return scores
+
+
+# --- the views ------------------------------------------------------------------------
+
+
+def table(
+    federation_id: int,
+    year: int,
+    *,
+    category: str | None = None,
+    status: str | None = None,
+    finding: str | None = None,
+    sort: str = "name",
+    descending: bool = False,
+) -> list[Row]:
+    """Every association of the federation, filtered and sorted on the server."""
+    associations = _associations(federation_id)
+    ids = [a[0] for a in associations]
+    values = rollups.read(ids, year)
+    worst = _worst_findings(ids)
+    scores = health_scores(values, weights(federation_id))
+    labels = categories.labels(federation_id)
+    rows = [
+        Row(aid, name, code, labels.get(code, code), st, worst[aid], values[aid], scores[aid])
+        for aid, name, code, st in associations
+    ]
+    if category:
+        rows = [r for r in rows if r.category == category]
+    if status:
+        rows = [r for r in rows if r.status == status]
+    if finding:
+        rows = [r for r in rows if r.compliance == finding]
+    return sorted(rows, key=_sort_key(sort), reverse=descending)
+
+
+def _sort_key(sort: str):
+    if sort == "health":
+        return lambda r: (r.health, r.name)
+    if sort in BY_CODE:
+        return lambda r: (r.metrics.get(sort, 0.0), r.name)
+    if sort == "category":
+        return lambda r: (r.category_label, r.name)
+    if sort == "compliance":
+        return lambda r: (compliance.SEVERITY.index(compliance.Status(r.compliance)), r.name)
+    return lambda r: r.name
+
+
+def overview(federation_id: int, year: int) -> dict:
+    rows = table(federation_id, year)
+    labels = categories.labels(federation_id)
+    by_status = {s: 0 for s in STATUS_LABELS}
+    members = {code: {"individual": 0, "group": 0} for code in labels}
+    findings = {rule.code: 0 for rule in compliance.RULES}
+    for row in rows:
+        by_status[row.status] = by_status.get(row.status, 0) + 1
+        bucket = members.setdefault(row.category, {"individual": 0, "group": 0})
+        bucket["individual"] += int(row.metrics.get("members_individual", 0))
+        bucket["group"] += int(row.metrics.get("members_group", 0))
+        for rule in findings:
+            findings[rule] += int(row.metrics.get(f"finding:{rule}", 0))
+    without = db.session.scalar(
+        sa.select(sa.func.count(University.id)).where(University.federation_id == federation_id)
+    )
+    covered = sum(n for s, n in by_status.items() if s != "dissolved")
+    return {
+        "year": year,
+        "associations": len(rows),
+        "by_status": by_status,
+        "coverage": {"with_association": covered, "without_association": without or 0},
+        "members_by_category": members,
+        "members": {
+            "individual": sum(b["individual"] for b in members.values()),
+            "group": sum(b["group"] for b in members.values()),
+        },
+        "findings_by_rule": findings,
+        "open_problems": open_problem_count(federation_id),
+    }
+
+
+def open_problem_count(federation_id: int) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count(Problem.id)).where(
+            Problem.federation_id == federation_id,
+            Problem.state != ProblemState.RESOLVED.value,
+        )
+    )
+
+
+def quartiles(values: list[float]) -> dict[str, float]:
+    """Minimum, quartiles, median and maximum (inclusive method: the data's own range)."""
+    if not values:
+        return {"min": 0.0, "q1": 0.0, "median": 0.0, "q3": 0.0, "max": 0.0}
+    if len(values) == 1:
+        v = values[0]
+        return {"min": v, "q1": v, "median": v, "q3": v, "max": v}
+    q1, median, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return {"min": min(values), "q1": q1, "median": median, "q3": q3, "max": max(values)}
+
+
+def category_view(federation_id: int, code: str, year: int, most: int = 3) -> dict:
+    """Each metric's distribution within one category, every association placed among its
+    peers, and the leaders and laggards: up to `most` each, never the same association in
+    both, and none where every association has the same value."""
+    rows = table(federation_id, year, category=code)
+    ranked = max(1, min(most, len(rows) // 2))
+    metrics = []
+    for metric in DASHBOARD_METRICS:
+        values = sorted(r.metrics.get(metric.code, 0.0) for r in rows)
+        spread = len(rows) > 1 and values[0] != values[-1]
+        ordered = sorted(
+            rows,
+            key=lambda r, c=metric.code: (r.metrics.get(c, 0.0), r.name),
+            reverse=metric.higher_is_better,
+        )
+        metrics.append(
+            {
+                "code": metric.code,
+                "label": str(metric.label),
+                "distribution": quartiles(values),
+                "leaders": [r.name for r in ordered[:ranked]] if spread else [],
+                "laggards": [r.name for r in ordered[::-1][:ranked]] if spread else [],
+            }
+        )
+    return {
+        "year": year,
+        "category": code,
+        "category_label": categories.label_of(federation_id, code),
+        "associations": [{**r.as_dict(), "placement": _placement(rows, r)} for r in rows],
+        "metrics": metrics,
+    }
+
+
+def _placement(rows: list[Row], row: Row) -> dict[str, int]:
+    """For each metric, how many peers of the category this association is ahead of."""
+    out = {}
+    for metric in DASHBOARD_METRICS:
+        mine = row.metrics.get(metric.code, 0.0)
+        others = [r.metrics.get(metric.code, 0.0) for r in rows if r is not row]
+        ahead = sum(1 for v in others if (mine > v if metric.higher_is_better else mine < v))
+        out[metric.code] = ahead
+    return out
+
+
+def trends(federation_id: int, metric: str) -> dict:
+    """One metric per category per year: the total over the category's associations."""
+    associations = _associations(federation_id)
+    category_of = {a[0]: a[2] for a in associations}
+    series = rollups.series(list(category_of), metric)
+    labels = categories.labels(federation_id)
+    years = sorted(series)
+    per_category = {
+        code: [sum(v for a, v in series[y].items() if category_of[a] == code) for y in years]
+        for code in labels
+    }
+    return {
+        "metric": metric,
+        "label": str(BY_CODE[metric].label),
+        "years": years,
+        "categories": per_category,
+        "category_labels": labels,
+    }
+
+
+def association_page(federation_id: int, association_id: int) -> dict:
+    """One association's aggregates over every stored year; no personal data."""
+    years = sorted(
+        db.session.scalars(
+            sa.select(rollups.MetricRollup.year)
+            .where(rollups.MetricRollup.tenant_id == association_id)
+            .distinct()
+        )
+    )
+    by_year = {y: rollups.read([association_id], y)[association_id] for y in years}
+    return {
+        "association_id": association_id,
+        "years": years,
+        "metrics": {
+            m.code: [by_year[y].get(m.code, 0.0) for y in years] for m in DASHBOARD_METRICS
+        },
+        "findings": [
+            {"rule": f.rule, "status": f.status.value}
+            for f in compliance.stored_findings([association_id])[association_id]
+        ],
+    }
+
+
+METRIC_CODES = tuple(m.code for m in METRICS)

@@ -1,0 +1,118 @@
+"""The dashboards as xlsx workbooks: the same numbers as the page and the API."""
+
+from __future__ import annotations
+
+import io
+
+from flask import Response, send_file
+from flask_babel import gettext as _
+from openpyxl import Workbook
+
+from service.associations.models import STATUS_LABELS
+from service.federation.metrics import DASHBOARD_METRICS
+from service.governance import compliance
+
+
+def _response(workbook: Workbook, name: str) -> Response:
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    buffer.seek(0)
+    return send_file(
+        buffer,
+        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        as_attachment=True,
+        download_name=name,
+        max_age=0,
+    )
+
+
+def overview(data: dict, category_labels: dict[str, str]) -> Response:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Overview")
+    sheet.append([_("Year"), data["year"]])
+    sheet.append([_("Associations"), data["associations"]])
+    for status, n in data["by_status"].items():
+        sheet.append([str(STATUS_LABELS[status]), n])
+    sheet.append([_("Universities with an association"), data["coverage"]["with_association"]])
+    sheet.append(
+        [_("Universities without an association"), data["coverage"]["without_association"]]
+    )
+    sheet.append([_("Individual members"), data["members"]["individual"]])
+    sheet.append([_("Group members"), data["members"]["group"]])
+    sheet.append([_("Open problems"), data["open_problems"]])
+    rules = {r.code: str(r.label) for r in compliance.RULES}
+    findings = book.create_sheet(_("Findings by rule"))
+    findings.append([_("Rule"), _("Associations")])
+    for rule, n in data["findings_by_rule"].items():
+        findings.append([rules[rule], n])
+    members = book.create_sheet(_("Members by category"))
+    members.append([_("University category"), _("Individual members"), _("Group members")])
+    for code, counts in data["members_by_category"].items():
+        members.append([category_labels.get(code, code), counts["individual"], counts["group"]])
+    return _response(book, f"overview-{data['year']}.xlsx")
+
+
+def table(rows: list[dict], year: int) -> Response:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Associations")
+    sheet.append(
+        [
+            _("Association"),
+            _("University category"),
+            _("Status"),
+            _("Compliance"),
+            *[str(m.label) for m in DASHBOARD_METRICS],
+            _("Health score"),
+        ]
+    )
+    for row in rows:
+        sheet.append(
+            [
+                row["name"],
+                row["category_label"],
+                str(STATUS_LABELS[row["status"]]),
+                str(compliance.STATUS_LABELS[compliance.Status(row["compliance"])]),
+                *[row["metrics"][m.code] for m in DASHBOARD_METRICS],
+                row["health"],
+            ]
+        )
+    return _response(book, f"associations-{year}.xlsx")
+
+
+def category(view: dict) -> Response:
+    book = Workbook()
+    sheet = book.active
+    sheet.title = _("Distribution")
+    sheet.append(
+        [
+            _("Metric"),
+            _("Minimum"),
+            _("Lower quartile"),
+            _("Median"),
+            _("Upper quartile"),
+            _("Maximum"),
+            _("Leaders"),
+            _("Laggards"),
+        ]
+    )
+    for metric in view["metrics"]:
+        d = metric["distribution"]
+        sheet.append(
+            [
+                metric["label"],
+                d["min"],
+                d["q1"],
+                d["median"],
+                d["q3"],
+                d["max"],
+                "、".join(metric["leaders"]),
+                "、".join(metric["laggards"]),
+            ]
+        )
+    rows = book.create_sheet(_("Associations"))
+    rows.append([_("Association"), *[str(m.label) for m in DASHBOARD_METRICS], _("Health score")])
+    for a in view["associations"]:
+        rows.append([a["name"], *[a["metrics"][m.code] for m in DASHBOARD_METRICS], a["health"]])
+    return _response(book, f"category-{view['category']}-{view['year']}.xlsx")

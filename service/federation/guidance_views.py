@@ -1,0 +1,252 @@
+"""Guidance pages: the federation issues and follows up; an association reads and answers."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from service.audit.services import current_actor
+from service.auth.principal import current_principal, require
+from service.auth.roles import Permission
+from service.federation import categories, guidance
+from service.federation.forms import CommentForm, GuidanceForm, ResponseForm
+from service.federation.models import AUDIENCE_LABELS, Comment, GuidanceReceipt
+from service.federation.scope import federation_id
+from service.federation.views import comments_on
+from service.files import services as files
+from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
+from service.files.models import StoredFile
+from tenants.access import find_in_scope
+from tenants.db import db
+from tenants.models import Association
+
+bp = Blueprint("guidance", __name__, url_prefix="/federation/guidance")
+inbox_bp = Blueprint("inbox", __name__, url_prefix="/guidance")
+
+
+def _associations(fed: int) -> list[Association]:
+    return db.session.scalars(
+        sa.select(Association).where(Association.federation_id == fed).order_by(Association.name)
+    ).all()
+
+
+@bp.get("/")
+@require(Permission.VIEW_FEDERATION)
+def index():
+    fed = federation_id()
+    items = [(g, guidance.counts(guidance.follow_up(g))) for g in guidance.of_federation(fed)]
+    return render_template(
+        "federation/guidance_index.html",
+        items=items,
+        can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.MANAGE_FEDERATION)
+def new():
+    fed = federation_id()
+    form = GuidanceForm(categories=categories.labels(fed), associations=_associations(fed))
+    if form.validate_on_submit():
+        try:
+            uploads = [
+                check_upload(f, DOCUMENT_KINDS) for f in form.attachments.data or [] if f.filename
+            ]
+        except UploadRejected as rejected:
+            form.attachments.errors = [str(rejected)]
+        else:
+            audience = form.audience.data
+            targets = {"categories": form.categories.data, "associations": form.associations.data}
+            issued = guidance.issue(
+                fed,
+                title=form.title.data.strip(),
+                body=form.body.data.strip(),
+                audience=audience,
+                targets=targets.get(audience, []),
+                deadline=form.deadline.data,
+                response_required=form.response_required.data,
+                files=uploads,
+                actor=current_actor(),
+            )
+            db.session.commit()
+            flash(_("The guidance is sent."), "success")
+            return redirect(url_for(".detail", guidance_id=issued.id))
+    status = 400 if form.errors else 200
+    return render_template("federation/guidance_form.html", form=form), status
+
+
+@bp.get("/<int:guidance_id>")
+@require(Permission.VIEW_FEDERATION)
+def detail(guidance_id: int):
+    fed = federation_id()
+    item = guidance.access(fed, guidance_id)
+    follows = guidance.follow_up(item)
+    return render_template(
+        "federation/guidance_detail.html",
+        item=item,
+        follows=follows,
+        counts=guidance.counts(follows),
+        files=guidance.files(item.id),
+        audience=AUDIENCE_LABELS,
+        categories=categories.labels(fed),
+        comments=comments_on(fed, guidance_id=item.id),
+        comment_form=CommentForm(),
+        can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
+        can_comment=current_principal().can(Permission.COMMENT_FEDERATION),
+        today=date.today(),
+    )
+
+
+@bp.post("/<int:guidance_id>/remind")
+@require(Permission.MANAGE_FEDERATION)
+def remind(guidance_id: int):
+    item = guidance.access(federation_id(), guidance_id)
+    sent = guidance.remind(item)
+    db.session.commit()
+    flash(_("%(n)d associations are reminded.", n=sent), "success")
+    return redirect(url_for(".detail", guidance_id=item.id))
+
+
+@bp.post("/<int:guidance_id>/comments")
+@require(Permission.COMMENT_FEDERATION)
+def comment(guidance_id: int):
+    fed = federation_id()
+    item = guidance.access(fed, guidance_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        db.session.add(
+            Comment(
+                federation_id=fed,
+                guidance_id=item.id,
+                body=form.body.data.strip(),
+                author=current_principal().label,
+            )
+        )
+        db.session.commit()
+        flash(_("Your comment is added."), "success")
+    else:
+        flash(_("Write a comment first."), "error")
+    return redirect(url_for(".detail", guidance_id=item.id))
+
+
+@bp.get("/files/<int:guidance_file_id>")
+@require(Permission.VIEW_FEDERATION)
+def attachment(guidance_file_id: int):
+    return files.file_response(guidance.access_file(federation_id(), guidance_file_id))
+
+
+@bp.get("/responses/<int:receipt_id>/file")
+@require(Permission.VIEW_FEDERATION)
+def response_file(receipt_id: int):
+    """A file an association sent with its response (its tenant data, read in scope)."""
+    receipt = find_in_scope(GuidanceReceipt, receipt_id)
+    if receipt is None:
+        abort(404)
+    guidance.access(federation_id(), receipt.guidance_id)
+    stored = _stored(receipt.response_file_id)
+    if stored is None:
+        abort(404)
+    return files.file_response(stored)
+
+
+def _stored(file_id: int | None) -> StoredFile | None:
+    return find_in_scope(StoredFile, file_id) if file_id else None
+
+
+# --- the association's side -----------------------------------------------------------
+
+
+@inbox_bp.get("/")
+@require(Permission.VIEW_GUIDANCE)
+def inbox():
+    """Every piece of guidance sent to this association, done or not."""
+    return render_template(
+        "federation/inbox.html", items=guidance.inbox(current_principal().association_id)
+    )
+
+
+@inbox_bp.get("/<int:guidance_id>")
+@require(Permission.VIEW_GUIDANCE)
+def read(guidance_id: int):
+    association_id = current_principal().association_id
+    item, receipt = guidance.receipt_for(association_id, guidance_id)
+    guidance.mark_read(receipt)
+    db.session.commit()
+    return render_template(
+        "federation/guidance_read.html",
+        item=item,
+        receipt=receipt,
+        files=guidance.files(item.id),
+        form=ResponseForm(),
+        can_respond=current_principal().can(Permission.RESPOND_GUIDANCE),
+    )
+
+
+@inbox_bp.post("/<int:guidance_id>/acknowledge")
+@require(Permission.RESPOND_GUIDANCE)
+def acknowledge(guidance_id: int):
+    _item, receipt = guidance.receipt_for(current_principal().association_id, guidance_id)
+    guidance.acknowledge(receipt, current_actor())
+    db.session.commit()
+    flash(_("Acknowledged."), "success")
+    return redirect(url_for(".read", guidance_id=guidance_id))
+
+
+@inbox_bp.post("/<int:guidance_id>/respond")
+@require(Permission.RESPOND_GUIDANCE)
+def respond(guidance_id: int):
+    item, receipt = guidance.receipt_for(current_principal().association_id, guidance_id)
+    form = ResponseForm()
+    if form.validate_on_submit():
+        upload = form.attachment.data
+        try:
+            checked = check_upload(upload, DOCUMENT_KINDS) if upload and upload.filename else None
+        except UploadRejected as rejected:
+            form.attachment.errors = [str(rejected)]
+        else:
+            stored = files.store(checked, current_principal().id) if checked else None
+            guidance.respond(receipt, form.response.data.strip(), stored, current_actor())
+            db.session.commit()
+            flash(_("Your response is sent."), "success")
+            return redirect(url_for(".read", guidance_id=guidance_id))
+    return render_template(
+        "federation/guidance_read.html",
+        item=item,
+        receipt=receipt,
+        files=guidance.files(item.id),
+        form=form,
+        can_respond=True,
+    ), 400
+
+
+@inbox_bp.get("/files/<int:guidance_file_id>")
+@require(Permission.VIEW_GUIDANCE)
+def inbox_attachment(guidance_file_id: int):
+    association_id = current_principal().association_id
+    return files.file_response(guidance.received_file(association_id, guidance_file_id))
+
+
+@inbox_bp.get("/<int:guidance_id>/response-file")
+@require(Permission.VIEW_GUIDANCE)
+def own_response_file(guidance_id: int):
+    _item, receipt = guidance.receipt_for(current_principal().association_id, guidance_id)
+    stored = _stored(receipt.response_file_id)
+    if stored is None:
+        abort(404)
+    return files.file_response(stored)
+
+
+def for_home(association_id: int) -> list:
+    """What the association's home page lists: guidance not yet done, newest first."""
+    return [(g, r) for g, r in guidance.inbox(association_id) if not _done(g, r)][:10]
+
+
+def _done(item, receipt) -> bool:
+    return (
+        receipt.responded_at is not None
+        if item.response_required
+        else (receipt.acknowledged_at is not None)
+    )

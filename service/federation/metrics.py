@@ -1,0 +1,181 @@
+"""The per-association metrics the dashboards show, in one registry.
+
+Each metric computes, for a batch of associations and a year, one number per association
+under the current scope. The rollup job, the associations table, the category view and the
+trends iterate over `METRICS`: a new metric (activities per task, when activities land) is
+one more entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime, time
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+
+from service.governance import compliance
+from service.governance.models import ComplianceFinding, Congress, Meeting
+from service.members.models import GroupMember, Member, MemberStatus
+from tenants.db import db
+from tenants.models import Association
+
+Compute = Callable[[list[int], int, date], dict[int, float]]
+
+
+@dataclass(frozen=True)
+class Metric:
+    code: str
+    label: object  # a lazy gettext string
+    compute: Compute
+    # The health score rewards more of it, or less (findings).
+    higher_is_better: bool = True
+    # Counted over the year (meetings), or a state at the year's end (members).
+    over_the_year: bool = False
+    default_weight: int = 0
+
+
+def year_end(year: int, today: date) -> date:
+    """The day a year's snapshot stands for: 31 December, or today for the current year."""
+    return min(date(year, 12, 31), today)
+
+
+def _grouped(query: sa.Select) -> dict[int, float]:
+    return {tenant: float(n) for tenant, n in db.session.execute(query)}
+
+
+def members_individual(ids: list[int], year: int, today: date) -> dict[int, float]:
+    """Members who had joined by the year's end and had not left by then."""
+    end = year_end(year, today)
+    still_member = sa.or_(
+        Member.status == MemberStatus.ACTIVE.value, Member.status_changed_on > end
+    )
+    return _grouped(
+        sa.select(Member.tenant_id, sa.func.count())
+        .where(
+            Member.tenant_id.in_(ids),
+            Member.joined_on <= end,
+            Member.erased_at.is_(None),
+            still_member,
+        )
+        .group_by(Member.tenant_id)
+    )
+
+
+def members_group(ids: list[int], year: int, today: date) -> dict[int, float]:
+    end = datetime.combine(year_end(year, today), time.max)
+    return _grouped(
+        sa.select(GroupMember.tenant_id, sa.func.count())
+        .where(
+            GroupMember.tenant_id.in_(ids),
+            GroupMember.created_at <= end,
+            GroupMember.status == "active",
+        )
+        .group_by(GroupMember.tenant_id)
+    )
+
+
+def _held_in(model, *conditions) -> Compute:
+    def compute(ids: list[int], year: int, today: date) -> dict[int, float]:
+        return _grouped(
+            sa.select(model.tenant_id, sa.func.count())
+            .where(
+                model.tenant_id.in_(ids),
+                model.held_on >= date(year, 1, 1),
+                model.held_on <= date(year, 12, 31),
+                *conditions,
+            )
+            .group_by(model.tenant_id)
+        )
+
+    return compute
+
+
+def compliance_issues(ids: list[int], year: int, today: date) -> dict[int, float]:
+    """Rules not in order, from the stored findings (the compliance job keeps them current)."""
+    return _grouped(
+        sa.select(ComplianceFinding.tenant_id, sa.func.count())
+        .where(
+            ComplianceFinding.tenant_id.in_(ids),
+            ComplianceFinding.status != compliance.Status.OK.value,
+        )
+        .group_by(ComplianceFinding.tenant_id)
+    )
+
+
+def _rule_finding(rule: str) -> Compute:
+    def compute(ids: list[int], year: int, today: date) -> dict[int, float]:
+        return _grouped(
+            sa.select(ComplianceFinding.tenant_id, sa.literal(1)).where(
+                ComplianceFinding.tenant_id.in_(ids),
+                ComplianceFinding.rule == rule,
+                ComplianceFinding.status != compliance.Status.OK.value,
+            )
+        )
+
+    return compute
+
+
+def active(ids: list[int], year: int, today: date) -> dict[int, float]:
+    return _grouped(
+        sa.select(Association.id, sa.literal(1)).where(
+            Association.id.in_(ids), Association.status == "active"
+        )
+    )
+
+
+METRICS: tuple[Metric, ...] = (
+    Metric("members_individual", _l("Individual members"), members_individual, default_weight=2),
+    Metric("members_group", _l("Group members"), members_group, default_weight=1),
+    Metric(
+        "congresses",
+        _l("Congresses held"),
+        _held_in(Congress),
+        over_the_year=True,
+    ),
+    Metric(
+        "committee_meetings",
+        _l("Committee meetings"),
+        _held_in(Meeting, Meeting.body == "committee"),
+        over_the_year=True,
+        default_weight=1,
+    ),
+    Metric(
+        "standing_meetings",
+        _l("Standing committee meetings"),
+        _held_in(Meeting, Meeting.body == "standing_committee"),
+        over_the_year=True,
+    ),
+    Metric(
+        "compliance_issues",
+        _l("Governance rules not in order"),
+        compliance_issues,
+        higher_is_better=False,
+        default_weight=3,
+    ),
+    Metric("active", _l("Active"), active),
+    *(
+        Metric(f"finding:{rule.code}", rule.label, _rule_finding(rule.code), higher_is_better=False)
+        for rule in compliance.RULES
+    ),
+)
+BY_CODE = {m.code: m for m in METRICS}
+# What the table, the category view and the trends offer (the per-rule flags feed the
+# overview's "findings by rule" chart instead, and the status has its own column and chart).
+DASHBOARD_METRICS = tuple(
+    m for m in METRICS if not m.code.startswith("finding:") and m.code != "active"
+)
+
+
+def compute_all(
+    ids: list[int], year: int, today: date | None = None
+) -> dict[int, dict[str, float]]:
+    """Every metric, live, for these associations: what the rollups must agree with."""
+    today = today or date.today()
+    out: dict[int, dict[str, float]] = {a: {} for a in ids}
+    for metric in METRICS:
+        values = metric.compute(ids, year, today) if ids else {}
+        for association_id in ids:
+            out[association_id][metric.code] = values.get(association_id, 0.0)
+    return out

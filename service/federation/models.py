@@ -1,0 +1,231 @@
+"""Federation-level tables and the per-association rows they read.
+
+Categories, the university directory, health weights, guidance, problems and comments belong
+to a federation, not to a tenant: every read filters by `federation_id` (see `scope.py`).
+Category history, metric rollups and guidance receipts are about one association, so they are
+tenant rows and the tenant scope and row-level security apply to them.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants.db import db
+from tenants.models import TenantOwned, tenant_fk, utcnow
+
+
+class UniversityCategory(db.Model):
+    """One category of a federation's taxonomy; `code` is what a profile's `category` holds."""
+
+    __tablename__ = "university_category"
+    __table_args__ = (sa.UniqueConstraint("federation_id", "code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    code: Mapped[str] = mapped_column(sa.String(20))
+    name: Mapped[str] = mapped_column(sa.String(100))
+    position: Mapped[int] = mapped_column(default=0)
+
+
+class CategoryChange(TenantOwned, db.Model):
+    """An association moved from one category to another: who, when, from, to and why."""
+
+    __tablename__ = "category_change"
+    __tenant_table_args__ = (sa.Index("ix_category_change_tenant_time", "tenant_id", "changed_at"),)
+
+    from_code: Mapped[str | None] = mapped_column(sa.String(20))
+    to_code: Mapped[str] = mapped_column(sa.String(20))
+    reason: Mapped[str] = mapped_column(sa.Text)
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class University(db.Model):
+    """A university of the province that has no association yet: the coverage gap the
+    federation works to close. It leaves the list when its association is founded."""
+
+    __tablename__ = "province_university"
+    __table_args__ = (sa.UniqueConstraint("federation_id", "name"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    name: Mapped[str] = mapped_column(sa.String(200))
+    category: Mapped[str] = mapped_column(sa.String(20))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class HealthWeight(db.Model):
+    """A federation's weight for one metric in the associations' health score."""
+
+    __tablename__ = "health_weight"
+    __table_args__ = (sa.UniqueConstraint("federation_id", "metric"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    metric: Mapped[str] = mapped_column(sa.String(60))
+    weight: Mapped[int]
+
+
+class MetricRollup(TenantOwned, db.Model):
+    """One metric of one association for one year, kept by the rollup jobs so that the
+    dashboards cost the size of the federation, not the number of records."""
+
+    __tablename__ = "metric_rollup"
+    __tenant_table_args__ = (
+        sa.UniqueConstraint("tenant_id", "year", "metric", name="uq_metric_rollup_key"),
+    )
+
+    year: Mapped[int]
+    metric: Mapped[str] = mapped_column(sa.String(60))
+    value: Mapped[float]
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Audience(StrEnum):
+    ALL = "all"
+    CATEGORIES = "categories"
+    ASSOCIATIONS = "associations"
+
+
+AUDIENCE_LABELS = {
+    Audience.ALL: _l("All associations"),
+    Audience.CATEGORIES: _l("Associations of chosen categories"),
+    Audience.ASSOCIATIONS: _l("Chosen associations"),
+}
+
+
+class Guidance(db.Model):
+    """Guidance or a notice (指导意见/通知) a federation sends to its associations."""
+
+    __tablename__ = "guidance"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    body: Mapped[str] = mapped_column(sa.Text)
+    audience: Mapped[str] = mapped_column(sa.String(20))
+    # The chosen category codes or association ids, by `audience`.
+    targets: Mapped[list] = mapped_column(sa.JSON, default=list)
+    deadline: Mapped[date | None]
+    response_required: Mapped[bool] = mapped_column(default=False)
+    issued_by: Mapped[str] = mapped_column(sa.String(120))
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GuidanceFile(db.Model):
+    """An attachment of guidance: the federation's file, so kept beside the federation's row
+    (as `StoredFile` keeps a tenant's) and read only through its guidance."""
+
+    __tablename__ = "guidance_file"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    guidance_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guidance.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(sa.String(200))
+    content_type: Mapped[str] = mapped_column(sa.String(100))
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))
+    data: Mapped[bytes] = mapped_column(sa.LargeBinary, deferred=True)
+    uploaded_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class GuidanceReceipt(TenantOwned, db.Model):
+    """What one association did with one piece of guidance: read, acknowledged, responded."""
+
+    __tablename__ = "guidance_receipt"
+    __tenant_table_args__ = (
+        sa.UniqueConstraint("tenant_id", "guidance_id", name="uq_guidance_receipt_one"),
+        tenant_fk("response_file_id", "stored_file"),
+    )
+
+    guidance_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("guidance.id", ondelete="CASCADE"), index=True
+    )
+    read_at: Mapped[datetime | None]
+    acknowledged_at: Mapped[datetime | None]
+    acknowledged_by: Mapped[str | None] = mapped_column(sa.String(120))
+    responded_at: Mapped[datetime | None]
+    response: Mapped[str | None] = mapped_column(sa.Text)
+    response_file_id: Mapped[int | None]
+    reminded_at: Mapped[datetime | None]
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+
+
+class ProblemState(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    RESOLVED = "resolved"
+
+
+PROBLEM_STATE_LABELS = {
+    ProblemState.OPEN: _l("Open"),
+    ProblemState.IN_PROGRESS: _l("In progress"),
+    ProblemState.RESOLVED: _l("Resolved"),
+}
+
+
+class Problem(db.Model):
+    """A problem the federation follows: about one association or a whole category."""
+
+    __tablename__ = "federation_problem"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(200))
+    description: Mapped[str] = mapped_column(sa.Text)
+    association_id: Mapped[int | None] = mapped_column(sa.ForeignKey("association.id"))
+    category: Mapped[str | None] = mapped_column(sa.String(20))
+    assignee_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    state: Mapped[str] = mapped_column(sa.String(20), default=ProblemState.OPEN.value)
+    opened_by: Mapped[str] = mapped_column(sa.String(120))
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    events: Mapped[list[ProblemEvent]] = db.relationship(order_by="ProblemEvent.id", viewonly=True)
+
+    @property
+    def state_label(self) -> str:
+        return str(PROBLEM_STATE_LABELS[ProblemState(self.state)])
+
+
+class ProblemEvent(db.Model):
+    """One step of a problem: opened, assigned, moved to a state, with a note."""
+
+    __tablename__ = "federation_problem_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    problem_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("federation_problem.id", ondelete="CASCADE"), index=True
+    )
+    from_state: Mapped[str | None] = mapped_column(sa.String(20))
+    to_state: Mapped[str] = mapped_column(sa.String(20))
+    assignee_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("user_account.id", ondelete="SET NULL")
+    )
+    note: Mapped[str | None] = mapped_column(sa.Text)
+    actor: Mapped[str] = mapped_column(sa.String(120))
+    occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Comment(db.Model):
+    """A supervisor's comment on an association or on guidance (the education department
+    reads and comments; the federation manages)."""
+
+    __tablename__ = "federation_comment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
+    association_id: Mapped[int | None] = mapped_column(sa.ForeignKey("association.id"))
+    guidance_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("guidance.id", ondelete="CASCADE")
+    )
+    body: Mapped[str] = mapped_column(sa.Text)
+    author: Mapped[str] = mapped_column(sa.String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

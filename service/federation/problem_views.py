@@ -1,0 +1,113 @@
+"""Problems the federation follows: open, assign, move on, resolve."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+
+from service.audit.services import current_actor
+from service.auth.principal import current_principal, require
+from service.auth.roles import Permission
+from service.federation import categories, problems
+from service.federation.forms import ProblemForm, ProblemUpdateForm
+from service.federation.models import PROBLEM_STATE_LABELS
+from service.federation.scope import federation_id
+from tenants.db import db
+from tenants.models import Association
+
+bp = Blueprint("problems", __name__, url_prefix="/federation/problems")
+
+
+def _associations(fed: int) -> list[Association]:
+    return db.session.scalars(
+        sa.select(Association).where(Association.federation_id == fed).order_by(Association.name)
+    ).all()
+
+
+def _names(fed: int) -> dict[int, str]:
+    return {a.id: a.name for a in _associations(fed)}
+
+
+@bp.get("/")
+@require(Permission.VIEW_FEDERATION)
+def index():
+    fed = federation_id()
+    return render_template(
+        "federation/problems.html",
+        items=problems.of_federation(fed),
+        names=_names(fed),
+        users={u.id: u.display_name for u in problems.officers(fed)},
+        categories=categories.labels(fed),
+        can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
+    )
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.MANAGE_FEDERATION)
+def new():
+    fed = federation_id()
+    form = ProblemForm(
+        categories=categories.labels(fed),
+        associations=_associations(fed),
+        users=problems.officers(fed),
+    )
+    if form.validate_on_submit():
+        problem = problems.open_problem(
+            fed,
+            title=form.title.data.strip(),
+            description=form.description.data.strip(),
+            association_id=form.association_id.data or None,
+            category=form.category.data or None,
+            assignee_id=form.assignee_id.data or None,
+            actor=current_actor(),
+        )
+        db.session.commit()
+        flash(_("The problem is recorded."), "success")
+        return redirect(url_for(".detail", problem_id=problem.id))
+    status = 400 if form.errors else 200
+    return render_template("federation/problem_form.html", form=form), status
+
+
+@bp.get("/<int:problem_id>")
+@require(Permission.VIEW_FEDERATION)
+def detail(problem_id: int):
+    fed = federation_id()
+    problem = problems.access(fed, problem_id)
+    users = problems.officers(fed)
+    form = ProblemUpdateForm(users=users, state=problem.state, assignee_id=problem.assignee_id or 0)
+    return _detail(fed, problem, form, users)
+
+
+@bp.post("/<int:problem_id>")
+@require(Permission.MANAGE_FEDERATION)
+def update(problem_id: int):
+    fed = federation_id()
+    problem = problems.access(fed, problem_id)
+    users = problems.officers(fed)
+    form = ProblemUpdateForm(users=users)
+    if form.validate_on_submit():
+        problems.update(
+            problem,
+            state=form.state.data,
+            assignee_id=form.assignee_id.data or None,
+            note=(form.note.data or "").strip(),
+            actor=current_actor(),
+        )
+        db.session.commit()
+        flash(_("The problem is updated."), "success")
+        return redirect(url_for(".detail", problem_id=problem.id))
+    return _detail(fed, problem, form, users, 400)
+
+
+def _detail(fed, problem, form, users, status: int = 200):
+    return render_template(
+        "federation/problem_detail.html",
+        problem=problem,
+        form=form,
+        names=_names(fed),
+        users={u.id: u.display_name for u in users},
+        states=PROBLEM_STATE_LABELS,
+        categories=categories.labels(fed),
+        can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
+    ), status

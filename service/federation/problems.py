@@ -1,0 +1,100 @@
+"""Problems the federation follows to resolution, about one association or a category."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import abort
+
+from service.auth.models import User
+from service.auth.roles import Role
+from service.federation.models import Problem, ProblemEvent, ProblemState
+from tenants.db import db
+
+
+def officers(federation_id: int) -> list[User]:
+    """Who a problem can be assigned to: the federation's officers."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.federation_id == federation_id, User.role == Role.FEDERATION_OFFICER.value)
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
+def _assignee(federation_id: int, user_id: int | None) -> int | None:
+    if not user_id:
+        return None
+    if user_id not in {u.id for u in officers(federation_id)}:
+        raise ValueError("the assignee is not an officer of the federation")
+    return user_id
+
+
+def open_problem(
+    federation_id: int,
+    *,
+    title: str,
+    description: str,
+    association_id: int | None,
+    category: str | None,
+    assignee_id: int | None,
+    actor: str,
+) -> Problem:
+    problem = Problem(
+        federation_id=federation_id,
+        title=title,
+        description=description,
+        association_id=association_id or None,
+        category=category or None,
+        assignee_id=_assignee(federation_id, assignee_id),
+        opened_by=actor,
+    )
+    db.session.add(problem)
+    db.session.flush()
+    db.session.add(
+        ProblemEvent(
+            problem_id=problem.id,
+            to_state=problem.state,
+            assignee_id=problem.assignee_id,
+            actor=actor,
+        )
+    )
+    return problem
+
+
+def update(
+    problem: Problem, *, state: str, assignee_id: int | None, note: str | None, actor: str
+) -> None:
+    """Move a problem on (or reassign it), keeping each step in its history."""
+    new_state = ProblemState(state).value
+    new_assignee = _assignee(problem.federation_id, assignee_id)
+    if new_state == problem.state and new_assignee == problem.assignee_id and not note:
+        return
+    db.session.add(
+        ProblemEvent(
+            problem_id=problem.id,
+            from_state=problem.state,
+            to_state=new_state,
+            assignee_id=new_assignee,
+            note=note or None,
+            actor=actor,
+        )
+    )
+    problem.state = new_state
+    problem.assignee_id = new_assignee
+
+
+def of_federation(federation_id: int, *, open_only: bool = False) -> list[Problem]:
+    query = sa.select(Problem).where(Problem.federation_id == federation_id)
+    if open_only:
+        query = query.where(Problem.state != ProblemState.RESOLVED.value)
+    return list(db.session.scalars(query.order_by(Problem.opened_at.desc(), Problem.id.desc())))
+
+
+def access(federation_id: int, problem_id: int) -> Problem:
+    problem = db.session.scalar(
+        sa.select(Problem).where(Problem.id == problem_id, Problem.federation_id == federation_id)
+    )
+    if problem is None:
+        abort(404)
+    return problem

@@ -1,0 +1,147 @@
+"""The rollup table: every metric per association per year, kept by jobs.
+
+Refreshed for one association after a write that a metric reads (`install` notices the
+write and queues the job once the transaction commits) and for every association at night.
+The dashboards read only these rows.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from service.associations.models import AssociationProfile
+from service.federation.metrics import METRICS, compute_all
+from service.federation.models import MetricRollup
+from service.governance.models import ComplianceFinding, Congress, Meeting
+from service.members.models import GroupMember, Member
+from tenants.db import db
+from tenants.models import Association, utcnow
+from tenants.scope import system_scope
+
+log = logging.getLogger(__name__)
+
+# Writes to these change a metric; the rollup's own writes are not among them.
+WATCHED = (Member, GroupMember, Congress, Meeting, ComplianceFinding, AssociationProfile)
+
+
+def refresh_association(association_id: int, year: int | None = None) -> int:
+    """Recompute one association's rollups for `year` (this year by default); idempotent.
+    A job for an association gone from the scope (or the database) does nothing."""
+    if db.session.scalar(sa.select(Association.id).where(Association.id == association_id)):
+        store([association_id], year or date.today().year)
+        db.session.commit()
+        return 1
+    return 0
+
+
+def store(ids: list[int], year: int, today: date | None = None) -> None:
+    """Write the live values of every metric as the rollups of `ids` for `year`."""
+    live = compute_all(ids, year, today)
+    existing = {
+        (row.tenant_id, row.metric): row
+        for row in db.session.scalars(
+            sa.select(MetricRollup).where(
+                MetricRollup.tenant_id.in_(ids), MetricRollup.year == year
+            )
+        )
+    }
+    now = utcnow()
+    for association_id, values in live.items():
+        for code, value in values.items():
+            row = existing.get((association_id, code))
+            if row is None:
+                db.session.add(
+                    MetricRollup(
+                        tenant_id=association_id,
+                        year=year,
+                        metric=code,
+                        value=value,
+                        computed_at=now,
+                    )
+                )
+            elif row.value != value:
+                row.value = value
+                row.computed_at = now
+    db.session.flush()
+
+
+def refresh_all(years: int = 1) -> int:
+    """The nightly run: every association of the platform, this year (and earlier ones)."""
+    this_year = date.today().year
+    with system_scope("nightly federation rollups"):
+        ids = list(db.session.scalars(sa.select(Association.id).order_by(Association.id)))
+        for year in range(this_year - years + 1, this_year + 1):
+            store(ids, year)
+        db.session.commit()
+    return len(ids)
+
+
+def read(ids: list[int], year: int) -> dict[int, dict[str, float]]:
+    """The stored rollups: association -> metric -> value (0 where none is stored)."""
+    out = {a: {m.code: 0.0 for m in METRICS} for a in ids}
+    rows = db.session.execute(
+        sa.select(MetricRollup.tenant_id, MetricRollup.metric, MetricRollup.value).where(
+            MetricRollup.tenant_id.in_(ids), MetricRollup.year == year
+        )
+    )
+    for tenant, metric, value in rows:
+        if tenant in out:
+            out[tenant][metric] = value
+    return out
+
+
+def series(ids: list[int], metric: str) -> dict[int, dict[int, float]]:
+    """Year -> association -> value of one metric, over every stored year."""
+    out: dict[int, dict[int, float]] = {}
+    rows = db.session.execute(
+        sa.select(MetricRollup.year, MetricRollup.tenant_id, MetricRollup.value).where(
+            MetricRollup.tenant_id.in_(ids), MetricRollup.metric == metric
+        )
+    )
+    for year, tenant, value in rows:
+        out.setdefault(year, {})[tenant] = value
+    return dict(sorted(out.items()))
+
+
+# --- incremental refresh after writes -------------------------------------------------
+
+
+def _note_writes(session: Session, flush_context, instances) -> None:
+    touched = session.info.setdefault("rollup_tenants", set())
+    for obj in (*session.new, *session.dirty, *session.deleted):
+        if isinstance(obj, WATCHED) and obj.tenant_id is not None:
+            touched.add(obj.tenant_id)
+        elif isinstance(obj, Association) and obj.id is not None:  # its status changed
+            touched.add(obj.id)
+
+
+def _queue_refresh(session: Session) -> None:
+    touched = session.info.pop("rollup_tenants", set())
+    if not touched:
+        return
+    from service.jobs import JobsUnavailable, enqueue
+
+    for association_id in sorted(touched):
+        try:
+            enqueue(refresh_association, association_id)
+        except JobsUnavailable:
+            # The write stands; the nightly run brings the rollups back in line.
+            log.warning("rollup refresh of association %s not queued", association_id)
+
+
+def _forget(session: Session) -> None:
+    session.info.pop("rollup_tenants", None)
+
+
+def install(session_class: type[Session]) -> None:
+    """Queue a refresh of every association whose watched rows a committed transaction
+    wrote (not before the commit: a rolled-back write changes nothing)."""
+    if not event.contains(session_class, "before_flush", _note_writes):
+        event.listen(session_class, "before_flush", _note_writes)
+        event.listen(session_class, "after_commit", _queue_refresh)
+        event.listen(session_class, "after_rollback", _forget)

@@ -1,0 +1,20 @@
+"""Which federation the current supervisor works in. Federation-owned rows (guidance,
+problems, categories) are not tenant rows, so every read of them filters by this id."""
+
+from __future__ import annotations
+
+from flask import abort
+
+from service.auth.principal import current_principal
+
+
+def federation_id() -> int:
+    """The caller's federation: a federation user's or token's own, or the one federation of
+    a national token's scope. 404 when there is none (nothing here is the caller's)."""
+    principal = current_principal()
+    if principal.federation_id:
+        return principal.federation_id
+    federations = principal.scope.federation_ids
+    if len(federations) == 1:
+        return next(iter(federations))
+    abort(404)

@@ -1,0 +1,326 @@
+"""The federation's pages: dashboards, categories, the university directory, comments."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from service.associations import services as associations
+from service.associations.models import STATUS_LABELS
+from service.audit.services import current_actor
+from service.auth.principal import current_principal, require
+from service.auth.roles import Permission
+from service.federation import categories, charts, dashboards, exports, guidance, problems
+from service.federation.forms import (
+    CategoryChangeForm,
+    CategoryForm,
+    CommentForm,
+    UniversityForm,
+    weights_form,
+)
+from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
+from service.federation.models import Comment, University, UniversityCategory
+from service.federation.scope import federation_id
+from service.governance import compliance
+from service.privacy import mask_email, mask_name, mask_phone
+from tenants.db import db
+
+bp = Blueprint("federation", __name__, url_prefix="/federation")
+
+SORTS = ("name", "category", "compliance", "health", *(m.code for m in DASHBOARD_METRICS))
+
+
+def _year() -> int:
+    year = request.args.get("year", type=int)
+    return year if year and 2000 <= year <= 2100 else dashboards.this_year()
+
+
+def table_args(taxonomy: dict[str, str]) -> dict:
+    """The table's filters and sort from the query string; unknown values are ignored."""
+    args = request.args
+    category = args.get("category") if args.get("category") in taxonomy else None
+    status = args.get("status") if args.get("status") in STATUS_LABELS else None
+    finding = args.get("compliance") if args.get("compliance") in compliance.STATUS_LABELS else None
+    sort = args.get("sort") if args.get("sort") in SORTS else "name"
+    return {
+        "category": category,
+        "status": status,
+        "finding": finding,
+        "sort": sort,
+        "descending": args.get("order") == "desc",
+    }
+
+
+@bp.get("/")
+@require(Permission.VIEW_FEDERATION)
+def overview():
+    fed, year = federation_id(), _year()
+    data = dashboards.overview(fed, year)
+    taxonomy = categories.labels(fed)
+    return render_template(
+        "federation/overview.html",
+        data=data,
+        charts=charts.overview(data, taxonomy),
+        categories=taxonomy,
+        statuses=STATUS_LABELS,
+        open_problems=problems.of_federation(fed, open_only=True),
+        rules={r.code: r.label for r in compliance.RULES},
+    )
+
+
+@bp.get("/associations")
+@require(Permission.VIEW_FEDERATION)
+def table():
+    fed, year = federation_id(), _year()
+    taxonomy = categories.labels(fed)
+    args = table_args(taxonomy)
+    weight = dashboards.weights(fed)
+    return render_template(
+        "federation/table.html",
+        rows=dashboards.table(fed, year, **args),
+        args=args,
+        year=year,
+        categories=taxonomy,
+        statuses=STATUS_LABELS,
+        compliance_statuses=compliance.STATUS_LABELS,
+        metrics=DASHBOARD_METRICS,
+        weights=weight,
+        weight_form=weights_form(weight),
+        export_args={**request.args.to_dict(), "year": year},
+        can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
+    )
+
+
+@bp.post("/weights")
+@require(Permission.MANAGE_FEDERATION)
+def set_weights():
+    fed = federation_id()
+    form = weights_form(dashboards.weights(fed))
+    if not form.validate_on_submit():
+        flash(_("Weights are whole numbers from 0 to 10."), "error")
+        return redirect(url_for(".table")), 303
+    dashboards.set_weights(
+        fed, {m.code: getattr(form, m.code).data or 0 for m in dashboards.SCORED}
+    )
+    db.session.commit()
+    flash(_("The health score's weights are saved."), "success")
+    return redirect(url_for(".table"))
+
+
+@bp.get("/categories/<code>")
+@require(Permission.VIEW_FEDERATION)
+def category(code: str):
+    fed, year = federation_id(), _year()
+    taxonomy = categories.labels(fed)
+    if code not in taxonomy:
+        abort(404)
+    view = dashboards.category_view(fed, code, year)
+    metric = request.args.get("metric") if request.args.get("metric") in BY_CODE else None
+    chosen = next(
+        (m for m in view["metrics"] if m["code"] == (metric or "members_individual")),
+        view["metrics"][0],
+    )
+    return render_template(
+        "federation/category.html",
+        view=view,
+        chosen=chosen,
+        chart=charts.placement(view, chosen),
+        categories=taxonomy,
+        metrics=DASHBOARD_METRICS,
+    )
+
+
+@bp.get("/trends")
+@require(Permission.VIEW_FEDERATION)
+def trends():
+    fed = federation_id()
+    metric = request.args.get("metric")
+    if metric not in {m.code for m in DASHBOARD_METRICS}:
+        metric = "members_individual"
+    data = dashboards.trends(fed, metric)
+    return render_template(
+        "federation/trends.html",
+        data=data,
+        chart=charts.trend(data),
+        metrics=DASHBOARD_METRICS,
+    )
+
+
+@bp.get("/associations/<int:association_id>")
+@require(Permission.VIEW_FEDERATION)
+def association(association_id: int):
+    fed = federation_id()
+    found = associations.access_association(association_id)
+    if found.federation_id != fed:
+        abort(404)
+    profile = associations.access_profile(found.id)
+    data = dashboards.association_page(fed, found.id)
+    labels = {m.code: str(m.label) for m in DASHBOARD_METRICS}
+    taxonomy = categories.labels(fed)
+    return render_template(
+        "federation/association.html",
+        association=found,
+        profile=profile,
+        # Aggregates only: the contact is masked here, whatever the role.
+        contact=(
+            mask_name(profile.contact_name),
+            mask_phone(profile.contact_phone),
+            mask_email(profile.contact_email),
+        ),
+        data=data,
+        chart=charts.association(data, labels),
+        labels=labels,
+        statuses=STATUS_LABELS,
+        compliance_statuses=compliance.STATUS_LABELS,
+        rules={r.code: r.label for r in compliance.RULES},
+        history=categories.history(found.id),
+        categories=taxonomy,
+        received=guidance.inbox(found.id),
+        problems=[p for p in problems.of_federation(fed) if p.association_id == found.id],
+        comments=comments_on(fed, association_id=found.id),
+        category_form=CategoryChangeForm(categories=taxonomy, category=profile.category),
+        comment_form=CommentForm(),
+        can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
+        can_comment=current_principal().can(Permission.COMMENT_FEDERATION),
+    )
+
+
+def _own_association(association_id: int):
+    found = associations.access_association(association_id)
+    if found.federation_id != federation_id():
+        abort(404)
+    return found
+
+
+@bp.post("/associations/<int:association_id>/category")
+@require(Permission.MANAGE_FEDERATION)
+def change_category(association_id: int):
+    found = _own_association(association_id)
+    profile = associations.access_profile(found.id)
+    form = CategoryChangeForm(categories=categories.labels(found.federation_id))
+    if form.validate_on_submit():
+        categories.change(profile, form.category.data, form.reason.data.strip(), current_actor())
+        db.session.commit()
+        flash(_("The category is changed."), "success")
+    else:
+        flash(_("Choose a category and give the reason."), "error")
+    return redirect(url_for(".association", association_id=found.id))
+
+
+def comments_on(
+    fed: int, *, association_id: int | None = None, guidance_id: int | None = None
+) -> list[Comment]:
+    query = sa.select(Comment).where(Comment.federation_id == fed)
+    if association_id:
+        query = query.where(Comment.association_id == association_id)
+    if guidance_id:
+        query = query.where(Comment.guidance_id == guidance_id)
+    return list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
+
+
+@bp.post("/associations/<int:association_id>/comments")
+@require(Permission.COMMENT_FEDERATION)
+def comment_on_association(association_id: int):
+    found = _own_association(association_id)
+    form = CommentForm()
+    if form.validate_on_submit():
+        db.session.add(
+            Comment(
+                federation_id=found.federation_id,
+                association_id=found.id,
+                body=form.body.data.strip(),
+                author=current_principal().label,
+            )
+        )
+        db.session.commit()
+        flash(_("Your comment is added."), "success")
+    else:
+        flash(_("Write a comment first."), "error")
+    return redirect(url_for(".association", association_id=found.id))
+
+
+@bp.route("/categories", methods=["GET", "POST"])
+@require(Permission.VIEW_FEDERATION)
+def taxonomy():
+    fed = federation_id()
+    form = CategoryForm()
+    if request.method == "POST":
+        if not current_principal().can(Permission.MANAGE_FEDERATION):
+            abort(403)
+        if form.validate_on_submit():
+            if form.code.data in categories.labels(fed):
+                form.code.errors.append(_("This code is taken."))
+            else:
+                position = len(categories.labels(fed))
+                db.session.add(
+                    UniversityCategory(
+                        federation_id=fed,
+                        code=form.code.data,
+                        name=form.name.data.strip(),
+                        position=position,
+                    )
+                )
+                db.session.commit()
+                flash(_("The category is added."), "success")
+                return redirect(url_for(".taxonomy"))
+    counts = associations.counts_by_category()
+    status = 400 if form.errors else 200
+    return render_template(
+        "federation/categories.html",
+        items=categories.of_federation(fed),
+        counts=counts,
+        form=form,
+        can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
+    ), status
+
+
+@bp.route("/universities", methods=["GET", "POST"])
+@require(Permission.VIEW_FEDERATION)
+def universities():
+    fed = federation_id()
+    taxonomy = categories.labels(fed)
+    form = UniversityForm(categories=taxonomy)
+    if request.method == "POST":
+        if not current_principal().can(Permission.MANAGE_FEDERATION):
+            abort(403)
+        if form.validate_on_submit():
+            db.session.add(
+                University(
+                    federation_id=fed, name=form.name.data.strip(), category=form.category.data
+                )
+            )
+            try:
+                db.session.commit()
+            except sa.exc.IntegrityError:
+                db.session.rollback()
+                form.name.errors.append(_("This university is already listed."))
+            else:
+                flash(_("The university is listed."), "success")
+                return redirect(url_for(".universities"))
+    rows = db.session.scalars(
+        sa.select(University).where(University.federation_id == fed).order_by(University.name)
+    ).all()
+    status = 400 if form.errors else 200
+    return render_template(
+        "federation/universities.html",
+        rows=rows,
+        form=form,
+        categories=taxonomy,
+        can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
+    ), status
+
+
+@bp.get("/export/<view>.xlsx")
+@require(Permission.VIEW_FEDERATION)
+def export(view: str):
+    fed, year = federation_id(), _year()
+    taxonomy = categories.labels(fed)
+    if view == "overview":
+        return exports.overview(dashboards.overview(fed, year), taxonomy)
+    if view == "associations":
+        rows = dashboards.table(fed, year, **table_args(taxonomy))
+        return exports.table([r.as_dict() for r in rows], year)
+    if view in taxonomy:
+        return exports.category(dashboards.category_view(fed, view, year))
+    abort(404)

@@ -1,0 +1,111 @@
+"""What an upload must be before it is kept: a known kind, whose bytes say the same as its
+name, of a bounded size, under a name that cannot traverse paths or spoof its extension."""
+
+from __future__ import annotations
+
+import hashlib
+import unicodedata
+from dataclasses import dataclass
+from functools import cached_property
+
+from flask import current_app
+from flask_babel import gettext as _
+from werkzeug.datastructures import FileStorage
+
+
+@dataclass(frozen=True)
+class FileKind:
+    content_type: str
+    label: str
+
+    def matches(self, head: bytes) -> bool:
+        return all(
+            head[offset : offset + len(magic)] == magic
+            for offset, magic in SIGNATURES[self.content_type]
+        )
+
+
+# The bytes each kind starts with, as (offset, bytes) pairs that must all match.
+SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
+    "application/pdf": ((0, b"%PDF-"),),
+    "image/png": ((0, b"\x89PNG\r\n\x1a\n"),),
+    "image/jpeg": ((0, b"\xff\xd8\xff"),),
+    # RIFF, four bytes of length, WEBP.
+    "image/webp": ((0, b"RIFF"), (8, b"WEBP")),
+}
+
+PDF = FileKind("application/pdf", "PDF")
+PNG = FileKind("image/png", "PNG")
+JPEG = FileKind("image/jpeg", "JPEG")
+WEBP = FileKind("image/webp", "WebP")
+
+DOCUMENT_KINDS: dict[str, FileKind] = {"pdf": PDF, "png": PNG, "jpg": JPEG, "jpeg": JPEG}
+IMAGE_KINDS: dict[str, FileKind] = {"png": PNG, "jpg": JPEG, "jpeg": JPEG, "webp": WEBP}
+EVIDENCE_KINDS: dict[str, FileKind] = DOCUMENT_KINDS | IMAGE_KINDS
+
+MAX_NAME = 200
+
+
+class UploadRejected(ValueError):
+    """The upload is refused; the message is for the person who sent it."""
+
+
+@dataclass(frozen=True)
+class CheckedUpload:
+    name: str
+    content_type: str
+    data: bytes
+
+    @property
+    def size(self) -> int:
+        return len(self.data)
+
+    @cached_property
+    def sha256(self) -> str:
+        return hashlib.sha256(self.data).hexdigest()
+
+
+def check_upload(
+    upload: FileStorage | None, kinds: dict[str, FileKind], max_bytes: int | None = None
+) -> CheckedUpload:
+    """The upload, checked; raises UploadRejected with a message saying what is wrong."""
+    if upload is None or not upload.filename:
+        raise UploadRejected(_("Choose a file to upload."))
+    name = safe_name(upload.filename)
+    kind = kinds.get(extension(name))
+    if kind is None:
+        raise UploadRejected(
+            _("Only these file types are accepted: %(types)s.", types=accepted(kinds))
+        )
+    limit = max_bytes or current_app.config["MAX_UPLOAD_BYTES"]
+    data = upload.stream.read(limit + 1)
+    if not data:
+        raise UploadRejected(_("The file is empty."))
+    if len(data) > limit:
+        raise UploadRejected(
+            _("The file is larger than %(size)s MB.", size=round(limit / 1024 / 1024, 1))
+        )
+    if not kind.matches(data[:16]):
+        raise UploadRejected(
+            _("The file's content is not %(kind)s, whatever its name says.", kind=kind.label)
+        )
+    return CheckedUpload(name=name, content_type=kind.content_type, data=data)
+
+
+def safe_name(filename: str) -> str:
+    """The last path component, without control or direction characters (an RTL override
+    can make 'gpj.exe' read as 'exe.jpg'), at most MAX_NAME characters, extension kept."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    cleaned = "".join(ch for ch in base if unicodedata.category(ch)[0] != "C").strip(" .")
+    if len(cleaned) > MAX_NAME:
+        stem, dot, ext = cleaned.rpartition(".")
+        cleaned = (stem[: MAX_NAME - len(ext) - 1] + dot + ext) if dot else cleaned[:MAX_NAME]
+    return cleaned or "file"
+
+
+def extension(name: str) -> str:
+    return name.rpartition(".")[2].lower() if "." in name else ""
+
+
+def accepted(kinds: dict[str, FileKind]) -> str:
+    return ", ".join(sorted(kinds))

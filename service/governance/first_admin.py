@@ -1,0 +1,91 @@
+"""The first account of a newly approved association: an administrator for the applicant's
+contact person, who sets a password through a one-time link. The officer sees the link;
+the contact gets it by e-mail where SMTP is configured."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from flask import url_for
+from flask_babel import lazy_gettext as _l
+
+from service.audit.services import record
+from service.auth import password_links
+from service.auth.models import User
+from service.auth.roles import Role
+from service.governance.models import EstablishmentApplication
+from service.governance.reminders import send_mail
+from tenants.db import db
+
+USERNAME_MAX = 80
+
+
+@dataclass(frozen=True)
+class Welcome:
+    username: str
+    link: str
+    emailed_to: str | None
+
+
+def _username(email: str, association_id: int) -> str:
+    """The contact's e-mail address, which they know; a fixed name if it is taken."""
+    wanted = email.strip().lower()
+    taken = db.session.scalar(sa.select(User.id).where(User.username == wanted))
+    if len(wanted) <= USERNAME_MAX and taken is None:
+        return wanted
+    return f"admin-{association_id}"
+
+
+def create(application: EstablishmentApplication, association_id: int) -> User:
+    """The association's first administrator, waiting for a password. Audited as a write."""
+    user = User(
+        username=_username(application.contact_email, association_id),
+        display_name=application.contact_name,
+        password_hash=password_links.unusable_password(),
+        role=Role.ASSOCIATION_ADMIN.value,
+        association_id=association_id,
+    )
+    db.session.add(user)
+    db.session.flush()
+    return user
+
+
+def admin_of(application: EstablishmentApplication) -> User | None:
+    """The first administrator made on approval: the oldest admin of the new association."""
+    if application.association_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(User)
+        .where(
+            User.association_id == application.association_id,
+            User.role == Role.ASSOCIATION_ADMIN.value,
+        )
+        .order_by(User.id)
+        .limit(1)
+    )
+
+
+def welcome(user: User, association_name: str, email: str | None) -> Welcome:
+    """A fresh one-time link, e-mailed where SMTP is configured; the issue is audited (the
+    caller commits). Call after the approval's commit, so no mail goes out for an approval
+    that was rolled back."""
+    link = url_for("auth.set_password", token=password_links.make_token(user), _external=True)
+    subject = _l("%(name)s is approved: set your password", name=association_name)
+    body = _l(
+        "Your association is approved. Your username is %(username)s.\n"
+        "Set your password within %(days)d days through this link, which works once:\n%(link)s",
+        username=user.username,
+        days=password_links.link_days(),
+        link=link,
+    )
+    emailed = bool(email) and send_mail(email, str(subject), str(body))
+    record(
+        db.session,
+        "set_password_link",
+        "user_account",
+        user.id,
+        user.association_id,
+        {"emailed": emailed},
+    )
+    return Welcome(user.username, link, email if emailed else None)

@@ -1,0 +1,1 @@
+"""Annual statistical reporting: indicators, reports, roll-ups, exports and the national API."""

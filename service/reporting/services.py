@@ -1,0 +1,330 @@
+"""The reporting cycle: open a period, compile (as a job), explain, submit, return or
+approve (locking), reopen as a new version, roll up and lock at the federation."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
+from rq import get_current_job
+
+from service.audit.services import record
+from service.reporting import indicators
+from service.reporting.models import (
+    AnnualReport,
+    FederationRollup,
+    NationalEndpoint,
+    PushOutbox,
+    ReportingPeriod,
+    ReportStatus,
+    RollupStatus,
+    content_hash,
+)
+from tenants.access import find_in_scope
+from tenants.db import db
+from tenants.models import Association, Federation, utcnow
+from tenants.scope import ScopeKind, current_scope
+
+S = ReportStatus
+
+
+class ReportingError(ValueError):
+    """A step of the cycle that is not possible now; the message says why."""
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+# --- federation-owned rows: scoped by federation in every query ---------------------------
+
+
+def federations_in_scope() -> set[int] | None:
+    """The federations whose periods, roll-ups and outbox the scope sees; None is all."""
+    scope = current_scope()
+    if scope.is_system:
+        return None
+    if scope.kind is ScopeKind.ASSOCIATION:
+        association = find_in_scope(Association, scope.association_id)
+        return {association.federation_id} if association else set()
+    return set(scope.federation_ids)
+
+
+def _in_federations(query, model):
+    feds = federations_in_scope()
+    return query if feds is None else query.where(model.federation_id.in_(feds))
+
+
+def find_federation_owned(model, id_: int):
+    """A period, roll-up or outbox row by id, if the scope's federations own it."""
+    return db.session.scalar(_in_federations(sa.select(model).where(model.id == id_), model))
+
+
+def periods():
+    return _in_federations(sa.select(ReportingPeriod), ReportingPeriod).order_by(
+        ReportingPeriod.year.desc()
+    )
+
+
+def open_period(federation_id: int, year: int, deadline: date, actor: str) -> ReportingPeriod:
+    exists = db.session.scalar(
+        sa.select(ReportingPeriod).where(
+            ReportingPeriod.federation_id == federation_id, ReportingPeriod.year == year
+        )
+    )
+    if exists:
+        raise ReportingError(_l("A reporting period for that year is open already."), "year")
+    if deadline.year < year:
+        raise ReportingError(_l("The deadline cannot come before the year reported."), "deadline")
+    period = ReportingPeriod(
+        federation_id=federation_id, year=year, deadline=deadline, opened_by=actor
+    )
+    db.session.add(period)
+    db.session.flush()
+    return period
+
+
+# --- association reports --------------------------------------------------------------
+
+
+def reports(association_id: int, period_id: int):
+    return (
+        sa.select(AnnualReport)
+        .where(AnnualReport.tenant_id == association_id, AnnualReport.period_id == period_id)
+        .order_by(AnnualReport.version.desc())
+    )
+
+
+def current_report(association_id: int, period_id: int) -> AnnualReport | None:
+    return db.session.scalars(reports(association_id, period_id).limit(1)).first()
+
+
+def start_compile(association_id: int, period: ReportingPeriod) -> AnnualReport:
+    """The report to (re)compile, marked compiling; the caller commits and enqueues
+    `compile_report`. Submitted and approved reports are not recompiled."""
+    report = current_report(association_id, period.id)
+    if report is None:
+        report = AnnualReport(tenant_id=association_id, period_id=period.id, version=1)
+        db.session.add(report)
+    elif report.status in (S.SUBMITTED, S.APPROVED):
+        raise ReportingError(_l("A submitted or approved report is not recompiled."))
+    report.status = S.COMPILING.value
+    db.session.flush()
+    return report
+
+
+def compile_report(report_id: int) -> str:
+    """The job. Computes every figure, then writes them in one commit: a worker killed on
+    the way leaves the report as it was, and the retried job writes the same figures."""
+    report = find_in_scope(AnnualReport, report_id)
+    if report is None or report.status != S.COMPILING:
+        return report.status if report else "missing"
+    period = db.session.get(ReportingPeriod, report.period_id)
+    figures = indicators.compute([report.tenant_id], period.year, progress=_progress)[
+        report.tenant_id
+    ]
+    report.figures = figures
+    report.figures_hash = content_hash(figures)
+    report.status = S.COMPILED.value
+    report.compiled_at = utcnow()
+    db.session.commit()
+    return report.status
+
+
+def _progress(done: int, total: int) -> None:
+    job = get_current_job()
+    if job is not None:
+        job.meta["progress"] = [done, total]
+        job.save_meta()
+
+
+def previous_figures(report: AnnualReport) -> indicators.Figures | None:
+    """Last year's approved figures of the same association, if it reported then."""
+    period = db.session.get(ReportingPeriod, report.period_id)
+    last = db.session.scalars(
+        sa.select(AnnualReport)
+        .join(ReportingPeriod, ReportingPeriod.id == AnnualReport.period_id)
+        .where(
+            AnnualReport.tenant_id == report.tenant_id,
+            ReportingPeriod.federation_id == period.federation_id,
+            ReportingPeriod.year == period.year - 1,
+            AnnualReport.status == S.APPROVED.value,
+        )
+        .order_by(AnnualReport.version.desc())
+    ).first()
+    return last.figures if last else None
+
+
+def unexplained(report: AnnualReport) -> list[str]:
+    """Codes of figures that moved more than 30% from last year with no explanation yet."""
+    previous = previous_figures(report) or {}
+    return [
+        code
+        for code, value in (report.figures or {}).items()
+        if indicators.moved_a_lot(value, previous.get(code))
+        and not (report.explanations or {}).get(code)
+    ]
+
+
+def explain(report: AnnualReport, code: str, text: str) -> None:
+    if report.status not in (S.COMPILED, S.RETURNED):
+        raise ReportingError(_l("Only a compiled or returned report can be explained."))
+    if code not in indicators.BY_CODE:
+        raise ReportingError(_l("There is no such indicator."), "code")
+    report.explanations = {**(report.explanations or {}), code: text.strip()}
+
+
+def submit(report: AnnualReport) -> None:
+    if report.status not in (S.COMPILED, S.RETURNED):
+        raise ReportingError(_l("Only a compiled or returned report can be submitted."))
+    missing = unexplained(report)
+    if missing:
+        raise ReportingError(
+            _l(
+                "Explain the figures that moved a lot from last year: %(codes)s",
+                codes=", ".join(missing),
+            )
+        )
+    report.status = S.SUBMITTED.value
+    report.submitted_at = utcnow()
+
+
+def return_report(report: AnnualReport, comments: dict[str, str], actor: str) -> None:
+    comments = {c: t.strip() for c, t in comments.items() if t and t.strip()}
+    if report.status != S.SUBMITTED:
+        raise ReportingError(_l("Only a submitted report can be returned."))
+    if not comments:
+        raise ReportingError(_l("Say what to fix: comment on at least one figure."))
+    if set(comments) - set(indicators.BY_CODE):
+        raise ReportingError(_l("There is no such indicator."))
+    report.review_comments = comments
+    report.status = S.RETURNED.value
+    report.decided_by, report.decided_at = actor, utcnow()
+
+
+def approve(report: AnnualReport, actor: str) -> None:
+    """Approve and lock: the figures as they are now are the snapshot, with its hash."""
+    if report.status != S.SUBMITTED:
+        raise ReportingError(_l("Only a submitted report can be approved."))
+    report.status = S.APPROVED.value
+    report.review_comments = {}
+    report.decided_by, report.decided_at = actor, utcnow()
+    report.locked_hash = content_hash(report.figures)
+
+
+def reopen(report: AnnualReport, reason: str, actor: str) -> AnnualReport:
+    """A new version to work on; the approved one is kept as it was."""
+    if report.status != S.APPROVED:
+        raise ReportingError(_l("Only an approved report can be reopened."))
+    if not reason or not reason.strip():
+        raise ReportingError(_l("Give the reason for reopening."), "reason")
+    newer = AnnualReport(
+        tenant_id=report.tenant_id,
+        period_id=report.period_id,
+        version=report.version + 1,
+        status=S.COMPILED.value,
+        figures=dict(report.figures),
+        figures_hash=report.figures_hash,
+        explanations=dict(report.explanations or {}),
+        reopen_reason=reason.strip(),
+        compiled_at=report.compiled_at,
+    )
+    db.session.add(newer)
+    db.session.flush()
+    record(
+        db.session,
+        "reopen",
+        "annual_report",
+        report.id,
+        report.tenant_id,
+        {"reason": reason.strip(), "by": actor, "new_version": newer.version},
+    )
+    return newer
+
+
+# --- the federation's roll-up -----------------------------------------------------------
+
+
+def approved_reports(federation_id: int, year: int) -> list[AnnualReport]:
+    """The latest approved version of each association's report for the year."""
+    rows = db.session.scalars(
+        sa.select(AnnualReport)
+        .join(ReportingPeriod, ReportingPeriod.id == AnnualReport.period_id)
+        .where(
+            ReportingPeriod.federation_id == federation_id,
+            ReportingPeriod.year == year,
+            AnnualReport.status == S.APPROVED.value,
+        )
+        .order_by(AnnualReport.tenant_id, AnnualReport.version)
+    )
+    return list({r.tenant_id: r for r in rows}.values())
+
+
+def rollups(federation_id: int, year: int):
+    return (
+        _in_federations(sa.select(FederationRollup), FederationRollup)
+        .where(FederationRollup.federation_id == federation_id, FederationRollup.year == year)
+        .order_by(FederationRollup.version.desc())
+    )
+
+
+def compile_rollup(federation_id: int, year: int) -> FederationRollup:
+    """Sum the approved reports into the draft roll-up (a new version after a lock)."""
+    latest = db.session.scalars(rollups(federation_id, year).limit(1)).first()
+    if latest is None or latest.locked:
+        latest = FederationRollup(
+            federation_id=federation_id, year=year, version=(latest.version + 1) if latest else 1
+        )
+        db.session.add(latest)
+    approved = approved_reports(federation_id, year)
+    associations = db.session.execute(
+        sa.select(Association.id, Association.name)
+        .where(Association.federation_id == federation_id, Association.status == "active")
+        .order_by(Association.id)
+    ).all()
+    done = {r.tenant_id for r in approved}
+    latest.figures = indicators.total([r.figures for r in approved])
+    latest.included = [
+        {"association_id": r.tenant_id, "report_version": r.version, "hash": r.locked_hash}
+        for r in sorted(approved, key=lambda r: r.tenant_id)
+    ]
+    latest.missing = [{"association_id": a, "name": n} for a, n in associations if a not in done]
+    latest.compiled_at = utcnow()
+    db.session.flush()
+    return latest
+
+
+def snapshot(rollup: FederationRollup) -> dict:
+    """What is locked, published and pushed: the roll-up as data, without personal data."""
+    federation = db.session.get(Federation, rollup.federation_id)
+    return {
+        "federation": federation.code,
+        "year": rollup.year,
+        "version": rollup.version,
+        "figures": rollup.figures,
+        "included": rollup.included,
+        "missing": [m["association_id"] for m in rollup.missing],
+    }
+
+
+def lock_rollup(rollup: FederationRollup, actor: str) -> PushOutbox | None:
+    """Lock the roll-up; when the federation has a national endpoint, put the push in the
+    outbox in the same transaction (the caller commits, then enqueues the delivery)."""
+    if rollup.locked:
+        raise ReportingError(_l("This roll-up is locked already."))
+    rollup.locked_hash = content_hash(snapshot(rollup))
+    rollup.status = RollupStatus.LOCKED.value
+    rollup.locked_by, rollup.locked_at = actor, utcnow()
+    endpoint = db.session.scalar(
+        sa.select(NationalEndpoint).where(NationalEndpoint.federation_id == rollup.federation_id)
+    )
+    if endpoint is None:
+        return None
+    outbox = PushOutbox(
+        federation_id=rollup.federation_id, rollup_id=rollup.id, idempotency_key=rollup.locked_hash
+    )
+    db.session.add(outbox)
+    db.session.flush()
+    return outbox

@@ -1,0 +1,462 @@
+"""Web pages of the reporting cycle: the federation's periods and review, the association's
+report with the records behind each figure, the roll-up, exports and the print page."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from rq import Retry
+
+from service import jobs
+from service.auth.principal import current_principal, require
+from service.auth.roles import Level, Permission
+from service.reporting import exports, indicators, push, services
+from service.reporting.forms import (
+    ActionForm,
+    EndpointForm,
+    ExplanationForm,
+    PeriodForm,
+    ReopenForm,
+)
+from service.reporting.models import (
+    AnnualReport,
+    FederationRollup,
+    NationalEndpoint,
+    PushOutbox,
+    ReportingPeriod,
+    ReportStatus,
+)
+from tenants.access import find_in_scope
+from tenants.db import db
+from tenants.models import Association, Federation
+
+bp = Blueprint("reporting", __name__, url_prefix="/reporting")
+P = Permission
+
+
+def _period(period_id: int) -> ReportingPeriod:
+    return services.find_federation_owned(ReportingPeriod, period_id) or abort(404)
+
+
+def _report(report_id: int) -> AnnualReport:
+    return find_in_scope(AnnualReport, report_id) or abort(404)
+
+
+def _rollup(rollup_id: int) -> FederationRollup:
+    return services.find_federation_owned(FederationRollup, rollup_id) or abort(404)
+
+
+def _is_federation() -> bool:
+    return current_principal().level is Level.FEDERATION
+
+
+def _refused(error: services.ReportingError, target: str):
+    db.session.rollback()
+    flash(str(error.message), "error")
+    return redirect(target)
+
+
+@bp.get("/")
+@require(P.VIEW_REPORTS)
+def index():
+    form = PeriodForm()
+    return _index_page(form)
+
+
+def _index_page(form: PeriodForm, status: int = 200):
+    periods = db.session.scalars(services.periods()).all()
+    principal = current_principal()
+    own = {}
+    if principal.association_id:
+        for period in periods:
+            own[period.id] = services.current_report(principal.association_id, period.id)
+    return render_template(
+        "reporting/index.html",
+        periods=periods,
+        own=own,
+        form=form,
+        can_open=principal.can(P.REVIEW_REPORTS),
+    ), status
+
+
+@bp.post("/periods")
+@require(P.REVIEW_REPORTS)
+def open_period():
+    form = PeriodForm()
+    if not form.validate_on_submit():
+        return _index_page(form, 400)
+    principal = current_principal()
+    try:
+        period = services.open_period(
+            principal.federation_id, form.year.data, form.deadline.data, principal.audit_label
+        )
+    except services.ReportingError as error:
+        db.session.rollback()
+        getattr(form, error.field or "year").errors = [str(error.message)]
+        return _index_page(form, 400)
+    db.session.commit()
+    flash(_("The reporting period is open."), "success")
+    return redirect(url_for(".period", period_id=period.id))
+
+
+@bp.get("/periods/<int:period_id>")
+@require(P.VIEW_REPORTS)
+def period(period_id: int):
+    period = _period(period_id)
+    principal = current_principal()
+    if principal.association_id:
+        report = services.current_report(principal.association_id, period.id)
+        if report is not None:
+            return redirect(url_for(".report", report_id=report.id))
+        return render_template(
+            "reporting/not_compiled.html",
+            period=period,
+            form=ActionForm(),
+            can_prepare=principal.can(P.PREPARE_REPORTS),
+        )
+    associations = db.session.execute(
+        sa.select(Association.id, Association.name)
+        .where(Association.federation_id == period.federation_id)
+        .order_by(Association.id)
+    ).all()
+    latest = {
+        r.tenant_id: r  # in version order, so the latest version of each stays
+        for r in db.session.scalars(
+            sa.select(AnnualReport)
+            .where(AnnualReport.period_id == period.id)
+            .order_by(AnnualReport.version)
+        )
+    }
+    rows = [(aid, name, latest.get(aid)) for aid, name in associations]
+    return render_template(
+        "reporting/period.html",
+        period=period,
+        rows=rows,
+        missing=[
+            name for _aid, name, report in rows if report is None or report.status != "approved"
+        ],
+    )
+
+
+@bp.post("/periods/<int:period_id>/compile")
+@require(P.PREPARE_REPORTS)
+def compile_own(period_id: int):
+    period = _period(period_id)
+    principal = current_principal()
+    try:
+        report = services.start_compile(principal.association_id, period)
+    except services.ReportingError as error:
+        return _refused(error, url_for(".period", period_id=period.id))
+    db.session.commit()
+    job = jobs.enqueue(services.compile_report, report.id, retry=Retry(max=2, interval=[10, 60]))
+    report = _report(report.id)
+    if report.status == ReportStatus.COMPILING:
+        report.job_id = job.id
+        db.session.commit()
+    return redirect(url_for(".report", report_id=report.id))
+
+
+def _progress(report: AnnualReport) -> tuple[int, int] | None:
+    if report.status != ReportStatus.COMPILING or not report.job_id:
+        return None
+    from redis.exceptions import RedisError
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
+
+    try:
+        job = Job.fetch(report.job_id, connection=jobs.queue().connection)
+    except (NoSuchJobError, RedisError):
+        return None
+    return tuple(job.meta.get("progress", [0, len(indicators.FAMILIES)]))
+
+
+def _report_context(report: AnnualReport) -> dict:
+    period = db.session.get(ReportingPeriod, report.period_id)
+    association = find_in_scope(Association, report.tenant_id)
+    previous = services.previous_figures(report) or {}
+    figures = report.figures or {}
+    lines = []
+    for indicator in indicators.CATALOGUE:
+        value = figures.get(indicator.code, 0)
+        last = previous.get(indicator.code)
+        lines.append(
+            {
+                "indicator": indicator,
+                "value": value,
+                "previous": last,
+                "moved": indicators.moved_a_lot(value, last),
+                "explanation": (report.explanations or {}).get(indicator.code),
+                "comment": (report.review_comments or {}).get(indicator.code),
+                "records": _records_url(indicator, report.tenant_id),
+            }
+        )
+    versions = db.session.scalars(services.reports(report.tenant_id, report.period_id)).all()
+    return {
+        "report": report,
+        "period": period,
+        "association": association,
+        "lines": lines,
+        "versions": versions,
+        "sheets": [
+            (table, [line for line in lines if table.code in line["indicator"].tables])
+            for table in indicators.TABLES
+            if indicators.in_table(table.code)
+        ],
+    }
+
+
+def _records_url(indicator: indicators.Indicator, association_id: int) -> str | None:
+    """The record list behind a figure, for those who may see it."""
+    if indicator.records is None or not current_principal().association_id:
+        return None
+    endpoint, by_association = indicator.records
+    return url_for(endpoint, **({"association_id": association_id} if by_association else {}))
+
+
+@bp.get("/reports/<int:report_id>")
+@require(P.VIEW_REPORTS)
+def report(report_id: int):
+    report = _report(report_id)
+    principal = current_principal()
+    latest = services.current_report(report.tenant_id, report.period_id)
+    return render_template(
+        "reporting/report.html",
+        **_report_context(report),
+        progress=_progress(report),
+        is_latest=latest.id == report.id,
+        can_prepare=principal.can(P.PREPARE_REPORTS),
+        can_review=principal.can(P.REVIEW_REPORTS),
+        unexplained=set(services.unexplained(report)) if report.figures else set(),
+        action_form=ActionForm(),
+        explanation_form=ExplanationForm(),
+        reopen_form=ReopenForm(),
+    )
+
+
+@bp.post("/reports/<int:report_id>/explain")
+@require(P.PREPARE_REPORTS)
+def explain(report_id: int):
+    report = _report(report_id)
+    form = ExplanationForm()
+    target = url_for(".report", report_id=report.id)
+    if not form.validate_on_submit():
+        flash(_("Write the explanation (at most 1000 characters)."), "error")
+        return redirect(target)
+    try:
+        services.explain(report, form.code.data, form.text.data)
+    except services.ReportingError as error:
+        return _refused(error, target)
+    db.session.commit()
+    flash(_("The explanation is saved."), "success")
+    return redirect(target)
+
+
+@bp.post("/reports/<int:report_id>/submit")
+@require(P.PREPARE_REPORTS)
+def submit(report_id: int):
+    report = _report(report_id)
+    target = url_for(".report", report_id=report.id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.submit(report)
+    except services.ReportingError as error:
+        return _refused(error, target)
+    db.session.commit()
+    flash(_("The report is submitted to the federation."), "success")
+    return redirect(target)
+
+
+@bp.post("/reports/<int:report_id>/review")
+@require(P.REVIEW_REPORTS)
+def review(report_id: int):
+    report = _report(report_id)
+    target = url_for(".report", report_id=report.id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    actor = current_principal().audit_label
+    try:
+        if request.form.get("decision") == "approve":
+            services.approve(report, actor)
+            message = _("The report is approved and locked.")
+        else:
+            comments = {
+                i.code: request.form.get(f"comment_{i.code}", "")[:1000]
+                for i in indicators.CATALOGUE
+            }
+            services.return_report(report, comments, actor)
+            message = _("The report is returned with your comments.")
+    except services.ReportingError as error:
+        return _refused(error, target)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(target)
+
+
+@bp.post("/reports/<int:report_id>/reopen")
+@require(P.REVIEW_REPORTS)
+def reopen(report_id: int):
+    report = _report(report_id)
+    form = ReopenForm()
+    target = url_for(".report", report_id=report.id)
+    if not form.validate_on_submit():
+        flash(_("Give the reason for reopening."), "error")
+        return redirect(target)
+    try:
+        newer = services.reopen(report, form.reason.data, current_principal().audit_label)
+    except services.ReportingError as error:
+        return _refused(error, target)
+    db.session.commit()
+    flash(_("The report is reopened as version %(n)d.", n=newer.version), "success")
+    return redirect(url_for(".report", report_id=newer.id))
+
+
+@bp.get("/reports/<int:report_id>/print")
+@require(P.VIEW_REPORTS)
+def print_report(report_id: int):
+    return render_template("reporting/print.html", **_report_context(_report(report_id)))
+
+
+@bp.get("/reports/<int:report_id>/export.<any(xlsx, csv, json):fmt>")
+@require(P.VIEW_REPORTS)
+def export(report_id: int, fmt: str):
+    report = _report(report_id)
+    if not report.figures:
+        abort(404)
+    period = db.session.get(ReportingPeriod, report.period_id)
+    association = find_in_scope(Association, report.tenant_id)
+    name = f"report-{association.id}-{period.year}-v{report.version}.{fmt}"
+    return _download(
+        fmt,
+        name,
+        association.name,
+        period.year,
+        report.figures,
+        report.version,
+        report.locked_hash,
+        {
+            "association_id": association.id,
+            "unit": association.name,
+            "year": period.year,
+            "version": report.version,
+            "status": report.status,
+            "hash": report.locked_hash,
+            "figures": report.figures,
+        },
+    )
+
+
+def _download(fmt, filename, unit, year, figures, version, digest, document) -> Response:
+    if fmt == "xlsx":
+        body = exports.to_xlsx(unit, year, figures, version, digest)
+        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    elif fmt == "csv":
+        body, mimetype = exports.to_csv(figures), "text/csv; charset=utf-8"
+    else:
+        body, mimetype = exports.to_json(document), "application/json"
+    return Response(
+        body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"}
+    )
+
+
+# --- the federation's roll-up -------------------------------------------------------------
+
+
+@bp.get("/periods/<int:period_id>/rollup")
+@require(P.REVIEW_REPORTS)
+def rollup(period_id: int):
+    period = _period(period_id)
+    versions = db.session.scalars(services.rollups(period.federation_id, period.year)).all()
+    outbox = {
+        o.rollup_id: o
+        for o in db.session.scalars(
+            sa.select(PushOutbox).where(PushOutbox.federation_id == period.federation_id)
+        )
+    }
+    return render_template(
+        "reporting/rollup.html",
+        period=period,
+        versions=versions,
+        outbox=outbox,
+        catalogue=indicators.CATALOGUE,
+        form=ActionForm(),
+    )
+
+
+@bp.post("/periods/<int:period_id>/rollup")
+@require(P.REVIEW_REPORTS)
+def compile_rollup(period_id: int):
+    period = _period(period_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.compile_rollup(period.federation_id, period.year)
+    db.session.commit()
+    flash(_("The roll-up is compiled from the approved reports."), "success")
+    return redirect(url_for(".rollup", period_id=period.id))
+
+
+@bp.post("/rollups/<int:rollup_id>/lock")
+@require(P.REVIEW_REPORTS)
+def lock_rollup(rollup_id: int):
+    rollup = _rollup(rollup_id)
+    period = db.session.scalar(
+        sa.select(ReportingPeriod).where(
+            ReportingPeriod.federation_id == rollup.federation_id,
+            ReportingPeriod.year == rollup.year,
+        )
+    )
+    target = url_for(".rollup", period_id=period.id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        outbox = services.lock_rollup(rollup, current_principal().audit_label)
+    except services.ReportingError as error:
+        return _refused(error, target)
+    db.session.commit()
+    if outbox is not None:
+        push.enqueue_delivery(outbox.id)
+    flash(_("The roll-up is locked."), "success")
+    return redirect(target)
+
+
+@bp.get("/rollups/<int:rollup_id>/export.<any(xlsx, csv, json):fmt>")
+@require(P.REVIEW_REPORTS)
+def export_rollup(rollup_id: int, fmt: str):
+    rollup = _rollup(rollup_id)
+    document = {**services.snapshot(rollup), "hash": rollup.locked_hash}
+    unit = db.session.get(Federation, rollup.federation_id).name
+    name = f"rollup-{rollup.federation_id}-{rollup.year}-v{rollup.version}.{fmt}"
+    return _download(
+        fmt, name, unit, rollup.year, rollup.figures, rollup.version, rollup.locked_hash, document
+    )
+
+
+@bp.route("/endpoint", methods=["GET", "POST"])
+@require(P.REVIEW_REPORTS)
+def endpoint():
+    principal = current_principal()
+    current = db.session.scalar(
+        sa.select(NationalEndpoint).where(NationalEndpoint.federation_id == principal.federation_id)
+    )
+    form = EndpointForm(obj=current)
+    if form.validate_on_submit():
+        if not form.url.data.startswith(("http://", "https://")):
+            form.url.errors = [_("The address must start with http:// or https://.")]
+        else:
+            current = current or NationalEndpoint(federation_id=principal.federation_id)
+            current.url = form.url.data
+            if form.secret.data:
+                current.secret = form.secret.data
+            db.session.add(current)
+            db.session.commit()
+            flash(_("The national endpoint is saved."), "success")
+            return redirect(url_for(".endpoint"))
+    attempts = db.session.scalars(
+        sa.select(PushOutbox)
+        .where(PushOutbox.federation_id == principal.federation_id)
+        .order_by(PushOutbox.id.desc())
+    ).all()
+    form.secret.data = ""
+    status = 400 if form.errors else 200
+    return render_template("reporting/endpoint.html", form=form, outbox=attempts), status

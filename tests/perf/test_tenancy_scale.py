@@ -1,0 +1,133 @@
+"""Tenancy at scale, side by side in one run (issue 9, ratios 3 and 6):
+
+- ratio 3: one association's GETs with 10 associations loaded against 3,000 loaded (the
+  measured association has the same members in both);
+- ratio 6: the same tenant query through the ORM criteria and row-level security, as the
+  service runs it, against the bare SQL with its tenant filter run by a role that bypasses
+  row-level security.
+"""
+
+from __future__ import annotations
+
+import os
+
+import sqlalchemy as sa
+
+from service import scale
+from service.members.models import Member
+from tenants.db import db
+from tenants.scope import Scope, use_scope
+from tests.perf.conftest import write_result
+from tests.perf.scale_db import BENCH_SCALE, needs_postgres, scale_database
+from tests.perf.timing import alternate
+
+RUNS = int(os.environ.get("BENCH_RUNS", "300"))
+BIG = scale.SCALES["nation"]
+SMALL = scale.Scale(federations=1, associations=10, member_factor=1.23)
+
+
+def _api_calls(db_: object) -> dict:
+    client = db_.app.test_client()
+    headers = {"Authorization": f"Bearer {db_.token}"}
+
+    def one() -> None:
+        response = client.get(f"/api/v1/members/{db_.member_id}", headers=headers)
+        assert response.status_code == 200, response.get_data(as_text=True)
+
+    def page() -> None:
+        response = client.get("/api/v1/members/?page=7&page_size=50", headers=headers)
+        assert response.status_code == 200 and len(response.json) == 50
+
+    return {"one": one, "page": page}
+
+
+def test_a_tenant_is_as_fast_among_3000_as_among_10():
+    needs_postgres()
+    with scale_database(SMALL) as small, scale_database(BIG) as big:
+        s, b = _api_calls(small), _api_calls(big)
+        figures = alternate(
+            RUNS,
+            one_10=lambda: _in(small, s["one"]),
+            one_3000=lambda: _in(big, b["one"]),
+            page_10=lambda: _in(small, s["page"]),
+            page_3000=lambda: _in(big, b["page"]),
+        )
+        loaded = {"10": small.report.rows, "3000": big.report.rows}
+    ratios = {
+        kind: round(figures[f"{kind}_3000"]["p50_ms"] / figures[f"{kind}_10"]["p50_ms"], 2)
+        for kind in ("one", "page")
+    }
+    write_result(
+        "tenant_count",
+        {"timings": figures, "ratios_p50": ratios, "loaded": loaded, "target_ratio": 1.2},
+        "tenant count (one association of 2,000 members; token-authenticated API GETs, "
+        f"p50 over {RUNS} alternating runs):\n"
+        f"- one member: {figures['one_10']['p50_ms']} ms with 10 associations, "
+        f"{figures['one_3000']['p50_ms']} ms with 3,000; ratio {ratios['one']} (target 1.2)\n"
+        f"- 50-member page: {figures['page_10']['p50_ms']} ms with 10, "
+        f"{figures['page_3000']['p50_ms']} ms with 3,000; ratio {ratios['page']} (target 1.2)",
+    )
+
+
+def _in(db_: object, call: object) -> None:
+    with db_.app.app_context():
+        call()
+
+
+ORM_PAGE = sa.select(Member.id, Member.name, Member.title).order_by(Member.name, Member.id)
+SQL_PAGE = sa.text(
+    "SELECT id, name, title FROM member WHERE tenant_id = :t ORDER BY name, id LIMIT 50 OFFSET 300"
+)
+SET_TENANT = sa.text("SELECT set_config('app.tenant_ids', :t, true)")
+SQL_COUNTS = sa.text("SELECT title, count(*) FROM member WHERE tenant_id = :t GROUP BY title")
+
+
+def test_isolation_costs_little_against_the_bare_tenant_query():
+    needs_postgres()
+    with scale_database(BENCH_SCALE) as province:
+        tenant = province.association_id
+        bare = sa.create_engine(province.superuser_url, poolclass=sa.pool.QueuePool)
+
+        def scoped() -> None:
+            with province.app.app_context(), use_scope(Scope.association(tenant)):
+                rows = db.session.execute(ORM_PAGE.limit(50).offset(300)).all()
+                counts = db.session.execute(
+                    sa.select(Member.title, sa.func.count()).group_by(Member.title)
+                ).all()
+                assert len(rows) == 50 and counts
+                db.session.rollback()
+
+        def unscoped() -> None:
+            with bare.connect() as c:
+                rows = c.execute(SQL_PAGE, {"t": tenant}).all()
+                counts = c.execute(SQL_COUNTS, {"t": tenant}).all()
+                assert len(rows) == 50 and counts
+
+        app_role = sa.create_engine(province.app_url, poolclass=sa.pool.QueuePool)
+
+        def rls_only() -> None:  # the bare SQL as the app role: what RLS alone adds
+            with app_role.begin() as c:
+                c.execute(SET_TENANT, {"t": str(tenant)})
+                rows = c.execute(SQL_PAGE, {"t": tenant}).all()
+                counts = c.execute(SQL_COUNTS, {"t": tenant}).all()
+                assert len(rows) == 50 and counts
+
+        figures = alternate(RUNS, scoped=scoped, rls_only=rls_only, unscoped=unscoped)
+        bare.dispose()
+        app_role.dispose()
+    ratio = round(figures["scoped"]["p50_ms"] / figures["unscoped"]["p50_ms"], 2)
+    rls_ratio = round(figures["rls_only"]["p50_ms"] / figures["unscoped"]["p50_ms"], 2)
+    write_result(
+        "isolation_overhead",
+        {
+            "timings": figures,
+            "ratio_p50": ratio,
+            "rls_only_ratio_p50": rls_ratio,
+            "target_ratio": 1.3,
+        },
+        "isolation overhead (province scale; a 50-member page and a count by title for one "
+        f"association, p50 over {RUNS} alternating runs): ORM criteria + RLS as the app role "
+        f"{figures['scoped']['p50_ms']} ms, bare SQL as a role that bypasses RLS "
+        f"{figures['unscoped']['p50_ms']} ms; ratio {ratio} (target 1.3). The same bare SQL as "
+        f"the app role with RLS on: {figures['rls_only']['p50_ms']} ms, ratio {rls_ratio}.",
+    )

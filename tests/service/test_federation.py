@@ -1,0 +1,388 @@
+"""The provincial federation: categories with history, rollups that agree with the live
+numbers, dashboards whose page, API and xlsx agree, guidance followed up, problems."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from service.auth.roles import Role
+from service.federation import metrics, rollups
+from service.federation.models import (
+    CategoryChange,
+    GuidanceReceipt,
+    MetricRollup,
+    Problem,
+    UniversityCategory,
+)
+from service.governance.models import Meeting
+from tenants.db import db
+from tenants.scope import Scope, system_scope, use_scope
+from tests import factories
+from tests.conftest import run_queued_jobs
+
+
+def _bearer(token) -> dict:
+    return {"Authorization": f"Bearer {token[1]}"}
+
+
+def _ids(province) -> list[int]:
+    return [province.first.association.id, province.second.association.id]
+
+
+def test_every_federation_starts_with_the_default_categories(world):
+    with system_scope("test"):
+        codes = db.session.scalars(
+            sa.select(UniversityCategory.code).where(
+                UniversityCategory.federation_id == world.b.federation.id
+            )
+        ).all()
+    assert set(codes) == {"research", "teaching_research", "applied", "vocational", "private"}
+
+
+def test_the_officer_moves_an_association_to_another_category_with_history(world, client):
+    tenant = world.a.first
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    response = client.post(
+        f"/federation/associations/{tenant.association.id}/category",
+        data={"category": "applied", "reason": "转设为应用型本科"},
+    )
+    assert response.status_code == 302
+    page = client.get(f"/federation/associations/{tenant.association.id}").get_data(as_text=True)
+    assert "转设为应用型本科" in page and "应用型本科高校" in page
+    with system_scope("test"):
+        change = db.session.scalars(
+            sa.select(CategoryChange)
+            .where(CategoryChange.tenant_id == tenant.association.id)
+            .order_by(CategoryChange.id.desc())
+        ).first()
+    assert (change.from_code, change.to_code) == ("research", "applied")
+    assert world.a.users[Role.FEDERATION_OFFICER].username in change.actor
+
+
+def test_the_education_supervisor_may_not_change_a_category(world, client):
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    response = client.post(
+        f"/federation/associations/{world.a.first.association.id}/category",
+        data={"category": "applied", "reason": "x"},
+    )
+    assert response.status_code == 403
+
+
+def test_rollups_agree_with_the_live_aggregates(world):
+    year = date.today().year
+    ids = _ids(world.a) + _ids(world.b)
+    with system_scope("test"):
+        factories.make_member(world.a.first.association)
+        db.session.add(
+            Meeting(
+                tenant_id=world.b.second.association.id,
+                body="committee",
+                held_on=date(year, 1, 5),
+                attendance=9,
+            )
+        )
+        db.session.flush()
+        for association_id in ids:
+            rollups.refresh_association(association_id)
+        live = metrics.compute_all(ids, year)
+        stored = rollups.read(ids, year)
+    assert stored == live
+    assert live[world.a.first.association.id]["members_individual"] == 3
+    assert live[world.b.second.association.id]["committee_meetings"] >= 1
+
+
+def test_a_write_refreshes_the_rollup_after_commit(world, client):
+    tenant = world.a.first
+    client.login_as(tenant.users[Role.ASSOCIATION_ADMIN])
+    response = client.post(
+        "/members/new", data={"name": "新会员", "phone": "13700009999", "title": "senior"}
+    )
+    assert response.status_code == 302
+    run_queued_jobs()
+    with use_scope(Scope.association(tenant.association.id)):
+        value = db.session.scalar(
+            sa.select(MetricRollup.value).where(
+                MetricRollup.metric == "members_individual",
+                MetricRollup.year == date.today().year,
+            )
+        )
+    assert value == 3
+
+
+def _refresh(world) -> None:
+    with system_scope("test"):
+        for association_id in _ids(world.a) + _ids(world.b):
+            rollups.refresh_association(association_id)
+
+
+def test_page_api_and_xlsx_of_the_overview_agree(world, client):
+    _refresh(world)
+    api = client.get("/api/v1/federation/overview", headers=_bearer(world.a.tokens["ro"])).json
+    assert api["associations"] == 2
+    assert api["members"]["individual"] == 4
+    assert api["open_problems"] == 1
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    page = client.get("/federation/").get_data(as_text=True)
+    assert f'id="n-individual">{api["members"]["individual"]}<' in page
+    assert f'id="n-problems">{api["open_problems"]}<' in page
+    book = load_workbook(io.BytesIO(client.get("/federation/export/overview.xlsx").data))
+    cells = {row[0]: row[1] for row in book.active.iter_rows(values_only=True)}
+    assert cells["个人会员"] == api["members"]["individual"]
+    assert cells["团体会员"] == api["members"]["group"]
+
+
+def test_the_table_sorts_filters_and_matches_its_export(world, client):
+    _refresh(world)
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    api = client.get(
+        "/api/v1/federation/associations?sort=health&order=desc",
+        headers=_bearer(world.a.tokens["ro"]),
+    ).json
+    names = [r["name"] for r in api["rows"]]
+    assert set(names) == {world.a.first.association.name, world.a.second.association.name}
+    assert [r["health"] for r in api["rows"]] == sorted(
+        (r["health"] for r in api["rows"]), reverse=True
+    )
+    filtered = client.get(
+        "/api/v1/federation/associations?category=teaching_research",
+        headers=_bearer(world.a.tokens["ro"]),
+    ).json
+    assert [r["name"] for r in filtered["rows"]] == [world.a.second.association.name]
+    page = client.get(f"/federation/associations?year={date.today().year}&sort=health&order=desc")
+    assert page.status_code == 200
+    assert page.get_data(as_text=True).index(names[0]) < page.get_data(as_text=True).index(names[1])
+    book = load_workbook(
+        io.BytesIO(client.get("/federation/export/associations.xlsx?sort=health&order=desc").data)
+    )
+    rows = list(book.active.iter_rows(values_only=True))[1:]
+    assert [r[0] for r in rows] == names
+    assert [r[-1] for r in rows] == [r["health"] for r in api["rows"]]
+
+
+def test_the_officer_sets_the_health_weights_and_the_formula_is_shown(world, client):
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    data = {
+        code: 0
+        for code in (
+            "members_individual",
+            "members_group",
+            "congresses",
+            "committee_meetings",
+            "standing_meetings",
+        )
+    }
+    response = client.post("/federation/weights", data={**data, "compliance_issues": 5})
+    assert response.status_code == 302
+    page = client.get("/federation/associations").get_data(as_text=True)
+    assert 'id="health-formula"' in page
+    api = client.get("/api/v1/federation/associations", headers=_bearer(world.a.tokens["ro"])).json
+    assert api["weights"]["compliance_issues"] == 5
+    assert api["weights"]["members_individual"] == 0
+
+
+def test_the_category_view_places_each_association_among_its_peers(world, client):
+    with system_scope("test"):
+        extra = factories.make_association(world.a.federation)
+        factories.make_member(extra)
+        extra_id, extra_name = extra.id, extra.name
+        db.session.commit()
+    _refresh(world)
+    with system_scope("test"):
+        rollups.refresh_association(extra_id)
+    view = client.get(
+        "/api/v1/federation/categories/research", headers=_bearer(world.a.tokens["ro"])
+    ).json
+    assert {a["name"] for a in view["associations"]} == {world.a.first.association.name, extra_name}
+    members = next(m for m in view["metrics"] if m["code"] == "members_individual")
+    assert members["distribution"]["median"] == 1.5
+    assert members["leaders"][0] == world.a.first.association.name
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    page = client.get("/federation/categories/research").get_data(as_text=True)
+    assert "data-chart=" in page and world.a.first.association.name in page
+
+
+def test_guidance_to_one_category_is_acknowledged_and_the_officer_sees_it(world, client):
+    """The issue's 'done means': guidance to a category, its associations acknowledge, the
+    officer sees who did; the other federation sees none of it."""
+    officer = world.a.users[Role.FEDERATION_OFFICER]
+    client.login_as(officer)
+    response = client.post(
+        "/federation/guidance/new",
+        data={
+            "title": "关于研究型大学科协加强学术交流的指导意见",
+            "body": "请各研究型大学科协制定年度学术交流计划。",
+            "audience": "categories",
+            "categories": ["research"],
+            "deadline": "2099-01-31",
+            "attachments": (io.BytesIO(factories.PDF_BYTES), "意见.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    guidance_id = int(response.headers["Location"].rsplit("/", 1)[1])
+
+    research, other = world.a.first, world.a.second
+    client.login_as(research.users[Role.ASSOCIATION_ADMIN])
+    assert "关于研究型大学科协加强学术交流的指导意见" in client.get("/").get_data(as_text=True)
+    assert client.get(f"/guidance/{guidance_id}").status_code == 200
+    assert client.post(f"/guidance/{guidance_id}/acknowledge").status_code == 302
+    inbox = client.get("/guidance/").get_data(as_text=True)
+    assert "关于研究型大学科协加强学术交流的指导意见" in inbox
+
+    client.login_as(other.users[Role.ASSOCIATION_ADMIN])
+    assert "关于研究型大学科协加强学术交流的指导意见" not in client.get("/").get_data(as_text=True)
+    assert client.get(f"/guidance/{guidance_id}").status_code == 404
+
+    client.login_as(officer)
+    page = client.get(f"/federation/guidance/{guidance_id}").get_data(as_text=True)
+    assert 'id="count-targeted">1<' in page and 'id="count-acknowledged">1<' in page
+    assert research.association.name in page
+    api = client.get(
+        f"/api/v1/federation/guidance/{guidance_id}", headers=_bearer(world.a.tokens["ro"])
+    ).json
+    assert api["acknowledged"] == 1 and api["associations"][0]["acknowledged_at"]
+
+    client.login_as(world.b.users[Role.FEDERATION_OFFICER])
+    assert client.get(f"/federation/guidance/{guidance_id}").status_code == 404
+    assert "学术交流" not in client.get("/federation/guidance/").get_data(as_text=True)
+    response = client.get(
+        f"/api/v1/federation/guidance/{guidance_id}", headers=_bearer(world.b.tokens["ro"])
+    )
+    assert response.status_code == 404
+
+
+def test_an_association_responds_with_text_and_a_file(world, client):
+    tenant = world.a.second
+    client.login_as(tenant.users[Role.ASSOCIATION_ADMIN])
+    response = client.post(
+        f"/guidance/{world.a.guidance_id}/respond",
+        data={
+            "response": "已完成总结。",
+            "attachment": (io.BytesIO(factories.PDF_BYTES), "总结.pdf"),
+        },
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 302
+    with use_scope(Scope.association(tenant.association.id)):
+        receipt = db.session.scalar(
+            sa.select(GuidanceReceipt).where(GuidanceReceipt.guidance_id == world.a.guidance_id)
+        )
+        assert receipt.response == "已完成总结。" and receipt.response_file_id
+
+
+def test_a_response_file_that_is_not_a_document_is_refused(world, client):
+    client.login_as(world.a.second.users[Role.ASSOCIATION_ADMIN])
+    response = client.post(
+        f"/guidance/{world.a.guidance_id}/respond",
+        data={"response": "见附件", "attachment": (io.BytesIO(b"MZ\x90\x00"), "总结.pdf")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400
+    with use_scope(Scope.association(world.a.second.association.id)):
+        receipt = db.session.scalar(
+            sa.select(GuidanceReceipt).where(GuidanceReceipt.guidance_id == world.a.guidance_id)
+        )
+        assert receipt.responded_at is None
+
+
+def test_overdue_associations_are_reminded(world, client):
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    with system_scope("test"):
+        from service.federation.models import Guidance
+
+        db.session.get(Guidance, world.a.guidance_id).deadline = date(2020, 1, 1)
+        db.session.commit()
+    page = client.get(f"/federation/guidance/{world.a.guidance_id}").get_data(as_text=True)
+    assert 'id="count-overdue">1<' in page  # the second has not responded; the first has
+    assert client.post(f"/federation/guidance/{world.a.guidance_id}/remind").status_code == 302
+    client.login_as(world.a.second.users[Role.ASSOCIATION_ADMIN])
+    assert "提醒" in client.get("/").get_data(as_text=True)
+
+
+def test_a_problem_is_assigned_and_resolved_with_history(world, client):
+    officer = world.a.users[Role.FEDERATION_OFFICER]
+    client.login_as(officer)
+    response = client.post(
+        "/federation/problems/new",
+        data={
+            "title": "应用型高校科协普遍缺少团体会员",
+            "description": "多数应用型本科高校未建立院系科协。",
+            "association_id": 0,
+            "category": "applied",
+            "assignee_id": officer.id,
+        },
+    )
+    assert response.status_code == 302, response.get_data(as_text=True)
+    problem_id = int(response.headers["Location"].rsplit("/", 1)[1])
+    assert "应用型高校科协普遍缺少团体会员" in client.get("/federation/").get_data(as_text=True)
+    response = client.post(
+        f"/federation/problems/{problem_id}",
+        data={"state": "resolved", "assignee_id": officer.id, "note": "已召开专题会"},
+    )
+    assert response.status_code == 302
+    with system_scope("test"):
+        problem = db.session.get(Problem, problem_id)
+        assert problem.state == "resolved"
+        assert [e.to_state for e in problem.events] == ["open", "resolved"]
+    client.login_as(world.b.users[Role.FEDERATION_OFFICER])
+    assert client.get(f"/federation/problems/{problem_id}").status_code == 404
+
+
+def test_the_education_supervisor_comments_but_does_not_manage(world, client):
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    tenant = world.a.first.association.id
+    response = client.post(
+        f"/federation/associations/{tenant}/comments", data={"body": "请加快换届。"}
+    )
+    assert response.status_code == 302
+    assert "请加快换届。" in client.get(f"/federation/associations/{tenant}").get_data(as_text=True)
+    assert client.get("/federation/guidance/new").status_code == 403
+    assert client.get("/federation/problems/new").status_code == 403
+
+
+def test_the_drill_down_masks_the_contact(world, client):
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    tenant = world.a.first
+    page = client.get(f"/federation/associations/{tenant.association.id}").get_data(as_text=True)
+    with system_scope("test"):
+        from service.associations.models import AssociationProfile
+
+        phone = db.session.scalar(
+            sa.select(AssociationProfile.contact_phone).where(
+                AssociationProfile.tenant_id == tenant.association.id
+            )
+        )
+    assert phone not in page and phone[:3] + "****" + phone[-4:] in page
+
+
+def test_coverage_counts_the_universities_without_an_association(world, client):
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    response = client.post(
+        "/federation/universities", data={"name": "某某职业技术学院", "category": "vocational"}
+    )
+    assert response.status_code == 302
+    api = client.get("/api/v1/federation/overview", headers=_bearer(world.a.tokens["ro"])).json
+    assert api["coverage"] == {"with_association": 2, "without_association": 1}
+    other = client.get("/api/v1/federation/overview", headers=_bearer(world.b.tokens["ro"])).json
+    assert other["coverage"]["without_association"] == 0
+
+
+def test_the_nightly_run_rebuilds_every_rollup(world):
+    from service.jobs import SCHEDULES
+
+    assert any(p.func == "service.federation.rollups:refresh_all" for p in SCHEDULES)
+    ids = _ids(world.a) + _ids(world.b)
+    with system_scope("test"):
+        db.session.execute(sa.delete(MetricRollup))
+        db.session.commit()
+    assert rollups.refresh_all() >= 4
+    with system_scope("test"):
+        stored = rollups.read(ids, date.today().year)
+        assert stored == metrics.compute_all(ids, date.today().year)
+        assert db.session.scalar(sa.select(sa.func.count(MetricRollup.id))) >= 4 * len(
+            metrics.METRICS
+        )

@@ -1,0 +1,270 @@
+"""The reporting cycle end to end, through the pages and the national API: records →
+compile → return → fix → resubmit → approve → roll-up → lock → national GET; an edit after
+locking changes nothing in the snapshot; reopening makes version 2."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+
+from service.auth.roles import Role
+from service.reporting import indicators, services
+from service.reporting.models import (
+    AnnualReport,
+    FederationRollup,
+    LockedSnapshot,
+    ReportingPeriod,
+    content_hash,
+)
+from tenants.db import db
+from tenants.scope import Scope, system_scope, use_scope
+from tests import factories
+from tests.conftest import run_queued_jobs
+from tests.service.reporting_fixtures import EXPECTED_FIRST, YEAR, add_records
+
+# From the world's report of last year (the association and its members are new this year).
+MOVED = ("ORG01", "ORG02", "ORG03", "ORG031", "ORG032", "ORG035", "ORG036", "ORG072")
+
+
+def _period_id(world) -> int:
+    with system_scope("test: find the period"):
+        return db.session.scalar(
+            sa.select(ReportingPeriod.id).where(
+                ReportingPeriod.federation_id == world.a.federation.id,
+                ReportingPeriod.year == YEAR,
+            )
+        )
+
+
+def _report(association_id: int, version: int | None = None) -> AnnualReport:
+    with system_scope("test: read the report"):
+        query = (
+            sa.select(AnnualReport)
+            .join(ReportingPeriod)
+            .where(AnnualReport.tenant_id == association_id, ReportingPeriod.year == YEAR)
+            .order_by(AnnualReport.version.desc())
+        )
+        if version:
+            query = query.where(AnnualReport.version == version)
+        report = db.session.scalars(query).first()
+        db.session.expunge(report)
+        return report
+
+
+def _bearer(token) -> dict:
+    return {"Authorization": f"Bearer {token[1]}"}
+
+
+@pytest.fixture
+def cycle(world, client):
+    with system_scope("test: this year's records"):
+        add_records(world.a.first.association)
+        db.session.commit()
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    response = client.post(
+        "/reporting/periods", data={"year": YEAR, "deadline": date(YEAR + 1, 3, 31).isoformat()}
+    )
+    assert response.status_code == 302
+    return world, _period_id(world)
+
+
+def _compile(client, admin, period_id):
+    client.login_as(admin)
+    response = client.post(f"/reporting/periods/{period_id}/compile")
+    run_queued_jobs()
+    assert response.status_code == 302
+    return response
+
+
+def test_the_full_cycle(cycle, client):
+    world, period_id = cycle
+    first = world.a.first
+    admin, officer = first.users[Role.ASSOCIATION_ADMIN], world.a.users[Role.FEDERATION_OFFICER]
+    aid = first.association.id
+
+    # compile: each figure with the records behind it
+    _compile(client, admin, period_id)
+    report = _report(aid)
+    assert report.status == "compiled" and report.figures == EXPECTED_FIRST
+    page = client.get(f"/reporting/reports/{report.id}").get_data(as_text=True)
+    assert "个人会员数" in page and "/members/" in page and f"/governance/{aid}" in page
+
+    # figures that moved more than 30% from last year must be explained before submitting
+    client.post(f"/reporting/reports/{report.id}/submit")
+    assert _report(aid).status == "compiled"
+    assert set(services_unexplained(aid)) == set(MOVED)
+    for code in MOVED:
+        client.post(
+            f"/reporting/reports/{report.id}/explain", data={"code": code, "text": "新成立"}
+        )
+    client.post(f"/reporting/reports/{report.id}/submit")
+    assert _report(aid).status == "submitted"
+
+    # the federation returns it with a comment on one figure
+    client.login_as(officer)
+    overview = client.get(f"/reporting/periods/{period_id}").get_data(as_text=True)
+    assert first.association.name in overview and f"/reporting/reports/{report.id}" in overview
+    client.post(
+        f"/reporting/reports/{report.id}/review",
+        data={"decision": "return", "comment_ORG02": "漏报了六月入会的会员"},
+    )
+    returned = _report(aid)
+    assert returned.status == "returned"
+    assert returned.review_comments == {"ORG02": "漏报了六月入会的会员"}
+
+    # the association fixes the records, recompiles, resubmits
+    with system_scope("test: the missing member"):
+        factories.make_member(first.association, joined_on=date(YEAR, 6, 1))
+        db.session.commit()
+    _compile(client, admin, period_id)
+    assert "漏报了六月入会的会员" in client.get(f"/reporting/reports/{report.id}").get_data(
+        as_text=True
+    )
+    client.post(f"/reporting/reports/{report.id}/submit")
+    assert _report(aid).figures["ORG02"] == 4 and _report(aid).status == "submitted"
+
+    # approved: locked with the hash of its figures
+    client.login_as(officer)
+    client.post(f"/reporting/reports/{report.id}/review", data={"decision": "approve"})
+    approved = _report(aid)
+    assert approved.status == "approved"
+    assert approved.locked_hash == content_hash(approved.figures)
+
+    # roll-up: the approved report; the other association is missing; then lock
+    client.post(f"/reporting/periods/{period_id}/rollup")
+    with system_scope("test: the roll-up"):
+        rollup = db.session.scalars(
+            sa.select(FederationRollup).where(FederationRollup.year == YEAR)
+        ).one()
+        rollup_id = rollup.id
+        assert rollup.figures["ORG02"] == 4
+        assert [m["association_id"] for m in rollup.missing] == [world.a.second.association.id]
+    page = client.get(f"/reporting/periods/{period_id}/rollup").get_data(as_text=True)
+    assert world.a.second.association.name in page
+    client.post(f"/reporting/rollups/{rollup_id}/lock")
+    run_queued_jobs()
+
+    # the national API returns the locked figures
+    response = client.get(
+        f"/api/v1/national/federations/{world.a.federation.id}/rollups/{YEAR}",
+        headers=_bearer(world.national_a),
+    )
+    assert response.status_code == 200
+    locked = response.get_json()
+    assert locked["version"] == 1 and locked["figures"]["ORG02"] == 4 and len(locked["hash"]) == 64
+
+    # an edit after locking changes nothing in the snapshot, by records or by force
+    with system_scope("test: a late member"):
+        factories.make_member(first.association, joined_on=date(YEAR, 9, 1))
+        db.session.commit()
+    with use_scope(Scope.association(aid)), pytest.raises(LockedSnapshot):
+        report_row = db.session.get(AnnualReport, report.id)
+        report_row.figures = {**report_row.figures, "ORG02": 99}
+        db.session.flush()
+    db.session.rollback()
+    assert _report(aid, 1).figures["ORG02"] == 4
+    again = client.get(
+        f"/api/v1/national/federations/{world.a.federation.id}/rollups/{YEAR}",
+        headers=_bearer(world.national_a),
+    )
+    assert again.get_json() == locked
+
+    # reopen with a reason: version 2 to work on, version 1 kept as approved
+    client.post(f"/reporting/reports/{report.id}/reopen", data={"reason": "补报九月入会会员"})
+    assert (
+        _report(aid, 1).status == "approved" and _report(aid, 1).locked_hash == approved.locked_hash
+    )
+    second = _report(aid)
+    assert second.version == 2 and second.reopen_reason == "补报九月入会会员"
+    _compile(client, admin, period_id)
+    assert _report(aid).figures["ORG02"] == 5 and _report(aid, 1).figures["ORG02"] == 4
+
+
+def services_unexplained(aid: int) -> list[str]:
+    with use_scope(Scope.association(aid)):
+        report = db.session.scalars(
+            sa.select(AnnualReport)
+            .where(AnnualReport.tenant_id == aid)
+            .order_by(AnnualReport.id.desc())
+        ).first()
+        return services.unexplained(report)
+
+
+def test_a_compile_that_dies_writes_nothing_and_a_rerun_gives_the_same_hash(
+    cycle, client, monkeypatch
+):
+    world, period_id = cycle
+    aid = world.a.first.association.id
+    with use_scope(Scope.association(aid)):
+        period = db.session.get(ReportingPeriod, period_id)
+        report_id = services.start_compile(aid, period).id
+        db.session.commit()
+
+    def dies(ids, year):
+        raise SystemExit("worker killed")
+
+    monkeypatch.setitem(indicators.FAMILIES, "meetings", dies)
+    with use_scope(Scope.association(aid)), pytest.raises(SystemExit):
+        services.compile_report(report_id)
+    db.session.rollback()
+    assert _report(aid).status == "compiling" and _report(aid).figures is None
+    monkeypatch.undo()
+    with use_scope(Scope.association(aid)):
+        assert services.compile_report(report_id) == "compiled"
+    first_hash = _report(aid).figures_hash
+    with use_scope(Scope.association(aid)):
+        report = db.session.get(AnnualReport, report_id)
+        report.status = "compiling"
+        db.session.commit()
+        services.compile_report(report_id)
+    assert _report(aid).figures_hash == first_hash == content_hash(EXPECTED_FIRST)
+
+
+def test_the_database_refuses_to_change_a_locked_report(world):
+    report_id = world.a.first.reports[0]
+    with (
+        system_scope("test: raw SQL on a locked report"),
+        pytest.raises(sa.exc.DBAPIError),
+        db.session.begin_nested(),
+    ):
+        db.session.execute(
+            sa.text("UPDATE annual_report SET figures_hash = 'x' WHERE id = :id"),
+            {"id": report_id},
+        )
+
+
+def test_exports_are_in_the_official_layout(world, client):
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    report_id = world.a.first.reports[0]
+    client.login_as(world.a.first.users[Role.ASSOCIATION_STAFF])
+    book = load_workbook(BytesIO(client.get(f"/reporting/reports/{report_id}/export.xlsx").data))
+    assert "CAST-ORG" in book.sheetnames and "MOE-EXCH" in book.sheetnames
+    sheet = book["CAST-ORG"]
+    cells = [c.value for row in sheet.iter_rows() for c in row]
+    assert world.a.first.association.name in cells and "个人会员数" in cells
+    assert "单位负责人（签字）：" in cells and "填报日期：" in cells
+    csv_text = client.get(f"/reporting/reports/{report_id}/export.csv").data.decode("utf-8-sig")
+    assert csv_text.splitlines()[0].startswith("指标代码,指标名称,计量单位,数值")
+    document = client.get(f"/reporting/reports/{report_id}/export.json").get_json()
+    assert document["status"] == "approved" and len(document["hash"]) == 64
+    page = client.get(f"/reporting/reports/{report_id}/print").get_data(as_text=True)
+    assert "<script" not in page and "report-print.css" in page and "（盖章）" in page
+
+
+def test_not_applicable_stays_a_dash_and_text_cannot_be_a_formula():
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    from service.reporting import exports
+
+    figures = {**dict.fromkeys(EXPECTED_FIRST, 0), "ORG04": "-"}
+    assert "ORG04,会员（代表）大会代表数,人,-," in exports.to_csv(figures).decode("utf-8-sig")
+    book = load_workbook(BytesIO(exports.to_xlsx("=HYPERLINK()", 2026, figures, 1, None)))
+    cells = [c.value for row in book["CAST-ORG"].iter_rows() for c in row]
+    assert "'=HYPERLINK()" in cells and "-" in cells
