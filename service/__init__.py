@@ -83,6 +83,9 @@ def _locale() -> str:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from service.activities import api as activities_api
+    from service.activities import talent_views
+    from service.activities import views as activities_views
     from service.associations import api as associations_api
     from service.associations import views as associations_views
     from service.audit import views as audit_views
@@ -101,6 +104,8 @@ def _register_blueprints(app: Flask) -> None:
     from service.members import views as members_views
     from service.reporting import api as reporting_api
     from service.reporting import views as reporting_views
+    from service.suggestions import api as suggestions_api
+    from service.suggestions import views as suggestions_views
     from service.web import views as web_views
 
     for bp in (
@@ -113,6 +118,9 @@ def _register_blueprints(app: Flask) -> None:
         members_views.bp,
         members_self_service.bp,
         members_public.bp,
+        activities_views.bp,
+        talent_views.bp,
+        suggestions_views.bp,
         federation_views.bp,
         guidance_views.bp,
         guidance_views.inbox_bp,
@@ -127,6 +135,8 @@ def _register_blueprints(app: Flask) -> None:
         governance_api.compliance_blp,
         establishment_api.blp,
         members_api.blp,
+        activities_api.blp,
+        suggestions_api.blp,
         federation_api.blp,
         reporting_api.blp,
         reporting_api.national_blp,

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
+from service.activities.demo import load_activities, load_talent
 from service.associations.models import AssociationProfile, Category
 from service.auth.models import User
 from service.auth.roles import Role
@@ -20,6 +21,7 @@ from service.governance import services as governance
 from service.governance.models import Establishment
 from service.members.demo import link_member, load_membership
 from service.reporting.demo import load_reporting
+from service.suggestions.demo import load_suggestions
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.scope import system_scope
@@ -269,6 +271,29 @@ def _applications(federation_id: int, today: date) -> None:
             establishment.return_for_revision(application, returned, "zj-officer")
 
 
+def _work(associations, university_categories, users, today: date) -> None:
+    """Two years of the five tasks' work, nominations and exemplars, and suggestions."""
+    db.session.flush()
+    ids = {university: a.id for university, a in associations.items()}
+    load_activities(
+        random.Random(2025),  # noqa: S311 - demo data, its own stream: same work every time
+        {u: (ids[u], university_categories[u]) for u in ids},
+        today,
+    )
+    officer = {
+        a.id: users["zj-officer" if a.federation.code == "ZJ" else "sc-officer"]
+        for a in associations.values()
+    }
+    load_talent(ids, {tid: f"user:{u.id} {u.username}" for tid, u in officer.items()}, today)
+    members = {u.association_id: u.id for u in users.values() if u.role == Role.MEMBER.value}
+    staff = {
+        u.association_id: f"user:{u.id} {u.username}"
+        for u in users.values()
+        if u.role == Role.ASSOCIATION_ADMIN.value
+    }
+    load_suggestions(ids, members, staff, today)
+
+
 def is_empty() -> bool:
     with system_scope("check whether demo data is needed"):
         return db.session.scalar(sa.select(sa.func.count(Federation.id))) == 0
@@ -287,12 +312,14 @@ def load(password: str) -> list[tuple[str, str]]:
         for federation in federations.values():
             categories.seed_defaults(federation.id)
         associations = {}
+        university_categories = {}
         rng = random.Random(2026)  # noqa: S311 - demo data, the same on every machine
         for fed, university, category, contact, phone, address, founded in UNIVERSITIES:
             association = Association(federation=federations[fed], name=f"{university}科学技术协会")
             db.session.add(association)
             db.session.flush()
             associations[university] = association
+            university_categories[university] = category
             db.session.add(
                 AssociationProfile(
                     tenant_id=association.id,
@@ -306,8 +333,9 @@ def load(password: str) -> list[tuple[str, str]]:
                 )
             )
             load_membership(rng, association, university)
+        users = {}
         for username, display, role, owner in ACCOUNTS:
-            user = User(
+            user = users[username] = User(
                 username=username,
                 display_name=display,
                 role=role.value,
@@ -328,6 +356,7 @@ def load(password: str) -> list[tuple[str, str]]:
             findings = compliance.evaluate(association.id, today)
             compliance.store(association.id, findings, today)
         _applications(federations["ZJ"].id, today)
+        _work(associations, university_categories, users, today)
         federation_demo.load(federations, today)
         load_reporting(today)
         db.session.commit()

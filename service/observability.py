@@ -117,6 +117,8 @@ def _who() -> dict:
     principal = g.get("principal")
     if principal is None or not principal.is_authenticated:
         return {"principal": "anonymous"}
+    if g.get("conceal_actor"):  # an anonymous submission: the line must not name its author
+        return {"principal": "concealed"}
     who = {"principal": principal.kind, f"{principal.kind}_id": principal.id}
     if principal.association_id:
         who["tenant_id"] = principal.association_id

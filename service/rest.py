@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 
@@ -53,6 +54,21 @@ class IdConverter(IntegerConverter):
 
 def id_parameter_schema(_converter: IdConverter) -> dict:
     return {"type": "integer", "minimum": 0, "maximum": ID_MAX}
+
+
+def found_first(lookup: Callable[[int], object], param: str):
+    """Look the URL's id up before the body is validated: another tenant's id is a 404
+    whatever the body says, never a 422 that would confirm the id exists."""
+
+    def decorator(func):
+        @wraps(func)
+        def wrapped(*args, **kwargs):
+            lookup(kwargs[param])
+            return func(*args, **kwargs)
+
+        return wrapped
+
+    return decorator
 
 
 class StrictSchema(Schema):

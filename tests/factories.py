@@ -10,6 +10,14 @@ from datetime import date
 import sqlalchemy as sa
 from werkzeug.security import generate_password_hash
 
+from service.activities.models import (
+    Activity,
+    ActivityEvidence,
+    ConsultingReport,
+    Exemplar,
+    Nomination,
+    TechTransfer,
+)
 from service.associations.models import AssociationProfile, Category
 from service.auth import services as auth
 from service.auth.models import ApiToken, TokenLevel, User
@@ -38,8 +46,10 @@ from service.members.models import (
 from service.reporting import indicators
 from service.reporting import services as reporting
 from service.reporting.models import NationalEndpoint
+from service.suggestions.models import Suggestion
+from service.suggestions.services import _hash, new_receipt_code
 from tenants.db import db
-from tenants.models import Association, Federation
+from tenants.models import Association, Federation, utcnow
 
 PASSWORD = "correct horse battery"
 # A cheap hash keeps the suite fast; the login tests also cover the production scrypt hash.
@@ -251,6 +261,139 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
     }
 
 
+def make_activity(association: Association, *, flush: bool = True, **fields) -> Activity:
+    """A held academic exchange, shared with the federation unless told otherwise."""
+    n = next(_seq)
+    values = {
+        "task": "academic",
+        "subtype": "inter_university",
+        "title": f"第{n}届校际学术论坛",
+        "starts_on": date(2026, 5, 10),
+        "ends_on": date(2026, 5, 11),
+        "place": "学术交流中心",
+        "visibility": "federation",
+        "status": "held",
+        "events": 1,
+        "participants": 120,
+        "speakers": 8,
+        "papers": 15,
+        **fields,
+    }
+    activity = Activity(tenant_id=association.id, created_by="factory", **values)
+    db.session.add(activity)
+    if flush:
+        db.session.flush()
+    return activity
+
+
+def make_evidence(activity: Activity) -> ActivityEvidence:
+    """A sign-in sheet (a small PDF) kept as the activity's evidence."""
+    stored = StoredFile(
+        tenant_id=activity.tenant_id,
+        name="签到表.pdf",
+        content_type="application/pdf",
+        size=len(PDF_BYTES),
+        sha256=hashlib.sha256(PDF_BYTES).hexdigest(),
+        data=PDF_BYTES,
+    )
+    db.session.add(stored)
+    db.session.flush()
+    evidence = ActivityEvidence(
+        tenant_id=activity.tenant_id, activity_id=activity.id, file_id=stored.id
+    )
+    db.session.add(evidence)
+    return evidence
+
+
+def make_suggestion(
+    association: Association,
+    *,
+    user: User | None = None,
+    escalated: bool = False,
+    flush: bool = True,
+    **fields,
+) -> tuple[Suggestion, str | None]:
+    """A named suggestion by `user`, or an anonymous one (with its receipt code) without."""
+    code = None if user else new_receipt_code()
+    suggestion = Suggestion(
+        tenant_id=association.id,
+        kind=fields.pop("kind", "suggestion"),
+        theme=fields.pop("theme", "research_funding"),
+        title=fields.pop("title", "建议简化科研经费报销流程"),
+        body=fields.pop("body", "报销材料要求过多，建议精简。"),
+        anonymous=user is None,
+        submitter_user_id=user.id if user else None,
+        receipt_hash=_hash(code) if code else None,
+        escalated_at=utcnow() if escalated else None,
+        escalated_by="factory" if escalated else None,
+        **fields,
+    )
+    db.session.add(suggestion)
+    if flush:
+        db.session.flush()
+    return suggestion, code
+
+
+def make_work(tenant) -> None:
+    """Activities, evidence, outcomes, a nomination, an exemplar and suggestions."""
+    association = tenant.association
+    activity = make_activity(association, flush=False)
+    tenant.activities = [activity, make_activity(association, visibility="private")]
+    tenant.evidence = [make_evidence(activity)]
+    report = ConsultingReport(
+        tenant_id=association.id,
+        title="关于加强高校科技成果转化的建议",
+        recipient="省人民政府办公厅",
+        recipient_level="provincial",
+        submitted_on=date(2026, 3, 1),
+        adopted=True,
+        adopted_on=date(2026, 4, 1),
+    )
+    transfer = TechTransfer(
+        tenant_id=association.id,
+        title="高性能储能材料专利转让",
+        partner="某新能源科技有限公司",
+        mode="transfer",
+        signed_on=date(2026, 6, 1),
+        contracts=1,
+        value_yuan=2_000_000,
+    )
+    nomination = Nomination(
+        tenant_id=association.id,
+        award="省科学技术奖",
+        level="provincial",
+        year=2026,
+        nominee_name="李明",
+        nominee_unit="机械工程学院",
+        consent_given=True,
+        consent_recorded_at=utcnow(),
+        proposed_by="factory",
+    )
+    exemplar = Exemplar(
+        tenant_id=association.id,
+        kind="person",
+        name="王芳",
+        unit="化学学院",
+        deeds="长期开展科普志愿服务",
+        year=2026,
+        consent_to_publish=True,
+        consent_recorded_at=utcnow(),
+        proposed_by="factory",
+    )
+    db.session.add_all([report, transfer, nomination, exemplar])
+    tenant.consulting_reports, tenant.transfers = [report], [transfer]
+    tenant.nominations, tenant.exemplars = [nomination], [exemplar]
+    named, _code = make_suggestion(
+        association, user=tenant.users[Role.MEMBER], escalated=True, flush=False
+    )
+    anonymous, code = make_suggestion(
+        association, theme="evaluation", title="职称评审建议", flush=False
+    )
+    db.session.flush()
+    tenant.suggestions = [named, anonymous]
+    tenant.receipt_code = code
+
+
 PDF_BYTES = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG_BYTES = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
 
@@ -324,6 +467,14 @@ class Tenant:
     imports: list[MemberImport] = field(default_factory=list)
     applications: list[MemberApplication] = field(default_factory=list)
     governance: dict[str, int] = field(default_factory=dict)
+    activities: list[Activity] = field(default_factory=list)
+    evidence: list[ActivityEvidence] = field(default_factory=list)
+    consulting_reports: list[ConsultingReport] = field(default_factory=list)
+    transfers: list[TechTransfer] = field(default_factory=list)
+    nominations: list[Nomination] = field(default_factory=list)
+    exemplars: list[Exemplar] = field(default_factory=list)
+    suggestions: list[Suggestion] = field(default_factory=list)
+    receipt_code: str | None = None
     files: list[StoredFile] = field(default_factory=list)
     reports: list[int] = field(default_factory=list)
 
@@ -397,6 +548,7 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
     db.session.flush()
     tenant.applications = [application]
     tenant.governance = make_governance(tenant.association)
+    make_work(tenant)
     tenant.files = [make_stored_file(association)]
     return tenant
 

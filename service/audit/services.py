@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from contextvars import ContextVar
+from datetime import datetime, time
 from typing import Any
 
 import sqlalchemy as sa
@@ -13,6 +16,8 @@ from service.audit.models import AuditEvent
 from tenants.models import Association, TenantOwned, utcnow
 
 _actor: ContextVar[str] = ContextVar("audit_actor", default="system")
+_concealed: ContextVar[bool] = ContextVar("audit_concealed", default=False)
+CONCEALED_ACTOR = "anonymous"
 
 
 def set_actor(label: str) -> object:
@@ -26,6 +31,23 @@ def reset_actor(token: object) -> None:
 
 def current_actor() -> str:
     return _actor.get()
+
+
+@contextlib.contextmanager
+def concealed_actor() -> Iterator[None]:
+    """Writes in this block are logged as by "anonymous" and at the day, not the second:
+    an anonymous submission cannot then be matched to a sign-in in the log."""
+    actor, concealed = _actor.set(CONCEALED_ACTOR), _concealed.set(True)
+    try:
+        yield
+    finally:
+        _concealed.reset(concealed)
+        _actor.reset(actor)
+
+
+def _now() -> datetime:
+    now = utcnow()
+    return datetime.combine(now.date(), time.min) if _concealed.get() else now
 
 
 def _tenant_of(obj: object) -> int | None:
@@ -68,7 +90,7 @@ def _changes(obj: object, action: str) -> dict | None:
 
 
 def _entries(session: Session) -> list[dict]:
-    now = utcnow()
+    now = _now()
     rows = []
     for action, objs in (
         ("create", session.new),
@@ -126,7 +148,7 @@ def record(
         sa.insert(AuditEvent.__table__),
         [
             {
-                "occurred_at": utcnow(),
+                "occurred_at": _now(),
                 "actor": current_actor(),
                 "action": action,
                 "entity": entity,

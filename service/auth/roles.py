@@ -47,6 +47,16 @@ class Permission(StrEnum):
     PREPARE_REPORTS = "prepare_reports"  # compile, explain, submit the association's report
     REVIEW_REPORTS = "review_reports"  # open periods, approve/return, reopen, roll up, lock
     READ_NATIONAL = "read_national"  # the national API: locked roll-ups and approved reports
+    # The five tasks' activities, outcomes, nominations and exemplars.
+    VIEW_ACTIVITIES = "view_activities"
+    RECORD_ACTIVITIES = "record_activities"
+    RECOGNISE_EXEMPLARS = "recognise_exemplars"
+    # Suggestions, opinions and demands (建议、意见和诉求).
+    SUBMIT_SUGGESTION = "submit_suggestion"
+    VIEW_SUGGESTIONS = "view_suggestions"
+    HANDLE_SUGGESTIONS = "handle_suggestions"
+    VIEW_ESCALATED_SUGGESTIONS = "view_escalated_suggestions"
+    REPLY_ESCALATED_SUGGESTIONS = "reply_escalated_suggestions"
 
 
 class Role(StrEnum):
@@ -69,6 +79,9 @@ P = Permission
 # The secretariat (association admin) runs governance; staff record meetings; everyone who
 # may see the association may see who leads it and whether it meets the document's rules.
 _GOVERNANCE_ALL = frozenset({P.VIEW_GOVERNANCE, P.MANAGE_GOVERNANCE, P.RECORD_MEETINGS})
+# Secretariat and staff record the association's work and handle what members submit.
+_ACTIVITIES_ALL = frozenset({P.VIEW_ACTIVITIES, P.RECORD_ACTIVITIES})
+_SUGGESTIONS_ALL = frozenset({P.SUBMIT_SUGGESTION, P.VIEW_SUGGESTIONS, P.HANDLE_SUGGESTIONS})
 ROLES: dict[Role, RoleSpec] = {
     Role.OPERATOR: RoleSpec(
         Level.PLATFORM,
@@ -92,6 +105,10 @@ ROLES: dict[Role, RoleSpec] = {
                 P.COMMENT_FEDERATION,
                 P.VIEW_REPORTS,
                 P.REVIEW_REPORTS,
+                P.VIEW_ACTIVITIES,
+                P.RECOGNISE_EXEMPLARS,
+                P.VIEW_ESCALATED_SUGGESTIONS,
+                P.REPLY_ESCALATED_SUGGESTIONS,
             }
         ),
     ),
@@ -105,6 +122,8 @@ ROLES: dict[Role, RoleSpec] = {
                 P.VIEW_GOVERNANCE,
                 P.COMMENT_FEDERATION,
                 P.VIEW_REPORTS,
+                P.VIEW_ACTIVITIES,
+                P.VIEW_ESCALATED_SUGGESTIONS,
             }
         ),
     ),
@@ -128,6 +147,8 @@ ROLES: dict[Role, RoleSpec] = {
                 P.PREPARE_REPORTS,
             }
             | _GOVERNANCE_ALL
+            | _ACTIVITIES_ALL
+            | _SUGGESTIONS_ALL
         ),
     ),
     Role.ASSOCIATION_STAFF: RoleSpec(
@@ -144,25 +165,37 @@ ROLES: dict[Role, RoleSpec] = {
                 P.VIEW_REPORTS,
                 P.PREPARE_REPORTS,
             }
+            | _ACTIVITIES_ALL
+            | _SUGGESTIONS_ALL
         ),
     ),
     Role.MEMBER: RoleSpec(
         Level.ASSOCIATION,
         _l("Member"),
-        frozenset({P.VIEW_PROFILE, P.OWN_MEMBER_RECORD, P.VIEW_GOVERNANCE}),
+        frozenset({P.VIEW_PROFILE, P.OWN_MEMBER_RECORD, P.VIEW_GOVERNANCE, P.SUBMIT_SUGGESTION}),
     ),
 }
 
 # What an API token may do, by its level and whether it may write.
 _TOKEN_READS = frozenset({P.VIEW_PROFILE, P.VIEW_GOVERNANCE})
+# An association's tokens read its activities and suggestions (never who submitted one); a
+# federation's read the shared activities, every figure and the escalated suggestions.
+# National tokens get the figures through the reports' roll-ups, not activity by activity.
+_WORK_READS = frozenset({P.VIEW_ACTIVITIES, P.VIEW_SUGGESTIONS})
+_FEDERATION_WORK_READS = frozenset({P.VIEW_ACTIVITIES, P.VIEW_ESCALATED_SUGGESTIONS})
 TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
-    (Level.ASSOCIATION, False): _TOKEN_READS | {P.VIEW_MEMBERS, P.VIEW_REPORTS},
+    (Level.ASSOCIATION, False): _TOKEN_READS | {P.VIEW_MEMBERS, P.VIEW_REPORTS} | _WORK_READS,
     (Level.ASSOCIATION, True): _TOKEN_READS
     | {P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_REPORTS}
-    | _GOVERNANCE_ALL,
-    (Level.FEDERATION, False): _TOKEN_READS | {P.VIEW_FEDERATION, P.VIEW_REPORTS},
+    | _GOVERNANCE_ALL
+    | _WORK_READS
+    | {P.RECORD_ACTIVITIES, P.HANDLE_SUGGESTIONS},
+    (Level.FEDERATION, False): _TOKEN_READS
+    | {P.VIEW_FEDERATION, P.VIEW_REPORTS}
+    | _FEDERATION_WORK_READS,
     (Level.FEDERATION, True): _TOKEN_READS
-    | {P.VIEW_FEDERATION, P.VIEW_REPORTS, P.REVIEW_ESTABLISHMENT},
+    | {P.VIEW_FEDERATION, P.VIEW_REPORTS, P.REVIEW_ESTABLISHMENT}
+    | _FEDERATION_WORK_READS,
     ("national", False): _TOKEN_READS | {P.VIEW_FEDERATION, P.READ_NATIONAL},
     ("national", True): _TOKEN_READS | {P.VIEW_FEDERATION, P.READ_NATIONAL},
 }

@@ -3,9 +3,7 @@ compliance findings, for the associations in the token's scope."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import date
-from functools import wraps
 
 import sqlalchemy as sa
 from flask.views import MethodView
@@ -47,7 +45,7 @@ from service.governance.schemas import (
     SecretariatSchema,
     UploadSchema,
 )
-from service.rest import Blueprint, paginate
+from service.rest import Blueprint, found_first, paginate
 from tenants.db import db
 from tenants.models import Association
 
@@ -68,21 +66,6 @@ VIEW, MANAGE, RECORD = (
     Permission.MANAGE_GOVERNANCE,
     Permission.RECORD_MEETINGS,
 )
-
-
-def found_first(lookup: Callable[[int], object], param: str):
-    """Look the URL's id up before the body is validated: another tenant's id is a 404
-    whatever the body says, never a 422 that would confirm the id exists."""
-
-    def decorator(func):
-        @wraps(func)
-        def wrapped(*args, **kwargs):
-            lookup(kwargs[param])
-            return func(*args, **kwargs)
-
-        return wrapped
-
-    return decorator
 
 
 _association_first = found_first(associations.access_association, "association_id")

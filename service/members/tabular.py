@@ -291,9 +291,9 @@ def export_row(member, masked_fields: dict) -> list:
     return values
 
 
-def to_xlsx(header: list[str], rows: list[list]) -> bytes:
+def to_xlsx(header: list[str], rows: list[list], title: str = "会员") -> bytes:
     book = Workbook(write_only=True)
-    sheet = book.create_sheet("会员")
+    sheet = book.create_sheet(title)
     sheet.append(header)
     for row in rows:
         sheet.append([v.isoformat() if isinstance(v, date) else v for v in row])

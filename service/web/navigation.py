@@ -44,6 +44,25 @@ NAV = (
         (Level.ASSOCIATION,),
         own_association=True,
     ),
+    NavItem(_l("Activities"), "activities.index", Permission.VIEW_ACTIVITIES),
+    NavItem(_l("Calendar"), "activities.calendar", Permission.VIEW_ACTIVITIES),
+    NavItem(_l("Figures"), "activities.figures", Permission.VIEW_ACTIVITIES),
+    NavItem(_l("Talent and exemplars"), "talent.exemplars", Permission.VIEW_ACTIVITIES),
+    NavItem(
+        _l("Suggestions"), "suggestions.inbox", Permission.VIEW_SUGGESTIONS, (Level.ASSOCIATION,)
+    ),
+    NavItem(
+        _l("My suggestions"),
+        "suggestions.mine",
+        Permission.OWN_MEMBER_RECORD,
+        (Level.ASSOCIATION,),
+    ),
+    NavItem(
+        _l("Escalated suggestions"),
+        "suggestions.escalated",
+        Permission.VIEW_ESCALATED_SUGGESTIONS,
+        (Level.FEDERATION,),
+    ),
     NavItem(
         _l("Dashboard"), "federation.overview", Permission.VIEW_FEDERATION, (Level.FEDERATION,)
     ),

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
+from service.activities import services as activities
 from service.associations import services as associations
 from service.associations.models import STATUS_LABELS
 from service.auth import services as auth
@@ -16,6 +17,7 @@ from service.auth.roles import Level, Permission
 from service.auth.views import safe_next
 from service.federation import categories, guidance_views
 from service.governance import compliance, reminders
+from service.suggestions import services as suggestions
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
 from tenants.scope import system_scope
@@ -61,9 +63,21 @@ def home():
         missing=associations.missing_fields(profile),
         expiring=expiring,
         staff_count=_user_count(principal) if principal.can(Permission.MANAGE_USERS) else None,
+        held_not_reported=_count(activities.activities_query(status="held"))
+        if principal.can(Permission.RECORD_ACTIVITIES)
+        else 0,
+        suggestions_waiting=suggestions.state_counts().get("received", 0)
+        if principal.can(Permission.HANDLE_SUGGESTIONS)
+        else 0,
         guidance=guidance_views.for_home(principal.association_id)
         if principal.can(Permission.VIEW_GUIDANCE)
         else [],
+    )
+
+
+def _count(query) -> int:
+    return db.session.scalar(
+        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
     )
 
 

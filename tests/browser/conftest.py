@@ -49,7 +49,7 @@ def live_server(tmp_path_factory):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
+        for _ in range(600):  # a busy CI machine may take a while to import the app
             try:
                 urllib.request.urlopen(url + "/healthz", timeout=1)  # noqa: S310 - loopback
                 break

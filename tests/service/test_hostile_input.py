@@ -74,6 +74,47 @@ VALID_BODIES = {
     ("POST", "/api/v1/establishment/applications/{application_id}/reject"): {
         "reason": "该校已有科协"
     },
+    ("POST", "/api/v1/activities/"): {
+        "task": "integrity",
+        "subtype": "lecture",
+        "title": "科学道德和学风建设宣讲报告会",
+        "starts_on": "2025-09-12",
+        "ends_on": "2025-09-12",
+        "status": "held",
+        "audience": 500,
+        "speakers": 1,
+        "speaker_kind": "academician",
+        "audience_group": "graduate",
+    },
+    ("PATCH", "/api/v1/activities/{activity_id}"): {"place": "图书馆报告厅"},
+    ("POST", "/api/v1/consulting-reports/"): {
+        "title": "关于高校科协服务地方发展的建议",
+        "recipient": "市人民政府",
+        "recipient_level": "local",
+        "submitted_on": "2026-05-01",
+    },
+    ("PATCH", "/api/v1/consulting-reports/{consulting_report_id}"): {"adoption_note": "获市长批示"},
+    ("POST", "/api/v1/tech-transfers/"): {
+        "title": "固态电池专利许可",
+        "partner": "某储能公司",
+        "mode": "licence",
+        "signed_on": "2026-03-01",
+        "value_yuan": 3_500_000,
+    },
+    ("PATCH", "/api/v1/tech-transfers/{tech_transfer_id}"): {"contracts": 2},
+    ("POST", "/api/v1/nominations/"): {
+        "award": "省科技进步奖",
+        "level": "provincial",
+        "year": 2026,
+        "nominee_name": "孙红",
+    },
+    ("POST", "/api/v1/exemplars/"): {
+        "kind": "person",
+        "name": "周文",
+        "deeds": "长期开展科普志愿服务",
+        "year": 2026,
+    },
+    ("PATCH", "/api/v1/suggestions/{suggestion_id}"): {"state": "in_progress"},
 }
 # Establishment is decided by a provincial federation's token, not an association's.
 FEDERATION_PATHS = "/api/v1/establishment/"
@@ -114,6 +155,10 @@ def _own_ids(world) -> dict[str, int]:
         "group_id": tenant.groups[0].id,
         **tenant.governance,
         "application_id": world.a.application[0],
+        "activity_id": tenant.activities[0].id,
+        "consulting_report_id": tenant.consulting_reports[0].id,
+        "tech_transfer_id": tenant.transfers[0].id,
+        "suggestion_id": tenant.suggestions[0].id,
     }
 
 

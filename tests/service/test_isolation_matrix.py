@@ -200,6 +200,112 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("compliance_api.AssociationFindings", "GET"): Route(
         P.VIEW_GOVERNANCE, ("association_id",), api=True
     ),
+    # activities of the five tasks, outcomes, evidence
+    ("activities.index", "GET"): Route(P.VIEW_ACTIVITIES),
+    ("activities.new", "GET"): Route(P.RECORD_ACTIVITIES, values=(("task", "academic"),)),
+    ("activities.new", "POST"): Route(P.RECORD_ACTIVITIES, values=(("task", "integrity"),)),
+    ("activities.detail", "GET"): Route(P.VIEW_ACTIVITIES, ("activity_id",)),
+    ("activities.edit", "GET"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
+    ("activities.edit", "POST"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
+    ("activities.advance", "POST"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
+    ("activities.upload_evidence", "POST"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
+    ("activities.download_evidence", "GET"): Route(P.VIEW_ACTIVITIES, ("evidence_id",)),
+    ("activities.delete_evidence", "POST"): Route(P.RECORD_ACTIVITIES, ("evidence_id",)),
+    ("activities.calendar", "GET"): Route(P.VIEW_ACTIVITIES),
+    ("activities.figures", "GET"): Route(P.VIEW_ACTIVITIES),
+    ("activities.export", "GET"): Route(P.VIEW_ACTIVITIES),
+    ("activities.outcomes", "GET"): Route(P.VIEW_ACTIVITIES),
+    ("activities.new_consulting_report", "GET"): Route(P.RECORD_ACTIVITIES),
+    ("activities.new_consulting_report", "POST"): Route(P.RECORD_ACTIVITIES),
+    ("activities.edit_consulting_report", "GET"): Route(
+        P.RECORD_ACTIVITIES, ("consulting_report_id",)
+    ),
+    ("activities.edit_consulting_report", "POST"): Route(
+        P.RECORD_ACTIVITIES, ("consulting_report_id",)
+    ),
+    ("activities.new_tech_transfer", "GET"): Route(P.RECORD_ACTIVITIES),
+    ("activities.new_tech_transfer", "POST"): Route(P.RECORD_ACTIVITIES),
+    ("activities.edit_tech_transfer", "GET"): Route(P.RECORD_ACTIVITIES, ("tech_transfer_id",)),
+    ("activities.edit_tech_transfer", "POST"): Route(P.RECORD_ACTIVITIES, ("tech_transfer_id",)),
+    # nominations and exemplars
+    ("talent.nominations", "GET"): Route(P.VIEW_ACTIVITIES),
+    ("talent.new_nomination", "GET"): Route(P.RECORD_ACTIVITIES),
+    ("talent.new_nomination", "POST"): Route(P.RECORD_ACTIVITIES),
+    ("talent.nomination", "GET"): Route(P.VIEW_ACTIVITIES, ("nomination_id",)),
+    ("talent.nomination_consent", "POST"): Route(P.RECORD_ACTIVITIES, ("nomination_id",)),
+    ("talent.nomination_outcome", "POST"): Route(P.RECORD_ACTIVITIES, ("nomination_id",)),
+    ("talent.nomination_decision", "POST"): Route(P.RECOGNISE_EXEMPLARS, ("nomination_id",)),
+    ("talent.exemplars", "GET"): Route(P.VIEW_ACTIVITIES),
+    ("talent.new_exemplar", "GET"): Route(P.RECORD_ACTIVITIES),
+    ("talent.new_exemplar", "POST"): Route(P.RECORD_ACTIVITIES),
+    ("talent.exemplar", "GET"): Route(P.VIEW_ACTIVITIES, ("exemplar_id",)),
+    ("talent.exemplar_consent", "POST"): Route(P.RECORD_ACTIVITIES, ("exemplar_id",)),
+    ("talent.exemplar_decision", "POST"): Route(P.RECOGNISE_EXEMPLARS, ("exemplar_id",)),
+    ("talent.exemplar_publish", "POST"): Route(P.RECOGNISE_EXEMPLARS, ("exemplar_id",)),
+    # Published exemplars only, read under the federation in the URL; tested in test_talent.
+    ("talent.public_exemplars", "GET"): Route(PUBLIC),
+    # suggestions
+    ("suggestions.new", "GET"): Route(P.SUBMIT_SUGGESTION),
+    ("suggestions.new", "POST"): Route(P.SUBMIT_SUGGESTION),
+    ("suggestions.mine", "GET"): Route(P.SUBMIT_SUGGESTION),
+    ("suggestions.receipt", "POST"): Route(P.SUBMIT_SUGGESTION),  # by the secret code
+    ("suggestions.inbox", "GET"): Route(P.VIEW_SUGGESTIONS),
+    ("suggestions.detail", "GET"): Route(P.VIEW_SUGGESTIONS, ("suggestion_id",)),
+    ("suggestions.handle", "POST"): Route(P.HANDLE_SUGGESTIONS, ("suggestion_id",)),
+    ("suggestions.escalate", "POST"): Route(P.HANDLE_SUGGESTIONS, ("suggestion_id",)),
+    ("suggestions.escalated", "GET"): Route(P.VIEW_ESCALATED_SUGGESTIONS),
+    ("suggestions.escalated_detail", "GET"): Route(
+        P.VIEW_ESCALATED_SUGGESTIONS, ("suggestion_id",)
+    ),
+    ("suggestions.reply", "POST"): Route(P.REPLY_ESCALATED_SUGGESTIONS, ("suggestion_id",)),
+    # activities API
+    ("activities_api.Activities", "GET"): Route(P.VIEW_ACTIVITIES, api=True),
+    ("activities_api.Activities", "POST"): Route(P.RECORD_ACTIVITIES, api=True, write=True),
+    ("activities_api.ActivityById", "GET"): Route(P.VIEW_ACTIVITIES, ("activity_id",), api=True),
+    ("activities_api.ActivityById", "PATCH"): Route(
+        P.RECORD_ACTIVITIES, ("activity_id",), api=True, write=True
+    ),
+    ("activities_api.ActivityEvidence", "GET"): Route(
+        P.VIEW_ACTIVITIES, ("activity_id",), api=True
+    ),
+    ("activities_api.ActivityFigures", "GET"): Route(
+        P.VIEW_ACTIVITIES, api=True, values=(("year", "2026"),)
+    ),
+    ("activities_api.ActivityVocabulary", "GET"): Route(P.VIEW_ACTIVITIES, api=True),
+    ("activities_api.ConsultingReports", "GET"): Route(P.VIEW_ACTIVITIES, api=True),
+    ("activities_api.ConsultingReports", "POST"): Route(P.RECORD_ACTIVITIES, api=True, write=True),
+    ("activities_api.ConsultingReportById", "GET"): Route(
+        P.VIEW_ACTIVITIES, ("consulting_report_id",), api=True
+    ),
+    ("activities_api.ConsultingReportById", "PATCH"): Route(
+        P.RECORD_ACTIVITIES, ("consulting_report_id",), api=True, write=True
+    ),
+    ("activities_api.TechTransfers", "GET"): Route(P.VIEW_ACTIVITIES, api=True),
+    ("activities_api.TechTransfers", "POST"): Route(P.RECORD_ACTIVITIES, api=True, write=True),
+    ("activities_api.TechTransferById", "GET"): Route(
+        P.VIEW_ACTIVITIES, ("tech_transfer_id",), api=True
+    ),
+    ("activities_api.TechTransferById", "PATCH"): Route(
+        P.RECORD_ACTIVITIES, ("tech_transfer_id",), api=True, write=True
+    ),
+    ("activities_api.Nominations", "GET"): Route(P.VIEW_ACTIVITIES, api=True),
+    ("activities_api.Nominations", "POST"): Route(P.RECORD_ACTIVITIES, api=True, write=True),
+    ("activities_api.NominationById", "GET"): Route(
+        P.VIEW_ACTIVITIES, ("nomination_id",), api=True
+    ),
+    ("activities_api.Exemplars", "GET"): Route(P.VIEW_ACTIVITIES, api=True),
+    ("activities_api.Exemplars", "POST"): Route(P.RECORD_ACTIVITIES, api=True, write=True),
+    ("activities_api.ExemplarById", "GET"): Route(P.VIEW_ACTIVITIES, ("exemplar_id",), api=True),
+    # suggestions API
+    ("suggestions_api.Suggestions", "GET"): Route(P.VIEW_SUGGESTIONS, api=True),
+    ("suggestions_api.SuggestionById", "GET"): Route(
+        P.VIEW_SUGGESTIONS, ("suggestion_id",), api=True
+    ),
+    ("suggestions_api.SuggestionById", "PATCH"): Route(
+        P.HANDLE_SUGGESTIONS, ("suggestion_id",), api=True, write=True
+    ),
+    ("suggestions_api.EscalatedSuggestions", "GET"): Route(P.VIEW_ESCALATED_SUGGESTIONS, api=True),
+    ("suggestions_api.EscalatedThemes", "GET"): Route(P.VIEW_ESCALATED_SUGGESTIONS, api=True),
     # federation: dashboards, categories, guidance, problems
     ("federation.overview", "GET"): Route(P.VIEW_FEDERATION),
     ("federation.table", "GET"): Route(P.VIEW_FEDERATION),
@@ -345,6 +451,17 @@ def _api_caller(world, who) -> Caller:
 # --- which ids ------------------------------------------------------------------------
 
 GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id", "founding_document_id")
+# Records of the association's work: (Tenant attribute, index). The first activity and
+# suggestion are the ones the federation may see (shared, escalated).
+WORK_IDS = {
+    "activity_id": ("activities", 0),
+    "evidence_id": ("evidence", 0),
+    "consulting_report_id": ("consulting_reports", 0),
+    "tech_transfer_id": ("transfers", 0),
+    "nomination_id": ("nominations", 0),
+    "exemplar_id": ("exemplars", 0),
+    "suggestion_id": ("suggestions", 0),
+}
 FEDERATION_IDS = {
     "period_id": lambda p: p.reporting["period_id"],
     "rollup_id": lambda p: p.reporting["rollup_id"],
@@ -382,6 +499,10 @@ def _foreign_ids(world, caller: Caller, param: str) -> list[int]:
         "member_application_id": lambda t: t.applications[0].id,
         "report_id": lambda t: t.reports[0],
         **{kind: (lambda t, k=kind: t.governance[k]) for kind in GOVERNANCE_IDS},
+        **{
+            kind: (lambda t, a=attr, i=index: getattr(t, a)[i].id)
+            for kind, (attr, index) in WORK_IDS.items()
+        },
     }[param]
     return [pick(b)] + ([pick(a)] if same_province else [])
 
@@ -396,6 +517,9 @@ def _own_id(world, caller: Caller, param: str) -> int:
         return tenant.tokens["rw"][0].id
     if param in GOVERNANCE_IDS:
         return tenant.governance[param]
+    if param in WORK_IDS:
+        attr, index = WORK_IDS[param]
+        return getattr(tenant, attr)[index].id
     if param == "application_id":
         return world.a.application[0]
     if param == "application_document_id":

@@ -1,0 +1,262 @@
+"""Web pages for nominations and exemplars: the association proposes and records consent and
+outcomes; the federation decides; the federation's public page shows published exemplars."""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from service.activities import talent
+from service.activities.forms import (
+    ConsentForm,
+    DecisionForm,
+    ExemplarForm,
+    NominationForm,
+    OutcomeForm,
+    PublishForm,
+)
+from service.activities.models import EXEMPLAR_STATUS_LABELS, NOMINATION_STATUS_LABELS
+from service.auth.principal import current_principal, require
+from service.auth.roles import Permission
+from tenants.db import db
+from tenants.models import Association, Federation
+from tenants.scope import Scope, use_scope
+
+bp = Blueprint("talent", __name__, url_prefix="/talent")
+
+
+def _names() -> dict[int, str]:
+    return dict(db.session.execute(sa.select(Association.id, Association.name)).all())
+
+
+def _done(message: str, endpoint: str, **values):
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for(endpoint, **values))
+
+
+def _refused(error: Exception, endpoint: str, **values):
+    db.session.rollback()
+    flash(str(error), "error")
+    return redirect(url_for(endpoint, **values))
+
+
+# --- nominations -------------------------------------------------------------------------
+
+
+@bp.get("/nominations/")
+@require(Permission.VIEW_ACTIVITIES)
+def nominations():
+    status = request.args.get("status")
+    status = status if status in NOMINATION_STATUS_LABELS else None
+    return render_template(
+        "talent/nominations.html",
+        nominations=db.session.scalars(talent.nominations_query(status)).all(),
+        statuses=NOMINATION_STATUS_LABELS,
+        status=status,
+        names=_names(),
+    )
+
+
+@bp.route("/nominations/new", methods=["GET", "POST"])
+@require(Permission.RECORD_ACTIVITIES)
+def new_nomination():
+    form = NominationForm(year=talent.current_year())
+    if form.validate_on_submit():
+        try:
+            found = talent.propose_nomination(form.data, current_principal().audit_label)
+            db.session.flush()
+        except talent.TalentError as refused:
+            db.session.rollback()
+            form.form_errors.append(str(refused))
+        else:
+            return _done(_("The nomination is proposed."), ".nomination", nomination_id=found.id)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "simple_form.html",
+        form=form,
+        title=_("Propose a nomination"),
+        hint=_("The nominee's name goes forward and is shown publicly only with their consent."),
+        cancel=url_for(".nominations"),
+    ), status
+
+
+@bp.get("/nominations/<int:nomination_id>")
+@require(Permission.VIEW_ACTIVITIES)
+def nomination(nomination_id: int):
+    found = talent.access_nomination(nomination_id)
+    return render_template(
+        "talent/nomination.html",
+        nomination=found,
+        association=_names().get(found.tenant_id),
+        consent_form=ConsentForm(consent=found.consent_given),
+        outcome_form=OutcomeForm(),
+        decision_form=DecisionForm(),
+    )
+
+
+@bp.post("/nominations/<int:nomination_id>/consent")
+@require(Permission.RECORD_ACTIVITIES)
+def nomination_consent(nomination_id: int):
+    found = talent.access_nomination(nomination_id)
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    talent.set_nomination_consent(found, form.consent.data)
+    return _done(_("The consent is recorded."), ".nomination", nomination_id=found.id)
+
+
+@bp.post("/nominations/<int:nomination_id>/outcome")
+@require(Permission.RECORD_ACTIVITIES)
+def nomination_outcome(nomination_id: int):
+    found = talent.access_nomination(nomination_id)
+    form = OutcomeForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        talent.record_outcome(found, form.outcome.data == "awarded")
+    except talent.TalentError as refused:
+        return _refused(refused, ".nomination", nomination_id=found.id)
+    return _done(_("The outcome is recorded."), ".nomination", nomination_id=found.id)
+
+
+@bp.post("/nominations/<int:nomination_id>/decision")
+@require(Permission.RECOGNISE_EXEMPLARS)
+def nomination_decision(nomination_id: int):
+    found = talent.access_nomination(nomination_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    by = current_principal().audit_label
+    try:
+        if form.decision.data == "approve":
+            talent.endorse_nomination(found, by)
+        else:
+            talent.decline_nomination(found, by, form.reason.data or "")
+    except talent.TalentError as refused:
+        return _refused(refused, ".nomination", nomination_id=found.id)
+    return _done(_("The decision is recorded."), ".nomination", nomination_id=found.id)
+
+
+# --- exemplars ---------------------------------------------------------------------------
+
+
+@bp.get("/exemplars/")
+@require(Permission.VIEW_ACTIVITIES)
+def exemplars():
+    status = request.args.get("status")
+    status = status if status in EXEMPLAR_STATUS_LABELS else None
+    principal = current_principal()
+    return render_template(
+        "talent/exemplars.html",
+        exemplars=db.session.scalars(talent.exemplars_query(status)).all(),
+        statuses=EXEMPLAR_STATUS_LABELS,
+        status=status,
+        names=_names(),
+        federation_id=principal.federation_id,
+    )
+
+
+@bp.route("/exemplars/new", methods=["GET", "POST"])
+@require(Permission.RECORD_ACTIVITIES)
+def new_exemplar():
+    form = ExemplarForm(year=talent.current_year())
+    if form.validate_on_submit():
+        try:
+            found = talent.propose_exemplar(form.data, current_principal().audit_label)
+            db.session.flush()
+        except talent.TalentError as refused:
+            db.session.rollback()
+            form.form_errors.append(str(refused))
+        else:
+            return _done(_("The exemplar is proposed."), ".exemplar", exemplar_id=found.id)
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "simple_form.html",
+        form=form,
+        title=_("Propose an exemplar"),
+        hint=_(
+            "The federation recognises exemplars; a recognised one is published on the"
+            " federation's page only with their consent."
+        ),
+        cancel=url_for(".exemplars"),
+    ), status
+
+
+@bp.get("/exemplars/<int:exemplar_id>")
+@require(Permission.VIEW_ACTIVITIES)
+def exemplar(exemplar_id: int):
+    found = talent.access_exemplar(exemplar_id)
+    return render_template(
+        "talent/exemplar.html",
+        exemplar=found,
+        association=_names().get(found.tenant_id),
+        consent_form=ConsentForm(consent=found.consent_to_publish),
+        decision_form=DecisionForm(),
+        publish_form=PublishForm(publish="0" if found.published else "1"),
+    )
+
+
+@bp.post("/exemplars/<int:exemplar_id>/consent")
+@require(Permission.RECORD_ACTIVITIES)
+def exemplar_consent(exemplar_id: int):
+    found = talent.access_exemplar(exemplar_id)
+    form = ConsentForm()
+    if not form.validate_on_submit():
+        abort(400)
+    talent.set_exemplar_consent(found, form.consent.data)
+    return _done(_("The consent is recorded."), ".exemplar", exemplar_id=found.id)
+
+
+@bp.post("/exemplars/<int:exemplar_id>/decision")
+@require(Permission.RECOGNISE_EXEMPLARS)
+def exemplar_decision(exemplar_id: int):
+    found = talent.access_exemplar(exemplar_id)
+    form = DecisionForm()
+    if not form.validate_on_submit():
+        abort(400)
+    by = current_principal().audit_label
+    try:
+        if form.decision.data == "approve":
+            talent.recognise_exemplar(found, by)
+        else:
+            talent.decline_exemplar(found, by, form.reason.data or "")
+    except talent.TalentError as refused:
+        return _refused(refused, ".exemplar", exemplar_id=found.id)
+    return _done(_("The decision is recorded."), ".exemplar", exemplar_id=found.id)
+
+
+@bp.post("/exemplars/<int:exemplar_id>/publish")
+@require(Permission.RECOGNISE_EXEMPLARS)
+def exemplar_publish(exemplar_id: int):
+    found = talent.access_exemplar(exemplar_id)
+    form = PublishForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        talent.publish_exemplar(found, form.publish.data == "1")
+    except talent.TalentError as refused:
+        return _refused(refused, ".exemplar", exemplar_id=found.id)
+    return _done(_("Saved."), ".exemplar", exemplar_id=found.id)
+
+
+# --- the federation's public page --------------------------------------------------------
+
+
+@bp.get("/public/<int:federation_id>")
+def public_exemplars(federation_id: int):
+    """Public: a federation's published exemplars and the awards won by consenting nominees.
+
+    The visitor has no credential; the federation in the URL is the only scope this request
+    reads under, and only rows published (or consented to) are shown.
+    """
+    federation = db.session.scalar(sa.select(Federation).where(Federation.id == federation_id))
+    if federation is None:
+        abort(404)
+    with use_scope(Scope.federation(federation_id)):
+        exemplars = talent.published_exemplars()
+        awards = talent.public_awards()
+        return render_template(
+            "talent/public.html", federation=federation, exemplars=exemplars, awards=awards
+        )

@@ -1,0 +1,456 @@
+"""Web pages of the association's work: the list with its filters, a form per task, the
+detail page with evidence, the month calendar, the figures, the xlsx export, and the
+consulting reports and technology transfers."""
+
+from __future__ import annotations
+
+import io
+from datetime import date
+
+import sqlalchemy as sa
+from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+
+from service.activities import aggregates, services
+from service.activities import tabular as activity_tabular
+from service.activities.forms import (
+    ActionForm,
+    ConsultingReportForm,
+    EvidenceForm,
+    TechTransferForm,
+    activity_form,
+    new_activity_form,
+)
+from service.activities.models import (
+    ACTIVITY_STATUS_LABELS,
+    AUDIENCE_GROUP_LABELS,
+    FIGURE_LABELS,
+    FIGURES,
+    NEXT_STATUS,
+    RECIPIENT_LEVEL_LABELS,
+    SPEAKER_KIND_LABELS,
+    SUBTYPE_LABELS,
+    SUBTYPES,
+    TASK_LABELS,
+    TRANSFER_MODE_LABELS,
+    ActivityStatus,
+    Task,
+)
+from service.activities.services import ActivityError
+from service.audit.services import record
+from service.auth.principal import current_principal, require
+from service.auth.roles import Level, Permission
+from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
+from service.files.services import file_response
+from service.members.tabular import to_xlsx
+from tenants.access import find_in_scope
+from tenants.db import db
+from tenants.models import Association
+
+bp = Blueprint("activities", __name__, url_prefix="/activities")
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+
+
+def _blame(form: FlaskForm, error: ActivityError) -> None:
+    """Each rule's message beside its field, or above the form."""
+    for name, message in error.errors.items():
+        field = form[name] if name and name in form else None
+        if field is not None:
+            field.errors = [*field.errors, str(message)]
+        else:
+            form.form_errors.append(str(message))
+
+
+def _task(value: str) -> Task:
+    try:
+        return Task(value)
+    except ValueError:
+        abort(404)
+
+
+def _int(value: str | None, low: int, high: int) -> int | None:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if low <= number <= high else None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def _filters() -> dict:
+    """The list's filters from the query string; anything malformed is ignored."""
+    args = request.args
+    task = args.get("task") if args.get("task") in {t.value for t in Task} else None
+    subtype = args.get("subtype") if args.get("subtype") in SUBTYPE_LABELS else None
+    if task and subtype and subtype not in SUBTYPES[Task(task)]:
+        subtype = None
+    organiser = args.get("organiser") or None
+    if organiser and organiser != "association" and _int(organiser, 1, 2**31) is None:
+        organiser = None
+    status = args.get("status") if args.get("status") in ACTIVITY_STATUS_LABELS else None
+    return {
+        "task": task,
+        "subtype": subtype,
+        "year": _int(args.get("year"), 2000, 2100),
+        "starts_from": _date(args.get("from")),
+        "ends_by": _date(args.get("to")),
+        "organiser": organiser,
+        "status": status,
+        "association_id": _int(args.get("association_id"), 1, 2**31),
+    }
+
+
+def _association_names() -> dict[int, str]:
+    rows = db.session.execute(
+        sa.select(Association.id, Association.name).order_by(Association.name)
+    )
+    return dict(rows.all())
+
+
+def _above_association() -> bool:
+    return current_principal().level is Level.FEDERATION
+
+
+@bp.get("/")
+@require(Permission.VIEW_ACTIVITIES)
+def index():
+    filters = _filters()
+    page = db.paginate(services.activities_query(**filters), per_page=50, error_out=False)
+    query_args = {k: v for k, v in request.args.items() if k != "page" and v}
+    return render_template(
+        "activities/index.html",
+        page=page,
+        filters=filters,
+        query_args=query_args,
+        tasks=TASK_LABELS,
+        subtypes=SUBTYPES,
+        statuses=ACTIVITY_STATUS_LABELS,
+        organisers=services.organiser_names(),
+        associations=_association_names() if _above_association() else {},
+        years=range(date.today().year + 1, 2019, -1),
+    )
+
+
+def _organisers_for_form() -> dict[int, str]:
+    return services.organiser_names()
+
+
+@bp.route("/new/<task>", methods=["GET", "POST"])
+@require(Permission.RECORD_ACTIVITIES)
+def new(task: str):
+    task = _task(task)
+    form = new_activity_form(task)(organisers=_organisers_for_form())
+    if form.validate_on_submit():
+        try:
+            activity = services.create_activity(
+                form.activity_data(), current_principal().audit_label, status=form.status.data
+            )
+            db.session.flush()
+        except ActivityError as refused:
+            db.session.rollback()
+            _blame(form, refused)
+        else:
+            db.session.commit()
+            flash(_("The activity is recorded."), "success")
+            return redirect(url_for(".detail", activity_id=activity.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "activities/form.html", form=form, task_label=TASK_LABELS[task], activity=None
+    ), status
+
+
+@bp.get("/<int:activity_id>")
+@require(Permission.VIEW_ACTIVITIES)
+def detail(activity_id: int):
+    activity = services.access_activity(activity_id)
+    following = NEXT_STATUS.get(ActivityStatus(activity.status))
+    return render_template(
+        "activities/detail.html",
+        activity=activity,
+        figures=FIGURES[Task(activity.task)],
+        figure_labels=FIGURE_LABELS,
+        speaker_kinds=SPEAKER_KIND_LABELS,
+        audience_groups=AUDIENCE_GROUP_LABELS,
+        organisers=services.organiser_names(),
+        evidence=services.evidence_of(activity),
+        evidence_form=EvidenceForm(),
+        action_form=ActionForm(),
+        next_status=ACTIVITY_STATUS_LABELS[following] if following else None,
+        allowed=accepted(EVIDENCE_KINDS),
+        association=find_in_scope(Association, activity.tenant_id),
+    )
+
+
+@bp.route("/<int:activity_id>/edit", methods=["GET", "POST"])
+@require(Permission.RECORD_ACTIVITIES)
+def edit(activity_id: int):
+    activity = services.access_activity(activity_id)
+    task = Task(activity.task)
+    form = activity_form(task)(obj=activity, organisers=_organisers_for_form())
+    if request.method == "GET":
+        form.fill_from(activity)
+    if form.validate_on_submit():
+        try:
+            services.update_activity(activity, form.activity_data())
+            db.session.flush()
+        except ActivityError as refused:
+            db.session.rollback()
+            _blame(form, refused)
+        else:
+            db.session.commit()
+            flash(_("The activity is saved."), "success")
+            return redirect(url_for(".detail", activity_id=activity.id))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "activities/form.html", form=form, task_label=TASK_LABELS[task], activity=activity
+    ), status
+
+
+@bp.post("/<int:activity_id>/advance")
+@require(Permission.RECORD_ACTIVITIES)
+def advance(activity_id: int):
+    activity = services.access_activity(activity_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        services.advance(activity)
+    except ActivityError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash(_("The activity is now: %(status)s.", status=activity.status_label), "success")
+    return redirect(url_for(".detail", activity_id=activity_id))
+
+
+@bp.post("/<int:activity_id>/evidence")
+@require(Permission.RECORD_ACTIVITIES)
+def upload_evidence(activity_id: int):
+    activity = services.access_activity(activity_id)
+    form = EvidenceForm()
+    if not form.validate_on_submit():
+        flash(_("Choose a file to upload."), "error")
+        return redirect(url_for(".detail", activity_id=activity_id))
+    try:
+        services.add_evidence(activity, form.file.data, current_principal().id)
+    except (UploadRejected, ActivityError) as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash(_("The file is kept with the activity."), "success")
+    return redirect(url_for(".detail", activity_id=activity_id))
+
+
+@bp.get("/evidence/<int:evidence_id>")
+@require(Permission.VIEW_ACTIVITIES)
+def download_evidence(evidence_id: int):
+    item, _activity = services.access_evidence(evidence_id)
+    return file_response(item.file)
+
+
+@bp.post("/evidence/<int:evidence_id>/delete")
+@require(Permission.RECORD_ACTIVITIES)
+def delete_evidence(evidence_id: int):
+    item, activity = services.access_evidence(evidence_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    services.remove_evidence(item)
+    db.session.commit()
+    flash(_("The file is removed."), "success")
+    return redirect(url_for(".detail", activity_id=activity.id))
+
+
+# --- calendar, figures, export ---------------------------------------------------------
+
+
+def _month() -> tuple[int, int]:
+    value = request.args.get("month", "")
+    try:
+        year, month = (int(p) for p in value.split("-"))
+        if 2000 <= year <= 2100 and 1 <= month <= 12:
+            return year, month
+    except ValueError:
+        pass
+    today = date.today()
+    return today.year, today.month
+
+
+@bp.get("/calendar")
+@require(Permission.VIEW_ACTIVITIES)
+def calendar():
+    """The association's own calendar; above it, the public events of the associations."""
+    year, month = _month()
+    public_only = _above_association()
+    days = services.calendar_month(year, month, public_only=public_only)
+    first = date(year, month, 1)
+    weeks, week = [], [None] * first.weekday()
+    for day, items in days.items():
+        week.append((day, items))
+        if len(week) == 7:
+            weeks.append(week)
+            week = []
+    if week:
+        weeks.append(week + [None] * (7 - len(week)))
+    previous = (year - 1, 12) if month == 1 else (year, month - 1)
+    following = (year + 1, 1) if month == 12 else (year, month + 1)
+    return render_template(
+        "activities/calendar.html",
+        weeks=weeks,
+        weekdays=WEEKDAYS,
+        year=year,
+        month=month,
+        previous="{:04d}-{:02d}".format(*previous),
+        following="{:04d}-{:02d}".format(*following),
+        public_only=public_only,
+        associations=_association_names() if public_only else {},
+        today=date.today(),
+    )
+
+
+@bp.get("/figures")
+@require(Permission.VIEW_ACTIVITIES)
+def figures():
+    """The year's figures: the association's against last year, or every association's."""
+    year = _int(request.args.get("year"), 2000, 2100) or date.today().year
+    above = _above_association()
+    names = _association_names()
+    current = aggregates.all_figures(list(names), year)
+    context = {
+        "year": year,
+        "years": range(date.today().year, 2019, -1),
+        "labels": aggregates.FIGURE_LABELS,
+        "by_task": aggregates.FIGURES_BY_TASK,
+        "suggestion_keys": aggregates.SUGGESTION_FIGURES,
+        "tasks": TASK_LABELS,
+        "above": above,
+        "names": names,
+        "figures": current,
+    }
+    if above:
+        task = request.args.get("task") if request.args.get("task") in TASK_LABELS else "academic"
+        context |= {"task": task, "totals": aggregates.totals(current)}
+    else:
+        context["previous"] = aggregates.all_figures(list(names), year - 1)
+    return render_template("activities/figures.html", **context)
+
+
+@bp.get("/export.xlsx")
+@require(Permission.VIEW_ACTIVITIES)
+def export():
+    """The filtered list as a spreadsheet with Chinese headers."""
+    filters = _filters()
+    activities = db.session.scalars(services.activities_query(**filters)).all()
+    above = _above_association()
+    with force_locale("zh_Hans_CN"):
+        header, rows = activity_tabular.export(
+            activities,
+            services.organiser_names(),
+            _association_names() if above else None,
+        )
+    principal = current_principal()
+    record(
+        db.session,
+        "export",
+        "activity",
+        tenant_id=principal.association_id,
+        changes={"format": "xlsx", "rows": len(rows)},
+    )
+    db.session.commit()
+    content = to_xlsx(header, rows, title="活动")
+    return send_file(
+        io.BytesIO(content),
+        mimetype=XLSX,
+        as_attachment=True,
+        download_name="activities.xlsx",
+        max_age=0,
+    )
+
+
+# --- consulting reports and technology transfers ------------------------------------------
+
+
+@bp.get("/outcomes")
+@require(Permission.VIEW_ACTIVITIES)
+def outcomes():
+    year = _int(request.args.get("year"), 2000, 2100)
+    return render_template(
+        "activities/outcomes.html",
+        reports=db.session.scalars(services.consulting_reports_query(year)).all(),
+        transfers=db.session.scalars(services.tech_transfers_query(year)).all(),
+        levels=RECIPIENT_LEVEL_LABELS,
+        modes=TRANSFER_MODE_LABELS,
+        year=year,
+        years=range(date.today().year, 2019, -1),
+        associations=_association_names() if _above_association() else {},
+    )
+
+
+def _outcome_page(form, title: str, saver, existing=None):
+    if form.validate_on_submit():
+        data = {k: v for k, v in form.data.items() if k != "csrf_token"}
+        try:
+            saver(existing, data)
+            db.session.flush()
+        except ActivityError as refused:
+            db.session.rollback()
+            _blame(form, refused)
+        else:
+            db.session.commit()
+            flash(_("Saved."), "success")
+            return redirect(url_for(".outcomes"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template(
+        "simple_form.html", form=form, title=title, cancel=url_for(".outcomes")
+    ), status
+
+
+@bp.route("/outcomes/reports/new", methods=["GET", "POST"])
+@require(Permission.RECORD_ACTIVITIES)
+def new_consulting_report():
+    return _outcome_page(
+        ConsultingReportForm(), _("Record a consulting report"), services.save_consulting_report
+    )
+
+
+@bp.route("/outcomes/reports/<int:consulting_report_id>", methods=["GET", "POST"])
+@require(Permission.RECORD_ACTIVITIES)
+def edit_consulting_report(consulting_report_id: int):
+    report = services.access_consulting_report(consulting_report_id)
+    return _outcome_page(
+        ConsultingReportForm(obj=report),
+        _("Consulting report"),
+        services.save_consulting_report,
+        report,
+    )
+
+
+@bp.route("/outcomes/transfers/new", methods=["GET", "POST"])
+@require(Permission.RECORD_ACTIVITIES)
+def new_tech_transfer():
+    return _outcome_page(
+        TechTransferForm(), _("Record a technology transfer"), services.save_tech_transfer
+    )
+
+
+@bp.route("/outcomes/transfers/<int:tech_transfer_id>", methods=["GET", "POST"])
+@require(Permission.RECORD_ACTIVITIES)
+def edit_tech_transfer(tech_transfer_id: int):
+    transfer = services.access_tech_transfer(tech_transfer_id)
+    return _outcome_page(
+        TechTransferForm(obj=transfer),
+        _("Technology transfer"),
+        services.save_tech_transfer,
+        transfer,
+    )

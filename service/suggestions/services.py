@@ -1,0 +1,253 @@
+"""Submitting, handling, escalating and counting suggestions. Services never commit.
+
+States: received → in progress → answered → closed (an answer may come straight from
+received). Escalation to the federation is a flag, not a state: the association keeps
+handling the item while the federation sees it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from collections.abc import Collection
+from datetime import date
+from typing import Any
+
+import sqlalchemy as sa
+from flask import abort
+from flask_babel import lazy_gettext as _l
+
+from service.auth.models import User
+from service.suggestions.models import (
+    ANSWERED_STATES,
+    Suggestion,
+    SuggestionKind,
+    SuggestionState,
+    Theme,
+)
+from tenants.db import db
+from tenants.models import utcnow
+from tenants.scope import ScopeKind, current_scope
+
+RECEIPT_PREFIX = "JY-"
+
+
+class SuggestionError(ValueError):
+    """A refusal the person handling the item can act on."""
+
+
+def _hash(code: str) -> str:
+    return hashlib.sha256(code.strip().upper().encode()).hexdigest()
+
+
+def new_receipt_code() -> str:
+    """A code the anonymous submitter keeps: 80 random bits, easy to copy by hand."""
+    raw = secrets.token_hex(10).upper()
+    return RECEIPT_PREFIX + "-".join(raw[i : i + 4] for i in range(0, 20, 4))
+
+
+# --- submitting ----------------------------------------------------------------------------
+
+
+def submit(data: dict[str, Any], submitter_user_id: int | None) -> tuple[Suggestion, str | None]:
+    """File an item. Anonymous: no link to the submitter is stored, and the receipt code
+    returned (shown once) is the only way back to it. Named: linked to the account."""
+    kind, theme = data.get("kind"), data.get("theme")
+    title = (data.get("title") or "").strip()[:200]
+    body = (data.get("body") or "").strip()[:10000]
+    if kind not in {k.value for k in SuggestionKind}:
+        raise SuggestionError(_l("Choose suggestion, opinion or demand."))
+    if theme not in {t.value for t in Theme}:
+        raise SuggestionError(_l("Choose a theme."))
+    if not title or not body:
+        raise SuggestionError(_l("Give a title and the text."))
+    anonymous = bool(data.get("anonymous"))
+    code = new_receipt_code() if anonymous else None
+    suggestion = Suggestion(
+        kind=kind,
+        theme=theme,
+        title=title,
+        body=body,
+        state=SuggestionState.RECEIVED.value,
+        received_on=date.today(),
+        anonymous=anonymous,
+        submitter_user_id=None if anonymous else submitter_user_id,
+        receipt_hash=_hash(code) if code else None,
+    )
+    if not anonymous and submitter_user_id is None:
+        raise SuggestionError(_l("A named suggestion needs a signed-in submitter."))
+    db.session.add(suggestion)
+    return suggestion, code
+
+
+def mine(user_id: int) -> list[Suggestion]:
+    """The named items this account submitted (anonymous ones are not linked to anyone)."""
+    return db.session.scalars(
+        sa.select(Suggestion)
+        .where(Suggestion.submitter_user_id == user_id, Suggestion.anonymous.is_(False))
+        .order_by(Suggestion.received_on.desc(), Suggestion.id.desc())
+    ).all()
+
+
+def by_receipt(code: str) -> Suggestion | None:
+    """The anonymous item with this receipt code, in the current scope."""
+    code = (code or "").strip().upper()
+    if not code.startswith(RECEIPT_PREFIX) or len(code) > 40:
+        return None
+    wanted = _hash(code)
+    return db.session.scalar(sa.select(Suggestion).where(Suggestion.receipt_hash == wanted))
+
+
+def submitter_name(suggestion: Suggestion) -> str | None:
+    """Who submitted a named item, for the association handling it (never sent upward)."""
+    if suggestion.anonymous or suggestion.submitter_user_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(User.display_name).where(
+            User.id == suggestion.submitter_user_id, User.association_id == suggestion.tenant_id
+        )
+    )
+
+
+# --- handling ------------------------------------------------------------------------------
+
+
+def inbox_query(
+    state: str | None = None, theme: str | None = None, escalated: bool | None = None
+) -> sa.Select:
+    query = sa.select(Suggestion).order_by(Suggestion.received_on.desc(), Suggestion.id.desc())
+    if state:
+        query = query.where(Suggestion.state == state)
+    if theme:
+        query = query.where(Suggestion.theme == theme)
+    if escalated is True:
+        query = query.where(Suggestion.escalated_at.isnot(None))
+    elif escalated is False:
+        query = query.where(Suggestion.escalated_at.is_(None))
+    return query
+
+
+def access_suggestion(suggestion_id: int) -> Suggestion:
+    """An item of the association; 404 for missing and not-yours alike. Above the
+    association only escalated items exist (see `access_escalated`)."""
+    found = db.session.scalar(sa.select(Suggestion).where(Suggestion.id == suggestion_id))
+    if found is None or current_scope().kind not in (ScopeKind.ASSOCIATION, ScopeKind.SYSTEM):
+        abort(404)
+    return found
+
+
+def access_escalated(suggestion_id: int) -> Suggestion:
+    """An escalated item of an association in scope; 404 for any other."""
+    found = db.session.scalar(
+        sa.select(Suggestion).where(
+            Suggestion.id == suggestion_id, Suggestion.escalated_at.isnot(None)
+        )
+    )
+    if found is None:
+        abort(404)
+    return found
+
+
+def start(suggestion: Suggestion) -> None:
+    if suggestion.state != SuggestionState.RECEIVED.value:
+        raise SuggestionError(_l("Only a received item can be taken in hand."))
+    suggestion.state = SuggestionState.IN_PROGRESS.value
+
+
+def answer(suggestion: Suggestion, text: str, by: str) -> None:
+    """Answer the submitter; the answer is what they see."""
+    if suggestion.state not in (SuggestionState.RECEIVED.value, SuggestionState.IN_PROGRESS.value):
+        raise SuggestionError(_l("This item is answered already."))
+    if not (text or "").strip():
+        raise SuggestionError(_l("Write the answer."))
+    suggestion.answer = text.strip()[:10000]
+    suggestion.answered_by, suggestion.answered_at = by, utcnow()
+    suggestion.state = SuggestionState.ANSWERED.value
+
+
+def close(suggestion: Suggestion) -> None:
+    if suggestion.state != SuggestionState.ANSWERED.value:
+        raise SuggestionError(_l("An item is closed after it is answered."))
+    suggestion.state = SuggestionState.CLOSED.value
+    suggestion.closed_at = utcnow()
+
+
+def escalate(suggestion: Suggestion, note: str | None, by: str) -> None:
+    """Pass the item to the federation (never who submitted it)."""
+    if suggestion.escalated_at is not None:
+        raise SuggestionError(_l("This item is escalated already."))
+    if suggestion.state == SuggestionState.CLOSED.value:
+        raise SuggestionError(_l("A closed item cannot be escalated."))
+    suggestion.escalated_at, suggestion.escalated_by = utcnow(), by
+    suggestion.escalation_note = (note or "").strip()[:1000] or None
+
+
+def reply_from_federation(suggestion: Suggestion, text: str, by: str) -> None:
+    if suggestion.escalated_at is None:
+        raise SuggestionError(_l("Only an escalated item has a federation reply."))
+    if not (text or "").strip():
+        raise SuggestionError(_l("Write the reply."))
+    suggestion.federation_reply = text.strip()[:10000]
+    suggestion.federation_replied_by, suggestion.federation_replied_at = by, utcnow()
+
+
+def escalated_by_theme(theme: str | None = None) -> dict[str, list[Suggestion]]:
+    """The escalated items the scope sees, grouped by theme (themes in their list order)."""
+    items = db.session.scalars(
+        inbox_query(theme=theme, escalated=True)
+        .order_by(None)
+        .order_by(Suggestion.escalated_at.desc(), Suggestion.id.desc())
+    ).all()
+    grouped: dict[str, list[Suggestion]] = {t.value: [] for t in Theme}
+    for item in items:
+        grouped[item.theme].append(item)
+    return {t: found for t, found in grouped.items() if found}
+
+
+def escalated_counts() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(Suggestion.theme, sa.func.count())
+        .where(Suggestion.escalated_at.isnot(None))
+        .group_by(Suggestion.theme)
+    )
+    return dict(rows.all())
+
+
+def state_counts() -> dict[str, int]:
+    rows = db.session.execute(
+        sa.select(Suggestion.state, sa.func.count()).group_by(Suggestion.state)
+    )
+    return dict(rows.all())
+
+
+# --- figures -------------------------------------------------------------------------------
+
+
+def figures(associations: Collection[int] | None, year: int) -> dict[int, dict[str, int]]:
+    """Per association, of the items received in `year`: how many, answered, escalated.
+    One grouped query; see `service.activities.aggregates` for the conventions."""
+    S = Suggestion
+    columns = {
+        "suggestions_received": sa.func.count(),
+        "suggestions_answered": sa.func.coalesce(
+            sa.func.sum(sa.case((S.state.in_(ANSWERED_STATES), 1), else_=0)), 0
+        ),
+        "suggestions_escalated": sa.func.coalesce(
+            sa.func.sum(sa.case((S.escalated_at.isnot(None), 1), else_=0)), 0
+        ),
+    }
+    query = (
+        sa.select(S.tenant_id, *(expr.label(name) for name, expr in columns.items()))
+        .where(S.received_on.between(date(year, 1, 1), date(year, 12, 31)))
+        .group_by(S.tenant_id)
+    )
+    result: dict[int, dict[str, int]] = {}
+    if associations is not None:
+        ids = sorted({int(a) for a in associations})
+        if not ids:
+            return {}
+        query = query.where(S.tenant_id.in_(ids))
+        result = {a: dict.fromkeys(columns, 0) for a in ids}
+    for row in db.session.execute(query).mappings():
+        result[row["tenant_id"]] = {name: int(row[name] or 0) for name in columns}
+    return result

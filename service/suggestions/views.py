@@ -1,0 +1,208 @@
+"""Web pages: submitting a suggestion (named or anonymous), one's own items and answers, the
+association's inbox and handling, and the federation's escalated items by theme."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from service.audit.services import concealed_actor
+from service.auth.principal import current_principal, require
+from service.auth.roles import Permission
+from service.extensions import limiter
+from service.suggestions import services
+from service.suggestions.forms import (
+    EscalateForm,
+    HandleForm,
+    ReceiptForm,
+    ReplyForm,
+    SuggestionForm,
+)
+from service.suggestions.models import STATE_LABELS, THEME_LABELS
+from tenants.db import db
+from tenants.models import Association
+
+bp = Blueprint("suggestions", __name__, url_prefix="/suggestions")
+
+
+@bp.route("/new", methods=["GET", "POST"])
+@require(Permission.SUBMIT_SUGGESTION)
+def new():
+    form = SuggestionForm()
+    if form.validate_on_submit():
+        principal = current_principal()
+        if form.anonymous.data:
+            # Nothing of the submitter is written: not on the row, not as the audit actor,
+            # not in the request log line.
+            g.conceal_actor = True
+            with concealed_actor():
+                try:
+                    suggestion, code = services.submit(form.data, None)
+                    db.session.commit()
+                except services.SuggestionError as refused:
+                    db.session.rollback()
+                    form.form_errors.append(str(refused))
+                else:
+                    return render_template(
+                        "suggestions/receipt.html", suggestion=suggestion, code=code
+                    ), 201
+        else:
+            try:
+                services.submit(form.data, principal.id)
+                db.session.commit()
+            except services.SuggestionError as refused:
+                db.session.rollback()
+                form.form_errors.append(str(refused))
+            else:
+                flash(_("Your suggestion is received. The answer will appear here."), "success")
+                return redirect(url_for(".mine"))
+    status = 400 if form.errors or form.form_errors else 200
+    return render_template("suggestions/new.html", form=form), status
+
+
+@bp.get("/mine")
+@require(Permission.SUBMIT_SUGGESTION)
+def mine():
+    return render_template(
+        "suggestions/mine.html",
+        suggestions=services.mine(current_principal().id),
+        receipt_form=ReceiptForm(),
+    )
+
+
+@bp.post("/receipt")
+@require(Permission.SUBMIT_SUGGESTION)
+@limiter.limit("20 per minute")
+def receipt():
+    """An anonymous submitter reads the answer with the code they kept."""
+    g.conceal_actor = True  # the log line must not tie this account to an anonymous item
+    form = ReceiptForm()
+    found = services.by_receipt(form.code.data) if form.validate_on_submit() else None
+    if found is None:
+        flash(_("No suggestion has this receipt code."), "error")
+        return redirect(url_for(".mine"))
+    return render_template("suggestions/answer.html", suggestion=found)
+
+
+@bp.get("/")
+@require(Permission.VIEW_SUGGESTIONS)
+def inbox():
+    state = request.args.get("state") if request.args.get("state") in STATE_LABELS else None
+    theme = request.args.get("theme") if request.args.get("theme") in THEME_LABELS else None
+    page = db.paginate(services.inbox_query(state, theme), per_page=50, error_out=False)
+    return render_template(
+        "suggestions/inbox.html",
+        page=page,
+        state=state,
+        theme=theme,
+        states=STATE_LABELS,
+        themes=THEME_LABELS,
+        counts=services.state_counts(),
+    )
+
+
+@bp.get("/<int:suggestion_id>")
+@require(Permission.VIEW_SUGGESTIONS)
+def detail(suggestion_id: int):
+    found = services.access_suggestion(suggestion_id)
+    return render_template(
+        "suggestions/detail.html",
+        suggestion=found,
+        submitter=services.submitter_name(found),
+        handle_form=HandleForm(),
+        escalate_form=EscalateForm(),
+    )
+
+
+def _back(suggestion_id: int, message: str | None = None, error: Exception | None = None):
+    if error is not None:
+        db.session.rollback()
+        flash(str(error), "error")
+    else:
+        db.session.commit()
+        flash(message, "success")
+    return redirect(url_for(".detail", suggestion_id=suggestion_id))
+
+
+@bp.post("/<int:suggestion_id>/handle")
+@require(Permission.HANDLE_SUGGESTIONS)
+def handle(suggestion_id: int):
+    found = services.access_suggestion(suggestion_id)
+    form = HandleForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        if form.action.data == "start":
+            services.start(found)
+        elif form.action.data == "answer":
+            services.answer(found, form.answer.data or "", current_principal().audit_label)
+        else:
+            services.close(found)
+    except services.SuggestionError as refused:
+        return _back(suggestion_id, error=refused)
+    return _back(suggestion_id, _("The item is now: %(state)s.", state=found.state_label))
+
+
+@bp.post("/<int:suggestion_id>/escalate")
+@require(Permission.HANDLE_SUGGESTIONS)
+def escalate(suggestion_id: int):
+    found = services.access_suggestion(suggestion_id)
+    form = EscalateForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.escalate(found, form.note.data, current_principal().audit_label)
+    except services.SuggestionError as refused:
+        return _back(suggestion_id, error=refused)
+    return _back(suggestion_id, _("The item is passed to the federation."))
+
+
+# --- the federation ----------------------------------------------------------------------
+
+
+def _association_names() -> dict[int, str]:
+    return dict(db.session.execute(db.select(Association.id, Association.name)).all())
+
+
+@bp.get("/escalated/")
+@require(Permission.VIEW_ESCALATED_SUGGESTIONS)
+def escalated():
+    theme = request.args.get("theme") if request.args.get("theme") in THEME_LABELS else None
+    return render_template(
+        "suggestions/escalated.html",
+        groups=services.escalated_by_theme(theme),
+        counts=services.escalated_counts(),
+        themes=THEME_LABELS,
+        theme=theme,
+        names=_association_names(),
+    )
+
+
+@bp.get("/escalated/<int:suggestion_id>")
+@require(Permission.VIEW_ESCALATED_SUGGESTIONS)
+def escalated_detail(suggestion_id: int):
+    found = services.access_escalated(suggestion_id)
+    return render_template(
+        "suggestions/escalated_detail.html",
+        suggestion=found,
+        association=_association_names().get(found.tenant_id),
+        reply_form=ReplyForm(data={"reply": found.federation_reply}),
+    )
+
+
+@bp.post("/escalated/<int:suggestion_id>/reply")
+@require(Permission.REPLY_ESCALATED_SUGGESTIONS)
+def reply(suggestion_id: int):
+    found = services.access_escalated(suggestion_id)
+    form = ReplyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        services.reply_from_federation(found, form.reply.data, current_principal().audit_label)
+    except services.SuggestionError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+    else:
+        db.session.commit()
+        flash(_("The reply is sent to the association."), "success")
+    return redirect(url_for(".escalated_detail", suggestion_id=suggestion_id))

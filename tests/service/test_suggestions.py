@@ -1,0 +1,180 @@
+"""Suggestions, opinions and demands: the round trip from a member to the association and the
+federation and back, and anonymity that leaves no trace of the submitter anywhere."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+
+import sqlalchemy as sa
+
+from service.audit.models import AuditEvent
+from service.auth.roles import Role
+from service.observability import JsonFormatter
+from service.suggestions.models import Suggestion
+from tenants.db import db
+from tenants.scope import system_scope
+
+
+def bearer(pair) -> dict:
+    return {"Authorization": f"Bearer {pair[1]}"}
+
+
+def suggestion_rows(title: str) -> list[Suggestion]:
+    with system_scope("test: read suggestions as a database admin would"):
+        rows = db.session.scalars(sa.select(Suggestion).where(Suggestion.title == title)).all()
+        db.session.expunge_all()
+    return rows
+
+
+def submit(client, title: str, *, anonymous: bool = False, theme: str = "evaluation"):
+    data = {"kind": "demand", "theme": theme, "title": title, "body": "希望完善青年教师职称评审。"}
+    if anonymous:
+        data["anonymous"] = "y"
+    return client.post("/suggestions/new", data=data)
+
+
+def test_a_named_suggestion_goes_round_trip_through_the_federation(world, app):
+    tenant = world.a.first
+    member, staff = tenant.users[Role.MEMBER], tenant.users[Role.ASSOCIATION_STAFF]
+    officer = world.a.users[Role.FEDERATION_OFFICER]
+    as_member = app.test_client().login_as(member)
+    as_staff = app.test_client().login_as(staff)
+    as_officer = app.test_client().login_as(officer)
+
+    assert submit(as_member, "关于职称评审的诉求").status_code == 302
+    (row,) = suggestion_rows("关于职称评审的诉求")
+    assert row.submitter_user_id == member.id and row.state == "received"
+    assert "已收到" in as_member.get("/suggestions/mine").get_data(as_text=True)
+
+    detail = as_staff.get(f"/suggestions/{row.id}").get_data(as_text=True)
+    assert f"提交人：{member.display_name}" in detail  # the association knows who asked
+    as_staff.post(f"/suggestions/{row.id}/handle", data={"action": "start"})
+    refused = as_staff.post(f"/suggestions/{row.id}/handle", data={"action": "close"})
+    assert "答复后才能办结" in as_staff.get(refused.headers["Location"]).get_data(as_text=True)
+    as_staff.post(
+        f"/suggestions/{row.id}/handle", data={"action": "answer", "answer": "已提交学校研究。"}
+    )
+    as_staff.post(f"/suggestions/{row.id}/escalate", data={"note": "涉及全省政策"})
+    (row,) = suggestion_rows("关于职称评审的诉求")
+    assert row.state == "answered" and row.escalated_at is not None
+    assert "已提交学校研究。" in as_member.get("/suggestions/mine").get_data(as_text=True)
+
+    # The federation sees it under its theme, without who submitted it.
+    listing = as_officer.get("/suggestions/escalated/").get_data(as_text=True)
+    assert "评价与职称" in listing and "关于职称评审的诉求" in listing
+    page = as_officer.get(f"/suggestions/escalated/{row.id}").get_data(as_text=True)
+    assert "涉及全省政策" in page
+    assert member.username not in page and tenant.members[0].name not in page
+    as_officer.post(f"/suggestions/escalated/{row.id}/reply", data={"reply": "将在全省推广。"})
+    assert "将在全省推广。" in as_member.get("/suggestions/mine").get_data(as_text=True)
+    as_staff.post(f"/suggestions/{row.id}/handle", data={"action": "close"})
+    assert suggestion_rows("关于职称评审的诉求")[0].state == "closed"
+
+    # Another province's officer cannot see it, nor the association's inbox.
+    other = app.test_client().login_as(world.b.users[Role.FEDERATION_OFFICER])
+    assert other.get(f"/suggestions/escalated/{row.id}").status_code == 404
+    assert "关于职称评审的诉求" not in other.get("/suggestions/escalated/").get_data(as_text=True)
+    assert as_officer.get(f"/suggestions/{row.id}").status_code == 403
+
+
+def test_an_item_not_escalated_stays_with_the_association(world, app):
+    tenant = world.a.first
+    anonymous = tenant.suggestions[1]  # the factory's: not escalated
+    officer = app.test_client().login_as(world.a.users[Role.FEDERATION_OFFICER])
+    assert officer.get(f"/suggestions/escalated/{anonymous.id}").status_code == 404
+    token = world.a.tokens["ro"]
+    listed = app.test_client().get("/api/v1/escalated-suggestions/", headers=bearer(token))
+    ids = {item["id"] for item in listed.get_json()}
+    assert tenant.suggestions[0].id in ids and anonymous.id not in ids
+    assert world.b.first.suggestions[0].id not in ids
+    themes = app.test_client().get("/api/v1/escalated-suggestions/themes", headers=bearer(token))
+    counts = {t["theme"]: t["escalated"] for t in themes.get_json()}
+    assert counts["research_funding"] == 2 and counts["other"] == 0
+
+
+def test_an_anonymous_suggestion_leaves_no_trace_of_its_submitter(world, app, caplog):
+    caplog.set_level(logging.INFO, logger="kexie.request")
+    tenant = world.a.first
+    member = tenant.users[Role.MEMBER]
+    as_member = app.test_client().login_as(member)
+    as_staff = app.test_client().login_as(tenant.users[Role.ASSOCIATION_ADMIN])
+
+    response = submit(
+        as_member, "匿名反映学术不端线索", anonymous=True, theme="academic_environment"
+    )
+    assert response.status_code == 201
+    code = re.search(r'id="receipt-code">([^<]+)<', response.get_data(as_text=True)).group(1)
+
+    (row,) = suggestion_rows("匿名反映学术不端线索")
+    assert row.anonymous and row.submitter_user_id is None
+    assert row.receipt_hash and code not in row.receipt_hash
+    assert row.updated_at is None  # no timestamp of the moment it was sent
+    with system_scope("test: the audit log as a database admin sees it"):
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity == "suggestion")
+        ).all()
+        written = [e for e in events if e.entity_id == str(row.id)]
+        assert written and all(e.actor == "anonymous" for e in written)
+        assert all(e.occurred_at.time().isoformat() == "00:00:00" for e in written)
+        logged = json.dumps([e.changes for e in written], ensure_ascii=False)
+        assert str(member.id) not in re.sub(r'"id": \d+|"tenant_id": \d+', "", logged)
+        assert code not in logged
+    line = next(
+        json.loads(JsonFormatter().format(r))
+        for r in caplog.records
+        if r.name == "kexie.request" and getattr(r, "endpoint", "") == "suggestions.new"
+    )
+    assert line["principal"] == "concealed" and "user_id" not in line
+
+    # Nobody sees who sent it: not the association, not the member's own list.
+    page = as_staff.get(f"/suggestions/{row.id}").get_data(as_text=True)
+    assert "匿名提交" in page and "提交人：" not in page
+    assert "匿名反映学术不端线索" not in as_member.get("/suggestions/mine").get_data(as_text=True)
+
+    # The code, and only the code, brings the submitter back to the answer.
+    as_staff.post(
+        f"/suggestions/{row.id}/handle", data={"action": "answer", "answer": "已受理核查。"}
+    )
+    answer = as_member.post("/suggestions/receipt", data={"code": code.lower()})
+    assert "已受理核查。" in answer.get_data(as_text=True)
+    wrong = as_member.post("/suggestions/receipt", data={"code": "JY-0000-0000-0000-0000-0000"})
+    assert wrong.status_code == 302
+    # Another association's member cannot read it, even with the code.
+    stranger = app.test_client().login_as(world.a.second.users[Role.MEMBER])
+    assert stranger.post("/suggestions/receipt", data={"code": code}).status_code == 302
+
+
+def test_the_api_handles_suggestions_and_never_names_the_submitter(world, app):
+    tenant = world.a.first
+    client = app.test_client()
+    listed = client.get("/api/v1/suggestions/", headers=bearer(tenant.tokens["ro"]))
+    assert listed.status_code == 200 and "X-Pagination" in listed.headers
+    body = json.dumps(listed.get_json())
+    assert "submitter" not in body and "receipt" not in body
+    named = tenant.suggestions[0]
+    answered = client.patch(
+        f"/api/v1/suggestions/{named.id}",
+        json={"answer": "谢谢，已采纳。"},
+        headers=bearer(tenant.tokens["rw"]),
+    )
+    assert answered.status_code == 200 and answered.get_json()["state"] == "answered"
+    refused = client.patch(
+        f"/api/v1/suggestions/{tenant.suggestions[1].id}",
+        json={"state": "closed"},
+        headers=bearer(tenant.tokens["rw"]),
+    )
+    assert refused.status_code == 422
+    unknown = client.patch(
+        f"/api/v1/suggestions/{named.id}",
+        json={"submitter_user_id": 1},
+        headers=bearer(tenant.tokens["rw"]),
+    )
+    assert unknown.status_code == 422
+    read_only = client.patch(
+        f"/api/v1/suggestions/{named.id}",
+        json={"state": "closed"},
+        headers=bearer(tenant.tokens["ro"]),
+    )
+    assert read_only.status_code == 403
