@@ -142,13 +142,40 @@ start nginx "$WORK/nginx.log" nginx -p "$WORK/nginx" -c "$WORK/nginx.conf" -g "d
 say "nginx :$NGINX -> gunicorn :$WEB1 and :$WEB2"
 client ready 60 >/dev/null || die "the service did not become ready"
 
-# --- 0. optional load (make load): before the login-limit step, whose window it outlasts ---
+worker_rss() {  # "pid rss-kB" of every gunicorn worker (a gunicorn whose parent is one too)
+  ps -eo pid=,ppid=,rss=,args= | awk '/[g]unicorn -c deploy\/gunicorn.conf.py/ {
+    rss[$1] = $3; parent[$1] = $2 } END { for (p in rss) if (parent[p] in rss) print p, rss[p] }' |
+    sort  # as join wants it
+}
+connections() { sql "SELECT count(*) FROM pg_stat_activity WHERE datname = 'kexie'"; }
+
+# --- 0. optional load (make load, make soak): before the login-limit step, whose window it
+# outlasts. The soak compares each worker's memory and the database connections one minute
+# in (warm) with the end: a leak shows as growth in either.
 if [[ ${LOAD_SECONDS:-0} -gt 0 ]]; then
   say "load: ${LOAD_CONNECTIONS:-64} connections for ${LOAD_SECONDS}s"
   "$BIN/python" deploy/load.py "$BASE" --seconds "$LOAD_SECONDS" \
-    --connections "${LOAD_CONNECTIONS:-64}" | tee "$WORK/load.txt" || die "errors under load"
+    --connections "${LOAD_CONNECTIONS:-64}" >"$WORK/load.txt" &
+  load_pid=$!
+  if [[ ${SOAK:-0} == 1 ]]; then
+    sleep 60
+    worker_rss >"$WORK/rss-warm.txt"; warm_connections=$(connections)
+  fi
+  wait "$load_pid" || { cat "$WORK/load.txt"; die "errors under load"; }
+  cat "$WORK/load.txt"
   say "ok: $(head -1 "$WORK/load.txt")"
-  say "database connections after the load: $(sql "SELECT count(*) FROM pg_stat_activity WHERE datname = 'kexie'")"
+  say "database connections after the load: $(connections)"
+  if [[ ${SOAK:-0} == 1 ]]; then
+    worker_rss >"$WORK/rss-end.txt"
+    join "$WORK/rss-warm.txt" "$WORK/rss-end.txt" | tee "$WORK/rss.txt" |
+      awk '{ printf "worker %s: %d kB warm, %d kB at the end (%+.1f%%)\n", $1, $2, $3, ($3 - $2) * 100 / $2 }'
+    [[ $(wc -l <"$WORK/rss.txt") -gt 0 ]] || die "no worker lived through the soak"
+    awk '$3 > $2 * 1.10 { bad = 1 } END { exit bad }' "$WORK/rss.txt" ||
+      die "a worker's memory grew by more than 10% during the soak"
+    [[ $(connections) -le $warm_connections ]] ||
+      die "database connections grew during the soak: $warm_connections -> $(connections)"
+    say "ok: soak of ${LOAD_SECONDS}s: every worker within 10% of its warm memory; connections $warm_connections -> $(connections)"
+  fi
 fi
 
 served_by() {  # how many of the request ids starting with $1 node $2 logged
