@@ -15,6 +15,7 @@ from datetime import date, datetime, time
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from service.activities import aggregates
 from service.governance import compliance
 from service.governance.models import ComplianceFinding, Congress, Meeting
 from service.members.models import GroupMember, Member, MemberStatus
@@ -125,6 +126,24 @@ def active(ids: list[int], year: int, today: date) -> dict[int, float]:
     )
 
 
+def _activity_figure(aggregate: Callable, figure: str) -> Compute:
+    """One figure of one task's aggregate (the same function the reports use)."""
+
+    def compute(ids: list[int], year: int, today: date) -> dict[int, float]:
+        return {a: float(f.get(figure, 0)) for a, f in aggregate(ids, year).items()}
+
+    return compute
+
+
+# The events of each of the five tasks over the year.
+TASK_EVENTS = (
+    ("academic_events", aggregates.academic),
+    ("popularisation_events", aggregates.popularisation),
+    ("talent_events", aggregates.talent),
+    ("integrity_lectures", aggregates.integrity),
+    ("student_activities", aggregates.student_practice),
+)
+
 METRICS: tuple[Metric, ...] = (
     Metric("members_individual", _l("Individual members"), members_individual, default_weight=2),
     Metric("members_group", _l("Group members"), members_group, default_weight=1),
@@ -155,6 +174,16 @@ METRICS: tuple[Metric, ...] = (
         default_weight=3,
     ),
     Metric("active", _l("Active"), active),
+    *(
+        Metric(
+            figure,
+            aggregates.FIGURE_LABELS[figure],
+            _activity_figure(aggregate, figure),
+            over_the_year=True,
+            default_weight=1,
+        )
+        for figure, aggregate in TASK_EVENTS
+    ),
     *(
         Metric(f"finding:{rule.code}", rule.label, _rule_finding(rule.code), higher_is_better=False)
         for rule in compliance.RULES

@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from service.activities.models import Activity
 from service.associations.models import AssociationProfile
 from service.federation.metrics import METRICS, compute_all
 from service.federation.models import MetricRollup
@@ -26,7 +27,15 @@ from tenants.scope import system_scope
 log = logging.getLogger(__name__)
 
 # Writes to these change a metric; the rollup's own writes are not among them.
-WATCHED = (Member, GroupMember, Congress, Meeting, ComplianceFinding, AssociationProfile)
+WATCHED = (
+    Member,
+    GroupMember,
+    Congress,
+    Meeting,
+    ComplianceFinding,
+    AssociationProfile,
+    Activity,
+)
 
 
 def refresh_association(association_id: int, year: int | None = None) -> int:

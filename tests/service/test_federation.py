@@ -95,6 +95,31 @@ def test_rollups_agree_with_the_live_aggregates(world):
     assert live[world.b.second.association.id]["committee_meetings"] >= 1
 
 
+def test_activities_reach_the_rollups_per_task(world):
+    year = date.today().year
+    mine = world.a.first.association
+    with system_scope("test"):
+        before = metrics.compute_all([mine.id], year)[mine.id]
+        factories.make_activity(
+            mine, starts_on=date(year, 3, 1), ends_on=date(year, 3, 1), events=4
+        )
+        factories.make_activity(
+            mine,
+            task="popularisation",
+            subtype="science_week",
+            starts_on=date(year, 5, 20),
+            ends_on=date(year, 5, 20),
+            events=2,
+            participants=300,
+            speakers=5,
+            papers=0,
+        )
+        rollups.refresh_association(mine.id)
+        stored = rollups.read([mine.id], year)[mine.id]
+    assert stored["academic_events"] == before["academic_events"] + 4
+    assert stored["popularisation_events"] == before["popularisation_events"] + 2
+
+
 def test_a_write_refreshes_the_rollup_after_commit(world, client):
     tenant = world.a.first
     client.login_as(tenant.users[Role.ASSOCIATION_ADMIN])
