@@ -5,6 +5,7 @@ anyone's action, and the audit log of a benchmark database is not the thing meas
 
 from __future__ import annotations
 
+import itertools
 import random
 import time
 from collections.abc import Iterable, Iterator
@@ -119,9 +120,9 @@ def bulk_load(conn: Connection, table: sa.Table, rows: Iterable[dict]) -> int:
         return 0
     columns = list(first)
     if _may_copy(conn):
-        return _copy(conn, table, columns, _chain(first, rows))
+        return _copy(conn, table, columns, itertools.chain([first], rows))
     count = 0
-    for chunk in _chunks(_chain(first, rows), 5000):
+    for chunk in _chunks(itertools.chain([first], rows), 5000):
         conn.execute(table.insert(), chunk)
         count += len(chunk)
     return count
@@ -235,11 +236,6 @@ def _category(rng: random.Random) -> Category:
 def _size(rng: random.Random, category: Category, factor: float) -> int:
     low, high = MEMBERS_BY_CATEGORY[category]
     return max(1, round(rng.randint(low, high) * factor))
-
-
-def _chain(first: dict, rest: Iterator[dict]) -> Iterator[dict]:
-    yield first
-    yield from rest
 
 
 def _chunks(rows: Iterator, size: int) -> Iterator[list]:

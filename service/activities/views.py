@@ -4,11 +4,10 @@ consulting reports and technology transfers."""
 
 from __future__ import annotations
 
-import io
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -46,13 +45,13 @@ from service.auth.roles import Level, Permission
 from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
 from service.members.tabular import to_xlsx
+from service.web.downloads import XLSX, download
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
 
 
@@ -369,13 +368,7 @@ def export():
     )
     db.session.commit()
     content = to_xlsx(header, rows, title="活动")
-    return send_file(
-        io.BytesIO(content),
-        mimetype=XLSX,
-        as_attachment=True,
-        download_name="activities.xlsx",
-        max_age=0,
-    )
+    return download(content, "activities.xlsx", XLSX)
 
 
 # --- consulting reports and technology transfers ------------------------------------------

@@ -4,26 +4,20 @@ from __future__ import annotations
 
 import io
 
-from flask import Response, send_file
+from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from service.associations.models import STATUS_LABELS
 from service.federation.metrics import DASHBOARD_METRICS
 from service.governance import compliance
+from service.web.downloads import XLSX, download
 
 
 def _response(workbook: Workbook, name: str) -> Response:
     buffer = io.BytesIO()
     workbook.save(buffer)
-    buffer.seek(0)
-    return send_file(
-        buffer,
-        mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        as_attachment=True,
-        download_name=name,
-        max_age=0,
-    )
+    return download(buffer.getvalue(), name, XLSX)
 
 
 def overview(data: dict, category_labels: dict[str, str]) -> Response:

@@ -20,7 +20,7 @@ from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import SelfServiceForm
 from service.members.models import FIELD_PURPOSES, STATUS_LABELS, TITLE_LABELS, Member
 from service.members.tabular import COLUMNS, export_row, to_xlsx
-from service.members.views import XLSX, download
+from service.web.downloads import XLSX, download
 from tenants.db import db
 from tenants.models import utcnow
 

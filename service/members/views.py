@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from rq import Retry
 
@@ -30,21 +30,11 @@ from service.members.models import (
 )
 from service.members.tabular import COLUMNS, export_row, template_xlsx, to_csv, to_xlsx
 from service.privacy import mask_email, mask_phone
+from service.web.downloads import CSV, XLSX, download
 from tenants.access import find_in_scope
 from tenants.db import db
 
 bp = Blueprint("members", __name__, url_prefix="/members")
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV = "text/csv; charset=utf-8"
-
-
-def download(content: bytes, filename: str, mimetype: str) -> Response:
-    return Response(
-        content,
-        mimetype=mimetype,
-        headers={"Content-Disposition": f"attachment; filename={filename}"},
-    )
 
 
 @bp.get("/")

@@ -27,6 +27,7 @@ from service.reporting.models import (
     ReportingPeriod,
     ReportStatus,
 )
+from service.web.downloads import CSV, XLSX, download
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association, Federation
@@ -350,14 +351,12 @@ def export(report_id: int, fmt: str):
 def _download(fmt, filename, unit, year, figures, version, digest, document) -> Response:
     if fmt == "xlsx":
         body = exports.to_xlsx(unit, year, figures, version, digest)
-        mimetype = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        mimetype = XLSX
     elif fmt == "csv":
-        body, mimetype = exports.to_csv(figures), "text/csv; charset=utf-8"
+        body, mimetype = exports.to_csv(figures), CSV
     else:
         body, mimetype = exports.to_json(document), "application/json"
-    return Response(
-        body, mimetype=mimetype, headers={"Content-Disposition": f"attachment; filename={filename}"}
-    )
+    return download(body, filename, mimetype)
 
 
 # --- the federation's roll-up -------------------------------------------------------------
