@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import flask_migrate
@@ -103,22 +104,31 @@ def app(database_urls):
     return app
 
 
+@contextmanager
+def _session_on(connection: sa.Connection) -> Iterator:
+    """db.session bound to `connection`: requests get their own sessions on it, each inside
+    a SAVEPOINT."""
+    original = db.session
+    db.session = db._make_scoped_session(
+        {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": Session}
+    )
+    try:
+        yield db.session
+    finally:
+        db.session.remove()
+        db.session = original
+
+
 @pytest.fixture
 def db_session(app):
-    """Every test in one outer transaction, rolled back at the end. Requests in the test
-    get their own sessions on the same connection, each inside a SAVEPOINT."""
+    """Every test in one outer transaction, rolled back at the end."""
     with app.app_context():
         connection = db.engine.connect()
         outer = connection.begin()
-        original = db.session
-        db.session = db._make_scoped_session(
-            {"bind": connection, "join_transaction_mode": "create_savepoint", "class_": Session}
-        )
         try:
-            yield db.session
+            with _session_on(connection) as session:
+                yield session
         finally:
-            db.session.remove()
-            db.session = original
             outer.rollback()
             connection.close()
 
@@ -140,18 +150,51 @@ def _fresh_rate_limits(app):
     limiter.reset()
 
 
+def _make_world(session) -> factories.World:
+    with system_scope("test fixture"):
+        world = factories.make_world()
+        session.flush()
+        # Detached with their attributes loaded: tests read ids and names without a query
+        # (which would need a scope) and every request loads its own copies.
+        session.expunge_all()
+        session.commit()
+    return world
+
+
 @pytest.fixture
 def world(db_session) -> factories.World:
     """Two federations with two associations each, every role in each, in a rolled-back
     transaction."""
-    with system_scope("test fixture"):
-        world = factories.make_world()
-        db_session.flush()
-        # Detached with their attributes loaded: tests read ids and names without a query
-        # (which would need a scope) and every request loads its own copies.
-        db_session.expunge_all()
-        db_session.commit()
-    return world
+    return _make_world(db_session)
+
+
+@pytest.fixture(scope="module")
+def _module_world(app) -> Iterator[tuple[sa.Connection, factories.World]]:
+    with app.app_context():
+        connection = db.engine.connect()
+        outer = connection.begin()
+        with _session_on(connection) as session:
+            world = _make_world(session)
+    try:
+        yield connection, world
+    finally:
+        outer.rollback()
+        connection.close()
+
+
+@pytest.fixture
+def shared_world(app, _module_world) -> Iterator[factories.World]:
+    """The world built once per module, for modules of many tests that only read it or
+    are rolled back (the isolation matrix, the fuzzer): each test runs in a SAVEPOINT that
+    is rolled back after it. Use it as the module's `world` and `db_session`."""
+    connection, world = _module_world
+    with app.app_context():
+        savepoint = connection.begin_nested()
+        try:
+            with _session_on(connection):
+                yield world
+        finally:
+            savepoint.rollback()
 
 
 @pytest.fixture

@@ -13,6 +13,19 @@ from tenants.db import db
 from tenants.scope import system_scope
 
 P = Permission
+
+
+@pytest.fixture
+def world(shared_world):
+    """One world for the whole matrix; each case is rolled back to it."""
+    return shared_world
+
+
+@pytest.fixture
+def db_session(shared_world):
+    return db.session
+
+
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed-in"  # any signed-in user, no further permission
 
