@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    DateField,
     IntegerField,
     SelectField,
     StringField,
@@ -33,6 +32,7 @@ from service.activities.models import (
     Task,
 )
 from service.activities.services import MAX_FIGURE
+from service.validation import DateField
 
 # One text box per kind of co-organiser, one name a line.
 CO_ORGANISER_FIELDS = {
