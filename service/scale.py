@@ -10,11 +10,20 @@ import random
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from service.activities.models import (
+    COUNT_FIELDS,
+    SUBTYPES,
+    ActivityStatus,
+    AudienceGroup,
+    SpeakerKind,
+    Task,
+)
+from service.activities.models import Activity as ActivityModel
 from service.associations.models import AssociationProfile, Category
 from service.federation import categories
 from service.members.models import GroupMember, GroupMemberKind, Member, MemberStatus
@@ -44,6 +53,25 @@ GROUP_KINDS = (
     GroupMemberKind.GRADUATE,
     GroupMemberKind.YOUNG_TEACHER,
     GroupMemberKind.DEPARTMENT,
+)
+# Activities a year by category, as a (low, high) range, and the tasks' shares of them.
+ACTIVITIES_BY_CATEGORY = {
+    Category.RESEARCH: (90, 150),
+    Category.TEACHING_RESEARCH: (60, 100),
+    Category.APPLIED: (35, 70),
+    Category.VOCATIONAL: (20, 45),
+    Category.PRIVATE: (15, 35),
+}
+TASK_SHARES = (
+    (Task.ACADEMIC, 0.35),
+    (Task.POPULARISATION, 0.30),
+    (Task.TALENT, 0.10),
+    (Task.INTEGRITY, 0.10),
+    (Task.STUDENT_PRACTICE, 0.15),
+)
+# Every column a generated activity fills (COPY takes the columns of the first row).
+EMPTY_ACTIVITY = dict.fromkeys(COUNT_FIELDS, 0) | dict.fromkeys(
+    ("countries", "speaker_kind", "speaker_name", "audience_group"), None
 )
 SURNAMES = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗"
 GIVEN = "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚"
@@ -77,10 +105,16 @@ class Report:
 
 
 def generate(
-    scale: Scale, seed: int = 1, code_prefix: str = "S", first_size: int | None = None
+    scale: Scale,
+    seed: int = 1,
+    code_prefix: str = "S",
+    first_size: int | None = None,
+    through: date | None = None,
 ) -> Report:
     """Load `scale` into the database in the current (system-scoped) session; caller commits.
-    `first_size` pins the first association's members, to compare one tenant across scales."""
+    `first_size` pins the first association's members, to compare one tenant across scales.
+    Activities cover the year of `through` (today by default) up to that day, and the year
+    before; the same seed and day give the same rows."""
     rng = random.Random(seed)  # noqa: S311 - benchmark data, the same from the same seed
     started = time.perf_counter()
     report = Report()
@@ -107,6 +141,11 @@ def generate(
     )
     report.rows["group_member"] = bulk_load(
         conn, GroupMember.__table__, _groups(report.association_ids, sizes)
+    )
+    report.rows["activity"] = bulk_load(
+        conn,
+        ActivityModel.__table__,
+        _activities(rng, report.association_ids, chosen, through or date.today()),
     )
     report.seconds = time.perf_counter() - started
     return report
@@ -227,6 +266,94 @@ def _groups(ids: list[int], sizes: list[int]) -> Iterator[dict]:
                 "status": "active",
                 "created_at": datetime(2024, 1, 1),
             }
+
+
+def _activities(
+    rng: random.Random, ids: list[int], chosen: list[Category], through: date
+) -> Iterator[dict]:
+    tasks, shares = zip(*TASK_SHARES, strict=True)
+    for tenant_id, category in zip(ids, chosen, strict=True):
+        for year in (through.year - 1, through.year):
+            last = through if year == through.year else date(year, 12, 31)
+            days = (last - date(year, 1, 1)).days
+            low, high = ACTIVITIES_BY_CATEGORY[category]
+            count = rng.randint(low, high) * (days + 1) // 365
+            for n in range(count):
+                task = rng.choices(tasks, shares)[0]
+                starts = date(year, 1, 1) + timedelta(days=rng.randint(0, days))
+                yield _activity(rng, tenant_id, task, starts, min(last, starts), n)
+
+
+def _activity(
+    rng: random.Random, tenant_id: int, task: Task, starts: date, ends: date, n: int
+) -> dict:
+    subtype = rng.choice(list(SUBTYPES[task]))
+    held = datetime.combine(ends, datetime.min.time())
+    reported = rng.random() < 0.7
+    row = EMPTY_ACTIVITY | {
+        "tenant_id": tenant_id,
+        "task": task.value,
+        "subtype": subtype,
+        "title": f"{subtype}-{tenant_id}-{starts:%Y}-{n}",
+        "starts_on": starts,
+        "ends_on": ends,
+        "place": DEPARTMENTS[n % len(DEPARTMENTS)],
+        "visibility": "federation" if n % 3 == 0 else "private",
+        "status": (ActivityStatus.REPORTED if reported else ActivityStatus.HELD).value,
+        "events": 1,
+        "held_at": held,
+        "reported_at": held if reported else None,
+        "created_by": "seed-scale",
+        "created_at": held,
+        "updated_at": held,
+    }
+    return row | _figures(rng, task, subtype)
+
+
+def _figures(rng: random.Random, task: Task, subtype: str) -> dict:
+    """Plausible figures for one activity: speakers never outnumber participants."""
+    if task is Task.ACADEMIC:
+        speakers = rng.randint(1, 12)
+        foreign = rng.randint(2, 30) if subtype == "international" else 0
+        return {
+            "speakers": speakers,
+            "participants": speakers + rng.randint(20, 300),
+            "papers": rng.randint(0, 20),
+            "foreign_participants": foreign,
+            "countries": ["DE", "JP", "US"][: rng.randint(1, 3)] if foreign else None,
+        }
+    if task is Task.POPULARISATION:
+        volunteers = rng.randint(0, 40)
+        venues = rng.randint(1, 3) if subtype in ("open_lab", "museum_base") else 0
+        return {
+            "audience": rng.randint(50, 2000),
+            "volunteers": volunteers,
+            "volunteer_hours": volunteers * rng.randint(2, 8),
+            "venues_opened": venues,
+            "venue_visitors": venues * rng.randint(50, 600),
+        }
+    if task is Task.TALENT:
+        mentors = rng.randint(1, 15) if subtype == "mentoring" else 0
+        return {
+            "participants": rng.randint(10, 200),
+            "mentors": mentors,
+            "mentees": mentors * rng.randint(1, 4),
+            "talents_selected": rng.randint(1, 10) if subtype == "young_talent" else 0,
+        }
+    if task is Task.INTEGRITY:
+        return {
+            "speaker_kind": rng.choice(list(SpeakerKind)).value,
+            "speaker_name": SURNAMES[rng.randrange(20)] + "教授",
+            "audience_group": rng.choice(list(AudienceGroup)).value,
+            "audience": rng.randint(50, 500),
+        }
+    secondary = subtype in ("youth_science_camp", "high_school_talent")
+    return {
+        "participants": rng.randint(10, 200),
+        "projects": rng.randint(0, 20),
+        "secondary_students": rng.randint(10, 60) if secondary else 0,
+        "mentors": rng.randint(2, 10) if secondary else 0,
+    }
 
 
 def _category(rng: random.Random) -> Category:
