@@ -6,6 +6,7 @@ anyone's action, and the audit log of a benchmark database is not the thing meas
 from __future__ import annotations
 
 import itertools
+import json
 import random
 import time
 from collections.abc import Iterable, Iterator
@@ -180,10 +181,17 @@ def _may_copy(conn: Connection) -> bool:
 
 def _copy(conn: Connection, table: sa.Table, columns: list[str], rows: Iterable[dict]) -> int:
     cursor = conn.connection.driver_connection.cursor()
+    # COPY takes text: JSON columns get their JSON, as the ORM's INSERT would send.
+    as_json = {c for c in columns if isinstance(table.c[c].type, sa.JSON)}
     count = 0
     with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
         for row in rows:
-            copy.write_row([row[c] for c in columns])
+            copy.write_row(
+                [
+                    json.dumps(row[c]) if c in as_json and row[c] is not None else row[c]
+                    for c in columns
+                ]
+            )
             count += 1
     return count
 

@@ -19,6 +19,7 @@ from service.auth import services as auth
 from service.auth.models import TokenLevel
 from service.members.models import Member
 from tenants.db import db
+from tenants.models import Association
 from tenants.scope import system_scope
 from tests.conftest import _pg_databases
 
@@ -47,6 +48,8 @@ class ScaleDb:
     association_id: int
     member_id: int
     token: str  # a read token of the measured association
+    federation_id: int  # the measured association's federation
+    federation_token: str  # a read token of that federation
 
 
 def service_app(database_url: str) -> Flask:
@@ -87,6 +90,18 @@ def scale_database(chosen: scale.Scale, seed: int = 1) -> Iterator[ScaleDb]:
                 federation_ids=[],
                 read_only=True,
             )
+            federation_id = db.session.scalar(
+                sa.select(Association.federation_id).where(Association.id == association_id)
+            )
+            _token, federation_token = auth.create_token(
+                name="bench-federation",
+                level=TokenLevel.FEDERATION,
+                created_by=None,
+                association_id=None,
+                federation_id=federation_id,
+                federation_ids=[],
+                read_only=True,
+            )
             member_id = db.session.scalar(
                 sa.select(sa.func.min(Member.id)).where(Member.tenant_id == association_id)
             )
@@ -102,6 +117,8 @@ def scale_database(chosen: scale.Scale, seed: int = 1) -> Iterator[ScaleDb]:
             association_id,
             member_id,
             plaintext,
+            federation_id,
+            federation_token,
         )
     finally:
         databases.close()
