@@ -105,15 +105,25 @@ _SET = sa.text(
 _UNSET = object()
 
 
-def _apply(session: Session, connection: sa.Connection) -> None:
+NOTHING = settings_for(None)
+
+
+def _apply(session: Session, connection: sa.Connection, *, fresh: bool = False) -> None:
+    """Set the scope's settings on the transaction. A fresh transaction that is to see
+    nothing needs no round trip: settings made with set_config(..., true) end with their
+    transaction, and unset ones fail closed like empty ones (see `app_ids`, `app_bypass`)."""
     scope = peek_scope()
-    if connection.dialect.name == "postgresql":
-        connection.execute(_SET, settings_for(scope))
+    settings = settings_for(scope)
+    if connection.dialect.name == "postgresql" and not (fresh and settings == NOTHING):
+        connection.execute(_SET, settings)
     session.info["rls_scope"] = scope
 
 
 def _after_begin(session: Session, transaction, connection: sa.Connection) -> None:
-    _apply(session, connection)
+    # A session joined to a connection someone else began (the tests' savepoints) may find
+    # settings of an earlier scope on it: only a transaction the session began is fresh.
+    fresh = not isinstance(session.bind, sa.Connection) and not connection.in_nested_transaction()
+    _apply(session, connection, fresh=fresh)
 
 
 def _resync(session: Session) -> None:

@@ -7,7 +7,7 @@ import sqlalchemy as sa
 from service.associations.models import AssociationProfile
 from tenants.db import db
 from tenants.models import Association, TenantOwned, TenantTagged
-from tenants.scope import Scope, use_scope
+from tenants.scope import Scope, system_scope, use_scope
 from tenants.testing import tenant_models
 from tests.conftest import PG_URL
 
@@ -119,3 +119,50 @@ def test_a_tenant_query_uses_the_tenant_index_and_one_initplan(world):
         )
     row_filter = next(line for line in plan.splitlines() if "Filter:" in line)
     assert "InitPlan" in plan and "current_setting" not in row_filter, plan
+
+
+def test_a_fresh_transaction_without_a_scope_sends_no_settings_and_sees_nothing(app, database_urls):
+    """A transaction that is to see nothing skips set_config (a round trip per request),
+    which is safe only because settings end with their transaction and unset ones fail
+    closed. Checked on committed rows, through the service's own pooled connections."""
+    _app_url, owner_url = database_urls
+    superuser = sa.make_url(owner_url).set(username=sa.make_url(PG_URL).username)
+    admin = sa.create_engine(superuser, poolclass=sa.pool.NullPool)
+    with admin.begin() as c:
+        federation = c.execute(
+            sa.text(
+                "INSERT INTO federation (code, name, province, created_at)"
+                " VALUES ('FRESH', 'f', 'p', now()) RETURNING id"
+            )
+        ).scalar()
+        association = c.execute(
+            sa.text(
+                "INSERT INTO association (federation_id, name, status, created_at)"
+                " VALUES (:f, 'fresh', 'active', now()) RETURNING id"
+            ),
+            {"f": federation},
+        ).scalar()
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, *args) -> None:
+        sent.append(statement)
+
+    one = sa.text("SELECT count(*) FROM association WHERE id = :a")
+    try:
+        with app.app_context():
+            with system_scope("test: bypass in the transaction before"):
+                assert db.session.execute(one, {"a": association}).scalar() == 1
+                db.session.commit()
+            sa.event.listen(db.engine, "before_cursor_execute", note)
+            assert db.session.execute(one, {"a": association}).scalar() == 0
+            db.session.rollback()
+            with use_scope(Scope.association(association)):
+                assert db.session.execute(one, {"a": association}).scalar() == 1
+            db.session.rollback()
+            sa.event.remove(db.engine, "before_cursor_execute", note)
+    finally:
+        with admin.begin() as c:
+            c.execute(sa.text("DELETE FROM association WHERE id = :a"), {"a": association})
+            c.execute(sa.text("DELETE FROM federation WHERE id = :f"), {"f": federation})
+        admin.dispose()
+    assert sum("set_config" in s for s in sent) == 1  # for the association scope only
