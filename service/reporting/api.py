@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from flask import request
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import EXCLUDE, Schema, fields
+from marshmallow import EXCLUDE, Schema, fields, validate
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
@@ -51,7 +51,9 @@ class ArgsSchema(Schema):
     class Meta:
         unknown = EXCLUDE
 
-    year = fields.Integer(metadata={"description": "Only this reporting year"})
+    year = fields.Integer(
+        validate=validate.Range(2000, 2100), metadata={"description": "Only this reporting year"}
+    )
 
 
 class ReportSchema(Schema):
