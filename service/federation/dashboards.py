@@ -110,18 +110,25 @@ def set_weights(federation_id: int, new: dict[str, int]) -> None:
             row.weight = weight
 
 
-def health_scores(values: dict[int, dict[str, float]], weight: dict[str, int]) -> dict[int, float]:
+def health_scores(
+    values: dict[int, dict[str, float]],
+    weight: dict[str, int],
+    highest: dict[str, float] | None = None,
+) -> dict[int, float]:
     """100 × Σ(weight × part) / Σ weight, where a metric's part is its value over the
-    federation's highest (more is better), or one less that (fewer is better)."""
+    federation's highest (more is better), or one less that (fewer is better). `highest`
+    is the federation's when `values` hold only some of its associations."""
     total = sum(weight.values())
-    highest = {
-        code: max((v.get(code, 0.0) for v in values.values()), default=0.0) for code in weight
-    }
+    if highest is None:
+        highest = {
+            code: max((v.get(code, 0.0) for v in values.values()), default=0.0) for code in weight
+        }
     scores = {}
     for association_id, v in values.items():
         points = 0.0
         for code, w in weight.items():
-            share = v.get(code, 0.0) / highest[code] if highest[code] else 0.0
+            top = highest.get(code, 0.0)
+            share = v.get(code, 0.0) / top if top else 0.0
             points += w * (share if BY_CODE[code].higher_is_better else 1 - share)
         scores[association_id] = round(100 * points / total, 1) if total else 0.0
     return scores
@@ -141,20 +148,24 @@ def table(
     descending: bool = False,
 ) -> list[Row]:
     """Every association of the federation, filtered and sorted on the server."""
-    associations = _associations(federation_id)
+    everyone = _associations(federation_id)
+    # Read the rollups of the associations shown only (a category view reads its own); the
+    # scores still measure each against the whole federation's highest.
+    associations = [
+        (aid, name, code, st)
+        for aid, name, code, st in everyone
+        if (not category or code == category) and (not status or st == status)
+    ]
     ids = [a[0] for a in associations]
     values = rollups.read(ids, year)
+    highest = None if len(ids) == len(everyone) else rollups.highest([a[0] for a in everyone], year)
     worst = _worst_findings(ids)
-    scores = health_scores(values, weights(federation_id))
+    scores = health_scores(values, weights(federation_id), highest)
     labels = categories.labels(federation_id)
     rows = [
         Row(aid, name, code, labels.get(code, code), st, worst[aid], values[aid], scores[aid])
         for aid, name, code, st in associations
     ]
-    if category:
-        rows = [r for r in rows if r.category == category]
-    if status:
-        rows = [r for r in rows if r.status == status]
     if finding:
         rows = [r for r in rows if r.compliance == finding]
     return sorted(rows, key=_sort_key(sort), reverse=descending)

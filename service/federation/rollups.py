@@ -104,6 +104,17 @@ def read(ids: list[int], year: int) -> dict[int, dict[str, float]]:
     return out
 
 
+def highest(ids: list[int], year: int) -> dict[str, float]:
+    """Each metric's highest stored value among `ids` (metrics never go below 0, so a
+    missing row, which reads as 0, never changes it)."""
+    rows = db.session.execute(
+        sa.select(MetricRollup.metric, sa.func.max(MetricRollup.value))
+        .where(MetricRollup.tenant_id.in_(ids), MetricRollup.year == year)
+        .group_by(MetricRollup.metric)
+    )
+    return {metric: float(value) for metric, value in rows}
+
+
 def series(ids: list[int], metric: str) -> dict[int, dict[int, float]]:
     """Year -> association -> value of one metric, over every stored year."""
     out: dict[int, dict[int, float]] = {}

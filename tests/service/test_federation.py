@@ -188,6 +188,27 @@ def test_the_table_sorts_filters_and_matches_its_export(world, client):
     assert [r[-1] for r in rows] == [r["health"] for r in api["rows"]]
 
 
+def test_a_filtered_table_scores_against_the_whole_federation(world, client):
+    """Filtering reads fewer rollups; each score still compares with the federation's
+    best, not with the best of the rows shown."""
+    with system_scope("test"):
+        for _ in range(3):
+            factories.make_member(world.a.first.association)
+        db.session.commit()
+    _refresh(world)
+    headers = _bearer(world.a.tokens["ro"])
+    everyone = client.get("/api/v1/federation/associations", headers=headers).json["rows"]
+    alone = client.get(
+        "/api/v1/federation/associations?category=teaching_research", headers=headers
+    ).json["rows"]
+    second = next(r for r in everyone if r["name"] == world.a.second.association.name)
+    assert [r["name"] for r in alone] == [second["name"]]
+    assert alone[0]["health"] == second["health"]
+    assert second["metrics"]["members_individual"] < max(
+        r["metrics"]["members_individual"] for r in everyone
+    )
+
+
 def test_the_officer_sets_the_health_weights_and_the_formula_is_shown(world, client):
     client.login_as(world.a.users[Role.FEDERATION_OFFICER])
     data = {

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
-
 from datetime import date
+
+import sqlalchemy as sa
 
 from service import scale
 from service.activities import aggregates
