@@ -8,13 +8,20 @@ from service.reporting import indicators
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
-from tests.service.reporting_fixtures import EXPECTED_FIRST, EXPECTED_SECOND, YEAR, add_records
+from tests.service.reporting_fixtures import (
+    EXPECTED_FIRST,
+    EXPECTED_SECOND,
+    YEAR,
+    add_other_work,
+    add_records,
+)
 
 
 @pytest.fixture
 def counted(world):
     with system_scope("test: 2026 records"):
         add_records(world.a.first.association)
+        add_other_work(world.a.second.association)
         bare = factories.make_association(world.a.federation).id
         db.session.commit()
     return world, bare
@@ -63,3 +70,68 @@ def test_every_indicator_feeds_a_known_national_table():
     for indicator in indicators.CATALOGUE:
         assert indicator.tables and set(indicator.tables) <= codes
         assert indicator.name_zh and indicator.name_en and indicator.unit
+
+
+# Every indicator beyond organisation, as issue 7 lists them, with its family.
+ACTIVITY_CODES = {
+    "academic": {"ACA01", "ACA011", "ACA012", "ACA02", "ACA03"},
+    "consulting": {"ACA04", "ACA05"},
+    "tech_transfer": {"ACA06", "ACA07"},
+    "popularisation": {"POP01", "POP011", "POP012", "POP02", "POP03", "POP04", "POP05", "POP06"},
+    "nominations": {"TAL01", "TAL02"},
+    "exemplars": {"TAL03"},
+    "talent": {"TAL04"},
+    "integrity": {"INT01", "INT02", "INT021", "INT022", "INT023"},
+    "student_practice": {"STU01", "STU02", "STU03", "STU04"},
+    "suggestions": {"SRV01", "SRV02", "SRV03"},
+}
+
+
+def test_each_activity_family_computes_exactly_its_indicators(counted):
+    world, _bare = counted
+    first = world.a.first.association.id
+    with use_scope(Scope.association(first)):
+        for family, codes in ACTIVITY_CODES.items():
+            assert set(indicators.FAMILIES[family]([first], YEAR)[first]) == codes
+            assert {i.code for i in indicators.CATALOGUE if i.family == family} == codes
+
+
+def test_activity_indicators_feed_their_national_tables():
+    tables = {i.code: set(i.tables) for i in indicators.CATALOGUE}
+    academic = ACTIVITY_CODES["academic"] | ACTIVITY_CODES["consulting"]
+    for code in academic | ACTIVITY_CODES["tech_transfer"]:
+        assert tables[code] == {"CAST-ACAD", "MOE-EXCH"}
+    for code in ACTIVITY_CODES["popularisation"]:
+        assert tables[code] == {"CAST-POP", "MOST-POP"}
+    for code in ACTIVITY_CODES["student_practice"]:
+        assert "CAST-YOUTH" in tables[code]
+    assert tables["STU03"] == {"CAST-YOUTH", "MOST-POP"}
+    for family in ("nominations", "exemplars", "talent", "integrity", "suggestions"):
+        for code in ACTIVITY_CODES[family]:
+            assert tables[code] == {"CAST-SERV"}
+    assert indicators.BY_CODE["ACA07"].unit == "万元" and "万元" in (
+        indicators.BY_CODE["ACA07"].definition
+    )
+
+
+def test_transfer_value_is_rounded_half_up_to_whole_wan_yuan():
+    assert [indicators._wan_yuan(v) for v in (0, 4_999, 5_000, 1_279_500, 2_000_000)] == [
+        0,
+        0,
+        1,
+        128,
+        200,
+    ]
+
+
+def test_activity_figures_agree_with_the_federation_dashboards(counted):
+    """The report and the dashboards read the same aggregates, so they cannot disagree."""
+    from service.activities import aggregates
+
+    world, _bare = counted
+    first = world.a.first.association.id
+    with use_scope(Scope.federation(world.a.federation.id)):
+        report = indicators.compute([first], YEAR)[first]
+        dashboard = aggregates.all_figures([first], YEAR)[first]
+    assert report["POP01"] == dashboard["popularisation_events"] == 4
+    assert report["INT02"] == dashboard["integrity_audience"] == 420
