@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
+from io import BytesIO
 
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from service.auth.roles import Role
 from service.reporting import indicators
+from service.reporting.models import AnnualReport, ReportingPeriod
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
+from tests.conftest import run_queued_jobs
 from tests.service.reporting_fixtures import (
     EXPECTED_FIRST,
     EXPECTED_SECOND,
@@ -135,3 +143,80 @@ def test_activity_figures_agree_with_the_federation_dashboards(counted):
         dashboard = aggregates.all_figures([first], YEAR)[first]
     assert report["POP01"] == dashboard["popularisation_events"] == 4
     assert report["INT02"] == dashboard["integrity_audience"] == 420
+
+
+def _compiled_report(world, client) -> int:
+    """world.a.first's report of the year, compiled through the pages."""
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    client.post(
+        "/reporting/periods", data={"year": YEAR, "deadline": date(YEAR + 1, 3, 31).isoformat()}
+    )
+    with system_scope("test: find the period"):
+        period_id = db.session.scalar(
+            sa.select(ReportingPeriod.id).where(
+                ReportingPeriod.federation_id == world.a.federation.id,
+                ReportingPeriod.year == YEAR,
+            )
+        )
+    client.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
+    assert client.post(f"/reporting/periods/{period_id}/compile").status_code == 302
+    run_queued_jobs()
+    with system_scope("test: find the report"):
+        return db.session.scalar(
+            sa.select(AnnualReport.id).where(
+                AnnualReport.period_id == period_id,
+                AnnualReport.tenant_id == world.a.first.association.id,
+            )
+        )
+
+
+ACTIVITY_TABLES = ("CAST-ACAD", "CAST-POP", "CAST-YOUTH", "CAST-SERV", "MOST-POP", "MOE-EXCH")
+
+
+def test_the_exports_carry_the_activity_indicators(counted, client):
+    world, _bare = counted
+    report_id = _compiled_report(world, client)
+
+    book = load_workbook(BytesIO(client.get(f"/reporting/reports/{report_id}/export.xlsx").data))
+    assert set(ACTIVITY_TABLES) <= set(book.sheetnames)
+    rows = {
+        table: {row[0]: row[1:4] for row in book[table].iter_rows(values_only=True) if row[0]}
+        for table in ACTIVITY_TABLES
+    }
+    # one record feeds several tables: popularisation events in CAST's and MOST's
+    assert rows["CAST-POP"]["POP01"] == rows["MOST-POP"]["POP01"] == ("科普活动次数", "次", 4)
+    assert rows["MOST-POP"]["STU03"] == ("承办青少年高校科学营营员数", "人", 60)
+    assert rows["CAST-YOUTH"]["STU03"] == ("承办青少年高校科学营营员数", "人", 60)
+    assert rows["CAST-ACAD"]["ACA012"] == ("其中：国际学术交流活动次数", "次", 2)
+    assert rows["MOE-EXCH"]["ACA012"] == ("其中：国际学术交流活动次数", "次", 2)
+    assert rows["MOE-EXCH"]["ACA07"][1:] == ("万元", EXPECTED_FIRST["ACA07"])
+    assert rows["CAST-SERV"]["INT022"] == ("其中：研究生", "人次", 150)
+    assert rows["CAST-SERV"]["SRV01"] == ("收到科技工作者意见建议数", "件", 5)
+    for table in ACTIVITY_TABLES:
+        for indicator in indicators.in_table(table):
+            assert rows[table][indicator.code] == (
+                indicator.name_zh,
+                indicator.unit,
+                EXPECTED_FIRST[indicator.code],
+            )
+
+    csv_text = client.get(f"/reporting/reports/{report_id}/export.csv").data.decode("utf-8-sig")
+    assert "POP011,其中：科技活动周活动次数,次,2,CAST-POP MOST-POP" in csv_text.splitlines()
+    document = client.get(f"/reporting/reports/{report_id}/export.json").get_json()
+    assert document["figures"]["INT02"] == 420 and document["figures"]["TAL03"] == 1
+    page = client.get(f"/reporting/reports/{report_id}/print").get_data(as_text=True)
+    assert "中国科协综合统计·青少年科技教育" in page and "英才计划培养中学生数" in page
+
+
+def test_the_national_catalogue_lists_the_activity_indicators(world, client):
+    response = client.get(
+        "/api/v1/national/indicators?page_size=100",
+        headers={"Authorization": f"Bearer {world.national_a[1]}"},
+    )
+    assert response.status_code == 200
+    listed = {i["code"]: i for i in response.get_json()}
+    assert listed["ACA07"]["unit"] == "万元" and listed["ACA07"]["tables"] == [
+        "CAST-ACAD",
+        "MOE-EXCH",
+    ]
+    assert set(listed) == {i.code for i in indicators.CATALOGUE}
