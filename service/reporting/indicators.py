@@ -553,7 +553,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         "待审和未获推荐的不计。",
         "nominations",
         _SERV,
-        Records("talent.nominations"),
+        Records("talent.nominations", by_year=True),
     ),
     _work(
         "TAL02",
@@ -563,7 +563,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         "当年度举荐的省部级及以上奖项中已获奖的人次。",
         "nominations",
         _SERV,
-        Records("talent.nominations", filters=(("status", "awarded"),)),
+        Records("talent.nominations", filters=(("status", "awarded"),), by_year=True),
     ),
     _work(
         "TAL03",
@@ -573,7 +573,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         "当年度推荐、经省级联合组织认定的先进典型（个人或集体）个数；待认定和未认定的不计。",
         "exemplars",
         _SERV,
-        Records("talent.exemplars", filters=(("status", "recognised"),)),
+        Records("talent.exemplars", filters=(("status", "recognised"),), by_year=True),
     ),
     _work(
         "TAL04",

@@ -141,6 +141,7 @@ def _activity(association, task: str, subtype: str, month: int, **fields) -> Non
     values = {"participants": 0, "speakers": 0, "papers": 0, **fields}
     factories.make_activity(
         association,
+        title=f"{subtype} {starts_on.isoformat()}",
         task=task,
         subtype=subtype,
         starts_on=starts_on,
