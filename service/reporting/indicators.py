@@ -252,7 +252,6 @@ def _transfer_value(figures: dict[str, int]) -> Figures:
     return {"ACA07": _wan_yuan(figures["tech_transfer_value_yuan"])}
 
 
-A = aggregates
 FAMILIES: dict[str, Compute] = {
     "associations": _associations,
     "members": _members,
@@ -261,7 +260,7 @@ FAMILIES: dict[str, Compute] = {
     "committees": _committees,
     "meetings": _meetings,
     "academic": _from_aggregate(
-        A.academic,
+        aggregates.academic,
         {
             "academic_events": "ACA01",
             "international_events": "ACA012",
@@ -271,14 +270,14 @@ FAMILIES: dict[str, Compute] = {
         _domestic_events,
     ),
     "consulting": _from_aggregate(
-        A.consulting,
+        aggregates.consulting,
         {"consulting_reports_submitted": "ACA04", "consulting_reports_adopted": "ACA05"},
     ),
     "tech_transfer": _from_aggregate(
-        A.tech_transfer, {"tech_transfer_contracts": "ACA06"}, _transfer_value
+        aggregates.tech_transfer, {"tech_transfer_contracts": "ACA06"}, _transfer_value
     ),
     "popularisation": _from_aggregate(
-        A.popularisation,
+        aggregates.popularisation,
         {
             "popularisation_events": "POP01",
             "science_week_events": "POP011",
@@ -291,16 +290,16 @@ FAMILIES: dict[str, Compute] = {
         },
     ),
     "nominations": _from_aggregate(
-        A.nominations,
+        aggregates.nominations,
         {
             "nominations_provincial_or_higher": "TAL01",
             "awards_won_provincial_or_higher": "TAL02",
         },
     ),
-    "exemplars": _from_aggregate(A.exemplars, {"exemplars_recognised": "TAL03"}),
-    "talent": _from_aggregate(A.talent, {"member_day_events": "TAL04"}),
+    "exemplars": _from_aggregate(aggregates.exemplars, {"exemplars_recognised": "TAL03"}),
+    "talent": _from_aggregate(aggregates.talent, {"member_day_events": "TAL04"}),
     "integrity": _from_aggregate(
-        A.integrity,
+        aggregates.integrity,
         {
             "integrity_lectures": "INT01",
             "integrity_audience": "INT02",
@@ -310,7 +309,7 @@ FAMILIES: dict[str, Compute] = {
         },
     ),
     "student_practice": _from_aggregate(
-        A.student_practice,
+        aggregates.student_practice,
         {
             "student_activities": "STU01",
             "student_participants": "STU02",
@@ -319,7 +318,7 @@ FAMILIES: dict[str, Compute] = {
         },
     ),
     "suggestions": _from_aggregate(
-        A.suggestions,
+        aggregates.suggestions,
         {
             "suggestions_received": "SRV01",
             "suggestions_answered": "SRV02",
@@ -356,22 +355,9 @@ def _activities(task: str, subtype: str | None = None) -> Records:
     return Records("activities.index", filters=filters, by_year=True)
 
 
-def _work(
-    code: str,
-    zh: str,
-    en: str,
-    unit: str,
-    definition: str,
-    family: str,
-    tables: tuple[str, ...],
-    records: Records | None,
-) -> Indicator:
-    return Indicator(code, zh, en, unit, definition, family, tables, records)
-
-
 ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
     # academic exchange
-    _work(
+    Indicator(
         "ACA01",
         "学术交流活动次数",
         "Academic exchange events",
@@ -381,7 +367,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _ACAD,
         _activities("academic"),
     ),
-    _work(
+    Indicator(
         "ACA011",
         "其中：国内学术交流活动次数",
         "of which domestic",
@@ -391,7 +377,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _ACAD,
         _activities("academic"),
     ),
-    _work(
+    Indicator(
         "ACA012",
         "其中：国际学术交流活动次数",
         "of which international",
@@ -401,7 +387,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _ACAD,
         _activities("academic", "international"),
     ),
-    _work(
+    Indicator(
         "ACA02",
         "学术交流活动参加人次",
         "Academic exchange participants",
@@ -411,7 +397,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _ACAD,
         _activities("academic"),
     ),
-    _work(
+    Indicator(
         "ACA03",
         "交流论文和报告数",
         "Papers and reports presented",
@@ -421,7 +407,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _ACAD,
         _activities("academic"),
     ),
-    _work(
+    Indicator(
         "ACA04",
         "报送决策咨询报告数",
         "Decision-consulting reports submitted",
@@ -431,7 +417,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _ACAD,
         _OUTCOMES,
     ),
-    _work(
+    Indicator(
         "ACA05",
         "其中：被采纳的决策咨询报告数",
         "of which adopted",
@@ -441,7 +427,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _ACAD,
         _OUTCOMES,
     ),
-    _work(
+    Indicator(
         "ACA06",
         "技术转移合同数",
         "Technology-transfer contracts",
@@ -451,7 +437,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _ACAD,
         _OUTCOMES,
     ),
-    _work(
+    Indicator(
         "ACA07",
         "技术转移合同金额",
         "Technology-transfer contract value",
@@ -463,7 +449,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _OUTCOMES,
     ),
     # science popularisation
-    _work(
+    Indicator(
         "POP01",
         "科普活动次数",
         "Science popularisation events",
@@ -473,7 +459,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _POP,
         _activities("popularisation"),
     ),
-    _work(
+    Indicator(
         "POP011",
         "其中：科技活动周活动次数",
         "of which Science and Technology Week",
@@ -483,7 +469,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _POP,
         _activities("popularisation", "science_week"),
     ),
-    _work(
+    Indicator(
         "POP012",
         "其中：全国科普日活动次数",
         "of which National Science Popularisation Day",
@@ -493,7 +479,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _POP,
         _activities("popularisation", "popularisation_day"),
     ),
-    _work(
+    Indicator(
         "POP02",
         "科普活动受众人次",
         "Science popularisation audience",
@@ -503,7 +489,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _POP,
         _activities("popularisation"),
     ),
-    _work(
+    Indicator(
         "POP03",
         "开放科普场馆数",
         "Venues opened to the public",
@@ -513,7 +499,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _POP,
         _activities("popularisation"),
     ),
-    _work(
+    Indicator(
         "POP04",
         "开放场馆参观人次",
         "Visitors to the venues",
@@ -523,7 +509,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _POP,
         _activities("popularisation"),
     ),
-    _work(
+    Indicator(
         "POP05",
         "科普志愿者人数",
         "Popularisation volunteers",
@@ -533,7 +519,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _POP,
         _activities("popularisation"),
     ),
-    _work(
+    Indicator(
         "POP06",
         "科普志愿服务时长",
         "Volunteer hours",
@@ -544,7 +530,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _activities("popularisation"),
     ),
     # talent
-    _work(
+    Indicator(
         "TAL01",
         "举荐省部级及以上奖项人次",
         "Nominations to provincial or higher awards",
@@ -555,7 +541,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _SERV,
         Records("talent.nominations", by_year=True),
     ),
-    _work(
+    Indicator(
         "TAL02",
         "其中：获省部级及以上奖项人次",
         "of which awards won",
@@ -565,7 +551,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _SERV,
         Records("talent.nominations", filters=(("status", "awarded"),), by_year=True),
     ),
-    _work(
+    Indicator(
         "TAL03",
         "选树先进典型数",
         "Exemplars recognised",
@@ -575,7 +561,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _SERV,
         Records("talent.exemplars", filters=(("status", "recognised"),), by_year=True),
     ),
-    _work(
+    Indicator(
         "TAL04",
         "全国科技工作者日（会员日）活动次数",
         "CAST Member Day events",
@@ -586,7 +572,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _activities("talent", "member_day"),
     ),
     # research integrity
-    _work(
+    Indicator(
         "INT01",
         "科学道德和学风建设宣讲场次",
         "Research integrity lectures",
@@ -596,7 +582,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _SERV,
         _activities("integrity"),
     ),
-    _work(
+    Indicator(
         "INT02",
         "宣讲受众人次",
         "Integrity lecture audience",
@@ -606,7 +592,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _SERV,
         _activities("integrity"),
     ),
-    _work(
+    Indicator(
         "INT021",
         "其中：本科生",
         "of which undergraduates",
@@ -616,7 +602,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _SERV,
         _activities("integrity"),
     ),
-    _work(
+    Indicator(
         "INT022",
         "其中：研究生",
         "of which graduate students",
@@ -626,7 +612,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _SERV,
         _activities("integrity"),
     ),
-    _work(
+    Indicator(
         "INT023",
         "其中：青年教师",
         "of which young teachers",
@@ -637,7 +623,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _activities("integrity"),
     ),
     # student practice
-    _work(
+    Indicator(
         "STU01",
         "学生科技实践活动次数",
         "Student S&T practice activities",
@@ -647,7 +633,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _YOUTH,
         _activities("student_practice"),
     ),
-    _work(
+    Indicator(
         "STU02",
         "学生科技实践活动参与人次",
         "Student participants",
@@ -657,7 +643,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _YOUTH,
         _activities("student_practice"),
     ),
-    _work(
+    Indicator(
         "STU03",
         "承办青少年高校科学营营员数",
         "Youth Science Camp students hosted",
@@ -667,7 +653,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         (CAST_YOUTH.code, MOST_POP.code),
         _activities("student_practice", "youth_science_camp"),
     ),
-    _work(
+    Indicator(
         "STU04",
         "英才计划培养中学生数",
         "High-school Talent Programme students hosted",
@@ -678,7 +664,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _activities("student_practice", "high_school_talent"),
     ),
     # services to S&T workers
-    _work(
+    Indicator(
         "SRV01",
         "收到科技工作者意见建议数",
         "Suggestions received",
@@ -688,7 +674,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _SERV,
         _SUGGESTIONS,
     ),
-    _work(
+    Indicator(
         "SRV02",
         "其中：已答复数",
         "of which answered",
@@ -698,7 +684,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         _SERV,
         _SUGGESTIONS,
     ),
-    _work(
+    Indicator(
         "SRV03",
         "其中：上报省级联合组织数",
         "of which escalated",
