@@ -3,6 +3,8 @@ outcomes; the federation decides; the federation's public page shows published e
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -30,6 +32,16 @@ def _names() -> dict[int, str]:
     return dict(db.session.execute(sa.select(Association.id, Association.name)).all())
 
 
+def _year() -> int | None:
+    """The list's year filter; anything malformed is ignored."""
+    year = request.args.get("year", type=int)
+    return year if year and 2000 <= year <= 2100 else None
+
+
+def _years() -> range:
+    return range(date.today().year + 1, 2019, -1)
+
+
 def _done(message: str, endpoint: str, **values):
     db.session.commit()
     flash(message, "success")
@@ -50,11 +62,14 @@ def _refused(error: Exception, endpoint: str, **values):
 def nominations():
     status = request.args.get("status")
     status = status if status in NOMINATION_STATUS_LABELS else None
+    year = _year()
     return render_template(
         "talent/nominations.html",
-        nominations=db.session.scalars(talent.nominations_query(status)).all(),
+        nominations=db.session.scalars(talent.nominations_query(status, year)).all(),
         statuses=NOMINATION_STATUS_LABELS,
         status=status,
+        year=year,
+        years=_years(),
         names=_names(),
     )
 
@@ -148,11 +163,14 @@ def exemplars():
     status = request.args.get("status")
     status = status if status in EXEMPLAR_STATUS_LABELS else None
     principal = current_principal()
+    year = _year()
     return render_template(
         "talent/exemplars.html",
-        exemplars=db.session.scalars(talent.exemplars_query(status)).all(),
+        exemplars=db.session.scalars(talent.exemplars_query(status, year)).all(),
         statuses=EXEMPLAR_STATUS_LABELS,
         status=status,
+        year=year,
+        years=_years(),
         names=_names(),
         federation_id=principal.federation_id,
     )

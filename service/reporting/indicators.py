@@ -2,8 +2,10 @@
 records, and which national tables it feeds.
 
 Filing rules: an empty figure is 0, "-" means not applicable, figures are whole numbers.
-A family computes its indicators for a set of associations and a year in one grouped query;
-activity indicators are added later as one more family and its catalogue entries.
+A family computes its indicators for a set of associations and a year in one grouped query.
+The organisation families count the governance and membership records; the activity families
+take the figures of `service.activities.aggregates`, which the federation dashboards show too,
+so the annual report and the dashboards count the same records the same way.
 """
 
 from __future__ import annotations
@@ -12,9 +14,11 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
+from typing import NamedTuple
 
 import sqlalchemy as sa
 
+from service.activities import aggregates
 from service.governance.models import Body, CommitteeMember, CommitteeTerm, Congress, Meeting
 from service.members.models import GroupMember, GroupMemberKind, Member, MemberStatus
 from tenants.db import db
@@ -52,6 +56,15 @@ MOE_EXCH = NationalTable(
 TABLES = (CAST_ORG, CAST_ACAD, CAST_POP, CAST_YOUTH, CAST_SERV, MOST_POP, MOE_EXCH)
 
 
+class Records(NamedTuple):
+    """The page listing the records behind a figure."""
+
+    endpoint: str
+    by_association: bool = False  # the page takes the association's id
+    filters: tuple[tuple[str, str], ...] = ()  # fixed query arguments, e.g. the task
+    by_year: bool = False  # the page filters by the report's year
+
+
 @dataclass(frozen=True)
 class Indicator:
     code: str
@@ -61,8 +74,9 @@ class Indicator:
     definition: str
     family: str
     tables: tuple[str, ...]
-    # The page listing the records behind the figure: (endpoint, needs association_id).
-    records: tuple[str, bool] | None = None
+    # The page listing the records behind the figure: a Records, or (endpoint, needs
+    # association_id).
+    records: Records | tuple[str, bool] | None = None
     may_be_not_applicable: bool = False
 
 
@@ -199,6 +213,45 @@ def _meetings(ids: Sequence[int], year: int) -> dict[int, Figures]:
     return dict(out)
 
 
+# --- the association's work: activities, outcomes, talent, suggestions -----------------------
+
+Aggregate = Callable[[Sequence[int], int], aggregates.Figures]
+Derive = Callable[[dict[str, int]], Figures]
+
+
+def _from_aggregate(
+    aggregate: Aggregate, codes: dict[str, str], derive: Derive | None = None
+) -> Compute:
+    """A family reading one aggregate (one grouped query): each figure under its indicator
+    code, plus those `derive` works out from the figures."""
+
+    def family(ids: Sequence[int], year: int) -> dict[int, Figures]:
+        out: dict[int, Figures] = {}
+        for aid, figures in aggregate(ids, year).items():
+            out[aid] = {code: figures[key] for key, code in codes.items()}
+            if derive:
+                out[aid].update(derive(figures))
+        return out
+
+    return family
+
+
+def _domestic_events(figures: dict[str, int]) -> Figures:
+    return {"ACA011": figures["academic_events"] - figures["international_events"]}
+
+
+YUAN_PER_WAN = 10_000
+
+
+def _wan_yuan(yuan: int) -> int:
+    """Yuan to whole 万元, rounded half up (the tables ask for whole numbers)."""
+    return (yuan + YUAN_PER_WAN // 2) // YUAN_PER_WAN
+
+
+def _transfer_value(figures: dict[str, int]) -> Figures:
+    return {"ACA07": _wan_yuan(figures["tech_transfer_value_yuan"])}
+
+
 FAMILIES: dict[str, Compute] = {
     "associations": _associations,
     "members": _members,
@@ -206,6 +259,72 @@ FAMILIES: dict[str, Compute] = {
     "congresses": _congresses,
     "committees": _committees,
     "meetings": _meetings,
+    "academic": _from_aggregate(
+        aggregates.academic,
+        {
+            "academic_events": "ACA01",
+            "international_events": "ACA012",
+            "academic_participants": "ACA02",
+            "academic_papers": "ACA03",
+        },
+        _domestic_events,
+    ),
+    "consulting": _from_aggregate(
+        aggregates.consulting,
+        {"consulting_reports_submitted": "ACA04", "consulting_reports_adopted": "ACA05"},
+    ),
+    "tech_transfer": _from_aggregate(
+        aggregates.tech_transfer, {"tech_transfer_contracts": "ACA06"}, _transfer_value
+    ),
+    "popularisation": _from_aggregate(
+        aggregates.popularisation,
+        {
+            "popularisation_events": "POP01",
+            "science_week_events": "POP011",
+            "popularisation_day_events": "POP012",
+            "popularisation_audience": "POP02",
+            "venues_opened": "POP03",
+            "venue_visitors": "POP04",
+            "volunteers": "POP05",
+            "volunteer_hours": "POP06",
+        },
+    ),
+    "nominations": _from_aggregate(
+        aggregates.nominations,
+        {
+            "nominations_provincial_or_higher": "TAL01",
+            "awards_won_provincial_or_higher": "TAL02",
+        },
+    ),
+    "exemplars": _from_aggregate(aggregates.exemplars, {"exemplars_recognised": "TAL03"}),
+    "talent": _from_aggregate(aggregates.talent, {"member_day_events": "TAL04"}),
+    "integrity": _from_aggregate(
+        aggregates.integrity,
+        {
+            "integrity_lectures": "INT01",
+            "integrity_audience": "INT02",
+            "integrity_audience_undergraduate": "INT021",
+            "integrity_audience_graduate": "INT022",
+            "integrity_audience_young_teacher": "INT023",
+        },
+    ),
+    "student_practice": _from_aggregate(
+        aggregates.student_practice,
+        {
+            "student_activities": "STU01",
+            "student_participants": "STU02",
+            "youth_science_camp_students": "STU03",
+            "high_school_talent_students": "STU04",
+        },
+    ),
+    "suggestions": _from_aggregate(
+        aggregates.suggestions,
+        {
+            "suggestions_received": "SRV01",
+            "suggestions_answered": "SRV02",
+            "suggestions_escalated": "SRV03",
+        },
+    ),
 }
 
 _ORG = (CAST_ORG.code,)
@@ -219,6 +338,363 @@ def _group(code: str, zh: str, en: str) -> Indicator:
         code, zh, en, "个", f"年末在册的{zh}团体会员数。", "group_members", _ORG, _GROUPS
     )
 
+
+_ACAD = (CAST_ACAD.code, MOE_EXCH.code)
+_POP = (CAST_POP.code, MOST_POP.code)
+_YOUTH = (CAST_YOUTH.code,)
+_SERV = (CAST_SERV.code,)
+_OUTCOMES = Records("activities.outcomes", by_year=True)
+_SUGGESTIONS = Records("suggestions.inbox")
+# What every activity figure counts, after the aggregates (one rule for the dashboards too).
+_HELD = "只统计当年开始、状态为“已举办”或“已上报”的活动，计划中的不计。"
+
+
+def _activities(task: str, subtype: str | None = None) -> Records:
+    """The association's activity list, filtered to the task (and subtype) and the year."""
+    filters = (("task", task),) + ((("subtype", subtype),) if subtype else ())
+    return Records("activities.index", filters=filters, by_year=True)
+
+
+ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
+    # academic exchange
+    Indicator(
+        "ACA01",
+        "学术交流活动次数",
+        "Academic exchange events",
+        "次",
+        f"当年举办的学术交流活动次数（一条记录可计多次），即国内与国际之和。{_HELD}",
+        "academic",
+        _ACAD,
+        _activities("academic"),
+    ),
+    Indicator(
+        "ACA011",
+        "其中：国内学术交流活动次数",
+        "of which domestic",
+        "次",
+        f"学术交流活动中，类别不是“国际学术交流”的活动次数。{_HELD}",
+        "academic",
+        _ACAD,
+        _activities("academic"),
+    ),
+    Indicator(
+        "ACA012",
+        "其中：国际学术交流活动次数",
+        "of which international",
+        "次",
+        f"学术交流活动中，类别为“国际学术交流”的活动次数。{_HELD}",
+        "academic",
+        _ACAD,
+        _activities("academic", "international"),
+    ),
+    Indicator(
+        "ACA02",
+        "学术交流活动参加人次",
+        "Academic exchange participants",
+        "人次",
+        f"当年学术交流活动的参加人次之和。{_HELD}",
+        "academic",
+        _ACAD,
+        _activities("academic"),
+    ),
+    Indicator(
+        "ACA03",
+        "交流论文和报告数",
+        "Papers and reports presented",
+        "篇",
+        f"当年学术交流活动中交流的论文和报告篇数之和。{_HELD}",
+        "academic",
+        _ACAD,
+        _activities("academic"),
+    ),
+    Indicator(
+        "ACA04",
+        "报送决策咨询报告数",
+        "Decision-consulting reports submitted",
+        "篇",
+        "报送日期在当年的决策咨询报告篇数。",
+        "consulting",
+        _ACAD,
+        _OUTCOMES,
+    ),
+    Indicator(
+        "ACA05",
+        "其中：被采纳的决策咨询报告数",
+        "of which adopted",
+        "篇",
+        "当年报送的决策咨询报告中已被采纳的篇数。",
+        "consulting",
+        _ACAD,
+        _OUTCOMES,
+    ),
+    Indicator(
+        "ACA06",
+        "技术转移合同数",
+        "Technology-transfer contracts",
+        "项",
+        "签订日期在当年的技术转移（成果转化）合同项数。",
+        "tech_transfer",
+        _ACAD,
+        _OUTCOMES,
+    ),
+    Indicator(
+        "ACA07",
+        "技术转移合同金额",
+        "Technology-transfer contract value",
+        "万元",
+        "当年签订的技术转移合同金额之和，以万元为单位四舍五入为整数（每个高校科协各自取整，"
+        "汇总时相加）。",
+        "tech_transfer",
+        _ACAD,
+        _OUTCOMES,
+    ),
+    # science popularisation
+    Indicator(
+        "POP01",
+        "科普活动次数",
+        "Science popularisation events",
+        "次",
+        f"当年举办的科普活动次数（一条记录可计多次）。{_HELD}",
+        "popularisation",
+        _POP,
+        _activities("popularisation"),
+    ),
+    Indicator(
+        "POP011",
+        "其中：科技活动周活动次数",
+        "of which Science and Technology Week",
+        "次",
+        f"科普活动中，类别为“科技活动周活动”的活动次数。{_HELD}",
+        "popularisation",
+        _POP,
+        _activities("popularisation", "science_week"),
+    ),
+    Indicator(
+        "POP012",
+        "其中：全国科普日活动次数",
+        "of which National Science Popularisation Day",
+        "次",
+        f"科普活动中，类别为“全国科普日活动”的活动次数。{_HELD}",
+        "popularisation",
+        _POP,
+        _activities("popularisation", "popularisation_day"),
+    ),
+    Indicator(
+        "POP02",
+        "科普活动受众人次",
+        "Science popularisation audience",
+        "人次",
+        f"当年科普活动的受众人次之和。{_HELD}",
+        "popularisation",
+        _POP,
+        _activities("popularisation"),
+    ),
+    Indicator(
+        "POP03",
+        "开放科普场馆数",
+        "Venues opened to the public",
+        "个",
+        f"当年科普活动中向公众开放的实验室、场馆、标本室、示范基地个数之和。{_HELD}",
+        "popularisation",
+        _POP,
+        _activities("popularisation"),
+    ),
+    Indicator(
+        "POP04",
+        "开放场馆参观人次",
+        "Visitors to the venues",
+        "人次",
+        f"当年开放场馆的参观人次之和。{_HELD}",
+        "popularisation",
+        _POP,
+        _activities("popularisation"),
+    ),
+    Indicator(
+        "POP05",
+        "科普志愿者人数",
+        "Popularisation volunteers",
+        "人",
+        f"当年科普活动中参与服务的志愿者人数之和（按活动累计）。{_HELD}",
+        "popularisation",
+        _POP,
+        _activities("popularisation"),
+    ),
+    Indicator(
+        "POP06",
+        "科普志愿服务时长",
+        "Volunteer hours",
+        "小时",
+        f"当年科普活动中志愿者服务的小时数之和。{_HELD}",
+        "popularisation",
+        _POP,
+        _activities("popularisation"),
+    ),
+    # talent
+    Indicator(
+        "TAL01",
+        "举荐省部级及以上奖项人次",
+        "Nominations to provincial or higher awards",
+        "人次",
+        "当年度省部级及以上奖项的举荐中，经省级联合组织推荐（已推荐、已获奖或未获奖）的人次；"
+        "待审和未获推荐的不计。",
+        "nominations",
+        _SERV,
+        Records("talent.nominations", by_year=True),
+    ),
+    Indicator(
+        "TAL02",
+        "其中：获省部级及以上奖项人次",
+        "of which awards won",
+        "人次",
+        "当年度举荐的省部级及以上奖项中已获奖的人次。",
+        "nominations",
+        _SERV,
+        Records("talent.nominations", filters=(("status", "awarded"),), by_year=True),
+    ),
+    Indicator(
+        "TAL03",
+        "选树先进典型数",
+        "Exemplars recognised",
+        "个",
+        "当年度推荐、经省级联合组织认定的先进典型（个人或集体）个数；待认定和未认定的不计。",
+        "exemplars",
+        _SERV,
+        Records("talent.exemplars", filters=(("status", "recognised"),), by_year=True),
+    ),
+    Indicator(
+        "TAL04",
+        "全国科技工作者日（会员日）活动次数",
+        "CAST Member Day events",
+        "次",
+        f"人才工作中，类别为“中国科协会员日活动”的活动次数。{_HELD}",
+        "talent",
+        _SERV,
+        _activities("talent", "member_day"),
+    ),
+    # research integrity
+    Indicator(
+        "INT01",
+        "科学道德和学风建设宣讲场次",
+        "Research integrity lectures",
+        "场",
+        f"当年举办的科研诚信、科学道德和学风建设宣讲（报告会、研讨、培训）场次。{_HELD}",
+        "integrity",
+        _SERV,
+        _activities("integrity"),
+    ),
+    Indicator(
+        "INT02",
+        "宣讲受众人次",
+        "Integrity lecture audience",
+        "人次",
+        f"当年科学道德和学风建设宣讲的受众人次之和（含未注明对象的）。{_HELD}",
+        "integrity",
+        _SERV,
+        _activities("integrity"),
+    ),
+    Indicator(
+        "INT021",
+        "其中：本科生",
+        "of which undergraduates",
+        "人次",
+        f"宣讲对象为本科生的受众人次。{_HELD}",
+        "integrity",
+        _SERV,
+        _activities("integrity"),
+    ),
+    Indicator(
+        "INT022",
+        "其中：研究生",
+        "of which graduate students",
+        "人次",
+        f"宣讲对象为研究生的受众人次。{_HELD}",
+        "integrity",
+        _SERV,
+        _activities("integrity"),
+    ),
+    Indicator(
+        "INT023",
+        "其中：青年教师",
+        "of which young teachers",
+        "人次",
+        f"宣讲对象为青年教师的受众人次。{_HELD}",
+        "integrity",
+        _SERV,
+        _activities("integrity"),
+    ),
+    # student practice
+    Indicator(
+        "STU01",
+        "学生科技实践活动次数",
+        "Student S&T practice activities",
+        "次",
+        f"当年组织的学生科技实践活动次数（一条记录可计多次）。{_HELD}",
+        "student_practice",
+        _YOUTH,
+        _activities("student_practice"),
+    ),
+    Indicator(
+        "STU02",
+        "学生科技实践活动参与人次",
+        "Student participants",
+        "人次",
+        f"当年学生科技实践活动的参与人次之和。{_HELD}",
+        "student_practice",
+        _YOUTH,
+        _activities("student_practice"),
+    ),
+    Indicator(
+        "STU03",
+        "承办青少年高校科学营营员数",
+        "Youth Science Camp students hosted",
+        "人",
+        f"当年承办的青少年高校科学营接待的中学生营员人数。{_HELD}",
+        "student_practice",
+        (CAST_YOUTH.code, MOST_POP.code),
+        _activities("student_practice", "youth_science_camp"),
+    ),
+    Indicator(
+        "STU04",
+        "英才计划培养中学生数",
+        "High-school Talent Programme students hosted",
+        "人",
+        f"当年“英才计划”中由本校导师培养的中学生人数。{_HELD}",
+        "student_practice",
+        _YOUTH,
+        _activities("student_practice", "high_school_talent"),
+    ),
+    # services to S&T workers
+    Indicator(
+        "SRV01",
+        "收到科技工作者意见建议数",
+        "Suggestions received",
+        "件",
+        "当年收到的科技工作者意见、建议和诉求件数。",
+        "suggestions",
+        _SERV,
+        _SUGGESTIONS,
+    ),
+    Indicator(
+        "SRV02",
+        "其中：已答复数",
+        "of which answered",
+        "件",
+        "当年收到的意见建议中已答复或已办结的件数。",
+        "suggestions",
+        _SERV,
+        _SUGGESTIONS,
+    ),
+    Indicator(
+        "SRV03",
+        "其中：上报省级联合组织数",
+        "of which escalated",
+        "件",
+        "当年收到的意见建议中已上报省级联合组织的件数。",
+        "suggestions",
+        _SERV,
+        _SUGGESTIONS,
+    ),
+)
 
 CATALOGUE: tuple[Indicator, ...] = (
     Indicator(
@@ -320,6 +796,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         _ORG,
         _GOV,
     ),
+    *ACTIVITY_CATALOGUE,
 )
 BY_CODE = {i.code: i for i in CATALOGUE}
 

@@ -189,7 +189,7 @@ def _report_context(report: AnnualReport) -> dict:
                 "moved": indicators.moved_a_lot(value, last),
                 "explanation": (report.explanations or {}).get(indicator.code),
                 "comment": (report.review_comments or {}).get(indicator.code),
-                "records": _records_url(indicator, report.tenant_id),
+                "records": _records_url(indicator, report.tenant_id, period.year),
             }
         )
     versions = db.session.scalars(services.reports(report.tenant_id, report.period_id)).all()
@@ -207,12 +207,17 @@ def _report_context(report: AnnualReport) -> dict:
     }
 
 
-def _records_url(indicator: indicators.Indicator, association_id: int) -> str | None:
+def _records_url(indicator: indicators.Indicator, association_id: int, year: int) -> str | None:
     """The record list behind a figure, for those who may see it."""
     if indicator.records is None or not current_principal().association_id:
         return None
-    endpoint, by_association = indicator.records
-    return url_for(endpoint, **({"association_id": association_id} if by_association else {}))
+    records = indicators.Records(*indicator.records)
+    args = dict(records.filters)
+    if records.by_association:
+        args["association_id"] = association_id
+    if records.by_year:
+        args["year"] = year
+    return url_for(records.endpoint, **args)
 
 
 @bp.get("/reports/<int:report_id>")

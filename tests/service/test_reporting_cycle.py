@@ -24,8 +24,19 @@ from tests import factories
 from tests.conftest import run_queued_jobs
 from tests.service.reporting_fixtures import EXPECTED_FIRST, YEAR, add_records
 
-# From the world's report of last year (the association and its members are new this year).
-MOVED = ("ORG01", "ORG02", "ORG03", "ORG031", "ORG032", "ORG035", "ORG036", "ORG072")
+# From the world's report of last year (the association and its members are new this year,
+# and every activity figure of the fixture is this year's: last year's were all 0).
+MOVED = (
+    "ORG01",
+    "ORG02",
+    "ORG03",
+    "ORG031",
+    "ORG032",
+    "ORG035",
+    "ORG036",
+    "ORG072",
+    *(i.code for i in indicators.ACTIVITY_CATALOGUE),
+)
 
 
 def _period_id(world) -> int:
@@ -90,6 +101,9 @@ def test_the_full_cycle(cycle, client):
     assert report.status == "compiled" and report.figures == EXPECTED_FIRST
     page = client.get(f"/reporting/reports/{report.id}").get_data(as_text=True)
     assert "个人会员数" in page and "/members/" in page and f"/governance/{aid}" in page
+    assert "科普活动次数" in page and f"/activities/?task=popularisation&amp;year={YEAR}" in page
+    assert f"/activities/?task=popularisation&amp;subtype=science_week&amp;year={YEAR}" in page
+    assert f"/activities/outcomes?year={YEAR}" in page and "/talent/nominations/" in page
 
     # figures that moved more than 30% from last year must be explained before submitting
     client.post(f"/reporting/reports/{report.id}/submit")
@@ -140,6 +154,7 @@ def test_the_full_cycle(cycle, client):
         ).one()
         rollup_id = rollup.id
         assert rollup.figures["ORG02"] == 4
+        assert rollup.figures["POP01"] == 4 and rollup.figures["STU03"] == 60
         assert [m["association_id"] for m in rollup.missing] == [world.a.second.association.id]
     page = client.get(f"/reporting/periods/{period_id}/rollup").get_data(as_text=True)
     assert world.a.second.association.name in page
@@ -154,6 +169,7 @@ def test_the_full_cycle(cycle, client):
     assert response.status_code == 200
     locked = response.get_json()
     assert locked["version"] == 1 and locked["figures"]["ORG02"] == 4 and len(locked["hash"]) == 64
+    assert locked["figures"]["INT021"] == 200 and locked["figures"]["TAL01"] == 2
 
     # an edit after locking changes nothing in the snapshot, by records or by force
     with system_scope("test: a late member"):

@@ -2,19 +2,34 @@
 
 from __future__ import annotations
 
-import pytest
+from datetime import date
+from io import BytesIO
 
+import pytest
+import sqlalchemy as sa
+from openpyxl import load_workbook
+
+from service.auth.roles import Role
 from service.reporting import indicators
+from service.reporting.models import AnnualReport, ReportingPeriod
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
-from tests.service.reporting_fixtures import EXPECTED_FIRST, EXPECTED_SECOND, YEAR, add_records
+from tests.conftest import run_queued_jobs
+from tests.service.reporting_fixtures import (
+    EXPECTED_FIRST,
+    EXPECTED_SECOND,
+    YEAR,
+    add_other_work,
+    add_records,
+)
 
 
 @pytest.fixture
 def counted(world):
     with system_scope("test: 2026 records"):
         add_records(world.a.first.association)
+        add_other_work(world.a.second.association)
         bare = factories.make_association(world.a.federation).id
         db.session.commit()
     return world, bare
@@ -63,3 +78,160 @@ def test_every_indicator_feeds_a_known_national_table():
     for indicator in indicators.CATALOGUE:
         assert indicator.tables and set(indicator.tables) <= codes
         assert indicator.name_zh and indicator.name_en and indicator.unit
+
+
+# Every indicator beyond organisation, as issue 7 lists them, with its family.
+ACTIVITY_CODES = {
+    "academic": {"ACA01", "ACA011", "ACA012", "ACA02", "ACA03"},
+    "consulting": {"ACA04", "ACA05"},
+    "tech_transfer": {"ACA06", "ACA07"},
+    "popularisation": {"POP01", "POP011", "POP012", "POP02", "POP03", "POP04", "POP05", "POP06"},
+    "nominations": {"TAL01", "TAL02"},
+    "exemplars": {"TAL03"},
+    "talent": {"TAL04"},
+    "integrity": {"INT01", "INT02", "INT021", "INT022", "INT023"},
+    "student_practice": {"STU01", "STU02", "STU03", "STU04"},
+    "suggestions": {"SRV01", "SRV02", "SRV03"},
+}
+
+
+def test_each_activity_family_computes_exactly_its_indicators(counted):
+    world, _bare = counted
+    first = world.a.first.association.id
+    with use_scope(Scope.association(first)):
+        for family, codes in ACTIVITY_CODES.items():
+            assert set(indicators.FAMILIES[family]([first], YEAR)[first]) == codes
+            assert {i.code for i in indicators.CATALOGUE if i.family == family} == codes
+
+
+def test_activity_indicators_feed_their_national_tables():
+    tables = {i.code: set(i.tables) for i in indicators.CATALOGUE}
+    academic = ACTIVITY_CODES["academic"] | ACTIVITY_CODES["consulting"]
+    for code in academic | ACTIVITY_CODES["tech_transfer"]:
+        assert tables[code] == {"CAST-ACAD", "MOE-EXCH"}
+    for code in ACTIVITY_CODES["popularisation"]:
+        assert tables[code] == {"CAST-POP", "MOST-POP"}
+    for code in ACTIVITY_CODES["student_practice"]:
+        assert "CAST-YOUTH" in tables[code]
+    assert tables["STU03"] == {"CAST-YOUTH", "MOST-POP"}
+    for family in ("nominations", "exemplars", "talent", "integrity", "suggestions"):
+        for code in ACTIVITY_CODES[family]:
+            assert tables[code] == {"CAST-SERV"}
+    assert indicators.BY_CODE["ACA07"].unit == "万元" and "万元" in (
+        indicators.BY_CODE["ACA07"].definition
+    )
+
+
+def test_transfer_value_is_rounded_half_up_to_whole_wan_yuan():
+    assert [indicators._wan_yuan(v) for v in (0, 4_999, 5_000, 1_279_500, 2_000_000)] == [
+        0,
+        0,
+        1,
+        128,
+        200,
+    ]
+
+
+def test_activity_figures_agree_with_the_federation_dashboards(counted):
+    """The report and the dashboards read the same aggregates, so they cannot disagree."""
+    from service.activities import aggregates
+
+    world, _bare = counted
+    first = world.a.first.association.id
+    with use_scope(Scope.federation(world.a.federation.id)):
+        report = indicators.compute([first], YEAR)[first]
+        dashboard = aggregates.all_figures([first], YEAR)[first]
+    assert report["POP01"] == dashboard["popularisation_events"] == 4
+    assert report["INT02"] == dashboard["integrity_audience"] == 420
+
+
+def _compiled_report(world, client) -> int:
+    """world.a.first's report of the year, compiled through the pages."""
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    client.post(
+        "/reporting/periods", data={"year": YEAR, "deadline": date(YEAR + 1, 3, 31).isoformat()}
+    )
+    with system_scope("test: find the period"):
+        period_id = db.session.scalar(
+            sa.select(ReportingPeriod.id).where(
+                ReportingPeriod.federation_id == world.a.federation.id,
+                ReportingPeriod.year == YEAR,
+            )
+        )
+    client.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
+    assert client.post(f"/reporting/periods/{period_id}/compile").status_code == 302
+    run_queued_jobs()
+    with system_scope("test: find the report"):
+        return db.session.scalar(
+            sa.select(AnnualReport.id).where(
+                AnnualReport.period_id == period_id,
+                AnnualReport.tenant_id == world.a.first.association.id,
+            )
+        )
+
+
+ACTIVITY_TABLES = ("CAST-ACAD", "CAST-POP", "CAST-YOUTH", "CAST-SERV", "MOST-POP", "MOE-EXCH")
+
+
+def test_the_exports_carry_the_activity_indicators(counted, client):
+    world, _bare = counted
+    report_id = _compiled_report(world, client)
+
+    book = load_workbook(BytesIO(client.get(f"/reporting/reports/{report_id}/export.xlsx").data))
+    assert set(ACTIVITY_TABLES) <= set(book.sheetnames)
+    rows = {
+        table: {row[0]: row[1:4] for row in book[table].iter_rows(values_only=True) if row[0]}
+        for table in ACTIVITY_TABLES
+    }
+    # one record feeds several tables: popularisation events in CAST's and MOST's
+    assert rows["CAST-POP"]["POP01"] == rows["MOST-POP"]["POP01"] == ("科普活动次数", "次", 4)
+    assert rows["MOST-POP"]["STU03"] == ("承办青少年高校科学营营员数", "人", 60)
+    assert rows["CAST-YOUTH"]["STU03"] == ("承办青少年高校科学营营员数", "人", 60)
+    assert rows["CAST-ACAD"]["ACA012"] == ("其中：国际学术交流活动次数", "次", 2)
+    assert rows["MOE-EXCH"]["ACA012"] == ("其中：国际学术交流活动次数", "次", 2)
+    assert rows["MOE-EXCH"]["ACA07"][1:] == ("万元", EXPECTED_FIRST["ACA07"])
+    assert rows["CAST-SERV"]["INT022"] == ("其中：研究生", "人次", 150)
+    assert rows["CAST-SERV"]["SRV01"] == ("收到科技工作者意见建议数", "件", 5)
+    for table in ACTIVITY_TABLES:
+        for indicator in indicators.in_table(table):
+            assert rows[table][indicator.code] == (
+                indicator.name_zh,
+                indicator.unit,
+                EXPECTED_FIRST[indicator.code],
+            )
+
+    csv_text = client.get(f"/reporting/reports/{report_id}/export.csv").data.decode("utf-8-sig")
+    assert "POP011,其中：科技活动周活动次数,次,2,CAST-POP MOST-POP" in csv_text.splitlines()
+    document = client.get(f"/reporting/reports/{report_id}/export.json").get_json()
+    assert document["figures"]["INT02"] == 420 and document["figures"]["TAL03"] == 1
+    page = client.get(f"/reporting/reports/{report_id}/print").get_data(as_text=True)
+    assert "中国科协综合统计·青少年科技教育" in page and "英才计划培养中学生数" in page
+
+
+def test_the_national_catalogue_lists_the_activity_indicators(world, client):
+    response = client.get(
+        "/api/v1/national/indicators?page_size=100",
+        headers={"Authorization": f"Bearer {world.national_a[1]}"},
+    )
+    assert response.status_code == 200
+    listed = {i["code"]: i for i in response.get_json()}
+    assert listed["ACA07"]["unit"] == "万元" and listed["ACA07"]["tables"] == [
+        "CAST-ACAD",
+        "MOE-EXCH",
+    ]
+    assert set(listed) == {i.code for i in indicators.CATALOGUE}
+
+
+def test_each_figure_links_to_the_records_behind_it(counted, client):
+    world, _bare = counted
+    report_id = _compiled_report(world, client)
+    page = client.get(f"/reporting/reports/{report_id}").get_data(as_text=True)
+    science_week = f"/activities/?task=popularisation&subtype=science_week&year={YEAR}"
+    awarded = f"/talent/nominations/?status=awarded&year={YEAR}"
+    assert science_week.replace("&", "&amp;") in page and awarded.replace("&", "&amp;") in page
+
+    listed = client.get(science_week).get_data(as_text=True)
+    assert f"science_week {YEAR}-05-10" in listed
+    assert f"science_week {YEAR - 1}-12-30" not in listed and f"open_lab {YEAR}" not in listed
+    # this year's two awards (national and city-level); not last year's
+    assert client.get(awarded).get_data(as_text=True).count("张华") == 2
