@@ -70,6 +70,7 @@ class Overview(MethodView):
     @blp.requires(Permission.VIEW_FEDERATION)
     @blp.arguments(OverviewArgs, location="query")
     @blp.response(200)
+    @blp.alt_response(400, response="DEFAULT_ERROR", description="No such category.")
     def get(self, args):
         """Associations by status, coverage, members, activities per task against last year,
         findings by rule, open problems; of one category with `category`"""

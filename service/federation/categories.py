@@ -69,7 +69,7 @@ def resolve(federation_id: int, value: str | None) -> str | None:
         return None
     if value in labels(federation_id):
         return value
-    if value.isdigit():
+    if value.isascii() and value.isdigit():
         return next((c.code for c in of_federation(federation_id) if c.id == int(value)), None)
     return None
 

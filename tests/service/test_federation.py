@@ -607,6 +607,8 @@ def test_the_overview_is_cut_by_category(world, client):
     assert applied["open_problems"] == 1
     unknown = client.get("/api/v1/federation/overview?category=nope", headers=_bearer(token))
     assert unknown.status_code == 400 and "category" in unknown.json["message"]
+    superscript = client.get("/api/v1/federation/overview?category=²", headers=_bearer(token))
+    assert superscript.status_code == 400  # a digit to str.isdigit, not to int()
     client.login_as(officer)
     page = client.get("/federation/?category=research").get_data(as_text=True)
     assert 'id="n-associations">1<' in page and 'id="n-problems">0<' in page
