@@ -97,15 +97,14 @@ def published_at(federation_id: int) -> datetime | None:
 
 
 def set_published(federation_id: int, publish: bool, actor: str) -> None:
-    """Publish the page or take it down; publishing again keeps the first date."""
+    """Publish the page or take it down; saying again what already holds changes nothing."""
     page = _page(federation_id)
     if page is None:
         page = ExemplarPage(federation_id=federation_id, changed_by=actor)
         db.session.add(page)
-    if publish and page.published_at is None:
-        page.published_at = utcnow()
-    elif not publish:
-        page.published_at = None
+    elif (page.published_at is not None) == publish:
+        return
+    page.published_at = utcnow() if publish else None
     page.changed_by, page.changed_at = actor, utcnow()
 
 

@@ -12,6 +12,7 @@ from openpyxl import load_workbook
 from service.activities import talent
 from service.activities.models import Exemplar
 from service.associations.models import Category
+from service.audit.models import AuditEvent
 from service.auth.models import TokenLevel
 from service.auth.roles import Role
 from service.federation import exemplars, metrics, problems, rollups
@@ -469,6 +470,11 @@ def test_only_the_officer_publishes_the_exemplars_page(world, client):
     assert app_client(client).get(public).status_code == 404
     response = client.post("/federation/exemplars/publication", data={"publish": "1"})
     assert response.status_code == 302
+    with system_scope("test"):
+        logged = db.session.scalars(
+            sa.select(AuditEvent.actor).where(AuditEvent.entity == "federation_exemplar_page")
+        ).all()
+    assert len(logged) == 1 and world.a.users[Role.FEDERATION_OFFICER].username in logged[0]
     page = app_client(client).get(public)
     assert page.status_code == 200
     text = page.get_data(as_text=True)
