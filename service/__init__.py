@@ -93,6 +93,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.auth import views as auth_views
     from service.federation import api as federation_api
     from service.federation import guidance_views, problem_views
+    from service.federation import public as federation_public
     from service.federation import views as federation_views
     from service.files import models as _files  # noqa: F401  (the table the domains share)
     from service.governance import api as governance_api
@@ -125,6 +126,7 @@ def _register_blueprints(app: Flask) -> None:
         guidance_views.bp,
         guidance_views.inbox_bp,
         problem_views.bp,
+        federation_public.bp,
         reporting_views.bp,
     ):
         app.register_blueprint(bp)

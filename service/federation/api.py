@@ -3,6 +3,8 @@ the pages and the xlsx exports."""
 
 from __future__ import annotations
 
+import sqlalchemy as sa
+from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
 from marshmallow import EXCLUDE, Schema, fields, validate
@@ -10,12 +12,14 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 from service.associations.models import STATUS_LABELS
 from service.associations.services import access_association
 from service.auth.roles import Permission
-from service.federation import categories, dashboards, guidance, problems
+from service.federation import categories, dashboards, exemplars, guidance, problems
 from service.federation.metrics import DASHBOARD_METRICS
 from service.federation.scope import federation_id
 from service.federation.views import SORTS, table_args
 from service.governance import compliance
 from service.rest import Blueprint
+from tenants.db import db
+from tenants.models import Federation
 
 blp = Blueprint(
     "federation_api",
@@ -30,6 +34,13 @@ class YearArgs(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+
+class OverviewArgs(YearArgs):
+    category = fields.String(
+        validate=validate.Length(max=20),
+        metadata={"description": "a category of the federation, by its code or its id"},
+    )
 
 
 class TableArgs(YearArgs):
@@ -57,11 +68,17 @@ def _year(args: dict) -> int:
 @blp.route("/overview")
 class Overview(MethodView):
     @blp.requires(Permission.VIEW_FEDERATION)
-    @blp.arguments(YearArgs, location="query")
+    @blp.arguments(OverviewArgs, location="query")
     @blp.response(200)
+    @blp.alt_response(400, response="DEFAULT_ERROR", description="No such category.")
     def get(self, args):
-        """Associations by status, coverage, members, findings by rule, open problems"""
-        return dashboards.overview(federation_id(), _year(args))
+        """Associations by status, coverage, members, activities per task against last year,
+        findings by rule, open problems; of one category with `category`"""
+        fed = federation_id()
+        category = categories.resolve(fed, args.get("category"))
+        if args.get("category") and category is None:
+            abort(400, message="No such category in this federation.")
+        return dashboards.overview(fed, _year(args), category)
 
 
 @blp.route("/associations")
@@ -187,4 +204,25 @@ class Problems(MethodView):
                 }
                 for p in items
             ]
+        }
+
+
+@blp.route("/exemplars")
+class Exemplars(MethodView):
+    @blp.requires(Permission.VIEW_FEDERATION)
+    @blp.response(200)
+    def get(self):
+        """The exemplars the federation recognised, and whether their public page is up"""
+        fed = federation_id()
+        published = exemplars.published_at(fed)
+        code = db.session.scalar(sa.select(Federation.code).where(Federation.id == fed))
+        return {
+            "published": published is not None,
+            "published_at": _iso(published),
+            "public_url": (
+                url_for("federation_public.exemplar_page", code=code, _external=True)
+                if published
+                else None
+            ),
+            "items": [e.as_dict() for e in exemplars.recognised(fed)],
         }

@@ -63,6 +63,17 @@ def labels(federation_id: int) -> dict[str, str]:
     return cache[federation_id]
 
 
+def resolve(federation_id: int, value: str | None) -> str | None:
+    """The code of the federation's category given by its code or its id; None if neither."""
+    if not value:
+        return None
+    if value in labels(federation_id):
+        return value
+    if value.isascii() and value.isdigit():
+        return next((c.code for c in of_federation(federation_id) if c.id == int(value)), None)
+    return None
+
+
 def label_of(federation_id: int, code: str) -> str:
     return labels(federation_id).get(code, code)
 

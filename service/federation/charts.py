@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask_babel import gettext as _
 
 from service.associations.models import STATUS_LABELS
+from service.federation.metrics import BY_CODE
 from service.governance import compliance
 
 
@@ -61,12 +62,27 @@ def overview(data: dict, category_labels: dict[str, str]) -> dict[str, dict]:
             },
             stack=True,
         ),
+        "activities": activities_by_task(data),
         "findings": _horizontal(
             _("Associations with a finding, by rule"),
             [rules[c] for c in data["findings_by_rule"]],
             list(data["findings_by_rule"].values()),
         ),
     }
+
+
+def activities_by_task(data: dict) -> dict:
+    """Each task's events, the year beside the year before."""
+    tasks = data["activities_by_task"]
+    year = data["year"]
+    return _bars(
+        _("Activities per task, %(year)d against %(last)d", year=year, last=year - 1),
+        [str(BY_CODE[code].label) for code in tasks],
+        {
+            str(year - 1): [t["last_year"] for t in tasks.values()],
+            str(year): [t["this_year"] for t in tasks.values()],
+        },
+    )
 
 
 def _horizontal(title: str, names: list[str], values: list[float]) -> dict:

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 from service.associations.models import STATUS_LABELS, AssociationProfile
 from service.federation import categories, rollups
-from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, METRICS
+from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, METRICS, TASK_EVENTS
 from service.federation.models import HealthWeight, Problem, ProblemState, University
 from service.governance import compliance
 from service.governance.models import ComplianceFinding
@@ -64,6 +64,11 @@ def _associations(federation_id: int) -> list[tuple[int, str, str, str]]:
             .order_by(Association.name, Association.id)
         ).all()
     )
+
+
+def ids_in(federation_id: int, category: str | None = None) -> list[int]:
+    """The federation's associations, or those of one category."""
+    return [a[0] for a in _associations(federation_id) if not category or a[2] == category]
 
 
 def _worst_findings(ids: list[int]) -> dict[int, str]:
@@ -183,11 +188,13 @@ def _sort_key(sort: str):
     return lambda r: r.name
 
 
-def overview(federation_id: int, year: int) -> dict:
-    rows = table(federation_id, year)
+def overview(federation_id: int, year: int, category: str | None = None) -> dict:
+    """The federation at a glance, or one category of it when `category` (a code) is given."""
+    rows = table(federation_id, year, category=category)
     labels = categories.labels(federation_id)
+    shown = {category: labels[category]} if category else labels
     by_status = {s: 0 for s in STATUS_LABELS}
-    members = {code: {"individual": 0, "group": 0} for code in labels}
+    members = {code: {"individual": 0, "group": 0} for code in shown}
     findings = {rule.code: 0 for rule in compliance.RULES}
     for row in rows:
         by_status[row.status] = by_status.get(row.status, 0) + 1
@@ -196,32 +203,63 @@ def overview(federation_id: int, year: int) -> dict:
         bucket["group"] += int(row.metrics.get("members_group", 0))
         for rule in findings:
             findings[rule] += int(row.metrics.get(f"finding:{rule}", 0))
-    without = db.session.scalar(
-        sa.select(sa.func.count(University.id)).where(University.federation_id == federation_id)
+    without = sa.select(sa.func.count(University.id)).where(
+        University.federation_id == federation_id
     )
+    if category:
+        without = without.where(University.category == category)
     covered = sum(n for s, n in by_status.items() if s != "dissolved")
+    ids = [r.association_id for r in rows]
     return {
         "year": year,
+        "category": category,
         "associations": len(rows),
         "by_status": by_status,
-        "coverage": {"with_association": covered, "without_association": without or 0},
+        "coverage": {
+            "with_association": covered,
+            "without_association": db.session.scalar(without) or 0,
+        },
         "members_by_category": members,
         "members": {
             "individual": sum(b["individual"] for b in members.values()),
             "group": sum(b["group"] for b in members.values()),
         },
+        "activities_by_task": activities_by_task(rows, year),
         "findings_by_rule": findings,
-        "open_problems": open_problem_count(federation_id),
+        "open_problems": len(open_problems(federation_id, category, ids)),
     }
 
 
-def open_problem_count(federation_id: int) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count(Problem.id)).where(
-            Problem.federation_id == federation_id,
-            Problem.state != ProblemState.RESOLVED.value,
-        )
+def activities_by_task(rows: list[Row], year: int) -> dict[str, dict[str, int]]:
+    """Each task's events over these associations: the year against the year before, both
+    read from the rollups (the nightly run keeps last year's)."""
+    before = rollups.read([r.association_id for r in rows], year - 1)
+    return {
+        code: {
+            "this_year": int(sum(r.metrics.get(code, 0.0) for r in rows)),
+            "last_year": int(sum(v.get(code, 0.0) for v in before.values())),
+        }
+        for code, _aggregate in TASK_EVENTS
+    }
+
+
+def open_problems(
+    federation_id: int, category: str | None = None, association_ids: list[int] | None = None
+) -> list[Problem]:
+    """The federation's unresolved problems; with a category, those about it or about one of
+    `association_ids` (its associations)."""
+    query = sa.select(Problem).where(
+        Problem.federation_id == federation_id,
+        Problem.state != ProblemState.RESOLVED.value,
     )
+    if category:
+        query = query.where(
+            sa.or_(
+                Problem.category == category,
+                Problem.association_id.in_(association_ids or []),
+            )
+        )
+    return list(db.session.scalars(query.order_by(Problem.opened_at.desc(), Problem.id.desc())))
 
 
 def quartiles(values: list[float]) -> dict[str, float]:

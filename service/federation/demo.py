@@ -1,6 +1,7 @@
 """Demo data of the federation: universities still without an association, guidance (one
 to a category, partly acknowledged and answered), problems, comments, and the rollups of
-this year and the two before, so the dashboards and trends have something to show."""
+this year and the two before, so the dashboards and trends have something to show; the
+Zhejiang federation's page of exemplars is published."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from service.auth.models import User
-from service.federation import guidance, problems, rollups
+from service.federation import exemplars, guidance, problems, rollups
 from service.federation.models import Comment, GuidanceReceipt, University
 from tenants.db import db
 from tenants.models import Association, Federation
@@ -35,6 +36,7 @@ def load(federations: dict[str, Federation], today: date) -> None:
     zj = federations["ZJ"].id
     _guidance(zj, today)
     _problems(zj)
+    exemplars.set_published(zj, True, "user:zj-officer")
     db.session.flush()
     ids = list(db.session.scalars(sa.select(Association.id)))
     for year in (today.year - 2, today.year - 1, today.year):

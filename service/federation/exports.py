@@ -9,7 +9,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from service.associations.models import STATUS_LABELS
-from service.federation.metrics import DASHBOARD_METRICS
+from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
 from service.governance import compliance
 from service.web.downloads import XLSX, download
 
@@ -25,6 +25,9 @@ def overview(data: dict, category_labels: dict[str, str]) -> Response:
     sheet = book.active
     sheet.title = _("Overview")
     sheet.append([_("Year"), data["year"]])
+    if data.get("category"):
+        category = data["category"]
+        sheet.append([_("University category"), category_labels.get(category, category)])
     sheet.append([_("Associations"), data["associations"]])
     for status, n in data["by_status"].items():
         sheet.append([str(STATUS_LABELS[status]), n])
@@ -44,7 +47,13 @@ def overview(data: dict, category_labels: dict[str, str]) -> Response:
     members.append([_("University category"), _("Individual members"), _("Group members")])
     for code, counts in data["members_by_category"].items():
         members.append([category_labels.get(code, code), counts["individual"], counts["group"]])
-    return _response(book, f"overview-{data['year']}.xlsx")
+    tasks = book.create_sheet(_("Activities per task"))
+    year = data["year"]
+    tasks.append([_("Task"), str(year - 1), str(year)])
+    for code, counts in data["activities_by_task"].items():
+        tasks.append([str(BY_CODE[code].label), counts["last_year"], counts["this_year"]])
+    suffix = f"-{data['category']}" if data.get("category") else ""
+    return _response(book, f"overview-{year}{suffix}.xlsx")
 
 
 def table(rows: list[dict], year: int) -> Response:

@@ -141,3 +141,13 @@ class ProblemUpdateForm(FlaskForm):
     def __init__(self, *args, users: list, **kw):
         super().__init__(*args, **kw)
         self.assignee_id.choices = [(0, "—")] + [(u.id, u.display_name) for u in users]
+
+
+class ExemplarPageForm(FlaskForm):
+    """Publish the federation's page of exemplars, or take it down."""
+
+    publish = SelectField(
+        _l("Public page"),
+        choices=[("1", _l("Publish the page")), ("0", _l("Take the page down"))],
+        validators=[DataRequired()],
+    )

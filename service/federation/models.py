@@ -229,3 +229,16 @@ class Comment(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     author: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ExemplarPage(db.Model):
+    """Whether a federation's page of exemplars is published (先进典型宣传): one row per
+    federation that ever published it; the page is public while `published_at` is set."""
+
+    __tablename__ = "federation_exemplar_page"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), unique=True)
+    published_at: Mapped[datetime | None]
+    changed_by: Mapped[str] = mapped_column(sa.String(120))
+    changed_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -79,8 +79,9 @@ def store(ids: list[int], year: int, today: date | None = None) -> None:
     db.session.flush()
 
 
-def refresh_all(years: int = 1) -> int:
-    """The nightly run: every association of the platform, this year (and earlier ones)."""
+def refresh_all(years: int = 2) -> int:
+    """The nightly run: every association of the platform, this year and last (the
+    overview sets one against the other; a late record of last year's work lands here)."""
     this_year = date.today().year
     with system_scope("nightly federation rollups"):
         ids = list(db.session.scalars(sa.select(Association.id).order_by(Association.id)))

@@ -11,11 +11,20 @@ from service.associations.models import STATUS_LABELS
 from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
-from service.federation import categories, charts, dashboards, exports, guidance, problems
+from service.federation import (
+    categories,
+    charts,
+    dashboards,
+    exemplars,
+    exports,
+    guidance,
+    problems,
+)
 from service.federation.forms import (
     CategoryChangeForm,
     CategoryForm,
     CommentForm,
+    ExemplarPageForm,
     UniversityForm,
     weights_form,
 )
@@ -25,6 +34,7 @@ from service.federation.scope import federation_id
 from service.governance import compliance
 from service.privacy import mask_email, mask_name, mask_phone
 from tenants.db import db
+from tenants.models import Federation
 
 bp = Blueprint("federation", __name__, url_prefix="/federation")
 
@@ -52,11 +62,17 @@ def table_args(taxonomy: dict[str, str]) -> dict:
     }
 
 
+def overview_category(fed: int) -> str | None:
+    """The overview's category cut from `?category=` (a code or an id); unknown is ignored."""
+    return categories.resolve(fed, request.args.get("category"))
+
+
 @bp.get("/")
 @require(Permission.VIEW_FEDERATION)
 def overview():
     fed, year = federation_id(), _year()
-    data = dashboards.overview(fed, year)
+    category = overview_category(fed)
+    data = dashboards.overview(fed, year, category)
     taxonomy = categories.labels(fed)
     return render_template(
         "federation/overview.html",
@@ -64,8 +80,9 @@ def overview():
         charts=charts.overview(data, taxonomy),
         categories=taxonomy,
         statuses=STATUS_LABELS,
-        open_problems=problems.of_federation(fed, open_only=True),
+        open_problems=dashboards.open_problems(fed, category, dashboards.ids_in(fed, category)),
         rules={r.code: r.label for r in compliance.RULES},
+        tasks={code: BY_CODE[code].label for code in data["activities_by_task"]},
     )
 
 
@@ -311,13 +328,52 @@ def universities():
     ), status
 
 
+@bp.get("/exemplars")
+@require(Permission.VIEW_FEDERATION)
+def exemplar_page():
+    """The exemplars the federation recognised, and whether their page is public."""
+    fed = federation_id()
+    published = exemplars.published_at(fed)
+    return render_template(
+        "federation/exemplars.html",
+        entries=exemplars.recognised(fed),
+        published_at=published,
+        federation=_federation(fed),
+        form=ExemplarPageForm(publish="0" if published else "1"),
+        can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
+    )
+
+
+def _federation(fed: int) -> Federation:
+    return db.session.scalar(sa.select(Federation).where(Federation.id == fed))
+
+
+@bp.post("/exemplars/publication")
+@require(Permission.MANAGE_FEDERATION)
+def publish_exemplar_page():
+    fed = federation_id()
+    form = ExemplarPageForm()
+    if not form.validate_on_submit():
+        flash(_("Choose whether to publish the page."), "error")
+        return redirect(url_for(".exemplar_page")), 303
+    publish = form.publish.data == "1"
+    exemplars.set_published(fed, publish, current_actor())
+    db.session.commit()
+    if publish:
+        flash(_("The page of exemplars is public."), "success")
+    else:
+        flash(_("The page of exemplars is taken down."), "success")
+    return redirect(url_for(".exemplar_page"))
+
+
 @bp.get("/export/<view>.xlsx")
 @require(Permission.VIEW_FEDERATION)
 def export(view: str):
     fed, year = federation_id(), _year()
     taxonomy = categories.labels(fed)
     if view == "overview":
-        return exports.overview(dashboards.overview(fed, year), taxonomy)
+        data = dashboards.overview(fed, year, overview_category(fed))
+        return exports.overview(data, taxonomy)
     if view == "associations":
         rows = dashboards.table(fed, year, **table_args(taxonomy))
         return exports.table([r.as_dict() for r in rows], year)

@@ -42,6 +42,7 @@ def test_the_overview_draws_its_charts(page, live_server):
         "chart-status",
         "chart-coverage",
         "chart-members",
+        "chart-activities",
         "chart-findings",
     }
     for chart in charts:
@@ -61,3 +62,25 @@ def test_the_category_view_draws_the_placement(page, live_server):
     body = page.locator("main").inner_text()
     assert "中位数" in body and "浙江大学科学技术协会" in body
     screenshot(page, "federation-category-research")
+
+
+def test_the_published_page_of_exemplars_is_read_without_signing_in(page, live_server):
+    """The demo's Zhejiang federation published its page: a visitor reads the recognised
+    exemplars it published, and not the one still proposed."""
+    page.goto(live_server + "/public/federations/ZJ/exemplars")
+    body = page.locator("main").inner_text()
+    assert "“求是”青年科普讲师团" in body and "浙江大学科学技术协会" in body
+    assert "王海燕" not in body  # proposed, not recognised
+    screenshot(page, "federation-public-exemplars")
+    assert page.goto(live_server + "/public/federations/SC/exemplars").status == 404
+
+
+def test_the_officer_sees_the_recognised_exemplars_and_the_public_address(page, live_server):
+    _sign_in(page, live_server, "zj-officer")
+    page.goto(live_server + "/federation/")
+    page.locator("nav.subnav").get_by_role("link", name="先进典型").click()
+    page.wait_for_load_state()
+    table = page.locator("#exemplars").inner_text()
+    assert "“求是”青年科普讲师团" in table and "王海燕" not in table
+    assert page.locator("#public-url").inner_text().endswith("/public/federations/ZJ/exemplars")
+    screenshot(page, "federation-exemplars")

@@ -9,13 +9,19 @@ from datetime import date
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
+from service.activities import talent
+from service.activities.models import Exemplar
+from service.associations.models import Category
+from service.audit.models import AuditEvent
+from service.auth.models import TokenLevel
 from service.auth.roles import Role
-from service.federation import metrics, rollups
+from service.federation import exemplars, metrics, problems, rollups
 from service.federation.models import (
     CategoryChange,
     GuidanceReceipt,
     MetricRollup,
     Problem,
+    University,
     UniversityCategory,
 )
 from service.governance.models import Meeting
@@ -432,3 +438,211 @@ def test_the_nightly_run_rebuilds_every_rollup(world):
         assert db.session.scalar(sa.select(sa.func.count(MetricRollup.id))) >= 4 * len(
             metrics.METRICS
         )
+
+
+# --- exemplars ----------------------------------------------------------------------------
+
+
+def _recognise(world, *, named: str, publish: bool) -> None:
+    """Recognise the first association's exemplar of province A (consent is on record), and
+    publish it one by one if asked; the second association's stays proposed."""
+    with system_scope("test"):
+        exemplar = db.session.get(Exemplar, world.a.first.exemplars[0].id)
+        exemplar.name = named
+        talent.recognise_exemplar(exemplar, "test")
+        if publish:
+            talent.publish_exemplar(exemplar, True)
+        proposed = db.session.get(Exemplar, world.a.second.exemplars[0].id)
+        proposed.name = "尚未认定的典型"
+        db.session.commit()
+
+
+def test_the_exemplars_page_lists_only_what_the_federation_recognised(world, client):
+    _recognise(world, named="张科普", publish=False)
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    page = client.get("/federation/exemplars").get_data(as_text=True)
+    assert "张科普" in page and world.a.first.association.name in page
+    assert "长期开展科普志愿服务" in page  # what they did
+    assert "尚未认定的典型" not in page
+    api = client.get("/api/v1/federation/exemplars", headers=_bearer(world.a.tokens["ro"])).json
+    assert [(e["name"], e["association_id"], e["year"]) for e in api["items"]] == [
+        ("张科普", world.a.first.association.id, 2026)
+    ]
+    assert api["published"] is False and api["public_url"] is None
+    # The other federation's supervisors see none of it.
+    client.login_as(world.b.users[Role.FEDERATION_OFFICER])
+    assert "张科普" not in client.get("/federation/exemplars").get_data(as_text=True)
+    other = client.get("/api/v1/federation/exemplars", headers=_bearer(world.b.tokens["ro"])).json
+    assert other["items"] == []
+
+
+def test_only_the_officer_publishes_the_exemplars_page(world, client):
+    _recognise(world, named="张科普", publish=True)
+    public = f"/public/federations/{world.a.federation.code}/exemplars"
+    assert app_client(client).get(public).status_code == 404
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    assert client.post("/federation/exemplars/publication", data={"publish": "1"}).status_code == (
+        403
+    )
+    assert app_client(client).get(public).status_code == 404
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    refused = client.post("/federation/exemplars/publication", data={"publish": "yes"})
+    assert refused.status_code == 303
+    assert app_client(client).get(public).status_code == 404
+    response = client.post("/federation/exemplars/publication", data={"publish": "1"})
+    assert response.status_code == 302
+    with system_scope("test"):
+        logged = db.session.scalars(
+            sa.select(AuditEvent.actor).where(AuditEvent.entity == "federation_exemplar_page")
+        ).all()
+    assert len(logged) == 1 and world.a.users[Role.FEDERATION_OFFICER].username in logged[0]
+    page = app_client(client).get(public)
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert "张科普" in text and world.a.first.association.name in text
+    assert "尚未认定的典型" not in text
+    # No contact, no one's account: neither who proposed nor who decided.
+    assert "factory" not in text and "test" not in text
+    api = client.get("/api/v1/federation/exemplars", headers=_bearer(world.a.tokens["ro"])).json
+    assert api["published"] is True and api["public_url"].endswith(public)
+    # The other federation's page stays unpublished.
+    other = f"/public/federations/{world.b.federation.code}/exemplars"
+    assert app_client(client).get(other).status_code == 404
+    client.post("/federation/exemplars/publication", data={"publish": "0"})
+    assert app_client(client).get(public).status_code == 404
+
+
+def test_the_public_page_shows_no_exemplar_that_was_not_published_one_by_one(world, client):
+    _recognise(world, named="张科普", publish=False)
+    with system_scope("test"):
+        exemplars.set_published(world.a.federation.id, True, "test")
+        db.session.commit()
+    text = app_client(client).get(f"/public/federations/{world.a.federation.code}/exemplars")
+    assert text.status_code == 200
+    assert "张科普" not in text.get_data(as_text=True)
+
+
+def app_client(client):
+    """A visitor who has not signed in (a fresh client: no session cookie)."""
+    return client.application.test_client()
+
+
+# --- activities per task, this year against last, and the category cut -------------------
+
+
+def _small_province():
+    """A federation of two associations (research, applied) whose activities are counted by
+    hand below, a university without an association and a problem about the applied ones."""
+    this, last = date.today().year, date.today().year - 1
+    with system_scope("test"):
+        federation = factories.make_federation()
+        research = factories.make_association(federation, category=Category.RESEARCH)
+        applied = factories.make_association(federation, category=Category.APPLIED)
+        factories.make_member(research)
+
+        def held(association, task, subtype, year, events):
+            day = date(year, 1, 5)
+            factories.make_activity(
+                association, task=task, subtype=subtype, starts_on=day, ends_on=day, events=events
+            )
+
+        held(research, "academic", "inter_university", this, 3)
+        held(research, "academic", "inter_university", last, 2)
+        held(research, "popularisation", "science_week", last, 5)
+        held(applied, "academic", "inter_university", this, 1)
+        factories.make_activity(  # cancelled: not counted
+            applied,
+            starts_on=date(this, 1, 6),
+            ends_on=date(this, 1, 6),
+            status="cancelled",
+            events=7,
+        )
+        db.session.add(
+            University(federation_id=federation.id, name="某职业大学", category="applied")
+        )
+        problems.open_problem(
+            federation.id,
+            title="应用型高校科协活动偏少",
+            description="—",
+            association_id=None,
+            category="applied",
+            assignee_id=None,
+            actor="test",
+        )
+        ids = [research.id, applied.id]
+        rollups.store(ids, this)
+        rollups.store(ids, last)
+        officer = factories.make_user(Role.FEDERATION_OFFICER, federation=federation)
+        token = factories.make_token(TokenLevel.FEDERATION, federation=federation)
+        applied_id = db.session.scalar(
+            sa.select(UniversityCategory.id).where(
+                UniversityCategory.federation_id == federation.id,
+                UniversityCategory.code == "applied",
+            )
+        )
+        db.session.commit()
+    return officer, token, applied_id
+
+
+def _xlsx_tasks(client, query: str = "") -> dict[str, tuple]:
+    book = load_workbook(io.BytesIO(client.get(f"/federation/export/overview.xlsx{query}").data))
+    rows = list(book["各项任务活动"].iter_rows(values_only=True))
+    return {row[0]: row[1:] for row in rows[1:]}
+
+
+def test_activities_per_task_this_year_against_last_agree_on_page_api_and_xlsx(world, client):
+    officer, token, _applied = _small_province()
+    this, last = date.today().year, date.today().year - 1
+    api = client.get("/api/v1/federation/overview", headers=_bearer(token)).json
+    tasks = api["activities_by_task"]
+    assert tasks["academic_events"] == {"this_year": 3 + 1, "last_year": 2}
+    assert tasks["popularisation_events"] == {"this_year": 0, "last_year": 5}
+    assert tasks["talent_events"] == {"this_year": 0, "last_year": 0}
+    client.login_as(officer)
+    page = client.get("/federation/").get_data(as_text=True)
+    row = page[page.index('id="task-academic_events"') :].split("</tr>")[0]
+    assert '<td class="last-year">2</td><td class="this-year">4</td>' in row
+    row = page[page.index('id="task-popularisation_events"') :].split("</tr>")[0]
+    assert '<td class="last-year">5</td><td class="this-year">0</td>' in row
+    assert 'id="chart-activities"' in page
+    sheet = _xlsx_tasks(client)
+    label = str(metrics.BY_CODE["academic_events"].label)
+    assert sheet[label] == (2, 4)
+    book = load_workbook(io.BytesIO(client.get("/federation/export/overview.xlsx").data))
+    header = next(book["各项任务活动"].iter_rows(values_only=True))
+    assert header[1:] == (str(last), str(this))
+
+
+def test_the_overview_is_cut_by_category(world, client):
+    officer, token, applied_id = _small_province()
+    research = client.get(
+        "/api/v1/federation/overview?category=research", headers=_bearer(token)
+    ).json
+    assert research["category"] == "research"
+    assert research["associations"] == 1
+    assert research["members"]["individual"] == 1
+    assert research["coverage"] == {"with_association": 1, "without_association": 0}
+    assert research["activities_by_task"]["academic_events"] == {"this_year": 3, "last_year": 2}
+    assert research["open_problems"] == 0
+    # By the category's id as well as its code.
+    applied = client.get(
+        f"/api/v1/federation/overview?category={applied_id}", headers=_bearer(token)
+    ).json
+    assert applied["category"] == "applied"
+    assert applied["activities_by_task"]["academic_events"] == {"this_year": 1, "last_year": 0}
+    assert applied["coverage"] == {"with_association": 1, "without_association": 1}
+    assert applied["open_problems"] == 1
+    unknown = client.get("/api/v1/federation/overview?category=nope", headers=_bearer(token))
+    assert unknown.status_code == 400 and "category" in unknown.json["message"]
+    superscript = client.get("/api/v1/federation/overview?category=²", headers=_bearer(token))
+    assert superscript.status_code == 400  # a digit to str.isdigit, not to int()
+    client.login_as(officer)
+    page = client.get("/federation/?category=research").get_data(as_text=True)
+    assert 'id="n-associations">1<' in page and 'id="n-problems">0<' in page
+    assert '<option value="research" selected>' in page
+    assert "category=research" in page  # the export link keeps the cut
+    assert _xlsx_tasks(client, "?category=research")[
+        str(metrics.BY_CODE["academic_events"].label)
+    ] == (2, 3)
+    whole = client.get("/federation/").get_data(as_text=True)
+    assert 'id="n-associations">2<' in whole and 'id="n-problems">1<' in whole

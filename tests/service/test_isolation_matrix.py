@@ -333,6 +333,10 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("federation.universities", "GET"): Route(P.VIEW_FEDERATION),
     ("federation.universities", "POST"): Route(P.MANAGE_FEDERATION),
     ("federation.export", "GET"): Route(P.VIEW_FEDERATION, values=(("view", "overview"),)),
+    ("federation.exemplar_page", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.publish_exemplar_page", "POST"): Route(P.MANAGE_FEDERATION),
+    # By the federation's code, once it published the page; see the test at the end.
+    ("federation_public.exemplar_page", "GET"): Route(PUBLIC, values=(("code", "F0"),)),
     ("guidance.index", "GET"): Route(P.VIEW_FEDERATION),
     ("guidance.new", "GET"): Route(P.MANAGE_FEDERATION),
     ("guidance.new", "POST"): Route(P.MANAGE_FEDERATION),
@@ -364,6 +368,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("federation_api.GuidanceList", "GET"): Route(P.VIEW_FEDERATION, api=True),
     ("federation_api.GuidanceById", "GET"): Route(P.VIEW_FEDERATION, ("guidance_id",), api=True),
     ("federation_api.Problems", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("federation_api.Exemplars", "GET"): Route(P.VIEW_FEDERATION, api=True),
     # annual reporting
     ("reporting.index", "GET"): Route(P.VIEW_REPORTS),
     ("reporting.open_period", "POST"): Route(P.REVIEW_REPORTS),
@@ -633,3 +638,35 @@ def test_own_tenant_roles_get_in_or_403(app, world, client, key, route, who):
     else:
         assert response.status_code not in (401, 403, 404), (key, who, response.status_code)
         assert response.status_code < 500
+
+
+def test_a_public_page_of_exemplars_is_its_federation_s_own_and_only_once_published(
+    app, world, client
+):
+    """The public route has no principal: the federation's code is the whole scope. A code
+    whose page is unpublished (or unknown) is 404; a published one shows its own exemplars."""
+    from service.activities import talent
+    from service.activities.models import Exemplar
+    from service.federation import exemplars
+
+    with system_scope("test"):
+        for province, name in ((world.a, "甲省典型"), (world.b, "乙省典型")):
+            exemplar = db.session.get(Exemplar, province.first.exemplars[0].id)
+            exemplar.name = name
+            talent.recognise_exemplar(exemplar, "test")
+            talent.publish_exemplar(exemplar, True)
+        db.session.commit()
+    mine, theirs = (
+        f"/public/federations/{p.federation.code}/exemplars" for p in (world.a, world.b)
+    )
+    assert client.get(mine).status_code == 404
+    assert client.get(theirs).status_code == 404
+    assert client.get("/public/federations/NO-SUCH/exemplars").status_code == 404
+    with system_scope("test"):
+        exemplars.set_published(world.a.federation.id, True, "test")
+        db.session.commit()
+    own = client.get(mine)
+    assert own.status_code == 200
+    assert "甲省典型" in own.get_data(as_text=True)
+    assert "乙省典型" not in own.get_data(as_text=True)
+    assert client.get(theirs).status_code == 404
