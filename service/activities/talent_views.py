@@ -21,9 +21,9 @@ from service.activities.forms import (
 from service.activities.models import EXEMPLAR_STATUS_LABELS, NOMINATION_STATUS_LABELS
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.federation import exemplars as exemplar_page
 from tenants.db import db
 from tenants.models import Association, Federation
-from tenants.scope import Scope, use_scope
 
 bp = Blueprint("talent", __name__, url_prefix="/talent")
 
@@ -264,17 +264,9 @@ def exemplar_publish(exemplar_id: int):
 
 @bp.get("/public/<int:federation_id>")
 def public_exemplars(federation_id: int):
-    """Public: a federation's published exemplars and the awards won by consenting nominees.
-
-    The visitor has no credential; the federation in the URL is the only scope this request
-    reads under, and only rows published (or consented to) are shown.
-    """
+    """The address the page first had: now the federation's one public page, which its
+    officer publishes (404 until then)."""
     federation = db.session.scalar(sa.select(Federation).where(Federation.id == federation_id))
-    if federation is None:
+    if federation is None or exemplar_page.published_at(federation_id) is None:
         abort(404)
-    with use_scope(Scope.federation(federation_id)):
-        exemplars = talent.published_exemplars()
-        awards = talent.public_awards()
-        return render_template(
-            "talent/public.html", federation=federation, exemplars=exemplars, awards=awards
-        )
+    return redirect(url_for("federation_public.exemplar_page", code=federation.code), 301)

@@ -268,16 +268,23 @@ def test_exemplars_go_through_the_federation_to_the_public_page(world, app):
     officer.post(f"/talent/exemplars/{exemplar.id}/publish", data={"publish": "1"})
     assert rows(Exemplar, id=exemplar.id)[0].published
 
-    public = app.test_client().get(f"/talent/public/{world.a.federation.id}")
+    # The page's first address: 404 until the officer publishes the federation's page, then
+    # a permanent redirect to it.
+    old_address = f"/talent/public/{world.a.federation.id}"
+    assert app.test_client().get(old_address).status_code == 404
+    officer.post("/federation/exemplars/publication", data={"publish": "1"})
+    moved = app.test_client().get(old_address)
+    page = f"/public/federations/{world.a.federation.code}/exemplars"
+    assert moved.status_code == 301 and moved.headers["Location"].endswith(page)
+    public = app.test_client().get(page)
     assert public.status_code == 200 and "青年科普讲师团" in public.get_data(as_text=True)
     # The factory's exemplars are proposed, not recognised: not on the page.
     assert "王芳" not in public.get_data(as_text=True)
-    other = app.test_client().get(f"/talent/public/{world.b.federation.id}")
-    assert "青年科普讲师团" not in other.get_data(as_text=True)
+    assert app.test_client().get(f"/talent/public/{world.b.federation.id}").status_code == 404
     assert app.test_client().get("/talent/public/999999").status_code == 404
 
     admin.post(f"/talent/exemplars/{exemplar.id}/consent", data={})  # consent withdrawn
-    public = app.test_client().get(f"/talent/public/{world.a.federation.id}")
+    public = app.test_client().get(page)
     assert "青年科普讲师团" not in public.get_data(as_text=True)
 
 
@@ -303,7 +310,9 @@ def test_a_nomination_needs_consent_before_it_goes_forward(world, app):
     officer.post(f"{url}/decision", data={"decision": "approve"})
     admin.post(f"{url}/outcome", data={"outcome": "awarded"})
     assert rows(Nomination, id=nomination.id)[0].status == "awarded"
-    public = app.test_client().get(f"/talent/public/{world.a.federation.id}").get_data(as_text=True)
+    officer.post("/federation/exemplars/publication", data={"publish": "1"})
+    page = f"/public/federations/{world.a.federation.code}/exemplars"
+    public = app.test_client().get(page).get_data(as_text=True)
     assert "中国青年科技奖" in public and "赵强" in public
 
 
