@@ -12,7 +12,13 @@ import sqlalchemy as sa
 from service.associations.models import STATUS_LABELS, AssociationProfile
 from service.federation import categories, rollups
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, METRICS, TASK_EVENTS
-from service.federation.models import HealthWeight, Problem, ProblemState, University
+from service.federation.models import (
+    HealthWeight,
+    MetricRollup,
+    Problem,
+    ProblemState,
+    University,
+)
 from service.governance import compliance
 from service.governance.models import ComplianceFinding
 from tenants.db import db
@@ -189,34 +195,48 @@ def _sort_key(sort: str):
 
 
 def overview(federation_id: int, year: int, category: str | None = None) -> dict:
-    """The federation at a glance, or one category of it when `category` (a code) is given."""
-    rows = table(federation_id, year, category=category)
+    """The federation at a glance, or one category of it when `category` (a code) is given.
+    Sums only, so the database adds the rollups up (no per-association rows or scores)."""
+    associations = [
+        (aid, code, st)
+        for aid, _name, code, st in _associations(federation_id)
+        if not category or code == category
+    ]
+    ids = [aid for aid, _code, _st in associations]
     labels = categories.labels(federation_id)
-    shown = {category: labels[category]} if category else labels
     by_status = {s: 0 for s in STATUS_LABELS}
-    members = {code: {"individual": 0, "group": 0} for code in shown}
-    findings = {rule.code: 0 for rule in compliance.RULES}
-    for row in rows:
-        by_status[row.status] = by_status.get(row.status, 0) + 1
-        bucket = members.setdefault(row.category, {"individual": 0, "group": 0})
-        bucket["individual"] += int(row.metrics.get("members_individual", 0))
-        bucket["group"] += int(row.metrics.get("members_group", 0))
-        for rule in findings:
-            findings[rule] += int(row.metrics.get(f"finding:{rule}", 0))
+    for _aid, _code, st in associations:
+        by_status[st] = by_status.get(st, 0) + 1
+    sums = _rollup_sums(ids, (year - 1, year))
+    # The federation's categories, and any code an association still has that left it.
+    codes = (
+        [category]
+        if category
+        else [*labels, *sorted({c for _a, c, _s in associations} - set(labels))]
+    )
+    members = {
+        code: {
+            "individual": int(sums.get((year, code, "members_individual"), 0)),
+            "group": int(sums.get((year, code, "members_group"), 0)),
+        }
+        for code in codes
+    }
+
+    def total(metric: str, of_year: int = year) -> int:
+        return int(sum(v for (y, _c, m), v in sums.items() if y == of_year and m == metric))
+
     without = sa.select(sa.func.count(University.id)).where(
         University.federation_id == federation_id
     )
     if category:
         without = without.where(University.category == category)
-    covered = sum(n for s, n in by_status.items() if s != "dissolved")
-    ids = [r.association_id for r in rows]
     return {
         "year": year,
         "category": category,
-        "associations": len(rows),
+        "associations": len(associations),
         "by_status": by_status,
         "coverage": {
-            "with_association": covered,
+            "with_association": sum(n for s, n in by_status.items() if s != "dissolved"),
             "without_association": db.session.scalar(without) or 0,
         },
         "members_by_category": members,
@@ -224,23 +244,30 @@ def overview(federation_id: int, year: int, category: str | None = None) -> dict
             "individual": sum(b["individual"] for b in members.values()),
             "group": sum(b["group"] for b in members.values()),
         },
-        "activities_by_task": activities_by_task(rows, year),
-        "findings_by_rule": findings,
+        "activities_by_task": {
+            code: {"this_year": total(code), "last_year": total(code, year - 1)}
+            for code, _aggregate in TASK_EVENTS
+        },
+        "findings_by_rule": {rule.code: total(f"finding:{rule.code}") for rule in compliance.RULES},
         "open_problems": len(open_problems(federation_id, category, ids)),
     }
 
 
-def activities_by_task(rows: list[Row], year: int) -> dict[str, dict[str, int]]:
-    """Each task's events over these associations: the year against the year before, both
-    read from the rollups (the nightly run keeps last year's)."""
-    before = rollups.read([r.association_id for r in rows], year - 1)
-    return {
-        code: {
-            "this_year": int(sum(r.metrics.get(code, 0.0) for r in rows)),
-            "last_year": int(sum(v.get(code, 0.0) for v in before.values())),
-        }
-        for code, _aggregate in TASK_EVENTS
-    }
+def _rollup_sums(ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, str, str], float]:
+    """(year, category code, metric) -> the sum of the rollups of `ids`; the nightly run
+    keeps last year's as well as this year's."""
+    rows = db.session.execute(
+        sa.select(
+            MetricRollup.year,
+            AssociationProfile.category,
+            MetricRollup.metric,
+            sa.func.sum(MetricRollup.value),
+        )
+        .join(AssociationProfile, AssociationProfile.tenant_id == MetricRollup.tenant_id)
+        .where(MetricRollup.tenant_id.in_(ids), MetricRollup.year.in_(years))
+        .group_by(MetricRollup.year, AssociationProfile.category, MetricRollup.metric)
+    )
+    return {(y, code, metric): float(value) for y, code, metric, value in rows}
 
 
 def open_problems(
@@ -341,9 +368,7 @@ def association_page(federation_id: int, association_id: int) -> dict:
     """One association's aggregates over every stored year; no personal data."""
     years = sorted(
         db.session.scalars(
-            sa.select(rollups.MetricRollup.year)
-            .where(rollups.MetricRollup.tenant_id == association_id)
-            .distinct()
+            sa.select(MetricRollup.year).where(MetricRollup.tenant_id == association_id).distinct()
         )
     )
     by_year = {y: rollups.read([association_id], y)[association_id] for y in years}
