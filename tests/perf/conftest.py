@@ -13,12 +13,18 @@ RESULTS = Path(__file__).parent / "results"
 
 
 def write_result(name: str, figures: dict, summary: str) -> Path:
+    """Write one benchmark's figures; a run at another scale than the province's (say
+    `BENCH_SCALE=nation`) keeps its own files beside the province's."""
+    scale = os.environ.get("BENCH_SCALE", "province")
+    if scale != "province":
+        name = f"{name}-{scale}"
     RESULTS.mkdir(exist_ok=True)
     record = {
         "benchmark": name,
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": {"cores": os.cpu_count(), "python": platform.python_version()},
         "database": os.environ.get("TEST_DATABASE_URL", "sqlite").split("@")[-1],
+        "scale": scale,
         **figures,
     }
     path = RESULTS / f"{name}.json"
