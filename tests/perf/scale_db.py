@@ -25,7 +25,8 @@ from tests.conftest import _pg_databases
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL")
 # The scale of the province-level benchmarks: `BENCH_SCALE=nation make bench` for the nation.
-BENCH_SCALE = scale.SCALES[os.environ.get("BENCH_SCALE", "province")]
+BENCH_SCALE_NAME = os.environ.get("BENCH_SCALE", "province")
+BENCH_SCALE = scale.SCALES[BENCH_SCALE_NAME]
 # The measured association has this many members at every scale, so scales compare.
 TENANT_SIZE = 2000
 

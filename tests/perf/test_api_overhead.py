@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from tests.perf.conftest import write_result
-from tests.perf.scale_db import BENCH_SCALE, needs_postgres, scale_database
+from tests.perf.scale_db import BENCH_SCALE, BENCH_SCALE_NAME, needs_postgres, scale_database
 
 ROOT = Path(__file__).resolve().parents[2]
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
@@ -123,7 +123,7 @@ def test_api_against_the_bare_framework_ceiling():
             "setup": {"connections": CONNECTIONS, "seconds": SECONDS, "rounds": ROUNDS},
         },
         f"API against the bare-Flask ceiling (gunicorn as deploy/gunicorn.conf.py, wrk "
-        f"{CONNECTIONS} connections, {SECONDS} s x {ROUNDS} rounds, province scale):\n"
+        f"{CONNECTIONS} connections, {SECONDS} s x {ROUNDS} rounds, {BENCH_SCALE_NAME} scale):\n"
         f"- bare endpoint: {f['bare']['rps']:.0f} req/s, p50 {f['bare']['p50_ms']} ms, "
         f"p99 {f['bare']['p99_ms']} ms\n"
         f"- one member: {f['one_member']['rps']:.0f} req/s, p50 {f['one_member']['p50_ms']} ms, "

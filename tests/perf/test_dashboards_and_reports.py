@@ -33,7 +33,14 @@ from tenants.db import db
 from tenants.models import Association
 from tenants.scope import Scope, system_scope, use_scope
 from tests.perf.conftest import write_result
-from tests.perf.scale_db import BENCH_SCALE, ScaleDb, needs_postgres, scale_database, service_app
+from tests.perf.scale_db import (
+    BENCH_SCALE,
+    BENCH_SCALE_NAME,
+    ScaleDb,
+    needs_postgres,
+    scale_database,
+    service_app,
+)
 from tests.perf.timing import alternate, summary
 
 DASHBOARD_RUNS = int(os.environ.get("BENCH_DASHBOARD_RUNS", "40"))
@@ -155,7 +162,8 @@ def test_dashboards_cost_a_fraction_of_the_aggregate_they_replace():
             "category": {"code": code, "associations": len(peers)},
             "nightly_rollup_seconds": round(nightly, 1),
         },
-        f"dashboards ({len(ids)} associations; p50 over {DASHBOARD_RUNS} alternating runs; "
+        f"dashboards ({BENCH_SCALE_NAME} scale, a federation of {len(ids)} associations; "
+        f"p50 over {DASHBOARD_RUNS} alternating runs; "
         "the aggregate is the service's own live SQL over the base tables, replayed raw):\n"
         f"- overview API {p50['overview']} ms, live aggregate {p50['live_aggregate']} ms; "
         f"ratio {ratios['overview']} (target 0.2 or less)\n"
@@ -247,11 +255,11 @@ def test_a_report_compiles_near_the_cost_of_its_sql():
             "ratios_p50": ratios,
             "associations": len(ids),
         },
-        f"annual report compile ({year}; the job's function against its own SELECTs replayed "
-        "raw):\n"
+        f"annual report compile ({BENCH_SCALE_NAME} scale, {year}; the job's function against "
+        "its own SELECTs replayed raw):\n"
         f"- one association: {one['compile']['p50_ms']} ms, raw SQL {one['raw']['p50_ms']} ms; "
         f"ratio {ratios['one']} (p50 over {COMPILE_RUNS} alternating runs)\n"
-        f"- every association of the province ({len(ids)}, one job after another): "
+        f"- every association of the federation ({len(ids)}, one job after another): "
         f"{every['compile']['p50_ms'] / 1000:.2f} s, "
         f"raw SQL {every['raw']['p50_ms'] / 1000:.2f} s; "
         f"ratio {ratios['province']} (p50 over {PROVINCE_COMPILE_RUNS} runs)\n"

@@ -18,7 +18,7 @@ from service.members.models import Member
 from tenants.db import db
 from tenants.scope import Scope, use_scope
 from tests.perf.conftest import write_result
-from tests.perf.scale_db import BENCH_SCALE, needs_postgres, scale_database
+from tests.perf.scale_db import BENCH_SCALE, BENCH_SCALE_NAME, needs_postgres, scale_database
 from tests.perf.timing import alternate
 
 RUNS = int(os.environ.get("BENCH_RUNS", "300"))
@@ -125,8 +125,9 @@ def test_isolation_costs_little_against_the_bare_tenant_query():
             "rls_only_ratio_p50": rls_ratio,
             "target_ratio": 1.3,
         },
-        "isolation overhead (province scale; a 50-member page and a count by title for one "
-        f"association, p50 over {RUNS} alternating runs): ORM criteria + RLS as the app role "
+        f"isolation overhead ({BENCH_SCALE_NAME} scale; a 50-member page and a count by title "
+        f"for one association, p50 over {RUNS} alternating runs): ORM criteria + RLS as the app "
+        f"role "
         f"{figures['scoped']['p50_ms']} ms, bare SQL as a role that bypasses RLS "
         f"{figures['unscoped']['p50_ms']} ms; ratio {ratio} (target 1.3). The same bare SQL as "
         f"the app role with RLS on: {figures['rls_only']['p50_ms']} ms, ratio {rls_ratio}.",
