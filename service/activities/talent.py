@@ -214,21 +214,6 @@ def publish_exemplar(exemplar: Exemplar, publish: bool) -> None:
         exemplar.published, exemplar.published_at = False, None
 
 
-def published_exemplars() -> list[tuple[Exemplar, str]]:
-    """(exemplar, association name) of every published exemplar the scope sees."""
-    rows = db.session.execute(
-        sa.select(Exemplar, Association.name)
-        .join(Association, Association.id == Exemplar.tenant_id)
-        .where(
-            Exemplar.published.is_(True),
-            Exemplar.status == ExemplarStatus.RECOGNISED.value,
-            Exemplar.consent_to_publish.is_(True),
-        )
-        .order_by(Exemplar.year.desc(), Exemplar.published_at.desc(), Exemplar.id.desc())
-    )
-    return [(e, name) for e, name in rows]
-
-
 def public_awards() -> list[tuple[Nomination, str]]:
     """Awards won whose nominee consented to be named, for the federation's page."""
     rows = db.session.execute(

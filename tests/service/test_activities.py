@@ -13,6 +13,7 @@ from service.activities import services as activities
 from service.activities.models import Activity
 from service.activities.services import ActivityError
 from service.auth.roles import Role
+from service.federation import exemplars as exemplar_page
 from service.suggestions import services as suggestions
 from tenants.db import db
 from tenants.scope import Scope, use_scope
@@ -299,10 +300,10 @@ def test_exemplars_are_recognised_then_published_with_consent(world):
         with pytest.raises(talent.TalentError, match="同意"):
             talent.publish_exemplar(talent.access_exemplar(person), True)
         db.session.flush()
-        published = [e.name for e, _a in talent.published_exemplars()]
+        published = [e.name for e in public_page(world.a.federation.id)]
     assert published == ["张伟团队"]
     with use_scope(Scope.federation(world.b.federation.id)):
-        assert talent.published_exemplars() == []
+        assert public_page(world.b.federation.id) == []
     assert figures(aggregates.exemplars, world, 2025)[a1.association.id] == {
         "exemplars_proposed": 3,
         "exemplars_recognised": 2,
@@ -312,7 +313,11 @@ def test_exemplars_are_recognised_then_published_with_consent(world):
         talent.set_exemplar_consent(talent.access_exemplar(team), False)
         db.session.flush()
     with use_scope(Scope.federation(world.a.federation.id)):
-        assert talent.published_exemplars() == []
+        assert public_page(world.a.federation.id) == []
+
+
+def public_page(federation_id: int) -> list:
+    return exemplar_page.recognised(federation_id, public_only=True)
 
 
 # --- 4. research integrity -------------------------------------------------------------
