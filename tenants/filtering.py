@@ -6,6 +6,8 @@ raise; an empty scope matches nothing; `system_scope` alone crosses tenants.
 
 from __future__ import annotations
 
+import functools
+
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
@@ -21,24 +23,27 @@ def _touches_tenant_data(state: ORMExecuteState) -> bool:
     return any(issubclass(m.class_, _SCOPED) for m in state.all_mappers)
 
 
-def _criteria(scope: Scope | None) -> list:
-    """Loader criteria for the scope; `sa.false()` everywhere when nothing is visible."""
+@functools.lru_cache(maxsize=4096)
+def _criteria(scope: Scope | None) -> tuple:
+    """Loader criteria for the scope; `sa.false()` everywhere when nothing is visible.
+    Made once per scope (options are immutable): building them cost a fifth of a
+    millisecond on every statement."""
     if scope is None or scope.kind is ScopeKind.NONE:
-        return [
+        return tuple(
             with_loader_criteria(cls, sa.false(), include_aliases=True, propagate_to_loaders=True)
             for cls in _SCOPED
-        ]
+        )
     if scope.kind is ScopeKind.ASSOCIATION:
         aid = scope.association_id
-        return [
+        return (
             *(
                 with_loader_criteria(base, lambda cls: cls.tenant_id == aid, include_aliases=True)
                 for base in (TenantOwned, TenantTagged)
             ),
             with_loader_criteria(Association, lambda cls: cls.id == aid, include_aliases=True),
-        ]
+        )
     feds = sorted(scope.federation_ids)
-    return [
+    return (
         *(
             with_loader_criteria(
                 base,
@@ -52,7 +57,7 @@ def _criteria(scope: Scope | None) -> list:
         with_loader_criteria(
             Association, lambda cls: cls.federation_id.in_(feds), include_aliases=True
         ),
-    ]
+    )
 
 
 def _guard_bulk_insert(state: ORMExecuteState) -> None:
