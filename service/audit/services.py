@@ -131,8 +131,18 @@ def _after_flush(session: Session, flush_context) -> None:
         row["entity_id"] = ",".join(str(k) for k in key) if None not in key else None
         if row["tenant_id"] is None:
             row["tenant_id"] = _tenant_of(obj)
-    # Core insert: the audit row needs no ORM round trip and is not itself audited.
-    session.connection().execute(sa.insert(AuditEvent.__table__), pending)
+    _insert(session, pending)
+
+
+def _insert(session: Session, rows: list[dict]) -> None:
+    """Core insert: the audit row needs no ORM round trip and is not itself audited. One row
+    goes as a one-row VALUES list: a plain one-row insert would first fetch its id from the
+    sequence, a round trip of its own, since the table takes no RETURNING."""
+    table = AuditEvent.__table__
+    if len(rows) == 1:
+        session.connection().execute(sa.insert(table).values(rows))
+    else:
+        session.connection().execute(sa.insert(table), rows)
 
 
 def record(
@@ -144,8 +154,8 @@ def record(
     changes: dict | None = None,
 ) -> None:
     """Log an event that is not a row write (a login, an export)."""
-    session.connection().execute(
-        sa.insert(AuditEvent.__table__),
+    _insert(
+        session,
         [
             {
                 "occurred_at": _now(),

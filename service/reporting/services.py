@@ -130,7 +130,7 @@ def compile_report(report_id: int) -> str:
     report.status = S.COMPILED.value
     report.compiled_at = utcnow()
     db.session.commit()
-    return report.status
+    return S.COMPILED.value  # not report.status: reading it after the commit reloads the row
 
 
 def _progress(done: int, total: int) -> None:
