@@ -213,6 +213,13 @@ NEXT_STATUS = {
 }
 # What the figures count: activities that took place. A planned one is a promise.
 COUNTED_STATUSES = (ActivityStatus.HELD.value, ActivityStatus.REPORTED.value)
+# The list's status filter also takes "counted": the activities every statistic counts,
+# so a figure's "records behind it" link lists exactly what the figure counts.
+COUNTED = "counted"
+STATUS_FILTER_LABELS = {
+    **ACTIVITY_STATUS_LABELS,
+    COUNTED: _l("Counted in the statistics (held or reported)"),
+}
 
 
 class PartnerKind(StrEnum):

@@ -8,6 +8,7 @@ from service.activities.aggregates import FIGURE_KEYS
 from service.activities.models import (
     ACTIVITY_STATUS_LABELS,
     COUNT_FIELDS,
+    STATUS_FILTER_LABELS,
     SUBTYPE_LABELS,
     AudienceGroup,
     AwardLevel,
@@ -127,7 +128,10 @@ class ActivityQueryArgsSchema(Schema):
     starts_from = PlausibleDate(data_key="from")
     ends_by = PlausibleDate(data_key="to")
     organiser = fields.String(validate=validate.Regexp(r"^(association|\d{1,10})$"))
-    status = fields.String(validate=validate.OneOf(list(ACTIVITY_STATUS_LABELS)))
+    status = fields.String(
+        validate=validate.OneOf(list(STATUS_FILTER_LABELS)),
+        metadata={"description": '"counted": held or reported, as every statistic counts'},
+    )
     association_id = fields.Integer()
 
     class Meta:

@@ -14,6 +14,8 @@ from werkzeug.datastructures import FileStorage
 
 from service.activities.models import (
     COUNT_FIELDS,
+    COUNTED,
+    COUNTED_STATUSES,
     FIGURE_LABELS,
     FIGURES,
     HEADCOUNT,
@@ -135,7 +137,9 @@ def activities_query(
         query = query.where(Activity.organiser_group_id.is_(None))
     elif organiser:
         query = query.where(Activity.organiser_group_id == int(organiser))
-    if status:
+    if status == COUNTED:
+        query = query.where(Activity.status.in_(COUNTED_STATUSES))
+    elif status:
         query = query.where(Activity.status == status)
     if association_id:
         query = query.where(Activity.tenant_id == association_id)

@@ -31,6 +31,7 @@ from service.activities.models import (
     NEXT_STATUS,
     RECIPIENT_LEVEL_LABELS,
     SPEAKER_KIND_LABELS,
+    STATUS_FILTER_LABELS,
     SUBTYPE_LABELS,
     SUBTYPES,
     TASK_LABELS,
@@ -97,7 +98,7 @@ def _filters() -> dict:
     organiser = args.get("organiser") or None
     if organiser and organiser != "association" and _int(organiser, 1, 2**31) is None:
         organiser = None
-    status = args.get("status") if args.get("status") in ACTIVITY_STATUS_LABELS else None
+    status = args.get("status") if args.get("status") in STATUS_FILTER_LABELS else None
     return {
         "task": task,
         "subtype": subtype,
@@ -134,7 +135,7 @@ def index():
         query_args=query_args,
         tasks=TASK_LABELS,
         subtypes=SUBTYPES,
-        statuses=ACTIVITY_STATUS_LABELS,
+        statuses=STATUS_FILTER_LABELS,
         organisers=services.organiser_names(),
         associations=_association_names() if _above_association() else {},
         years=range(date.today().year + 1, 2019, -1),

@@ -19,6 +19,7 @@ from typing import NamedTuple
 import sqlalchemy as sa
 
 from service.activities import aggregates
+from service.activities.models import COUNTED
 from service.governance.models import Body, CommitteeMember, CommitteeTerm, Congress, Meeting
 from service.members.models import GroupMember, GroupMemberKind, Member, MemberStatus
 from tenants.db import db
@@ -351,7 +352,7 @@ _HELD = "只统计当年开始、状态为“已举办”或“已上报”的�
 
 def _activities(task: str, subtype: str | None = None) -> Records:
     """The association's activity list, filtered to the task (and subtype) and the year."""
-    filters = (("task", task),) + ((("subtype", subtype),) if subtype else ())
+    filters = (("task", task), ("status", COUNTED)) + ((("subtype", subtype),) if subtype else ())
     return Records("activities.index", filters=filters, by_year=True)
 
 

@@ -101,8 +101,12 @@ def test_the_full_cycle(cycle, client):
     assert report.status == "compiled" and report.figures == EXPECTED_FIRST
     page = client.get(f"/reporting/reports/{report.id}").get_data(as_text=True)
     assert "个人会员数" in page and "/members/" in page and f"/governance/{aid}" in page
-    assert "科普活动次数" in page and f"/activities/?task=popularisation&amp;year={YEAR}" in page
-    assert f"/activities/?task=popularisation&amp;subtype=science_week&amp;year={YEAR}" in page
+    assert (
+        "科普活动次数" in page
+        and f"/activities/?task=popularisation&amp;status=counted&amp;year={YEAR}" in page
+    )
+    science_week = "task=popularisation&amp;status=counted&amp;subtype=science_week"
+    assert f"/activities/?{science_week}&amp;year={YEAR}" in page
     assert f"/activities/outcomes?year={YEAR}" in page and "/talent/nominations/" in page
 
     # figures that moved more than 30% from last year must be explained before submitting

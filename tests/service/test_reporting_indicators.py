@@ -226,12 +226,19 @@ def test_each_figure_links_to_the_records_behind_it(counted, client):
     world, _bare = counted
     report_id = _compiled_report(world, client)
     page = client.get(f"/reporting/reports/{report_id}").get_data(as_text=True)
-    science_week = f"/activities/?task=popularisation&subtype=science_week&year={YEAR}"
+    science_week = (
+        f"/activities/?task=popularisation&status=counted&subtype=science_week&year={YEAR}"
+    )
+    popularisation = f"/activities/?task=popularisation&status=counted&year={YEAR}"
     awarded = f"/talent/nominations/?status=awarded&year={YEAR}"
     assert science_week.replace("&", "&amp;") in page and awarded.replace("&", "&amp;") in page
 
     listed = client.get(science_week).get_data(as_text=True)
     assert f"science_week {YEAR}-05-10" in listed
     assert f"science_week {YEAR - 1}-12-30" not in listed and f"open_lab {YEAR}" not in listed
+    # the figure counts held and reported activities; so does its list: not the planned talk
+    listed = client.get(popularisation).get_data(as_text=True)
+    assert popularisation.replace("&", "&amp;") in page
+    assert f"science_week {YEAR}-05-10" in listed and f"talk {YEAR}-12" not in listed
     # this year's two awards (national and city-level); not last year's
     assert client.get(awarded).get_data(as_text=True).count("张华") == 2
