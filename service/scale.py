@@ -19,12 +19,12 @@ from sqlalchemy.engine import Connection
 from service.activities.models import (
     COUNT_FIELDS,
     SUBTYPES,
+    Activity,
     ActivityStatus,
     AudienceGroup,
     SpeakerKind,
     Task,
 )
-from service.activities.models import Activity as ActivityModel
 from service.associations.models import AssociationProfile, Category
 from service.federation import categories
 from service.members.models import GroupMember, GroupMemberKind, Member, MemberStatus
@@ -145,7 +145,7 @@ def generate(
     )
     report.rows["activity"] = bulk_load(
         conn,
-        ActivityModel.__table__,
+        Activity.__table__,
         _activities(rng, report.association_ids, chosen, through or date.today()),
     )
     report.seconds = time.perf_counter() - started
