@@ -10,13 +10,11 @@ from datetime import date
 import sqlalchemy as sa
 
 from service.associations.models import STATUS_LABELS, AssociationProfile
-from service.federation import categories, rollups
+from service.federation import categories, problems, rollups
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, METRICS, TASK_EVENTS
 from service.federation.models import (
     HealthWeight,
     MetricRollup,
-    Problem,
-    ProblemState,
     University,
 )
 from service.governance import compliance
@@ -70,11 +68,6 @@ def _associations(federation_id: int) -> list[tuple[int, str, str, str]]:
             .order_by(Association.name, Association.id)
         ).all()
     )
-
-
-def ids_in(federation_id: int, category: str | None = None) -> list[int]:
-    """The federation's associations, or those of one category."""
-    return [a[0] for a in _associations(federation_id) if not category or a[2] == category]
 
 
 def _worst_findings(ids: list[int]) -> dict[int, str]:
@@ -249,7 +242,9 @@ def overview(federation_id: int, year: int, category: str | None = None) -> dict
             for code, _aggregate in TASK_EVENTS
         },
         "findings_by_rule": {rule.code: total(f"finding:{rule.code}") for rule in compliance.RULES},
-        "open_problems": len(open_problems(federation_id, category, ids)),
+        "open_problems": len(
+            problems.of_federation(federation_id, open_only=True, category=category)
+        ),
     }
 
 
@@ -268,25 +263,6 @@ def _rollup_sums(ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, str,
         .group_by(MetricRollup.year, AssociationProfile.category, MetricRollup.metric)
     )
     return {(y, code, metric): float(value) for y, code, metric, value in rows}
-
-
-def open_problems(
-    federation_id: int, category: str | None = None, association_ids: list[int] | None = None
-) -> list[Problem]:
-    """The federation's unresolved problems; with a category, those about it or about one of
-    `association_ids` (its associations)."""
-    query = sa.select(Problem).where(
-        Problem.federation_id == federation_id,
-        Problem.state != ProblemState.RESOLVED.value,
-    )
-    if category:
-        query = query.where(
-            sa.or_(
-                Problem.category == category,
-                Problem.association_id.in_(association_ids or []),
-            )
-        )
-    return list(db.session.scalars(query.order_by(Problem.opened_at.desc(), Problem.id.desc())))
 
 
 def quartiles(values: list[float]) -> dict[str, float]:

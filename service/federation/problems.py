@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import abort
 
+from service.associations.models import AssociationProfile
 from service.auth.models import User
 from service.auth.roles import Role
 from service.federation.models import Problem, ProblemEvent, ProblemState
@@ -84,10 +85,21 @@ def update(
     problem.assignee_id = new_assignee
 
 
-def of_federation(federation_id: int, *, open_only: bool = False) -> list[Problem]:
+def of_federation(
+    federation_id: int, *, open_only: bool = False, category: str | None = None
+) -> list[Problem]:
+    """The federation's problems, newest first; with `category`, those about the category
+    or about one of its associations."""
     query = sa.select(Problem).where(Problem.federation_id == federation_id)
     if open_only:
         query = query.where(Problem.state != ProblemState.RESOLVED.value)
+    if category:
+        in_category = sa.select(AssociationProfile.tenant_id).where(
+            AssociationProfile.category == category
+        )
+        query = query.where(
+            sa.or_(Problem.category == category, Problem.association_id.in_(in_category))
+        )
     return list(db.session.scalars(query.order_by(Problem.opened_at.desc(), Problem.id.desc())))
 
 

@@ -80,7 +80,7 @@ def overview():
         charts=charts.overview(data, taxonomy),
         categories=taxonomy,
         statuses=STATUS_LABELS,
-        open_problems=dashboards.open_problems(fed, category, dashboards.ids_in(fed, category)),
+        open_problems=problems.of_federation(fed, open_only=True, category=category),
         rules={r.code: r.label for r in compliance.RULES},
         tasks={code: BY_CODE[code].label for code in data["activities_by_task"]},
     )

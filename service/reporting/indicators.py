@@ -75,9 +75,8 @@ class Indicator:
     definition: str
     family: str
     tables: tuple[str, ...]
-    # The page listing the records behind the figure: a Records, or (endpoint, needs
-    # association_id).
-    records: Records | tuple[str, bool] | None = None
+    # The page listing the records behind the figure.
+    records: Records | None = None
     may_be_not_applicable: bool = False
 
 
@@ -330,8 +329,8 @@ FAMILIES: dict[str, Compute] = {
 
 _ORG = (CAST_ORG.code,)
 _ORG_MOE = (CAST_ORG.code, MOE_EXCH.code)
-_GROUPS = ("members.groups", False)
-_GOV = ("governance.overview", True)
+_GROUPS = Records("members.groups")
+_GOV = Records("governance.overview", by_association=True)
 
 
 def _group(code: str, zh: str, en: str) -> Indicator:
@@ -706,7 +705,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "年末已成立的高校科协数；每个高校科协计 1。",
         "associations",
         _ORG_MOE,
-        ("associations.profile", True),
+        Records("associations.profile", by_association=True),
     ),
     Indicator(
         "ORG02",
@@ -716,7 +715,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "年末在册、状态为正常的个人会员数（当年12月31日前入会）。",
         "members",
         _ORG_MOE,
-        ("members.index", False),
+        Records("members.index"),
     ),
     Indicator(
         "ORG03",

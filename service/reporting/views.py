@@ -211,7 +211,7 @@ def _records_url(indicator: indicators.Indicator, association_id: int, year: int
     """The record list behind a figure, for those who may see it."""
     if indicator.records is None or not current_principal().association_id:
         return None
-    records = indicators.Records(*indicator.records)
+    records = indicator.records
     args = dict(records.filters)
     if records.by_association:
         args["association_id"] = association_id

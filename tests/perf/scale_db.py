@@ -82,27 +82,11 @@ def scale_database(chosen: scale.Scale, seed: int = 1) -> Iterator[ScaleDb]:
         with loader.app_context(), system_scope("benchmark data"):
             report = scale.generate(chosen, seed=seed, first_size=TENANT_SIZE)
             association_id = report.association_ids[0]
-            _token, plaintext = auth.create_token(
-                name="bench",
-                level=TokenLevel.ASSOCIATION,
-                created_by=None,
-                association_id=association_id,
-                federation_id=None,
-                federation_ids=[],
-                read_only=True,
-            )
+            plaintext = _read_token(TokenLevel.ASSOCIATION, association_id=association_id)
             federation_id = db.session.scalar(
                 sa.select(Association.federation_id).where(Association.id == association_id)
             )
-            _token, federation_token = auth.create_token(
-                name="bench-federation",
-                level=TokenLevel.FEDERATION,
-                created_by=None,
-                association_id=None,
-                federation_id=federation_id,
-                federation_ids=[],
-                read_only=True,
-            )
+            federation_token = _read_token(TokenLevel.FEDERATION, federation_id=federation_id)
             member_id = db.session.scalar(
                 sa.select(sa.func.min(Member.id)).where(Member.tenant_id == association_id)
             )
@@ -123,3 +107,19 @@ def scale_database(chosen: scale.Scale, seed: int = 1) -> Iterator[ScaleDb]:
         )
     finally:
         databases.close()
+
+
+def _read_token(
+    level: str, association_id: int | None = None, federation_id: int | None = None
+) -> str:
+    """The plaintext of a read-only token for the benchmark's calls."""
+    _token, plaintext = auth.create_token(
+        name=f"bench-{level}",
+        level=level,
+        created_by=None,
+        association_id=association_id,
+        federation_id=federation_id,
+        federation_ids=[],
+        read_only=True,
+    )
+    return plaintext
