@@ -73,6 +73,9 @@ def _init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     api.init_app(app)
+    from service import jobs
+
+    jobs.install(app)
 
 
 def _locale() -> str:

@@ -50,6 +50,10 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         # None: migrate through the service's own connection (SQLite, development).
         "MIGRATION_DATABASE_URL": _postgres_driver(env.get("MIGRATION_DATABASE_URL") or "") or None,
         "REDIS_URL": redis_url,
+        # With no Redis, a thread of the serving process runs periodic jobs and delayed
+        # retries (service.jobs.EmbeddedScheduler); seconds between its looks at the clock.
+        "EMBEDDED_SCHEDULER": redis_url is None and env.get("EMBEDDED_SCHEDULER") != "0",
+        "EMBEDDED_SCHEDULER_TICK": float(env.get("EMBEDDED_SCHEDULER_TICK", "15")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis down: limit per process in memory, and never fail a request over a limit.

@@ -1,25 +1,36 @@
 """Background jobs: queue names in one place, enqueue with the caller's scope, run in a worker.
 
-With no REDIS_URL (the embedded default) jobs run inline, through the same RQ code path
-(serialised arguments, scope restored), on an in-process fake Redis.
+With no REDIS_URL (the embedded default) jobs go through the same RQ code path on an
+in-process fake Redis and are run by RQ's own worker class in this process: after the
+request's transaction has ended (in the request's teardown, on the job's own session and
+connection), or at once outside a request. Retries wait out their intervals and periodic
+jobs keep their times through `EmbeddedScheduler`, a thread of the serving process.
 """
 
 from __future__ import annotations
 
+import logging
+import threading
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Flask, current_app, has_app_context
+from croniter import croniter
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from redis.exceptions import RedisError
-from rq import Queue
+from rq import Queue, SimpleWorker, get_current_job
 from rq.cron import CronScheduler
 from rq.job import Job
+from rq.registry import ScheduledJobRegistry
+from rq.timeouts import TimerDeathPenalty
 from werkzeug.utils import import_string
 
-from tenants.jobs import run_scoped, scoped_call
+from tenants.jobs import job_path, run_scoped, scoped_call
 
 QUEUES = ("default",)
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -40,6 +51,9 @@ SCHEDULES = (
     Periodic("federation-rollups", "30 19 * * *", "service.federation.rollups:refresh_all"),
     # Pushes to national endpoints whose backoff has passed (RQ retries them too).
     Periodic("national-push-due", "*/10 * * * *", "service.reporting.push:deliver_due"),
+    # Compiles and imports whose job died with its worker or process are marked failed.
+    Periodic("lost-compiles", "*/10 * * * *", "service.reporting.services:give_up_lost_compiles"),
+    Periodic("lost-imports", "*/10 * * * *", "service.members.importing:give_up_lost_imports"),
 )
 _worker_app: Flask | None = None
 
@@ -47,6 +61,10 @@ _worker_app: Flask | None = None
 class JobsUnavailable(RuntimeError):
     """The job queue (Redis) cannot be reached. Nothing was queued: the caller tells the user
     to try again later, rather than failing the request."""
+
+
+def is_inline(app: Flask) -> bool:
+    return not app.config.get("REDIS_URL")
 
 
 def _connection(app: Flask):
@@ -68,25 +86,56 @@ def queue(name: str = "default", app: Flask | None = None) -> Queue:
     app = app or current_app._get_current_object()
     if name not in QUEUES:
         raise ValueError(f"unknown queue {name!r}")
-    inline = not app.config.get("REDIS_URL") or app.config.get("JOBS_INLINE", False)
-    return Queue(name, connection=_connection(app), is_async=not inline)
+    return Queue(name, connection=_connection(app))
 
 
-def enqueue(func: Callable, *ids: Any, queue_name: str = "default", **job_options: Any) -> Job:
-    """Run `func(*ids)` in a worker under the caller's scope. Arguments are ids only."""
+def enqueue(
+    func: Callable,
+    *ids: Any,
+    queue_name: str = "default",
+    on_give_up: Callable | None = None,
+    **job_options: Any,
+) -> Job:
+    """Run `func(*ids)` in a worker under the caller's scope. Arguments are ids only.
+
+    `on_give_up(*ids, reason)` runs, under the same scope and on a clean session, when the
+    job has failed for the last time (no retry left), so that no record waits for ever on
+    a job that will not finish."""
     scope, path, args = scoped_call(func, *ids)
+    give_up = job_path(on_give_up) if on_give_up else None
+    app = current_app._get_current_object()
     try:
-        return queue(queue_name).enqueue(run_job, scope, path, list(args), **job_options)
+        job = queue(queue_name).enqueue(run_job, scope, path, list(args), give_up, **job_options)
     except RedisError as unreachable:
         raise JobsUnavailable(str(unreachable)) from unreachable
+    if is_inline(app):
+        _run_inline_soon(app)
+    return job
 
 
-def run_job(scope: dict, func_path: str, args: list) -> Any:
+def run_job(scope: dict, func_path: str, args: list, give_up_path: str | None = None) -> Any:
     """What the worker executes: a fresh app context (and so a fresh session), the scope
     restored, then the function."""
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
     with app.app_context():
-        return run_scoped(scope, func_path, args)
+        try:
+            return run_scoped(scope, func_path, args)
+        except Exception as error:
+            if give_up_path and _last_attempt():
+                from tenants.db import db
+
+                db.session.rollback()
+                run_scoped(scope, give_up_path, [*args, _reason(error)])
+            raise
+
+
+def _last_attempt() -> bool:
+    job = get_current_job()
+    return job is None or not job.retries_left
+
+
+def _reason(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:500]
 
 
 def run_periodic(periodic_id: str) -> Any:
@@ -115,3 +164,110 @@ def _app_for_worker() -> Flask:
 
         _worker_app = create_app()
     return _worker_app
+
+
+# --- the embedded default: RQ's worker in this process ------------------------------------
+
+
+class InlineWorker(SimpleWorker):
+    """RQ's in-process worker, usable from any thread: a request thread may not install
+    signal handlers, so timeouts use a timer and stop requests come from the caller."""
+
+    death_penalty_class = TimerDeathPenalty
+
+    def _install_signal_handlers(self) -> None:
+        pass
+
+
+# One worker at a time per process: the queue is this process's, and on SQLite one writer.
+_drain_lock = threading.Lock()
+
+
+def run_inline(app: Flask) -> None:
+    """Work every queued job to the end, as a burst worker would."""
+    connection = _connection(app)
+    with _drain_lock, app.app_context():
+        queues = [queue(name, app) for name in QUEUES]
+        InlineWorker(queues, connection=connection).work(burst=True, logging_level="WARNING")
+
+
+def _run_inline_soon(app: Flask) -> None:
+    """In a request, after its transaction has ended (see `install`); else now."""
+    if has_request_context():
+        g.inline_jobs_waiting = True
+    else:
+        run_inline(app)
+
+
+def install(app: Flask) -> None:
+    """Run the request's inline jobs in its teardown, once its session is closed. Registered
+    before the scope hooks, so it runs after them (teardowns run in reverse): the job sees
+    only the scope and actor it carries, as in a worker."""
+    if not is_inline(app):
+        return
+
+    @app.teardown_request
+    def _run_waiting_jobs(_exc: BaseException | None) -> None:
+        if not g.pop("inline_jobs_waiting", False):
+            return
+        from tenants.db import db
+
+        db.session.remove()  # ends the request's transaction: the job writes on its own
+        try:
+            run_inline(app)
+        except Exception:  # the worker records job failures; this is the worker itself
+            log.exception("inline jobs could not run")
+
+    if app.config.get("EMBEDDED_SCHEDULER") and not app.testing:
+        app.before_request(lambda: EmbeddedScheduler.start_once(app))
+
+
+class EmbeddedScheduler(threading.Thread):
+    """What `flask scheduler` and the worker's scheduler do in production, for the embedded
+    default: each tick, enqueue the periodic jobs that fell due and the retries whose
+    interval has passed, then work the queue."""
+
+    _started: EmbeddedScheduler | None = None
+    _start_lock = threading.Lock()
+
+    def __init__(self, app: Flask) -> None:
+        super().__init__(name="kexie-embedded-scheduler", daemon=True)
+        self.app = app
+        self.last_tick = datetime.now(UTC)
+
+    @classmethod
+    def start_once(cls, app: Flask) -> None:
+        with cls._start_lock:
+            if cls._started is None:
+                cls._started = cls(app)
+                cls._started.start()
+
+    def run(self) -> None:
+        while True:
+            time.sleep(self.app.config.get("EMBEDDED_SCHEDULER_TICK", 15.0))
+            try:
+                self.tick(datetime.now(UTC))
+            except Exception:
+                log.exception("embedded scheduler tick failed")
+
+    def tick(self, now: datetime) -> None:
+        due = [p for p in SCHEDULES if croniter(p.cron, self.last_tick).get_next(datetime) <= now]
+        self.last_tick = now
+        with self.app.app_context():
+            q = queue(app=self.app)
+            for periodic in due:
+                q.enqueue(run_periodic, periodic.id)
+            enqueue_due_retries(q, now)
+        run_inline(self.app)
+
+
+def enqueue_due_retries(q: Queue, now: datetime) -> int:
+    """Move the jobs whose retry interval has passed from RQ's scheduled registry back to
+    the queue (what RQ's scheduler does in a worker)."""
+    registry = ScheduledJobRegistry(queue=q)
+    job_ids = registry.get_jobs_to_schedule(int(now.timestamp()))
+    for job in Job.fetch_many(job_ids, connection=q.connection):
+        if job is not None:
+            registry.remove(job)
+            q.enqueue_job(job)
+    return len(job_ids)

@@ -36,15 +36,23 @@ class Session(FlaskSession):
 db = SQLAlchemy(model_class=Base, session_options={"class_": Session})
 
 
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
 def configure_sqlite(engine: sa.Engine) -> None:
     """Foreign keys on, and transactions driven by SQLAlchemy rather than pysqlite, so that
-    SAVEPOINTs (nested transactions) behave as on PostgreSQL."""
+    SAVEPOINTs (nested transactions) behave as on PostgreSQL. Write-ahead logging, so a
+    reader never blocks the writer (a page read while a job writes), and a writer waits for
+    another writer rather than failing at once."""
 
     @sa.event.listens_for(engine, "connect")
     def _connect(dbapi_connection, _record) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if engine.url.database not in (None, "", ":memory:"):
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @sa.event.listens_for(engine, "begin")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import gettext as _
@@ -13,6 +15,7 @@ from service.members.tabular import COLUMNS, ImportRefused, Limits, parse_member
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import utcnow
+from tenants.scope import system_scope
 
 CHUNK = 1000
 HEADER_OF = {c.field: c.header for c in COLUMNS}
@@ -108,6 +111,43 @@ def give_up(upload: MemberImport, reason: str) -> None:
     """The job could not be queued: close the upload as failed, with the reason, so no
     import waits forever for a job that does not exist; the user uploads again later."""
     _finish(upload, "failed", errors=[{"row": None, "column": None, "message": reason}])
+
+
+def gave_up(import_id: int, reason: str) -> None:
+    """The import job failed for the last time: close the upload as failed (its rows were
+    written in one transaction, so none are in), with the reason."""
+    upload = find_in_scope(MemberImport, import_id)
+    if upload is not None and upload.status == "queued":
+        give_up(
+            upload,
+            _("The import stopped on an error; nothing was imported: %(reason)s", reason=reason),
+        )
+
+
+# Longer than an import's job timeout and its retries: an upload still queued after this
+# was lost with its worker or process.
+IMPORT_LOST_AFTER = timedelta(minutes=15)
+
+
+def is_lost(upload: MemberImport) -> bool:
+    return upload.status == "queued" and utcnow() - upload.created_at >= IMPORT_LOST_AFTER
+
+
+def give_up_lost_imports() -> int:
+    """The periodic sweep: every lost upload is closed as failed, so no page says 正在检查…
+    for ever."""
+    with system_scope("members: close lost imports"):
+        queued = db.session.scalars(
+            sa.select(MemberImport).where(MemberImport.status == "queued")
+        ).all()
+        lost = [upload for upload in queued if is_lost(upload)]
+        for upload in lost:
+            give_up(upload, lost_reason())
+    return len(lost)
+
+
+def lost_reason() -> str:
+    return _("The import did not finish (the service restarted); nothing was imported.")
 
 
 def _finish(upload: MemberImport, status: str, errors: list | None = None) -> str:

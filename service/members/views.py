@@ -173,22 +173,18 @@ def imports():
         )
         db.session.commit()
         import_id = started.id
-        # End this transaction first: an inline job writes on a connection of its own.
-        db.session.close()
         try:
             # Idempotent, so a job whose worker died is run again by the next worker.
-            job = enqueue(importing.run_import, import_id, retry=Retry(max=2))
+            job = enqueue(
+                importing.run_import, import_id, retry=Retry(max=2), on_give_up=importing.gave_up
+            )
         except JobsUnavailable:
             reason = _imports_unavailable()
             importing.give_up(_access_import(import_id), reason)
-            # Back to the form with the reason: the session was closed above, so this
-            # request cannot render a page with the signed-in user any more.
             flash(reason, "error")
             return redirect(url_for(".imports"))
-        started = _access_import(import_id)
-        if started.status == "queued":  # a worker will run it: remember where to look
-            started.job_id = job.id
-            db.session.commit()
+        _access_import(import_id).job_id = job.id  # where the status page reads progress
+        db.session.commit()
         return redirect(url_for(".import_status", import_id=import_id))
     status = 400 if form.errors else 200
     return render_template("members/imports.html", form=form, imports=_imports()), status
@@ -210,7 +206,11 @@ def _access_import(import_id: int) -> MemberImport:
 def import_status(import_id: int):
     upload = _access_import(import_id)
     return render_template(
-        "members/import_status.html", upload=upload, progress=importing.progress_of(upload)
+        "members/import_status.html",
+        upload=upload,
+        progress=importing.progress_of(upload),
+        lost=importing.is_lost(upload),
+        lost_reason=importing.lost_reason(),
     )
 
 

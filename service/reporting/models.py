@@ -30,6 +30,7 @@ class ReportStatus(StrEnum):
     SUBMITTED = "submitted"
     RETURNED = "returned"
     APPROVED = "approved"
+    FAILED = "failed"  # the compile job gave up or was lost; the association compiles again
 
 
 STATUS_LABELS = {
@@ -38,6 +39,7 @@ STATUS_LABELS = {
     ReportStatus.SUBMITTED: _l("Submitted"),
     ReportStatus.RETURNED: _l("Returned for revision"),
     ReportStatus.APPROVED: _l("Approved"),
+    ReportStatus.FAILED: _l("Compile failed"),
 }
 
 
@@ -80,6 +82,8 @@ class AnnualReport(TenantOwned, db.Model):
     review_comments: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     locked_hash: Mapped[str | None] = mapped_column(sa.String(64))
     job_id: Mapped[str | None] = mapped_column(sa.String(64))
+    compile_started_at: Mapped[datetime | None]
+    failure_reason: Mapped[str | None] = mapped_column(sa.Text)
     compiled_at: Mapped[datetime | None]
     submitted_at: Mapped[datetime | None]
     decided_by: Mapped[str | None] = mapped_column(sa.String(120))

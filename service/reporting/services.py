@@ -3,7 +3,7 @@ approve (locking), reopen as a new version, roll up and lock at the federation."
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -24,7 +24,7 @@ from service.reporting.models import (
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
-from tenants.scope import ScopeKind, current_scope
+from tenants.scope import ScopeKind, current_scope, system_scope
 
 S = ReportStatus
 
@@ -111,8 +111,45 @@ def start_compile(association_id: int, period: ReportingPeriod) -> AnnualReport:
     elif report.status in (S.SUBMITTED, S.APPROVED):
         raise ReportingError(_l("A submitted or approved report is not recompiled."))
     report.status = S.COMPILING.value
+    report.compile_started_at, report.failure_reason = utcnow(), None
     db.session.flush()
     return report
+
+
+# Longer than a compile's job timeout and its retries' intervals together: a compile still
+# running after this was lost with its worker or process.
+COMPILE_LOST_AFTER = timedelta(minutes=15)
+LOST = "lost: no result within 15 minutes (the worker or the service was restarted)"
+
+
+def compile_gave_up(report_id: int, reason: str) -> None:
+    """The compile job failed for the last time: the report says so, with the reason, and
+    can be compiled again. Its figures stay as they were (a failed compile writes none)."""
+    report = find_in_scope(AnnualReport, report_id)
+    if report is not None and report.status == S.COMPILING:
+        report.status, report.failure_reason = S.FAILED.value, reason
+        db.session.commit()
+
+
+def is_lost(report: AnnualReport) -> bool:
+    """Still compiling after COMPILE_LOST_AFTER: its job died with a worker or a process.
+    Pages show it as failed at once; `give_up_lost_compiles` records it."""
+    started = report.compile_started_at or report.created_at
+    return report.status == S.COMPILING and utcnow() - started >= COMPILE_LOST_AFTER
+
+
+def give_up_lost_compiles() -> int:
+    """The periodic sweep: every lost compile is marked failed, so nothing says 生成中 for
+    ever and the API tells integrators the same as the page."""
+    with system_scope("reporting: mark lost compiles failed"):
+        compiling = db.session.scalars(
+            sa.select(AnnualReport).where(AnnualReport.status == S.COMPILING.value)
+        ).all()
+        lost = [report for report in compiling if is_lost(report)]
+        for report in lost:
+            report.status, report.failure_reason = S.FAILED.value, LOST
+        db.session.commit()
+    return len(lost)
 
 
 def compile_report(report_id: int) -> str:

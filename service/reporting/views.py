@@ -150,7 +150,12 @@ def compile_own(period_id: int):
     except services.ReportingError as error:
         return _refused(error, url_for(".period", period_id=period.id))
     db.session.commit()
-    job = jobs.enqueue(services.compile_report, report.id, retry=Retry(max=2, interval=[10, 60]))
+    job = jobs.enqueue(
+        services.compile_report,
+        report.id,
+        retry=Retry(max=2, interval=[10, 60]),
+        on_give_up=services.compile_gave_up,
+    )
     report = _report(report.id)
     if report.status == ReportStatus.COMPILING:
         report.job_id = job.id
@@ -230,6 +235,7 @@ def report(report_id: int):
         "reporting/report.html",
         **_report_context(report),
         progress=_progress(report),
+        lost=services.is_lost(report),
         is_latest=latest.id == report.id,
         can_prepare=principal.can(P.PREPARE_REPORTS),
         can_review=principal.can(P.REVIEW_REPORTS),
