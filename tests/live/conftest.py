@@ -80,10 +80,10 @@ class Browser:
             headers["Content-Type"] = content_type
         elif data is not None:
             body = urllib.parse.urlencode(data).encode()
-        request = urllib.request.Request(self.base + path, data=body, headers=headers)
+        request = urllib.request.Request(self.base + path, data=body, headers=headers)  # noqa: S310
         started = time.monotonic()
         try:
-            with self.opener.open(request, timeout=120) as answer:  # noqa: S310 - loopback
+            with self.opener.open(request, timeout=120) as answer:
                 response = Response(answer.status, answer.read().decode(), answer.url)
         except urllib.error.HTTPError as refused:
             response = Response(refused.code, refused.read().decode("utf-8", "replace"), path)
@@ -103,10 +103,8 @@ def _multipart(fields: dict, files: dict) -> tuple[bytes, str]:
     boundary = "----kexie-live-test"
     parts = []
     for name, value in fields.items():
-        parts.append(
-            f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
-            .encode()
-        )
+        head = f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'
+        parts.append(f"{head}{value}\r\n".encode())
     for name, (filename, content, mime) in files.items():
         head = (
             f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; '
@@ -144,7 +142,8 @@ class LiveService:
         """Read the database directly (as the owner), to check what a page cannot show."""
         import sqlalchemy as sa
 
-        engine = sa.create_engine(self.env.get("MIGRATION_DATABASE_URL") or self.env["DATABASE_URL"])
+        url = self.env.get("MIGRATION_DATABASE_URL") or self.env["DATABASE_URL"]
+        engine = sa.create_engine(url)
         try:
             with engine.connect() as connection:
                 return [tuple(row) for row in connection.exec_driver_sql(query)]
@@ -239,7 +238,7 @@ class NationalReceiver(BaseHTTPRequestHandler):
 
     received: list[dict] = []
 
-    def do_POST(self) -> None:  # noqa: N802 - the http.server protocol
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         type(self).received.append(
             {"key": self.headers.get("Idempotency-Key"), "body": json.loads(body)}

@@ -55,7 +55,9 @@ def _explain_and_submit(admin, report_url: str) -> None:
     assert "已提交" in submitted.text, "the report was not submitted"
 
 
-def test_the_annual_cycle_completes_through_the_running_service(live: LiveService, national_receiver):
+def test_the_annual_cycle_completes_through_the_running_service(
+    live: LiveService, national_receiver
+):
     receiver_url, received = national_receiver
     officer = live.browser("zj-officer")
     admin = live.browser("zju-admin")
