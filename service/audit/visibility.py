@@ -34,6 +34,23 @@ P = Permission
 Records = Callable[[Principal], sa.Select]
 # Whose record it is, never what it says: shown with the metadata to everyone who sees it.
 OWNER_FIELDS = frozenset({"tenant_id", "association_id", "federation_id"})
+REPORT_FIELDS = frozenset(
+    {
+        "period_id",
+        "version",
+        "status",
+        "figures",
+        "explanations",
+        "review_comments",
+        "compiled_at",
+        "submitted_at",
+        "decided_at",
+        "reopen_reason",
+        # what a reopening records beside the row
+        "reason",
+        "new_version",
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -60,6 +77,13 @@ METADATA_ONLY = Rule()
 def _own(permission: Permission) -> Rule:
     """A record of the association itself: its people see every field the log kept."""
     return Rule({Level.ASSOCIATION: Grant(permission)})
+
+
+def _governance() -> Rule:
+    """Who leads the association and when its bodies met: the same pages for the association
+    and for its supervisors (personal columns were never kept in the log)."""
+    grant = Grant(P.VIEW_GOVERNANCE)
+    return Rule({Level.ASSOCIATION: grant, Level.FEDERATION: grant})
 
 
 def _escalated(principal: Principal) -> sa.Select:
@@ -111,15 +135,15 @@ RULES: dict[str, Rule] = {
         {Level.ASSOCIATION: Grant(P.VIEW_PROFILE), Level.PLATFORM: Grant(P.PROVISION)}
     ),
     "association_profile": _own(P.VIEW_PROFILE),
-    "committee_term": _own(P.VIEW_GOVERNANCE),
-    "committee_member": _own(P.VIEW_GOVERNANCE),
-    "standing_committee": _own(P.VIEW_GOVERNANCE),
-    "congress": _own(P.VIEW_GOVERNANCE),
-    "governance_meeting": _own(P.VIEW_GOVERNANCE),
-    "officer": _own(P.VIEW_GOVERNANCE),
-    "secretariat": _own(P.VIEW_GOVERNANCE),
-    "establishment": _own(P.VIEW_GOVERNANCE),
-    "founding_document": _own(P.VIEW_GOVERNANCE),
+    "committee_term": _governance(),
+    "committee_member": _governance(),
+    "standing_committee": _governance(),
+    "congress": _governance(),
+    "governance_meeting": _governance(),
+    "officer": _governance(),
+    "secretariat": _governance(),
+    "establishment": _governance(),
+    "founding_document": _governance(),
     "compliance_finding": _own(P.VIEW_GOVERNANCE),
     "reminder": _own(P.VIEW_GOVERNANCE),
     "category_change": _own(P.VIEW_GOVERNANCE),
@@ -134,9 +158,20 @@ RULES: dict[str, Rule] = {
     # The establishment review is the federation officer's; the applicant's contact is
     # personal and the log never kept it.
     "establishment_application": Rule({Level.FEDERATION: Grant(P.REVIEW_ESTABLISHMENT)}),
-    # Reporting: the association's own report and figures.
-    "annual_report": _own(P.VIEW_REPORTS),
-    "metric_rollup": _own(P.VIEW_REPORTS),
+    # Reporting: the supervisors read and review each report, and the figures behind the
+    # dashboards; who compiled or decided it stays with the report's own page.
+    "annual_report": Rule(
+        {
+            Level.ASSOCIATION: Grant(P.VIEW_REPORTS),
+            Level.FEDERATION: Grant(P.VIEW_REPORTS, REPORT_FIELDS),
+        }
+    ),
+    "metric_rollup": Rule(
+        {
+            Level.ASSOCIATION: Grant(P.VIEW_REPORTS),
+            Level.FEDERATION: Grant(P.VIEW_FEDERATION, frozenset({"year", "metric", "value"})),
+        }
+    ),
     "guidance_receipt": _own(P.VIEW_GUIDANCE),
     # The federation's notes about one of its associations (problems, comments) are the
     # federation's, not the association's; never who wrote them.
@@ -230,8 +265,8 @@ def fields_seen(principal: Principal, events: list[AuditEvent]) -> dict[int, fro
     }
     out: dict[int, frozenset | None] = {}
     for event in events:
-        grant = grants[event.entity]
-        if grant is None or event.entity_id not in reached.get(event.entity, {event.entity_id}):
+        grant, reach = grants[event.entity], reached.get(event.entity)
+        if grant is None or (reach is not None and event.entity_id not in reach):
             out[event.id] = OWNER_FIELDS
         else:
             out[event.id] = None if grant.fields is None else grant.fields | OWNER_FIELDS

@@ -16,8 +16,9 @@ from datetime import date
 import pytest
 
 from service.activities.models import Activity
+from service.audit import visibility
 from service.audit.queries import page_for
-from service.audit.services import concealed_actor, reset_actor, set_actor
+from service.audit.services import concealed_actor, record, reset_actor, set_actor
 from service.auth.principal import principal_for_user
 from service.auth.roles import Role
 from service.federation import guidance, problems
@@ -307,3 +308,19 @@ def test_another_association_and_another_province_see_none_of_it(app, world, aud
         assert absent(log, ASSOCIATION_CONTENT) == []
         assert rows(log, "activity", audited.private) == []
         assert rows(log, "member_application", audited.application) == []
+
+
+def test_a_kind_of_record_with_no_rule_shows_its_metadata_only(app, world):
+    admin = world.a.first.users[Role.ASSOCIATION_ADMIN]
+    association_id = world.a.first.association.id
+    with acting(admin):
+        record(db.session, "create", "table_added_later", 7, association_id, {"note": "MK-NEW"})
+    log = page_log(app, admin)
+    (row,) = rows(log, "table_added_later", 7)
+    assert "MK-NEW" not in row and "note" not in row
+    assert admin.username in row  # its own association's account, by name
+
+
+def test_every_rule_names_a_table_that_exists(app):
+    tables = {table.name for table in db.metadata.sorted_tables}
+    assert set(visibility.RULES) <= tables
