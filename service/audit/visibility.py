@@ -6,8 +6,8 @@ record when their level has one in `RULES` and they hold its permission; the gra
 which records they may see (the owning package's own query, under the current scope) and
 which of the record's fields. With a grant that reaches the record, the event shows those
 fields; otherwise it shows its metadata only (when, which role, what kind of change, which
-record and tenant), or, for a kind whose very existence is private (a suggestion that was
-never escalated), nothing at all.
+record and tenant), or, for a kind whose very events are private (a suggestion that was
+never escalated, an account's sign-ins), nothing at all.
 
 A table with no rule shows metadata only, to everyone: a new table fails closed.
 """
@@ -67,7 +67,8 @@ class Grant:
 class Rule:
     grants: Mapping[Level, Grant] = field(default_factory=dict)
     # True: an event about a record the viewer may not see is not shown at all, since
-    # its date, kind and actor would already tell something (an anonymous suggestion).
+    # its date, kind and actor would already tell something (who sent an anonymous
+    # suggestion, when a person signs in).
     hidden_otherwise: bool = False
 
 
@@ -187,17 +188,20 @@ RULES: dict[str, Rule] = {
         {Level.FEDERATION: Grant(P.VIEW_FEDERATION, frozenset({"body", "guidance_id"}))}
     ),
     # Accounts and credentials: whoever may manage them (the same query as their pages).
+    # Nobody else sees even that an account signed in, or when.
     "user_account": Rule(
         {
             Level.ASSOCIATION: Grant(P.MANAGE_USERS, records=accounts.users_visible_to),
             Level.PLATFORM: Grant(P.MANAGE_USERS, records=accounts.users_visible_to),
-        }
+        },
+        hidden_otherwise=True,
     ),
     "api_token": Rule(
         {
             Level.ASSOCIATION: Grant(P.MANAGE_TOKENS, records=accounts.tokens_visible_to),
             Level.PLATFORM: Grant(P.MANAGE_TOKENS, records=accounts.tokens_visible_to),
-        }
+        },
+        hidden_otherwise=True,
     ),
     "federation": Rule({Level.PLATFORM: Grant(P.PROVISION)}),
 }

@@ -52,7 +52,7 @@ ASSOCIATION_CONTENT = (*PRIVATE, SHARED_TITLE, *NAMED, *ANONYMOUS, *ESCALATED, *
 
 @dataclass
 class Audited:
-    """The ids of the records written, and the named submitter's username."""
+    """The ids of the records written, and the named submitter (a member): id and username."""
 
     named: int
     escalated: int
@@ -62,6 +62,7 @@ class Audited:
     file: int
     application: int
     guidance: int
+    member: int
     submitter: str
 
 
@@ -102,6 +103,8 @@ def audited(world) -> Audited:
     with acting(member):
         ids["named"] = _suggestion(tenant, *NAMED[:2], user=member).id
         ids["escalated"] = _suggestion(tenant, *ESCALATED, user=member).id
+    with acting(member):
+        record(db.session, "login", "user_account", member.id, association.id)
     with acting(member), concealed_actor():
         ids["anonymous"] = _suggestion(tenant, *ANONYMOUS[:2]).id
     with acting(admin):
@@ -179,7 +182,7 @@ def audited(world) -> Audited:
                 figures={"activities": int(FEDERATION_CONTENT[4])},
             )
         )
-    return Audited(**ids, submitter=member.username)
+    return Audited(**ids, member=member.id, submitter=member.username)
 
 
 # --- reading the log -----------------------------------------------------------------------
@@ -236,6 +239,7 @@ def test_the_association_admin_sees_its_own_records_in_full(app, world, audited)
     missing = [m for m in ASSOCIATION_CONTENT if m not in log]
     assert not missing
     assert "submitter_user_id" in log  # the association knows who signed a named item
+    assert rows(log, "user_account", audited.member)  # and manages its accounts
     assert rows(log, "activity", audited.private)
 
 
@@ -261,6 +265,8 @@ def test_the_federation_officer_sees_that_private_records_changed_never_their_co
     assert "escalated_by" not in log
     # A join application: that it came and was decided, not what it said.
     assert len(rows(log, "member_application", audited.application)) == 2
+    # Nor when a person of the association signs in.
+    assert rows(log, "user_account", audited.member) == []
 
 
 def test_the_education_supervisor_is_refused_and_its_reading_holds_nothing_private(
