@@ -64,6 +64,9 @@ ACTIVITY_FIELDS = (
     "speaker_name",
     "audience_group",
 )
+# What a scope above the association sees of an activity it shares: what the clerk records
+# and how far it got, never who typed it in.
+SHARED_FIELDS = frozenset({*ACTIVITY_FIELDS, "status", "held_at", "reported_at"})
 
 
 class ActivityError(ValueError):

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from flask import Blueprint, render_template
 
-from service.audit.models import AuditEvent
-from service.audit.queries import events_in_scope
+from service.audit.queries import page_for
 from service.auth.principal import current_principal, require
-from service.auth.roles import Level, Permission
-from tenants.db import db
-from tenants.scope import system_scope
+from service.auth.roles import Permission
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 
@@ -17,15 +14,5 @@ bp = Blueprint("audit", __name__, url_prefix="/audit")
 @bp.get("/")
 @require(Permission.VIEW_AUDIT)
 def index():
-    query = events_in_scope()
-    if current_principal().level is Level.PLATFORM:
-        # Operators read the platform's own events, never a tenant's.
-        with system_scope("operator reads platform audit events"):
-            page = db.paginate(
-                query.where(AuditEvent.tenant_id.is_(None)), per_page=50, error_out=False
-            )
-            items = list(page.items)
-    else:
-        page = db.paginate(query, per_page=50, error_out=False)
-        items = list(page.items)
-    return render_template("audit/index.html", page=page, events=items)
+    page, lines = page_for(current_principal())
+    return render_template("audit/index.html", page=page, events=lines)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
@@ -246,3 +248,37 @@ def set_user_active(user: User, active: bool) -> None:
     user.active = active
     if not active:
         user.session_token = new_session_token()
+
+
+# --- who acted ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Where an account or token sits: its role ("api_token" for a token) and its
+    association or federation."""
+
+    role: str
+    association_id: int | None
+    federation_id: int | None
+
+
+def owners_of_labels(labels: Collection[str]) -> dict[str, Owner]:
+    """The accounts and tokens behind audit actor labels ('user:12 alice', 'token:3 sync');
+    a label naming nobody ('system', 'anonymous') or no longer existing is left out."""
+    wanted: dict[str, dict[int, list[str]]] = {"user": {}, "token": {}}
+    for label in labels:
+        kind, _, rest = label.partition(":")
+        number = rest.split(" ", 1)[0]
+        if kind in wanted and number.isdigit():
+            wanted[kind].setdefault(int(number), []).append(label)
+    owners: dict[tuple[str, int], Owner] = {}
+    users = sa.select(User.id, User.role, User.association_id, User.federation_id)
+    for row in db.session.execute(users.where(User.id.in_(wanted["user"]))):
+        owners["user", row.id] = Owner(row.role, row.association_id, row.federation_id)
+    tokens = sa.select(ApiToken.id, ApiToken.association_id, ApiToken.federation_id)
+    for row in db.session.execute(tokens.where(ApiToken.id.in_(wanted["token"]))):
+        owners["token", row.id] = Owner("api_token", row.association_id, row.federation_id)
+    return {
+        label: owner for (kind, number), owner in owners.items() for label in wanted[kind][number]
+    }

@@ -30,6 +30,26 @@ from tenants.models import utcnow
 from tenants.scope import ScopeKind, current_scope
 
 RECEIPT_PREFIX = "JY-"
+# What a scope above the association sees of an escalated item (its page, its API schema):
+# never who submitted, answered or escalated it.
+ESCALATED_FIELDS = frozenset(
+    {
+        "kind",
+        "theme",
+        "title",
+        "body",
+        "state",
+        "received_on",
+        "anonymous",
+        "answer",
+        "answered_at",
+        "escalated_at",
+        "escalation_note",
+        "federation_reply",
+        "federation_replied_at",
+        "closed_at",
+    }
+)
 
 
 class SuggestionError(ValueError):

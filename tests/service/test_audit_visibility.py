@@ -1,0 +1,332 @@
+"""The audit log shows each reader what they may see of the record, and no more.
+
+Each sensitive record is written and then changed by a real actor; the audit log is then read,
+page by page, as every role, and checked for the marker strings that role must not see, and
+for the events it must still see (a private activity changed "by association_admin")."""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date
+
+import pytest
+
+from service.activities.models import Activity
+from service.audit import visibility
+from service.audit.queries import page_for
+from service.audit.services import concealed_actor, record, reset_actor, set_actor
+from service.auth.principal import principal_for_user
+from service.auth.roles import Role
+from service.federation import guidance, problems
+from service.files.models import StoredFile
+from service.governance import establishment
+from service.governance.models import ApplicationDocument
+from service.members.models import MemberApplication
+from service.reporting.models import FederationRollup
+from service.suggestions import services as suggestions
+from service.suggestions.models import Suggestion
+from tenants.db import db
+from tenants.scope import system_scope, use_scope
+from tests import factories
+
+PRIVATE = ("MK-PRIV-TITLE", "MK-PRIV-PLACE", "MK-PRIV-DESC", "MK-PRIV-DESC-CHANGED")
+SHARED_TITLE = "MK-SHARED-TITLE"
+NAMED = ("MK-NAMED-TITLE", "MK-NAMED-BODY", "MK-NAMED-ANSWER")
+ANONYMOUS = ("MK-ANON-TITLE", "MK-ANON-BODY", "MK-ANON-ANSWER")
+ESCALATED = ("MK-ESC-TITLE", "MK-ESC-BODY")
+JOINING = ("MK-JOIN-STATEMENT", "MK-EVIDENCE.pdf")
+# Federation content written at the platform level (no tenant): the operator's log.
+FEDERATION_CONTENT = (
+    "MK-GUIDANCE-BODY",
+    "MK-PROBLEM-DESC",
+    "MK-CHAIR",
+    "MK-APPLICATION-DOC.pdf",
+    "987654321",  # a roll-up figure
+)
+ASSOCIATION_CONTENT = (*PRIVATE, SHARED_TITLE, *NAMED, *ANONYMOUS, *ESCALATED, *JOINING)
+
+
+@dataclass
+class Audited:
+    """The ids of the records written, and the named submitter (a member): id and username."""
+
+    named: int
+    escalated: int
+    anonymous: int
+    private: int
+    shared: int
+    file: int
+    application: int
+    guidance: int
+    member: int
+    submitter: str
+
+
+@contextmanager
+def acting(user, *, federation_records: bool = False) -> Iterator[None]:
+    """Write as this user would: under their audit label and scope, then commit. The
+    federation's own records (no tenant) are written in a system scope, as its jobs do."""
+    principal = principal_for_user(user)
+    token = set_actor(principal.audit_label)
+    scope = (
+        system_scope("test: the federation's own records")
+        if federation_records
+        else use_scope(principal.scope)
+    )
+    try:
+        with scope:
+            yield
+            db.session.commit()
+    finally:
+        reset_actor(token)
+
+
+def _suggestion(tenant, title: str, body: str, user=None, escalated: bool = False) -> Suggestion:
+    found, _ = factories.make_suggestion(
+        tenant.association, user=user, title=title, body=body, escalated=escalated
+    )
+    return found
+
+
+@pytest.fixture
+def audited(world) -> Audited:
+    tenant = world.a.first
+    admin, member = tenant.users[Role.ASSOCIATION_ADMIN], tenant.users[Role.MEMBER]
+    officer = world.a.users[Role.FEDERATION_OFFICER]
+    association = tenant.association
+    ids: dict[str, int] = {}
+
+    with acting(member):
+        ids["named"] = _suggestion(tenant, *NAMED[:2], user=member).id
+        ids["escalated"] = _suggestion(tenant, *ESCALATED, user=member).id
+    with acting(member):
+        record(db.session, "login", "user_account", member.id, association.id)
+    with acting(member), concealed_actor():
+        ids["anonymous"] = _suggestion(tenant, *ANONYMOUS[:2]).id
+    with acting(admin):
+        ids["private"] = factories.make_activity(
+            association,
+            title=PRIVATE[0],
+            place=PRIVATE[1],
+            description=PRIVATE[2],
+            visibility="private",
+        ).id
+        ids["shared"] = factories.make_activity(association, title=SHARED_TITLE).id
+        ids["file"] = factories.make_stored_file(association, name=JOINING[1]).id
+        application = MemberApplication(
+            tenant_id=association.id,
+            name="申请人",
+            title="senior",
+            statement=JOINING[0],
+            consent_version=1,
+        )
+        db.session.add(application)
+        db.session.flush()
+        ids["application"] = application.id
+    with acting(admin):
+        db.session.get(Activity, ids["private"]).description = PRIVATE[3]
+        db.session.get(Suggestion, ids["named"]).answer = NAMED[2]
+        db.session.get(Suggestion, ids["anonymous"]).answer = ANONYMOUS[2]
+        db.session.get(MemberApplication, ids["application"]).status = "approved"
+        db.session.get(StoredFile, ids["file"]).name = "MK-EVIDENCE-RENAMED.pdf"
+    with acting(admin):
+        suggestions.escalate(
+            db.session.get(Suggestion, ids["escalated"]),
+            None,
+            principal_for_user(admin).audit_label,
+        )
+    with acting(officer, federation_records=True):
+        ids["guidance"] = guidance.issue(
+            world.a.federation.id,
+            title="关于科普周的通知",
+            body=FEDERATION_CONTENT[0],
+            audience="all",
+            targets=[],
+            deadline=None,
+            response_required=False,
+            files=[],
+            actor=principal_for_user(officer).audit_label,
+        ).id
+        problems.open_problem(
+            world.a.federation.id,
+            title="全省共性问题",
+            description=FEDERATION_CONTENT[1],
+            association_id=None,
+            category=None,
+            assignee_id=None,
+            actor="officer",
+        )
+        submitted, _ = establishment.submit(
+            world.a.federation.id,
+            factories.application_data(proposed_chair=FEDERATION_CONTENT[2]),
+            date(2026, 5, 1),
+        )
+        db.session.add(
+            ApplicationDocument(
+                application_id=submitted.id,
+                name=FEDERATION_CONTENT[3],
+                content_type="application/pdf",
+                size=4,
+                sha256="0" * 64,
+                data=b"%PDF",
+            )
+        )
+        db.session.add(
+            FederationRollup(
+                federation_id=world.a.federation.id,
+                year=2031,
+                figures={"activities": int(FEDERATION_CONTENT[4])},
+            )
+        )
+    return Audited(**ids, member=member.id, submitter=member.username)
+
+
+# --- reading the log -----------------------------------------------------------------------
+
+
+def log_pages(client) -> Iterator[str]:
+    """Every page of the audit log, as the browser shows it (unescaped text)."""
+    number = 1
+    while True:
+        response = client.get(f"/audit/?page={number}")
+        assert response.status_code == 200
+        page = html.unescape(response.get_data(as_text=True))
+        yield page
+        if f"page={number + 1}" not in page:
+            return
+        number += 1
+
+
+def page_log(app, user) -> str:
+    """The whole log as the user's browser shows it."""
+    return "\n".join(log_pages(app.test_client().login_as(user)))
+
+
+def service_log(app, user) -> str:
+    """The whole log as the one reader gives it to this user (for roles the page refuses)."""
+    principal = principal_for_user(user)
+    lines, number = [], 1
+    with app.test_request_context(), use_scope(principal.scope):
+        while True:
+            page, shown = page_for(principal, number)
+            lines += [
+                f"<tr>{line.actor} {line.action} {line.entity} {line.entity_id} {line.changes}"
+                for line in shown
+            ]
+            if not page.has_next:
+                return "\n".join(lines)
+            number += 1
+
+
+def rows(log: str, entity: str, entity_id: int) -> list[str]:
+    """The table rows about one record."""
+    return [row for row in log.split("<tr>") if re.search(rf"\b{entity} {entity_id}\b", row)]
+
+
+def absent(log: str, markers) -> list[str]:
+    return [m for m in markers if m in log]
+
+
+# --- per role ------------------------------------------------------------------------------
+
+
+def test_the_association_admin_sees_its_own_records_in_full(app, world, audited):
+    log = page_log(app, world.a.first.users[Role.ASSOCIATION_ADMIN])
+    missing = [m for m in ASSOCIATION_CONTENT if m not in log]
+    assert not missing
+    assert "submitter_user_id" in log  # the association knows who signed a named item
+    assert rows(log, "user_account", audited.member)  # and manages its accounts
+    assert rows(log, "activity", audited.private)
+
+
+def test_the_federation_officer_sees_that_private_records_changed_never_their_content(
+    app, world, audited
+):
+    log = page_log(app, world.a.users[Role.FEDERATION_OFFICER])
+
+    assert absent(log, PRIVATE + NAMED + ANONYMOUS + JOINING) == []
+    private_rows = rows(log, "activity", audited.private)
+    assert len(private_rows) == 2  # created, then changed
+    assert all("association_admin" in row for row in private_rows)
+    assert any("update" in row for row in private_rows)
+    # What the association shared is seen, as on the activity's page.
+    assert SHARED_TITLE in log
+    # Unescalated suggestions do not exist for it, anonymous or named; escalated ones do,
+    # with their text and without anyone's name.
+    assert rows(log, "suggestion", audited.named) == []
+    assert rows(log, "suggestion", audited.anonymous) == []
+    assert ESCALATED[0] in log and ESCALATED[1] in log
+    assert "submitter_user_id" not in log
+    assert audited.submitter not in log
+    assert "escalated_by" not in log
+    # A join application: that it came and was decided, not what it said.
+    assert len(rows(log, "member_application", audited.application)) == 2
+    # Nor when a person of the association signs in.
+    assert rows(log, "user_account", audited.member) == []
+
+
+def test_the_education_supervisor_is_refused_and_its_reading_holds_nothing_private(
+    app, world, audited
+):
+    supervisor = world.a.users[Role.EDUCATION_SUPERVISOR]
+    assert app.test_client().login_as(supervisor).get("/audit/").status_code == 403
+    log = service_log(app, supervisor)
+    assert absent(log, PRIVATE + NAMED + ANONYMOUS + JOINING) == []
+    assert "submitter_user_id" not in log and audited.submitter not in log
+    assert rows(log, "activity", audited.private)
+    assert ESCALATED[0] in log and SHARED_TITLE in log
+
+
+def test_association_staff_are_refused_and_their_reading_is_the_associations(app, world, audited):
+    staff = world.a.first.users[Role.ASSOCIATION_STAFF]
+    assert app.test_client().login_as(staff).get("/audit/").status_code == 403
+    log = service_log(app, staff)
+    # Staff record activities, handle suggestions and decide join applications.
+    assert [m for m in ASSOCIATION_CONTENT if m not in log] == []
+
+
+def test_a_member_sees_no_audit_log(app, world, audited):
+    member = world.a.first.users[Role.MEMBER]
+    assert app.test_client().login_as(member).get("/audit/").status_code == 403
+    log = service_log(app, member)
+    assert absent(log, ASSOCIATION_CONTENT) == []
+    assert rows(log, "suggestion", audited.named) == []
+
+
+def test_the_operator_sees_platform_events_as_metadata(app, world, audited):
+    log = page_log(app, world.operator)
+    assert absent(log, FEDERATION_CONTENT + ASSOCIATION_CONTENT) == []
+    # The events themselves are there: what kind, which record, which federation.
+    (issued,) = rows(log, "guidance", audited.guidance)
+    assert "create" in issued and f"federation_id: {world.a.federation.id}" in issued
+    assert "federation_officer" in issued and "title" not in issued
+    assert "establishment_application" in log and "federation_rollup" in log
+
+
+def test_another_association_and_another_province_see_none_of_it(app, world, audited):
+    neighbour = page_log(app, world.a.second.users[Role.ASSOCIATION_ADMIN])
+    foreign = page_log(app, world.b.users[Role.FEDERATION_OFFICER])
+    for log in (neighbour, foreign):
+        assert absent(log, ASSOCIATION_CONTENT) == []
+        assert rows(log, "activity", audited.private) == []
+        assert rows(log, "member_application", audited.application) == []
+
+
+def test_a_kind_of_record_with_no_rule_shows_its_metadata_only(app, world):
+    admin = world.a.first.users[Role.ASSOCIATION_ADMIN]
+    association_id = world.a.first.association.id
+    with acting(admin):
+        record(db.session, "create", "table_added_later", 7, association_id, {"note": "MK-NEW"})
+    log = page_log(app, admin)
+    (row,) = rows(log, "table_added_later", 7)
+    assert "MK-NEW" not in row and "note" not in row
+    assert admin.username in row  # its own association's account, by name
+
+
+def test_every_rule_names_a_table_that_exists(app):
+    tables = {table.name for table in db.metadata.sorted_tables}
+    assert set(visibility.RULES) <= tables
