@@ -152,8 +152,7 @@ def test_documents_go_with_the_application_to_the_officer_and_back_to_the_applic
     assert download.data == PDF_BYTES
     other = world.a.application_document
     assert (
-        client.post(f"/establishment/track/documents/{other}", data={"key": key}).status_code
-        == 404
+        client.post(f"/establishment/track/documents/{other}", data={"key": key}).status_code == 404
     )
     assert client.post(f"/establishment/track/documents/{first}", data={}).status_code == 404
 
