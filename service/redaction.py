@@ -27,7 +27,8 @@ SECRET_PARAMETERS = frozenset(
     {"token", "key", "access_token", "api_key", "apikey", "password", "secret", "signature"}
 )
 _NAMES = "|".join(sorted(SECRET_PARAMETERS))
-_SECRET_PARAMETER = re.compile(rf"([?&](?:{_NAMES})=)[^&\s#\"]*", re.IGNORECASE)
+# In a URL, or a query string on its own (gunicorn's %(q)s).
+_SECRET_PARAMETER = re.compile(rf"((?:^|[?&])(?:{_NAMES})=)[^&\s#\"]*", re.IGNORECASE)
 
 
 def redact(text: str) -> str:
