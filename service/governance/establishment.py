@@ -5,6 +5,7 @@ reactivate or dissolve an association, always with a reason kept in its history.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import date
 from typing import Any
@@ -51,6 +52,10 @@ MAX_DOCUMENTS = 10
 # The document asks for "a sufficient number of S&T workers"; below this a federation would
 # not consider an application at all.
 MIN_ST_WORKERS = 100
+
+
+# What secrets.token_urlsafe makes: nothing else can be a key.
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_\-]{16,100}")
 
 
 def _hash(key: str) -> str:

@@ -136,6 +136,8 @@ def track():
 def track_by_path(key: str):
     """Links given out before the key moved after `#`: the same page, the key in the
     fragment. The logs redact the key of this one request (service/redaction.py)."""
+    if not establishment.KEY_SHAPE.fullmatch(key):
+        abort(404)
     return redirect(f"{url_for('.track')}#{key}")
 
 

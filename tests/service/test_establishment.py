@@ -85,6 +85,8 @@ def test_an_old_tracking_link_moves_the_key_into_the_fragment(client, world):
         as_text=True
     )
     assert _track(client, key).status_code == 200
+    # Nothing but a key's characters goes into the Location header.
+    assert client.get("/establishment/track/a%0d%0aSet-Cookie:x=1").status_code == 404
 
 
 def test_returning_needs_a_comment_and_rejecting_a_reason(client, world):

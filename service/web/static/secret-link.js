@@ -9,7 +9,11 @@
     return;
   }
   var field = form.elements[form.getAttribute("data-secret-from-fragment")];
-  field.value = decodeURIComponent(location.hash.slice(1));
+  try {
+    field.value = decodeURIComponent(location.hash.slice(1));
+  } catch (malformed) {
+    field.value = location.hash.slice(1);
+  }
   history.replaceState(null, "", location.pathname);
   form.submit();
 })();
