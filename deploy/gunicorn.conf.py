@@ -8,6 +8,11 @@ import multiprocessing
 import os
 import shutil
 
+from gunicorn.glogging import Logger
+
+# gunicorn puts the checkout (its working directory) on sys.path before reading this file.
+from service.redaction import redact
+
 # Behind nginx on the same host or private network; never exposed directly.
 bind = os.environ.get("GUNICORN_BIND", "127.0.0.1:8000")
 
@@ -30,6 +35,19 @@ max_requests_jitter = int(os.environ.get("GUNICORN_MAX_REQUESTS_JITTER", "200"))
 accesslog = os.environ.get("GUNICORN_ACCESS_LOG", "-")
 # No client address and no query string (personal data); nginx's log has the address.
 access_log_format = '"%(m)s %(U)s" %(s)s %(b)s %(D)sus rid=%({x-request-id}i)s'
+
+
+class RedactingLogger(Logger):
+    """The access log through the app's redaction (service/redaction.py): a one-time token or
+    tracking key in an old link's path, or a credential in a query string, is not kept,
+    whatever atoms an operator adds to the format."""
+
+    def atoms(self, resp, req, environ, request_time):
+        atoms = super().atoms(resp, req, environ, request_time)
+        return {k: redact(v) if isinstance(v, str) else v for k, v in atoms.items()}
+
+
+logger_class = RedactingLogger
 errorlog = os.environ.get("GUNICORN_ERROR_LOG", "-")
 loglevel = os.environ.get("GUNICORN_LOG_LEVEL", "info")
 

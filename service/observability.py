@@ -3,7 +3,8 @@ request, and Prometheus metrics at /metrics.
 
 Logs and metrics carry ids only (request, user or token, tenant): never usernames, form
 fields, query strings, tokens or personal data. Not even the client address: nginx's access
-log has it, under the retention the operator sets for it.
+log has it, under the retention the operator sets for it. Every line goes through
+service/redaction.py, so a secret that still reaches a URL (an old link) is not kept.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ from prometheus_client import (
 )
 from prometheus_client.core import GaugeMetricFamily
 from werkzeug.middleware.proxy_fix import ProxyFix
+
+from service.redaction import redact
 
 REQUEST_ID_HEADER = "X-Request-ID"
 # A client's own request id is kept only if it looks like one, so logs cannot be forged.
@@ -95,15 +98,16 @@ def _finish(response: Response) -> Response:
     if endpoint != "static":
         REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
         LATENCY.labels(endpoint).observe(elapsed)
+    path = redact(request.path)
     log.info(
         "%s %s %s",
         request.method,
-        request.path,
+        path,
         response.status_code,
         extra={
             "request_id": request_id(),
             "method": request.method,
-            "path": request.path,  # no query string: it may hold search terms or names
+            "path": path,  # no query string: it may hold search terms or names
             "endpoint": endpoint,
             "status": response.status_code,
             "duration_ms": round(elapsed * 1000, 1),
@@ -128,18 +132,22 @@ def _who() -> dict:
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line, with the whitelisted request fields."""
+    """One JSON object per line, with the whitelisted request fields; secrets redacted in
+    whatever a line says, whoever logged it."""
 
     def format(self, record: logging.LogRecord) -> str:
         line = {
             "ts": self.formatTime(record, "%Y-%m-%dT%H:%M:%S"),
             "level": record.levelname,
             "logger": record.name,
-            "message": record.getMessage(),
+            "message": redact(record.getMessage()),
         }
-        line.update({k: getattr(record, k) for k in LOG_FIELDS if hasattr(record, k)})
+        for key in LOG_FIELDS:
+            if hasattr(record, key):
+                value = getattr(record, key)
+                line[key] = redact(value) if isinstance(value, str) else value
         if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+            line["exception"] = redact(self.formatException(record.exc_info))
         return json.dumps(line, ensure_ascii=False, default=str)
 
 

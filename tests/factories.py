@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import itertools
+import re
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -431,6 +432,16 @@ def application_data(**changes) -> dict:
         "contact_email": "mali@example.edu.cn",
         **changes,
     }
+
+
+def tracking_key(page: str) -> str:
+    """The key of an applicant's tracking link on a page or in a body: it rides after `#`."""
+    return re.search(r"/establishment/track#([\w\-]+)", page).group(1)
+
+
+def set_password_token(text: str) -> str:
+    """The token of a one-time set-password link (`/account/set-password#<token>`)."""
+    return re.search(r"/account/set-password#([\w.\-]+)", text).group(1)
 
 
 def make_application(federation: Federation) -> tuple[int, str]:

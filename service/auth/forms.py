@@ -4,13 +4,14 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
+    EmailField,
     IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
     StringField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from service.auth.services import MIN_PASSWORD_LENGTH
 
@@ -33,8 +34,15 @@ class PasswordForm(FlaskForm):
     )
 
 
-class SetPasswordForm(FlaskForm):
-    """The first password, through a one-time link: no current password to give."""
+class LinkTokenForm(FlaskForm):
+    """The token of a one-time link, which the link carries after `#`: the page posts it,
+    so the token never appears in a URL a server logs."""
+
+    token = StringField(_l("Link code"), validators=[DataRequired(), Length(max=300)])
+
+
+class SetPasswordForm(LinkTokenForm):
+    """A password through a one-time link: no current password to give."""
 
     new = PasswordField(
         _l("New password"),
@@ -44,6 +52,16 @@ class SetPasswordForm(FlaskForm):
         _l("Repeat the new password"),
         validators=[DataRequired(), EqualTo("new", message=_l("The passwords differ."))],
     )
+
+
+class ForgotPasswordForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
+
+
+class RecoveryForm(FlaskForm):
+    """The platform operator resets the password of the account with this username."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])
 
 
 class TokenForm(FlaskForm):
@@ -64,6 +82,10 @@ class UserForm(FlaskForm):
     display_name = StringField(_l("Name"), validators=[DataRequired(), Length(max=100)])
     role = SelectField(_l("Role"), validators=[DataRequired()])
     federation = SelectField(_l("Federation"), coerce=int, validators=[Optional()])
+    email = EmailField(
+        _l("E-mail (where a forgotten password's link goes)"),
+        validators=[Optional(), Email(), Length(max=120)],
+    )
     password = PasswordField(
         _l("Initial password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],

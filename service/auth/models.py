@@ -14,6 +14,7 @@ from tenants.db import db
 from tenants.models import utcnow
 
 SECRET = {"secret": True}  # column info: the audit log records that it changed, never the value
+PERSONAL = {"personal": True}  # likewise, for personal data (PIPL)
 
 
 def new_session_token() -> str:
@@ -50,6 +51,12 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime | None]
+    # Where a password-reset link goes when the holder asks for one (the address on file).
+    email: Mapped[str | None] = mapped_column(sa.String(120), info=PERSONAL)
+    # Made without a password, waiting for the first one (an association's first
+    # administrator). Only such an account may be sent a link by someone else: once the
+    # holder has chosen a password, nobody above them can choose another for them.
+    awaits_first_password: Mapped[bool] = mapped_column(default=False)
 
     def get_id(self) -> str:
         return self.session_token
@@ -68,6 +75,23 @@ class User(UserMixin, db.Model):
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLES[self.role_enum].permissions
+
+
+class PasswordLink(db.Model):
+    """A one-time link to set a password. The link signs this row's id and a nonce; only
+    the nonce's hash is kept, and the row says whether the link was used or replaced."""
+
+    __tablename__ = "password_link"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    nonce_hash: Mapped[str] = mapped_column(sa.String(64), info=SECRET)
+    purpose: Mapped[str] = mapped_column(sa.String(16))  # "first" or "reset"
+    issued_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
+    superseded_at: Mapped[datetime | None]
+
+    user = db.relationship(User, lazy="joined")
 
 
 class TokenLevel:

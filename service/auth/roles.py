@@ -21,6 +21,8 @@ class Permission(StrEnum):
     EDIT_PROFILE = "edit_profile"
     VIEW_FEDERATION = "view_federation"
     MANAGE_USERS = "manage_users"
+    # Reset any account's password, the holder being told (never by the level above them).
+    RECOVER_ACCOUNTS = "recover_accounts"
     MANAGE_TOKENS = "manage_tokens"
     VIEW_AUDIT = "view_audit"
     PROVISION = "provision"
@@ -86,7 +88,7 @@ ROLES: dict[Role, RoleSpec] = {
     Role.OPERATOR: RoleSpec(
         Level.PLATFORM,
         _l("Platform operator"),
-        frozenset({P.PROVISION, P.MANAGE_USERS, P.MANAGE_TOKENS, P.VIEW_AUDIT}),
+        frozenset({P.PROVISION, P.MANAGE_USERS, P.RECOVER_ACCOUNTS, P.MANAGE_TOKENS, P.VIEW_AUDIT}),
     ),
     Role.FEDERATION_OFFICER: RoleSpec(
         Level.FEDERATION,

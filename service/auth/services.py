@@ -218,6 +218,7 @@ def create_user(
     password: str,
     role: Role,
     federation_id: int | None = None,
+    email: str | None = None,
 ) -> User:
     """Create an account inside the principal's own reach; the level comes from the role."""
     if role not in assignable_roles(principal):
@@ -231,6 +232,7 @@ def create_user(
         display_name=display_name.strip() or username,
         password_hash=hash_password(password),
         role=role.value,
+        email=(email or "").strip() or None,
     )
     if level is Level.ASSOCIATION:
         user.association_id = principal.association_id

@@ -20,12 +20,22 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from service.audit.services import record, set_actor
-from service.auth import password_links, services
-from service.auth.forms import LoginForm, PasswordForm, SetPasswordForm, TokenForm, UserForm
+from service.auth import password_links, recovery, services
+from service.auth.forms import (
+    ForgotPasswordForm,
+    LinkTokenForm,
+    LoginForm,
+    PasswordForm,
+    RecoveryForm,
+    SetPasswordForm,
+    TokenForm,
+    UserForm,
+)
 from service.auth.models import User
 from service.auth.principal import current_principal, principal_for_user, require
 from service.auth.roles import ROLES, Level, Permission, Role
 from service.extensions import form_username, limiter
+from service.mail import mail_configured
 from tenants.db import db
 from tenants.models import Federation
 
@@ -105,28 +115,78 @@ def password():
     return render_template("auth/password.html", form=form), status
 
 
-@bp.route("/account/set-password/<token>", methods=["GET", "POST"])
+@bp.route("/account/set-password", methods=["GET", "POST"])
 @limiter.limit("30/hour", methods=["POST"])
-def set_password(token: str):
-    """Public, by the one-time link: a new account (an association's first administrator)
-    chooses its password, then signs in as usual."""
-    user = password_links.user_for_token(token)
-    if user is None:
-        return render_template("auth/set_password.html", form=None), 404
-    form = SetPasswordForm()
-    if form.validate_on_submit():
+def set_password():
+    """Public, by the one-time link /account/set-password#<token>: the page posts the token
+    from the fragment; the holder chooses a password, then signs in as usual."""
+    opening = LinkTokenForm()
+    if request.method == "GET" or not opening.validate_on_submit():
+        status = 400 if opening.errors else 200
+        return render_template("auth/set_password_open.html", form=opening), status
+    token = opening.token.data.strip()
+    try:
+        link = password_links.open_link(token)
+    except password_links.LinkRefused as refusal:
+        return render_template("auth/set_password_open.html", refusal=str(refusal)), 404
+    choosing = "new" in request.form
+    form = SetPasswordForm() if choosing else SetPasswordForm(None, token=token)
+    if choosing and form.validate():
         try:
-            password_links.set_password(user, form.new.data)
+            password_links.use(link, form.new.data)
         except services.AuthError as exc:
             form.new.errors.append(str(exc))
         else:
-            set_actor(principal_for_user(user).audit_label)
-            record(db.session, "set_password", "user_account", user.id, user.association_id)
+            set_actor(principal_for_user(link.user).audit_label)
+            record(
+                db.session, "set_password", "user_account", link.user.id, link.user.association_id
+            )
             db.session.commit()
             flash(_("Your password is set. Sign in with it."), "success")
             return redirect(url_for(".login"))
     status = 400 if form.errors else 200
-    return render_template("auth/set_password.html", form=form, user=user), status
+    return render_template("auth/set_password.html", form=form, user=link.user), status
+
+
+@bp.route("/account/forgot-password", methods=["GET", "POST"])
+@limiter.limit("10/hour", methods=["POST"])
+def forgot_password():
+    """Public: the holder asks for a link at the address on file. The answer is the same
+    whether or not the account exists or has an address."""
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        recovery.forgotten(form.username.data)
+        db.session.commit()
+        flash(
+            _(
+                "If this account has an e-mail address on file, a link to set a new password"
+                " is on its way there."
+            ),
+            "info",
+        )
+        return redirect(url_for(".login"))
+    status = 400 if form.errors else 200
+    return render_template("auth/forgot_password.html", form=form, mail=mail_configured()), status
+
+
+@bp.route("/account-recovery", methods=["GET", "POST"])
+@require(Permission.RECOVER_ACCOUNTS)
+def account_recovery():
+    """The platform operator resets a holder's password: the holder is e-mailed the link
+    (the operator sees it only where it cannot be e-mailed), and the log records it."""
+    form = RecoveryForm()
+    reset = None
+    if form.validate_on_submit():
+        user = recovery.user_by_username(form.username.data)
+        if user is None:
+            form.username.errors.append(_("No account has this username."))
+        elif user.id == current_principal().id:
+            form.username.errors.append(_("Change your own password on the password page."))
+        else:
+            reset = recovery.operator_reset(user)
+            db.session.commit()
+    status = 400 if form.errors else 200
+    return render_template("auth/recovery.html", form=form, reset=reset), status
 
 
 # --- API tokens -----------------------------------------------------------------------
@@ -238,6 +298,7 @@ def create_user():
             password=form.password.data,
             role=Role(form.role.data),
             federation_id=federation or None,
+            email=form.email.data,
         )
     except services.AuthError as exc:
         form.username.errors.append(str(exc))

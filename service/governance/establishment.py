@@ -5,12 +5,13 @@ reactivate or dissolve an association, always with a reason kept in its history.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort
+from flask import abort, url_for
 from flask_babel import lazy_gettext as _l
 
 from service.associations.models import AssociationProfile
@@ -51,6 +52,10 @@ MAX_DOCUMENTS = 10
 # The document asks for "a sufficient number of S&T workers"; below this a federation would
 # not consider an application at all.
 MIN_ST_WORKERS = 100
+
+
+# What secrets.token_urlsafe makes: nothing else can be a key.
+KEY_SHAPE = re.compile(r"[A-Za-z0-9_\-]{16,100}")
 
 
 def _hash(key: str) -> str:
@@ -134,13 +139,23 @@ def document_by_key(key: str, document_id: int) -> ApplicationDocument:
     return document
 
 
-def by_key(key: str) -> EstablishmentApplication:
-    """The applicant's own application; 404 for any other key."""
-    application = db.session.scalar(
+def tracking_url(key: str) -> str:
+    """The applicant's link. The key travels after `#`, which browsers never send: no
+    request log or proxy log holds it; the page reads it and posts it."""
+    return f"{url_for('establishment.track', _external=True)}#{key}"
+
+
+def find_by_key(key: str) -> EstablishmentApplication | None:
+    return db.session.scalar(
         sa.select(EstablishmentApplication).where(
             EstablishmentApplication.access_key_hash == _hash(key)
         )
     )
+
+
+def by_key(key: str) -> EstablishmentApplication:
+    """The applicant's own application; 404 for any other key."""
+    application = find_by_key(key)
     if application is None:
         abort(404)
     return application

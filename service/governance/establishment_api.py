@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -89,7 +88,7 @@ class Applications(MethodView):
         db.session.commit()
         return {
             "application": application,
-            "tracking_url": url_for("establishment.track", key=key, _external=True),
+            "tracking_url": establishment.tracking_url(key),
         }
 
 

@@ -6,12 +6,13 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from service import jobs
 from service.associations import services as associations
 from service.associations.models import STATUS_LABELS
+from service.auth import password_links
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.extensions import limiter
@@ -24,6 +25,7 @@ from service.governance.forms import (
     DecisionForm,
     LifecycleForm,
     ProvisionForm,
+    TrackingKeyForm,
 )
 from service.governance.jobs import recompute_findings
 from service.governance.models import (
@@ -75,19 +77,36 @@ def apply():
         else:
             db.session.commit()
             # The key is shown once: it is the applicant's only way back to the application.
-            return render_template("establishment/submitted.html", application=application, key=key)
+            return render_template(
+                "establishment/submitted.html",
+                application=application,
+                tracking_url=establishment.tracking_url(key),
+            )
     status = 400 if form.errors or form.form_errors else 200
     return render_template("establishment/apply.html", form=form), status
 
 
-@bp.route("/track/<key>", methods=["GET", "POST"])
+@bp.route("/track", methods=["GET", "POST"])
 @limiter.limit("30/hour", methods=["POST"])
-def track(key: str):
-    """Public, by the secret link: the status, the officer's comments, and resubmission."""
-    application = establishment.by_key(key)
-    form = ApplicationForm(obj=application, federations=_federations())
+def track():
+    """Public, by the secret link /establishment/track#<key>: the page posts the key from
+    the fragment; then the status, the officer's comments, and resubmission."""
+    opening = TrackingKeyForm()
+    if request.method == "GET" or not opening.validate_on_submit():
+        status = 400 if opening.errors else 200
+        return render_template("establishment/track_open.html", form=opening), status
+    key = opening.key.data.strip()
+    application = establishment.find_by_key(key)
+    if application is None:
+        opening.key.errors.append(_("No application has this key. Check the link."))
+        return render_template("establishment/track_open.html", form=opening), 404
+    resubmitting = request.form.get("resubmit") == "1"
+    if resubmitting:
+        form = ApplicationForm(obj=application, federations=_federations())
+    else:  # opening the page: the stored answers, not the posted key
+        form = ApplicationForm(None, obj=application, federations=_federations())
     form.federation_id.data = str(application.federation_id)
-    if request.method == "POST" and form.validate_on_submit():
+    if resubmitting and form.validate():
         try:
             documents = checked_files(form.documents)
             establishment.resubmit(application, _application_data(form))
@@ -101,7 +120,7 @@ def track(key: str):
         else:
             db.session.commit()
             flash(_("The application is resubmitted."), "success")
-            return redirect(url_for(".track", key=key))
+            form = ApplicationForm(None, obj=application, federations=_federations())
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
         "establishment/track.html",
@@ -113,10 +132,25 @@ def track(key: str):
     ), status
 
 
-@bp.get("/track/<key>/documents/<int:application_document_id>")
-def track_document(key: str, application_document_id: int):
-    """Public, by the secret link: the applicant downloads a document they sent."""
-    return file_response(establishment.document_by_key(key, application_document_id))
+@bp.get("/track/<key>")
+def track_by_path(key: str):
+    """Links given out before the key moved after `#`: the same page, the key in the
+    fragment. The logs redact the key of this one request (service/redaction.py)."""
+    if not establishment.KEY_SHAPE.fullmatch(key):
+        abort(404)
+    return redirect(f"{url_for('.track')}#{key}")
+
+
+@bp.post("/track/documents/<int:application_document_id>")
+@limiter.limit("30/hour")
+def track_document(application_document_id: int):
+    """Public, with the secret key in the body: the applicant downloads a document they sent."""
+    form = TrackingKeyForm()
+    if not form.validate_on_submit():
+        abort(404)
+    return file_response(
+        establishment.document_by_key(form.key.data.strip(), application_document_id)
+    )
 
 
 @bp.get("/documents/<int:application_document_id>")
@@ -192,10 +226,16 @@ def review(application_id: int):
 
 def _flash_welcome(application) -> None:
     """Issue the first administrator's one-time link: shown to the officer, who may pass it
-    on, and e-mailed to the contact where SMTP is configured."""
+    on, and e-mailed to the contact where SMTP is configured. Refused (with the reason
+    flashed) once the administrator has set a password."""
     admin = first_admin.admin_of(application)
     association = associations.access_association(application.association_id)
-    welcome = first_admin.welcome(admin, association.name, application.contact_email)
+    try:
+        welcome = first_admin.welcome(admin, association.name, application.contact_email)
+    except password_links.LinkRefused as refusal:
+        db.session.rollback()
+        flash(str(refusal), "error")
+        return
     db.session.commit()
     flash(
         _(
@@ -213,7 +253,8 @@ def _flash_welcome(application) -> None:
 @bp.post("/<int:application_id>/admin-link")
 @require(Permission.REVIEW_ESTABLISHMENT)
 def admin_link(application_id: int):
-    """A new one-time link for the first administrator, when the first was lost or expired."""
+    """A new one-time link for the first administrator, when the first was lost or expired,
+    as long as the administrator has not yet set a password."""
     application = establishment.access_application(
         current_principal().federation_id, application_id
     )

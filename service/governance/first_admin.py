@@ -1,13 +1,14 @@
 """The first account of a newly approved association: an administrator for the applicant's
 contact person, who sets a password through a one-time link. The officer sees the link;
-the contact gets it by e-mail where SMTP is configured."""
+the contact gets it by e-mail where SMTP is configured. Once the contact has set the
+password, the officer can issue no more links for the account (it would let them choose
+the password of an account in use)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from service.audit.services import record
@@ -43,6 +44,8 @@ def create(application: EstablishmentApplication, association_id: int) -> User:
         username=_username(application.contact_email, association_id),
         display_name=application.contact_name,
         password_hash=password_links.unusable_password(),
+        awaits_first_password=True,
+        email=application.contact_email.strip() or None,
         role=Role.ASSOCIATION_ADMIN.value,
         association_id=association_id,
     )
@@ -69,8 +72,8 @@ def admin_of(application: EstablishmentApplication) -> User | None:
 def welcome(user: User, association_name: str, email: str | None) -> Welcome:
     """A fresh one-time link, e-mailed where SMTP is configured; the issue is audited (the
     caller commits). Call after the approval's commit, so no mail goes out for an approval
-    that was rolled back."""
-    link = url_for("auth.set_password", token=password_links.make_token(user), _external=True)
+    that was rolled back. Raises LinkRefused once the account has set its password."""
+    link = password_links.url(password_links.issue_first(user))
     subject = _l("%(name)s is approved: set your password", name=association_name)
     body = _l(
         "Your association is approved. Your username is %(username)s.\n"

@@ -127,6 +127,13 @@ class SecretariatForm(FlaskForm):
     )
 
 
+class TrackingKeyForm(FlaskForm):
+    """The applicant's key, which their link carries after `#`: the page posts it, so the
+    key never appears in a URL a server logs."""
+
+    key = StringField(_l("Tracking key"), validators=[DataRequired(), Length(max=100)])
+
+
 class ApplicationForm(FlaskForm):
     """What a university states when it applies to found an association."""
 

@@ -240,7 +240,10 @@ class ApplicationCreateSchema(StrictSchema):
 class ApplicationCreatedSchema(Schema):
     application = fields.Nested(ApplicationSchema)
     tracking_url = fields.String(
-        metadata={"description": "The applicant's secret link to follow and resubmit; shown once."}
+        metadata={
+            "description": "The applicant's secret link to follow and resubmit; shown once. "
+            "The key rides after `#`, so no server log records it; the page posts it."
+        }
     )
 
 
@@ -265,6 +268,9 @@ class ApprovalSchema(Schema):
     association_id = fields.Integer()
     admin_username = fields.String()
     set_password_link = fields.String(
-        metadata={"description": "One-time link for the first administrator to set a password."}
+        metadata={
+            "description": "One-time link for the first administrator to set a password "
+            "(the token after `#`). Only an account that has never set a password gets one."
+        }
     )
     emailed_to = fields.String(allow_none=True)

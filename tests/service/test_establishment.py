@@ -4,7 +4,6 @@ reason; and the whole path from application to findings that change as time pass
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 
 import sqlalchemy as sa
@@ -33,13 +32,17 @@ def _form(world, **changes) -> dict:
 
 
 def _apply(client, world, **changes) -> tuple[str, str]:
-    """Apply on the public page; returns the tracking path and the university's name."""
+    """Apply on the public page; returns the tracking key and the university's name."""
     data = _form(world, **changes)
     data["documents"] = [(io.BytesIO(factories.PDF_BYTES), "学校批复.pdf")]
     response = client.post("/establishment/apply", data=data)
     assert response.status_code == 200, response.get_data(as_text=True)
-    path = re.search(r'href="(/establishment/track/[^"]+)"', response.get_data(as_text=True))
-    return path.group(1), data["university_name"]
+    return factories.tracking_key(response.get_data(as_text=True)), data["university_name"]
+
+
+def _track(client, key: str, **data):
+    """What the tracking page's script does with the key from the link's fragment."""
+    return client.post("/establishment/track", data={"key": key, **data})
 
 
 def _application(name: str) -> EstablishmentApplication:
@@ -67,7 +70,23 @@ def test_an_officer_sees_only_applications_to_their_federation(client, world):
 
 
 def test_a_wrong_tracking_key_is_a_404(client, world):
-    assert client.get("/establishment/track/not-a-key").status_code == 404
+    response = _track(client, "not-a-key")
+    assert response.status_code == 404
+    assert "没有与此查询码对应的申请" in response.get_data(as_text=True)
+
+
+def test_an_old_tracking_link_moves_the_key_into_the_fragment(client, world):
+    _id, key = world.a.application
+    response = client.get(f"/establishment/track/{key}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/establishment/track#{key}")
+    # The page at the bare address asks for the key (its script takes it from the fragment).
+    assert 'data-secret-from-fragment="key"' in client.get("/establishment/track").get_data(
+        as_text=True
+    )
+    assert _track(client, key).status_code == 200
+    # Nothing but a key's characters goes into the Location header.
+    assert client.get("/establishment/track/a%0d%0aSet-Cookie:x=1").status_code == 404
 
 
 def test_returning_needs_a_comment_and_rejecting_a_reason(client, world):
@@ -84,14 +103,14 @@ def test_returning_needs_a_comment_and_rejecting_a_reason(client, world):
 
 
 def test_a_rejection_keeps_the_reason_for_the_applicant(client, world):
-    path, name = _apply(client, world)
+    key, name = _apply(client, world)
     client.login_as(world.a.users[Role.FEDERATION_OFFICER])
     client.post(
         f"/establishment/{_application(name).id}",
         data={"decision": "reject", "comment": "该校已有科协，请联系原科协换届"},
     )
     client.post("/logout")
-    page = client.get(path).get_data(as_text=True)
+    page = _track(client, key).get_data(as_text=True)
     assert "未予批准" in page and "该校已有科协，请联系原科协换届" in page
     assert "重新提交" not in page
 
@@ -122,7 +141,7 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
     assert response.status_code == 400
     assert "至少需要100名科技工作者。" in response.get_data(as_text=True)
     assert _application(too_few["university_name"]) is None
-    path, name = _apply(client, world)
+    key, name = _apply(client, world)
 
     # The officer returns it for revision with comments.
     officer = world.a.users[Role.FEDERATION_OFFICER]
@@ -137,12 +156,14 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
     # The applicant reads the comment and resubmits, in a browser without the officer's
     # session (signing out would end all of the officer's sessions).
     client.delete_cookie("session")
-    page = client.get(path).get_data(as_text=True)
+    page = _track(client, key).get_data(as_text=True)
     assert "退回修改" in page and "请补充副主席的任职依据" in page
     data = _form(world, university_name=name, proposed_vice_chairs="陈晨（长江学者，化学学院院长）")
     data.pop("federation_id")
-    assert client.post(path, data=data).status_code == 302
-    assert "待审核" in client.get(path).get_data(as_text=True)
+    response = _track(client, key, resubmit="1", **data)
+    assert response.status_code == 200
+    assert "申请已重新提交" in response.get_data(as_text=True)
+    assert "待审核" in _track(client, key).get_data(as_text=True)
 
     # The officer approves: the tenant exists, approved by this federation, with the number.
     client.login_as(officer)
@@ -153,7 +174,7 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
     assert response.status_code == 302
     # The officer is shown the first administrator's one-time link to pass on.
     review = client.get(f"/establishment/{application_id}").get_data(as_text=True)
-    set_password = re.search(r"/account/set-password/[\w.\-]+", review).group(0)
+    token = factories.set_password_token(review)
     application = _application(name)
     assert application.status == "approved"
     with system_scope("test"):
@@ -177,8 +198,8 @@ def test_scenario_apply_return_resubmit_approve_elect_appoint_meet_and_time_pass
     # The contact sets a password through the link and signs in as the first administrator;
     # the secretariat elects the committee at the first congress and appoints officers.
     tid = association.id
-    password = {"new": "secretariat-2025", "confirm": "secretariat-2025"}
-    assert client.post(set_password, data=password).status_code == 302
+    password = {"token": token, "new": "secretariat-2025", "confirm": "secretariat-2025"}
+    assert client.post("/account/set-password", data=password).status_code == 302
     login = {"username": "mali@example.edu.cn", "password": "secretariat-2025"}
     assert client.post("/login", data=login).status_code == 302
     assert (

@@ -5,7 +5,6 @@ password through a one-time link and signs in."""
 from __future__ import annotations
 
 import io
-import re
 
 import pytest
 import sqlalchemy as sa
@@ -56,8 +55,10 @@ def test_a_federation_system_submits_and_the_applicant_follows_the_link(client, 
     assert application["federation_id"] == world.a.federation.id
     assert application["status"] == "submitted"
     assert [e["action"] for e in application["events"]] == ["submitted"]
-    tracking = created["tracking_url"].split("localhost", 1)[1]
-    assert "湖州学院" in client.get(tracking).get_data(as_text=True)
+    assert created["tracking_url"].startswith("http://localhost/establishment/track#")
+    key = factories.tracking_key(created["tracking_url"])
+    page = client.post("/establishment/track", data={"key": key}).get_data(as_text=True)
+    assert "湖州学院" in page
     # A read-only federation token lists and reads it; it may not decide.
     listed = client.get(
         "/api/v1/establishment/applications?status=submitted", headers=_reader(world)
@@ -171,13 +172,19 @@ def test_approval_makes_the_first_admin_who_sets_a_password_and_signs_in(
             "周敏",
         )
 
-    link = approval["set_password_link"].split("localhost", 1)[1]
-    # Too short a password is refused and the link still works.
-    assert client.post(link, data={"new": "short", "confirm": "short"}).status_code == 400
-    good = {"new": "a-long-secret-2026", "confirm": "a-long-secret-2026"}
+    token = factories.set_password_token(approval["set_password_link"])
+    link = "/account/set-password"
+    # Opening the link shows the account; too short a password is refused and the link
+    # still works.
+    opened = client.post(link, data={"token": token})
+    assert opened.status_code == 200 and "zhoumin@hzu.edu.cn" in opened.get_data(as_text=True)
+    short = {"token": token, "new": "short", "confirm": "short"}
+    assert client.post(link, data=short).status_code == 400
+    good = {"token": token, "new": "a-long-secret-2026", "confirm": "a-long-secret-2026"}
     assert client.post(link, data=good).status_code == 302
-    # One time only.
-    assert client.get(link).status_code == 404
+    # One time only, and it says so.
+    again = client.post(link, data={"token": token})
+    assert again.status_code == 404 and "此链接已被使用" in again.get_data(as_text=True)
     assert client.post(link, data=good).status_code == 404
 
     login = client.post(
@@ -198,7 +205,9 @@ def test_approval_makes_the_first_admin_who_sets_a_password_and_signs_in(
 
 
 def test_a_forged_or_tampered_link_is_a_404(client, world):
-    assert client.get("/account/set-password/not-a-token").status_code == 404
+    response = client.post("/account/set-password", data={"token": "not-a-token"})
+    assert response.status_code == 404
+    assert "此链接无效" in response.get_data(as_text=True)
 
 
 def test_the_officer_sees_the_link_on_approval_and_can_issue_a_new_one(client, world):
@@ -212,10 +221,14 @@ def test_the_officer_sees_the_link_on_approval_and_can_issue_a_new_one(client, w
     assert response.status_code == 302
     page = client.get(url).get_data(as_text=True)
     assert "首位管理员" in page
-    first = re.search(r"/account/set-password/[\w.\-]+", page).group(0)
+    first = factories.set_password_token(page)
     response = client.post(f"{url}/admin-link")
     assert response.status_code == 302
     page = client.get(url).get_data(as_text=True)
-    second = re.search(r"/account/set-password/[\w.\-]+", page).group(0)
+    second = factories.set_password_token(page)
     client.post("/logout")
-    assert client.get(first).status_code == 200 and client.get(second).status_code == 200
+    # The new link supersedes the first, which says so.
+    superseded = client.post("/account/set-password", data={"token": first})
+    assert superseded.status_code == 404
+    assert "此链接已被更新的链接取代" in superseded.get_data(as_text=True)
+    assert client.post("/account/set-password", data={"token": second}).status_code == 200

@@ -116,7 +116,7 @@ def test_documents_go_with_the_application_to_the_officer_and_back_to_the_applic
         client, world, _file(PDF_BYTES, "学校批复.pdf"), _file(PNG_BYTES, "../../章程草案.png")
     )
     assert response.status_code == 200
-    track = re.search(r'href="(/establishment/track/[^"]+)"', response.get_data(as_text=True))[1]
+    key = factories.tracking_key(response.get_data(as_text=True))
     application = _application(name)
     with system_scope("test"):
         documents = db.session.scalars(
@@ -143,16 +143,23 @@ def test_documents_go_with_the_application_to_the_officer_and_back_to_the_applic
     assert client.get(f"/establishment/documents/{first}").status_code == 404
     client.post("/logout")
     assert client.get(f"/establishment/documents/{first}").status_code == 302
-    # The applicant, through the secret link, downloads their own documents only.
-    assert "学校批复.pdf" in client.get(track).get_data(as_text=True)
-    assert client.get(f"{track}/documents/{first}").data == PDF_BYTES
+    # The applicant, through the secret link, downloads their own documents only; the key
+    # travels in the body, never in the URL.
+    page = client.post("/establishment/track", data={"key": key}).get_data(as_text=True)
+    assert "学校批复.pdf" in page
+    assert f'action="/establishment/track/documents/{first}"' in page
+    download = client.post(f"/establishment/track/documents/{first}", data={"key": key})
+    assert download.data == PDF_BYTES
     other = world.a.application_document
-    assert client.get(f"{track}/documents/{other}").status_code == 404
+    assert (
+        client.post(f"/establishment/track/documents/{other}", data={"key": key}).status_code == 404
+    )
+    assert client.post(f"/establishment/track/documents/{first}", data={}).status_code == 404
 
 
 def test_a_returned_application_takes_more_documents_on_resubmission(client, world):
     response, name = _apply_with(client, world, _file(PDF_BYTES, "学校批复.pdf"))
-    track = re.search(r'href="(/establishment/track/[^"]+)"', response.get_data(as_text=True))[1]
+    key = factories.tracking_key(response.get_data(as_text=True))
     application_id = _application(name).id
     client.login_as(world.a.users[Role.FEDERATION_OFFICER])
     client.post(
@@ -162,12 +169,13 @@ def test_a_returned_application_takes_more_documents_on_resubmission(client, wor
     client.post("/logout")
     data = _form(world, university_name=name)
     data.pop("federation_id")
+    data.update(key=key, resubmit="1")
     bad = {**data, "documents": [_file(b"MZ\x90\x00", "章程草案.pdf")]}
-    assert client.post(track, data=bad).status_code == 400
+    assert client.post("/establishment/track", data=bad).status_code == 400
     assert _application(name).status == "returned"  # the failed resubmission changed nothing
     good = {**data, "documents": [_file(PDF_BYTES, "章程草案.pdf")]}
-    assert client.post(track, data=good).status_code == 302
-    page = client.get(track).get_data(as_text=True)
+    assert client.post("/establishment/track", data=good).status_code == 200
+    page = client.post("/establishment/track", data={"key": key}).get_data(as_text=True)
     assert "学校批复.pdf" in page and "章程草案.pdf" in page and "待审核" in page
 
 

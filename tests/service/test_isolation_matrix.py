@@ -166,7 +166,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # establishment and lifecycle
     ("establishment.apply", "GET"): Route(PUBLIC),
     ("establishment.apply", "POST"): Route(PUBLIC),
-    ("establishment.track", "GET"): Route(PUBLIC),  # by the applicant's secret key
+    ("establishment.track", "GET"): Route(PUBLIC),  # the key is posted from the fragment
     ("establishment.track", "POST"): Route(PUBLIC),
     ("establishment.index", "GET"): Route(P.REVIEW_ESTABLISHMENT),
     ("establishment.provision", "GET"): Route(P.PROVISION),
@@ -180,8 +180,12 @@ ROUTES: dict[tuple[str, str], Route] = {
         P.VIEW_GOVERNANCE, ("association_id",), api=True
     ),
     ("establishment.admin_link", "POST"): Route(P.REVIEW_ESTABLISHMENT, ("application_id",)),
-    ("auth.set_password", "GET"): Route(PUBLIC),  # by the one-time signed link
+    ("auth.set_password", "GET"): Route(PUBLIC),  # the token is posted from the fragment
     ("auth.set_password", "POST"): Route(PUBLIC),
+    ("auth.forgot_password", "GET"): Route(PUBLIC),  # a link to the address on file
+    ("auth.forgot_password", "POST"): Route(PUBLIC),
+    ("auth.account_recovery", "GET"): Route(P.RECOVER_ACCOUNTS),
+    ("auth.account_recovery", "POST"): Route(P.RECOVER_ACCOUNTS),
     ("establishment_api.Applications", "GET"): Route(P.VIEW_FEDERATION, api=True),
     ("establishment_api.Applications", "POST"): Route(P.REVIEW_ESTABLISHMENT, api=True, write=True),
     ("establishment_api.ApplicationById", "GET"): Route(
@@ -201,7 +205,8 @@ ROUTES: dict[tuple[str, str], Route] = {
         P.RECORD_MEETINGS, ("meeting_id",), api=True, write=True
     ),
     ("establishment.document", "GET"): Route(P.REVIEW_ESTABLISHMENT, ("application_document_id",)),
-    ("establishment.track_document", "GET"): Route(PUBLIC),  # by the applicant's secret key
+    ("establishment.track_document", "POST"): Route(PUBLIC),  # the secret key in the body
+    ("establishment.track_by_path", "GET"): Route(PUBLIC),  # an old link: to the fragment
     ("establishment_api.ApplicationDocuments", "POST"): Route(
         P.REVIEW_ESTABLISHMENT, ("application_id",), api=True, write=True
     ),
