@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import datetime, time
@@ -139,10 +140,18 @@ def _insert(session: Session, rows: list[dict]) -> None:
     goes as a one-row VALUES list: a plain one-row insert would first fetch its id from the
     sequence, a round trip of its own, since the table takes no RETURNING."""
     table = AuditEvent.__table__
+    if _concealed.get():
+        rows = [{**row, "id": _concealed_id()} for row in rows]
     if len(rows) == 1:
         session.connection().execute(sa.insert(table).values(rows))
     else:
         session.connection().execute(sa.insert(table), rows)
+
+
+def _concealed_id() -> int:
+    """A random id below zero, outside the sequence: a concealed event's place in the log's
+    id order would otherwise sit it between the events just before and after it."""
+    return -secrets.randbelow(2**31 - 1) - 1
 
 
 def record(
