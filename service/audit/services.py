@@ -36,14 +36,26 @@ def current_actor() -> str:
 
 @contextlib.contextmanager
 def concealed_actor() -> Iterator[None]:
-    """Writes in this block are logged as by "anonymous" and at the day, not the second:
-    an anonymous submission cannot then be matched to a sign-in in the log."""
-    actor, concealed = _actor.set(CONCEALED_ACTOR), _concealed.set(True)
+    """Writes in this block are logged as by "anonymous" and concealed in time (see
+    `concealed_time`): an anonymous submission cannot then be matched to a sign-in."""
+    actor = _actor.set(CONCEALED_ACTOR)
+    try:
+        with concealed_time():
+            yield
+    finally:
+        _actor.reset(actor)
+
+
+@contextlib.contextmanager
+def concealed_time() -> Iterator[None]:
+    """Writes in this block are logged at the day, not the second, with ids outside the
+    sequence. Named suggestions use it too, so that their events cannot be told from the
+    anonymous ones by time and the anonymous ones found as the rest."""
+    concealed = _concealed.set(True)
     try:
         yield
     finally:
         _concealed.reset(concealed)
-        _actor.reset(actor)
 
 
 def _now() -> datetime:

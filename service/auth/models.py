@@ -50,6 +50,10 @@ class User(UserMixin, db.Model):
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     password_changed_at: Mapped[datetime | None]
+    # Failed sign-ins the holder has not yet been told of (counted when the per-username
+    # ceiling is reached), and when the first of them came; reset at the next sign-in.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_logins_since: Mapped[datetime | None]
 
     def get_id(self) -> str:
         return self.session_token

@@ -3,8 +3,6 @@ association's inbox and handling, and the federation's escalated items by theme.
 
 from __future__ import annotations
 
-import contextlib
-
 from flask import (
     Blueprint,
     abort,
@@ -19,7 +17,7 @@ from flask import (
 from flask_babel import gettext as _
 from sqlalchemy.exc import IntegrityError
 
-from service.audit.services import concealed_actor
+from service.audit.services import concealed_actor, concealed_time
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.extensions import limiter
@@ -66,12 +64,12 @@ def new():
 
 
 def _file(data: dict) -> tuple[bool, str | None]:
-    """Submit and commit. The same work on both paths; only the anonymous one runs under a
-    concealed audit actor. A random id that clashes with an existing one is drawn again."""
+    """Submit and commit. The same work on both paths, both audited at the day; only the
+    anonymous one hides its actor. A random id that clashes with another is drawn again."""
     anonymous = bool(data.get("anonymous"))
     submitter = None if anonymous else current_principal().id
     for attempt in range(3):
-        with concealed_actor() if anonymous else contextlib.nullcontext():
+        with concealed_actor() if anonymous else concealed_time():
             try:
                 _suggestion, code = services.submit(data, submitter)
                 db.session.commit()

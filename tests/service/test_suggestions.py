@@ -252,11 +252,14 @@ def test_suggestion_ids_and_the_anonymous_audit_event_are_not_sequential(world, 
     by_item = {int(e.entity_id): e for e in events}
     anonymous = [by_item[i] for i in ids[1::2]]
     named = [by_item[i] for i in ids[::2]]
-    # A named item's event keeps its place in the sequence; an anonymous one's has none: a
-    # random id below zero, so it sits between no two other events.
-    assert all(e.id > 0 for e in named)
-    assert all(e.id < 0 for e in anonymous)
-    assert len({e.id for e in anonymous}) == 3
+    # No submission's event has a place in the sequence: a random id below zero, at
+    # midnight, so it sits between no two other events. Named ones too (with their actor),
+    # or the anonymous ones would be the log lines left over once the named ones are matched.
+    for event in anonymous + named:
+        assert event.id < 0 and event.occurred_at.time().isoformat() == "00:00:00"
+    assert len({e.id for e in anonymous + named}) == 6
+    assert all(e.actor == "anonymous" for e in anonymous)
+    assert not any(e.actor == "anonymous" for e in named)
 
 
 def test_a_random_id_that_clashes_is_drawn_again(world, app, monkeypatch):
