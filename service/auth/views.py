@@ -94,6 +94,7 @@ def _count_failure(username: str, address: str) -> None:
     reached = throttle.failed(username, address)
     user = services.find_user(username) if reached else None
     if user is not None:
+        set_actor("system:sign-in-throttle")  # not the guesser: the service counted it
         alerts.record_failures(user, reached)
         db.session.commit()
 

@@ -189,7 +189,8 @@ def test_the_holder_is_told_of_repeated_failures(app, world, monkeypatch):
                 AuditEvent.action == "update",
             )
         ).all()
-        assert any("failed_logins" in (e.changes or {}) for e in noted)
+        (noted,) = [e for e in noted if "failed_logins" in (e.changes or {})]
+        assert noted.actor == "system:sign-in-throttle" and noted.changes["failed_logins"][1] == 10
         db.session.expunge_all()
 
     # At the next sign-in the holder reads it, once.
