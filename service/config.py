@@ -59,7 +59,12 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         # Redis down: limit per process in memory, and never fail a request over a limit.
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED": True,
         "RATELIMIT_SWALLOW_ERRORS": True,
+        # Sign-in tries per address, whatever the username (against spraying).
         "LOGIN_RATE_LIMIT": env.get("LOGIN_RATE_LIMIT", "10 per minute"),
+        # Failures per username (all addresses) before it is paced, and the pace (seconds
+        # between tries from unknown devices); see service/auth/throttle.py.
+        "LOGIN_USERNAME_CEILING": env.get("LOGIN_USERNAME_CEILING", "10 per 15 minutes"),
+        "LOGIN_SLOW_PACE": int(env.get("LOGIN_SLOW_PACE", "30")),
         "APPLICATION_RATE_LIMIT": env.get("APPLICATION_RATE_LIMIT", "5 per minute"),
         "SESSION_COOKIE_SECURE": mode != "development" and env.get("INSECURE_COOKIES") != "1",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -1,6 +1,5 @@
 """Extension objects, unbound; `create_app` binds each with `init_app`."""
 
-from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -36,9 +35,4 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 
-def form_username() -> str:
-    """The rate-limit key for throttling by the username being tried."""
-    return "user:" + (request.form.get("username") or "").strip().lower()
-
-
-__all__ = ["api", "babel", "csrf", "db", "form_username", "limiter", "login_manager", "migrate"]
+__all__ = ["api", "babel", "csrf", "db", "limiter", "login_manager", "migrate"]

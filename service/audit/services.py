@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import secrets
 from collections.abc import Iterator
 from contextvars import ContextVar
 from datetime import datetime, time
@@ -35,14 +36,26 @@ def current_actor() -> str:
 
 @contextlib.contextmanager
 def concealed_actor() -> Iterator[None]:
-    """Writes in this block are logged as by "anonymous" and at the day, not the second:
-    an anonymous submission cannot then be matched to a sign-in in the log."""
-    actor, concealed = _actor.set(CONCEALED_ACTOR), _concealed.set(True)
+    """Writes in this block are logged as by "anonymous" and concealed in time (see
+    `concealed_time`): an anonymous submission cannot then be matched to a sign-in."""
+    actor = _actor.set(CONCEALED_ACTOR)
+    try:
+        with concealed_time():
+            yield
+    finally:
+        _actor.reset(actor)
+
+
+@contextlib.contextmanager
+def concealed_time() -> Iterator[None]:
+    """Writes in this block are logged at the day, not the second, with ids outside the
+    sequence. Named suggestions use it too, so that their events cannot be told from the
+    anonymous ones by time and the anonymous ones found as the rest."""
+    concealed = _concealed.set(True)
     try:
         yield
     finally:
         _concealed.reset(concealed)
-        _actor.reset(actor)
 
 
 def _now() -> datetime:
@@ -139,10 +152,18 @@ def _insert(session: Session, rows: list[dict]) -> None:
     goes as a one-row VALUES list: a plain one-row insert would first fetch its id from the
     sequence, a round trip of its own, since the table takes no RETURNING."""
     table = AuditEvent.__table__
+    if _concealed.get():
+        rows = [{**row, "id": _concealed_id()} for row in rows]
     if len(rows) == 1:
         session.connection().execute(sa.insert(table).values(rows))
     else:
         session.connection().execute(sa.insert(table), rows)
+
+
+def _concealed_id() -> int:
+    """A random id below zero, outside the sequence: a concealed event's place in the log's
+    id order would otherwise sit it between the events just before and after it."""
+    return -secrets.randbelow(2**31 - 1) - 1
 
 
 def record(

@@ -57,6 +57,10 @@ class User(UserMixin, db.Model):
     # administrator). Only such an account may be sent a link by someone else: once the
     # holder has chosen a password, nobody above them can choose another for them.
     awaits_first_password: Mapped[bool] = mapped_column(default=False)
+    # Failed sign-ins the holder has not yet been told of (counted when the per-username
+    # ceiling is reached), and when the first of them came; reset at the next sign-in.
+    failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
+    failed_logins_since: Mapped[datetime | None]
 
     def get_id(self) -> str:
         return self.session_token

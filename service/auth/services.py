@@ -36,8 +36,12 @@ def hash_password(password: str) -> str:
     return generate_password_hash(password, method="scrypt")
 
 
+def find_user(username: str) -> User | None:
+    return db.session.scalar(sa.select(User).where(User.username == username.strip()))
+
+
 def authenticate(username: str, password: str) -> User | None:
-    user = db.session.scalar(sa.select(User).where(User.username == username.strip()))
+    user = find_user(username)
     if user is None:
         check_password_hash(_DUMMY_HASH, password)
         return None

@@ -20,7 +20,7 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from service.audit.services import record, set_actor
-from service.auth import password_links, recovery, services
+from service.auth import alerts, devices, password_links, recovery, services, throttle
 from service.auth.forms import (
     ForgotPasswordForm,
     LinkTokenForm,
@@ -34,7 +34,7 @@ from service.auth.forms import (
 from service.auth.models import User
 from service.auth.principal import current_principal, principal_for_user, require
 from service.auth.roles import ROLES, Level, Permission, Role
-from service.extensions import form_username, limiter
+from service.extensions import limiter
 from service.mail import mail_configured
 from tenants.db import db
 from tenants.models import Federation
@@ -67,21 +67,46 @@ def _current_user() -> User:
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=form_username)
 def login():
     form = LoginForm()
-    if form.validate_on_submit():
-        user = services.authenticate(form.username.data, form.password.data)
-        if user is not None:
-            session.clear()  # a fresh session at login: nothing carried over from before
-            login_user(user, remember=form.remember.data)
-            set_actor(principal_for_user(user).audit_label)
-            record(db.session, "login", "user_account", user.id, tenant_id=user.association_id)
-            db.session.commit()
-            return redirect(safe_next(request.args.get("next")))
+    if not form.validate_on_submit():
+        return render_template("auth/login.html", form=form), 400 if form.errors else 200
+    username, address = form.username.data, request.remote_addr or "-"
+    known = devices.knows(services.find_user(username))
+    wait = throttle.wait_before(username, address, known)
+    if wait:
+        form.password.errors.append(
+            _("Too many failed sign-ins. Try again in %(seconds)s seconds.", seconds=wait)
+        )
+        page = render_template("auth/login.html", form=form)
+        return page, 429, {"Retry-After": str(wait)}
+    user = services.authenticate(username, form.password.data)
+    if user is None:
+        _count_failure(username, address)
         form.password.errors.append(_("Wrong username or password."))
         return render_template("auth/login.html", form=form), 401
-    return render_template("auth/login.html", form=form), 400 if form.errors else 200
+    throttle.succeeded(username, address)
+    session.clear()  # a fresh session at login: nothing carried over from before
+    login_user(user, remember=form.remember.data)
+    set_actor(principal_for_user(user).audit_label)
+    notice = alerts.notice_at_sign_in(user)
+    record(db.session, "login", "user_account", user.id, tenant_id=user.association_id)
+    db.session.commit()
+    if notice:
+        flash(notice, "error")
+    response = redirect(safe_next(request.args.get("next")))
+    devices.remember(response, user)
+    return response
+
+
+def _count_failure(username: str, address: str) -> None:
+    """Count the failure; at the username's ceiling, tell the account holder (once a window)."""
+    reached = throttle.failed(username, address)
+    user = services.find_user(username) if reached else None
+    if user is not None:
+        set_actor("system:sign-in-throttle")  # not the guesser: the service counted it
+        alerts.record_failures(user, reached)
+        db.session.commit()
 
 
 @bp.post("/logout")

@@ -8,19 +8,18 @@ and the federation sees every receipt of its associations through its own.
 
 from __future__ import annotations
 
-import smtplib
 from dataclasses import dataclass
 from datetime import date
-from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import abort
 from flask_babel import gettext as _
 
 from service.associations.models import AssociationProfile
 from service.federation.models import Audience, Guidance, GuidanceFile, GuidanceReceipt
 from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
+from service.mail import mail_configured, send_mail
 from tenants.db import db
 from tenants.models import Association, utcnow
 
@@ -251,25 +250,12 @@ def remind(guidance: Guidance, today: date | None = None) -> int:
 
 
 def _email(association_id: int, guidance: Guidance) -> bool:
-    host = current_app.config.get("SMTP_HOST")
-    if not host:
-        return False
     address = db.session.scalar(
         sa.select(AssociationProfile.contact_email).where(
             AssociationProfile.tenant_id == association_id
         )
     )
-    if not address:
+    if not address or not mail_configured():
         return False
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = address
-    message["Subject"] = _("Reminder: %(title)s", title=guidance.title)
-    message.set_content(guidance.body)
-    try:
-        with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
-            smtp.send_message(message)
-    except OSError:
-        current_app.logger.warning("guidance reminder e-mail failed")
-        return False
-    return True
+    subject = _("Reminder: %(title)s", title=guidance.title)
+    return send_mail(address, subject, guidance.body)

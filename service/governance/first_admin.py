@@ -16,7 +16,7 @@ from service.auth import password_links
 from service.auth.models import User
 from service.auth.roles import Role
 from service.governance.models import EstablishmentApplication
-from service.governance.reminders import send_mail
+from service.mail import send_mail
 from tenants.db import db
 
 USERNAME_MAX = 80

@@ -7,17 +7,15 @@ the association's contact.
 
 from __future__ import annotations
 
-import smtplib
 from datetime import date
-from email.message import EmailMessage
 
 import sqlalchemy as sa
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 
 from service.associations.models import AssociationProfile
 from service.governance import compliance
 from service.governance.models import ComplianceFinding, Reminder
+from service.mail import send_mail
 from tenants.db import db
 from tenants.scope import system_scope
 
@@ -76,22 +74,3 @@ def for_association(association_id: int) -> list[Reminder]:
 def _email(address: str, finding: compliance.Finding) -> bool:
     subject = _l("Due by %(date)s: %(rule)s", date=finding.next_change_on, rule=finding.label)
     return send_mail(address, str(subject), f"{finding.label}\n{finding.evidence}")
-
-
-def send_mail(address: str, subject: str, body: str) -> bool:
-    """Send by SMTP when it is configured; False (in-app only) otherwise or on failure."""
-    host = current_app.config.get("SMTP_HOST")
-    if not host:
-        return False
-    message = EmailMessage()
-    message["From"] = current_app.config["MAIL_FROM"]
-    message["To"] = address
-    message["Subject"] = subject
-    message.set_content(body)
-    try:
-        with smtplib.SMTP(host, current_app.config["SMTP_PORT"], timeout=10) as smtp:
-            smtp.send_message(message)
-    except OSError:
-        current_app.logger.warning("an e-mail to an association failed")
-        return False
-    return True

@@ -20,6 +20,7 @@ from service.members.models import (
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import utcnow
+from tenants.scope import Scope, use_scope
 
 MEMBER_FIELDS = (
     "name",
@@ -248,3 +249,11 @@ def group_history(group: GroupMember) -> list[GroupMemberStatusChange]:
         .where(GroupMemberStatusChange.group_member_id == group.id)
         .order_by(GroupMemberStatusChange.changed_on.desc(), GroupMemberStatusChange.id.desc())
     ).all()
+
+
+def address_of_account(user_id: int, association_id: int) -> str | None:
+    """The e-mail on the member record linked to an account, for notices to its holder."""
+    with use_scope(Scope.association(association_id)):
+        return db.session.scalar(
+            sa.select(Member.email).where(Member.user_id == user_id, Member.erased_at.is_(None))
+        )

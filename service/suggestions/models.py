@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -13,6 +14,15 @@ from tenants.db import db
 from tenants.models import TenantOwned, utcnow
 
 SECRET = {"secret": True}  # the audit log records that it changed, never the value
+# Ids are bounded to the INTEGER range in URLs and bodies; a random id stays inside it.
+LARGEST_ID = 2**31 - 1
+
+
+def random_id() -> int:
+    """A suggestion's id, drawn at random: a sequential id would tell in which order items
+    came in, so an anonymous item could be placed between two named ones, or next to the
+    moment someone signed in. Every item gets one, named or not, so the id marks neither."""
+    return secrets.randbelow(LARGEST_ID) + 1
 
 
 class SuggestionKind(StrEnum):
@@ -70,8 +80,8 @@ ANSWERED_STATES = (SuggestionState.ANSWERED.value, SuggestionState.CLOSED.value)
 class Suggestion(TenantOwned, db.Model):
     """One suggestion, opinion or demand, and how the association and federation answered.
 
-    `received_on` is a date, not a time: an anonymous item must not be matched to a sign-in
-    by its timestamp.
+    `received_on` is a date, not a time, and `id` is random, not sequential: an anonymous
+    item must not be matched to a sign-in by its timestamp or by its place in a sequence.
     """
 
     __tablename__ = "suggestion"
@@ -87,6 +97,10 @@ class Suggestion(TenantOwned, db.Model):
         ),
     )
 
+    # No sequence: see `random_id`. A clash (one in millions) is retried by the submit view.
+    id: Mapped[int] = mapped_column(
+        primary_key=True, default=lambda: random_id(), autoincrement=False
+    )
     kind: Mapped[str] = mapped_column(sa.String(20))
     theme: Mapped[str] = mapped_column(sa.String(30))
     title: Mapped[str] = mapped_column(sa.String(200))

@@ -3,10 +3,21 @@ association's inbox and handling, and the federation's escalated items by theme.
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
+from sqlalchemy.exc import IntegrityError
 
-from service.audit.services import concealed_actor
+from service.audit.services import concealed_actor, concealed_time
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.extensions import limiter
@@ -25,39 +36,63 @@ from tenants.models import Association
 bp = Blueprint("suggestions", __name__, url_prefix="/suggestions")
 
 
+# The session key that carries a submission's outcome to the page after it.
+RECEIVED = "suggestion_received"
+
+
 @bp.route("/new", methods=["GET", "POST"])
 @require(Permission.SUBMIT_SUGGESTION)
 def new():
+    # Whoever opens this form may submit anonymously, so neither its GET nor any POST names
+    # the account in the request log, named or not: the lines all look alike.
+    g.conceal_actor = True
     form = SuggestionForm()
     if form.validate_on_submit():
-        principal = current_principal()
-        if form.anonymous.data:
-            # Nothing of the submitter is written: not on the row, not as the audit actor,
-            # not in the request log line.
-            g.conceal_actor = True
-            with concealed_actor():
-                try:
-                    suggestion, code = services.submit(form.data, None)
-                    db.session.commit()
-                except services.SuggestionError as refused:
-                    db.session.rollback()
-                    form.form_errors.append(str(refused))
-                else:
-                    return render_template(
-                        "suggestions/receipt.html", suggestion=suggestion, code=code
-                    ), 201
+        try:
+            anonymous, code = _file(form.data)
+        except services.SuggestionError as refused:
+            db.session.rollback()
+            form.form_errors.append(str(refused))
         else:
-            try:
-                services.submit(form.data, principal.id)
-                db.session.commit()
-            except services.SuggestionError as refused:
-                db.session.rollback()
-                form.form_errors.append(str(refused))
-            else:
-                flash(_("Your suggestion is received. The answer will appear here."), "success")
-                return redirect(url_for(".mine"))
+            # Named or anonymous, one answer: a 303 to the same page, with a session of the
+            # same shape (a named item carries a code that is thrown away, so even the
+            # cookie's size does not tell them apart).
+            session[RECEIVED] = [int(anonymous), code or services.new_receipt_code()]
+            return redirect(url_for(".received"), 303)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("suggestions/new.html", form=form), status
+
+
+def _file(data: dict) -> tuple[bool, str | None]:
+    """Submit and commit. The same work on both paths, both audited at the day; only the
+    anonymous one hides its actor. A random id that clashes with another is drawn again."""
+    anonymous = bool(data.get("anonymous"))
+    submitter = None if anonymous else current_principal().id
+    for attempt in range(3):
+        with concealed_actor() if anonymous else concealed_time():
+            try:
+                _suggestion, code = services.submit(data, submitter)
+                db.session.commit()
+            except IntegrityError:
+                db.session.rollback()
+                if attempt == 2:
+                    raise
+            else:
+                return anonymous, code
+    raise AssertionError("unreachable")
+
+
+@bp.get("/received")
+@require(Permission.SUBMIT_SUGGESTION)
+def received():
+    """After a submission: the receipt code for an anonymous item (shown once), a word for a
+    named one. Logged without the account, like the form."""
+    g.conceal_actor = True
+    outcome = session.pop(RECEIVED, None)
+    if not outcome:
+        return redirect(url_for(".mine"))
+    anonymous, code = outcome
+    return render_template("suggestions/receipt.html", code=code if anonymous else None)
 
 
 @bp.get("/mine")

@@ -1,10 +1,14 @@
 """Signing in and out, throttling, sessions that end, and API tokens."""
 
+import re
+import time
 from datetime import timedelta
 
 import sqlalchemy as sa
 
+from service import mail
 from service.audit.models import AuditEvent
+from service.auth import devices, throttle
 from service.auth import services as auth
 from service.auth.models import ApiToken, User
 from service.auth.roles import Role
@@ -62,18 +66,141 @@ def test_login_is_throttled_per_address(app, world, client):
     assert statuses[10:] == [429, 429]
 
 
-def test_login_is_throttled_per_username_across_addresses(app, world):
-    user = _real_user(world)
-    statuses = []
-    for i in range(12):
-        client = app.test_client()
-        client.environ_base["REMOTE_ADDR"] = f"10.0.0.{i + 1}"
-        statuses.append(_login(client, user.username, "wrong-password").status_code)
-    assert statuses == [401] * 10 + [429, 429]
-    # The right password is refused too while the username is throttled.
+def _from(app, address: str):
     client = app.test_client()
-    client.environ_base["REMOTE_ADDR"] = "10.0.1.1"
-    assert _login(client, user.username).status_code == 429
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _wait_shown(response) -> int:
+    """The wait the page tells ("try again in N seconds"). Retry-After is Flask-Limiter's:
+    it never says less than the per-address window."""
+    return int(re.search(r"请 (\d+) 秒后再试", response.get_data(as_text=True)).group(1))
+
+
+def _attack(app, username: str, addresses: int = 10) -> list[int]:
+    """Wrong passwords for `username`, one from each of `addresses` addresses."""
+    return [
+        _login(_from(app, f"10.0.0.{i + 1}"), username, "wrong-password").status_code
+        for i in range(addresses)
+    ]
+
+
+def test_a_known_device_signs_in_while_the_username_is_under_attack(app, world):
+    user = _real_user(world)
+    laptop = _from(app, "10.0.9.1")
+    assert _login(laptop, user.username).status_code == 302
+    assert laptop.get_cookie(devices.COOKIE) is not None
+    laptop.post("/logout")
+
+    assert _attack(app, user.username) == [401] * 10
+    # The guesser keeps going: from here each unknown device waits its turn.
+    assert _login(_from(app, "10.0.0.11"), user.username, "wrong").status_code == 401
+    stranger = _login(_from(app, "10.0.0.12"), user.username, "wrong")
+    assert stranger.status_code == 429 and _wait_shown(stranger) <= 30
+
+    # The holder's laptop, now at an 11th address, is not paced and gets in at once.
+    laptop.environ_base["REMOTE_ADDR"] = "10.0.1.1"
+    assert _login(laptop, user.username).status_code == 302
+    assert laptop.get("/").status_code == 200
+
+
+def test_a_forged_or_foreign_device_cookie_is_a_stranger(app, world):
+    user, other = _real_user(world), _real_user(world)
+    elsewhere = _from(app, "10.0.9.2")
+    assert _login(elsewhere, other.username).status_code == 302  # known to `other` only
+    assert _attack(app, user.username) == [401] * 10
+    assert _login(_from(app, "10.0.0.11"), user.username, "wrong").status_code == 401
+    elsewhere.environ_base["REMOTE_ADDR"] = "10.0.1.2"
+    assert _login(elsewhere, user.username).status_code == 429
+    forged = _from(app, "10.0.1.3")
+    forged.set_cookie(devices.COOKIE, "W10.forged.signature")
+    assert _login(forged, user.username).status_code == 429
+
+
+def test_without_a_known_device_the_right_password_is_slowed_not_refused(app, world, monkeypatch):
+    # Short enough to wait for here, long enough for a slow machine's password check.
+    monkeypatch.setitem(app.config, "LOGIN_SLOW_PACE", 6)
+    user = _real_user(world)
+    assert _attack(app, user.username) == [401] * 10
+    assert _login(_from(app, "10.0.0.11"), user.username, "wrong").status_code == 401
+    holder = _from(app, "10.0.1.1")
+    slowed = _login(holder, user.username)
+    assert slowed.status_code == 429
+    wait = _wait_shown(slowed)
+    assert 1 <= wait <= 6
+    time.sleep(wait + 1)  # Redis reports whole seconds, rounded
+    # Within one pace of the last try, the right password gets in.
+    assert _login(holder, user.username).status_code == 302
+
+
+def test_backoff_per_address_stops_a_guesser_there_only(app, world):
+    user = _real_user(world)
+    guesser = _from(app, "10.0.0.1")
+    assert [_login(guesser, user.username, f"guess-{i}").status_code for i in range(5)] == [401] * 5
+    # The right password now waits too: the check is not even made.
+    waiting = _login(guesser, user.username)
+    assert waiting.status_code == 429 and _wait_shown(waiting) == 15
+    # The account is not locked: from another address it signs in.
+    assert _login(_from(app, "10.0.0.2"), user.username).status_code == 302
+
+
+def test_the_backoff_doubles_up_to_a_quarter_of_an_hour():
+    assert [throttle.pair_wait(n) for n in (1, 4, 5, 6, 7, 10, 20)] == [
+        0, 0, 15, 30, 60, 480, 900,
+    ]  # fmt: skip
+
+
+def test_the_holder_is_told_of_repeated_failures(app, world, monkeypatch):
+    user = _real_user(world)
+    with system_scope("test: the holder's member record, with an address"):
+        member = factories.make_member(world.a.first.association, user=user)
+        address = member.email
+        db.session.commit()
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, message):
+            sent.append((message["To"], message.get_content()))
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.edu.cn")
+
+    assert _attack(app, user.username, 9) == [401] * 9
+    assert sent == []  # below the ceiling: nothing yet
+    assert _attack(app, user.username, 1) == [401]
+    assert len(sent) == 1 and sent[0][0] == address and user.username in sent[0][1]
+    with system_scope("test: read the account"):
+        row = db.session.get(User, user.id)
+        assert row.failed_logins == 10 and row.failed_logins_since is not None
+        noted = db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity == "user_account",
+                AuditEvent.entity_id == str(user.id),
+                AuditEvent.action == "update",
+            )
+        ).all()
+        (noted,) = [e for e in noted if "failed_logins" in (e.changes or {})]
+        assert noted.actor == "system:sign-in-throttle" and noted.changes["failed_logins"][1] == 10
+        db.session.expunge_all()
+
+    # At the next sign-in the holder reads it, once.
+    holder = _from(app, "10.0.1.1")
+    assert _login(holder, user.username).status_code == 302
+    assert "至少有 10 次" in holder.get("/").get_data(as_text=True)
+    assert "至少有 10 次" not in holder.get("/").get_data(as_text=True)
+    with system_scope("test: read the account"):
+        assert db.session.get(User, user.id).failed_logins == 0
+        db.session.expunge_all()
 
 
 def test_nothing_from_before_login_survives_it(world, client):

@@ -217,6 +217,7 @@ def test_reminders_go_out_once_for_what_falls_due(app, world, client):
 
 
 def test_reminders_are_emailed_where_smtp_is_configured(app, world, monkeypatch):
+    from service import mail
     from service.governance import reminders
     from service.governance.jobs import recompute_findings
 
@@ -235,7 +236,7 @@ def test_reminders_are_emailed_where_smtp_is_configured(app, world, monkeypatch)
         def send_message(self, message):
             sent.append((message["To"], str(message["Subject"])))
 
-    monkeypatch.setattr(reminders.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
     monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.edu.cn")
     tid = world.a.first.association.id
     with app.test_request_context():

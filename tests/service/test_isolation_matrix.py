@@ -265,6 +265,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # suggestions
     ("suggestions.new", "GET"): Route(P.SUBMIT_SUGGESTION),
     ("suggestions.new", "POST"): Route(P.SUBMIT_SUGGESTION),
+    ("suggestions.received", "GET"): Route(P.SUBMIT_SUGGESTION),
     ("suggestions.mine", "GET"): Route(P.SUBMIT_SUGGESTION),
     ("suggestions.receipt", "POST"): Route(P.SUBMIT_SUGGESTION),  # by the secret code
     ("suggestions.inbox", "GET"): Route(P.VIEW_SUGGESTIONS),

@@ -43,10 +43,12 @@ def test_a_named_suggestion_goes_round_trip_through_the_federation(world, app):
     as_staff = app.test_client().login_as(staff)
     as_officer = app.test_client().login_as(officer)
 
-    assert submit(as_member, "关于职称评审的诉求").status_code == 302
+    submitted = submit(as_member, "关于职称评审的诉求")
+    assert submitted.status_code == 303
+    assert "已收到" in as_member.get(submitted.headers["Location"]).get_data(as_text=True)
     (row,) = suggestion_rows("关于职称评审的诉求")
     assert row.submitter_user_id == member.id and row.state == "received"
-    assert "已收到" in as_member.get("/suggestions/mine").get_data(as_text=True)
+    assert "关于职称评审的诉求" in as_member.get("/suggestions/mine").get_data(as_text=True)
 
     detail = as_staff.get(f"/suggestions/{row.id}").get_data(as_text=True)
     assert f"提交人：{member.display_name}" in detail  # the association knows who asked
@@ -104,8 +106,11 @@ def test_an_anonymous_suggestion_leaves_no_trace_of_its_submitter(world, app, ca
     response = submit(
         as_member, "匿名反映学术不端线索", anonymous=True, theme="academic_environment"
     )
-    assert response.status_code == 201
-    code = re.search(r'id="receipt-code">([^<]+)<', response.get_data(as_text=True)).group(1)
+    assert response.status_code == 303
+    receipt = as_member.get(response.headers["Location"]).get_data(as_text=True)
+    code = re.search(r'id="receipt-code">([^<]+)<', receipt).group(1)
+    # Shown once: the page does not show it again.
+    assert code not in as_member.get(response.headers["Location"]).get_data(as_text=True)
 
     (row,) = suggestion_rows("匿名反映学术不端线索")
     assert row.anonymous and row.submitter_user_id is None
@@ -178,3 +183,91 @@ def test_the_api_handles_suggestions_and_never_names_the_submitter(world, app):
         headers=bearer(tenant.tokens["ro"]),
     )
     assert read_only.status_code == 403
+
+
+def _statements():
+    """Count the SQL statements a block sends: the work a request does, without a stopwatch."""
+    counted: list[str] = []
+
+    def count(conn, cursor, statement, *args):
+        counted.append(statement)
+
+    return counted, count
+
+
+def test_named_and_anonymous_submissions_answer_alike(world, app, caplog):
+    caplog.set_level(logging.INFO, logger="kexie.request")
+    member = world.a.first.users[Role.MEMBER]
+    client = app.test_client().login_as(member)
+    assert client.get("/suggestions/new").status_code == 200
+    answers, work = {}, {}
+    for anonymous in (False, True):
+        counted, count = _statements()
+        sa.event.listen(db.engine, "before_cursor_execute", count)
+        try:
+            response = submit(client, f"一样的回答 {anonymous}", anonymous=anonymous)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", count)
+        answers[anonymous] = (response.status_code, response.headers["Location"])
+        work[anonymous] = len(counted)
+        assert client.get(response.headers["Location"]).status_code == 200
+    # The same status and place to go, and the same database work (the same timing class).
+    assert answers[False] == answers[True] == (303, "/suggestions/received")
+    assert work[False] == work[True]
+
+    # No line of the form, its submissions or the page after names the account.
+    lines = [
+        json.loads(JsonFormatter().format(r))
+        for r in caplog.records
+        if r.name == "kexie.request"
+        and getattr(r, "endpoint", "") in ("suggestions.new", "suggestions.received")
+    ]
+    assert [(line["method"], line["status"]) for line in lines] == [
+        ("GET", 200),
+        ("POST", 303),
+        ("GET", 200),
+        ("POST", 303),
+        ("GET", 200),
+    ]
+    for line in lines:
+        assert line["principal"] == "concealed"
+        assert not {"user_id", "token_id", "tenant_id", "federation_id"} & set(line)
+
+
+def test_suggestion_ids_and_the_anonymous_audit_event_are_not_sequential(world, app):
+    client = app.test_client().login_as(world.a.first.users[Role.MEMBER])
+    titles = [f"编号 {i}" for i in range(6)]
+    for i, title in enumerate(titles):
+        assert submit(client, title, anonymous=i % 2 == 1).status_code == 303
+    ids = [suggestion_rows(title)[0].id for title in titles]
+    # Not a run, not even close together: six draws from two billion.
+    assert max(ids) - min(ids) > 10_000
+    assert all(0 < i < 2**31 for i in ids)  # inside the INTEGER range ids are bounded to
+    with system_scope("test: the audit log as a database admin sees it"):
+        events = db.session.scalars(
+            sa.select(AuditEvent).where(
+                AuditEvent.entity == "suggestion", AuditEvent.entity_id.in_(map(str, ids))
+            )
+        ).all()
+    by_item = {int(e.entity_id): e for e in events}
+    anonymous = [by_item[i] for i in ids[1::2]]
+    named = [by_item[i] for i in ids[::2]]
+    # No submission's event has a place in the sequence: a random id below zero, at
+    # midnight, so it sits between no two other events. Named ones too (with their actor),
+    # or the anonymous ones would be the log lines left over once the named ones are matched.
+    for event in anonymous + named:
+        assert event.id < 0 and event.occurred_at.time().isoformat() == "00:00:00"
+    assert len({e.id for e in anonymous + named}) == 6
+    assert all(e.actor == "anonymous" for e in anonymous)
+    assert not any(e.actor == "anonymous" for e in named)
+
+
+def test_a_random_id_that_clashes_is_drawn_again(world, app, monkeypatch):
+    from service.suggestions import models
+
+    taken = world.a.first.suggestions[0].id
+    draws = iter([taken, 424242])
+    monkeypatch.setattr(models, "random_id", lambda: next(draws))
+    client = app.test_client().login_as(world.a.first.users[Role.MEMBER])
+    assert submit(client, "撞号").status_code == 303
+    assert suggestion_rows("撞号")[0].id == 424242
