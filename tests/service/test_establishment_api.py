@@ -115,20 +115,12 @@ def test_decisions_need_their_text_and_an_application_awaiting_review(client, wo
         assert (application.status, application.association_id) == ("returned", None)
 
 
-def _national(world) -> dict:
-    """A national read-only token granted province A."""
-    with system_scope("test: a national token"):
-        federation = db.session.get(factories.Federation, world.a.federation.id)
-        _token, plaintext = factories.make_token("national", federations=[federation])
-        db.session.commit()
-    return {"Authorization": f"Bearer {plaintext}"}
-
-
 def test_only_the_reviewers_read_the_applicants_contact_in_clear(client, world, writer):
     url = f"/api/v1/establishment/applications/{world.a.application[0]}"
     clear = client.get(url, headers=writer).json
     assert (clear["contact_name"], clear["contact_email"]) == ("马丽", "mali@example.edu.cn")
-    for reader in (_national(world), _reader(world)):
+    national = {"Authorization": f"Bearer {world.national_a[1]}"}  # read-only, province A
+    for reader in (national, _reader(world)):
         one = client.get(url, headers=reader)
         listed = client.get("/api/v1/establishment/applications", headers=reader)
         assert one.status_code == listed.status_code == 200
