@@ -12,18 +12,32 @@ from flask import current_app
 from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
+from service.files import office
+
 
 @dataclass(frozen=True)
 class FileKind:
     content_type: str
     label: str
+    # For Office files: the content type their package must declare for its main part.
+    package_main: str | None = None
 
-    def matches(self, head: bytes) -> bool:
-        return all(
-            head[offset : offset + len(magic)] == magic
+    def matches(self, data: bytes) -> bool:
+        """Raises office.PackageTooLarge for an Office file that would expand too far."""
+        signed = all(
+            data[offset : offset + len(magic)] == magic
             for offset, magic in SIGNATURES[self.content_type]
         )
+        if not signed or self.package_main is None:
+            return signed
+        return office.main_content_type(data) == self.package_main
 
+
+OOXML = "application/vnd.openxmlformats-officedocument"
+DOCX_TYPE = f"{OOXML}.wordprocessingml.document"
+XLSX_TYPE = f"{OOXML}.spreadsheetml.sheet"
+PPTX_TYPE = f"{OOXML}.presentationml.presentation"
+ZIP_LOCAL_HEADER = b"PK\x03\x04"
 
 # The bytes each kind starts with, as (offset, bytes) pairs that must all match.
 SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
@@ -32,16 +46,26 @@ SIGNATURES: dict[str, tuple[tuple[int, bytes], ...]] = {
     "image/jpeg": ((0, b"\xff\xd8\xff"),),
     # RIFF, four bytes of length, WEBP.
     "image/webp": ((0, b"RIFF"), (8, b"WEBP")),
+    # Office Open XML files are ZIP packages; what the package holds is checked in office.py.
+    DOCX_TYPE: ((0, ZIP_LOCAL_HEADER),),
+    XLSX_TYPE: ((0, ZIP_LOCAL_HEADER),),
+    PPTX_TYPE: ((0, ZIP_LOCAL_HEADER),),
 }
 
 PDF = FileKind("application/pdf", "PDF")
 PNG = FileKind("image/png", "PNG")
 JPEG = FileKind("image/jpeg", "JPEG")
 WEBP = FileKind("image/webp", "WebP")
+DOCX = FileKind(DOCX_TYPE, "Word (.docx)", f"{DOCX_TYPE}.main+xml")
+XLSX = FileKind(XLSX_TYPE, "Excel (.xlsx)", f"{XLSX_TYPE}.main+xml")
+PPTX = FileKind(PPTX_TYPE, "PowerPoint (.pptx)", f"{PPTX_TYPE}.main+xml")
 
 DOCUMENT_KINDS: dict[str, FileKind] = {"pdf": PDF, "png": PNG, "jpg": JPEG, "jpeg": JPEG}
 IMAGE_KINDS: dict[str, FileKind] = {"png": PNG, "jpg": JPEG, "jpeg": JPEG, "webp": WEBP}
-EVIDENCE_KINDS: dict[str, FileKind] = DOCUMENT_KINDS | IMAGE_KINDS
+# Secretariats keep sign-in sheets, programmes and slides as Office files. Only the XML
+# formats (the content can be checked; the old binary .doc/.xls cannot, and carry macros).
+OFFICE_KINDS: dict[str, FileKind] = {"docx": DOCX, "xlsx": XLSX, "pptx": PPTX}
+EVIDENCE_KINDS: dict[str, FileKind] = DOCUMENT_KINDS | IMAGE_KINDS | OFFICE_KINDS
 
 MAX_NAME = 200
 
@@ -85,7 +109,16 @@ def check_upload(
         raise UploadRejected(
             _("The file is larger than %(size)s MB.", size=round(limit / 1024 / 1024, 1))
         )
-    if not kind.matches(data[:16]):
+    try:
+        matches = kind.matches(data)
+    except office.PackageTooLarge:
+        raise UploadRejected(
+            _(
+                "The file would expand to more than %(size)d MB when opened.",
+                size=office.MAX_EXPANDED_BYTES // 1024 // 1024,
+            )
+        ) from None
+    if not matches:
         raise UploadRejected(
             _("The file's content is not %(kind)s, whatever its name says.", kind=kind.label)
         )

@@ -15,6 +15,7 @@ from flask import abort, url_for
 from flask_babel import lazy_gettext as _l
 
 from service.associations.models import AssociationProfile
+from service.auth.roles import Permission
 from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
 from service.governance import first_admin
@@ -183,6 +184,12 @@ def for_federations(federation_ids, status: str | None = None) -> sa.Select:
     if status:
         query = query.where(EstablishmentApplication.status == status)
     return query.order_by(EstablishmentApplication.id.desc())
+
+
+def applicant_contact_visible_to(principal) -> bool:
+    """The reviewers (the officer, the federation's writing system) write to the applicant;
+    read-only integrations, national ones included, see the contact masked (PIPL)."""
+    return principal.can(Permission.REVIEW_ESTABLISHMENT)
 
 
 def access_application(federation_id: int | None, application_id: int) -> EstablishmentApplication:

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, post_dump, validate
 
 from service.associations.models import CATEGORY_LABELS
+from service.auth.principal import current_principal
 from service.governance.compliance import STATUS_LABELS as COMPLIANCE_STATUSES
+from service.governance.establishment import applicant_contact_visible_to
 from service.governance.models import ApplicationStatus, Body, Eligibility, Post
+from service.privacy import mask_email, mask_name
 from service.rest import ID_MAX, StrictSchema, UtcDateTime
 from service.validation import PlausibleDate
 
@@ -193,6 +196,9 @@ class UploadSchema(Schema):
     file = Upload(required=True, metadata={"description": "PDF, PNG or JPEG."})
 
 
+MASKED_FOR_READERS = "Masked (马*, m***@example.edu.cn) unless the token may review applications."
+
+
 class ApplicationSchema(Schema):
     id = fields.Integer()
     federation_id = fields.Integer()
@@ -205,14 +211,22 @@ class ApplicationSchema(Schema):
     proposed_chair_basis = fields.String()
     proposed_vice_chairs = fields.String()
     proposed_secretary_general = fields.String()
-    contact_name = fields.String()
-    contact_email = fields.String()
+    contact_name = fields.String(metadata={"description": MASKED_FOR_READERS})
+    contact_email = fields.String(metadata={"description": MASKED_FOR_READERS})
     status = fields.String()
     submitted_on = fields.Date()
     document_number = fields.String(allow_none=True)
     association_id = fields.Integer(allow_none=True)
     events = fields.List(fields.Nested(ApplicationEventSchema))
     documents = fields.List(fields.Nested(DocumentSchema))
+
+    @post_dump
+    def mask_contact(self, data: dict, **kwargs) -> dict:
+        """Mask the applicant's contact for callers who do not review applications."""
+        if not applicant_contact_visible_to(current_principal()):
+            data["contact_name"] = mask_name(data.get("contact_name"))
+            data["contact_email"] = mask_email(data.get("contact_email"))
+        return data
 
 
 class ApplicationCreateSchema(StrictSchema):

@@ -187,6 +187,16 @@ class MembershipPolicy(TenantOwned, db.Model):
     # The secret part of the invitation link, for invitation-only associations.
     invite_code: Mapped[str] = mapped_column(sa.String(32), default=new_invite_code)
 
+    @classmethod
+    def defaults(cls) -> MembershipPolicy:
+        """The policy of an association whose admin never saved one: open, with approval.
+        Not added to the session, so reading it writes nothing."""
+        return cls(
+            procedure=JoiningProcedure.OPEN_WITH_APPROVAL.value,
+            rights_and_duties="",
+            consent_version=1,
+        )
+
 
 class ApplicationStatus(StrEnum):
     PENDING = "pending"

@@ -36,7 +36,6 @@ def apply(association_id: int):
             else:
                 db.session.commit()
                 return render_template("members/applied.html", association=association)
-        db.session.commit()  # a policy made on first visit is kept
         return render_template(
             "members/apply.html", form=form, association=association, policy=policy
         ), (400 if form.errors else 200)

@@ -205,16 +205,15 @@ def counts_by_association() -> dict[int, dict[str, int]]:
 
 
 def policy() -> MembershipPolicy:
-    """The association's joining policy, made with the defaults on first use."""
+    """The association's joining policy, or the defaults (unsaved) until its admin saves one:
+    the public form and every page that shows the policy only read."""
     current = db.session.scalars(sa.select(MembershipPolicy)).first()
-    if current is None:
-        current = MembershipPolicy()
-        db.session.add(current)
-        db.session.flush()
-    return current
+    return current if current is not None else MembershipPolicy.defaults()
 
 
 def update_policy(current: MembershipPolicy, procedure: str, rights_and_duties: str) -> None:
+    """Change the policy; the first change is when the association's row is made."""
+    db.session.add(current)
     if rights_and_duties.strip() != (current.rights_and_duties or "").strip():
         current.consent_version += 1
     current.procedure = procedure

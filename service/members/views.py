@@ -286,7 +286,6 @@ def policy():
         db.session.commit()
         flash(_("The membership policy is saved."), "success")
         return redirect(url_for(".policy"))
-    db.session.commit()  # keep the defaults made on first visit
     return render_template("members/policy.html", form=form, policy=current), (
         400 if form.errors else 200
     )

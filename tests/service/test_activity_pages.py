@@ -13,6 +13,7 @@ from service.audit.models import AuditEvent
 from service.auth.roles import Role
 from tenants.db import db
 from tenants.scope import system_scope
+from tests import office_files
 from tests.factories import PDF_BYTES as PDF
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
@@ -92,6 +93,39 @@ def test_staff_record_an_activity_with_its_figures_and_evidence(world, client):
     assert rows(Activity, id=activity.id)[0].status == "reported"
     edit = client.post(f"/activities/{activity.id}/edit", data=academic_form(participants="300"))
     assert edit.status_code == 400 and "不能再修改" in edit.get_data(as_text=True)
+
+
+def test_office_evidence_is_kept_and_only_ever_downloaded(world, client):
+    """A sign-in sheet in Excel and a programme in Word are kept; a web page zipped up and
+    named .docx is refused with the reason; every download is an attachment."""
+    tenant = world.a.first
+    client.login_as(tenant.users[Role.ASSOCIATION_STAFF])
+    activity = tenant.activities[0]
+    url = f"/activities/{activity.id}/evidence"
+    assert "docx" in client.get(f"/activities/{activity.id}").get_data(as_text=True)
+    sheet, programme = office_files.xlsx(), office_files.docx()
+    for name, data in (("签到表.xlsx", sheet), ("议程.docx", programme)):
+        upload = {"file": (io.BytesIO(data), name)}
+        answer = client.post(url, data=upload, content_type="multipart/form-data")
+        assert answer.status_code == 302
+    disguised = office_files.package({"word/document.html": b"<script>alert(1)</script>"})
+    refused = client.post(
+        url,
+        data={"file": (io.BytesIO(disguised), "通知.docx")},
+        content_type="multipart/form-data",
+        follow_redirects=True,
+    )
+    assert "文件内容不是 Word (.docx)" in refused.get_data(as_text=True)
+    kept = rows(ActivityEvidence, activity_id=activity.id)
+    downloads = [client.get(f"/activities/evidence/{e.id}") for e in kept]
+    by_data = {d.data: d for d in downloads}
+    assert set(by_data) >= {sheet, programme} and disguised not in by_data
+    assert by_data[sheet].mimetype.endswith("spreadsheetml.sheet")
+    assert by_data[programme].mimetype.endswith("wordprocessingml.document")
+    for download in by_data.values():
+        assert download.headers["Content-Disposition"].startswith("attachment;")
+        assert download.headers["X-Content-Type-Options"] == "nosniff"
+        assert download.headers["Content-Security-Policy"] == "sandbox"
 
 
 def test_the_form_refuses_bad_figures_beside_their_fields(world, client):

@@ -116,6 +116,22 @@ def test_decisions_need_their_text_and_an_application_awaiting_review(client, wo
         assert (application.status, application.association_id) == ("returned", None)
 
 
+def test_only_the_reviewers_read_the_applicants_contact_in_clear(client, world, writer):
+    url = f"/api/v1/establishment/applications/{world.a.application[0]}"
+    clear = client.get(url, headers=writer).json
+    assert (clear["contact_name"], clear["contact_email"]) == ("马丽", "mali@example.edu.cn")
+    national = {"Authorization": f"Bearer {world.national_a[1]}"}  # read-only, province A
+    for reader in (national, _reader(world)):
+        one = client.get(url, headers=reader)
+        listed = client.get("/api/v1/establishment/applications", headers=reader)
+        assert one.status_code == listed.status_code == 200
+        (in_list,) = [a for a in listed.json if a["id"] == world.a.application[0]]
+        for seen in (one.json, in_list):
+            assert (seen["contact_name"], seen["contact_email"]) == ("马*", "m***@example.edu.cn")
+            assert seen["university_name"] == clear["university_name"]
+        assert "mali@" not in one.get_data(as_text=True) + listed.get_data(as_text=True)
+
+
 def test_another_provinces_application_is_a_404_whatever_the_body(client, world, writer):
     foreign = world.b.application[0]
     for action in ("approve", "return", "reject"):

@@ -23,6 +23,7 @@ from service.files.services import file_response, store
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.scope import Scope, use_scope
+from tests import office_files
 from tests.factories import PDF_BYTES, PNG_BYTES
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 16
@@ -122,3 +123,64 @@ def test_the_audit_log_keeps_the_size_not_the_bytes(app, world):
         ).one()
     assert event.changes["data"] == f"<{len(PDF_BYTES)} bytes>"
     assert event.changes["name"] == "纪要.pdf"
+
+
+# --- Office files as evidence -------------------------------------------------------------
+
+DOCX_TYPE = f"{office_files.OOXML}.wordprocessingml.document"
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "content_type"),
+    [
+        ("签到表.docx", office_files.docx(), DOCX_TYPE),
+        ("签到表.XLSX", office_files.xlsx(), f"{office_files.OOXML}.spreadsheetml.sheet"),
+        ("讲座.pptx", office_files.pptx(), f"{office_files.OOXML}.presentationml.presentation"),
+    ],
+)
+def test_office_files_are_accepted_as_evidence_by_their_content(app, name, data, content_type):
+    with app.test_request_context():
+        checked = check_upload(_upload(name, data), EVIDENCE_KINDS)
+    assert (checked.content_type, checked.data) == (content_type, data)
+
+
+def _declaring(**overrides: str) -> bytes:
+    """A Word package whose [Content_Types].xml is replaced by the given declarations."""
+    return office_files.docx(
+        **{"[Content_Types].xml": office_files.content_types(overrides)}  # replaces it
+    )
+
+
+# Declares the Word main part as a real package does, and an entity that expands.
+BILLION_LAUGHS = (
+    office_files.content_types({"word/document.xml": office_files.WORD_MAIN})
+    .replace(
+        b"<Types ",
+        b'<!DOCTYPE Types [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;">]><Types ',
+    )
+    .replace(b"</Types>", b"&b;</Types>")
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("签到表.docx", PDF_BYTES, "content is not Word"),
+        ("签到表.docx", office_files.xlsx(), "content is not Word"),  # another kind's package
+        ("签到表.xlsx", office_files.docx(), "content is not Excel"),
+        ("page.docx", office_files.package({"index.html": b"<script>1</script>"}), "not Word"),
+        ("宏.docx", office_files.docx(office_files.WORD_MACRO_MAIN), "content is not Word"),
+        ("宏.docx", office_files.docx(**{"word/vbaProject.bin": b"\x00"}), "not Word"),
+        ("no-main.docx", _declaring(), "content is not Word"),
+        ("missing.docx", _declaring(**{"word/other.xml": office_files.WORD_MAIN}), "not Word"),
+        ("dtd.docx", office_files.docx(**{"[Content_Types].xml": BILLION_LAUGHS}), "not Word"),
+        ("up.docx", office_files.docx(**{"../../etc/cron.d/x": b"* * * * * root"}), "not Word"),
+        ("cut.docx", office_files.docx()[:200], "content is not Word"),
+        ("bomb.docx", office_files.zip_bomb(201 * 1024 * 1024), "expand to more than 200 MB"),
+    ],
+)
+def test_a_disguised_office_file_is_refused(app, name, data, message):
+    with app.test_request_context():
+        session["lang"] = "en"
+        with pytest.raises(UploadRejected, match=message):
+            check_upload(_upload(name, data), EVIDENCE_KINDS)

@@ -13,11 +13,18 @@ from openpyxl import Workbook, load_workbook
 from service.audit.models import AuditEvent
 from service.auth.roles import Role
 from service.members.eligibility import Eligibility, eligibility
-from service.members.models import GroupMemberStatusChange, Member, MemberImport
+from service.members.models import (
+    GroupMemberStatusChange,
+    Member,
+    MemberApplication,
+    MemberImport,
+    MembershipPolicy,
+)
 from service.members.tabular import COLUMNS
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
 from tests.conftest import REDIS_URL, run_queued_jobs
+from tests.snapshots import row_counts
 
 HEADER = [c.header for c in COLUMNS]
 
@@ -460,6 +467,52 @@ def test_an_invitation_only_association_needs_its_code(app, world, client):
 
         code = db.session.scalars(sa.select(MembershipPolicy.invite_code)).one()
     assert app.test_client().get(f"{url}?code={code}").status_code == 200
+
+
+def _policy_rows(association_id: int) -> int:
+    with use_scope(Scope.association(association_id)):
+        return db.session.scalar(sa.select(sa.func.count()).select_from(MembershipPolicy))
+
+
+def test_pages_that_show_the_policy_write_nothing_until_the_admin_saves_it(app, world, client):
+    tenant = world.a.first
+    association_id = tenant.association.id
+    with use_scope(Scope.association(association_id)):
+        db.session.execute(sa.delete(MembershipPolicy))
+        db.session.commit()
+    before = row_counts()
+    form = app.test_client().get(f"/join/{association_id}")
+    assert form.status_code == 200 and tenant.association.name in form.get_data(as_text=True)
+    client.login_as(tenant.users[Role.ASSOCIATION_ADMIN])
+    for page in ("/members/policy", "/members/applications/"):
+        assert client.get(page).status_code == 200, page
+    changed = {table: n for table, n in row_counts().items() if n != before[table]}
+    assert changed == {}  # no policy row, no audit event
+
+    # An applicant consents to the default policy's first version; still no policy row.
+    applied = app.test_client().post(
+        f"/join/{association_id}",
+        data={"name": "默认", "phone": "13566661234", "title": "senior", "consent": "y"},
+    )
+    assert applied.status_code == 200
+    with use_scope(Scope.association(association_id)):
+        application = db.session.scalars(
+            sa.select(MemberApplication).where(MemberApplication.name == "默认")
+        ).one()
+        assert application.consent_version == 1
+    assert _policy_rows(association_id) == 0
+
+    # The admin's save is the write that makes the row, and it is audited.
+    audited = row_counts()["audit_event"]
+    saved = client.post(
+        "/members/policy", data={"procedure": "open_with_approval", "rights_and_duties": "遵守章程"}
+    )
+    assert saved.status_code == 302
+    assert _policy_rows(association_id) == 1
+    with use_scope(Scope.association(association_id)):
+        policy = db.session.scalars(sa.select(MembershipPolicy)).one()
+        assert (policy.rights_and_duties, policy.consent_version) == ("遵守章程", 2)
+    assert row_counts()["audit_event"] > audited
 
 
 def test_a_rejection_needs_a_reason(world, client):
