@@ -189,28 +189,31 @@ def jobs_group() -> None:
 
 
 @jobs_group.command("run")
-@click.argument("periodic_id")
-@click.option("--wait/--no-wait", default=True, show_default=True, help="wait for the result")
+@click.argument("periodic_ids", nargs=-1, required=True)
+@click.option("--wait/--no-wait", default=True, show_default=True, help="wait for each result")
 @click.option("--timeout", type=int, default=600, show_default=True, help="seconds to wait")
-def run_job(periodic_id: str, wait: bool, timeout: int) -> None:
-    """Queue one periodic job of service.jobs.SCHEDULES now (e.g. compliance-daily), as
-    the scheduler would: a worker runs it, or this process when jobs run inline."""
+def run_job(periodic_ids: tuple[str, ...], wait: bool, timeout: int) -> None:
+    """Queue periodic jobs of service.jobs.SCHEDULES now, in the order given (e.g.
+    compliance-daily compliance-reminders), as the scheduler would: a worker runs each,
+    or this process when jobs run inline."""
     from service import jobs
 
-    if periodic_id not in {p.id for p in jobs.SCHEDULES}:
-        known = ", ".join(p.id for p in jobs.SCHEDULES)
-        raise click.BadParameter(f"no periodic job {periodic_id!r}; one of: {known}")
+    known = [p.id for p in jobs.SCHEDULES]
+    unknown = [periodic_id for periodic_id in periodic_ids if periodic_id not in known]
+    if unknown:
+        raise click.BadParameter(f"no periodic job {unknown[0]!r}; one of: {', '.join(known)}")
     app = current_app._get_current_object()
-    job = jobs.queue().enqueue(jobs.run_periodic, periodic_id)
-    if jobs.is_inline(app):
-        jobs.run_inline(app)
-    elif not wait:
-        click.echo(f"{periodic_id}: queued as job {job.id}")
-        return
-    status = _wait_for(job, timeout)
-    if status != "finished":
-        raise click.ClickException(f"{periodic_id}: job {job.id} is {status}")
-    click.echo(f"{periodic_id}: {job.return_value()}")
+    for periodic_id in periodic_ids:
+        job = jobs.queue().enqueue(jobs.run_periodic, periodic_id)
+        if jobs.is_inline(app):
+            jobs.run_inline(app)
+        elif not wait:
+            click.echo(f"{periodic_id}: queued as job {job.id}")
+            continue
+        status = _wait_for(job, timeout)
+        if status != "finished":
+            raise click.ClickException(f"{periodic_id}: job {job.id} is {status}")
+        click.echo(f"{periodic_id}: {job.return_value()}")
 
 
 def _wait_for(job, timeout: int) -> str:
