@@ -1,9 +1,10 @@
-"""Command-line verbs for operators: demo data, accounts, tokens, the worker."""
+"""Command-line verbs for operators: demo data, accounts, tokens, the worker, jobs."""
 
 from __future__ import annotations
 
 import contextlib
 import json
+import time
 
 import click
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(tokens)
     app.cli.add_command(worker)
     app.cli.add_command(scheduler)
+    app.cli.add_command(jobs_group)
     app.cli.add_command(tenant)
     app.cli.add_command(seed_scale)
 
@@ -179,6 +181,48 @@ def scheduler() -> None:
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: there is no queue to schedule on")
     cron_scheduler(queue().connection).start()
+
+
+@click.group("jobs")
+def jobs_group() -> None:
+    """Run the scheduler's periodic jobs by hand."""
+
+
+@jobs_group.command("run")
+@click.argument("periodic_ids", nargs=-1, required=True)
+@click.option("--wait/--no-wait", default=True, show_default=True, help="wait for each result")
+@click.option("--timeout", type=int, default=600, show_default=True, help="seconds to wait")
+def run_job(periodic_ids: tuple[str, ...], wait: bool, timeout: int) -> None:
+    """Queue periodic jobs of service.jobs.SCHEDULES now, in the order given (e.g.
+    compliance-daily compliance-reminders), as the scheduler would: a worker runs each,
+    or this process when jobs run inline."""
+    from service import jobs
+
+    known = [p.id for p in jobs.SCHEDULES]
+    unknown = [periodic_id for periodic_id in periodic_ids if periodic_id not in known]
+    if unknown:
+        raise click.BadParameter(f"no periodic job {unknown[0]!r}; one of: {', '.join(known)}")
+    app = current_app._get_current_object()
+    for periodic_id in periodic_ids:
+        job = jobs.queue().enqueue(jobs.run_periodic, periodic_id)
+        if jobs.is_inline(app):
+            jobs.run_inline(app)
+        elif not wait:
+            click.echo(f"{periodic_id}: queued as job {job.id}")
+            continue
+        status = _wait_for(job, timeout)
+        if status != "finished":
+            raise click.ClickException(f"{periodic_id}: job {job.id} is {status}")
+        click.echo(f"{periodic_id}: {job.return_value()}")
+
+
+def _wait_for(job, timeout: int) -> str:
+    deadline = time.monotonic() + timeout
+    while (status := job.get_status(refresh=True)) not in ("finished", "failed", "stopped"):
+        if time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    return str(getattr(status, "value", status))
 
 
 @click.group("tenant")

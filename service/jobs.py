@@ -181,18 +181,28 @@ class InlineWorker(SimpleWorker):
 
 # One worker at a time per process: the queue is this process's, and on SQLite one writer.
 _drain_lock = threading.Lock()
+# Set while this thread's worker drains the queue: a job that enqueues another (a compliance
+# recompute queues a rollup refresh on commit) must not wait for the lock it holds itself.
+_draining = threading.local()
 
 
 def run_inline(app: Flask) -> None:
     """Work every queued job to the end, as a burst worker would."""
     connection = _connection(app)
     with _drain_lock, app.app_context():
-        queues = [queue(name, app) for name in QUEUES]
-        InlineWorker(queues, connection=connection).work(burst=True, logging_level="WARNING")
+        _draining.active = True
+        try:
+            queues = [queue(name, app) for name in QUEUES]
+            InlineWorker(queues, connection=connection).work(burst=True, logging_level="WARNING")
+        finally:
+            _draining.active = False
 
 
 def _run_inline_soon(app: Flask) -> None:
-    """In a request, after its transaction has ended (see `install`); else now."""
+    """In a request, after its transaction has ended (see `install`); else now. A job
+    enqueued by a running job waits in the queue, where this burst worker takes it next."""
+    if getattr(_draining, "active", False):
+        return
     if has_request_context():
         g.inline_jobs_waiting = True
     else:

@@ -155,6 +155,12 @@ def _queue_refresh(session: Session) -> None:
             log.warning("rollup refresh of association %s not queued", association_id)
 
 
+def note_write(session: Session, association_id: int) -> None:
+    """A write the flush does not see (a bulk INSERT of many rows): refresh the association's
+    rollups when the transaction commits, as after any other write."""
+    session.info.setdefault("rollup_tenants", set()).add(association_id)
+
+
 def _forget(session: Session) -> None:
     session.info.pop("rollup_tenants", None)
 

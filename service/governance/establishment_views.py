@@ -305,6 +305,7 @@ def provision():
         report = provisioning.provision(form.workbook.data.stream, current_principal().audit_label)
         if report.ok:
             db.session.commit()
+            provisioning.queue_first_findings(report.created_ids)
             flash(_("%(n)d associations are created.", n=report.created), "success")
         else:
             db.session.rollback()

@@ -6,6 +6,7 @@ report says, row by row, what is wrong or what was created.
 
 from __future__ import annotations
 
+import logging
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -16,11 +17,15 @@ from flask_babel import lazy_gettext as _l
 
 from service.associations.models import AssociationProfile
 from service.federation import categories
+from service.governance.jobs import recompute_findings
 from service.governance.models import Establishment, LifecycleChange
+from service.jobs import JobsUnavailable, enqueue
 from service.validation import PHONE_PATTERN
 from tenants.db import db
 from tenants.models import Association, Federation
-from tenants.scope import system_scope
+from tenants.scope import Scope, system_scope, use_scope
+
+log = logging.getLogger(__name__)
 
 # Column header (Chinese as clerks write it, or the English key) -> field.
 COLUMNS = {
@@ -51,6 +56,7 @@ class Report:
     rows: list[RowReport] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)  # about the file as a whole
     created: int = 0
+    created_ids: list[int] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -177,14 +183,13 @@ def provision(stream: IO[bytes], actor: str) -> Report:
         report, clean = check(rows)
         if not report.ok:
             return report
-        for values in clean:
-            _create(values, actor)
+        report.created_ids = [_create(values, actor) for values in clean]
         db.session.flush()
     report.created = len(clean)
     return report
 
 
-def _create(values: dict, actor: str) -> None:
+def _create(values: dict, actor: str) -> int:
     association = Association(
         federation_id=values["federation"].id, name=values["name"], status="active"
     )
@@ -218,3 +223,16 @@ def _create(values: dict, actor: str) -> None:
             ),
         ]
     )
+    return tid
+
+
+def queue_first_findings(association_ids: list[int]) -> None:
+    """After the commit: each new association's findings, so that the province's list shows
+    them at once (as after an approval), each job in its own association's scope."""
+    for association_id in association_ids:
+        try:
+            with use_scope(Scope.association(association_id)):
+                enqueue(recompute_findings, association_id)
+        except JobsUnavailable:
+            log.warning("first findings of association %s not queued", association_id)
+            return  # the daily recompute computes them

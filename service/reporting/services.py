@@ -138,6 +138,12 @@ def is_lost(report: AnnualReport) -> bool:
     return report.status == S.COMPILING and utcnow() - started >= COMPILE_LOST_AFTER
 
 
+def was_lost(report: AnnualReport) -> bool:
+    """Lost, whether or not the sweep has recorded it yet: the page says so in the same
+    words before and after (the recorded reason is for the operator, in English)."""
+    return is_lost(report) or (report.status == S.FAILED and report.failure_reason == LOST)
+
+
 def give_up_lost_compiles() -> int:
     """The periodic sweep: every lost compile is marked failed, so nothing says 生成中 for
     ever and the API tells integrators the same as the page."""

@@ -235,7 +235,7 @@ def report(report_id: int):
         "reporting/report.html",
         **_report_context(report),
         progress=_progress(report),
-        lost=services.is_lost(report),
+        lost=services.was_lost(report),
         is_latest=latest.id == report.id,
         can_prepare=principal.can(P.PREPARE_REPORTS),
         can_review=principal.can(P.REVIEW_REPORTS),

@@ -10,6 +10,7 @@ these tests can.
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
@@ -80,7 +81,8 @@ class Browser:
             headers["Content-Type"] = content_type
         elif data is not None:
             body = urllib.parse.urlencode(data).encode()
-        request = urllib.request.Request(self.base + path, data=body, headers=headers)  # noqa: S310
+        url = self.base + urllib.parse.quote(path, safe="/?=&%#:;+,")  # as a browser sends 中文
+        request = urllib.request.Request(url, data=body, headers=headers)  # noqa: S310
         started = time.monotonic()
         try:
             with self.opener.open(request, timeout=120) as answer:
@@ -89,6 +91,11 @@ class Browser:
             response = Response(refused.code, refused.read().decode("utf-8", "replace"), path)
         self.seen.append((method, path, response.status, round(time.monotonic() - started, 2)))
         return response
+
+    def upload(self, path: str, field: str, filename: str, content: bytes, mime: str) -> Response:
+        """Choose a file in the form at `path` and submit it, as a person would."""
+        token = self.get(path).csrf()
+        return self.post(path, {"csrf_token": token}, files={field: (filename, content, mime)})
 
     def sign_in(self, username: str) -> Browser:
         page = self.get("/login")
@@ -140,15 +147,34 @@ class LiveService:
 
     def sql(self, query: str) -> list[tuple]:
         """Read the database directly (as the owner), to check what a page cannot show."""
+        with self._as_owner() as connection:
+            return [tuple(row) for row in connection.exec_driver_sql(query)]
+
+    def sql_write(self, statement: str) -> None:
+        """Change the database directly (as the owner), as a crash or the passing of time
+        would, where no page can."""
+        with self._as_owner() as connection:
+            connection.exec_driver_sql(statement)
+
+    @contextlib.contextmanager
+    def _as_owner(self) -> Iterator:
+        """One committed transaction as the owner. On PostgreSQL row-level security binds
+        the owner too: the transaction bypasses it, as the service's system scope does."""
         import sqlalchemy as sa
 
         url = self.env.get("MIGRATION_DATABASE_URL") or self.env["DATABASE_URL"]
         engine = sa.create_engine(url)
         try:
-            with engine.connect() as connection:
-                return [tuple(row) for row in connection.exec_driver_sql(query)]
+            with engine.begin() as connection:
+                if engine.dialect.name == "postgresql":
+                    connection.exec_driver_sql("select set_config('app.bypass_rls', 'on', true)")
+                yield connection
         finally:
             engine.dispose()
+
+    def failures(self) -> list[tuple]:
+        """Every answer of 500 or more so far, whoever asked."""
+        return [seen for seen in self.seen if seen[2] >= 500]
 
 
 def wait_for(predicate, seconds: float = 60, every: float = 0.5):

@@ -1,6 +1,8 @@
 """Jobs carry ids and the caller's scope; the worker restores that scope. Inline (fake
 Redis) by default, a real Redis and a real RQ worker when TEST_REDIS_URL is set."""
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 
@@ -60,3 +62,31 @@ def test_every_schedule_is_registered_with_its_cron_and_id(app):
 
 def test_a_scheduled_job_runs_its_function_over_every_association(app, world):
     assert jobs.run_periodic("compliance-daily") >= 4  # the world's four associations
+
+
+def enqueues_another(label: str) -> str:
+    """A job that queues a job when it commits, as a compliance recompute queues a rollup
+    refresh: the id of the job it queued."""
+    return jobs.enqueue(visible_profiles, label).id
+
+
+@pytest.mark.skipif(bool(REDIS_URL), reason="the in-process worker of the embedded default")
+def test_a_job_that_queues_a_job_outside_a_request_runs_both(app, world):
+    """The embedded scheduler and `flask jobs run` work the queue outside a request. A job
+    queued by a running job waits for the worker that runs it, which must not wait for
+    itself (it did: the daily recompute hung the scheduler and then every request)."""
+    from rq.job import Job
+
+    own = world.a.first.association.id
+    outcome = {}
+
+    def scheduler_thread():
+        with app.app_context(), use_scope(Scope.association(own)):
+            outcome["outer"] = jobs.enqueue(enqueues_another, "inner")
+
+    thread = threading.Thread(target=scheduler_thread, daemon=True)
+    thread.start()
+    thread.join(timeout=30)
+    assert not thread.is_alive(), "the in-process worker waits for itself"
+    inner = Job.fetch(outcome["outer"].return_value(), connection=jobs.queue(app=app).connection)
+    assert inner.return_value() == {"label": "inner", "scope": "association", "tenants": [own]}
