@@ -193,7 +193,18 @@ def _start(args: list[str], env: dict, log: Path) -> subprocess.Popen:
     )
 
 
-@pytest.fixture(scope="session")
+def _neighbour_database(url: str) -> str:
+    """The Redis database next to the suite's: the live worker must not take the jobs that
+    other tests queue and work themselves."""
+    import sqlalchemy as sa  # its URL parser reads redis:// URLs as well
+
+    parsed = sa.make_url(url)
+    return parsed.set(database=str((int(parsed.database or 0) + 15) % 16)).render_as_string(
+        hide_password=False
+    )
+
+
+@pytest.fixture(scope="package")
 def live_env(tmp_path_factory) -> Iterator[dict]:
     workdir = tmp_path_factory.mktemp("live-service")
     env = {
@@ -209,10 +220,11 @@ def live_env(tmp_path_factory) -> Iterator[dict]:
     if BACKEND.startswith("postgresql"):
         databases = _pg_databases(PG_URL)
         app_url, owner_url = next(databases)
-        env.update(DATABASE_URL=app_url, MIGRATION_DATABASE_URL=owner_url, REDIS_URL=REDIS_URL)
+        redis_url = _neighbour_database(REDIS_URL)
+        env.update(DATABASE_URL=app_url, MIGRATION_DATABASE_URL=owner_url, REDIS_URL=redis_url)
         import redis
 
-        redis.Redis.from_url(REDIS_URL).flushdb()
+        redis.Redis.from_url(redis_url).flushdb()
         try:
             yield env
         finally:
@@ -222,7 +234,7 @@ def live_env(tmp_path_factory) -> Iterator[dict]:
         yield env
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def live(live_env) -> Iterator[LiveService]:
     """`flask db upgrade`, `flask seed-demo`, `flask run` (and `flask worker` on Redis)."""
     workdir = Path(live_env["LIVE_WORKDIR"])
