@@ -58,26 +58,36 @@ def apply():
     """Public: a university without an association applies to its federation."""
     form = ApplicationForm(federations=_federations())
     if form.validate_on_submit():
-        try:
-            documents = checked_files(form.documents)
-            application, key = establishment.submit(
-                int(form.federation_id.data), _application_data(form), date.today()
-            )
-            if not documents:  # after the rules, so that their messages come first
-                raise UploadRejected(_("Attach at least one supporting document."))
-            establishment.attach_documents(application, documents)
-        except UploadRejected as error:
-            db.session.rollback()
-            form.documents.errors.append(str(error))
-        except GovernanceError as error:
-            db.session.rollback()
-            _blame(form, error)
-        else:
-            db.session.commit()
-            # The key is shown once: it is the applicant's only way back to the application.
-            return render_template("establishment/submitted.html", application=application, key=key)
+        with establishment.applicant_scope(int(form.federation_id.data)):
+            return _submit(form)
+    return _apply_page(form)
+
+
+def _apply_page(form: ApplicationForm):
     status = 400 if form.errors or form.form_errors else 200
     return render_template("establishment/apply.html", form=form), status
+
+
+def _submit(form: ApplicationForm):
+    try:
+        documents = checked_files(form.documents)
+        application, key = establishment.submit(
+            int(form.federation_id.data), _application_data(form), date.today()
+        )
+        if not documents:  # after the rules, so that their messages come first
+            raise UploadRejected(_("Attach at least one supporting document."))
+        establishment.attach_documents(application, documents)
+    except UploadRejected as error:
+        db.session.rollback()
+        form.documents.errors.append(str(error))
+    except GovernanceError as error:
+        db.session.rollback()
+        _blame(form, error)
+    else:
+        db.session.commit()
+        # The key is shown once: it is the applicant's only way back to the application.
+        return render_template("establishment/submitted.html", application=application, key=key)
+    return _apply_page(form)
 
 
 @bp.route("/track/<key>", methods=["GET", "POST"])
@@ -85,6 +95,11 @@ def apply():
 def track(key: str):
     """Public, by the secret link: the status, the officer's comments, and resubmission."""
     application = establishment.by_key(key)
+    with establishment.applicant_scope(application.federation_id):
+        return _track(key, application)
+
+
+def _track(key: str, application):
     form = ApplicationForm(obj=application, federations=_federations())
     form.federation_id.data = str(application.federation_id)
     if request.method == "POST" and form.validate_on_submit():
