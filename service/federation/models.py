@@ -1,7 +1,8 @@
 """Federation-level tables and the per-association rows they read.
 
 Categories, the university directory, health weights, guidance, problems and comments belong
-to a federation, not to a tenant: every read filters by `federation_id` (see `scope.py`).
+to a federation, not to a tenant: they are `FederationOwned`, scoped by `federation_id` as
+tenant rows are by `tenant_id` (criteria, write guard, row-level security).
 Category history, metric rollups and guidance receipts are about one association, so they are
 tenant rows and the tenant scope and row-level security apply to them.
 """

@@ -261,7 +261,8 @@ class ComplianceFinding(TenantOwned, db.Model):
 class ProvincialThreshold(SharedWithAssociations, db.Model):
     """A federation's tighter value for one compliance threshold, for its whole province.
 
-    Not tenant data: it belongs to the federation, and only ever tightens the document's rule
+    Not tenant data: it belongs to the federation (its associations read it, for their
+    compliance), and only ever tightens the document's rule
     (checked in `compliance.validate_override`).
     """
 
@@ -301,7 +302,7 @@ class EstablishmentApplication(FederationOnly, db.Model):
     """A university's application to found an association (成立申请).
 
     Not tenant data: there is no tenant until it is approved. It belongs to the federation
-    it is addressed to, and every read filters by that federation (`establishment.py`).
+    it is addressed to, and only that federation's scope sees it (`FederationOnly`).
     The applicant follows it through a secret link; only the key's hash is kept.
     """
 

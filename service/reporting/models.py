@@ -48,7 +48,7 @@ class LockedSnapshot(RuntimeError):
 class ReportingPeriod(SharedWithAssociations, db.Model):
     """A federation's reporting year, opened by its officer, with the filing deadline.
 
-    Not tenant data: it belongs to the federation, and every read filters by it.
+    Not tenant data: it belongs to the federation, whose associations read it (to file in).
     """
 
     __tablename__ = "reporting_period"
