@@ -213,9 +213,8 @@ def test_a_bulk_update_or_delete_touches_only_the_scope(federations):
     with use_scope(Scope.association(federations.a.first.association.id)):
         assert db.session.execute(sa.delete(University)).rowcount == 0
     with system_scope("test: the other federation's row is unchanged"):
-        categories = dict(
-            db.session.execute(sa.select(University.federation_id, University.category))
-        )
+        rows = db.session.execute(sa.select(University.federation_id, University.category))
+        categories = dict(rows.all())
     assert categories[fa] == "private" and categories[fb] == "applied"
 
 
