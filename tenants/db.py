@@ -1,5 +1,6 @@
 """The one SQLAlchemy object, unbound; the app factory binds it."""
 
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
@@ -22,10 +23,23 @@ class Base(DeclarativeBase):
 
 
 class Session(FlaskSession):
-    """Flask-SQLAlchemy's session, which also honours an explicit `bind`.
+    """Flask-SQLAlchemy's session, which also honours an explicit `bind`, and whose `get`
+    answers from the identity map only with a row the current scope may see.
 
     Tests bind the session to one connection whose outer transaction they roll back.
     """
+
+    # Set by `tenants.filtering.install`: (session, row) -> whether the scope sees the row.
+    identity_guard: Callable[[Any, object], bool] | None = None
+
+    def get(self, entity: Any, ident: Any, **kw: Any) -> Any:
+        """As `Session.get`, but None for a row of another scope that an earlier block (a
+        `system_scope`) left in the identity map: a hit there runs no SQL, so no criteria."""
+        found = super().get(entity, ident, **kw)
+        guard = type(self).identity_guard
+        if found is None or guard is None or guard(self, found):
+            return found
+        return None
 
     def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kw: Any):
         if bind is None and self.bind is not None:

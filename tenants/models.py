@@ -1,4 +1,5 @@
-"""Federation, Association (the tenant) and the TenantOwned mixin with composite keys."""
+"""Federation, Association (the tenant), the TenantOwned mixin with composite keys, and the
+FederationOwned mixins for the rows a federation keeps above its tenants."""
 
 from __future__ import annotations
 
@@ -71,6 +72,38 @@ class TenantTagged:
     @declared_attr
     def tenant_id(cls) -> Mapped[int | None]:
         return mapped_column(sa.ForeignKey("association.id"), nullable=True)
+
+
+def _federation_id(cls) -> Mapped[int]:
+    return mapped_column(sa.ForeignKey("federation.id"), nullable=False, index=True)
+
+
+class FederationOwned:
+    """Base of every table whose rows belong to one federation, not to a tenant (guidance,
+    problems, reporting periods, roll-ups, ...): scoped by `federation_id` as tenant rows are
+    by `tenant_id`, in the ORM criteria, the write guard and row-level security.
+
+    A model takes one of the two kinds below, which say whether the federation's
+    associations may read its rows; neither kind lets an association write them.
+    Gives `id` and `federation_id` (not null, indexed); a model may redeclare
+    `federation_id` (unique, for one row per federation).
+    """
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    federation_id = declared_attr(_federation_id)
+
+
+class FederationOnly(FederationOwned):
+    """Federation rows its associations never see (problems, roll-ups, the outbox, ...)."""
+
+
+class SharedWithAssociations(FederationOwned):
+    """Federation rows its associations read and never write: the reporting periods they
+    file in, the guidance addressed to them, the category taxonomy, the thresholds their
+    compliance is checked against."""
+
+    # Declared on this class too: the loader criteria of this kind read it here.
+    federation_id = declared_attr(_federation_id)
 
 
 def tenant_fk(column: str, parent_table: str, **kw) -> sa.ForeignKeyConstraint:

@@ -56,6 +56,46 @@ def policy_sql(table: str, *, tenant_column: bool = True, append_only: bool = Fa
     ]
 
 
+# A federation's own rows: seen and written by its federation (and a national scope granted
+# it). Its associations read the shared tables, through their own association row.
+_FEDERATION_RULE = (
+    "(SELECT app_bypass())"
+    " OR federation_id = ANY ((SELECT app_ids('app.federation_ids'))::bigint[])"
+)
+_ASSOCIATION_READS = (
+    "federation_id IN (SELECT a.federation_id FROM association a"
+    " WHERE a.id = ANY ((SELECT app_ids('app.tenant_ids'))::bigint[]))"
+)
+
+
+def federation_policy_sql(table: str, *, shared_with_associations: bool = False) -> list[str]:
+    """Statements that turn on RLS for a federation-owned `table` (ENABLE + FORCE).
+
+    `shared_with_associations` adds a SELECT-only policy for the associations of the row's
+    federation: permissive policies add up per command, so they read and never write."""
+    statements = [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY federation_isolation ON {table}"
+        f" USING ({_FEDERATION_RULE}) WITH CHECK ({_FEDERATION_RULE})",
+    ]
+    if shared_with_associations:
+        statements.append(
+            f"CREATE POLICY federation_association_reads ON {table}"
+            f" FOR SELECT USING ({_ASSOCIATION_READS})"
+        )
+    return statements
+
+
+def drop_federation_policy_sql(table: str) -> list[str]:
+    return [
+        f"DROP POLICY IF EXISTS federation_association_reads ON {table}",
+        f"DROP POLICY IF EXISTS federation_isolation ON {table}",
+        f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]
+
+
 def refresh_policies_sql(connection: sa.Connection) -> list[str]:
     """ALTER statements that bring every existing tenant policy to the current rules (for a
     migration after the rules change form); append-only policies keep `WITH CHECK (true)`."""

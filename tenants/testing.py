@@ -7,7 +7,7 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from tenants.db import db
-from tenants.models import Association, TenantOwned, TenantTagged
+from tenants.models import Association, FederationOwned, TenantOwned, TenantTagged
 from tenants.scope import Scope, system_scope, use_scope
 
 
@@ -19,6 +19,14 @@ def tenant_models() -> list[type]:
             for m in db.Model.registry.mappers
             if issubclass(m.class_, (TenantOwned, TenantTagged))
         ),
+        key=lambda cls: cls.__name__,
+    )
+
+
+def federation_models() -> list[type]:
+    """Every mapped model whose rows belong to a federation."""
+    return sorted(
+        (m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, FederationOwned)),
         key=lambda cls: cls.__name__,
     )
 

@@ -18,6 +18,7 @@ from service.activities.models import Exemplar, ExemplarStatus
 from service.federation.models import ExemplarPage
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
+from tenants.scope import Scope, use_scope
 
 
 @dataclass(frozen=True)
@@ -91,9 +92,13 @@ def _page(federation_id: int) -> ExemplarPage | None:
 
 
 def published_at(federation_id: int) -> datetime | None:
-    """When the federation published its page; None while it is not public."""
-    page = _page(federation_id)
-    return page.published_at if page else None
+    """When the federation published its page; None while it is not public.
+
+    Whether a page is public is public: anyone may ask (a visitor of the page has no
+    scope), so the flag is read under the scope of its own federation."""
+    with use_scope(Scope.federation(federation_id)):
+        page = _page(federation_id)
+        return page.published_at if page else None
 
 
 def set_published(federation_id: int, publish: bool, actor: str) -> None:

@@ -1,7 +1,8 @@
 """Federation-level tables and the per-association rows they read.
 
 Categories, the university directory, health weights, guidance, problems and comments belong
-to a federation, not to a tenant: every read filters by `federation_id` (see `scope.py`).
+to a federation, not to a tenant: they are `FederationOwned`, scoped by `federation_id` as
+tenant rows are by `tenant_id` (criteria, write guard, row-level security).
 Category history, metric rollups and guidance receipts are about one association, so they are
 tenant rows and the tenant scope and row-level security apply to them.
 """
@@ -16,17 +17,15 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import db
-from tenants.models import TenantOwned, tenant_fk, utcnow
+from tenants.models import FederationOnly, SharedWithAssociations, TenantOwned, tenant_fk, utcnow
 
 
-class UniversityCategory(db.Model):
+class UniversityCategory(SharedWithAssociations, db.Model):
     """One category of a federation's taxonomy; `code` is what a profile's `category` holds."""
 
     __tablename__ = "university_category"
     __table_args__ = (sa.UniqueConstraint("federation_id", "code"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     code: Mapped[str] = mapped_column(sa.String(20))
     name: Mapped[str] = mapped_column(sa.String(100))
     position: Mapped[int] = mapped_column(default=0)
@@ -45,28 +44,24 @@ class CategoryChange(TenantOwned, db.Model):
     changed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class University(db.Model):
+class University(FederationOnly, db.Model):
     """A university of the province that has no association yet: the coverage gap the
     federation works to close. It leaves the list when its association is founded."""
 
     __tablename__ = "province_university"
     __table_args__ = (sa.UniqueConstraint("federation_id", "name"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     name: Mapped[str] = mapped_column(sa.String(200))
     category: Mapped[str] = mapped_column(sa.String(20))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class HealthWeight(db.Model):
+class HealthWeight(FederationOnly, db.Model):
     """A federation's weight for one metric in the associations' health score."""
 
     __tablename__ = "health_weight"
     __table_args__ = (sa.UniqueConstraint("federation_id", "metric"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     metric: Mapped[str] = mapped_column(sa.String(60))
     weight: Mapped[int]
 
@@ -99,13 +94,11 @@ AUDIENCE_LABELS = {
 }
 
 
-class Guidance(db.Model):
+class Guidance(SharedWithAssociations, db.Model):
     """Guidance or a notice (指导意见/通知) a federation sends to its associations."""
 
     __tablename__ = "guidance"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     body: Mapped[str] = mapped_column(sa.Text)
     audience: Mapped[str] = mapped_column(sa.String(20))
@@ -170,13 +163,11 @@ PROBLEM_STATE_LABELS = {
 }
 
 
-class Problem(db.Model):
+class Problem(FederationOnly, db.Model):
     """A problem the federation follows: about one association or a whole category."""
 
     __tablename__ = "federation_problem"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(200))
     description: Mapped[str] = mapped_column(sa.Text)
     association_id: Mapped[int | None] = mapped_column(sa.ForeignKey("association.id"))
@@ -214,14 +205,12 @@ class ProblemEvent(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class Comment(db.Model):
+class Comment(FederationOnly, db.Model):
     """A supervisor's comment on an association or on guidance (the education department
     reads and comments; the federation manages)."""
 
     __tablename__ = "federation_comment"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     association_id: Mapped[int | None] = mapped_column(sa.ForeignKey("association.id"))
     guidance_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("guidance.id", ondelete="CASCADE")
@@ -231,13 +220,12 @@ class Comment(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-class ExemplarPage(db.Model):
+class ExemplarPage(FederationOnly, db.Model):
     """Whether a federation's page of exemplars is published (先进典型宣传): one row per
     federation that ever published it; the page is public while `published_at` is set."""
 
     __tablename__ = "federation_exemplar_page"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), unique=True)
     published_at: Mapped[datetime | None]
     changed_by: Mapped[str] = mapped_column(sa.String(120))

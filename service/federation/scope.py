@@ -1,5 +1,6 @@
-"""Which federation the current supervisor works in. Federation-owned rows (guidance,
-problems, categories) are not tenant rows, so every read of them filters by this id."""
+"""Which federation the current supervisor works in: the one its pages show and its new
+rows belong to. Federation-owned rows (guidance, problems, categories) are scoped by the
+ORM criteria and row-level security (`tenants.filtering`); this id does not secure them."""
 
 from __future__ import annotations
 

@@ -4,6 +4,7 @@ reactivate or dissolve an association, always with a reason kept in its history.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import secrets
@@ -33,7 +34,7 @@ from service.governance.models import (
 from service.governance.services import GovernanceError
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
-from tenants.scope import system_scope
+from tenants.scope import Scope, system_scope, use_scope
 
 APPLICATION_FIELDS = (
     "university_name",
@@ -147,11 +148,15 @@ def tracking_url(key: str) -> str:
 
 
 def find_by_key(key: str) -> EstablishmentApplication | None:
-    return db.session.scalar(
-        sa.select(EstablishmentApplication).where(
-            EstablishmentApplication.access_key_hash == _hash(key)
+    """The application the key opens, or None. The applicant has no account: the key,
+    matched by its hash, is the credential, and the application it finds may be addressed
+    to any federation."""
+    with system_scope("an applicant opens their application by its secret key"):
+        return db.session.scalar(
+            sa.select(EstablishmentApplication).where(
+                EstablishmentApplication.access_key_hash == _hash(key)
+            )
         )
-    )
 
 
 def by_key(key: str) -> EstablishmentApplication:
@@ -160,6 +165,12 @@ def by_key(key: str) -> EstablishmentApplication:
     if application is None:
         abort(404)
     return application
+
+
+def applicant_scope(federation_id: int) -> contextlib.AbstractContextManager[Scope]:
+    """The scope an applicant's request writes and reads under: the federation the
+    application is addressed to, the only one whose rows it touches (its own application)."""
+    return use_scope(Scope.federation(federation_id))
 
 
 def resubmit(application: EstablishmentApplication, data: dict[str, Any]) -> None:

@@ -60,30 +60,39 @@ def apply():
     """Public: a university without an association applies to its federation."""
     form = ApplicationForm(federations=_federations())
     if form.validate_on_submit():
-        try:
-            documents = checked_files(form.documents)
-            application, key = establishment.submit(
-                int(form.federation_id.data), _application_data(form), date.today()
-            )
-            if not documents:  # after the rules, so that their messages come first
-                raise UploadRejected(_("Attach at least one supporting document."))
-            establishment.attach_documents(application, documents)
-        except UploadRejected as error:
-            db.session.rollback()
-            form.documents.errors.append(str(error))
-        except GovernanceError as error:
-            db.session.rollback()
-            _blame(form, error)
-        else:
-            db.session.commit()
-            # The key is shown once: it is the applicant's only way back to the application.
-            return render_template(
-                "establishment/submitted.html",
-                application=application,
-                tracking_url=establishment.tracking_url(key),
-            )
+        with establishment.applicant_scope(int(form.federation_id.data)):
+            submitted = _submit(form)
+        if submitted is not None:
+            return submitted
     status = 400 if form.errors or form.form_errors else 200
     return render_template("establishment/apply.html", form=form), status
+
+
+def _submit(form: ApplicationForm) -> str | None:
+    """The submitted page, or None when the form has errors (set on it)."""
+    try:
+        documents = checked_files(form.documents)
+        application, key = establishment.submit(
+            int(form.federation_id.data), _application_data(form), date.today()
+        )
+        if not documents:  # after the rules, so that their messages come first
+            raise UploadRejected(_("Attach at least one supporting document."))
+        establishment.attach_documents(application, documents)
+    except UploadRejected as error:
+        db.session.rollback()
+        form.documents.errors.append(str(error))
+    except GovernanceError as error:
+        db.session.rollback()
+        _blame(form, error)
+    else:
+        db.session.commit()
+        # The key is shown once: it is the applicant's only way back to the application.
+        return render_template(
+            "establishment/submitted.html",
+            application=application,
+            tracking_url=establishment.tracking_url(key),
+        )
+    return None
 
 
 @bp.route("/track", methods=["GET", "POST"])
@@ -100,6 +109,12 @@ def track():
     if application is None:
         opening.key.errors.append(_("No application has this key. Check the link."))
         return render_template("establishment/track_open.html", form=opening), 404
+    with establishment.applicant_scope(application.federation_id):
+        return _track(key, application)
+
+
+def _track(key: str, application):
+    """The applicant's page of their application; a resubmission when it is posted."""
     resubmitting = request.form.get("resubmit") == "1"
     if resubmitting:
         form = ApplicationForm(obj=application, federations=_federations())

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from service.files.models import StoredFile
 from tenants.db import db
-from tenants.models import TenantOwned, tenant_fk, utcnow
+from tenants.models import FederationOnly, SharedWithAssociations, TenantOwned, tenant_fk, utcnow
 
 
 class CommitteeTerm(TenantOwned, db.Model):
@@ -258,18 +258,17 @@ class ComplianceFinding(TenantOwned, db.Model):
     evaluated_on: Mapped[date]
 
 
-class ProvincialThreshold(db.Model):
+class ProvincialThreshold(SharedWithAssociations, db.Model):
     """A federation's tighter value for one compliance threshold, for its whole province.
 
-    Not tenant data: it belongs to the federation, and only ever tightens the document's rule
+    Not tenant data: it belongs to the federation (its associations read it, for their
+    compliance), and only ever tightens the document's rule
     (checked in `compliance.validate_override`).
     """
 
     __tablename__ = "provincial_threshold"
     __table_args__ = (sa.UniqueConstraint("federation_id", "key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     key: Mapped[str] = mapped_column(sa.String(40))
     value: Mapped[int]
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
@@ -299,18 +298,16 @@ EVENT_LABELS = {
 }
 
 
-class EstablishmentApplication(db.Model):
+class EstablishmentApplication(FederationOnly, db.Model):
     """A university's application to found an association (成立申请).
 
     Not tenant data: there is no tenant until it is approved. It belongs to the federation
-    it is addressed to, and every read filters by that federation (`establishment.py`).
+    it is addressed to, and only that federation's scope sees it (`FederationOnly`).
     The applicant follows it through a secret link; only the key's hash is kept.
     """
 
     __tablename__ = "establishment_application"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     university_name: Mapped[str] = mapped_column(sa.String(200))
     category: Mapped[str] = mapped_column(sa.String(20))
     charter_accepted: Mapped[bool]

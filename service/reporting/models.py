@@ -15,7 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import db
-from tenants.models import Association, TenantOwned, utcnow
+from tenants.models import Association, FederationOnly, SharedWithAssociations, TenantOwned, utcnow
 
 
 def content_hash(figures: dict) -> str:
@@ -47,17 +47,15 @@ class LockedSnapshot(RuntimeError):
     """A write would change an approved (locked) report or roll-up."""
 
 
-class ReportingPeriod(db.Model):
+class ReportingPeriod(SharedWithAssociations, db.Model):
     """A federation's reporting year, opened by its officer, with the filing deadline.
 
-    Not tenant data: it belongs to the federation, and every read filters by it.
+    Not tenant data: it belongs to the federation, whose associations read it (to file in).
     """
 
     __tablename__ = "reporting_period"
     __table_args__ = (sa.UniqueConstraint("federation_id", "year"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     year: Mapped[int]
     deadline: Mapped[date]
     opened_by: Mapped[str] = mapped_column(sa.String(120))
@@ -112,15 +110,13 @@ class RollupStatus(StrEnum):
     LOCKED = "locked"
 
 
-class FederationRollup(db.Model):
+class FederationRollup(FederationOnly, db.Model):
     """The federation's sum of its associations' approved reports for a year, and who is
     missing. Locked with a hash; a new compile after locking makes the next version."""
 
     __tablename__ = "federation_rollup"
     __table_args__ = (sa.UniqueConstraint("federation_id", "year", "version"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     year: Mapped[int]
     version: Mapped[int] = mapped_column(default=1)
     status: Mapped[str] = mapped_column(sa.String(10), default=RollupStatus.DRAFT.value)
@@ -138,12 +134,11 @@ class FederationRollup(db.Model):
         return self.locked_hash is not None
 
 
-class NationalEndpoint(db.Model):
+class NationalEndpoint(FederationOnly, db.Model):
     """Where a federation pushes its locked roll-ups. The bearer secret is never shown."""
 
     __tablename__ = "national_endpoint"
 
-    id: Mapped[int] = mapped_column(primary_key=True)
     federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), unique=True)
     url: Mapped[str] = mapped_column(sa.String(500))
     secret: Mapped[str | None] = mapped_column(sa.String(200), info={"secret": True})
@@ -156,15 +151,13 @@ class PushStatus(StrEnum):
     GAVE_UP = "gave_up"
 
 
-class PushOutbox(db.Model):
+class PushOutbox(FederationOnly, db.Model):
     """One locked roll-up to deliver, written in the lock's transaction. Every attempt is
     kept in `attempts` for the federation to see; the key makes a re-sent push harmless."""
 
     __tablename__ = "push_outbox"
     __table_args__ = (sa.UniqueConstraint("federation_id", "idempotency_key"),)
 
-    id: Mapped[int] = mapped_column(primary_key=True)
-    federation_id: Mapped[int] = mapped_column(sa.ForeignKey("federation.id"), index=True)
     rollup_id: Mapped[int] = mapped_column(sa.ForeignKey("federation_rollup.id"))
     idempotency_key: Mapped[str] = mapped_column(sa.String(64))
     status: Mapped[str] = mapped_column(sa.String(10), default=PushStatus.PENDING.value)

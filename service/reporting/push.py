@@ -18,7 +18,8 @@ from service.reporting.models import (
     PushOutbox,
     PushStatus,
 )
-from service.reporting.services import find_federation_owned, snapshot
+from service.reporting.services import snapshot
+from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import utcnow
 from tenants.scope import system_scope
@@ -38,7 +39,7 @@ def enqueue_delivery(outbox_id: int) -> None:
 def deliver(outbox_id: int) -> str:
     """One attempt. A delivered push is never sent again; an attempt is recorded whatever
     happens, so the federation sees every one."""
-    outbox = find_federation_owned(PushOutbox, outbox_id)
+    outbox = find_in_scope(PushOutbox, outbox_id)
     if outbox is None or outbox.status != PushStatus.PENDING:
         return outbox.status if outbox else "missing"
     endpoint = db.session.scalar(

@@ -24,7 +24,7 @@ from service.reporting.models import (
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
-from tenants.scope import ScopeKind, current_scope, system_scope
+from tenants.scope import system_scope
 
 S = ReportStatus
 
@@ -38,34 +38,13 @@ class ReportingError(ValueError):
         self.field = field
 
 
-# --- federation-owned rows: scoped by federation in every query ---------------------------
-
-
-def federations_in_scope() -> set[int] | None:
-    """The federations whose periods, roll-ups and outbox the scope sees; None is all."""
-    scope = current_scope()
-    if scope.is_system:
-        return None
-    if scope.kind is ScopeKind.ASSOCIATION:
-        association = find_in_scope(Association, scope.association_id)
-        return {association.federation_id} if association else set()
-    return set(scope.federation_ids)
-
-
-def _in_federations(query, model):
-    feds = federations_in_scope()
-    return query if feds is None else query.where(model.federation_id.in_(feds))
-
-
-def find_federation_owned(model, id_: int):
-    """A period, roll-up or outbox row by id, if the scope's federations own it."""
-    return db.session.scalar(_in_federations(sa.select(model).where(model.id == id_), model))
+# --- federation-owned rows: the scope's criteria say whose (tenants.filtering) ----------
 
 
 def periods():
-    return _in_federations(sa.select(ReportingPeriod), ReportingPeriod).order_by(
-        ReportingPeriod.year.desc()
-    )
+    """The reporting periods the scope sees: its federations', or an association's own
+    federation's."""
+    return sa.select(ReportingPeriod).order_by(ReportingPeriod.year.desc())
 
 
 def open_period(federation_id: int, year: int, deadline: date, actor: str) -> ReportingPeriod:
@@ -307,7 +286,7 @@ def approved_reports(federation_id: int, year: int) -> list[AnnualReport]:
 
 def rollups(federation_id: int, year: int):
     return (
-        _in_federations(sa.select(FederationRollup), FederationRollup)
+        sa.select(FederationRollup)
         .where(FederationRollup.federation_id == federation_id, FederationRollup.year == year)
         .order_by(FederationRollup.version.desc())
     )

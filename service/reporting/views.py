@@ -37,7 +37,7 @@ P = Permission
 
 
 def _period(period_id: int) -> ReportingPeriod:
-    return services.find_federation_owned(ReportingPeriod, period_id) or abort(404)
+    return find_in_scope(ReportingPeriod, period_id) or abort(404)
 
 
 def _report(report_id: int) -> AnnualReport:
@@ -45,7 +45,7 @@ def _report(report_id: int) -> AnnualReport:
 
 
 def _rollup(rollup_id: int) -> FederationRollup:
-    return services.find_federation_owned(FederationRollup, rollup_id) or abort(404)
+    return find_in_scope(FederationRollup, rollup_id) or abort(404)
 
 
 def _is_federation() -> bool:

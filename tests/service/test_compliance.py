@@ -12,8 +12,13 @@ from service.governance import services as governance
 from service.governance.compliance import Status
 from service.governance.models import ProvincialThreshold
 from tenants.db import db
-from tenants.scope import Scope, use_scope
+from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
+
+
+def _threshold_rows() -> int:
+    with system_scope("test: every province's thresholds"):
+        return db.session.query(ProvincialThreshold).count()
 
 
 def _findings(association_id: int, today: date) -> dict[str, compliance.Finding]:
@@ -130,7 +135,7 @@ def test_thresholds_can_be_tightened_but_not_loosened():
 
 
 def test_a_tighter_province_sees_the_congress_due_sooner(app, world):
-    with app.test_request_context():
+    with app.test_request_context(), use_scope(Scope.federation(world.a.federation.id)):
         compliance.set_override(world.a.federation.id, "congress_max_years", 4)
         compliance.set_override(world.a.federation.id, "congress_due_soon_years", 2)
         with pytest.raises(governance.GovernanceError):
@@ -140,7 +145,7 @@ def test_a_tighter_province_sees_the_congress_due_sooner(app, world):
         b = _findings(world.b.first.association.id, date(2028, 4, 20))["congress"]
     assert a.status is Status.OVERDUE  # four years in a province that asks for four
     assert b.status is Status.DUE_SOON  # the document's five elsewhere
-    assert db.session.query(ProvincialThreshold).count() == 2
+    assert _threshold_rows() == 2
 
 
 def test_the_recompute_job_stores_findings_and_is_idempotent(app, world):
@@ -180,7 +185,7 @@ def test_an_officer_tightens_the_province_on_the_web_but_cannot_loosen(client, w
     response = client.post("/governance/rules/thresholds", data=_thresholds(congress_max_years=6))
     assert response.status_code == 400
     assert "省级可以收紧文件规定，但不能放宽。" in response.get_data(as_text=True)
-    assert db.session.query(ProvincialThreshold).count() == 0
+    assert _threshold_rows() == 0
 
     response = client.post(
         "/governance/rules/thresholds", data=_thresholds(committee_meetings_per_year=2)
@@ -287,7 +292,8 @@ def test_a_province_may_cap_the_standing_committee_at_one_meeting_not_three(app,
     assert compliance.validate_override("standing_meetings_per_year", 3) is not None
     tid = world.a.first.association.id
     with app.test_request_context():
-        compliance.set_override(world.a.federation.id, "standing_meetings_max_per_year", 1)
+        with use_scope(Scope.federation(world.a.federation.id)):
+            compliance.set_override(world.a.federation.id, "standing_meetings_max_per_year", 1)
         with use_scope(Scope.association(tid)):
             _standing_meetings(tid, date(2026, 2, 1), date(2026, 4, 1))
         a = _findings(tid, date(2026, 5, 1))["standing_committee_meets"]

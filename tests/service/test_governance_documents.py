@@ -100,15 +100,16 @@ def test_an_application_needs_a_document_on_the_web_and_before_approval(client, 
             world.a.federation.id, factories.application_data(), date(2026, 5, 1)
         )
         db.session.commit()
+        application_id = application.id  # read in the scope that sees it (it expired)
     client.login_as(world.a.users[Role.FEDERATION_OFFICER])
     response = client.post(
-        f"/establishment/{application.id}",
+        f"/establishment/{application_id}",
         data={"decision": "approve", "document_number": "浙科协函〔2026〕21号"},
     )
     assert response.status_code == 400
     assert "该申请尚无证明材料。" in response.get_data(as_text=True)
     with system_scope("test"):
-        assert db.session.get(EstablishmentApplication, application.id).status == "submitted"
+        assert db.session.get(EstablishmentApplication, application_id).status == "submitted"
 
 
 def test_documents_go_with_the_application_to_the_officer_and_back_to_the_applicant(client, world):
