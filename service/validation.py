@@ -11,6 +11,10 @@ from marshmallow import fields
 from wtforms import DateField as FormDateField
 from wtforms import ValidationError as FormError
 
+# Ids are INTEGER columns, and no table holds more rows than an id can number: a larger
+# integer in a URL, a query or a body is no row and no page, never a database error.
+ID_MAX = 2**31 - 1
+
 # A mainland mobile number, or a landline with its area code (010-12345678). ASCII digits
 # only: Python's \d also matches full-width and other scripts' digits.
 PHONE_PATTERN = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
@@ -26,8 +30,17 @@ DATE_RANGE_MESSAGE = _l("Enter a date between 1900 and 2100.")
 CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
+# A lone surrogate (JSON's "\ud800" escape) cannot be stored or encoded as UTF-8, and U+FFFD
+# is what a form field's invalid UTF-8 bytes decode to: either way the text is broken.
+BROKEN_CHARACTERS = re.compile("[\ud800-\udfff\ufffd]")
+
+
 def has_control_characters(text: str) -> bool:
     return CONTROL_CHARACTERS.search(text) is not None
+
+
+def has_broken_characters(text: str) -> bool:
+    return BROKEN_CHARACTERS.search(text) is not None
 
 
 class PlausibleDate(fields.Date):
@@ -47,3 +60,9 @@ class DateField(FormDateField):
         super().pre_validate(form)
         if self.data is not None and not DATE_MIN <= self.data <= DATE_MAX:
             raise FormError(DATE_RANGE_MESSAGE)
+
+
+def bounded_page(page: int, per_page: int) -> int:
+    """`page` (1-based) clamped to the pages any table could have. A page past the last
+    row is empty either way; beyond this one, its OFFSET would overflow the database's."""
+    return max(1, min(page, ID_MAX // per_page))

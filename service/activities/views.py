@@ -47,6 +47,7 @@ from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
 from service.members.tabular import to_xlsx
 from service.web.downloads import XLSX, download
+from service.web.pagination import page_of
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association
@@ -126,7 +127,7 @@ def _above_association() -> bool:
 @require(Permission.VIEW_ACTIVITIES)
 def index():
     filters = _filters()
-    page = db.paginate(services.activities_query(**filters), per_page=50, error_out=False)
+    page = page_of(services.activities_query(**filters))
     query_args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "activities/index.html",

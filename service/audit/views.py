@@ -8,7 +8,7 @@ from service.audit.models import AuditEvent
 from service.audit.queries import events_in_scope
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
-from tenants.db import db
+from service.web.pagination import page_of
 from tenants.scope import system_scope
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
@@ -21,11 +21,9 @@ def index():
     if current_principal().level is Level.PLATFORM:
         # Operators read the platform's own events, never a tenant's.
         with system_scope("operator reads platform audit events"):
-            page = db.paginate(
-                query.where(AuditEvent.tenant_id.is_(None)), per_page=50, error_out=False
-            )
+            page = page_of(query.where(AuditEvent.tenant_id.is_(None)))
             items = list(page.items)
     else:
-        page = db.paginate(query, per_page=50, error_out=False)
+        page = page_of(query)
         items = list(page.items)
     return render_template("audit/index.html", page=page, events=items)
