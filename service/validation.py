@@ -9,7 +9,9 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as SchemaError
 from marshmallow import fields
 from wtforms import DateField as FormDateField
+from wtforms import IntegerField as FormIntegerField
 from wtforms import ValidationError as FormError
+from wtforms.validators import NumberRange
 
 # Ids are INTEGER columns, and no table holds more rows than an id can number: a larger
 # integer in a URL, a query or a body is no row and no page, never a database error.
@@ -24,6 +26,7 @@ PHONE_PATTERN = r"^(1[3-9][0-9]{9}|0[0-9]{2,3}-?[0-9]{7,8})$"
 DATE_MIN = date(1900, 1, 1)
 DATE_MAX = date(2100, 12, 31)
 DATE_RANGE_MESSAGE = _l("Enter a date between 1900 and 2100.")
+NUMBER_RANGE_MESSAGE = _l("Enter a whole number between 0 and %(max)d.", max=ID_MAX)
 
 # NUL and the other C0/C1 controls (tab and line breaks excepted), and the bidirectional
 # overrides and isolates that make text display in an order other than it is stored.
@@ -60,6 +63,20 @@ class DateField(FormDateField):
         super().pre_validate(form)
         if self.data is not None and not DATE_MIN <= self.data <= DATE_MAX:
             raise FormError(DATE_RANGE_MESSAGE)
+
+
+class IntegerField(FormIntegerField):
+    """A form integer held to 0..ID_MAX unless its validators give a range with both ends:
+    whatever it counts ends in an INTEGER column, where a larger number is an error."""
+
+    def pre_validate(self, form) -> None:
+        super().pre_validate(form)
+        bounded = any(
+            isinstance(v, NumberRange) and v.min is not None and v.max is not None
+            for v in self.validators
+        )
+        if self.data is not None and not bounded and not 0 <= self.data <= ID_MAX:
+            raise FormError(NUMBER_RANGE_MESSAGE)
 
 
 def bounded_page(page: int, per_page: int) -> int:

@@ -9,7 +9,6 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -33,7 +32,7 @@ from service.activities.models import (
     Task,
 )
 from service.activities.services import MAX_FIGURE
-from service.validation import DateField
+from service.validation import DateField, IntegerField
 from service.web.choices import options
 
 # One text box per kind of co-organiser, one name a line.

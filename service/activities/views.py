@@ -46,6 +46,7 @@ from service.auth.roles import Level, Permission
 from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
 from service.members.tabular import to_xlsx
+from service.validation import ID_MAX
 from service.web.downloads import XLSX, download
 from service.web.pagination import page_of
 from tenants.access import find_in_scope
@@ -97,7 +98,7 @@ def _filters() -> dict:
     if task and subtype and subtype not in SUBTYPES[Task(task)]:
         subtype = None
     organiser = args.get("organiser") or None
-    if organiser and organiser != "association" and _int(organiser, 1, 2**31) is None:
+    if organiser and organiser != "association" and _int(organiser, 1, ID_MAX) is None:
         organiser = None
     status = args.get("status") if args.get("status") in STATUS_FILTER_LABELS else None
     return {

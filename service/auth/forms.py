@@ -4,7 +4,6 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
-    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from service.auth.services import MIN_PASSWORD_LENGTH
+from service.validation import IntegerField
 
 
 class LoginForm(FlaskForm):

@@ -8,7 +8,6 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from service.federation.dashboards import SCORED
 from service.federation.models import AUDIENCE_LABELS, PROBLEM_STATE_LABELS
+from service.validation import IntegerField
 from service.web.choices import options
 
 

@@ -8,7 +8,6 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize, Multi
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -30,7 +29,7 @@ from service.governance.models import (
     Body,
 )
 from service.governance.services import NewMember
-from service.validation import DateField
+from service.validation import DateField, IntegerField
 from service.web.choices import options
 
 # A line of the member list: "name, unit", with "常委" (or "standing") as a third column for a

@@ -6,7 +6,6 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     SelectChoice,
     SelectField,
     StringField,
@@ -20,7 +19,7 @@ from service.members.models import (
     TITLE_LABELS,
     JoiningProcedure,
 )
-from service.validation import PHONE_PATTERN, DateField
+from service.validation import PHONE_PATTERN, DateField, IntegerField
 from service.web.choices import options
 
 PHONE_MESSAGE = _l("Enter a mobile number or a landline such as 010-12345678.")
