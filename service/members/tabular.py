@@ -117,6 +117,10 @@ def read_rows(filename: str, content: bytes, limits: Limits) -> list[tuple[int, 
     for number, cells in enumerate(body, start=2):
         if not any(str(c).strip() for c in cells):
             continue
+        if any(str(c).strip() for c in cells[len(fields) :]):
+            raise ImportRefused(
+                _("Row %(n)d has more cells than the header has columns.", n=number)
+            )
         rows.append((number, {f: str(v).strip() for f, v in zip(fields, cells, strict=False) if f}))
     return rows
 
