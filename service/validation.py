@@ -46,6 +46,16 @@ def has_broken_characters(text: str) -> bool:
     return BROKEN_CHARACTERS.search(text) is not None
 
 
+def has_stray_cells(fields: list, cells: list | tuple) -> bool:
+    """A value under no heading: past the last one, or under a blank one. Refused, not
+    silently dropped (a shifted row would otherwise import into the wrong columns)."""
+    return any(
+        str(cell).strip()
+        for i, cell in enumerate(cells)
+        if cell is not None and (i >= len(fields) or fields[i] is None)
+    )
+
+
 class PlausibleDate(fields.Date):
     """An API date within DATE_MIN..DATE_MAX."""
 

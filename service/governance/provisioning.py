@@ -17,7 +17,12 @@ from flask_babel import lazy_gettext as _l
 from service.associations.models import AssociationProfile
 from service.federation import categories
 from service.governance.models import Establishment, LifecycleChange
-from service.validation import PHONE_PATTERN, has_broken_characters, has_control_characters
+from service.validation import (
+    PHONE_PATTERN,
+    has_broken_characters,
+    has_control_characters,
+    has_stray_cells,
+)
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.scope import system_scope
@@ -99,6 +104,8 @@ def _table(sheet) -> list[tuple[int, dict[str, Any]]] | str:
     for number, values in enumerate(rows, start=2):
         if all(v is None or str(v).strip() == "" for v in values):
             continue
+        if has_stray_cells(names, values):
+            return str(_l("Row %(n)d has a value in a column without a heading.", n=number))
         out.append((number, {n: v for n, v in zip(names, values, strict=False) if n}))
         if len(out) > MAX_ROWS:
             return str(_l("At most %(n)d rows at a time.", n=MAX_ROWS))

@@ -19,7 +19,12 @@ from openpyxl import Workbook, load_workbook
 
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import Member, ProfessionalTitle
-from service.validation import PHONE_PATTERN, has_broken_characters, has_control_characters
+from service.validation import (
+    PHONE_PATTERN,
+    has_broken_characters,
+    has_control_characters,
+    has_stray_cells,
+)
 
 log = logging.getLogger(__name__)
 
@@ -117,10 +122,8 @@ def read_rows(filename: str, content: bytes, limits: Limits) -> list[tuple[int, 
     for number, cells in enumerate(body, start=2):
         if not any(str(c).strip() for c in cells):
             continue
-        if any(str(c).strip() for c in cells[len(fields) :]):
-            raise ImportRefused(
-                _("Row %(n)d has more cells than the header has columns.", n=number)
-            )
+        if has_stray_cells(fields, cells):
+            raise ImportRefused(_("Row %(n)d has a value in a column without a heading.", n=number))
         rows.append((number, {f: str(v).strip() for f, v in zip(fields, cells, strict=False) if f}))
     return rows
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from markupsafe import escape
 
 from service.auth.models import TokenLevel
 from service.auth.roles import Role
@@ -448,6 +449,22 @@ def test_a_form_post_above_the_size_limit_is_413_with_a_message(app, world, monk
 # --- import files ---------------------------------------------------------------------
 
 CSV_OK = "姓名,手机,职称\r\n钱七,13800138005,中级\r\n".encode()
+
+
+def _xlsx(*rows: list) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+XLSX_OK = _xlsx(["姓名", "手机", "职称"], ["钱七", "13800138005", "中级"])
+HUGE_CELL = "长" * 300_000
 HOSTILE_FILES = {
     "wrong extension": ("members.exe", CSV_OK),
     "no extension": ("members", CSV_OK),
@@ -455,25 +472,137 @@ HOSTILE_FILES = {
     "binary as CSV": ("members.csv", b"\x00\x01PK\x03\x04" + bytes(range(256)) * 8),
     "path traversal": ("../../../../etc/cron.d/members.exe", CSV_OK),
     "script in the name": (f"{SCRIPT}.exe", CSV_OK),
+    # A cell past the csv module's own limit, and one past the column's.
+    "huge cell (CSV)": (
+        "members.csv",
+        f"姓名,手机,院系\r\n钱七,13800138005,{HUGE_CELL}\r\n".encode(),
+    ),
+    "long cell (CSV)": (
+        "members.csv",
+        f"姓名,手机,院系\r\n钱七,13800138005,{'长' * 5000}\r\n".encode(),
+    ),
+    # openpyxl writes at most Excel's 32,767 characters to a cell: huge all the same.
+    "huge cell (XLSX)": (
+        "members.xlsx",
+        _xlsx(["姓名", "手机", "院系"], ["钱七", "13800138005", HUGE_CELL]),
+    ),
+    "huge header (CSV)": ("members.csv", f"姓名,{HUGE_CELL}\r\n钱七,x\r\n".encode()),
+    "huge line (CSV)": (
+        "members.csv",
+        ("姓名,手机\r\n钱七,13800138005," + "x," * 150_000).encode(),
+    ),
+    "huge line (XLSX)": (
+        "members.xlsx",
+        _xlsx(["姓名", "手机"], ["钱七", "13800138005", *["x"] * 16_000]),
+    ),
+    "binary junk (CSV)": ("members.csv", bytes((i * 7919) % 251 + 1 for i in range(100_000))),
+    "binary junk (XLSX)": (
+        "members.xlsx",
+        b"PK\x03\x04" + bytes((i * 7919) % 256 for i in range(100_000)),
+    ),
+    "truncated CSV": ("members.csv", '姓名,手机,所属学会\r\n钱七,13800138005,"中国计算机'.encode()),
+    "truncated XLSX": ("members.xlsx", XLSX_OK[: len(XLSX_OK) // 2]),
+    "truncated UTF-8 (CSV)": ("members.csv", CSV_OK[:-4]),
 }
+CHINESE = re.compile("[\u4e00-\u9fff]")
+
+
+def test_the_well_formed_files_import():
+    """So that each hostile file below is refused for what was done to it."""
+    from service.members.tabular import Limits, read_rows
+
+    limits = Limits(max_bytes=5 * 2**20, max_rows=100)
+    for name, content in (("members.csv", CSV_OK), ("members.xlsx", XLSX_OK)):
+        assert read_rows(name, content, limits) == [
+            (2, {"name": "钱七", "phone": "13800138005", "title": "中级"})
+        ]
+
+
+def _audited_since(count: int) -> set[str]:
+    """What the audit events after the first `count` are about."""
+    import sqlalchemy as sa
+
+    from service.audit.models import AuditEvent
+
+    with system_scope("test: read the audit log"):
+        query = sa.select(AuditEvent.entity).order_by(AuditEvent.id).offset(count)
+        return set(db.session.scalars(query))
 
 
 @pytest.mark.parametrize("what", sorted(HOSTILE_FILES))
 def test_a_hostile_import_file_imports_nothing_and_says_why(world, client, what):
-    """The upload itself is recorded (so the clerk sees why it failed); no member is."""
+    """The upload itself is recorded (so the clerk sees why it failed); nothing else is."""
     from tests.service.test_members import last_import, upload
 
     tenant = world.a.first
     client.login_as(tenant.users[Role.ASSOCIATION_STAFF])
     filename, content = HOSTILE_FILES[what]
-    members = row_counts()["member"]
+    before = row_counts()
     upload(client, filename, content)
     result = last_import(tenant)
     assert result.status == "failed"
-    assert result.errors and result.errors[0]["message"]
-    assert row_counts()["member"] == members
+    assert result.errors and CHINESE.search(result.errors[0]["message"]), result.errors
+    after = row_counts()
+    assert after.pop("member_import") == before.pop("member_import") + 1
+    assert _audited_since(before.pop("audit_event")) <= {"member_import"}
+    after.pop("audit_event")
+    assert after == before
     page = client.get(f"/members/imports/{result.id}").get_data(as_text=True)
     assert "<script>alert(" not in page
+    assert "正在检查" not in page and 'http-equiv="refresh"' not in page  # no endless wait
+    assert str(escape(result.errors[0]["message"])) in page
+
+
+# Bulk provisioning: a spreadsheet of associations, checked whole before anything is made.
+PROVISION_HEADER = ["省份代码", "高校名称", "高校类型", "联系人", "批准日期", "批准文号"]
+
+
+def _provision_files(code: str) -> dict[str, bytes]:
+    ok = [code, "湖州学院", "applied", "马丽", "2024-05-30", "浙科协函〔2024〕5号"]
+    sheet = _xlsx(PROVISION_HEADER, ok)
+    return {
+        "huge cell": _xlsx(PROVISION_HEADER, [code, HUGE_CELL, *ok[2:]]),
+        "long university name": _xlsx(PROVISION_HEADER, [code, "长" * 195, *ok[2:]]),
+        "long contact": _xlsx(PROVISION_HEADER, [*ok[:3], "长" * 51, *ok[4:]]),
+        "long document number": _xlsx(PROVISION_HEADER, [*ok[:5], "长" * 51]),
+        "direction override": _xlsx(PROVISION_HEADER, [*ok[:3], f"马{RTL_OVERRIDE}丽", *ok[4:]]),
+        "huge line": _xlsx(PROVISION_HEADER, [*ok, *["x"] * 16_000]),
+        "binary junk": b"PK\x03\x04" + bytes((i * 7919) % 256 for i in range(100_000)),
+        "truncated": sheet[: len(sheet) // 2],
+    }
+
+
+def test_the_well_formed_provisioning_sheet_is_accepted(world, client):
+    from tests.service.test_provisioning import _upload
+
+    code = world.a.federation.code
+    ok = [code, "湖州学院", "applied", "马丽", "2024-05-30", "浙科协函〔2024〕5号"]
+    response = _upload(client, world, io.BytesIO(_xlsx(PROVISION_HEADER, ok)))
+    assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+
+
+PROVISIONING_REASONS = {
+    "huge cell": "请填写高校名称（最多 194 个字符）",
+    "long university name": "请填写高校名称（最多 194 个字符）",
+    "long contact": "联系人：最多 50 个字符",
+    "long document number": "批准文号：最多 50 个字符",
+    "direction override": "联系人：请删除其中的控制字符或无效字符",
+    "huge line": "第 2 行有单元格不在任何表头列之下",
+    "binary junk": "文件不是 Excel 工作簿",
+    "truncated": "文件不是 Excel 工作簿",
+}
+
+
+@pytest.mark.parametrize("what", sorted(PROVISIONING_REASONS))
+def test_a_hostile_provisioning_sheet_creates_nothing_and_says_why(world, client, what):
+    from tests.service.test_provisioning import _upload
+
+    content = _provision_files(world.a.federation.code)[what]
+    before = row_counts()
+    response = _upload(client, world, io.BytesIO(content))
+    assert response.status_code == 400
+    assert PROVISIONING_REASONS[what] in response.get_data(as_text=True)
+    assert row_counts() == before
 
 
 # --- absurd nesting and broken characters ---------------------------------------------
