@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from pathlib import Path
 from typing import Any
 
 from flask import (
     Flask,
+    current_app,
     g,
     has_request_context,
     redirect,
@@ -199,17 +201,79 @@ def _register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(error: HTTPException):
+        if error.code == 500:
+            # The failed request's transaction may be broken (PostgreSQL refuses every
+            # later statement in it): end it, so the error page can load the layout.
+            with suppress(Exception):
+                db.session.rollback()
         if is_api_request():
-            payload, code, headers = api.handle_http_exception(error)
-            # Errors raised outside our views (a body over the size limit, an id out of
-            # range) carry no message of their own: give them the page's.
-            payload.setdefault("message", _error_message(error))
-            if code == 401:
-                headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
-            return payload, code, headers
+            return _api_error(error)
         if error.code == 401:
             return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
-        return render_template("error.html", error=error, message=_error_message(error)), error.code
+        return _error_page(error), error.code
+
+
+def _api_error(error: HTTPException):
+    """The API's error shape (code, status, message and, for bad input, errors), as JSON for
+    every status, those raised outside our views and a 500 included."""
+    payload, code, headers = api.handle_http_exception(error)
+    # Errors raised outside our views (a body over the size limit, an id out of range, a
+    # validation error) carry no message of their own: give them the page's.
+    payload.setdefault("message", _error_message(error))
+    if code == 401:
+        headers = {**(headers or {}), "WWW-Authenticate": "Bearer"}
+    return payload, code, headers
+
+
+def _error_page(error: HTTPException) -> str:
+    """The error in the site's layout, with the request id to quote and a way back."""
+    from service.observability import request_id
+
+    context = {
+        "error": error,
+        "title": _error_title(error),
+        "message": _own_message(error) or _error_message(error),
+        "request_id": request_id(),
+        "back": _same_site_referrer(),
+    }
+    try:
+        return render_template("error.html", **context)
+    except Exception:  # the layout needs the database; a broken one must not hide the error
+        current_app.logger.exception("error page could not be rendered in the layout")
+        # Without context processors: they are what needs the database.
+        bare = current_app.jinja_env.get_template("error_bare.html")
+        return bare.render(**context, lang=_locale())
+
+
+def _own_message(error: HTTPException) -> str | None:
+    """The message a view gave with abort(code, message=...), when it gave one."""
+    message = (getattr(error, "data", None) or {}).get("message")
+    return message if isinstance(message, str) else None
+
+
+def _same_site_referrer() -> str | None:
+    """The page the visitor came from, only if it is one of ours (never another site)."""
+    from urllib.parse import urlsplit
+
+    referrer = urlsplit(request.referrer or "")
+    if referrer.netloc != request.host or referrer.path == request.path:
+        return None
+    return referrer.path + (f"?{referrer.query}" if referrer.query else "")
+
+
+def _error_title(error: HTTPException) -> str:
+    titles = {
+        400: _("Bad request"),
+        403: _("Not allowed"),
+        404: _("Page not found"),
+        405: _("Action not possible"),
+        413: _("Too large"),
+        429: _("Too many attempts"),
+        503: _("Temporarily unavailable"),
+    }
+    if error.code >= 500:
+        return titles.get(error.code, _("System error"))
+    return titles.get(error.code, _("Request refused"))
 
 
 def _error_message(error: HTTPException) -> str:
@@ -218,11 +282,19 @@ def _error_message(error: HTTPException) -> str:
         403: _("Your role may not do this."),
         404: _("There is no such page, or it is not yours to see."),
         405: _("That action is not possible on this page."),
+        409: _("This conflicts with a record that already exists."),
         413: _("The upload is too large."),
+        415: _("This kind of content is not accepted here."),
+        422: _("Some of the values are not valid. Correct them and try again."),
         429: _("Too many attempts. Wait a minute and try again."),
         503: _("Unavailable for a moment. Nothing was changed; try again in a few minutes."),
     }
-    return messages.get(error.code, _("Something went wrong. Try again later."))
+    if error.code in messages:
+        return messages[error.code]
+    # Only a fault of ours is a "system error": a refusal of the request never says so.
+    if error.code >= 500:
+        return _("Something went wrong. Try again later.")
+    return messages[400]
 
 
 def _register_templates(app: Flask) -> None:

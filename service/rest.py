@@ -8,25 +8,20 @@ from functools import wraps
 
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
-from marshmallow import RAISE, Schema, fields
+from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.routing import IntegerConverter
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
+from service.validation import ID_MAX, bounded_page
 from tenants.db import db
-
-# Ids are INTEGER columns: a larger id in a URL or body is no row, never a database error.
-ID_MAX = 2**31 - 1
 
 
 def paginate(query, pagination_parameters) -> list:
     """One page of `query` for a `@blp.paginate()` view; sets the total for X-Pagination."""
-    # No table holds more than ID_MAX rows, so any later page is empty; asking the database
-    # for it would overflow its BIGINT offset.
-    last_possible = ID_MAX // pagination_parameters.page_size
     page = db.paginate(
         query,
-        page=min(pagination_parameters.page, last_possible),
+        page=bounded_page(pagination_parameters.page, pagination_parameters.page_size),
         per_page=pagination_parameters.page_size,
         error_out=False,
     )
@@ -78,11 +73,46 @@ class StrictSchema(Schema):
         unknown = RAISE
 
 
+def bounded_integers(schema: type[Schema] | Schema) -> Schema:
+    """`schema` as an instance whose every integer field (nested ones, list items and dict
+    values included) is held to 0..ID_MAX unless it already has a range with both ends.
+
+    Every integer a request brings ends in an INTEGER column or compares with one; beyond
+    ID_MAX, or below zero, it is a 422 with the field's message, never a database error.
+    """
+    instance = schema() if isinstance(schema, type) else schema
+    for field in instance.fields.values():
+        _bound(field)
+    return instance
+
+
+def _bound(field: fields.Field) -> None:
+    if isinstance(field, fields.Integer):
+        ranges = [v for v in field.validators if isinstance(v, validate.Range)]
+        if not any(r.min is not None and r.max is not None for r in ranges):
+            field.validators.append(validate.Range(min=0, max=ID_MAX))
+    elif isinstance(field, fields.Nested):
+        nested = field.schema
+        for inner in nested.fields.values():
+            _bound(inner)
+    elif isinstance(field, fields.List):
+        _bound(field.inner)
+    elif isinstance(field, fields.Tuple):
+        for inner in field.tuple_fields:
+            _bound(inner)
+    elif isinstance(field, fields.Dict) and field.value_field is not None:
+        _bound(field.value_field)
+
+
 class Blueprint(SmorestBlueprint):
     """A smorest Blueprint whose views need a bearer token and a permission.
 
-    Documents 401 and 403 on every operation it wraps, as bemserver does.
+    Documents 401 and 403 on every operation it wraps, as bemserver does. Every argument
+    schema (query, path, body) has its integers bounded (`bounded_integers`).
     """
+
+    def arguments(self, schema, **kwargs):
+        return super().arguments(bounded_integers(schema), **kwargs)
 
     def requires(self, permission: Permission, *, write: bool = False):
         def decorator(func):

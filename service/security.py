@@ -1,6 +1,6 @@
 """Security at the edge: headers on every response (a strict Content-Security-Policy, HSTS
-and friends), ids in URLs bounded to what the database can hold, and no control characters
-in any text a request brings.
+and friends), ids in URLs bounded to what the database can hold, and no control characters,
+broken characters or absurd nesting in any text a request brings.
 
 Our own pages carry no inline script or style, so the policy allows only files from this
 origin. The API documentation pages are rendered by flask-smorest's templates, which hold a
@@ -13,13 +13,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import Iterator
 from typing import Any
 
 from flask import Flask, Response, current_app, request
+from flask_babel import gettext as _
 from flask_smorest import abort
 
-from service.validation import has_control_characters
+from service.validation import has_broken_characters, has_control_characters
 
 STRICT = {
     "default-src": "'self'",
@@ -38,6 +38,9 @@ _INLINE = {
     "script-src": re.compile(r"<script>(.*?)</script>", re.DOTALL),
     "style-src": re.compile(r"<style>(.*?)</style>", re.DOTALL),
 }
+
+# Deeper than any request body needs; far below the JSON parser's recursion limit.
+MAX_JSON_DEPTH = 32
 
 HSTS = "max-age=31536000; includeSubDomains"
 
@@ -89,27 +92,44 @@ def add_headers(response: Response) -> Response:
     return response
 
 
-def _texts(value: Any) -> Iterator[str]:
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _texts(key)
-            yield from _texts(item)
-    elif isinstance(value, list):
-        for item in value:
-            yield from _texts(item)
+def _json_texts(body: Any) -> list[str]:
+    """Every string of a parsed JSON body, keys included. Walked without recursion, and
+    refused past MAX_JSON_DEPTH: no operation takes anything nested that deep."""
+    texts, stack = [], [(body, 1)]
+    while stack:
+        value, depth = stack.pop()
+        if depth > MAX_JSON_DEPTH:
+            abort(400, message=_("The JSON body is nested too deeply."))
+        if isinstance(value, str):
+            texts.append(value)
+        elif isinstance(value, dict):
+            texts.extend(key for key in value if isinstance(key, str))
+            stack.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            stack.extend((item, depth + 1) for item in value)
+    return texts
 
 
-def refuse_control_characters() -> None:
-    """NUL (which PostgreSQL refuses to store) and direction overrides (which make a name
-    read differently from what it is) have no place in any field: refused before any view
-    runs, for every form and API operation alike."""
+def _json_body() -> Any:
+    try:
+        return request.get_json(silent=True)
+    except RecursionError:  # nested deeper than the parser's stack: no view would take it
+        abort(400, message=_("The JSON body is nested too deeply."))
+
+
+def refuse_hostile_text() -> None:
+    """Refused before any view runs, for every form, query and API operation alike: NUL
+    (which PostgreSQL refuses to store), direction overrides (which make a name read
+    differently from what it is), broken characters (a lone surrogate cannot be stored, and
+    U+FFFD stands for bytes that were not UTF-8), and JSON nested past any schema."""
     texts = [*request.args.values(), *request.form.values()]
+    texts.extend(v for v in (request.view_args or {}).values() if isinstance(v, str))
     if request.is_json:
-        texts.extend(_texts(request.get_json(silent=True)))
+        texts.extend(_json_texts(_json_body()))
     if any(has_control_characters(text) for text in texts):
-        abort(400, message="Text may not contain control characters or direction overrides.")
+        abort(400, message=_("Text may not contain control characters or direction overrides."))
+    if any(has_broken_characters(text) for text in texts):
+        abort(400, message=_("The text holds a broken character (not valid Unicode)."))
 
 
 def install(app: Flask) -> None:
@@ -119,5 +139,5 @@ def install(app: Flask) -> None:
 
     app.url_map.converters["int"] = IdConverter
     api.register_converter(IdConverter, id_parameter_schema)
-    app.before_request(refuse_control_characters)
+    app.before_request(refuse_hostile_text)
     app.after_request(add_headers)

@@ -9,7 +9,7 @@ from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
-    IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -32,7 +32,8 @@ from service.activities.models import (
     Task,
 )
 from service.activities.services import MAX_FIGURE
-from service.validation import DateField
+from service.validation import DateField, IntegerField
+from service.web.choices import options
 
 # One text box per kind of co-organiser, one name a line.
 CO_ORGANISER_FIELDS = {
@@ -43,8 +44,8 @@ CO_ORGANISER_FIELDS = {
 }
 
 
-def _choices(labels: dict) -> list[tuple[str, str]]:
-    return [(str(key), str(label)) for key, label in labels.items()]
+def _choices(labels: dict) -> list[SelectChoice]:
+    return options((str(key), str(label)) for key, label in labels.items())
 
 
 def _count(name: str) -> IntegerField:
@@ -90,9 +91,12 @@ class ActivityForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.subtype.choices = _choices(SUBTYPES[self.task])
         self.visibility.choices = _choices(VISIBILITY_LABELS)
-        self.organiser_group_id.choices = [("", str(_l("The association itself")))] + [
-            (str(i), name) for i, name in (organisers or {}).items()
-        ]
+        self.organiser_group_id.choices = options(
+            [
+                ("", str(_l("The association itself"))),
+                *((str(i), name) for i, name in (organisers or {}).items()),
+            ]
+        )
         if hasattr(self, "speaker_kind"):
             self.speaker_kind.choices = _choices(SPEAKER_KIND_LABELS)
             self.audience_group.choices = _choices(AUDIENCE_GROUP_LABELS)
@@ -164,7 +168,7 @@ def new_activity_form(task: Task) -> type[ActivityForm]:
     """A new activity may be recorded as planned, or after the fact as held."""
     status = SelectField(
         _l("Status"),
-        choices=[("planned", _l("Planned")), ("held", _l("Held"))],
+        choices=options([("planned", _l("Planned")), ("held", _l("Held"))]),
         validators=[DataRequired()],
     )
     return type(f"New{task.value.title()}ActivityForm", (activity_form(task),), {"status": status})
@@ -236,7 +240,7 @@ class ConsentForm(FlaskForm):
 class OutcomeForm(FlaskForm):
     outcome = SelectField(
         _l("Outcome"),
-        choices=[("awarded", _l("Awarded")), ("not_awarded", _l("Not awarded"))],
+        choices=options([("awarded", _l("Awarded")), ("not_awarded", _l("Not awarded"))]),
         validators=[DataRequired()],
     )
 
@@ -244,7 +248,7 @@ class OutcomeForm(FlaskForm):
 class DecisionForm(FlaskForm):
     decision = SelectField(
         _l("Decision"),
-        choices=[("approve", _l("Approve")), ("decline", _l("Decline"))],
+        choices=options([("approve", _l("Approve")), ("decline", _l("Decline"))]),
         validators=[DataRequired()],
     )
     reason = StringField(
@@ -268,6 +272,6 @@ class ExemplarForm(FlaskForm):
 class PublishForm(FlaskForm):
     publish = SelectField(
         _l("Publication"),
-        choices=[("1", _l("Publish")), ("0", _l("Take off the page"))],
+        choices=options([("1", _l("Publish")), ("0", _l("Take off the page"))]),
         validators=[DataRequired()],
     )

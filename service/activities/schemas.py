@@ -22,7 +22,7 @@ from service.activities.models import (
 )
 from service.activities.services import MAX_FIGURE
 from service.rest import StrictSchema, UtcDateTime
-from service.validation import PlausibleDate
+from service.validation import ID_MAX, PlausibleDate
 
 TASKS = [t.value for t in Task]
 COUNT = {"strict": True, "validate": validate.Range(0, MAX_FIGURE)}
@@ -121,13 +121,21 @@ ActivityUpdateSchema = type(
 )
 
 
+def _not_past_the_largest_id(organiser: str) -> None:
+    """Ten digits may still be past the largest id: no group member, never a database error."""
+    if organiser.isascii() and organiser.isdigit() and int(organiser) > ID_MAX:
+        raise ValidationError(f"Must be less than or equal to {ID_MAX}.")
+
+
 class ActivityQueryArgsSchema(Schema):
     task = fields.String(validate=validate.OneOf(TASKS))
     subtype = fields.String(validate=validate.OneOf(list(SUBTYPE_LABELS)))
     year = fields.Integer(validate=validate.Range(2000, 2100))
     starts_from = PlausibleDate(data_key="from")
     ends_by = PlausibleDate(data_key="to")
-    organiser = fields.String(validate=validate.Regexp(r"^(association|\d{1,10})$"))
+    organiser = fields.String(
+        validate=[validate.Regexp(r"^(association|\d{1,10})$"), _not_past_the_largest_id]
+    )
     status = fields.String(
         validate=validate.OneOf(list(STATUS_FILTER_LABELS)),
         metadata={"description": '"counted": held or reported, as every statistic counts'},

@@ -46,7 +46,9 @@ from service.auth.roles import Level, Permission
 from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
 from service.members.tabular import to_xlsx
+from service.validation import ID_MAX
 from service.web.downloads import XLSX, download
+from service.web.pagination import page_of
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association
@@ -96,7 +98,7 @@ def _filters() -> dict:
     if task and subtype and subtype not in SUBTYPES[Task(task)]:
         subtype = None
     organiser = args.get("organiser") or None
-    if organiser and organiser != "association" and _int(organiser, 1, 2**31) is None:
+    if organiser and organiser != "association" and _int(organiser, 1, ID_MAX) is None:
         organiser = None
     status = args.get("status") if args.get("status") in STATUS_FILTER_LABELS else None
     return {
@@ -126,7 +128,7 @@ def _above_association() -> bool:
 @require(Permission.VIEW_ACTIVITIES)
 def index():
     filters = _filters()
-    page = db.paginate(services.activities_query(**filters), per_page=50, error_out=False)
+    page = page_of(services.activities_query(**filters))
     query_args = {k: v for k, v in request.args.items() if k != "page" and v}
     return render_template(
         "activities/index.html",

@@ -7,6 +7,7 @@ from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
 from service.validation import PHONE_PATTERN as PHONE
 from service.validation import DateField
+from service.web.choices import options
 
 
 class ProfileForm(FlaskForm):
@@ -30,4 +31,4 @@ class ProfileForm(FlaskForm):
 
     def __init__(self, *args, categories: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = list(categories.items())
+        self.category.choices = options(categories.items())

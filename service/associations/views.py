@@ -13,6 +13,7 @@ from service.auth.roles import Permission
 from service.federation import categories
 from service.governance import compliance
 from service.privacy import mask_email, mask_phone
+from service.web.pagination import page_of
 from tenants.db import db
 
 bp = Blueprint("associations", __name__, url_prefix="/associations")
@@ -32,7 +33,7 @@ def index():
     query = services.profiles_in_scope(category, status)
     if finding:
         query = query.where(AssociationProfile.tenant_id.in_(compliance.with_status(finding)))
-    page = db.paginate(query, per_page=50, error_out=False)
+    page = page_of(query)
     findings = compliance.stored_findings([p.tenant_id for p in page.items])
     return render_template(
         "associations/index.html",

@@ -12,7 +12,7 @@ from service.audit import visibility
 from service.audit.models import AuditEvent
 from service.auth.principal import Principal
 from service.auth.roles import Level
-from tenants.db import db
+from service.web.pagination import page_of
 from tenants.scope import system_scope
 
 PER_PAGE = 50
@@ -42,7 +42,7 @@ def page_for(principal: Principal, number: int | None = None) -> tuple[Paginatio
 
 def _page(principal: Principal, number: int | None) -> tuple[Pagination, list[AuditLine]]:
     query = visibility.events_visible_to(principal)
-    page = db.paginate(query, page=number, per_page=PER_PAGE, error_out=False)
+    page = page_of(query, PER_PAGE, number)
     events: list[AuditEvent] = list(page.items)
     fields = visibility.fields_seen(principal, events)
     actors = visibility.actors_seen(principal, events)

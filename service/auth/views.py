@@ -36,6 +36,7 @@ from service.auth.principal import current_principal, principal_for_user, requir
 from service.auth.roles import ROLES, Level, Permission, Role
 from service.extensions import limiter
 from service.mail import mail_configured
+from service.web.choices import options
 from tenants.db import db
 from tenants.models import Federation
 
@@ -221,7 +222,7 @@ def _token_form() -> TokenForm:
     form = TokenForm()
     if current_principal().level is Level.PLATFORM:
         feds = db.session.scalars(sa.select(Federation).order_by(Federation.code))
-        form.federations.choices = [(f.id, f.name) for f in feds]
+        form.federations.choices = options((f.id, f.name) for f in feds)
     else:
         del form.federations
     return form
@@ -286,12 +287,12 @@ def revoke_token(token_id: int):
 def _user_form() -> UserForm:
     principal = current_principal()
     form = UserForm()
-    form.role.choices = [
+    form.role.choices = options(
         (r.value, str(ROLES[r].label)) for r in services.assignable_roles(principal)
-    ]
+    )
     if principal.level is Level.PLATFORM:
         feds = db.session.scalars(sa.select(Federation).order_by(Federation.code))
-        form.federation.choices = [(0, "—")] + [(f.id, f.name) for f in feds]
+        form.federation.choices = options([(0, "—"), *((f.id, f.name) for f in feds)])
     else:
         del form.federation
     return form

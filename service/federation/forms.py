@@ -8,7 +8,6 @@ from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
     BooleanField,
     DateField,
-    IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -18,6 +17,8 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from service.federation.dashboards import SCORED
 from service.federation.models import AUDIENCE_LABELS, PROBLEM_STATE_LABELS
+from service.validation import IntegerField
+from service.web.choices import options
 
 
 class CategoryChangeForm(FlaskForm):
@@ -26,7 +27,7 @@ class CategoryChangeForm(FlaskForm):
 
     def __init__(self, *args, categories: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = list(categories.items())
+        self.category.choices = options(categories.items())
 
 
 class CategoryForm(FlaskForm):
@@ -47,7 +48,7 @@ class UniversityForm(FlaskForm):
 
     def __init__(self, *args, categories: dict[str, str], **kwargs):
         super().__init__(*args, **kwargs)
-        self.category.choices = list(categories.items())
+        self.category.choices = options(categories.items())
 
 
 class CommentForm(FlaskForm):
@@ -78,7 +79,7 @@ class GuidanceForm(FlaskForm):
     body = TextAreaField(_l("Text"), validators=[DataRequired(), Length(max=20000)])
     audience = SelectField(
         _l("Sent to"),
-        choices=[(k.value, v) for k, v in AUDIENCE_LABELS.items()],
+        choices=options((k.value, v) for k, v in AUDIENCE_LABELS.items()),
         validators=[DataRequired()],
     )
     categories = SelectMultipleField(_l("Categories"), validate_choice=True)
@@ -89,8 +90,8 @@ class GuidanceForm(FlaskForm):
 
     def __init__(self, *args, categories: dict[str, str], associations: list, **kwargs):
         super().__init__(*args, **kwargs)
-        self.categories.choices = list(categories.items())
-        self.associations.choices = [(a.id, a.name) for a in associations]
+        self.categories.choices = options(categories.items())
+        self.associations.choices = options((a.id, a.name) for a in associations)
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
@@ -118,9 +119,9 @@ class ProblemForm(FlaskForm):
 
     def __init__(self, *args, categories: dict[str, str], associations: list, users: list, **kw):
         super().__init__(*args, **kw)
-        self.association_id.choices = [(0, "—")] + [(a.id, a.name) for a in associations]
-        self.category.choices = [("", "—"), *categories.items()]
-        self.assignee_id.choices = [(0, "—")] + [(u.id, u.display_name) for u in users]
+        self.association_id.choices = options([(0, "—"), *((a.id, a.name) for a in associations)])
+        self.category.choices = options([("", "—"), *categories.items()])
+        self.assignee_id.choices = options([(0, "—"), *((u.id, u.display_name) for u in users)])
 
     def validate(self, extra_validators=None) -> bool:
         if not super().validate(extra_validators):
@@ -133,14 +134,14 @@ class ProblemForm(FlaskForm):
 
 class ProblemUpdateForm(FlaskForm):
     state = SelectField(
-        _l("State"), choices=[(k.value, v) for k, v in PROBLEM_STATE_LABELS.items()]
+        _l("State"), choices=options((k.value, v) for k, v in PROBLEM_STATE_LABELS.items())
     )
     assignee_id = SelectField(_l("Assigned to"), coerce=int, validators=[Optional()])
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=4000)])
 
     def __init__(self, *args, users: list, **kw):
         super().__init__(*args, **kw)
-        self.assignee_id.choices = [(0, "—")] + [(u.id, u.display_name) for u in users]
+        self.assignee_id.choices = options([(0, "—"), *((u.id, u.display_name) for u in users)])
 
 
 class ExemplarPageForm(FlaskForm):
@@ -148,6 +149,6 @@ class ExemplarPageForm(FlaskForm):
 
     publish = SelectField(
         _l("Public page"),
-        choices=[("1", _l("Publish the page")), ("0", _l("Take the page down"))],
+        choices=options([("1", _l("Publish the page")), ("0", _l("Take the page down"))]),
         validators=[DataRequired()],
     )

@@ -36,6 +36,7 @@ from service.governance.models import (
 )
 from service.governance.services import GovernanceError
 from service.governance.views import _blame, checked_files
+from service.web.choices import options
 from tenants.db import db
 from tenants.models import Federation
 
@@ -285,9 +286,9 @@ def admin_link(application_id: int):
 def lifecycle(association_id: int):
     association = associations.access_association(association_id)
     form = LifecycleForm()
-    form.status.choices = [
+    form.status.choices = options(
         (s, str(STATUS_LABELS[s])) for s in LIFECYCLE_MOVES.get(association.status, ())
-    ]
+    )
     if form.validate_on_submit():
         try:
             establishment.change_status(

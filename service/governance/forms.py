@@ -8,7 +8,6 @@ from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize, Multi
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
     SelectField,
     StringField,
     TextAreaField,
@@ -30,7 +29,8 @@ from service.governance.models import (
     Body,
 )
 from service.governance.services import NewMember
-from service.validation import DateField
+from service.validation import DateField, IntegerField
+from service.web.choices import options
 
 # A line of the member list: "name, unit", with "常委" (or "standing") as a third column for a
 # standing-committee member. Clerks paste these from the congress's election notice.
@@ -86,9 +86,9 @@ class MeetingForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.body.choices = [
+        self.body.choices = options(
             (b.value, str(BODY_LABELS[b])) for b in (Body.COMMITTEE, Body.STANDING_COMMITTEE)
-        ]
+        )
 
 
 class OfficerForm(FlaskForm):
@@ -108,13 +108,13 @@ class OfficerForm(FlaskForm):
 
     def __init__(self, *args, meetings=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.post.choices = [(p.value, str(label)) for p, label in POST_LABELS.items()]
-        self.eligibility.choices = [("", "—")] + [
-            (e.value, str(label)) for e, label in ELIGIBILITY_LABELS.items()
-        ]
-        self.approving_meeting_id.choices = [("", "—")] + [
-            (str(m.id), f"{m.held_on.isoformat()} {m.body_label}") for m in meetings
-        ]
+        self.post.choices = options((p.value, str(label)) for p, label in POST_LABELS.items())
+        self.eligibility.choices = options(
+            [("", "—"), *((e.value, str(label)) for e, label in ELIGIBILITY_LABELS.items())]
+        )
+        self.approving_meeting_id.choices = options(
+            [("", "—"), *((str(m.id), f"{m.held_on.isoformat()} {m.body_label}") for m in meetings)]
+        )
 
 
 class EndTermForm(FlaskForm):
@@ -171,18 +171,22 @@ class ApplicationForm(FlaskForm):
 
     def __init__(self, *args, federations=(), **kwargs):
         super().__init__(*args, **kwargs)
-        self.federation_id.choices = [(str(f.id), f.name) for f in federations]
-        self.category.choices = [(c.value, str(label)) for c, label in CATEGORY_LABELS.items()]
+        self.federation_id.choices = options((str(f.id), f.name) for f in federations)
+        self.category.choices = options(
+            (c.value, str(label)) for c, label in CATEGORY_LABELS.items()
+        )
 
 
 class DecisionForm(FlaskForm):
     decision = SelectField(
         _l("Decision"),
-        choices=[
-            ("approve", _l("Approve")),
-            ("return", _l("Return for revision")),
-            ("reject", _l("Reject")),
-        ],
+        choices=options(
+            [
+                ("approve", _l("Approve")),
+                ("return", _l("Return for revision")),
+                ("reject", _l("Reject")),
+            ]
+        ),
         validators=[DataRequired()],
     )
     document_number = StringField(

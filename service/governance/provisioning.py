@@ -20,7 +20,12 @@ from service.federation import categories
 from service.governance.jobs import recompute_findings
 from service.governance.models import Establishment, LifecycleChange
 from service.jobs import JobsUnavailable, enqueue
-from service.validation import PHONE_PATTERN
+from service.validation import (
+    PHONE_PATTERN,
+    has_broken_characters,
+    has_control_characters,
+    has_stray_cells,
+)
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.scope import Scope, system_scope, use_scope
@@ -38,6 +43,16 @@ COLUMNS = {
     "批准日期": "approved_on",
     "批准文号": "document_number",
     "承认章程日期": "charter_accepted_on",
+}
+HEADER_OF = {field: header for header, field in COLUMNS.items()}
+# An association is named after its university: "<university>科学技术协会", in 200 characters.
+NAME_MAX = Association.name.type.length
+UNIVERSITY_MAX = NAME_MAX - len("科学技术协会")
+# The longest text each free-text column may hold (its column in the tables it fills).
+TEXT_MAX = {
+    "contact_name": AssociationProfile.contact_name.type.length,
+    "contact_email": AssociationProfile.contact_email.type.length,
+    "document_number": Establishment.document_number.type.length,
 }
 REQUIRED = ("federation_code", "university_name", "category", "approved_on", "document_number")
 MAX_ROWS = 2000
@@ -67,27 +82,42 @@ def read_rows(stream: IO[bytes]) -> tuple[list[tuple[int, dict[str, Any]]], list
     """The data rows of the first sheet as (row number, {field: value}), or file problems."""
     from openpyxl import load_workbook
 
+    not_a_workbook = str(_l("The file is not an Excel workbook (.xlsx)."))
     try:
         workbook = load_workbook(stream, read_only=True, data_only=True)
     except Exception:  # openpyxl raises many kinds for a file that is not a workbook
-        return [], [str(_l("The file is not an Excel workbook (.xlsx)."))]
-    sheet = workbook.worksheets[0]
+        return [], [not_a_workbook]
+    try:
+        table = _table(workbook.worksheets[0])
+    except Exception:  # a truncated or damaged sheet fails only as it is read
+        return [], [not_a_workbook]
+    finally:
+        workbook.close()
+    if isinstance(table, str):
+        return [], [table]
+    return table, []
+
+
+def _table(sheet) -> list[tuple[int, dict[str, Any]]] | str:
+    """The rows, read in full while the workbook is open, or what is wrong with the sheet."""
     rows = sheet.iter_rows(values_only=True)
     header = next(rows, None) or ()
     names = [COLUMNS.get(str(h).strip(), str(h).strip()) if h else None for h in header]
     missing = [h for h, f in COLUMNS.items() if f in REQUIRED and f not in names]
     if missing:
-        return [], [str(_l("Columns missing: %(columns)s", columns="、".join(missing)))]
+        return str(_l("Columns missing: %(columns)s", columns="、".join(missing)))
     out = []
     for number, values in enumerate(rows, start=2):
         if all(v is None or str(v).strip() == "" for v in values):
             continue
+        if has_stray_cells(names, values):
+            return str(_l("Row %(n)d has a value in a column without a heading.", n=number))
         out.append((number, {n: v for n, v in zip(names, values, strict=False) if n}))
         if len(out) > MAX_ROWS:
-            return [], [str(_l("At most %(n)d rows at a time.", n=MAX_ROWS))]
+            return str(_l("At most %(n)d rows at a time.", n=MAX_ROWS))
     if not out:
-        return [], [str(_l("The sheet has no rows to import."))]
-    return out, []
+        return str(_l("The sheet has no rows to import."))
+    return out
 
 
 def _categories(federation_id: int) -> dict[str, str]:
@@ -134,8 +164,10 @@ def check(rows: list[tuple[int, dict[str, Any]]]) -> tuple[Report, list[dict]]:
         name = f"{university}科学技术协会"
         if federation is None:
             row.errors.append(str(_l("Unknown province code.")))
-        if not university or len(university) > 200:
-            row.errors.append(str(_l("Give the university's name (at most 200 characters).")))
+        if not university or len(name) > NAME_MAX:
+            row.errors.append(
+                str(_l("Give the university's name (at most %(n)d characters).", n=UNIVERSITY_MAX))
+            )
         elif federation and (federation.id, name) in existing:
             row.errors.append(str(_l("This university already has an association.")))
         elif (_text(raw.get("federation_code")), university) in seen:
@@ -154,6 +186,7 @@ def check(rows: list[tuple[int, dict[str, Any]]]) -> tuple[Report, list[dict]]:
             row.errors.append(str(_l("Enter a mobile number or a landline such as 010-12345678.")))
         if email and not _EMAIL.match(email):
             row.errors.append(str(_l("The e-mail address is not valid.")))
+        row.errors += _text_problems(raw)
         seen.add((_text(raw.get("federation_code")), university))
         report.rows.append(row)
         if not row.errors:
@@ -172,6 +205,28 @@ def check(rows: list[tuple[int, dict[str, Any]]]) -> tuple[Report, list[dict]]:
                 }
             )
     return report, clean
+
+
+def _text_problems(raw: dict[str, Any]) -> list[str]:
+    """Cells too long for their column, or holding control or broken characters."""
+    problems = []
+    for name, limit in TEXT_MAX.items():
+        if len(_text(raw.get(name))) > limit:
+            problems.append(
+                str(_l("%(column)s: at most %(n)d characters.", column=HEADER_OF[name], n=limit))
+            )
+    for name, header in HEADER_OF.items():
+        text = _text(raw.get(name))
+        if has_control_characters(text) or has_broken_characters(text):
+            problems.append(
+                str(
+                    _l(
+                        "%(column)s: remove the control or broken characters.",
+                        column=header,
+                    )
+                )
+            )
+    return problems
 
 
 def provision(stream: IO[bytes], actor: str) -> Report:

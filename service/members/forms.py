@@ -6,7 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
-    IntegerField,
+    SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
@@ -19,13 +19,14 @@ from service.members.models import (
     TITLE_LABELS,
     JoiningProcedure,
 )
-from service.validation import PHONE_PATTERN, DateField
+from service.validation import PHONE_PATTERN, DateField, IntegerField
+from service.web.choices import options
 
 PHONE_MESSAGE = _l("Enter a mobile number or a landline such as 010-12345678.")
 
 
-def _choices(labels: dict) -> list[tuple[str, str]]:
-    return [(key.value, str(label)) for key, label in labels.items()]
+def _choices(labels: dict) -> list[SelectChoice]:
+    return options((key.value, str(label)) for key, label in labels.items())
 
 
 class MemberForm(FlaskForm):
@@ -51,7 +52,9 @@ class MemberForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.title.choices = _choices(TITLE_LABELS)
-        self.gender.choices = [("", "—"), ("female", str(_l("Female"))), ("male", str(_l("Male")))]
+        self.gender.choices = options(
+            [("", "—"), ("female", str(_l("Female"))), ("male", str(_l("Male")))]
+        )
 
 
 class SelfServiceForm(FlaskForm):
@@ -92,11 +95,13 @@ class GroupMemberForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.kind.choices = _choices(KIND_LABELS)
-        self.status.choices = [
-            ("active", str(_l("Active"))),
-            ("inactive", str(_l("Inactive"))),
-            ("dissolved", str(_l("Dissolved"))),
-        ]
+        self.status.choices = options(
+            [
+                ("active", str(_l("Active"))),
+                ("inactive", str(_l("Inactive"))),
+                ("dissolved", str(_l("Dissolved"))),
+            ]
+        )
 
     def validate_kind_name(self, field) -> None:
         if self.kind.data == "other" and not (field.data or "").strip():
@@ -111,10 +116,12 @@ class PolicyForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.procedure.choices = [
-            (JoiningProcedure.OPEN_WITH_APPROVAL.value, str(_l("Open, with approval"))),
-            (JoiningProcedure.INVITATION_ONLY.value, str(_l("Invitation only"))),
-        ]
+        self.procedure.choices = options(
+            [
+                (JoiningProcedure.OPEN_WITH_APPROVAL.value, str(_l("Open, with approval"))),
+                (JoiningProcedure.INVITATION_ONLY.value, str(_l("Invitation only"))),
+            ]
+        )
 
 
 class ImportForm(FlaskForm):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import logging
 import re
 import zipfile
 from dataclasses import dataclass
@@ -17,8 +18,15 @@ from flask_babel import gettext as _
 from openpyxl import Workbook, load_workbook
 
 from service.members.eligibility import Eligibility, eligibility
-from service.members.models import ProfessionalTitle
-from service.validation import PHONE_PATTERN
+from service.members.models import Member, ProfessionalTitle
+from service.validation import (
+    PHONE_PATTERN,
+    has_broken_characters,
+    has_control_characters,
+    has_stray_cells,
+)
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,6 +52,11 @@ COLUMNS = (
     Column("joined_on", "入会日期", "2024-09-01"),
 )
 HEADERS = {c.header: c.field for c in COLUMNS}
+# The longest text each column may hold: the member table's own limit, and for the columns
+# that are words, not text (a year, a yes/no, a date), a little more than any such word.
+MAX_LENGTH = {
+    c.field: getattr(Member.__table__.c[c.field].type, "length", None) or 20 for c in COLUMNS
+}
 TITLE_WORDS = {
     "无": ProfessionalTitle.NONE,
     "初级": ProfessionalTitle.JUNIOR,
@@ -89,11 +102,18 @@ def read_rows(filename: str, content: bytes, limits: Limits) -> list[tuple[int, 
         raise ImportRefused(_("The file is larger than %(mb)d MB.", mb=limits.max_bytes // 2**20))
     lower = filename.lower()
     if lower.endswith(".xlsx"):
-        table = _xlsx_table(content, limits)
+        reader = _xlsx_table
     elif lower.endswith(".csv"):
-        table = _csv_table(content, limits)
+        reader = _csv_table
     else:
         raise ImportRefused(_("Only .xlsx and .csv files can be imported."))
+    try:
+        table = reader(content, limits)
+    except ImportRefused:
+        raise
+    except Exception as exc:  # a hostile or broken file: its fault, said as such, never a crash
+        log.warning("unreadable import file", exc_info=True)
+        raise ImportRefused(_("The file cannot be read; save it again from the template.")) from exc
     if not table:
         raise ImportRefused(_("The file is empty."))
     header, *body = table
@@ -102,20 +122,26 @@ def read_rows(filename: str, content: bytes, limits: Limits) -> list[tuple[int, 
     for number, cells in enumerate(body, start=2):
         if not any(str(c).strip() for c in cells):
             continue
+        if has_stray_cells(fields, cells):
+            raise ImportRefused(_("Row %(n)d has a value in a column without a heading.", n=number))
         rows.append((number, {f: str(v).strip() for f, v in zip(fields, cells, strict=False) if f}))
     return rows
 
 
 def _fields(header: list) -> list[str | None]:
     names = [str(h or "").strip().rstrip("*") for h in header]
-    unknown = [n for n in names if n and n not in HEADERS]
+    unknown = [_shortened(n) for n in names if n and n not in HEADERS]
     if unknown:
         raise ImportRefused(
-            _("Unknown columns: %(names)s. Use the template.", names="、".join(unknown))
+            _("Unknown columns: %(names)s. Use the template.", names="、".join(unknown[:10]))
         )
     if "姓名" not in names:
         raise ImportRefused(_("The column 姓名 is missing. Use the template."))
     return [HEADERS.get(n) for n in names]
+
+
+def _shortened(text: str, length: int = 20) -> str:
+    return text if len(text) <= length else text[:length] + "…"
 
 
 def _xlsx_table(content: bytes, limits: Limits) -> list[list]:
@@ -178,10 +204,18 @@ def _csv_table(content: bytes, limits: Limits) -> list[list]:
     if "\x00" in text:
         raise ImportRefused(_("The file contains binary data."))
     table = []
-    for row in csv.reader(io.StringIO(text)):
-        if len(table) > limits.max_rows:
-            raise ImportRefused(_("More than %(n)d rows.", n=limits.max_rows))
-        table.append(row)
+    try:
+        for row in csv.reader(io.StringIO(text), strict=True):
+            if len(table) > limits.max_rows:
+                raise ImportRefused(_("More than %(n)d rows.", n=limits.max_rows))
+            table.append(row)
+    except csv.Error as exc:  # a cell past the csv module's limit, a stray or unclosed quote
+        raise ImportRefused(
+            _(
+                "Line %(n)d cannot be read: a cell is far too long or a quote is not closed.",
+                n=len(table) + 1,
+            )
+        ) from exc
     return table
 
 
@@ -200,13 +234,15 @@ def parse_member(row: dict[str, str]) -> tuple[dict, list[tuple[str, str]]]:
     for field, text in row.items():
         if text.startswith(FORMULA_STARTS):
             fail(field, _("Formulas are not accepted; enter the value itself."))
+        elif has_control_characters(text) or has_broken_characters(text):
+            fail(field, _("Remove the control or broken characters."))
+        elif len(text) > MAX_LENGTH[field]:
+            fail(field, _("At most %(n)d characters.", n=MAX_LENGTH[field]))
         data[field] = text or None
     if errors:  # a formula row is refused as it stands; its other checks would only echo it
         return data, errors
     if not data.get("name"):
         fail("name", _("The name is required."))
-    elif len(data["name"]) > 50:
-        fail("name", _("The name is too long."))
     phone, email = data.get("phone"), data.get("email")
     if not phone and not email:
         fail("phone", _("Give a phone number or an e-mail address."))

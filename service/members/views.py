@@ -31,6 +31,7 @@ from service.members.models import (
 from service.members.tabular import COLUMNS, export_row, template_xlsx, to_csv, to_xlsx
 from service.privacy import mask_email, mask_phone
 from service.web.downloads import CSV, XLSX, download
+from service.web.pagination import page_of
 from tenants.access import find_in_scope
 from tenants.db import db
 
@@ -43,7 +44,7 @@ def index():
     search = request.args.get("q", "").strip()[:50] or None
     status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
     title = request.args.get("title") if request.args.get("title") in TITLE_LABELS else None
-    page = db.paginate(services.members_query(search, status, title), per_page=50, error_out=False)
+    page = page_of(services.members_query(search, status, title))
     return render_template(
         "members/index.html",
         page=page,

@@ -2,14 +2,15 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
+from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from service.suggestions.models import KIND_LABELS, THEME_LABELS
+from service.web.choices import options
 
 
-def _choices(labels: dict) -> list[tuple[str, str]]:
-    return [(str(key), str(label)) for key, label in labels.items()]
+def _choices(labels: dict) -> list[SelectChoice]:
+    return options((str(key), str(label)) for key, label in labels.items())
 
 
 class SuggestionForm(FlaskForm):
@@ -34,11 +35,13 @@ class ReceiptForm(FlaskForm):
 class HandleForm(FlaskForm):
     action = SelectField(
         _l("Action"),
-        choices=[
-            ("start", _l("Take in hand")),
-            ("answer", _l("Answer")),
-            ("close", _l("Close")),
-        ],
+        choices=options(
+            [
+                ("start", _l("Take in hand")),
+                ("answer", _l("Answer")),
+                ("close", _l("Close")),
+            ]
+        ),
         validators=[DataRequired()],
     )
     answer = TextAreaField(

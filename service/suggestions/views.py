@@ -30,6 +30,7 @@ from service.suggestions.forms import (
     SuggestionForm,
 )
 from service.suggestions.models import STATE_LABELS, THEME_LABELS
+from service.web.pagination import page_of
 from tenants.db import db
 from tenants.models import Association
 
@@ -124,7 +125,7 @@ def receipt():
 def inbox():
     state = request.args.get("state") if request.args.get("state") in STATE_LABELS else None
     theme = request.args.get("theme") if request.args.get("theme") in THEME_LABELS else None
-    page = db.paginate(services.inbox_query(state, theme), per_page=50, error_out=False)
+    page = page_of(services.inbox_query(state, theme))
     return render_template(
         "suggestions/inbox.html",
         page=page,

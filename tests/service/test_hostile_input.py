@@ -11,9 +11,11 @@ import re
 from collections.abc import Iterator
 
 import pytest
+from markupsafe import escape
 
 from service.auth.models import TokenLevel
 from service.auth.roles import Role
+from service.validation import ID_MAX
 from tenants.db import db
 from tenants.scope import system_scope
 from tests import factories
@@ -124,6 +126,9 @@ SQL = "'; DROP TABLE member; --"
 FULL_WIDTH_PHONE = "１３８００１３８０００"
 EMOJI = "📞"
 RTL_OVERRIDE = "\u202e"
+LONE_SURROGATE = "\ud800x"  # valid JSON ("\ud800x"), but no UTF-8 text can hold it
+HUGE_INTEGERS = {"2^31": 2**31, "2^63": 2**63, "10^30": 10**30}
+OUT_OF_RANGE = {**HUGE_INTEGERS, "-1": -1}
 
 
 def _spec(client) -> dict:
@@ -206,8 +211,10 @@ def _bad_values(name: str, prop: dict) -> Iterator[tuple[str, object]]:
         yield "text", "many"
         yield "negative", -1
         yield "fraction", 1.5
-        yield "huge", 10**30
         yield "emoji", EMOJI
+        for what, value in HUGE_INTEGERS.items():
+            if value > prop.get("maximum", ID_MAX):  # a BIGINT amount may rightly hold 2^31
+                yield what, value
     if kind == "boolean":
         yield "not a boolean", "perhaps"
 
@@ -442,6 +449,22 @@ def test_a_form_post_above_the_size_limit_is_413_with_a_message(app, world, monk
 # --- import files ---------------------------------------------------------------------
 
 CSV_OK = "姓名,手机,职称\r\n钱七,13800138005,中级\r\n".encode()
+
+
+def _xlsx(*rows: list) -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+XLSX_OK = _xlsx(["姓名", "手机", "职称"], ["钱七", "13800138005", "中级"])
+HUGE_CELL = "长" * 300_000
 HOSTILE_FILES = {
     "wrong extension": ("members.exe", CSV_OK),
     "no extension": ("members", CSV_OK),
@@ -449,22 +472,477 @@ HOSTILE_FILES = {
     "binary as CSV": ("members.csv", b"\x00\x01PK\x03\x04" + bytes(range(256)) * 8),
     "path traversal": ("../../../../etc/cron.d/members.exe", CSV_OK),
     "script in the name": (f"{SCRIPT}.exe", CSV_OK),
+    # A cell past the csv module's own limit, and one past the column's.
+    "huge cell (CSV)": (
+        "members.csv",
+        f"姓名,手机,院系\r\n钱七,13800138005,{HUGE_CELL}\r\n".encode(),
+    ),
+    "long cell (CSV)": (
+        "members.csv",
+        f"姓名,手机,院系\r\n钱七,13800138005,{'长' * 5000}\r\n".encode(),
+    ),
+    # openpyxl writes at most Excel's 32,767 characters to a cell: huge all the same.
+    "huge cell (XLSX)": (
+        "members.xlsx",
+        _xlsx(["姓名", "手机", "院系"], ["钱七", "13800138005", HUGE_CELL]),
+    ),
+    "huge header (CSV)": ("members.csv", f"姓名,{HUGE_CELL}\r\n钱七,x\r\n".encode()),
+    "huge line (CSV)": (
+        "members.csv",
+        ("姓名,手机\r\n钱七,13800138005," + "x," * 150_000).encode(),
+    ),
+    "huge line (XLSX)": (
+        "members.xlsx",
+        _xlsx(["姓名", "手机"], ["钱七", "13800138005", *["x"] * 16_000]),
+    ),
+    "binary junk (CSV)": ("members.csv", bytes((i * 7919) % 251 + 1 for i in range(100_000))),
+    "binary junk (XLSX)": (
+        "members.xlsx",
+        b"PK\x03\x04" + bytes((i * 7919) % 256 for i in range(100_000)),
+    ),
+    "truncated CSV": ("members.csv", '姓名,手机,所属学会\r\n钱七,13800138005,"中国计算机'.encode()),
+    "truncated XLSX": ("members.xlsx", XLSX_OK[: len(XLSX_OK) // 2]),
+    "truncated UTF-8 (CSV)": ("members.csv", CSV_OK[:-4]),
 }
+CHINESE = re.compile("[\u4e00-\u9fff]")
+
+
+def test_the_well_formed_files_import():
+    """So that each hostile file below is refused for what was done to it."""
+    from service.members.tabular import Limits, read_rows
+
+    limits = Limits(max_bytes=5 * 2**20, max_rows=100)
+    for name, content in (("members.csv", CSV_OK), ("members.xlsx", XLSX_OK)):
+        assert read_rows(name, content, limits) == [
+            (2, {"name": "钱七", "phone": "13800138005", "title": "中级"})
+        ]
+
+
+def _audited_since(count: int) -> set[str]:
+    """What the audit events after the first `count` are about."""
+    import sqlalchemy as sa
+
+    from service.audit.models import AuditEvent
+
+    with system_scope("test: read the audit log"):
+        query = sa.select(AuditEvent.entity).order_by(AuditEvent.id).offset(count)
+        return set(db.session.scalars(query))
 
 
 @pytest.mark.parametrize("what", sorted(HOSTILE_FILES))
 def test_a_hostile_import_file_imports_nothing_and_says_why(world, client, what):
-    """The upload itself is recorded (so the clerk sees why it failed); no member is."""
+    """The upload itself is recorded (so the clerk sees why it failed); nothing else is."""
     from tests.service.test_members import last_import, upload
 
     tenant = world.a.first
     client.login_as(tenant.users[Role.ASSOCIATION_STAFF])
     filename, content = HOSTILE_FILES[what]
-    members = row_counts()["member"]
+    before = row_counts()
     upload(client, filename, content)
     result = last_import(tenant)
     assert result.status == "failed"
-    assert result.errors and result.errors[0]["message"]
-    assert row_counts()["member"] == members
+    assert result.errors and CHINESE.search(result.errors[0]["message"]), result.errors
+    after = row_counts()
+    assert after.pop("member_import") == before.pop("member_import") + 1
+    assert _audited_since(before.pop("audit_event")) <= {"member_import"}
+    after.pop("audit_event")
+    assert after == before
     page = client.get(f"/members/imports/{result.id}").get_data(as_text=True)
     assert "<script>alert(" not in page
+    assert "正在检查" not in page and 'http-equiv="refresh"' not in page  # no endless wait
+    assert str(escape(result.errors[0]["message"])) in page
+
+
+# Bulk provisioning: a spreadsheet of associations, checked whole before anything is made.
+PROVISION_HEADER = ["省份代码", "高校名称", "高校类型", "联系人", "批准日期", "批准文号"]
+
+
+def _provision_files(code: str) -> dict[str, bytes]:
+    ok = [code, "湖州学院", "applied", "马丽", "2024-05-30", "浙科协函〔2024〕5号"]
+    sheet = _xlsx(PROVISION_HEADER, ok)
+    return {
+        "huge cell": _xlsx(PROVISION_HEADER, [code, HUGE_CELL, *ok[2:]]),
+        "long university name": _xlsx(PROVISION_HEADER, [code, "长" * 195, *ok[2:]]),
+        "long contact": _xlsx(PROVISION_HEADER, [*ok[:3], "长" * 51, *ok[4:]]),
+        "long document number": _xlsx(PROVISION_HEADER, [*ok[:5], "长" * 51]),
+        "direction override": _xlsx(PROVISION_HEADER, [*ok[:3], f"马{RTL_OVERRIDE}丽", *ok[4:]]),
+        "huge line": _xlsx(PROVISION_HEADER, [*ok, *["x"] * 16_000]),
+        "binary junk": b"PK\x03\x04" + bytes((i * 7919) % 256 for i in range(100_000)),
+        "truncated": sheet[: len(sheet) // 2],
+    }
+
+
+def test_the_well_formed_provisioning_sheet_is_accepted(world, client):
+    from tests.service.test_provisioning import _upload
+
+    code = world.a.federation.code
+    ok = [code, "湖州学院", "applied", "马丽", "2024-05-30", "浙科协函〔2024〕5号"]
+    response = _upload(client, world, io.BytesIO(_xlsx(PROVISION_HEADER, ok)))
+    assert response.status_code == 200, response.get_data(as_text=True)[-2000:]
+
+
+PROVISIONING_REASONS = {
+    "huge cell": "请填写高校名称（最多 194 个字符）",
+    "long university name": "请填写高校名称（最多 194 个字符）",
+    "long contact": "联系人：最多 50 个字符",
+    "long document number": "批准文号：最多 50 个字符",
+    "direction override": "联系人：请删除其中的控制字符或无效字符",
+    "huge line": "第 2 行有单元格不在任何表头列之下",
+    "binary junk": "文件不是 Excel 工作簿",
+    "truncated": "文件不是 Excel 工作簿",
+}
+
+
+@pytest.mark.parametrize("what", sorted(PROVISIONING_REASONS))
+def test_a_hostile_provisioning_sheet_creates_nothing_and_says_why(world, client, what):
+    from tests.service.test_provisioning import _upload
+
+    content = _provision_files(world.a.federation.code)[what]
+    before = row_counts()
+    response = _upload(client, world, io.BytesIO(content))
+    assert response.status_code == 400
+    assert PROVISIONING_REASONS[what] in response.get_data(as_text=True)
+    assert row_counts() == before
+
+
+# --- absurd nesting and broken characters ---------------------------------------------
+
+NESTED_LIST = "[" * 100_000 + "]" * 100_000
+NESTED_OBJECT = '{"a":' * 100_000 + "1" + "}" * 100_000
+NESTED_TOO_DEEP = "嵌套层级过深"
+BROKEN_CHARACTER = "无效字符"
+# A lone surrogate as a forged form sends it: bytes that are not UTF-8.
+NOT_UTF8 = b"\xed\xa0\x80x"
+
+
+def test_a_body_nested_100000_deep_is_refused_on_every_write_operation(world, client):
+    operations = _write_operations(_spec(client))
+    writers = {path: _writer_for(world, path) for _method, path in operations}
+    before = row_counts()
+    for method, path in operations:
+        for body in (NESTED_LIST, NESTED_OBJECT):
+            response = client.open(
+                _own_url(world, path),
+                method=method,
+                data=body,
+                content_type="application/json",
+                headers=writers[path],
+            )
+            assert response.status_code == 400, (method, path, response.status_code)
+            assert NESTED_TOO_DEEP in response.json["message"], (method, path)
+    assert row_counts() == before
+    assert len(operations) == len(VALID_BODIES)
+
+
+def _string_properties(spec, method: str, path: str) -> list[str]:
+    schema = _body_schema(spec, method, path)
+    return [
+        name
+        for name, prop in schema.get("properties", {}).items()
+        if prop.get("type") == "string" and not prop.get("readOnly")
+    ]
+
+
+def test_a_lone_surrogate_is_refused_in_every_string_field_of_every_write(world, client):
+    spec, tried = _spec(client), 0
+    writers = {path: _writer_for(world, path) for _method, path in _write_operations(spec)}
+    before = row_counts()
+    for method, path in _write_operations(spec):
+        base = _valid_body(world, method, path)
+        for name in _string_properties(spec, method, path):
+            response = client.open(
+                _own_url(world, path),
+                method=method,
+                json={**base, name: LONE_SURROGATE},
+                headers=writers[path],
+            )
+            assert response.status_code == 400, (method, path, name, response.status_code)
+            assert BROKEN_CHARACTER in response.json["message"], (method, path, name)
+            tried += 1
+    assert row_counts() == before
+    assert tried > 50
+
+
+def test_a_lone_surrogate_in_a_key_is_refused(world, client):
+    member = world.a.first.members[0]
+    before = row_counts()
+    response = client.patch(
+        f"/api/v1/members/{member.id}", json={LONE_SURROGATE: "x"}, headers=_bearer(world)
+    )
+    assert response.status_code == 400
+    assert BROKEN_CHARACTER in response.json["message"]
+    assert row_counts() == before
+
+
+def _multipart(fields: dict[str, bytes]) -> tuple[bytes, str]:
+    """A form body as a browser sends it for forms with files, built by hand: the test
+    client would refuse to encode bytes that are not UTF-8."""
+    boundary = "hostile-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n'.encode()
+        + value
+        + b"\r\n"
+        for name, value in fields.items()
+    ]
+    return b"".join(
+        parts
+    ) + f"--{boundary}--\r\n".encode(), f"multipart/form-data; boundary={boundary}"
+
+
+def test_every_form_refuses_bytes_that_are_not_utf8_in_every_field(app, world):
+    """In a multipart body they decode to U+FFFD, refused with a message; in a urlencoded
+    body Werkzeug drops the whole form, CSRF token included, so that post is refused too."""
+    tried = 0
+    for url in _form_pages(app, world):
+        client, page = _client_showing_form(app, world, url)
+        if client is None:
+            continue
+        names = {
+            m.group(1)
+            for m in FIELD.finditer(page)
+            if not HIDDEN.search(m.group(0)) and m.group(1) != "csrf_token"
+        }
+        token = client.csrf_token()
+        before = row_counts()
+        for name in sorted(names):
+            body, content_type = _multipart({"csrf_token": token.encode(), name: NOT_UTF8})
+            response = client.post(url, data=body, content_type=content_type)
+            assert response.status_code == 400, (url, name, response.status_code)
+            assert BROKEN_CHARACTER in response.get_data(as_text=True), (url, name)
+            urlencoded = client.post(
+                url,
+                data=f"csrf_token={token}&".encode() + name.encode() + b"=" + NOT_UTF8,
+                content_type="application/x-www-form-urlencoded",
+            )
+            assert urlencoded.status_code == 400, (url, name, urlencoded.status_code)
+            tried += 1
+        assert row_counts() == before, url
+    assert tried > 30
+
+
+# --- integers out of range: query, path and body ---------------------------------------
+
+
+def _operations(spec) -> Iterator[tuple[str, str, dict]]:
+    for path, item in spec["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield method.upper(), path, operation
+
+
+def _parameters(spec, path: str, operation, where: str) -> list[dict]:
+    """The operation's parameters in `where`, those declared for its whole path included."""
+    declared = spec["paths"][path].get("parameters", []) + operation.get("parameters", [])
+    return [p for p in declared if p["in"] == where]
+
+
+def _bounded(schema: dict, largest: int) -> bool:
+    return (
+        "minimum" in schema and schema["minimum"] >= 0 and schema.get("maximum", 2**64) <= largest
+    )
+
+
+def test_every_integer_a_request_takes_is_bounded_in_the_document(client, db_session):
+    """What the checks below enforce, stated where clients read it; on SQLite, where an
+    out-of-range integer does not fail, this is what catches an unbounded new field."""
+    spec, unbounded = _spec(client), []
+    for method, path, operation in _operations(spec):
+        for parameter in operation.get("parameters", []):
+            schema = parameter["schema"]
+            if schema.get("type") != "integer":
+                continue
+            if parameter["name"] == "page":  # past the last row is an empty page (below)
+                assert schema.get("minimum") == 1
+                continue
+            if not _bounded(schema, ID_MAX):
+                unbounded.append((method, path, parameter["name"]))
+    for method, path in _write_operations(spec):
+        for name, prop in _body_schema(spec, method, path).get("properties", {}).items():
+            integer = prop.get("type") == "integer" and not prop.get("readOnly")
+            if integer and not _bounded(prop, 2**63 - 1):  # a BIGINT amount may pass ID_MAX
+                unbounded.append((method, path, name))
+    assert unbounded == []
+
+
+def _readers(world) -> list[dict[str, str]]:
+    """A token of every level: each GET operation is tried with the first that may read it."""
+    return [
+        _bearer(world),
+        {"Authorization": f"Bearer {world.a.tokens['ro'][1]}"},
+        {"Authorization": f"Bearer {world.national_a[1]}"},
+    ]
+
+
+def _reader_url(world, path: str) -> tuple[str, dict] | None:
+    ids = {**_own_ids(world), "federation_id": world.a.federation.id}
+    if not set(PATH_PARAM.findall(path)) <= set(ids):
+        return None
+    return PATH_PARAM.sub(lambda m: str(ids[m.group(1)]), path), ids
+
+
+def test_integer_query_parameters_out_of_range_are_422_or_an_empty_page(world, client):
+    spec, tried = _spec(client), set()
+    for method, path, operation in _operations(spec):
+        query = _parameters(spec, path, operation, "query")
+        integers = [p["name"] for p in query if p["schema"].get("type") == "integer"]
+        filled = _reader_url(world, path)
+        if method != "GET" or not integers or filled is None:
+            continue
+        # Each required parameter at its smallest value, so the one under test is to blame.
+        required = {p["name"]: p["schema"].get("minimum", 1) for p in query if p.get("required")}
+        url = filled[0]
+        headers = next(
+            (
+                h
+                for h in _readers(world)
+                if client.get(url, query_string=required, headers=h).status_code == 200
+            ),
+            None,
+        )
+        assert headers is not None, path
+        for name in integers:
+            for what, value in OUT_OF_RANGE.items():
+                args = {**required, name: value}
+                response = client.get(url, query_string=args, headers=headers)
+                if name == "page" and value > 0:  # SECURITY.md: an empty page
+                    assert response.status_code == 200, (path, name, what)
+                    assert response.json == [], (path, name, what)
+                    continue
+                assert response.status_code == 422, (path, name, what, response.status_code)
+                assert response.json["message"] and name in str(response.json["errors"])
+            tried.add((path, name))
+    assert ("/api/v1/activities/", "association_id") in tried
+    assert len(tried) > 40
+
+
+def test_an_activity_filter_by_an_organiser_past_the_largest_id_is_422(world, client):
+    response = client.get("/api/v1/activities/?organiser=9999999999", headers=_bearer(world))
+    assert response.status_code == 422 and "organiser" in str(response.json["errors"])
+    web = client.application.test_client()
+    web.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
+    assert web.get("/activities/?organiser=9999999999").status_code == 200  # filter ignored
+
+
+def test_ids_out_of_range_in_api_paths_are_404(world, client):
+    spec, tried = _spec(client), 0
+    for method, path, operation in _operations(spec):
+        for parameter in _parameters(spec, path, operation, "path"):
+            if parameter["schema"].get("type") != "integer":
+                continue
+            for what, value in OUT_OF_RANGE.items():
+                ids = {
+                    name: value if name == parameter["name"] else 1
+                    for name in PATH_PARAM.findall(path)
+                }
+                url = PATH_PARAM.sub(lambda m, ids=ids: str(ids.get(m.group(1), "x")), path)
+                response = client.open(url, method=method, json={}, headers=_bearer(world))
+                assert response.status_code == 404, (method, url, what)
+                assert response.is_json and response.json["message"]
+                tried += 1
+    assert tried > 150
+
+
+def _web_rules_with_ids(app) -> list:
+    from service.rest import IdConverter
+
+    return [
+        rule
+        for rule in app.url_map.iter_rules()
+        if not rule.rule.startswith("/api/")
+        and any(isinstance(c, IdConverter) for c in rule._converters.values())
+    ]
+
+
+def test_ids_out_of_range_in_web_urls_are_404(app, world):
+    from service.rest import IdConverter
+
+    client = app.test_client().login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
+    tried = 0
+    for rule in _web_rules_with_ids(app):
+        method = "GET" if "GET" in rule.methods else sorted(rule.methods - {"HEAD", "OPTIONS"})[0]
+        for name, converter in rule._converters.items():
+            if not isinstance(converter, IdConverter):
+                continue
+            for what, value in OUT_OF_RANGE.items():
+                values = {n: value if n == name else 1 for n in rule.arguments}
+                url = rule.rule
+                for n, v in values.items():
+                    url = re.sub(rf"<[^>]*\b{n}>", str(v), url)
+                response = client.open(url, method=method)
+                # 405 where the same path, read as text, is another page's (which has no
+                # such method): no page, either way, and no query ever ran.
+                assert response.status_code in (404, 405), (url, what, response.status_code)
+                assert 'class="error-page"' in response.get_data(as_text=True)
+                tried += 1
+    assert tried > 100
+
+
+def _web_lists(app) -> list[str]:
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith("/api/")
+    )
+
+
+def test_a_page_past_any_row_is_an_empty_page_on_every_web_page(app, world):
+    signed_in = []
+    for user in (
+        world.a.first.users[Role.ASSOCIATION_ADMIN],
+        world.a.users[Role.FEDERATION_OFFICER],
+        world.operator,
+        world.a.first.users[Role.MEMBER],
+    ):
+        signed_in.append(app.test_client().login_as(user))
+    covered = set()
+    for url in _web_lists(app):
+        client = next((c for c in signed_in if c.get(url).status_code == 200), None)
+        if client is None:
+            continue
+        for what, value in OUT_OF_RANGE.items():
+            response = client.get(f"{url}?page={value}")
+            assert response.status_code == 200, (url, what, response.status_code)
+        covered.add(url)
+    assert {"/members/", "/activities/", "/suggestions/", "/audit/", "/associations/"} <= covered
+    # Empty indeed: the first page shows a member, the 10^30th shows none.
+    admin = signed_in[0]
+    name = world.a.first.members[0].name
+    assert name in admin.get("/members/").get_data(as_text=True)
+    assert name not in admin.get(f"/members/?page={10**30}").get_data(as_text=True)
+
+
+NUMBER = re.compile(r'<input\b[^>]*\btype="number"[^>]*>', re.IGNORECASE)
+NAME = re.compile(r'\bname="([^"]+)"')
+
+
+def test_every_form_refuses_numbers_out_of_range(app, world):
+    tried = 0
+    for url in _form_pages(app, world):
+        client, page = _client_showing_form(app, world, url)
+        if client is None:
+            continue
+        before = row_counts()
+        for field in NUMBER.findall(page):
+            name = NAME.search(field).group(1)
+            for what, value in OUT_OF_RANGE.items():
+                response = client.post(url, data={name: str(value)})
+                assert response.status_code == 400, (url, name, what, response.status_code)
+                tried += 1
+        assert row_counts() == before, url
+    assert tried > 20
+
+
+def test_the_province_thresholds_refuse_numbers_out_of_range(app, world):
+    from service.governance import compliance
+
+    officer = app.test_client().login_as(world.a.users[Role.FEDERATION_OFFICER])
+    in_force = compliance.thresholds_for(world.a.federation.id)
+    valid = {key: str(getattr(in_force, key)) for key in compliance.THRESHOLD_KEYS}
+    before = row_counts()
+    for key in compliance.THRESHOLD_KEYS:
+        for what, value in OUT_OF_RANGE.items():
+            response = officer.post("/governance/rules/thresholds", data={**valid, key: value})
+            assert response.status_code == 400, (key, what)
+            page = response.get_data(as_text=True)
+            assert "请输入 0 到 2147483647 之间的整数" in page, (key, what)
+    assert row_counts() == before
