@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from flask_smorest.fields import Upload
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, fields, post_dump, validate
 
 from service.associations.models import CATEGORY_LABELS
+from service.auth.principal import current_principal
+from service.auth.roles import Level
 from service.governance.compliance import STATUS_LABELS as COMPLIANCE_STATUSES
 from service.governance.models import ApplicationStatus, Body, Eligibility, Post
+from service.privacy import mask_email, mask_name
 from service.rest import ID_MAX, StrictSchema, UtcDateTime
 from service.validation import PlausibleDate
 
@@ -213,6 +216,15 @@ class ApplicationSchema(Schema):
     association_id = fields.Integer(allow_none=True)
     events = fields.List(fields.Nested(ApplicationEventSchema))
     documents = fields.List(fields.Nested(DocumentSchema))
+
+    @post_dump
+    def mask_contact(self, data: dict, **kwargs) -> dict:
+        """The applicant's contact is the federation's to work with; national tokens read
+        the application with it masked (PIPL: minimum necessary)."""
+        if current_principal().level is not Level.FEDERATION:
+            data["contact_name"] = mask_name(data.get("contact_name"))
+            data["contact_email"] = mask_email(data.get("contact_email"))
+        return data
 
 
 class ApplicationCreateSchema(StrictSchema):
