@@ -59,6 +59,7 @@ from service.governance.models import (
     CommitteeMember,
     Congress,
     EstablishmentApplication,
+    FoundingDocument,
     Meeting,
     Officer,
 )
@@ -253,6 +254,8 @@ def _mark_tenant(t: factories.Tenant, owner: str, marks: Marks) -> None:
     group = s.get(GroupMember, t.groups[0].id)
     _set(
         group,
+        name=mk(owner, "group", "priv"),
+        kind_name=mk(owner, "group", "priv"),
         leader_name=mk(owner, "leader", "priv")[:50],
         contact_phone=phone(marks, owner, "clear"),
     )
@@ -346,6 +349,9 @@ def _mark_tenant(t: factories.Tenant, owner: str, marks: Marks) -> None:
 
     meeting = s.get(Meeting, t.governance["meeting_id"])
     meeting.minutes = mk(owner, "minutes", "gov")
+    founding = s.get(FoundingDocument, t.governance["founding_document_id"])
+    for file_id in (meeting.minutes_file_id, founding.file_id):
+        s.get(StoredFile, file_id).name = mk(owner, "paper", "gov") + ".pdf"
     s.get(Congress, t.governance["congress_id"]).notes = mk(owner, "congress", "gov")
     s.get(Officer, t.governance["officer_id"]).eligibility_basis = mk(owner, "officer", "gov")
     for person in s.scalars(
@@ -726,7 +732,12 @@ MUST_READ: dict[str, set[tuple[str, str, str]]] = {
         ("fa", "guidance", "all"),
     },
     "a1-staff": {("a1", "activity", "priv"), ("a1", "member", "priv"), ("a1", "phone", "clear")},
-    "a1-member": {("a1", "member", "self"), ("a1", "phone", "clearself"), ("a1", "minutes", "gov")},
+    "a1-member": {
+        ("a1", "member", "self"),
+        ("a1", "phone", "clearself"),
+        ("a1", "minutes", "gov"),
+        ("a1", "paper", "gov"),
+    },
     "a2-admin": {("a2", "activity", "priv"), ("fa", "guidance", "to2")},
     "fa-officer": {
         ("a1", "activity", "fed"),
