@@ -254,8 +254,10 @@ def _mark_tenant(t: factories.Tenant, owner: str, marks: Marks) -> None:
     group = s.get(GroupMember, t.groups[0].id)
     _set(
         group,
-        name=mk(owner, "group", "priv"),
-        kind_name=mk(owner, "group", "priv"),
+        # Group members (院系科协 and the like) organise activities: the federation reads
+        # their names as organisers; their leaders and contacts stay the association's.
+        name=mk(owner, "group", "fed"),
+        kind_name=mk(owner, "group", "fed"),
         leader_name=mk(owner, "leader", "priv")[:50],
         contact_phone=phone(marks, owner, "clear"),
     )
@@ -745,6 +747,7 @@ MUST_READ: dict[str, set[tuple[str, str, str]]] = {
         ("a2", "suggestion", "fed"),
         ("a1", "nomination", "fed"),
         ("a1", "response", "fed"),
+        ("a1", "group", "fed"),
         ("fa", "problem", "fedonly"),
         ("fa", "applicant", "fedc"),
     },
