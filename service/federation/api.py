@@ -11,6 +11,7 @@ from marshmallow import EXCLUDE, Schema, fields, validate
 
 from service.associations.models import STATUS_LABELS
 from service.associations.services import access_association
+from service.auth.principal import current_principal
 from service.auth.roles import Permission
 from service.federation import categories, dashboards, exemplars, guidance, problems
 from service.federation.metrics import DASHBOARD_METRICS
@@ -59,6 +60,16 @@ class TrendArgs(Schema):
 
     class Meta:
         unknown = EXCLUDE
+
+
+def _own_federation_id() -> int:
+    """The caller's own federation, for the federation's own work (guidance, problems): a
+    national token reads the dashboards' numbers, not what a federation tells or notes about
+    its associations. 404, as for anything that is not the caller's."""
+    principal = current_principal()
+    if not principal.federation_id:
+        abort(404)
+    return principal.federation_id
 
 
 def _year(args: dict) -> int:
@@ -151,7 +162,7 @@ class GuidanceList(MethodView):
     @blp.response(200)
     def get(self):
         """The federation's guidance with how many have read, acknowledged, responded"""
-        items = guidance.of_federation(federation_id())
+        items = guidance.of_federation(_own_federation_id())
         return {"items": [_guidance(g, guidance.follow_up(g)) for g in items]}
 
 
@@ -161,7 +172,7 @@ class GuidanceById(MethodView):
     @blp.response(200)
     def get(self, guidance_id):
         """One piece of guidance and where each association stands with it"""
-        item = guidance.access(federation_id(), guidance_id)
+        item = guidance.access(_own_federation_id(), guidance_id)
         follows = guidance.follow_up(item)
         return {
             **_guidance(item, follows),
@@ -189,7 +200,7 @@ class Problems(MethodView):
     @blp.response(200)
     def get(self):
         """The federation's problems, open ones first"""
-        items = problems.of_federation(federation_id())
+        items = problems.of_federation(_own_federation_id())
         items.sort(key=lambda p: p.state == "resolved")
         return {
             "items": [

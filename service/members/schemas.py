@@ -92,6 +92,15 @@ class GroupMemberSchema(Schema):
     member_count = fields.Integer()
     status = fields.String()
 
+    @post_dump
+    def mask_contact(self, data: dict, **kwargs) -> dict:
+        """The leader's phone as members' contacts: masked unless the token may write."""
+        from service.auth.roles import Permission
+
+        if not current_principal().can(Permission.EDIT_MEMBERS):
+            data["contact_phone"] = mask_phone(data.get("contact_phone"))
+        return data
+
 
 class GroupMemberCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))

@@ -1,5 +1,11 @@
 """Every route, every role: another tenant's ids get 404 and change nothing; a role without
-the permission gets 403 in its own tenant. A route missing from ROUTES fails the suite."""
+the permission gets 403 (and changes nothing) in its own tenant. Ids in request bodies are
+refused as well as ids in URLs. A route missing from ROUTES fails the suite.
+
+For a foreign id the one answer is 404. The only 403 is `_expected_denial`'s: a role or token
+that lacks the route's permission in the role table (service/auth/roles.py) is refused before
+any lookup, whatever the id. `NOT_THEIRS` lists the routes that answer 404 to a principal even
+for ids of its own province, and why."""
 
 from __future__ import annotations
 
@@ -11,6 +17,7 @@ import sqlalchemy as sa
 from service.auth.roles import ROLES, TOKEN_PERMISSIONS, Level, Permission, Role
 from tenants.db import db
 from tenants.scope import system_scope
+from tests.snapshots import row_counts
 
 P = Permission
 
@@ -40,6 +47,16 @@ class Route:
     # Platform operators manage every token by design; a token id is never foreign to them.
     operator_sees_all: bool = False
 
+
+# Routes whose permission a principal holds but whose rows are never its own: 404, as for
+# anything that is not the caller's, with its own province's ids too.
+NOT_THEIRS: dict[tuple[str, str], set[str]] = {
+    # A national token reads a federation's dashboards (aggregates), not what the federation
+    # tells or notes about its associations (found by tests/service/test_content_leak.py).
+    ("federation_api.GuidanceList", "GET"): {"national"},
+    ("federation_api.GuidanceById", "GET"): {"national"},
+    ("federation_api.Problems", "GET"): {"national"},
+}
 
 ROUTES: dict[tuple[str, str], Route] = {
     ("static", "GET"): Route(PUBLIC),
@@ -440,6 +457,7 @@ class Caller:
     permissions: frozenset
     is_operator: bool = False
     headers: dict | None = None
+    who: str = ""
 
 
 def _web_caller(client, world, who) -> Caller:
@@ -452,7 +470,9 @@ def _web_caller(client, world, who) -> Caller:
     else:
         user = world.a.first.users[who]
     client.login_as(user)
-    return Caller(ROLES[who].level, ROLES[who].permissions, is_operator=who is Role.OPERATOR)
+    return Caller(
+        ROLES[who].level, ROLES[who].permissions, is_operator=who is Role.OPERATOR, who=str(who)
+    )
 
 
 def _api_caller(world, who) -> Caller:
@@ -469,6 +489,7 @@ def _api_caller(world, who) -> Caller:
         level,
         TOKEN_PERMISSIONS[(level, writes)],
         headers={"Authorization": f"Bearer {plaintext}"},
+        who=who,
     )
 
 
@@ -626,6 +647,7 @@ def test_foreign_ids_get_404_and_change_nothing(app, world, client, key, route, 
                 # Nothing is foreign to the platform operator here: it may act, by design.
                 assert response.status_code == 302, (key, who, foreign)
                 continue
+            # Exactly 404; a 403 only from the role table, before any lookup.
             assert response.status_code == (denial or 404), (key, who, foreign)
             assert _snapshot() == before, f"{key} by {who} changed the database"
 
@@ -637,10 +659,17 @@ def test_foreign_ids_get_404_and_change_nothing(app, world, client, key, route, 
 def test_own_tenant_roles_get_in_or_403(app, world, client, key, route, who):
     caller = _api_caller(world, who) if route.api else _web_caller(client, world, who)
     values = {param: _own_id(world, caller, param) for param in route.ids}
-    response = _call(client, app, *key, values, caller)
     denial = _expected_denial(route, caller)
+    if denial is None and caller.who in NOT_THEIRS.get(key, ()):
+        denial = 404
+    # A refusal changes nothing: every table's row count, the audit log's included (every
+    # write leaves an event there), is the same after it.
+    before = row_counts() if denial in (403, 404) else None
+    response = _call(client, app, *key, values, caller)
     if denial:
         assert response.status_code == denial, (key, who)
+        if before is not None:
+            assert row_counts() == before, f"{key} by {who} was refused but changed the database"
     else:
         assert response.status_code not in (401, 403, 404), (key, who, response.status_code)
         assert response.status_code < 500
@@ -676,3 +705,177 @@ def test_a_public_page_of_exemplars_is_its_federation_s_own_and_only_once_publis
     assert "甲省典型" in own.get_data(as_text=True)
     assert "乙省典型" not in own.get_data(as_text=True)
     assert client.get(theirs).status_code == 404
+
+
+# --- ids in request bodies ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BodyCase:
+    """A write whose body names a row by id: made by `who` (a principal of province a's
+    first association, or of province a), at `url`, with `body` whose `field` takes an id of
+    kind `param` (a URL parameter's name, as in `_foreign_ids`)."""
+
+    who: object
+    method: str
+    url: object  # (world) -> str
+    body: object  # (world) -> dict
+    field: str
+    param: str
+    api: bool = False
+    many: bool = False  # the field takes a list of ids
+
+
+def _integrity_activity(world) -> dict:
+    return {
+        "task": "integrity",
+        "subtype": "lecture",
+        "title": "科学道德和学风建设宣讲报告会",
+        "starts_on": "2025-09-12",
+        "ends_on": "2025-09-12",
+        "status": "held",
+        "audience": 500,
+        "speakers": 1,
+        "speaker_kind": "academician",
+        "speaker_name": "周院士",
+        "audience_group": "graduate",
+    }
+
+
+def _academic_form(world) -> dict:
+    return {
+        "subtype": "international",
+        "title": "国际材料科学研讨会",
+        "starts_on": "2025-10-20",
+        "ends_on": "2025-10-22",
+        "place": "紫金港校区",
+        "visibility": "private",
+        "status": "held",
+        "events": "1",
+        "participants": "260",
+        "speakers": "30",
+        "papers": "48",
+        "foreign_participants": "0",
+    }
+
+
+def _secretary_general(world) -> dict:
+    # The world's standing committee met on 2025-09-10: it may approve the appointment.
+    return {
+        "post": "secretary_general",
+        "name": "钱进",
+        "starts_on": "2025-10-01",
+        "nominated_on": "2025-09-01",
+    }
+
+
+def _officers_url(world) -> str:
+    return f"/governance/{world.a.first.association.id}/officers/new"
+
+
+BODY_CASES = {
+    "api-activity-organiser": BodyCase(
+        "association-rw",
+        "POST",
+        lambda w: "/api/v1/activities/",
+        _integrity_activity,
+        "organiser_group_id",
+        "group_id",
+        api=True,
+    ),
+    "api-activity-change-organiser": BodyCase(
+        "association-rw",
+        "PATCH",
+        lambda w: f"/api/v1/activities/{w.a.first.activities[0].id}",
+        lambda w: {},
+        "organiser_group_id",
+        "group_id",
+        api=True,
+    ),
+    "api-officer-approving-meeting": BodyCase(
+        "association-rw",
+        "POST",
+        lambda w: f"/api/v1/governance/{w.a.first.association.id}/officers",
+        _secretary_general,
+        "approving_meeting_id",
+        "meeting_id",
+        api=True,
+    ),
+    "web-activity-organiser": BodyCase(
+        Role.ASSOCIATION_STAFF,
+        "POST",
+        lambda w: "/activities/new/academic",
+        _academic_form,
+        "organiser_group_id",
+        "group_id",
+    ),
+    "web-officer-approving-meeting": BodyCase(
+        Role.ASSOCIATION_ADMIN,
+        "POST",
+        _officers_url,
+        _secretary_general,
+        "approving_meeting_id",
+        "meeting_id",
+    ),
+    "web-guidance-to-associations": BodyCase(
+        Role.FEDERATION_OFFICER,
+        "POST",
+        lambda w: "/federation/guidance/new",
+        lambda w: {"title": "通知", "body": "请报送材料。", "audience": "associations"},
+        "associations",
+        "association_id",
+        many=True,
+    ),
+    "web-problem-about-association": BodyCase(
+        Role.FEDERATION_OFFICER,
+        "POST",
+        lambda w: "/federation/problems/new",
+        lambda w: {"title": "问题", "description": "说明。", "category": ""},
+        "association_id",
+        "association_id",
+    ),
+    "web-problem-assignee": BodyCase(
+        Role.FEDERATION_OFFICER,
+        "POST",
+        lambda w: f"/federation/problems/{w.a.problem_id}",
+        lambda w: {"state": "in_progress", "note": "跟进"},
+        "assignee_id",
+        "assignee_id",
+    ),
+}
+
+
+def _body_ids(world, case: BodyCase, caller: Caller) -> tuple[int, list[int]]:
+    """(an id of the caller's own, ids that are not its own) for the body's field."""
+    if case.param == "assignee_id":  # an officer of the caller's federation, or of the other
+        return (
+            world.a.users[Role.FEDERATION_OFFICER].id,
+            [world.b.users[Role.FEDERATION_OFFICER].id, world.a.first.users[Role.MEMBER].id],
+        )
+    own = _own_id(world, caller, case.param)
+    return own, _foreign_ids(world, caller, case.param)
+
+
+def _send(client, case: BodyCase, world, caller: Caller, value: int):
+    body = {**case.body(world), case.field: [value] if case.many else value}
+    kwargs = {"method": case.method, "headers": caller.headers or {}}
+    kwargs["json" if case.api else "data"] = body
+    return client.open(case.url(world), **kwargs)
+
+
+@pytest.mark.parametrize("name", BODY_CASES)
+def test_foreign_ids_in_bodies_are_refused_and_change_nothing(app, world, client, name):
+    """The same write succeeds with an id of the caller's own and is refused, with nothing
+    changed, with another association's or province's: the body, not only the URL."""
+    case = BODY_CASES[name]
+    caller = _api_caller(world, case.who) if case.api else _web_caller(client, world, case.who)
+    own, foreign = _body_ids(world, case, caller)
+    for value in foreign:
+        before = _snapshot()
+        response = _send(client, case, world, caller, value)
+        assert response.status_code in (400, 404, 422), (name, value, response.status_code)
+        assert _snapshot() == before, f"{name} with the foreign id {value} changed the database"
+    before = _snapshot()
+    response = _send(client, case, world, caller, own)
+    assert response.status_code in (200, 201, 302), (name, response.get_data(as_text=True))
+    assert _snapshot() != before, f"{name} with its own id changed nothing"
