@@ -217,9 +217,13 @@ def grant_for(principal: Principal, entity: str) -> Grant | None:
     return grant if grant is not None and principal.can(grant.permission) else None
 
 
-def _key(records: sa.Select) -> sa.Column:
-    (key,) = inspect(records.column_descriptions[0]["entity"]).primary_key
-    return key
+def _key(records: sa.Select):
+    """The primary key of the select's model, as its mapped attribute (so the scope's
+    criteria apply; a bare table column would escape them)."""
+    entity = records.column_descriptions[0]["entity"]
+    mapper = inspect(entity)
+    (column,) = mapper.primary_key
+    return getattr(entity, mapper.get_property_by_column(column).key)
 
 
 def _ids_as_text(records: sa.Select) -> sa.Select:
