@@ -228,7 +228,10 @@ def install(app: Flask) -> None:
         except Exception:  # the worker records job failures; this is the worker itself
             log.exception("inline jobs could not run")
 
-    if app.config.get("EMBEDDED_SCHEDULER") and not app.testing:
+    # Not in tests: a thread that wakes every few seconds would run periodic jobs against
+    # whatever database a test left behind.
+    testing = app.testing or app.config.get("APP_ENV") == "testing"
+    if app.config.get("EMBEDDED_SCHEDULER") and not testing:
         app.before_request(lambda: EmbeddedScheduler.start_once(app))
 
 
