@@ -715,6 +715,23 @@ def crawl(app, client, world, principal: Principal) -> list[Sighting]:
                 queue.append(location.path + (f"?{location.query}" if location.query else ""))
         if not principal.api:
             queue.extend(links(response, url))
+    if principal.kind == "applicant":
+        found.extend(_applicant_pages(client, world, principal))
+    return found
+
+
+def _applicant_pages(client, world, principal: Principal) -> list[Sighting]:
+    """The applicant's own pages, which take the tracking key in the body (the link carries
+    it after `#`): the application, and each document it sent."""
+    key = _province(world, principal).application[1]
+    page = client.post("/establishment/track", data={"key": key})
+    assert page.status_code == 200, page.status_code
+    found = list(sightings(readable(page), "/establishment/track", world.marks.phones))
+    html = page.get_data(as_text=True)
+    forms = re.findall(r'action="(/establishment/track/documents/\d+)"', html)
+    for document in forms:
+        download = client.post(document, data={"key": key})
+        found.extend(sightings(readable(download), document, world.marks.phones))
     return found
 
 

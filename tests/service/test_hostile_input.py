@@ -17,7 +17,7 @@ from service.auth.models import TokenLevel
 from service.auth.roles import Role
 from service.validation import ID_MAX
 from tenants.db import db
-from tenants.scope import system_scope
+from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
 from tests.snapshots import row_counts
 
@@ -936,7 +936,8 @@ def test_the_province_thresholds_refuse_numbers_out_of_range(app, world):
     from service.governance import compliance
 
     officer = app.test_client().login_as(world.a.users[Role.FEDERATION_OFFICER])
-    in_force = compliance.thresholds_for(world.a.federation.id)
+    with use_scope(Scope.federation(world.a.federation.id)):  # the province's own rules
+        in_force = compliance.thresholds_for(world.a.federation.id)
     valid = {key: str(getattr(in_force, key)) for key in compliance.THRESHOLD_KEYS}
     before = row_counts()
     for key in compliance.THRESHOLD_KEYS:
