@@ -25,6 +25,7 @@ import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -175,6 +176,25 @@ class LiveService:
     def failures(self) -> list[tuple]:
         """Every answer of 500 or more so far, whoever asked."""
         return [seen for seen in self.seen if seen[2] >= 500]
+
+
+def open_this_year(officer: Browser) -> int:
+    """The federation officer opens this year's reporting period; its id."""
+    year = date.today().year
+    page = officer.get("/reporting/")
+    opened = officer.post(
+        "/reporting/periods",
+        {"csrf_token": page.csrf(), "year": year, "deadline": f"{year}-12-31"},
+    )
+    period = re.search(r"/reporting/periods/(\d+)", opened.url + opened.text)
+    assert period, "the officer's new period is not shown"
+    return int(period.group(1))
+
+
+def compiled_report(admin: Browser, report_url: str) -> Response | None:
+    """The report page once its figures are there, else None (still 生成中)."""
+    page = admin.get(report_url)
+    return page if 'id="figures"' in page.text and "生成中" not in page.text else None
 
 
 def wait_for(predicate, seconds: float = 60, every: float = 0.5):

@@ -9,20 +9,15 @@ import re
 import time
 from datetime import date
 
-from tests.live.conftest import BACKEND, LiveService, wait_for
+from tests.live.conftest import (
+    BACKEND,
+    LiveService,
+    compiled_report,
+    open_this_year,
+    wait_for,
+)
 
 YEAR = date.today().year
-
-
-def _open_the_year(officer) -> int:
-    page = officer.get("/reporting/")
-    opened = officer.post(
-        "/reporting/periods",
-        {"csrf_token": page.csrf(), "year": YEAR, "deadline": f"{YEAR}-12-31"},
-    )
-    period = re.search(r"/reporting/periods/(\d+)", opened.url + opened.text)
-    assert period, "the officer's new period is not shown"
-    return int(period.group(1))
 
 
 def _compile(admin, period_id: int) -> str:
@@ -33,14 +28,9 @@ def _compile(admin, period_id: int) -> str:
     assert started.status == 200, started.status
     report_url = re.search(r"/reporting/reports/\d+", started.url).group(0)
     # Inline, the figures are there when the page comes back; with a worker, within seconds.
-    compiled = wait_for(lambda: _compiled(admin, report_url), seconds=60)
+    compiled = wait_for(lambda: compiled_report(admin, report_url), seconds=60)
     assert compiled, f"still compiling after 60 s on {BACKEND}"
     return report_url
-
-
-def _compiled(admin, report_url: str):
-    page = admin.get(report_url)
-    return page if 'id="figures"' in page.text and "生成中" not in page.text else None
 
 
 def _explain_and_submit(admin, report_url: str) -> None:
@@ -62,7 +52,7 @@ def test_the_annual_cycle_completes_through_the_running_service(
     officer = live.browser("zj-officer")
     admin = live.browser("zju-admin")
 
-    period_id = _open_the_year(officer)
+    period_id = open_this_year(officer)
     report_url = _compile(admin, period_id)
     figures = admin.get(report_url).text
     assert re.search(r'id="figure-ORG02".*?class="num">(\d+)<', figures, re.S).group(1) != "0"

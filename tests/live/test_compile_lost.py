@@ -7,27 +7,14 @@ the indicators raise.)"""
 from __future__ import annotations
 
 import re
-from datetime import date
 
-from tests.live.conftest import BACKEND, LiveService, wait_for
-
-YEAR = date.today().year
-
-
-def _open_this_year(officer) -> int:
-    page = officer.get("/reporting/")
-    opened = officer.post(
-        "/reporting/periods",
-        {"csrf_token": page.csrf(), "year": YEAR, "deadline": f"{YEAR}-12-31"},
-    )
-    period = re.search(r"/reporting/periods/(\d+)", opened.url + opened.text)
-    assert period, "the officer's new period is not shown"
-    return int(period.group(1))
-
-
-def _compiled(admin, report_url: str):
-    page = admin.get(report_url)
-    return page if 'id="figures"' in page.text and "生成中" not in page.text else None
+from tests.live.conftest import (
+    BACKEND,
+    LiveService,
+    compiled_report,
+    open_this_year,
+    wait_for,
+)
 
 
 def _compile(admin, period_id: int, from_page: str) -> str:
@@ -35,7 +22,7 @@ def _compile(admin, period_id: int, from_page: str) -> str:
     started = admin.post(f"/reporting/periods/{period_id}/compile", {"csrf_token": page.csrf()})
     report_url = re.search(r"/reporting/reports/\d+", started.url)
     assert report_url, started.text[-1000:]
-    compiled = wait_for(lambda: _compiled(admin, report_url.group(0)), seconds=60)
+    compiled = wait_for(lambda: compiled_report(admin, report_url.group(0)), seconds=60)
     assert compiled, f"still compiling after 60 s on {BACKEND}"
     return report_url.group(0)
 
@@ -51,7 +38,7 @@ def _says_lost(page: str) -> None:
 def test_a_lost_compile_is_shown_failed_and_compiles_again(live: LiveService):
     officer = live.browser("sc-officer")
     admin = live.browser("scu-admin")
-    period_id = _open_this_year(officer)
+    period_id = open_this_year(officer)
     report_url = _compile(admin, period_id, f"/reporting/periods/{period_id}")
     report_id = int(report_url.rsplit("/", 1)[1])
 
@@ -78,7 +65,7 @@ def test_a_lost_compile_is_shown_failed_and_compiles_again(live: LiveService):
     assert retry, "no 重新生成 button"
     again = admin.post(retry.group(1), {"csrf_token": admin.get(report_url).csrf()})
     assert report_url in again.url
-    compiled = wait_for(lambda: _compiled(admin, report_url), seconds=60)
+    compiled = wait_for(lambda: compiled_report(admin, report_url), seconds=60)
     assert compiled, "重新生成 did not compile"
     assert "生成失败" not in compiled.text
     assert live.failures() == []
