@@ -15,7 +15,11 @@ $(BIN)/.installed: pyproject.toml constraints.txt
 
 install: $(BIN)/.installed
 
-translations: install
+# Compiled only when a catalog changed, so two suites started side by side never race on it.
+CATALOGS := $(wildcard service/translations/*/LC_MESSAGES/messages.po)
+translations: install $(CATALOGS:.po=.mo)
+
+%/LC_MESSAGES/messages.mo: %/LC_MESSAGES/messages.po
 	$(BIN)/pybabel -q compile -d service/translations
 
 migrate: translations
