@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations migrate seed bench fuzz load soak lint format browser-deps clean
+.PHONY: run test install translations migrate seed bench fuzz load soak audit lint format browser-deps clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +51,11 @@ load: translations
 soak: translations
 	SOAK=1 LOAD_SECONDS=$${LOAD_SECONDS:-600} LOAD_CONNECTIONS=64 GUNICORN_MAX_REQUESTS=0 \
 		PROVE_TIMEOUT=1500 bash deploy/prove.sh
+
+# Known vulnerabilities (pip-audit, where its database is reachable) and stale pins (reported).
+audit: install
+	$(BIN)/python -m pip install --quiet pip-audit
+	$(BIN)/python deploy/dependencies.py
 
 lint: install
 	$(BIN)/ruff check .
