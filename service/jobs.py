@@ -284,3 +284,8 @@ def enqueue_due_retries(q: Queue, now: datetime) -> int:
             registry.remove(job)
             q.enqueue_job(job)
     return len(job_ids)
+
+
+def failed_count(app: Flask | None = None) -> int:
+    """Jobs that failed for good, on every queue: each is a piece of work that did not happen."""
+    return sum(queue(name, app).failed_job_registry.count for name in QUEUES)

@@ -547,3 +547,9 @@ def save_tech_transfer(transfer: TechTransfer | None, data: dict[str, Any]):
         for field, value in values.items():
             setattr(transfer, field, value)
     return transfer
+
+
+def held_not_reported_count() -> int:
+    """Activities marked held and not yet reported (已举办, not 已上报)."""
+    query = activities_query(status="held").order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))

@@ -17,7 +17,7 @@ from service.auth.models import ApiToken, TokenLevel, User, new_session_token
 from service.auth.principal import Principal
 from service.auth.roles import ROLES, TOKEN_PERMISSIONS, Level, Permission, Role
 from tenants.db import db
-from tenants.models import Federation, utcnow
+from tenants.models import Association, Federation, utcnow
 from tenants.scope import Scope
 
 MIN_PASSWORD_LENGTH = 10
@@ -288,3 +288,29 @@ def owners_of_labels(labels: Collection[str]) -> dict[str, Owner]:
     return {
         label: owner for (kind, number), owner in owners.items() for label in wanted[kind][number]
     }
+
+
+# --- counts for the to-do lists --------------------------------------------------------------
+
+
+def count_users_visible_to(principal: Principal) -> int:
+    query = users_visible_to(principal).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def tokens_expiring(principal: Principal, within: timedelta) -> list[ApiToken]:
+    """The principal's live tokens that expire within `within`."""
+    query = tokens_visible_to(principal).where(
+        ApiToken.revoked_at.is_(None), ApiToken.expires_at < utcnow() + within
+    )
+    return list(db.session.scalars(query))
+
+
+def first_admins_waiting(federation_id: int) -> int:
+    """First administrators of the federation's associations who have not set a password."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(User)
+        .join(Association, Association.id == User.association_id)
+        .where(Association.federation_id == federation_id, User.awaits_first_password)
+    )

@@ -358,3 +358,8 @@ def history(association_id: int) -> list[LifecycleChange]:
         .where(LifecycleChange.tenant_id == association_id)
         .order_by(LifecycleChange.changed_at, LifecycleChange.id)
     ).all()
+
+
+def awaiting_review_count(federation_id: int) -> int:
+    query = for_federation(federation_id, ApplicationStatus.SUBMITTED.value).order_by(None)
+    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))

@@ -110,3 +110,7 @@ def _decide(application, status, decided_by, reason) -> None:
     application.decided_by = decided_by
     application.decided_at = utcnow()
     application.decision_reason = reason
+
+
+def pending_count() -> int:
+    return db.session.scalar(sa.select(sa.func.count()).select_from(pending().subquery()))

@@ -350,3 +350,57 @@ def lock_rollup(rollup: FederationRollup, actor: str) -> PushOutbox | None:
     db.session.add(outbox)
     db.session.flush()
     return outbox
+
+
+# --- where filing stands, for the to-do lists -------------------------------------------
+
+
+def filing_status(association_id: int) -> list[tuple[ReportingPeriod, AnnualReport | None]]:
+    """Each period of the association's federation whose report is not approved yet, with
+    the report's latest version (None before the first compile), oldest period first."""
+    periods_seen = db.session.scalars(periods()).all()
+    latest = _latest_reports([p.id for p in periods_seen], association_id)
+    return [
+        (period, latest.get((association_id, period.id)))
+        for period in reversed(periods_seen)
+        if (report := latest.get((association_id, period.id))) is None
+        or report.status != S.APPROVED
+    ]
+
+
+def federation_filing_status(
+    federation_id: int,
+) -> list[tuple[ReportingPeriod, dict[int, AnnualReport]]]:
+    """Each of the federation's periods whose roll-up is not locked yet, with the latest
+    report of each association that has one."""
+    locked_years = sa.select(FederationRollup.year).where(
+        FederationRollup.federation_id == federation_id,
+        FederationRollup.status == RollupStatus.LOCKED.value,
+    )
+    open_periods = db.session.scalars(
+        periods().where(
+            ReportingPeriod.federation_id == federation_id,
+            ReportingPeriod.year.not_in(locked_years),
+        )
+    ).all()
+    latest = _latest_reports([p.id for p in open_periods])
+    return [(p, {aid: r for (aid, pid), r in latest.items() if pid == p.id}) for p in open_periods]
+
+
+def filing_associations_count(federation_id: int) -> int:
+    """The federation's associations that file a report: the active ones."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Association.federation_id == federation_id, Association.status == "active"
+        )
+    )
+
+
+def _latest_reports(
+    period_ids: list[int], association_id: int | None = None
+) -> dict[tuple[int, int], AnnualReport]:
+    query = sa.select(AnnualReport).where(AnnualReport.period_id.in_(period_ids))
+    if association_id is not None:
+        query = query.where(AnnualReport.tenant_id == association_id)
+    rows = db.session.scalars(query.order_by(AnnualReport.version))
+    return {(r.tenant_id, r.period_id): r for r in rows}  # in version order: the latest stays

@@ -271,3 +271,12 @@ def figures(associations: Collection[int] | None, year: int) -> dict[int, dict[s
     for row in db.session.execute(query).mappings():
         result[row["tenant_id"]] = {name: int(row[name] or 0) for name in columns}
     return result
+
+
+def escalated_unanswered_count() -> int:
+    """Escalated items the federation has not replied to yet."""
+    return db.session.scalar(
+        sa.select(sa.func.count()).where(
+            Suggestion.escalated_at.isnot(None), Suggestion.federation_replied_at.is_(None)
+        )
+    )

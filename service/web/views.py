@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
-
 import sqlalchemy as sa
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 
-from service.activities import services as activities
 from service.associations import services as associations
-from service.associations.models import STATUS_LABELS
-from service.auth import services as auth
-from service.auth.models import ApiToken
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
 from service.auth.views import safe_next
-from service.federation import categories, guidance_views
+from service.federation import categories
 from service.governance import compliance, reminders
-from service.suggestions import services as suggestions
+from service.web import todo
 from tenants.db import db
-from tenants.models import Association, Federation, utcnow
+from tenants.models import Association, Federation
 from tenants.scope import system_scope
 
 bp = Blueprint("web", __name__)
@@ -34,74 +28,32 @@ def home():
         return redirect(url_for("auth.login"))
     if principal.level is Level.PLATFORM:
         return redirect(url_for(".operator_home"))
-    soon = utcnow() + timedelta(days=14)
-    expiring = []
-    if principal.can(Permission.MANAGE_TOKENS):
-        expiring = db.session.scalars(
-            auth.tokens_visible_to(principal).where(
-                ApiToken.revoked_at.is_(None), ApiToken.expires_at < soon
-            )
-        ).all()
     if principal.level is Level.FEDERATION:
-        return _federation_home(principal, expiring)
-    profile = associations.access_profile(principal.association_id)
-    to_do = []
-    if principal.can(Permission.VIEW_GOVERNANCE):
-        findings = compliance.evaluate(principal.association_id, date.today())
-        to_do = sorted(
-            (f for f in findings if f.status is not compliance.Status.OK),
-            key=lambda f: compliance.SEVERITY.index(f.status),
-        )
+        return _federation_home(principal)
     return render_template(
         "home_association.html",
-        profile=profile,
-        governance_to_do=to_do,
+        profile=associations.access_profile(principal.association_id),
+        to_do=todo.for_principal(principal),
         rule_labels={r.code: r.label for r in compliance.RULES},
         reminders=reminders.for_association(principal.association_id)
         if principal.can(Permission.VIEW_GOVERNANCE)
         else [],
-        missing=associations.missing_fields(profile),
-        expiring=expiring,
-        staff_count=_user_count(principal) if principal.can(Permission.MANAGE_USERS) else None,
-        held_not_reported=_count(activities.activities_query(status="held"))
-        if principal.can(Permission.RECORD_ACTIVITIES)
-        else 0,
-        suggestions_waiting=suggestions.state_counts().get("received", 0)
-        if principal.can(Permission.HANDLE_SUGGESTIONS)
-        else 0,
-        guidance=guidance_views.for_home(principal.association_id)
-        if principal.can(Permission.VIEW_GUIDANCE)
-        else [],
     )
 
 
-def _count(query) -> int:
-    return db.session.scalar(
-        sa.select(sa.func.count()).select_from(query.order_by(None).subquery())
-    )
-
-
-def _user_count(principal) -> int:
-    query = auth.users_visible_to(principal)
-    return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
-
-
-def _federation_home(principal, expiring):
+def _federation_home(principal):
     federation = db.session.scalar(
         sa.select(Federation).where(Federation.id == principal.federation_id)
     )
     profiles = db.session.scalars(associations.profiles_in_scope()).all()
-    incomplete = [p for p in profiles if associations.missing_fields(p)]
     return render_template(
         "home_federation.html",
         federation=federation,
         total=len(profiles),
         by_category=associations.counts_by_category(),
-        by_status=associations.counts_by_status(),
         categories=categories.labels(principal.federation_id),
-        statuses=STATUS_LABELS,
-        incomplete=incomplete,
-        expiring=expiring,
+        to_do=todo.for_principal(principal),
+        incomplete=[p for p in profiles if associations.missing_fields(p)],
     )
 
 
@@ -116,7 +68,9 @@ def operator_home():
             .group_by(Federation.id)
             .order_by(Federation.code)
         ).all()
-    return render_template("home_operator.html", rows=rows)
+    return render_template(
+        "home_operator.html", rows=rows, to_do=todo.for_principal(current_principal())
+    )
 
 
 @bp.get("/language/<code>")
