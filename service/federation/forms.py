@@ -152,3 +152,21 @@ class ExemplarPageForm(FlaskForm):
         choices=options([("1", _l("Publish the page")), ("0", _l("Take the page down"))]),
         validators=[DataRequired()],
     )
+
+
+class FederationForm(FlaskForm):
+    """A new provincial federation, made by the platform operator."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[
+            DataRequired(),
+            Length(min=2, max=16),
+            Regexp(
+                r"^[A-Za-z][A-Za-z0-9-]*$",
+                message=_l("Letters, digits and - only, starting with a letter."),
+            ),
+        ],
+    )
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    province = StringField(_l("Province"), validators=[DataRequired(), Length(max=50)])

@@ -3,18 +3,29 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
+from flask_babel import gettext as _
 
 from service.associations import services as associations
+from service.associations.models import STATUS_LABELS
 from service.auth.principal import current_principal, require
-from service.auth.roles import Level, Permission
+from service.auth.roles import ROLES, Level, Permission
 from service.auth.views import safe_next
-from service.federation import categories
+from service.federation import categories, directory
+from service.federation.forms import FederationForm
 from service.governance import compliance, reminders
 from service.web import todo
 from tenants.db import db
-from tenants.models import Association, Federation
-from tenants.scope import system_scope
+from tenants.models import Federation
 
 bp = Blueprint("web", __name__)
 
@@ -60,16 +71,38 @@ def _federation_home(principal):
 @bp.get("/operator")
 @require(Permission.PROVISION)
 def operator_home():
-    # The directory of tenants (names and counts), not their data.
-    with system_scope("operator lists federations and association counts"):
-        rows = db.session.execute(
-            sa.select(Federation, sa.func.count(Association.id))
-            .outerjoin(Association, Association.federation_id == Federation.id)
-            .group_by(Federation.id)
-            .order_by(Federation.code)
-        ).all()
     return render_template(
-        "home_operator.html", rows=rows, to_do=todo.for_principal(current_principal())
+        "home_operator.html",
+        rows=directory.listing(),
+        to_do=todo.for_principal(current_principal()),
+    )
+
+
+@bp.route("/operator/federations/new", methods=["GET", "POST"])
+@require(Permission.PROVISION)
+def new_federation():
+    form = FederationForm()
+    if form.validate_on_submit():
+        try:
+            federation = directory.create(form.code.data, form.name.data, form.province.data)
+        except directory.DirectoryError as refused:
+            getattr(form, refused.field).errors.append(refused.message)
+        else:
+            db.session.commit()
+            flash(_("The federation is created. Now make its supervisors' accounts."), "success")
+            return redirect(url_for(".federation", federation_id=federation.id))
+    status = 400 if form.errors else 200
+    return render_template("operator/federation_new.html", form=form), status
+
+
+@bp.get("/operator/federations/<int:federation_id>")
+@require(Permission.PROVISION)
+def federation(federation_id: int):
+    return render_template(
+        "operator/federation.html",
+        summary=directory.access_federation(federation_id),
+        roles=ROLES,
+        statuses=STATUS_LABELS,
     )
 
 
