@@ -117,9 +117,22 @@ VALID_BODIES = {
         "year": 2026,
     },
     ("PATCH", "/api/v1/suggestions/{suggestion_id}"): {"state": "in_progress"},
+    ("POST", "/api/v1/reporting/periods"): {"year": 2027, "deadline": "2028-03-31"},
+    ("POST", "/api/v1/reporting/reports/{report_id}/explanations"): {
+        "code": "ORG02",
+        "text": "新成立的学院科协带来新会员",
+    },
+    ("POST", "/api/v1/reporting/reports/{report_id}/return"): {
+        "comments": {"ORG02": "请核实六月入会的会员"}
+    },
 }
-# Establishment is decided by a provincial federation's token, not an association's.
-FEDERATION_PATHS = "/api/v1/establishment/"
+# Establishment and the federation's reporting steps are a provincial federation's token's,
+# not an association's.
+FEDERATION_PATHS = (
+    "/api/v1/establishment/",
+    "/api/v1/reporting/periods",
+    "/api/v1/reporting/reports/{report_id}/return",
+)
 
 SCRIPT = "<script>alert('x')</script>"
 SQL = "'; DROP TABLE member; --"
@@ -167,9 +180,26 @@ def _own_ids(world) -> dict[str, int]:
     }
 
 
+def _report_ready_for(world, path: str) -> dict[str, int]:
+    """A report of the caller's own association in the state the step takes: the world's
+    approved one reopened (version 2, compiled) to explain, and that one submitted to return."""
+    if "{report_id}" not in path:
+        return {}
+    from service.reporting import services as reporting
+    from service.reporting.models import AnnualReport
+
+    with system_scope("test: a report to work on"):
+        approved = db.session.get(AnnualReport, world.a.first.reports[0])
+        report = reporting.reopen(approved, "补报", "test")
+        if path.endswith("/return"):
+            report.status = "submitted"
+        db.session.commit()
+        return {"report_id": report.id}
+
+
 def _own_url(world, path: str) -> str:
     """The operation's URL with the ids of the caller's own association."""
-    ids = _own_ids(world)
+    ids = {**_own_ids(world), **_report_ready_for(world, path)}
     return PATH_PARAM.sub(lambda m: str(ids[m.group(1)]), path)
 
 
@@ -217,6 +247,10 @@ def _bad_values(name: str, prop: dict) -> Iterator[tuple[str, object]]:
                 yield what, value
     if kind == "boolean":
         yield "not a boolean", "perhaps"
+    if kind == "object":
+        yield "text, not an object", SCRIPT
+        yield "a list, not an object", [SCRIPT]
+        yield "an empty key", {"": SCRIPT}
 
 
 def _hostile_bodies(spec, method: str, path: str, base: dict) -> Iterator[tuple[str, object]]:

@@ -414,6 +414,32 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("reporting.endpoint", "POST"): Route(P.REVIEW_REPORTS),
     ("reporting_api.Reports", "GET"): Route(P.VIEW_REPORTS, api=True),
     ("reporting_api.ReportById", "GET"): Route(P.VIEW_REPORTS, ("report_id",), api=True),
+    ("reporting_api.Periods", "GET"): Route(P.VIEW_REPORTS, api=True),
+    ("reporting_api.Periods", "POST"): Route(P.REVIEW_REPORTS, api=True, write=True),
+    ("reporting_api.PeriodById", "GET"): Route(P.VIEW_REPORTS, ("period_id",), api=True),
+    ("reporting_api.CompileReport", "POST"): Route(
+        P.PREPARE_REPORTS, ("period_id",), api=True, write=True
+    ),
+    **{
+        (f"reporting_api.{step}", "POST"): Route(
+            P.PREPARE_REPORTS, ("report_id",), api=True, write=True
+        )
+        for step in ("Explanations", "SubmitReport")
+    },
+    **{
+        (f"reporting_api.{step}", "POST"): Route(
+            P.REVIEW_REPORTS, ("report_id",), api=True, write=True
+        )
+        for step in ("ReturnReport", "ApproveReport")
+    },
+    ("reporting_api.Rollups", "GET"): Route(P.REVIEW_REPORTS, ("period_id",), api=True),
+    ("reporting_api.Rollups", "POST"): Route(
+        P.REVIEW_REPORTS, ("period_id",), api=True, write=True
+    ),
+    ("reporting_api.RollupById", "GET"): Route(P.REVIEW_REPORTS, ("rollup_id",), api=True),
+    ("reporting_api.LockRollup", "POST"): Route(
+        P.REVIEW_REPORTS, ("rollup_id",), api=True, write=True
+    ),
     ("national_api.Federations", "GET"): Route(P.READ_NATIONAL, api=True),
     ("national_api.LockedRollup", "GET"): Route(
         P.READ_NATIONAL, ("federation_id",), api=True, values=(("year", "2025"),)
