@@ -6,12 +6,14 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import HiddenInput
 
 from service.members.models import (
     KIND_LABELS,
@@ -156,3 +158,34 @@ class DecisionForm(FlaskForm):
     reason = StringField(
         _l("Reason (required to reject)"), validators=[Optional(), Length(max=500)]
     )
+
+
+class MergeForm(FlaskForm):
+    """The decision on the side-by-side page: merge into the member shown, create a new
+    member, or reject. The name is chosen only when the two names differ."""
+
+    member_id = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
+    decision = RadioField(
+        _l("Decision"),
+        choices=options(
+            [
+                ("merge", _l("Merge into the existing member")),
+                ("new", _l("Create a new member")),
+                ("reject", _l("Reject the application")),
+            ]
+        ),
+        validators=[DataRequired()],
+    )
+    keep_name = RadioField(_l("The name the member keeps"), choices=[], validators=[Optional()])
+    reason = StringField(
+        _l("Reason (required to reject)"), validators=[Optional(), Length(max=500)]
+    )
+
+    def __init__(self, member_name: str, applicant_name: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keep_name.choices = options(
+            [
+                ("member", _l("%(name)s (the member's)", name=member_name)),
+                ("application", _l("%(name)s (the application's)", name=applicant_name)),
+            ]
+        )

@@ -106,6 +106,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("members.applications_index", "GET"): Route(P.EDIT_MEMBERS),
     ("members.application", "GET"): Route(P.EDIT_MEMBERS, ("member_application_id",)),
     ("members.application", "POST"): Route(P.EDIT_MEMBERS, ("member_application_id",)),
+    ("members.application_merge", "GET"): Route(P.EDIT_MEMBERS, ("member_application_id",)),
+    ("members.application_merge", "POST"): Route(P.EDIT_MEMBERS, ("member_application_id",)),
     ("members.policy", "GET"): Route(P.MANAGE_MEMBERSHIP_POLICY),
     ("members.policy", "POST"): Route(P.MANAGE_MEMBERSHIP_POLICY),
     ("members.groups", "GET"): Route(P.VIEW_MEMBERS),
@@ -842,6 +844,14 @@ BODY_CASES = {
         _secretary_general,
         "approving_meeting_id",
         "meeting_id",
+    ),
+    "web-application-merged-into-member": BodyCase(
+        Role.ASSOCIATION_STAFF,
+        "POST",
+        lambda w: f"/members/applications/{w.a.first.applications[0].id}/merge",
+        lambda w: {"decision": "merge", "keep_name": "application"},
+        "member_id",
+        "member_id",
     ),
     "web-guidance-to-associations": BodyCase(
         Role.FEDERATION_OFFICER,
