@@ -125,7 +125,6 @@ class ReportingPeriodSchema(Schema):
     federation_id = fields.Integer()
     year = fields.Integer()
     deadline = fields.Date()
-    opened_by = fields.String()
     opened_at = UtcDateTime()
 
 
@@ -159,7 +158,6 @@ class ReportDetailSchema(ReportSchema):
     failure_reason = fields.String(allow_none=True)
     compiled_at = UtcDateTime(allow_none=True)
     submitted_at = UtcDateTime(allow_none=True)
-    decided_by = fields.String(allow_none=True)
     decided_at = UtcDateTime(allow_none=True)
 
     def _unexplained(self, report: AnnualReport) -> list[str]:
@@ -188,7 +186,6 @@ class FederationRollupSchema(Schema):
     version = fields.Integer()
     status = fields.String(metadata={"enum": [s.value for s in RollupStatus]})
     hash = fields.String(attribute="locked_hash", allow_none=True)
-    locked_by = fields.String(allow_none=True)
     locked_at = UtcDateTime(allow_none=True)
     compiled_at = UtcDateTime()
     figures = fields.Dict(keys=fields.String(), values=fields.Raw())
