@@ -13,7 +13,6 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
-from wtforms.widgets import HiddenInput
 
 from service.members.models import (
     KIND_LABELS,
@@ -164,7 +163,6 @@ class MergeForm(FlaskForm):
     """The decision on the side-by-side page: merge into the member shown, create a new
     member, or reject. The name is chosen only when the two names differ."""
 
-    member_id = IntegerField(widget=HiddenInput(), validators=[DataRequired()])
     decision = RadioField(
         _l("Decision"),
         choices=options(

@@ -32,6 +32,7 @@ from service.members.models import (
 )
 from service.members.tabular import COLUMNS, export_row, template_xlsx, to_csv, to_xlsx
 from service.privacy import mask_email, mask_phone
+from service.validation import ID_MAX
 from service.web.downloads import CSV, XLSX, download
 from service.web.pagination import page_of
 from tenants.access import find_in_scope
@@ -292,8 +293,10 @@ def application_merge(member_application_id: int):
     member_id = request.args.get("member_id", type=int) or request.form.get("member_id", type=int)
     if not member_id:
         return redirect(url_for(".application", member_application_id=found.id))
+    if not 0 < member_id <= ID_MAX:  # no such row: as for any id that is not ours
+        abort(404)
     member = services.access_member(member_id)
-    form = MergeForm(member.name, found.name, member_id=member.id)
+    form = MergeForm(member.name, found.name)
     if form.validate_on_submit():
         outcome = _decide_merge(found, member, form)
         if outcome is not None:

@@ -120,6 +120,8 @@ def test_the_side_by_side_page_compares_field_by_field(world, client):
         f"/members/applications/{application_id}/merge?member_id={world.a.second.members[1].id}",
         f"/members/applications/{application_id}/merge?member_id={world.b.first.members[1].id}",
         f"/members/applications/{world.a.second.applications[0].id}/merge?member_id={known.id}",
+        f"/members/applications/{application_id}/merge?member_id={10**30}",
+        f"/members/applications/{application_id}/merge?member_id=-1",
     ):
         assert client.get(url).status_code == 404, url
 
