@@ -183,12 +183,16 @@ _TOKEN_READS = frozenset({P.VIEW_PROFILE, P.VIEW_GOVERNANCE})
 # An association's tokens read its activities and suggestions (never who submitted one); a
 # federation's read the shared activities, every figure and the escalated suggestions.
 # National tokens get the figures through the reports' roll-ups, not activity by activity.
+# The reporting cycle through the API: an association's writing token compiles, explains and
+# submits its own report (as its staff may); a federation's writing token opens periods,
+# returns or approves reports and compiles and locks the roll-up (as its officer may). Never
+# the other side's steps: an association does not approve itself.
 _WORK_READS = frozenset({P.VIEW_ACTIVITIES, P.VIEW_SUGGESTIONS})
 _FEDERATION_WORK_READS = frozenset({P.VIEW_ACTIVITIES, P.VIEW_ESCALATED_SUGGESTIONS})
 TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
     (Level.ASSOCIATION, False): _TOKEN_READS | {P.VIEW_MEMBERS, P.VIEW_REPORTS} | _WORK_READS,
     (Level.ASSOCIATION, True): _TOKEN_READS
-    | {P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_REPORTS}
+    | {P.EDIT_PROFILE, P.VIEW_MEMBERS, P.EDIT_MEMBERS, P.VIEW_REPORTS, P.PREPARE_REPORTS}
     | _GOVERNANCE_ALL
     | _WORK_READS
     | {P.RECORD_ACTIVITIES, P.HANDLE_SUGGESTIONS},
@@ -196,7 +200,7 @@ TOKEN_PERMISSIONS: dict[tuple[Level | str, bool], frozenset[Permission]] = {
     | {P.VIEW_FEDERATION, P.VIEW_REPORTS}
     | _FEDERATION_WORK_READS,
     (Level.FEDERATION, True): _TOKEN_READS
-    | {P.VIEW_FEDERATION, P.VIEW_REPORTS, P.REVIEW_ESTABLISHMENT}
+    | {P.VIEW_FEDERATION, P.VIEW_REPORTS, P.REVIEW_ESTABLISHMENT, P.REVIEW_REPORTS}
     | _FEDERATION_WORK_READS,
     ("national", False): _TOKEN_READS | {P.VIEW_FEDERATION, P.READ_NATIONAL},
     ("national", True): _TOKEN_READS | {P.VIEW_FEDERATION, P.READ_NATIONAL},

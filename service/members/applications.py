@@ -1,11 +1,15 @@
 """Applications to join: the public form, and the secretariat's decision.
 
 A person who is already a member (same phone or e-mail) is merged into that record rather
-than doubled.
+than doubled, but never silently under another name: when the names differ, staff compare
+the two records side by side and choose the name the member keeps. Likely duplicates (a
+member or another pending application with the same phone, e-mail or name) are shown on the
+review page before anything is decided.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
@@ -69,22 +73,86 @@ def access_application(application_id: int) -> MemberApplication:
     return application
 
 
+class NamesDiffer(services.MembershipError):
+    """The member with the applicant's phone or e-mail has another name: merging needs the
+    staff's choice of the name, on the side-by-side page."""
+
+    def __init__(self, member: Member):
+        super().__init__(
+            _l(
+                "A member with this phone or e-mail exists under another name: compare the"
+                " two records and choose the name before merging."
+            )
+        )
+        self.member = member
+
+
+class NameNotChosen(services.MembershipError):
+    """A merge of two records with different names, and no name chosen."""
+
+    def __init__(self):
+        super().__init__(_l("The names differ: choose which name the member keeps."))
+
+
+NAME_CHOICES = ("member", "application")
+
+
 def approve(application: MemberApplication, decided_by: str, reason: str | None = None) -> Member:
-    """Make the applicant a member, or merge into the member they already are. An applicant
-    who meets neither condition is admitted only with a stated reason (the staff's, or the
-    applicant's own statement)."""
+    """Make the applicant a member, or merge into the member they already are (same phone
+    or e-mail, and the same name; another name raises NamesDiffer). An applicant who meets
+    neither condition is admitted only with a stated reason (the staff's, or the applicant's
+    own statement)."""
     _must_be_pending(application)
+    existing = services.find_duplicate(application.phone, application.email)
+    if existing is None:
+        return create_new(application, decided_by, reason)
+    if names_differ(existing, application):
+        raise NamesDiffer(existing)
+    return merge(application, existing, decided_by, reason)
+
+
+def create_new(application: MemberApplication, decided_by: str, reason: str | None) -> Member:
+    """A new member from the application, even where a member has the same name (two
+    people may); a member with the same phone or e-mail is refused (DuplicateMember)."""
+    _must_be_pending(application)
+    member = services.create_member(_applicant_data(application, reason))
+    db.session.flush()
+    return _admitted(application, member, decided_by)
+
+
+def merge(
+    application: MemberApplication,
+    member: Member,
+    decided_by: str,
+    reason: str | None,
+    keep_name: str | None = None,
+) -> Member:
+    """Merge the application into `member`: empty fields of the member are filled from it.
+    Two different names are never joined silently: `keep_name` ("member" or "application")
+    must say which name stays. The member's status is left as it is."""
+    _must_be_pending(application)
+    if names_differ(member, application):
+        if keep_name not in NAME_CHOICES:
+            raise NameNotChosen()
+        if keep_name == "application":
+            member.name = application.name
+    for field, value in _applicant_data(application, reason).items():
+        if value not in (None, "") and getattr(member, field) in (None, "", False):
+            setattr(member, field, value)
+    return _admitted(application, member, decided_by)
+
+
+def _applicant_data(application: MemberApplication, reason: str | None) -> dict[str, Any]:
     data = {f: getattr(application, f) for f in APPLICANT_FIELDS}
     data["exception_reason"] = (reason or "").strip() or application.statement
-    existing = services.find_duplicate(application.phone, application.email)
-    if existing is not None:
-        member = existing
-        for field, value in data.items():
-            if value not in (None, "") and getattr(member, field) in (None, "", False):
-                setattr(member, field, value)
-    else:
-        member = services.create_member(data)
-        db.session.flush()
+    return data
+
+
+def names_differ(member: Member, application: MemberApplication) -> bool:
+    return (member.name or "").strip() != (application.name or "").strip()
+
+
+def _admitted(application: MemberApplication, member: Member, decided_by: str) -> Member:
     member.consent_version = application.consent_version
     member.consent_at = application.consent_at
     member.consent_withdrawn_at = None
@@ -114,3 +182,102 @@ def _decide(application, status, decided_by, reason) -> None:
 
 def pending_count() -> int:
     return db.session.scalar(sa.select(sa.func.count()).select_from(pending().subquery()))
+
+
+# --- likely duplicates ----------------------------------------------------------------
+
+MATCH_FIELDS = ("phone", "email", "name")
+
+
+# What a likely duplicate shares with the application, as the warning says it.
+SHARED_LABELS = {
+    "phone": _l("the same mobile phone"),
+    "email": _l("the same e-mail"),
+    "name": _l("the same name (applications give no birth year to tell them apart)"),
+}
+
+
+@dataclass(frozen=True)
+class Likely:
+    """A record that may be the applicant: a member, or another pending application, and
+    which of phone, e-mail and name it shares with the application."""
+
+    record: Member | MemberApplication
+    shared: tuple[str, ...]
+
+    @property
+    def is_member(self) -> bool:
+        return isinstance(self.record, Member)
+
+
+def likely_duplicates(application: MemberApplication) -> list[Likely]:
+    """Members (not erased) and other pending applications of this association with the
+    same phone, the same e-mail or the same name. An application carries no birth year (the
+    form does not ask for one), so a name alone is shown as the weaker sign it is."""
+    found = []
+    for model in (Member, MemberApplication):
+        clauses = [
+            getattr(model, field) == _matched_value(application, field)
+            for field in MATCH_FIELDS
+            if _matched_value(application, field)
+        ]
+        if not clauses:
+            continue
+        query = sa.select(model).where(sa.or_(*clauses)).order_by(model.id).limit(20)
+        if model is Member:
+            query = query.where(Member.erased_at.is_(None))
+        else:
+            query = query.where(
+                MemberApplication.id != application.id,
+                MemberApplication.status == ApplicationStatus.PENDING,
+            )
+        for record in db.session.scalars(query):
+            shared = tuple(
+                f
+                for f in MATCH_FIELDS
+                if _matched_value(application, f)
+                and _matched_value(record, f) == _matched_value(application, f)
+            )
+            found.append(Likely(record, shared))
+    return found
+
+
+def _matched_value(record: Member | MemberApplication, field: str) -> str | None:
+    value = (getattr(record, field) or "").strip()
+    return (value.lower() if field == "email" else value) or None
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One field of the side-by-side page: both values and what a merge keeps."""
+
+    field: str
+    applicant: Any
+    member: Any
+    after_merge: Any
+
+    @property
+    def same(self) -> bool:
+        return self.applicant == self.member
+
+
+COMPARED_LABELS = {
+    "name": _l("Name"),
+    "phone": _l("Mobile phone"),
+    "email": _l("E-mail"),
+    "department": _l("Department"),
+    "title": _l("Professional title"),
+    "societies": _l("Societies"),
+    "in_cast_society": _l("CAST society member"),
+}
+
+
+def compare(application: MemberApplication, member: Member) -> list[Comparison]:
+    """The fields both records have, side by side; after a merge the member keeps its own
+    value where it has one (the name as staff choose)."""
+    rows = []
+    for field in COMPARED_LABELS:
+        ours, theirs = getattr(application, field), getattr(member, field)
+        kept = theirs if theirs not in (None, "", False) or field == "name" else ours
+        rows.append(Comparison(field, ours, theirs, kept))
+    return rows

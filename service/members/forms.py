@@ -6,6 +6,7 @@ from flask_wtf.file import FileField, FileRequired
 from wtforms import (
     BooleanField,
     EmailField,
+    RadioField,
     SelectChoice,
     SelectField,
     StringField,
@@ -156,3 +157,33 @@ class DecisionForm(FlaskForm):
     reason = StringField(
         _l("Reason (required to reject)"), validators=[Optional(), Length(max=500)]
     )
+
+
+class MergeForm(FlaskForm):
+    """The decision on the side-by-side page: merge into the member shown, create a new
+    member, or reject. The name is chosen only when the two names differ."""
+
+    decision = RadioField(
+        _l("Decision"),
+        choices=options(
+            [
+                ("merge", _l("Merge into the existing member")),
+                ("new", _l("Create a new member")),
+                ("reject", _l("Reject the application")),
+            ]
+        ),
+        validators=[DataRequired()],
+    )
+    keep_name = RadioField(_l("The name the member keeps"), choices=[], validators=[Optional()])
+    reason = StringField(
+        _l("Reason (required to reject)"), validators=[Optional(), Length(max=500)]
+    )
+
+    def __init__(self, member_name: str, applicant_name: str, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.keep_name.choices = options(
+            [
+                ("member", _l("%(name)s (the member's)", name=member_name)),
+                ("application", _l("%(name)s (the application's)", name=applicant_name)),
+            ]
+        )

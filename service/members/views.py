@@ -17,6 +17,7 @@ from service.members.forms import (
     GroupMemberForm,
     ImportForm,
     MemberForm,
+    MergeForm,
     PolicyForm,
     StatusForm,
 )
@@ -24,12 +25,14 @@ from service.members.models import (
     KIND_LABELS,
     STATUS_LABELS,
     TITLE_LABELS,
+    ApplicationStatus,
     GroupMember,
     MemberImport,
     MemberStatus,
 )
 from service.members.tabular import COLUMNS, export_row, template_xlsx, to_csv, to_xlsx
 from service.privacy import mask_email, mask_phone
+from service.validation import ID_MAX
 from service.web.downloads import CSV, XLSX, download
 from service.web.pagination import page_of
 from tenants.access import find_in_scope
@@ -248,6 +251,7 @@ def applications_index():
 def application(member_application_id: int):
     found = applications.access_application(member_application_id)
     form = DecisionForm()
+    names_differ = None
     if form.validate_on_submit():
         decided_by = current_principal().audit_label
         try:
@@ -260,18 +264,81 @@ def application(member_application_id: int):
         except services.MembershipError as refused:
             db.session.rollback()
             form.reason.errors.append(str(refused))
+            if isinstance(refused, applications.NamesDiffer):
+                names_differ = refused.member.id
         else:
             db.session.commit()
             flash(_("The application is rejected."), "success")
             return redirect(url_for(".applications_index"))
     status = eligibility(found.in_cast_society, found.title, found.statement)
+    pending = found.status == ApplicationStatus.PENDING
     return render_template(
         "members/application.html",
         application=found,
         form=form,
         titles=TITLE_LABELS,
         eligibility=ELIGIBILITY_LABELS[status],
+        likely=applications.likely_duplicates(found) if pending else [],
+        shared_labels=applications.SHARED_LABELS,
+        names_differ=names_differ,
     ), (400 if form.errors else 200)
+
+
+@bp.route("/applications/<int:member_application_id>/merge", methods=["GET", "POST"])
+@require(Permission.EDIT_MEMBERS)
+def application_merge(member_application_id: int):
+    """The application and a member side by side; staff merge, create a new member or
+    reject. Without a member to compare with, back to the application."""
+    found = applications.access_application(member_application_id)
+    member_id = request.args.get("member_id", type=int) or request.form.get("member_id", type=int)
+    if not member_id:
+        return redirect(url_for(".application", member_application_id=found.id))
+    if not 0 < member_id <= ID_MAX:  # no such row: as for any id that is not ours
+        abort(404)
+    member = services.access_member(member_id)
+    form = MergeForm(member.name, found.name)
+    if form.validate_on_submit():
+        outcome = _decide_merge(found, member, form)
+        if outcome is not None:
+            return outcome
+    return render_template(
+        "members/application_merge.html",
+        application=found,
+        member=member,
+        rows=applications.compare(found, member),
+        names_differ=applications.names_differ(member, found),
+        form=form,
+        titles=TITLE_LABELS,
+        statuses=STATUS_LABELS,
+        field_labels=applications.COMPARED_LABELS,
+    ), (400 if form.errors else 200)
+
+
+def _decide_merge(found, member, form: MergeForm):
+    """Carry out the staff's choice; on a refusal nothing is kept and the form says why."""
+    decided_by = current_principal().audit_label
+    decision = form.decision.data
+    try:
+        if decision == "merge":
+            kept = applications.merge(
+                found, member, decided_by, form.reason.data, form.keep_name.data or None
+            )
+        elif decision == "new":
+            kept = applications.create_new(found, decided_by, form.reason.data)
+        else:
+            applications.reject(found, decided_by, form.reason.data or "")
+            kept = None
+    except services.MembershipError as refused:
+        db.session.rollback()
+        target = form.keep_name if isinstance(refused, applications.NameNotChosen) else form.reason
+        target.errors = [*target.errors, str(refused)]
+        return None
+    db.session.commit()
+    if kept is None:
+        flash(_("The application is rejected."), "success")
+        return redirect(url_for(".applications_index"))
+    flash(_("The applicant is a member now."), "success")
+    return redirect(url_for(".detail", member_id=kept.id))
 
 
 # --- the joining policy ---------------------------------------------------------------

@@ -1,20 +1,21 @@
-"""The API: report status for associations and federations, and the read-only national API
-(`/api/v1/national/`) for tokens granted some federations: locked roll-ups, approved reports
-in aggregate (no personal data), the indicator catalogue. Answers carry an ETag."""
+"""The API: the reporting cycle for associations and federations (the same steps, services,
+errors and audit as the pages), and the read-only national API (`/api/v1/national/`) for
+tokens granted some federations: locked roll-ups, approved reports in aggregate (no personal
+data), the indicator catalogue. National answers carry an ETag."""
 
 from __future__ import annotations
 
 import hashlib
 
 import sqlalchemy as sa
-from flask import request
+from flask import request, url_for
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import EXCLUDE, Schema, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
-from service.reporting import indicators
+from service.reporting import indicators, push, services
 from service.reporting.models import (
     AnnualReport,
     FederationRollup,
@@ -22,7 +23,8 @@ from service.reporting.models import (
     ReportStatus,
     RollupStatus,
 )
-from service.rest import Blueprint, paginate
+from service.rest import Blueprint, StrictSchema, UtcDateTime, found_first, paginate
+from service.validation import PlausibleDate
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Federation
@@ -31,7 +33,11 @@ blp = Blueprint(
     "reporting_api",
     __name__,
     url_prefix="/api/v1/reporting",
-    description="Annual statistical reports (年度统计报表): status and figures in your scope.",
+    description="Annual statistical reports (年度统计报表), the whole cycle: a federation's"
+    " writing token opens the period, returns or approves each report, compiles and locks the"
+    " roll-up; an association's writing token compiles (a job: 202, then poll the report),"
+    " explains and submits its report. A step the report's state does not allow is a 409"
+    " with the reason, and changes nothing.",
 )
 national_blp = Blueprint(
     "national_api",
@@ -103,24 +109,322 @@ def _report_query(year: int | None):
     return query.where(ReportingPeriod.year == year) if year else query
 
 
+# --- the cycle: periods, the association's steps, the federation's review and roll-up -------
+
+CODES = [i.code for i in indicators.CATALOGUE]
+P = Permission
+
+
+def _not_blank(text: str) -> None:
+    if not text.strip():
+        raise ValidationError("Write something, not only spaces.")
+
+
+class ReportingPeriodSchema(Schema):
+    id = fields.Integer()
+    federation_id = fields.Integer()
+    year = fields.Integer()
+    deadline = fields.Date()
+    opened_at = UtcDateTime()
+
+
+class ReportingPeriodCreateSchema(StrictSchema):
+    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
+    deadline = PlausibleDate(
+        required=True, metadata={"description": "The filing deadline; not before the year"}
+    )
+
+
+class ReportArgsSchema(ArgsSchema):
+    period_id = fields.Integer(metadata={"description": "Only this reporting period"})
+    status = fields.String(validate=validate.OneOf([s.value for s in ReportStatus]))
+
+
+class ReportDetailSchema(ReportSchema):
+    """A report as its steps need it: what is left to explain, what the reviewer said."""
+
+    period_id = fields.Integer()
+    explanations = fields.Dict(keys=fields.String(), values=fields.String())
+    review_comments = fields.Dict(keys=fields.String(), values=fields.String())
+    unexplained = fields.Method(
+        "_unexplained",
+        metadata={
+            "type": "array",
+            "items": {"type": "string"},
+            "description": "Codes of figures that moved more than 30% from last year and"
+            " still need an explanation before the report can be submitted",
+        },
+    )
+    failure_reason = fields.String(allow_none=True)
+    compiled_at = UtcDateTime(allow_none=True)
+    submitted_at = UtcDateTime(allow_none=True)
+    decided_at = UtcDateTime(allow_none=True)
+
+    def _unexplained(self, report: AnnualReport) -> list[str]:
+        return services.unexplained(report) if report.figures else []
+
+
+class ReportExplanationSchema(StrictSchema):
+    code = fields.String(required=True, validate=validate.OneOf(CODES))
+    text = fields.String(required=True, validate=[validate.Length(max=1000), _not_blank])
+
+
+class ReportReturnSchema(StrictSchema):
+    comments = fields.Dict(
+        keys=fields.String(validate=validate.OneOf(CODES)),
+        values=fields.String(validate=[validate.Length(max=1000), _not_blank]),
+        required=True,
+        validate=validate.Length(min=1),
+        metadata={"description": "What to fix, by indicator code; at least one"},
+    )
+
+
+class FederationRollupSchema(Schema):
+    id = fields.Integer()
+    federation_id = fields.Integer()
+    year = fields.Integer()
+    version = fields.Integer()
+    status = fields.String(metadata={"enum": [s.value for s in RollupStatus]})
+    hash = fields.String(attribute="locked_hash", allow_none=True)
+    locked_at = UtcDateTime(allow_none=True)
+    compiled_at = UtcDateTime()
+    figures = fields.Dict(keys=fields.String(), values=fields.Raw())
+    included = fields.List(fields.Dict())
+    missing = fields.List(
+        fields.Dict(), metadata={"description": "Associations without an approved report"}
+    )
+
+
+def _period(period_id: int) -> ReportingPeriod:
+    return find_in_scope(ReportingPeriod, period_id) or abort(404)
+
+
+def _report(report_id: int) -> AnnualReport:
+    return find_in_scope(AnnualReport, report_id) or abort(404)
+
+
+def _rollup(rollup_id: int) -> FederationRollup:
+    return find_in_scope(FederationRollup, rollup_id) or abort(404)
+
+
+def _refused(error: services.ReportingError):
+    """As the pages: nothing of the step is kept. A field's value that cannot be taken is
+    a 422 naming the field; a step the state does not allow is a 409 saying why."""
+    db.session.rollback()
+    if error.field:
+        abort(422, message=str(error.message), errors={"json": {error.field: [str(error)]}})
+    abort(409, message=str(error.message))
+
+
+WRONG_STATE = "The report's (or roll-up's) state does not allow this step; the message says why."
+
+
+def _step(blp_method):
+    """Document the answers every step of the cycle shares."""
+    for code, description in ((404, "Not found in your scope."), (409, WRONG_STATE)):
+        blp_method = blp.alt_response(code, response="DEFAULT_ERROR", description=description)(
+            blp_method
+        )
+    return blp_method
+
+
 @blp.route("/reports")
 class Reports(MethodView):
     @blp.requires(Permission.VIEW_REPORTS)
-    @blp.arguments(ArgsSchema, location="query")
+    @blp.arguments(ReportArgsSchema, location="query")
     @blp.response(200, ReportSchema(many=True))
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List the annual reports in your scope, every version, with their status"""
-        return paginate(_report_query(args.get("year")), pagination_parameters)
+        query = _report_query(args.get("year"))
+        if args.get("period_id") is not None:
+            query = query.where(AnnualReport.period_id == args["period_id"])
+        if args.get("status"):
+            query = query.where(AnnualReport.status == args["status"])
+        return paginate(query, pagination_parameters)
 
 
 @blp.route("/reports/<int:report_id>")
 class ReportById(MethodView):
     @blp.requires(Permission.VIEW_REPORTS)
-    @blp.response(200, ReportSchema)
+    @blp.response(200, ReportDetailSchema)
     def get(self, report_id):
-        """One annual report version: status, hash when approved, figures"""
+        """One annual report version: status, figures, explanations, review comments, hash"""
         return find_in_scope(AnnualReport, report_id) or abort(404)
+
+
+@blp.route("/periods")
+class Periods(MethodView):
+    @blp.requires(P.VIEW_REPORTS)
+    @blp.response(200, ReportingPeriodSchema(many=True))
+    @blp.paginate()
+    def get(self, pagination_parameters):
+        """List the reporting periods in your scope, latest year first"""
+        return paginate(services.periods().order_by(ReportingPeriod.id), pagination_parameters)
+
+    @blp.requires(P.REVIEW_REPORTS, write=True)
+    @blp.arguments(ReportingPeriodCreateSchema)
+    @blp.response(201, ReportingPeriodSchema)
+    def post(self, data):
+        """Open the federation's reporting period for a year, with its deadline"""
+        principal = current_principal()
+        try:
+            period = services.open_period(
+                principal.federation_id, data["year"], data["deadline"], principal.audit_label
+            )
+        except services.ReportingError as error:
+            _refused(error)
+        db.session.commit()
+        return period
+
+
+@blp.route("/periods/<int:period_id>")
+class PeriodById(MethodView):
+    @blp.requires(P.VIEW_REPORTS)
+    @blp.response(200, ReportingPeriodSchema)
+    def get(self, period_id):
+        """One reporting period"""
+        return _period(period_id)
+
+
+@blp.route("/periods/<int:period_id>/compile")
+class CompileReport(MethodView):
+    @blp.requires(P.PREPARE_REPORTS, write=True)
+    @blp.response(
+        202,
+        ReportDetailSchema,
+        description="Compiling: poll the report at `Location` until its status is `compiled`"
+        " (or `failed`, with the reason).",
+        headers={"Location": {"description": "The report", "schema": {"type": "string"}}},
+    )
+    @blp.alt_response(503, response="DEFAULT_ERROR", description="The job queue is down.")
+    @_step
+    def post(self, period_id):
+        """Compile your association's report for the period (again, when returned)"""
+        period = _period(period_id)
+        try:
+            report = services.queue_compile(current_principal().association_id, period)
+        except services.ReportingError as error:
+            _refused(error)
+        location = url_for("reporting_api.ReportById", report_id=report.id)
+        return report, 202, {"Location": location}
+
+
+@blp.route("/reports/<int:report_id>/explanations")
+class Explanations(MethodView):
+    @blp.requires(P.PREPARE_REPORTS, write=True)
+    @found_first(_report, "report_id")
+    @blp.arguments(ReportExplanationSchema)
+    @blp.response(200, ReportDetailSchema)
+    @_step
+    def post(self, data, report_id):
+        """Explain one figure (a compiled or returned report); replaces its explanation"""
+        report = _report(report_id)
+        try:
+            services.explain(report, data["code"], data["text"])
+        except services.ReportingError as error:
+            _refused(error)
+        db.session.commit()
+        return report
+
+
+@blp.route("/reports/<int:report_id>/submit")
+class SubmitReport(MethodView):
+    @blp.requires(P.PREPARE_REPORTS, write=True)
+    @blp.response(200, ReportDetailSchema)
+    @_step
+    def post(self, report_id):
+        """Submit the report to the federation; figures that moved a lot need explanations"""
+        report = _report(report_id)
+        try:
+            services.submit(report)
+        except services.ReportingError as error:
+            _refused(error)
+        db.session.commit()
+        return report
+
+
+@blp.route("/reports/<int:report_id>/return")
+class ReturnReport(MethodView):
+    @blp.requires(P.REVIEW_REPORTS, write=True)
+    @found_first(_report, "report_id")
+    @blp.arguments(ReportReturnSchema)
+    @blp.response(200, ReportDetailSchema)
+    @_step
+    def post(self, data, report_id):
+        """Return a submitted report for revision, with comments by figure"""
+        report = _report(report_id)
+        try:
+            services.return_report(report, data["comments"], current_principal().audit_label)
+        except services.ReportingError as error:
+            _refused(error)
+        db.session.commit()
+        return report
+
+
+@blp.route("/reports/<int:report_id>/approve")
+class ApproveReport(MethodView):
+    @blp.requires(P.REVIEW_REPORTS, write=True)
+    @blp.response(200, ReportDetailSchema)
+    @_step
+    def post(self, report_id):
+        """Approve a submitted report: its figures are locked with their hash"""
+        report = _report(report_id)
+        try:
+            services.approve(report, current_principal().audit_label)
+        except services.ReportingError as error:
+            _refused(error)
+        db.session.commit()
+        return report
+
+
+@blp.route("/periods/<int:period_id>/rollups")
+class Rollups(MethodView):
+    @blp.requires(P.REVIEW_REPORTS)
+    @blp.response(200, FederationRollupSchema(many=True))
+    @blp.alt_response(404, response="DEFAULT_ERROR", description="Not found in your scope.")
+    def get(self, period_id):
+        """The federation's roll-up versions for the period's year, latest first"""
+        period = _period(period_id)
+        return db.session.scalars(services.rollups(period.federation_id, period.year)).all()
+
+    @blp.requires(P.REVIEW_REPORTS, write=True)
+    @blp.response(200, FederationRollupSchema)
+    @_step
+    def post(self, period_id):
+        """Compile the roll-up from the approved reports (a new version after a lock)"""
+        period = _period(period_id)
+        rollup = services.compile_rollup(period.federation_id, period.year)
+        db.session.commit()
+        return rollup
+
+
+@blp.route("/rollups/<int:rollup_id>")
+class RollupById(MethodView):
+    @blp.requires(P.REVIEW_REPORTS)
+    @blp.response(200, FederationRollupSchema)
+    @blp.alt_response(404, response="DEFAULT_ERROR", description="Not found in your scope.")
+    def get(self, rollup_id):
+        """One roll-up version"""
+        return _rollup(rollup_id)
+
+
+@blp.route("/rollups/<int:rollup_id>/lock")
+class LockRollup(MethodView):
+    @blp.requires(P.REVIEW_REPORTS, write=True)
+    @blp.response(200, FederationRollupSchema)
+    @_step
+    def post(self, rollup_id):
+        """Lock the roll-up with its hash; pushed to the national endpoint when one is set"""
+        rollup = _rollup(rollup_id)
+        try:
+            outbox = services.lock_rollup(rollup, current_principal().audit_label)
+        except services.ReportingError as error:
+            _refused(error)
+        db.session.commit()
+        if outbox is not None:
+            push.enqueue_delivery(outbox.id)
+        return rollup
 
 
 # --- national -------------------------------------------------------------------------------

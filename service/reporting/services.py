@@ -404,3 +404,23 @@ def _latest_reports(
         query = query.where(AnnualReport.tenant_id == association_id)
     rows = db.session.scalars(query.order_by(AnnualReport.version))
     return {(r.tenant_id, r.period_id): r for r in rows}  # in version order: the latest stays
+
+
+def queue_compile(association_id: int, period: ReportingPeriod) -> AnnualReport:
+    """Start compiling the association's report for the period: marked compiling and
+    committed, then the job queued (inline without Redis) and its id kept for progress.
+    The web page and the API both come here, so both compile the same way."""
+    from rq import Retry
+
+    from service import jobs
+
+    report = start_compile(association_id, period)
+    db.session.commit()
+    job = jobs.enqueue(
+        compile_report, report.id, retry=Retry(max=2, interval=[10, 60]), on_give_up=compile_gave_up
+    )
+    report = find_in_scope(AnnualReport, report.id)
+    if report.status == S.COMPILING:
+        report.job_id = job.id
+        db.session.commit()
+    return report

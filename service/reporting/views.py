@@ -6,7 +6,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from rq import Retry
 
 from service import jobs
 from service.auth.principal import current_principal, require
@@ -146,20 +145,9 @@ def compile_own(period_id: int):
     period = _period(period_id)
     principal = current_principal()
     try:
-        report = services.start_compile(principal.association_id, period)
+        report = services.queue_compile(principal.association_id, period)
     except services.ReportingError as error:
         return _refused(error, url_for(".period", period_id=period.id))
-    db.session.commit()
-    job = jobs.enqueue(
-        services.compile_report,
-        report.id,
-        retry=Retry(max=2, interval=[10, 60]),
-        on_give_up=services.compile_gave_up,
-    )
-    report = _report(report.id)
-    if report.status == ReportStatus.COMPILING:
-        report.job_id = job.id
-        db.session.commit()
     return redirect(url_for(".report", report_id=report.id))
 
 

@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
+import sqlalchemy as sa
 from markupsafe import escape
 
 from service.auth.models import TokenLevel
@@ -117,9 +118,22 @@ VALID_BODIES = {
         "year": 2026,
     },
     ("PATCH", "/api/v1/suggestions/{suggestion_id}"): {"state": "in_progress"},
+    ("POST", "/api/v1/reporting/periods"): {"year": 2027, "deadline": "2028-03-31"},
+    ("POST", "/api/v1/reporting/reports/{report_id}/explanations"): {
+        "code": "ORG02",
+        "text": "新成立的学院科协带来新会员",
+    },
+    ("POST", "/api/v1/reporting/reports/{report_id}/return"): {
+        "comments": {"ORG02": "请核实六月入会的会员"}
+    },
 }
-# Establishment is decided by a provincial federation's token, not an association's.
-FEDERATION_PATHS = "/api/v1/establishment/"
+# Establishment and the federation's reporting steps are a provincial federation's token's,
+# not an association's.
+FEDERATION_PATHS = (
+    "/api/v1/establishment/",
+    "/api/v1/reporting/periods",
+    "/api/v1/reporting/reports/{report_id}/return",
+)
 
 SCRIPT = "<script>alert('x')</script>"
 SQL = "'; DROP TABLE member; --"
@@ -167,9 +181,36 @@ def _own_ids(world) -> dict[str, int]:
     }
 
 
+def _prepare_report(world, path: str) -> None:
+    """Put the caller's own report in the state the step takes: the world's approved one
+    reopened (version 2, compiled) to explain, and that one submitted to return."""
+    if "{report_id}" not in path:
+        return
+    from service.reporting import services as reporting
+    from service.reporting.models import AnnualReport
+
+    with system_scope("test: a report to work on"):
+        approved = db.session.get(AnnualReport, world.a.first.reports[0])
+        report = reporting.reopen(approved, "补报", "test")
+        if path.endswith("/return"):
+            report.status = "submitted"
+        db.session.commit()
+
+
+def _latest_report_id(world) -> int:
+    from service.reporting.models import AnnualReport
+
+    with system_scope("test: the report worked on"):
+        return db.session.scalar(
+            sa.select(sa.func.max(AnnualReport.id)).where(
+                AnnualReport.tenant_id == world.a.first.association.id
+            )
+        )
+
+
 def _own_url(world, path: str) -> str:
     """The operation's URL with the ids of the caller's own association."""
-    ids = _own_ids(world)
+    ids = {**_own_ids(world), "report_id": _latest_report_id(world)}
     return PATH_PARAM.sub(lambda m: str(ids[m.group(1)]), path)
 
 
@@ -217,6 +258,10 @@ def _bad_values(name: str, prop: dict) -> Iterator[tuple[str, object]]:
                 yield what, value
     if kind == "boolean":
         yield "not a boolean", "perhaps"
+    if kind == "object":
+        yield "text, not an object", SCRIPT
+        yield "a list, not an object", [SCRIPT]
+        yield "an empty key", {"": SCRIPT}
 
 
 def _hostile_bodies(spec, method: str, path: str, base: dict) -> Iterator[tuple[str, object]]:
@@ -267,6 +312,7 @@ def test_every_write_operation_has_a_valid_body_here(client, db_session):
 @pytest.mark.parametrize(("method", "path"), sorted(VALID_BODIES))
 def test_the_valid_body_is_accepted(world, client, method, path):
     """So that each refusal below is for the one hostile value."""
+    _prepare_report(world, path)
     url = _own_url(world, path)
     response = client.open(
         url, method=method, json=_valid_body(world, method, path), headers=_writer_for(world, path)
@@ -276,6 +322,7 @@ def test_the_valid_body_is_accepted(world, client, method, path):
 
 @pytest.mark.parametrize(("method", "path"), _operations_at_collection())
 def test_hostile_input_is_refused_and_changes_nothing(world, client, method, path):
+    _prepare_report(world, path)
     url, tried, accepted = _own_url(world, path), 0, []
     headers = _writer_for(world, path)
     before = row_counts()

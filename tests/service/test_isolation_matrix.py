@@ -110,6 +110,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("members.applications_index", "GET"): Route(P.EDIT_MEMBERS),
     ("members.application", "GET"): Route(P.EDIT_MEMBERS, ("member_application_id",)),
     ("members.application", "POST"): Route(P.EDIT_MEMBERS, ("member_application_id",)),
+    ("members.application_merge", "GET"): Route(P.EDIT_MEMBERS, ("member_application_id",)),
+    ("members.application_merge", "POST"): Route(P.EDIT_MEMBERS, ("member_application_id",)),
     ("members.policy", "GET"): Route(P.MANAGE_MEMBERSHIP_POLICY),
     ("members.policy", "POST"): Route(P.MANAGE_MEMBERSHIP_POLICY),
     ("members.groups", "GET"): Route(P.VIEW_MEMBERS),
@@ -418,6 +420,32 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("reporting.endpoint", "POST"): Route(P.REVIEW_REPORTS),
     ("reporting_api.Reports", "GET"): Route(P.VIEW_REPORTS, api=True),
     ("reporting_api.ReportById", "GET"): Route(P.VIEW_REPORTS, ("report_id",), api=True),
+    ("reporting_api.Periods", "GET"): Route(P.VIEW_REPORTS, api=True),
+    ("reporting_api.Periods", "POST"): Route(P.REVIEW_REPORTS, api=True, write=True),
+    ("reporting_api.PeriodById", "GET"): Route(P.VIEW_REPORTS, ("period_id",), api=True),
+    ("reporting_api.CompileReport", "POST"): Route(
+        P.PREPARE_REPORTS, ("period_id",), api=True, write=True
+    ),
+    **{
+        (f"reporting_api.{step}", "POST"): Route(
+            P.PREPARE_REPORTS, ("report_id",), api=True, write=True
+        )
+        for step in ("Explanations", "SubmitReport")
+    },
+    **{
+        (f"reporting_api.{step}", "POST"): Route(
+            P.REVIEW_REPORTS, ("report_id",), api=True, write=True
+        )
+        for step in ("ReturnReport", "ApproveReport")
+    },
+    ("reporting_api.Rollups", "GET"): Route(P.REVIEW_REPORTS, ("period_id",), api=True),
+    ("reporting_api.Rollups", "POST"): Route(
+        P.REVIEW_REPORTS, ("period_id",), api=True, write=True
+    ),
+    ("reporting_api.RollupById", "GET"): Route(P.REVIEW_REPORTS, ("rollup_id",), api=True),
+    ("reporting_api.LockRollup", "POST"): Route(
+        P.REVIEW_REPORTS, ("rollup_id",), api=True, write=True
+    ),
     ("national_api.Federations", "GET"): Route(P.READ_NATIONAL, api=True),
     ("national_api.LockedRollup", "GET"): Route(
         P.READ_NATIONAL, ("federation_id",), api=True, values=(("year", "2025"),)
@@ -821,6 +849,14 @@ BODY_CASES = {
         _secretary_general,
         "approving_meeting_id",
         "meeting_id",
+    ),
+    "web-application-merged-into-member": BodyCase(
+        Role.ASSOCIATION_STAFF,
+        "POST",
+        lambda w: f"/members/applications/{w.a.first.applications[0].id}/merge",
+        lambda w: {"decision": "merge", "keep_name": "application"},
+        "member_id",
+        "member_id",
     ),
     "web-guidance-to-associations": BodyCase(
         Role.FEDERATION_OFFICER,
