@@ -12,6 +12,7 @@ from datetime import date
 
 from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
+from openpyxl.worksheet.worksheet import Worksheet
 
 from service.members.tabular import neutralise
 from service.reporting import indicators, national_forms
@@ -49,6 +50,12 @@ THIN = Side(style="thin")
 BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
 
 
+def _spanning(sheet: Worksheet, label: str, value: object) -> None:
+    """A label and a value that takes the rest of the line (a long name, the hash)."""
+    sheet.append([label, value])
+    sheet.merge_cells(start_row=sheet.max_row, start_column=2, end_row=sheet.max_row, end_column=4)
+
+
 def _write_sheet(book: Workbook, sheet_data: national_forms.Sheet, filing: Filing) -> None:
     form = sheet_data.form
     sheet = book.create_sheet(form.title)
@@ -59,8 +66,8 @@ def _write_sheet(book: Workbook, sheet_data: national_forms.Sheet, filing: Filin
     # The block at the top right, beside the series' name.
     for index, (label, value) in enumerate(sheet_data.header.block()):
         sheet.append([form.series.name if index == 0 else None, None, f"{label}：", _cell(value)])
-    sheet.append(["填报单位（盖章）：", _cell(filing.unit), "统计年度：", f"{filing.year}年"])
-    sheet.append(["计量单位：", form.units, "版本：", filing.version])
+    _spanning(sheet, "填报单位（盖章）：", _cell(filing.unit))
+    sheet.append(["统计年度：", f"{filing.year}年", "计量单位：", form.units])
     start = sheet.max_row + 1
     sheet.append(COLUMNS)
     sheet.append(COLUMN_MARKS)
@@ -78,8 +85,11 @@ def _write_sheet(book: Workbook, sheet_data: national_forms.Sheet, filing: Filin
     sheet.append([])
     for left, right in FOOTER:
         sheet.append([left, None, right, None])
-    filed_on = national_forms.format_date(filing.filed_on)
-    sheet.append(["报出日期：", filed_on, "校验码：", filing.digest])
+    sheet.append(
+        ["报出日期：", national_forms.format_date(filing.filed_on), "版本：", filing.version]
+    )
+    if filing.digest:
+        _spanning(sheet, "校验码：", filing.digest)
     for column, width in zip("ABCD", (40, 14, 14, 28), strict=True):
         sheet.column_dimensions[column].width = width
 
