@@ -109,6 +109,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.members import self_service as members_self_service
     from service.members import views as members_views
     from service.reporting import api as reporting_api
+    from service.reporting import form_views as reporting_form_views
     from service.reporting import views as reporting_views
     from service.suggestions import api as suggestions_api
     from service.suggestions import views as suggestions_views
@@ -133,6 +134,7 @@ def _register_blueprints(app: Flask) -> None:
         problem_views.bp,
         federation_public.bp,
         reporting_views.bp,
+        reporting_form_views.bp,
     ):
         app.register_blueprint(bp)
     for blp in (

@@ -204,6 +204,8 @@ RULES: dict[str, Rule] = {
         hidden_otherwise=True,
     ),
     "federation": Rule({Level.PLATFORM: Grant(P.PROVISION)}),
+    # The national forms' header block: the platform's own, set by its operator.
+    "statistical_form_header": Rule({Level.PLATFORM: Grant(P.CONFIGURE_NATIONAL_FORMS)}),
 }
 
 

@@ -49,6 +49,8 @@ class Permission(StrEnum):
     PREPARE_REPORTS = "prepare_reports"  # compile, explain, submit the association's report
     REVIEW_REPORTS = "review_reports"  # open periods, approve/return, reopen, roll up, lock
     READ_NATIONAL = "read_national"  # the national API: locked roll-ups and approved reports
+    # The national forms' header block per year (表号, 制定机关, 批准文号, 有效期至).
+    CONFIGURE_NATIONAL_FORMS = "configure_national_forms"
     # The five tasks' activities, outcomes, nominations and exemplars.
     VIEW_ACTIVITIES = "view_activities"
     RECORD_ACTIVITIES = "record_activities"
@@ -88,7 +90,16 @@ ROLES: dict[Role, RoleSpec] = {
     Role.OPERATOR: RoleSpec(
         Level.PLATFORM,
         _l("Platform operator"),
-        frozenset({P.PROVISION, P.MANAGE_USERS, P.RECOVER_ACCOUNTS, P.MANAGE_TOKENS, P.VIEW_AUDIT}),
+        frozenset(
+            {
+                P.PROVISION,
+                P.MANAGE_USERS,
+                P.RECOVER_ACCOUNTS,
+                P.MANAGE_TOKENS,
+                P.VIEW_AUDIT,
+                P.CONFIGURE_NATIONAL_FORMS,
+            }
+        ),
     ),
     Role.FEDERATION_OFFICER: RoleSpec(
         Level.FEDERATION,

@@ -11,10 +11,16 @@ from openpyxl import Workbook
 from service.associations.models import STATUS_LABELS
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
 from service.governance import compliance
+from service.members.tabular import neutralise
 from service.web.downloads import XLSX, download
 
 
 def _response(workbook: Workbook, name: str) -> Response:
+    # Names and labels come from users (associations, categories): none may run as a formula.
+    for sheet in workbook.worksheets:
+        for row in sheet.iter_rows():
+            for cell in row:
+                cell.value = neutralise(cell.value)
     buffer = io.BytesIO()
     workbook.save(buffer)
     return download(buffer.getvalue(), name, XLSX)

@@ -15,7 +15,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
-from service.reporting import indicators, push, services
+from service.reporting import indicators, national_forms, push, services
 from service.reporting.models import (
     AnnualReport,
     FederationRollup,
@@ -90,6 +90,18 @@ class RollupSchema(Schema):
     missing = fields.List(fields.Integer(), attribute="missing_ids")
 
 
+class FormRowSchema(Schema):
+    table = fields.String(metadata={"description": "The form's code, as in `tables`"})
+    series = fields.String(
+        metadata={"description": "The statistical system, e.g. 中国科协综合统计"}
+    )
+    number = fields.String(
+        allow_none=True, metadata={"description": "The form's number (表1); none for the MoE's"}
+    )
+    name = fields.String(metadata={"description": "The form's name, e.g. 组织建设"})
+    row = fields.Integer(metadata={"description": "The row (行次) the indicator fills"})
+
+
 class IndicatorSchema(Schema):
     code = fields.String()
     name_zh = fields.String()
@@ -97,7 +109,20 @@ class IndicatorSchema(Schema):
     unit = fields.String()
     definition = fields.String()
     tables = fields.List(fields.String())
+    forms = fields.List(
+        fields.Nested(FormRowSchema),
+        metadata={"description": "The national forms and rows the figure is filed on"},
+    )
     may_be_not_applicable = fields.Boolean()
+
+
+def _catalogue_entry(indicator: indicators.Indicator) -> dict:
+    """The indicator with the forms and rows it fills (`national_forms`)."""
+    placements = national_forms.placements(indicator.code)
+    return {
+        **{name: getattr(indicator, name) for name in IndicatorSchema().fields if name != "forms"},
+        "forms": [placement.as_dict() for placement in placements],
+    }
 
 
 def _report_query(year: int | None):
@@ -547,14 +572,24 @@ class Indicators(MethodView):
                 "name_en": "Individual members",
                 "unit": "人",
                 "definition": "年末在册、状态为正常的个人会员数。",
-                "tables": ["CAST-ORG", "MOE-EXCH"],
+                "tables": ["CAST-ORG"],
+                "forms": [
+                    {
+                        "table": "CAST-ORG",
+                        "series": "中国科协综合统计",
+                        "number": "表1",
+                        "name": "组织建设",
+                        "row": 2,
+                    }
+                ],
                 "may_be_not_applicable": False,
             }
         ],
     )
     @national_blp.paginate()
     def get(self, pagination_parameters):
-        """The indicator catalogue: codes, names, units, definitions, national tables"""
+        """The indicator catalogue: codes, names, units, definitions, national forms and rows"""
         pagination_parameters.item_count = len(indicators.CATALOGUE)
         start = (pagination_parameters.page - 1) * pagination_parameters.page_size
-        return list(indicators.CATALOGUE[start : start + pagination_parameters.page_size])
+        page = indicators.CATALOGUE[start : start + pagination_parameters.page_size]
+        return [_catalogue_entry(indicator) for indicator in page]

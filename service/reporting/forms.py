@@ -6,7 +6,14 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
-from wtforms.validators import URL, DataRequired, Length, NumberRange, Optional
+from wtforms.validators import (
+    URL,
+    DataRequired,
+    Length,
+    NumberRange,
+    Optional,
+    ValidationError,
+)
 
 from service.validation import DateField, IntegerField
 
@@ -39,3 +46,34 @@ class EndpointForm(FlaskForm):
 
 class ActionForm(FlaskForm):
     """A button that only needs the CSRF token."""
+
+
+def _one_line(form, field) -> None:
+    if field.data and ("\n" in field.data or "\r" in field.data):
+        raise ValidationError(_l("Write this on one line."))
+
+
+def _text(label, length: int) -> StringField:
+    return StringField(
+        label,
+        filters=[lambda value: value.strip() if isinstance(value, str) else value],
+        validators=[Optional(), Length(max=length), _one_line],
+    )
+
+
+class FormHeaderForm(FlaskForm):
+    """The header block of one national form for one year; an empty field prints the
+    default. The year is the form's: a validity that ends before it is refused."""
+
+    form_number = _text(_l("Form number (表号)"), 50)
+    issuer = _text(_l("Issued by (制定机关)"), 100)
+    approval_number = _text(_l("Approval document number (批准文号)"), 100)
+    valid_until = DateField(_l("Valid until (有效期至)"), validators=[Optional()])
+
+    def __init__(self, year: int, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.year = year
+
+    def validate_valid_until(self, field) -> None:
+        if field.data and field.data.year < self.year:
+            raise ValidationError(_l("The forms must still be valid in %(year)d.", year=self.year))

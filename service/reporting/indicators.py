@@ -37,24 +37,58 @@ class NationalTable:
     name_en: str
 
 
-CAST_ORG = NationalTable("CAST-ORG", "中国科协综合统计·组织建设", "CAST statistics: organisation")
+# The national forms the figures are filed on; their layout (table number, rows, header
+# block) is in `service.reporting.national_forms`.
+CAST_ORG = NationalTable(
+    "CAST-ORG", "中国科协综合统计 表1 组织建设", "CAST statistics, table 1: organisation"
+)
 CAST_ACAD = NationalTable(
-    "CAST-ACAD", "中国科协综合统计·学术交流", "CAST statistics: academic exchange"
+    "CAST-ACAD", "中国科协综合统计 表3 学术交流活动", "CAST statistics, table 3: academic exchange"
 )
 CAST_POP = NationalTable(
-    "CAST-POP", "中国科协综合统计·科学普及", "CAST statistics: science popularisation"
+    "CAST-POP",
+    "中国科协综合统计 表5 科学技术普及活动",
+    "CAST statistics, table 5: science popularisation",
 )
 CAST_YOUTH = NationalTable(
-    "CAST-YOUTH", "中国科协综合统计·青少年科技教育", "CAST statistics: youth S&T education"
+    "CAST-YOUTH",
+    "中国科协综合统计 表6 青少年科技教育",
+    "CAST statistics, table 6: youth S&T education",
+)
+CAST_OPEN = NationalTable(
+    "CAST-OPEN",
+    "中国科协综合统计 表9 科技开放与交流",
+    "CAST statistics, table 9: opening-up and international exchange",
+)
+CAST_TECH = NationalTable(
+    "CAST-TECH", "中国科协综合统计 表10 科技服务", "CAST statistics, table 10: S&T services"
 )
 CAST_SERV = NationalTable(
-    "CAST-SERV", "中国科协综合统计·服务科技工作者", "CAST statistics: services to S&T workers"
+    "CAST-SERV",
+    "中国科协综合统计 表11 为科技工作者服务",
+    "CAST statistics, table 11: services to S&T workers",
 )
 MOST_POP = NationalTable("MOST-POP", "科技部全国科普统计调查", "MOST science-popularisation survey")
 MOE_EXCH = NationalTable(
-    "MOE-EXCH", "教育部高校科技交流统计表", "MoE university S&T exchange table"
+    "MOE-EXCH", "教育部高校科技统计 科技交流情况表", "MoE university S&T statistics: S&T exchange"
 )
-TABLES = (CAST_ORG, CAST_ACAD, CAST_POP, CAST_YOUTH, CAST_SERV, MOST_POP, MOE_EXCH)
+MOE_TRANSFER = NationalTable(
+    "MOE-TRANSFER",
+    "教育部高校科技统计 技术转让与知识产权情况表",
+    "MoE university S&T statistics: technology transfer and intellectual property",
+)
+TABLES = (
+    CAST_ORG,
+    CAST_ACAD,
+    CAST_POP,
+    CAST_YOUTH,
+    CAST_OPEN,
+    CAST_TECH,
+    CAST_SERV,
+    MOE_EXCH,
+    MOE_TRANSFER,
+    MOST_POP,
+)
 
 
 class Records(NamedTuple):
@@ -328,7 +362,7 @@ FAMILIES: dict[str, Compute] = {
 }
 
 _ORG = (CAST_ORG.code,)
-_ORG_MOE = (CAST_ORG.code, MOE_EXCH.code)
+_ORG_MOE = _ORG  # the MoE tables carry exchange and transfer items only
 _GROUPS = Records("members.groups")
 _GOV = Records("governance.overview", by_association=True)
 
@@ -340,6 +374,9 @@ def _group(code: str, zh: str, en: str) -> Indicator:
 
 
 _ACAD = (CAST_ACAD.code, MOE_EXCH.code)
+_ACAD_ABROAD = (*_ACAD, CAST_OPEN.code)
+_CONSULTING = (CAST_TECH.code,)
+_TRANSFER = (CAST_TECH.code, MOE_TRANSFER.code)
 _POP = (CAST_POP.code, MOST_POP.code)
 _YOUTH = (CAST_YOUTH.code,)
 _SERV = (CAST_SERV.code,)
@@ -384,7 +421,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         "次",
         f"学术交流活动中，类别为“国际学术交流”的活动次数。{_HELD}",
         "academic",
-        _ACAD,
+        _ACAD_ABROAD,
         _activities("academic", "international"),
     ),
     Indicator(
@@ -414,7 +451,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         "篇",
         "报送日期在当年的决策咨询报告篇数。",
         "consulting",
-        _ACAD,
+        _CONSULTING,
         _OUTCOMES,
     ),
     Indicator(
@@ -424,7 +461,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         "篇",
         "当年报送的决策咨询报告中已被采纳的篇数。",
         "consulting",
-        _ACAD,
+        _CONSULTING,
         _OUTCOMES,
     ),
     Indicator(
@@ -434,7 +471,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         "项",
         "签订日期在当年的技术转移（成果转化）合同项数。",
         "tech_transfer",
-        _ACAD,
+        _TRANSFER,
         _OUTCOMES,
     ),
     Indicator(
@@ -445,7 +482,7 @@ ACTIVITY_CATALOGUE: tuple[Indicator, ...] = (
         "当年签订的技术转移合同金额之和，以万元为单位四舍五入为整数（每个高校科协各自取整，"
         "汇总时相加）。",
         "tech_transfer",
-        _ACAD,
+        _TRANSFER,
         _OUTCOMES,
     ),
     # science popularisation

@@ -167,6 +167,26 @@ class PushOutbox(FederationOnly, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class FormHeader(db.Model):
+    """The block at the top right of a national statistical form for one reporting year
+    (表号, 制定机关, 批准文号, 有效期至), as the platform operator sets it. The forms are the
+    same for every federation, so the row is the platform's; an empty field prints the
+    default (`national_forms.default_header`)."""
+
+    __tablename__ = "statistical_form_header"
+    __table_args__ = (sa.UniqueConstraint("year", "table_code"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    year: Mapped[int]
+    table_code: Mapped[str] = mapped_column(sa.String(20))  # a form of national_forms.FORMS
+    form_number: Mapped[str | None] = mapped_column(sa.String(50))
+    issuer: Mapped[str | None] = mapped_column(sa.String(100))
+    approval_number: Mapped[str | None] = mapped_column(sa.String(100))
+    valid_until: Mapped[date | None]
+    updated_by: Mapped[str] = mapped_column(sa.String(120))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
 def _refuse_locked_changes(_mapper, _connection, target) -> None:
     """The approved snapshot is immutable: whatever code path tries, the flush fails.
     (The migration adds a database trigger that refuses the same for raw SQL.)"""

@@ -3,6 +3,8 @@ report with the records behind each figure, the roll-up, exports and the print p
 
 from __future__ import annotations
 
+from datetime import date
+
 import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -10,7 +12,7 @@ from flask_babel import gettext as _
 from service import jobs
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
-from service.reporting import exports, indicators, push, services
+from service.reporting import exports, indicators, national_forms, push, services
 from service.reporting.forms import (
     ActionForm,
     EndpointForm,
@@ -192,12 +194,15 @@ def _report_context(report: AnnualReport) -> dict:
         "association": association,
         "lines": lines,
         "versions": versions,
-        "sheets": [
-            (table, [line for line in lines if table.code in line["indicator"].tables])
-            for table in indicators.TABLES
-            if indicators.in_table(table.code)
-        ],
+        "sheets": national_forms.sheets(figures, national_forms.headers_for(period.year)),
+        "filed_on": national_forms.format_date(_filed_on(report)),
     }
+
+
+def _filed_on(report: AnnualReport) -> date | None:
+    """报出日期: the day the report went to the federation (or, failing that, was locked)."""
+    moment = report.submitted_at or report.decided_at
+    return moment.date() if moment else None
 
 
 def _records_url(indicator: indicators.Indicator, association_id: int, year: int) -> str | None:
@@ -327,14 +332,19 @@ def export(report_id: int, fmt: str):
     period = db.session.get(ReportingPeriod, report.period_id)
     association = find_in_scope(Association, report.tenant_id)
     name = f"report-{association.id}-{period.year}-v{report.version}.{fmt}"
+    filing = exports.Filing(
+        association.name,
+        period.year,
+        report.version,
+        report.locked_hash,
+        _filed_on(report),
+        national_forms.headers_for(period.year),
+    )
     return _download(
         fmt,
         name,
-        association.name,
-        period.year,
+        filing,
         report.figures,
-        report.version,
-        report.locked_hash,
         {
             "association_id": association.id,
             "unit": association.name,
@@ -347,9 +357,9 @@ def export(report_id: int, fmt: str):
     )
 
 
-def _download(fmt, filename, unit, year, figures, version, digest, document) -> Response:
+def _download(fmt, filename, filing, figures, document) -> Response:
     if fmt == "xlsx":
-        body = exports.to_xlsx(unit, year, figures, version, digest)
+        body = exports.to_xlsx(filing, figures)
         mimetype = XLSX
     elif fmt == "csv":
         body, mimetype = exports.to_csv(figures), CSV
@@ -377,7 +387,8 @@ def rollup(period_id: int):
         period=period,
         versions=versions,
         outbox=outbox,
-        catalogue=indicators.CATALOGUE,
+        forms=national_forms.FORMS,
+        lines=national_forms.lines,
         form=ActionForm(),
     )
 
@@ -423,11 +434,16 @@ def lock_rollup(rollup_id: int):
 def export_rollup(rollup_id: int, fmt: str):
     rollup = _rollup(rollup_id)
     document = {**services.snapshot(rollup), "hash": rollup.locked_hash}
-    unit = db.session.get(Federation, rollup.federation_id).name
-    name = f"rollup-{rollup.federation_id}-{rollup.year}-v{rollup.version}.{fmt}"
-    return _download(
-        fmt, name, unit, rollup.year, rollup.figures, rollup.version, rollup.locked_hash, document
+    filing = exports.Filing(
+        db.session.get(Federation, rollup.federation_id).name,
+        rollup.year,
+        rollup.version,
+        rollup.locked_hash,
+        rollup.locked_at.date() if rollup.locked_at else None,
+        national_forms.headers_for(rollup.year),
     )
+    name = f"rollup-{rollup.federation_id}-{rollup.year}-v{rollup.version}.{fmt}"
+    return _download(fmt, name, filing, rollup.figures, document)
 
 
 @bp.route("/endpoint", methods=["GET", "POST"])

@@ -99,6 +99,12 @@ NAV = (
         Permission.PROVISION,
         (Level.PLATFORM,),
     ),
+    NavItem(
+        _l("Statistical forms"),
+        "national_forms.headers",
+        Permission.CONFIGURE_NATIONAL_FORMS,
+        (Level.PLATFORM,),
+    ),
     NavItem(_l("Users"), "auth.users", Permission.MANAGE_USERS),
     NavItem(_l("API tokens"), "auth.tokens", Permission.MANAGE_TOKENS),
     NavItem(_l("Audit log"), "audit.index", Permission.VIEW_AUDIT),

@@ -452,6 +452,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("national_api.ApprovedReports", "GET"): Route(P.READ_NATIONAL, ("federation_id",), api=True),
     ("national_api.Indicators", "GET"): Route(P.READ_NATIONAL, api=True),
+    # the national forms: the catalogue's forms and rows, the operator's header blocks
+    ("national_forms.catalogue", "GET"): Route(P.VIEW_REPORTS),
+    ("national_forms.headers", "GET"): Route(P.CONFIGURE_NATIONAL_FORMS),
+    **{
+        ("national_forms.edit_header", method): Route(
+            P.CONFIGURE_NATIONAL_FORMS, values=(("year", "2025"), ("table", "CAST-ORG"))
+        )
+        for method in ("GET", "POST")
+    },
 }
 
 WEB_PRINCIPALS = [

@@ -263,11 +263,11 @@ def test_exports_are_in_the_official_layout(world, client):
     report_id = world.a.first.reports[0]
     client.login_as(world.a.first.users[Role.ASSOCIATION_STAFF])
     book = load_workbook(BytesIO(client.get(f"/reporting/reports/{report_id}/export.xlsx").data))
-    assert "CAST-ORG" in book.sheetnames and "MOE-EXCH" in book.sheetnames
-    sheet = book["CAST-ORG"]
+    assert "表1 组织建设" in book.sheetnames and "科技交流情况表" in book.sheetnames
+    sheet = book["表1 组织建设"]
     cells = [c.value for row in sheet.iter_rows() for c in row]
     assert world.a.first.association.name in cells and "个人会员数" in cells
-    assert "单位负责人（签字）：" in cells and "填报日期：" in cells
+    assert "单位负责人：" in cells and "报出日期：" in cells
     csv_text = client.get(f"/reporting/reports/{report_id}/export.csv").data.decode("utf-8-sig")
     assert csv_text.splitlines()[0].startswith("指标代码,指标名称,计量单位,数值")
     document = client.get(f"/reporting/reports/{report_id}/export.json").get_json()
@@ -281,10 +281,11 @@ def test_not_applicable_stays_a_dash_and_text_cannot_be_a_formula():
 
     from openpyxl import load_workbook
 
-    from service.reporting import exports
+    from service.reporting import exports, national_forms
 
     figures = {**dict.fromkeys(EXPECTED_FIRST, 0), "ORG04": "-"}
     assert "ORG04,会员（代表）大会代表数,人,-," in exports.to_csv(figures).decode("utf-8-sig")
-    book = load_workbook(BytesIO(exports.to_xlsx("=HYPERLINK()", 2026, figures, 1, None)))
-    cells = [c.value for row in book["CAST-ORG"].iter_rows() for c in row]
+    filing = exports.Filing("=HYPERLINK()", 2026, 1, None, None, national_forms.default_headers())
+    book = load_workbook(BytesIO(exports.to_xlsx(filing, figures)))
+    cells = [c.value for row in book["表1 组织建设"].iter_rows() for c in row]
     assert "'=HYPERLINK()" in cells and "-" in cells

@@ -106,9 +106,13 @@ def test_each_activity_family_computes_exactly_its_indicators(counted):
 
 def test_activity_indicators_feed_their_national_tables():
     tables = {i.code: set(i.tables) for i in indicators.CATALOGUE}
-    academic = ACTIVITY_CODES["academic"] | ACTIVITY_CODES["consulting"]
-    for code in academic | ACTIVITY_CODES["tech_transfer"]:
+    for code in ACTIVITY_CODES["academic"] - {"ACA012"}:
         assert tables[code] == {"CAST-ACAD", "MOE-EXCH"}
+    assert tables["ACA012"] == {"CAST-ACAD", "MOE-EXCH", "CAST-OPEN"}
+    for code in ACTIVITY_CODES["consulting"]:
+        assert tables[code] == {"CAST-TECH"}
+    for code in ACTIVITY_CODES["tech_transfer"]:
+        assert tables[code] == {"CAST-TECH", "MOE-TRANSFER"}
     for code in ACTIVITY_CODES["popularisation"]:
         assert tables[code] == {"CAST-POP", "MOST-POP"}
     for code in ACTIVITY_CODES["student_practice"]:
@@ -170,42 +174,62 @@ def _compiled_report(world, client) -> int:
         )
 
 
-ACTIVITY_TABLES = ("CAST-ACAD", "CAST-POP", "CAST-YOUTH", "CAST-SERV", "MOST-POP", "MOE-EXCH")
+# The national forms the activity indicators fill, by sheet name.
+ACTIVITY_SHEETS = {
+    "CAST-ACAD": "表3 学术交流活动",
+    "CAST-POP": "表5 科学技术普及活动",
+    "CAST-YOUTH": "表6 青少年科技教育",
+    "CAST-OPEN": "表9 科技开放与交流",
+    "CAST-TECH": "表10 科技服务",
+    "CAST-SERV": "表11 为科技工作者服务",
+    "MOE-EXCH": "科技交流情况表",
+    "MOE-TRANSFER": "技术转让与知识产权情况表",
+    "MOST-POP": "科普统计调查表",
+}
+
+
+def _form_rows(sheet) -> dict[str, tuple]:
+    """A form's rows by their 代码 (行次): (指标名称, 计量单位, 数值)."""
+    return {
+        row[1]: (row[0], row[2], row[3])
+        for row in sheet.iter_rows(values_only=True)
+        if isinstance(row[1], str) and row[1].isdigit()
+    }
 
 
 def test_the_exports_carry_the_activity_indicators(counted, client):
+    from service.reporting import national_forms
+
     world, _bare = counted
     report_id = _compiled_report(world, client)
 
     book = load_workbook(BytesIO(client.get(f"/reporting/reports/{report_id}/export.xlsx").data))
-    assert set(ACTIVITY_TABLES) <= set(book.sheetnames)
-    rows = {
-        table: {row[0]: row[1:4] for row in book[table].iter_rows(values_only=True) if row[0]}
-        for table in ACTIVITY_TABLES
-    }
-    # one record feeds several tables: popularisation events in CAST's and MOST's
-    assert rows["CAST-POP"]["POP01"] == rows["MOST-POP"]["POP01"] == ("科普活动次数", "次", 4)
-    assert rows["MOST-POP"]["STU03"] == ("承办青少年高校科学营营员数", "人", 60)
-    assert rows["CAST-YOUTH"]["STU03"] == ("承办青少年高校科学营营员数", "人", 60)
-    assert rows["CAST-ACAD"]["ACA012"] == ("其中：国际学术交流活动次数", "次", 2)
-    assert rows["MOE-EXCH"]["ACA012"] == ("其中：国际学术交流活动次数", "次", 2)
-    assert rows["MOE-EXCH"]["ACA07"][1:] == ("万元", EXPECTED_FIRST["ACA07"])
-    assert rows["CAST-SERV"]["INT022"] == ("其中：研究生", "人次", 150)
-    assert rows["CAST-SERV"]["SRV01"] == ("收到科技工作者意见建议数", "件", 5)
-    for table in ACTIVITY_TABLES:
-        for indicator in indicators.in_table(table):
-            assert rows[table][indicator.code] == (
-                indicator.name_zh,
-                indicator.unit,
-                EXPECTED_FIRST[indicator.code],
-            )
+    assert set(ACTIVITY_SHEETS.values()) <= set(book.sheetnames)
+    rows = {code: _form_rows(book[sheet]) for code, sheet in ACTIVITY_SHEETS.items()}
+    # one record feeds several forms: popularisation events in CAST's and MOST's
+    assert rows["CAST-POP"]["01"] == rows["MOST-POP"]["01"] == ("科普活动次数", "次", 4)
+    assert rows["MOST-POP"]["09"] == ("承办青少年高校科学营营员数", "人", 60)
+    assert rows["CAST-YOUTH"]["03"] == ("承办青少年高校科学营营员数", "人", 60)
+    assert rows["CAST-ACAD"]["03"] == ("其中：国际学术交流活动次数", "次", 2)
+    assert rows["MOE-EXCH"]["03"] == ("其中：国际学术交流活动次数", "次", 2)
+    assert rows["CAST-OPEN"]["01"] == ("国际学术交流活动次数", "次", 2)
+    assert rows["MOE-TRANSFER"]["02"][1:] == ("万元", EXPECTED_FIRST["ACA07"])
+    assert rows["CAST-SERV"]["08"] == ("其中：研究生", "人次", 150)
+    assert rows["CAST-SERV"]["10"] == ("收到科技工作者意见建议数", "件", 5)
+    for code in ACTIVITY_SHEETS:
+        form = national_forms.BY_CODE[code]
+        for line in national_forms.lines(form, EXPECTED_FIRST):
+            assert rows[code][line.row_code] == (line.label, line.indicator.unit, line.value)
 
     csv_text = client.get(f"/reporting/reports/{report_id}/export.csv").data.decode("utf-8-sig")
-    assert "POP011,其中：科技活动周活动次数,次,2,CAST-POP MOST-POP" in csv_text.splitlines()
+    assert (
+        "POP011,其中：科技活动周活动次数,次,2,表5 科学技术普及活动 第02行; 科普统计调查表 第02行"
+        in csv_text.splitlines()
+    )
     document = client.get(f"/reporting/reports/{report_id}/export.json").get_json()
     assert document["figures"]["INT02"] == 420 and document["figures"]["TAL03"] == 1
     page = client.get(f"/reporting/reports/{report_id}/print").get_data(as_text=True)
-    assert "中国科协综合统计·青少年科技教育" in page and "英才计划培养中学生数" in page
+    assert "表6 青少年科技教育" in page and "英才计划培养中学生数" in page
 
 
 def test_the_national_catalogue_lists_the_activity_indicators(world, client):
@@ -216,8 +240,8 @@ def test_the_national_catalogue_lists_the_activity_indicators(world, client):
     assert response.status_code == 200
     listed = {i["code"]: i for i in response.get_json()}
     assert listed["ACA07"]["unit"] == "万元" and listed["ACA07"]["tables"] == [
-        "CAST-ACAD",
-        "MOE-EXCH",
+        "CAST-TECH",
+        "MOE-TRANSFER",
     ]
     assert set(listed) == {i.code for i in indicators.CATALOGUE}
 
