@@ -1,5 +1,4 @@
-"""locked means locked: no DELETE of an approved report or a locked roll-up; amendments
-after lock and requests to reopen
+"""locked means locked: no DELETE of a locked row; amendments after lock, reopen requests
 
 Revision ID: 0016
 Revises: 0014

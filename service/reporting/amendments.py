@@ -8,9 +8,11 @@ report page sets the locked figures against the figures recomputed now, and the
 association may ask the federation to reopen; only a reopened version changes figures.
 
 Which records a year's report counts: those dated in the year (activities by their start,
-meetings, consulting reports, transfers, nominations, exemplars, suggestions), and for the
-figures counted at the year's end (members, group members, congresses, committees) those
-dated in or before it.
+meetings, consulting reports, transfers, nominations, exemplars), and for the figures
+counted at the year's end (members, group members, congresses, committees) those dated in
+or before it. Suggestions are not noted: an anonymous one leaves no trace but its own row
+(SECURITY.md), not even a place in another table's sequence; a change to their figures
+still shows when the figures now are set against the locked ones.
 """
 
 from __future__ import annotations
@@ -37,7 +39,6 @@ from service.governance.models import CommitteeMember, CommitteeTerm, Congress, 
 from service.members.models import GroupMember, Member
 from service.reporting import indicators
 from service.reporting.models import AnnualReport, ReportingPeriod, ReportStatus
-from service.suggestions.models import Suggestion
 from tenants.db import db
 from tenants.models import TenantOwned, tenant_fk, utcnow
 from tenants.scope import Scope, use_scope
@@ -133,7 +134,6 @@ TRACKED: dict[type, Dated] = {
     TechTransfer: Dated(_l("technology transfers"), _column("signed_on"), in_year=True),
     Nomination: Dated(_l("nominations"), _column("year"), in_year=True),
     Exemplar: Dated(_l("exemplars"), _column("year"), in_year=True),
-    Suggestion: Dated(_l("suggestions"), _column("received_on"), in_year=True),
     Member: Dated(_l("individual members"), _column("joined_on"), in_year=False),
     GroupMember: Dated(_l("group members"), _column("created_at"), in_year=False),
     Congress: Dated(_l("congresses"), _column("held_on"), in_year=False),
