@@ -290,6 +290,23 @@ def figures_now(association_id: int, year: int) -> indicators.Figures:
         return indicators.compute([association_id], year)[association_id]
 
 
+def flags(report_ids: Iterable[int]) -> tuple[set[int], set[int]]:
+    """Of these reports: those amended after their lock, and those asked to be reopened
+    (for the period's list; two queries whatever the number of reports)."""
+    ids = list(report_ids)
+    if not ids:
+        return set(), set()
+    amended = db.session.scalars(
+        sa.select(ReportAmendment.report_id).where(ReportAmendment.report_id.in_(ids)).distinct()
+    )
+    asked = db.session.scalars(
+        sa.select(ReopenRequest.report_id)
+        .where(ReopenRequest.report_id.in_(ids), ReopenRequest.status == ReopenStatus.PENDING)
+        .distinct()
+    )
+    return set(amended), set(asked)
+
+
 # --- reopen requests -------------------------------------------------------------------
 
 

@@ -131,10 +131,13 @@ def period(period_id: int):
         )
     }
     rows = [(aid, name, latest.get(aid)) for aid, name in associations]
+    amended, asked = amendments.flags(r.id for r in latest.values() if r.locked)
     return render_template(
         "reporting/period.html",
         period=period,
         rows=rows,
+        amended=amended,
+        asked=asked,
         missing=[
             name for _aid, name, report in rows if report is None or report.status != "approved"
         ],

@@ -46,6 +46,7 @@ def _locked_year(world) -> dict[str, int]:
         db.session.commit()
         assert report.figures["ACA02"] == 3194 and report.figures["ACA01"] == 1
         return {
+            "period": period.id,
             "report": report.id,
             "hash": report.locked_hash,
             "held": held.id,
@@ -83,6 +84,9 @@ def test_an_activity_marked_held_in_a_locked_year_shows_on_the_report_page(world
         assert "3194" in participants and "→ 3294" in participants
         assert "→ 2" in _row(page, "changed-ACA01")
         assert 'id="changed-ORG02"' not in page  # unchanged figures are not listed
+    client.login_as(officer)
+    listing = client.get(f"/reporting/periods/{ids['period']}").get_data(as_text=True)
+    assert "锁定后有变动" in listing and "申请重新开启" not in listing
     # The locked report itself did not move.
     with system_scope("test: read the locked report"):
         report = db.session.get(AnnualReport, ids["report"])
@@ -168,6 +172,8 @@ def test_a_reopen_request_is_made_declined_and_granted(world, client):
 
     page = _page(client, officer, ids["report"])
     assert 'id="reopen-request"' in page and "补录了一场学术论坛" in page
+    listing = client.get(f"/reporting/periods/{ids['period']}").get_data(as_text=True)
+    assert "申请重新开启" in listing
     client.post(f"{report_url}/reopen-request/decline", data={"reason": "数字变动不大"})
     assert _requests(world) == [("declined", "补录了一场学术论坛", "数字变动不大")]
     assert "答复：数字变动不大" in _page(client, admin, ids["report"])
