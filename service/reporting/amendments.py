@@ -201,7 +201,8 @@ def _writes(session: Session) -> Iterable[tuple[str, object]]:
 def _before_flush(session: Session, flush_context, instances) -> None:
     """Before the flush, while a deleted row can still be read: which years each written
     record is dated in, before and after the write."""
-    pending = session.info.setdefault("amendments_pending", [])
+    # Anew for each flush: a flush that failed half-way leaves nothing to a later one.
+    pending = session.info["amendments_pending"] = []
     with session.no_autoflush:
         for action, obj in _writes(session):
             pending.append((action, obj, obj.tenant_id, years_of(obj)))

@@ -259,7 +259,9 @@ def _after_lock(report: AnnualReport) -> dict:
     return {
         "drift": amendments.drift(report),
         "reopen_requests": requests,
-        "pending_request": next((r for r in requests if r.status == "pending"), None),
+        "pending_request": next(
+            (r for r in requests if r.status == amendments.ReopenStatus.PENDING), None
+        ),
         "decline_form": DeclineReopenForm(),
     }
 
