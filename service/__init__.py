@@ -57,12 +57,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _init_extensions(app: Flask) -> None:
     from service.audit import services as audit
     from service.federation import rollups
+    from service.reporting import amendments
     from tenants import filtering, rls
     from tenants.db import Session, configure_sqlite
 
     db.init_app(app)
     # On our Session base class, so that every sessionmaker's generated subclass has them.
-    for install in (filtering.install, rls.install, audit.install, rollups.install):
+    installs = (filtering.install, rls.install, audit.install, rollups.install, amendments.install)
+    for install in installs:
         install(Session)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":

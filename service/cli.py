@@ -245,7 +245,7 @@ def export_tenant(association_id: int, output) -> None:
 @click.argument("association_id", type=int)
 @click.option("--yes", is_flag=True, help="really delete; export first")
 def delete_tenant_data(association_id: int, yes: bool) -> None:
-    """Delete the association's rows (not its accounts, nor its append-only audit log)."""
+    """Delete the association's rows (not its accounts, its audit log nor its reports)."""
     if not yes:
         raise click.UsageError("this deletes the association's data: add --yes")
     with _as_cli():

@@ -8,6 +8,11 @@ The audit log is append-only (a trigger refuses UPDATE and DELETE): `delete_tena
 leaves it alone, and `import_tenant` inserts only the audit events that are not there yet.
 So a restore into the same database keeps the log untouched, and a move to another database
 brings the whole log along.
+
+The annual reports (every version) and what hangs on them (amendments after lock, requests
+to reopen) are kept the same way: an approved report is what the federation signed off and
+summed into its roll-up, and the database refuses to delete it (the service's role has no
+DELETE on it). Erasing them is the database owner's deliberate act (deploy/README.md).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from tenants.scope import Scope, use_scope
 
 FORMAT = "kexie-tenant-export/1"
 APPEND_ONLY = {"audit_event"}
+# Kept by `delete_tenant_data`, and on import only the rows not there yet are added.
+KEPT = APPEND_ONLY | {"annual_report", "report_amendment", "reopen_request"}
 
 
 def tenant_mappers() -> list[Mapper]:
@@ -51,12 +58,13 @@ def export_tenant(association_id: int) -> dict[str, Any]:
 
 
 def delete_tenant_data(association_id: int) -> dict[str, int]:
-    """Delete the association's rows in every tenant table but the append-only ones.
-    The association itself, its accounts and its audit log stay. The caller commits."""
+    """Delete the association's rows in every tenant table but the kept ones (`KEPT`).
+    The association itself, its accounts, its audit log and its reports stay. The caller
+    commits."""
     deleted = {}
     with use_scope(Scope.association(association_id)):
         for mapper in reversed(tenant_mappers()):
-            if mapper.local_table.name in APPEND_ONLY:
+            if mapper.local_table.name in KEPT:
                 continue
             cls = mapper.class_
             result = db.session.execute(
@@ -70,8 +78,9 @@ def delete_tenant_data(association_id: int) -> dict[str, int]:
 def import_tenant(document: dict[str, Any]) -> dict[str, int]:
     """Insert an export's rows with their ids, into an association with the same id.
 
-    Refuses if the association holds data already (except audit events, which are only
-    added where missing). Links to accounts that this database does not have are cleared.
+    Refuses if the association holds data already (except in the kept tables, audit events
+    and reports, whose rows are only added where missing). Links to accounts that this
+    database does not have are cleared.
     The caller commits.
     """
     if document.get("format") != FORMAT:
@@ -85,7 +94,7 @@ def import_tenant(document: dict[str, Any]) -> dict[str, int]:
             name = mapper.local_table.name
             rows = [_decode(mapper, row) for row in document["tables"].get(name, [])]
             rows = [r for r in rows if r["tenant_id"] == association_id]  # never another's
-            if name in APPEND_ONLY:
+            if name in KEPT:
                 rows = _missing_only(mapper, rows, association_id)
             elif _has_rows(mapper, association_id):
                 raise ValueError(f"association {association_id} still has rows in {name}")

@@ -34,6 +34,7 @@ from service.governance.models import (
     Establishment,
     FoundingDocument,
     LifecycleChange,
+    Meeting,
     Reminder,
 )
 from service.members.models import (
@@ -44,9 +45,9 @@ from service.members.models import (
     MemberImport,
     MembershipPolicy,
 )
-from service.reporting import indicators
+from service.reporting import amendments, indicators
 from service.reporting import services as reporting
-from service.reporting.models import NationalEndpoint
+from service.reporting.models import AnnualReport, NationalEndpoint
 from service.suggestions.models import Suggestion
 from service.suggestions.services import _hash, new_receipt_code
 from tenants.db import db
@@ -666,7 +667,29 @@ def make_reporting(province: Province, year: int = 2025) -> dict[str, int]:
     rollup = reporting.compile_rollup(federation.id, year)
     outbox = reporting.lock_rollup(rollup, "factory")
     db.session.flush()
+    for tenant in (province.first, province.second):
+        _amend_after_lock(tenant, year)
     return {"period_id": period.id, "rollup_id": rollup.id, "outbox_id": outbox.id}
+
+
+def _amend_after_lock(tenant: Tenant, year: int) -> None:
+    """Minutes written into a meeting of the locked year (an amendment after lock, which
+    changes no figure), and the association's request to reopen."""
+    meeting = db.session.scalar(
+        sa.select(Meeting)
+        .where(
+            Meeting.tenant_id == tenant.association.id,
+            Meeting.held_on.between(date(year, 1, 1), date(year, 12, 31)),
+        )
+        .order_by(Meeting.id)
+        .limit(1)
+    )
+    if meeting is not None:
+        meeting.minutes = f"{meeting.minutes or ''}（锁定后补录）"
+        db.session.flush()
+    report = db.session.get(AnnualReport, tenant.reports[0])
+    amendments.request_reopen(report, "补录了会议纪要，请核对后重新开启。", "factory")
+    db.session.flush()
 
 
 def make_world() -> World:

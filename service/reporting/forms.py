@@ -34,6 +34,12 @@ class ReopenForm(FlaskForm):
     )
 
 
+class DeclineReopenForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Why the request is declined"), validators=[DataRequired(), Length(max=1000)]
+    )
+
+
 class EndpointForm(FlaskForm):
     url = StringField(
         _l("National endpoint URL"),

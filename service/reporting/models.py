@@ -198,5 +198,13 @@ def _refuse_locked_changes(_mapper, _connection, target) -> None:
         raise LockedSnapshot(f"{type(target).__name__} {target.id} is locked")
 
 
+def _refuse_locked_delete(_mapper, _connection, target) -> None:
+    """Nor is it deleted (the migration's triggers refuse raw SQL too)."""
+    history = sa.inspect(target).attrs.locked_hash.history
+    if target.locked_hash is not None or any(h is not None for h in history.deleted):
+        raise LockedSnapshot(f"{type(target).__name__} {target.id} is locked")
+
+
 for _model in (AnnualReport, FederationRollup):
     event.listen(_model, "before_update", _refuse_locked_changes)
+    event.listen(_model, "before_delete", _refuse_locked_delete)

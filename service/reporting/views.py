@@ -12,9 +12,10 @@ from flask_babel import gettext as _
 from service import jobs
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
-from service.reporting import exports, indicators, national_forms, push, services
+from service.reporting import amendments, exports, indicators, national_forms, push, services
 from service.reporting.forms import (
     ActionForm,
+    DeclineReopenForm,
     EndpointForm,
     ExplanationForm,
     PeriodForm,
@@ -131,10 +132,13 @@ def period(period_id: int):
         )
     }
     rows = [(aid, name, latest.get(aid)) for aid, name in associations]
+    amended, asked = amendments.flags(r.id for r in latest.values() if r.locked)
     return render_template(
         "reporting/period.html",
         period=period,
         rows=rows,
+        amended=amended,
+        asked=asked,
         missing=[
             name for _aid, name, report in rows if report is None or report.status != "approved"
         ],
@@ -236,7 +240,23 @@ def report(report_id: int):
         action_form=ActionForm(),
         explanation_form=ExplanationForm(),
         reopen_form=ReopenForm(),
+        **_after_lock(report),
     )
+
+
+def _after_lock(report: AnnualReport) -> dict:
+    """What changed since the report was locked, and the requests to reopen it."""
+    if report.locked_hash is None:
+        return {"drift": None, "reopen_requests": [], "pending_request": None}
+    requests = amendments.requests_for(report)
+    return {
+        "drift": amendments.drift(report),
+        "reopen_requests": requests,
+        "pending_request": next(
+            (r for r in requests if r.status == amendments.ReopenStatus.PENDING), None
+        ),
+        "decline_form": DeclineReopenForm(),
+    }
 
 
 @bp.post("/reports/<int:report_id>/explain")
@@ -308,13 +328,57 @@ def reopen(report_id: int):
     if not form.validate_on_submit():
         flash(_("Give the reason for reopening."), "error")
         return redirect(target)
+    actor = current_principal().audit_label
     try:
-        newer = services.reopen(report, form.reason.data, current_principal().audit_label)
+        amendments.granted(report, form.reason.data, actor)
+        newer = services.reopen(report, form.reason.data, actor)
     except services.ReportingError as error:
         return _refused(error, target)
     db.session.commit()
     flash(_("The report is reopened as version %(n)d.", n=newer.version), "success")
     return redirect(url_for(".report", report_id=newer.id))
+
+
+@bp.post("/reports/<int:report_id>/reopen-request")
+@require(P.PREPARE_REPORTS)
+def request_reopen(report_id: int):
+    """The association asks the federation to reopen its approved report."""
+    report = _report(report_id)
+    form = ReopenForm()
+    target = url_for(".report", report_id=report.id)
+    if not form.validate_on_submit():
+        flash(_("Give the reason for reopening."), "error")
+        return redirect(target)
+    try:
+        amendments.request_reopen(report, form.reason.data, current_principal().audit_label)
+    except amendments.ReopenRequestError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(target)
+    db.session.commit()
+    flash(_("The federation is asked to reopen the report."), "success")
+    return redirect(target)
+
+
+@bp.post("/reports/<int:report_id>/reopen-request/decline")
+@require(P.REVIEW_REPORTS)
+def decline_reopen(report_id: int):
+    """The federation declines the association's request to reopen."""
+    report = _report(report_id)
+    form = DeclineReopenForm()
+    target = url_for(".report", report_id=report.id)
+    if not form.validate_on_submit():
+        flash(_("Say why the request is declined."), "error")
+        return redirect(target)
+    try:
+        amendments.decline(report, form.reason.data, current_principal().audit_label)
+    except amendments.ReopenRequestError as error:
+        db.session.rollback()
+        flash(str(error), "error")
+        return redirect(target)
+    db.session.commit()
+    flash(_("The request to reopen is declined."), "success")
+    return redirect(target)
 
 
 @bp.get("/reports/<int:report_id>/print")

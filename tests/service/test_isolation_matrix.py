@@ -408,6 +408,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("reporting.submit", "POST"): Route(P.PREPARE_REPORTS, ("report_id",)),
     ("reporting.review", "POST"): Route(P.REVIEW_REPORTS, ("report_id",)),
     ("reporting.reopen", "POST"): Route(P.REVIEW_REPORTS, ("report_id",)),
+    ("reporting.request_reopen", "POST"): Route(P.PREPARE_REPORTS, ("report_id",)),
+    ("reporting.decline_reopen", "POST"): Route(P.REVIEW_REPORTS, ("report_id",)),
     ("reporting.print_report", "GET"): Route(P.VIEW_REPORTS, ("report_id",)),
     ("reporting.export", "GET"): Route(P.VIEW_REPORTS, ("report_id",), values=(("fmt", "csv"),)),
     ("reporting.rollup", "GET"): Route(P.REVIEW_REPORTS, ("period_id",)),
