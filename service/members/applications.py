@@ -19,6 +19,7 @@ from service.members.models import (
     Member,
     MemberApplication,
     MembershipPolicy,
+    MemberStatus,
 )
 from tenants.access import find_in_scope
 from tenants.db import db
@@ -82,9 +83,10 @@ def approve(application: MemberApplication, decided_by: str, reason: str | None 
         for field, value in data.items():
             if value not in (None, "") and getattr(member, field) in (None, "", False):
                 setattr(member, field, value)
+        # Approving makes the applicant a member again, from today.
+        services.set_member_status(member, MemberStatus.ACTIVE)
     else:
         member = services.create_member(data)
-        db.session.flush()
     member.consent_version = application.consent_version
     member.consent_at = application.consent_at
     member.consent_withdrawn_at = None

@@ -117,7 +117,12 @@ def change_status(member_id: int):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    services.set_member_status(member, MemberStatus(form.status.data), form.on.data)
+    try:
+        services.set_member_status(member, MemberStatus(form.status.data), form.on.data)
+    except services.MembershipError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for(".detail", member_id=member.id))
     db.session.commit()
     flash(_("The status is changed."), "success")
     return redirect(url_for(".detail", member_id=member.id))

@@ -13,15 +13,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from service.activities import aggregates
 from service.activities.models import COUNTED
-from service.governance.models import Body, CommitteeMember, CommitteeTerm, Congress, Meeting
-from service.members.models import GroupMember, GroupMemberKind, Member, MemberStatus
+from service.associations.models import AssociationProfile
+from service.governance.models import (
+    Body,
+    CommitteeMember,
+    CommitteeTerm,
+    Congress,
+    Establishment,
+    LifecycleChange,
+    Meeting,
+)
+from service.members import history
+from service.members.models import GroupMemberKind
 from tenants.db import db
 from tenants.models import Association
 
@@ -88,30 +98,43 @@ def year_end(year: int) -> date:
     return date(year, 12, 31)
 
 
-def _end_of(year: int) -> datetime:
-    return datetime.combine(year_end(year), time.max)
-
-
 def _associations(ids: Sequence[int], year: int) -> dict[int, Figures]:
-    rows = db.session.execute(
-        sa.select(Association.id).where(
-            Association.id.in_(ids), Association.created_at <= _end_of(year)
+    """Each association founded by the year's end and not dissolved by then (one suspended
+    still exists, and counts). Founded: the federation's approval, else the founding date
+    of its profile, else (neither on file) the day its record was made."""
+    end = year_end(year)
+    dissolved = (
+        sa.select(sa.func.min(LifecycleChange.changed_at))
+        .where(
+            LifecycleChange.tenant_id == Association.id,
+            LifecycleChange.to_status == "dissolved",
         )
+        .correlate(Association)
+        .scalar_subquery()
     )
-    return {aid: {"ORG01": 1} for (aid,) in rows}
+    rows = db.session.execute(
+        sa.select(
+            Association.id,
+            Establishment.approved_on,
+            AssociationProfile.founded_on,
+            Association.created_at,
+            dissolved,
+        )
+        .outerjoin(Establishment, Establishment.tenant_id == Association.id)
+        .outerjoin(AssociationProfile, AssociationProfile.tenant_id == Association.id)
+        .where(Association.id.in_(ids))
+    )
+    out: dict[int, Figures] = {}
+    for aid, approved_on, founded_on, created_at, dissolved_at in rows:
+        founded = approved_on or founded_on or created_at.date()
+        if founded <= end and (dissolved_at is None or dissolved_at.date() > end):
+            out[aid] = {"ORG01": 1}
+    return out
 
 
 def _members(ids: Sequence[int], year: int) -> dict[int, Figures]:
-    rows = db.session.execute(
-        sa.select(Member.tenant_id, sa.func.count())
-        .where(
-            Member.tenant_id.in_(ids),
-            Member.status == MemberStatus.ACTIVE.value,
-            Member.joined_on <= year_end(year),
-        )
-        .group_by(Member.tenant_id)
-    )
-    return {aid: {"ORG02": n} for aid, n in rows}
+    """Individual members as at 31 December, from their dated status history."""
+    return {aid: {"ORG02": n} for aid, n in history.members_on(ids, year_end(year)).items()}
 
 
 GROUP_CODES = {
@@ -125,17 +148,9 @@ GROUP_CODES = {
 
 
 def _group_members(ids: Sequence[int], year: int) -> dict[int, Figures]:
-    rows = db.session.execute(
-        sa.select(GroupMember.tenant_id, GroupMember.kind, sa.func.count())
-        .where(
-            GroupMember.tenant_id.in_(ids),
-            GroupMember.status == "active",
-            GroupMember.created_at <= _end_of(year),
-        )
-        .group_by(GroupMember.tenant_id, GroupMember.kind)
-    )
+    """Group members as at 31 December: joined by then and active on that day."""
     out: dict[int, Figures] = defaultdict(lambda: {"ORG03": 0})
-    for aid, kind, n in rows:
+    for (aid, kind), n in history.group_members_on(ids, year_end(year)).items():
         figures = out[aid]
         code = GROUP_CODES[GroupMemberKind(kind)]
         figures[code] = int(figures.get(code, 0)) + n

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _seed(app) -> tuple[int, int]:
     """A federation, an association with members, an open period and a report to compile."""
+    from service.members import history
     from service.members.models import Member
 
     with app.app_context(), system_scope("test: committed data for the worker"):
@@ -46,6 +47,8 @@ def _seed(app) -> tuple[int, int]:
             db.session.add(
                 Member(tenant_id=association.id, name=f"会员{n}", phone=f"1390000000{n}")
             )
+        db.session.flush()
+        history.record_untracked(association.id)  # their joining, dated today
         period = services.open_period(federation.id, date.today().year, date.today(), "test")
         report = services.start_compile(association.id, period)
         db.session.commit()
