@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from service import demo
 from service.activities.models import Activity
 from service.associations.models import AssociationProfile
+from service.auth.roles import Role
 from service.governance import establishment
 from service.governance.models import Establishment
 from service.members import applications
@@ -276,3 +277,53 @@ def test_the_demo_counts_its_associations_and_group_members_at_the_year_end(db_s
         assert zju.status == "approved"
         assert (zju.figures["ORG01"], zju.figures["ORG03"]) == (1, 4)
         assert zju.figures["ORG02"] == len(were_members) > 0
+
+
+def _changes(association_id: int, member_id: int) -> list[tuple[str, str, date]]:
+    with use_scope(Scope.association(association_id)):
+        return [
+            tuple(row)
+            for row in db.session.execute(
+                sa.select(
+                    MemberStatusChange.change,
+                    MemberStatusChange.status,
+                    MemberStatusChange.changed_on,
+                )
+                .where(MemberStatusChange.member_id == member_id)
+                .order_by(MemberStatusChange.id)
+            )
+        ]
+
+
+def test_the_api_and_the_pages_date_what_they_record(world, client):
+    tenant = world.a.first
+    aid = tenant.association.id
+    headers = {"Authorization": f"Bearer {tenant.tokens['rw'][1]}"}
+    created = client.post(
+        "/api/v1/members/",
+        json={"name": "钱程", "phone": "13712340000", "title": "senior", "joined_on": "2019-09-01"},
+        headers=headers,
+    ).json
+    client.patch(f"/api/v1/members/{created['id']}", json={"status": "lapsed"}, headers=headers)
+    assert _changes(aid, created["id"]) == [
+        ("joined", "active", date(2019, 9, 1)),
+        ("lapsed", "lapsed", date.today()),
+    ]
+    group = client.post(
+        "/api/v1/group-members/",
+        json={"name": "材料学院科协", "kind": "department", "joined_on": "2018-10-01"},
+        headers=headers,
+    )
+    assert group.status_code == 201 and group.json["joined_on"] == "2018-10-01"
+
+    client.login_as(tenant.users[Role.ASSOCIATION_ADMIN])
+    member = tenant.members[0]
+    refused = client.post(
+        f"/members/{member.id}/status", data={"status": "lapsed", "on": "2000-01-01"}
+    )
+    assert refused.status_code == 302
+    page = client.get(f"/members/{member.id}").get_data(as_text=True)
+    assert "状态变更的日期不能早于最近一次记录的变更" in page
+    today = date.today()
+    client.post(f"/members/{member.id}/status", data={"status": "deceased", "on": today})
+    assert _changes(aid, member.id)[-1] == ("died", "deceased", today)
