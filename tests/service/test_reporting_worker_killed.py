@@ -88,10 +88,11 @@ def test_a_worker_killed_mid_compile_leaves_no_half_written_report():
         with app.app_context():
             flask_migrate.upgrade()
         association_id, report_id = _seed(app)
-        # Hold the members table: the worker's compile blocks there, after it has begun.
+        # Hold the members' dated history, which the members' count reads: the worker's
+        # compile blocks there, after it has begun.
         blocker = owner.connect()
         blocked = blocker.begin()
-        blocker.exec_driver_sql("LOCK TABLE member IN ACCESS EXCLUSIVE MODE")
+        blocker.exec_driver_sql("LOCK TABLE member_status_change IN ACCESS EXCLUSIVE MODE")
         with app.app_context(), use_scope(Scope.association(association_id)):
             jobs.enqueue(services.compile_report, report_id)
         env = {**os.environ, "DATABASE_URL": app_url, "REDIS_URL": REDIS_URL, "APP_ENV": "testing"}
