@@ -48,8 +48,13 @@ def upgrade():
         batch_op.create_index(
             "ix_member_status_change_tenant_day", ["tenant_id", "changed_on"], unique=False
         )
+    # SQLite makes a column NOT NULL only by rebuilding the table, and rebuilding group_member
+    # (which other tables reference) trips their foreign keys: the column comes NOT NULL with
+    # a placeholder default, which the backfill below overwrites in every row.
     with op.batch_alter_table("group_member", schema=None) as batch_op:
-        batch_op.add_column(sa.Column("joined_on", sa.Date(), nullable=True))
+        batch_op.add_column(
+            sa.Column("joined_on", sa.Date(), nullable=False, server_default="1970-01-01")
+        )
 
     bind = op.get_bind()
     postgresql = bind.dialect.name == "postgresql"
@@ -59,8 +64,8 @@ def upgrade():
         # The backfill reads and writes every tenant's rows: past row-level security on purpose.
         bind.execute(sa.text("SELECT set_config('app.bypass_rls', 'on', true)"))
     _backfill(postgresql)
-    with op.batch_alter_table("group_member", schema=None) as batch_op:
-        batch_op.alter_column("joined_on", existing_type=sa.Date(), nullable=False)
+    if postgresql:  # the model has no default: new rows get theirs from the application
+        op.alter_column("group_member", "joined_on", server_default=None)
 
 
 def _backfill(postgresql: bool) -> None:
@@ -90,8 +95,7 @@ def _backfill(postgresql: bool) -> None:
 
 
 def downgrade():
-    with op.batch_alter_table("group_member", schema=None) as batch_op:
-        batch_op.drop_column("joined_on")
+    op.drop_column("group_member", "joined_on")  # SQLite drops it in place: no rebuild
     with op.batch_alter_table("member_status_change", schema=None) as batch_op:
         batch_op.drop_index("ix_member_status_change_tenant_day")
     op.drop_table("member_status_change")
