@@ -332,7 +332,7 @@ def load(password: str) -> list[tuple[str, str]]:
                     founded_on=date(founded, 5, 30),
                 )
             )
-            load_membership(rng, association, university)
+            load_membership(rng, association, university, date(founded, 5, 30))
         users = {}
         for username, display, role, owner in ACCOUNTS:
             user = users[username] = User(

@@ -27,7 +27,14 @@ from service.activities.models import (
 )
 from service.associations.models import AssociationProfile, Category
 from service.federation import categories
-from service.members.models import GroupMember, GroupMemberKind, Member, MemberStatus
+from service.members.models import (
+    GroupMember,
+    GroupMemberKind,
+    Member,
+    MemberChange,
+    MemberStatus,
+    MemberStatusChange,
+)
 from tenants.db import db
 from tenants.models import Association, Federation
 
@@ -140,6 +147,7 @@ def generate(
     report.rows["member"] = bulk_load(
         conn, Member.__table__, _members(rng, report.association_ids, sizes)
     )
+    report.rows["member_status_change"] = _joinings(conn, report.association_ids)
     report.rows["group_member"] = bulk_load(
         conn, GroupMember.__table__, _groups(report.association_ids, sizes)
     )
@@ -263,6 +271,21 @@ def _members(rng: random.Random, ids: list[int], sizes: list[int]) -> Iterator[d
             }
 
 
+def _joinings(conn: Connection, ids: list[int]) -> int:
+    """Every loaded member's "joined" row, which the statistics count from."""
+    member = Member.__table__
+    joined = sa.select(
+        member.c.tenant_id,
+        member.c.id,
+        sa.literal(MemberChange.JOINED.value),
+        sa.literal(MemberStatus.ACTIVE.value),
+        member.c.joined_on,
+    ).where(member.c.tenant_id.in_(ids))
+    columns = ["tenant_id", "member_id", "change", "status", "changed_on"]
+    insert = sa.insert(MemberStatusChange.__table__).from_select(columns, joined)
+    return conn.execute(insert).rowcount
+
+
 def _groups(ids: list[int], sizes: list[int]) -> Iterator[dict]:
     for tenant_id, size in zip(ids, sizes, strict=True):
         for kind in GROUP_KINDS:
@@ -272,6 +295,7 @@ def _groups(ids: list[int], sizes: list[int]) -> Iterator[dict]:
                 "kind": kind.value,
                 "member_count": size // 10,
                 "status": "active",
+                "joined_on": date(2024, 1, 1),
                 "created_at": datetime(2024, 1, 1),
             }
 

@@ -37,6 +37,7 @@ from service.governance.models import (
     Meeting,
     Reminder,
 )
+from service.members import history
 from service.members.models import (
     GroupMember,
     GroupMemberStatusChange,
@@ -150,6 +151,8 @@ def make_member(association: Association, *, user: User | None = None, **fields)
     }
     member = Member(tenant_id=association.id, user_id=user.id if user else None, **values)
     db.session.add(member)
+    db.session.flush()
+    history.record_untracked(association.id)  # its joining (and status), dated
     db.session.flush()
     return member
 

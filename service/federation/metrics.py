@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -18,7 +18,7 @@ from flask_babel import lazy_gettext as _l
 from service.activities import aggregates
 from service.governance import compliance
 from service.governance.models import ComplianceFinding, Congress, Meeting
-from service.members.models import GroupMember, Member, MemberStatus
+from service.members import history
 from tenants.db import db
 from tenants.models import Association
 
@@ -47,34 +47,16 @@ def _grouped(query: sa.Select) -> dict[int, float]:
 
 
 def members_individual(ids: list[int], year: int, today: date) -> dict[int, float]:
-    """Members who had joined by the year's end and had not left by then."""
-    end = year_end(year, today)
-    still_member = sa.or_(
-        Member.status == MemberStatus.ACTIVE.value, Member.status_changed_on > end
-    )
-    return _grouped(
-        sa.select(Member.tenant_id, sa.func.count())
-        .where(
-            Member.tenant_id.in_(ids),
-            Member.joined_on <= end,
-            Member.erased_at.is_(None),
-            still_member,
-        )
-        .group_by(Member.tenant_id)
-    )
+    """Members as at the year's end, from their dated history (the annual report's count)."""
+    return {a: float(n) for a, n in history.members_on(ids, year_end(year, today)).items()}
 
 
 def members_group(ids: list[int], year: int, today: date) -> dict[int, float]:
-    end = datetime.combine(year_end(year, today), time.max)
-    return _grouped(
-        sa.select(GroupMember.tenant_id, sa.func.count())
-        .where(
-            GroupMember.tenant_id.in_(ids),
-            GroupMember.created_at <= end,
-            GroupMember.status == "active",
-        )
-        .group_by(GroupMember.tenant_id)
-    )
+    """Group members as at the year's end: joined by then and active on that day."""
+    out: dict[int, float] = {}
+    for (aid, _kind), n in history.group_members_on(ids, year_end(year, today)).items():
+        out[aid] = out.get(aid, 0.0) + n
+    return out
 
 
 def _held_in(model, *conditions) -> Compute:

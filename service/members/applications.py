@@ -23,6 +23,7 @@ from service.members.models import (
     Member,
     MemberApplication,
     MembershipPolicy,
+    MemberStatus,
 )
 from tenants.access import find_in_scope
 from tenants.db import db
@@ -129,7 +130,7 @@ def merge(
 ) -> Member:
     """Merge the application into `member`: empty fields of the member are filled from it.
     Two different names are never joined silently: `keep_name` ("member" or "application")
-    must say which name stays. The member's status is left as it is."""
+    must say which name stays. A member who had left is a member again from today."""
     _must_be_pending(application)
     if names_differ(member, application):
         if keep_name not in NAME_CHOICES:
@@ -139,6 +140,8 @@ def merge(
     for field, value in _applicant_data(application, reason).items():
         if value not in (None, "") and getattr(member, field) in (None, "", False):
             setattr(member, field, value)
+    if member.status != MemberStatus.ACTIVE:
+        services.set_member_status(member, MemberStatus.ACTIVE)
     return _admitted(application, member, decided_by)
 
 

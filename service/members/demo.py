@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import sqlalchemy as sa
 
 from service.auth.models import User
+from service.members import history
 from service.members.models import GroupMember, Member, MembershipPolicy
 from tenants.db import db
 from tenants.models import Association
@@ -66,7 +67,7 @@ GROUPS = [
 ]
 
 
-def _members(rng: random.Random, tenant_id: int, count: int) -> list[dict]:
+def _members(rng: random.Random, tenant_id: int, count: int, founded: date) -> list[dict]:
     """Realistic members: names, departments, titles in the proportions of a faculty."""
     rows = []
     for i in range(count):
@@ -91,16 +92,33 @@ def _members(rng: random.Random, tenant_id: int, count: int) -> list[dict]:
                 "societies": rng.choice(SOCIETIES) if in_society else None,
                 "in_cast_society": in_society,
                 "exception_reason": reason,
-                "joined_on": date(2016, 1, 1) + timedelta(days=rng.randint(0, 3500)),
+                # No one joined before the association was founded.
+                "joined_on": max(date(2016, 1, 1) + timedelta(days=rng.randint(0, 3500)), founded),
                 "status": rng.choices(("active", "lapsed", "withdrawn"), (92, 5, 3))[0],
             }
         )
+        rows[-1]["status_changed_on"] = _left_on(rows[-1], i)
     return rows
 
 
-def load_membership(rng: random.Random, association: Association, university: str) -> None:
-    db.session.execute(sa.insert(Member), _members(rng, association.id, rng.randint(220, 380)))
-    for name, kind in GROUPS:
+def _left_on(row: dict, i: int) -> date | None:
+    """When a member who is no longer active left: one to four years after joining, never
+    after today (derived from the row, so the random sequence stays the same)."""
+    if row["status"] == "active":
+        return None
+    return min(row["joined_on"] + timedelta(days=365 + (i * 37) % 1100), date.today())
+
+
+def load_membership(
+    rng: random.Random, association: Association, university: str, founded: date
+) -> None:
+    count = rng.randint(220, 380)
+    db.session.execute(sa.insert(Member), _members(rng, association.id, count, founded))
+    history.record_untracked(association.id)
+    # The group members joined one a year, from the autumn after the founding (2016 at
+    # the earliest): all four by 2025.
+    first = max(founded.year + 1, 2016)
+    for n, (name, kind) in enumerate(GROUPS):
         db.session.add(
             GroupMember(
                 tenant_id=association.id,
@@ -108,6 +126,7 @@ def load_membership(rng: random.Random, association: Association, university: st
                 kind=kind,
                 leader_name=rng.choice(SURNAMES) + rng.choice(GIVEN),
                 member_count=rng.randint(40, 900),
+                joined_on=date(first + n, 9, 1),
             )
         )
     db.session.add(

@@ -90,8 +90,11 @@ class GroupMemberForm(FlaskForm):
     member_count = IntegerField(
         _l("Number of members"), default=0, validators=[NumberRange(0, 10**6)]
     )
+    joined_on = DateField(_l("Joined on"), validators=[Optional()])
     status = SelectField(_l("Status"), validators=[DataRequired()])
     reason = StringField(_l("Reason for a status change"), validators=[Optional(), Length(max=500)])
+    # The day a status change takes effect (today when left empty).
+    status_on = DateField(_l("Since"), validators=[Optional()])
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

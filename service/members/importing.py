@@ -11,6 +11,7 @@ from rq import get_current_job
 
 from service.audit.services import record
 from service.federation import rollups
+from service.members import history
 from service.members.models import Member, MemberImport
 from service.members.tabular import COLUMNS, ImportRefused, Limits, parse_member, read_rows
 from tenants.access import find_in_scope
@@ -103,6 +104,7 @@ def run_import(import_id: int) -> str:
         chunk = [{**m, "tenant_id": upload.tenant_id} for m in members[start : start + CHUNK]]
         db.session.execute(sa.insert(Member), chunk)
         _progress(start + len(chunk), len(members))
+    history.record_untracked(upload.tenant_id)  # each member's joining, dated
     upload.imported_rows = len(members)
     rollups.note_write(db.session, upload.tenant_id)  # the federation's figures count them
     record(db.session, "import", "member", upload.id, upload.tenant_id, {"rows": len(members)})

@@ -99,6 +99,34 @@ class Member(TenantOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class MemberChange(StrEnum):
+    """What happened to a member on a day; each leaves the member in one status."""
+
+    JOINED = "joined"
+    REINSTATED = "reinstated"
+    LAPSED = "lapsed"
+    WITHDREW = "withdrew"
+    DIED = "died"
+    ERASED = "erased"
+
+
+class MemberStatusChange(TenantOwned, db.Model):
+    """A dated step of a member's status, from joining on: the statistics count the members
+    as at a day from these rows. They hold no personal data, so erasure keeps them."""
+
+    __tablename__ = "member_status_change"
+    __tenant_table_args__ = (
+        tenant_fk("member_id", "member", ondelete="CASCADE"),
+        sa.Index("ix_member_status_change_tenant_day", "tenant_id", "changed_on"),
+    )
+
+    member_id: Mapped[int]
+    change: Mapped[str] = mapped_column(sa.String(20))
+    # The member's status from that day on.
+    status: Mapped[str] = mapped_column(sa.String(20))
+    changed_on: Mapped[date]
+
+
 FIELD_PURPOSES = {
     "name": _l("To identify you in the association's register."),
     "gender": _l("Optional; only counted in anonymous statistics."),
@@ -145,6 +173,8 @@ class GroupMember(TenantOwned, db.Model):
     contact_phone: Mapped[str | None] = mapped_column(sa.String(30), info=PERSONAL)
     member_count: Mapped[int] = mapped_column(default=0)
     status: Mapped[str] = mapped_column(sa.String(20), default="active")
+    # The day it became a group member (its status changes say when it left).
+    joined_on: Mapped[date] = mapped_column(default=date.today)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     @property

@@ -91,6 +91,7 @@ class GroupMemberSchema(Schema):
     contact_phone = fields.String(allow_none=True)
     member_count = fields.Integer()
     status = fields.String()
+    joined_on = fields.Date()
 
     @post_dump
     def mask_contact(self, data: dict, **kwargs) -> dict:
@@ -114,6 +115,7 @@ class GroupMemberCreateSchema(StrictSchema):
     status = fields.String(
         load_default="active", validate=validate.OneOf(["active", "inactive", "dissolved"])
     )
+    joined_on = PlausibleDate()
 
 
 class GroupMemberUpdateSchema(GroupMemberCreateSchema):

@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from service.members import history
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import (
     GroupMember,
@@ -145,6 +146,8 @@ def create_member(data: dict[str, Any]) -> Member:
         raise DuplicateMember(existing)
     member = Member(**data)
     db.session.add(member)
+    db.session.flush()
+    history.joined(member)
     return member
 
 
@@ -155,15 +158,34 @@ def update_member(member: Member, changes: dict[str, Any]) -> Member:
     existing = find_duplicate(merged.get("phone"), merged.get("email"), exclude_id=member.id)
     if existing is not None:
         raise DuplicateMember(existing)
+    joined_on = member.joined_on
     for field, value in changes.items():
         setattr(member, field, value)
+    if member.joined_on != joined_on:
+        history.joining_moved(member)
     return member
 
 
-def set_member_status(member: Member, status: MemberStatus, on: date | None = None) -> None:
+def set_member_status(
+    member: Member, status: MemberStatus, on: date | None = None, *, erased: bool = False
+) -> None:
+    """Change the status from a day (today by default), and record it in the history. The
+    day cannot be before the last recorded change, or the history would contradict itself."""
+    if member.status == status.value and not erased:
+        return
+    on = on or date.today()
+    last = history.last_change_on(member)
+    if last is not None and on < last:
+        raise MembershipError(
+            _l(
+                "A change of status cannot be dated before the last recorded one (%(day)s).",
+                day=last.isoformat(),
+            )
+        )
     if member.status != status.value:
         member.status = status.value
-        member.status_changed_on = on or date.today()
+        member.status_changed_on = on
+    history.changed(member, status, on, erased=erased)
 
 
 def erase_member(member: Member) -> None:
@@ -173,8 +195,11 @@ def erase_member(member: Member) -> None:
     member.name = "已注销会员"
     member.in_cast_society = False
     member.named_upward = False
-    set_member_status(member, MemberStatus.WITHDRAWN)
+    # The member counted until the erasure and no longer; the dated rows (no personal data
+    # in them) stay, so past years' figures do not change.
     member.erased_at = utcnow()
+    on = max(member.erased_at.date(), history.last_change_on(member) or date.min)
+    set_member_status(member, MemberStatus.WITHDRAWN, on, erased=True)
 
 
 def member_counts() -> dict[str, int]:
@@ -227,7 +252,10 @@ def group_members_query(status: str | None = None) -> sa.Select:
     return query
 
 
-def set_group_status(group: GroupMember, status: str, reason: str | None) -> None:
+def set_group_status(
+    group: GroupMember, status: str, reason: str | None, on: date | None = None
+) -> None:
+    """Change a group member's status from a day (today by default), with its history."""
     if group.status == status:
         return
     db.session.add(
@@ -236,6 +264,7 @@ def set_group_status(group: GroupMember, status: str, reason: str | None) -> Non
             group_member_id=group.id,
             from_status=group.status,
             to_status=status,
+            changed_on=on or date.today(),
             reason=reason,
         )
     )

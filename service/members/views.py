@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from rq import Retry
@@ -120,7 +122,12 @@ def change_status(member_id: int):
     form = StatusForm()
     if not form.validate_on_submit():
         abort(400)
-    services.set_member_status(member, MemberStatus(form.status.data), form.on.data)
+    try:
+        services.set_member_status(member, MemberStatus(form.status.data), form.on.data)
+    except services.MembershipError as refused:
+        db.session.rollback()
+        flash(str(refused), "error")
+        return redirect(url_for(".detail", member_id=member.id))
     db.session.commit()
     flash(_("The status is changed."), "success")
     return redirect(url_for(".detail", member_id=member.id))
@@ -382,6 +389,7 @@ def new_group():
             contact_phone=form.contact_phone.data or None,
             member_count=form.member_count.data or 0,
             status=form.status.data,
+            joined_on=form.joined_on.data or date.today(),
         )
         db.session.add(group)
         db.session.commit()
@@ -400,7 +408,10 @@ def group(group_id: int):
         if not current_principal().can(Permission.EDIT_MEMBERS):
             abort(403)
         if form.validate_on_submit():
-            services.set_group_status(group, form.status.data, form.reason.data or None)
+            services.set_group_status(
+                group, form.status.data, form.reason.data or None, form.status_on.data
+            )
+            group.joined_on = form.joined_on.data or group.joined_on
             for field in ("name", "kind", "kind_name", "leader_name", "contact_phone"):
                 setattr(group, field, (getattr(form, field).data or "").strip() or None)
             group.member_count = form.member_count.data or 0

@@ -6,6 +6,12 @@ A family computes its indicators for a set of associations and a year in one gro
 The organisation families count the governance and membership records; the activity families
 take the figures of `service.activities.aggregates`, which the federation dashboards show too,
 so the annual report and the dashboards count the same records the same way.
+
+Every figure stands for its year as things happened, read from the dates of the events, never
+from when a record was entered: states (associations, members, group members, congress and
+committee in office) as at 31 December, from founding, joining, leaving and dissolution dates;
+counts of events (meetings, activities, reports) by the day they took place. Recording
+something that happened later leaves an earlier year's figures as they were.
 """
 
 from __future__ import annotations
@@ -13,15 +19,25 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date
 from typing import NamedTuple
 
 import sqlalchemy as sa
 
 from service.activities import aggregates
 from service.activities.models import COUNTED
-from service.governance.models import Body, CommitteeMember, CommitteeTerm, Congress, Meeting
-from service.members.models import GroupMember, GroupMemberKind, Member, MemberStatus
+from service.associations.models import AssociationProfile
+from service.governance.models import (
+    Body,
+    CommitteeMember,
+    CommitteeTerm,
+    Congress,
+    Establishment,
+    LifecycleChange,
+    Meeting,
+)
+from service.members import history
+from service.members.models import GroupMemberKind
 from tenants.db import db
 from tenants.models import Association
 
@@ -122,30 +138,43 @@ def year_end(year: int) -> date:
     return date(year, 12, 31)
 
 
-def _end_of(year: int) -> datetime:
-    return datetime.combine(year_end(year), time.max)
-
-
 def _associations(ids: Sequence[int], year: int) -> dict[int, Figures]:
-    rows = db.session.execute(
-        sa.select(Association.id).where(
-            Association.id.in_(ids), Association.created_at <= _end_of(year)
+    """Each association founded by the year's end and not dissolved by then (one suspended
+    still exists, and counts). Founded: the federation's approval, else the founding date
+    of its profile, else (neither on file) the day its record was made."""
+    end = year_end(year)
+    dissolved = (
+        sa.select(sa.func.min(LifecycleChange.changed_at))
+        .where(
+            LifecycleChange.tenant_id == Association.id,
+            LifecycleChange.to_status == "dissolved",
         )
+        .correlate(Association)
+        .scalar_subquery()
     )
-    return {aid: {"ORG01": 1} for (aid,) in rows}
+    rows = db.session.execute(
+        sa.select(
+            Association.id,
+            Establishment.approved_on,
+            AssociationProfile.founded_on,
+            Association.created_at,
+            dissolved,
+        )
+        .outerjoin(Establishment, Establishment.tenant_id == Association.id)
+        .outerjoin(AssociationProfile, AssociationProfile.tenant_id == Association.id)
+        .where(Association.id.in_(ids))
+    )
+    out: dict[int, Figures] = {}
+    for aid, approved_on, founded_on, created_at, dissolved_at in rows:
+        founded = approved_on or founded_on or created_at.date()
+        if founded <= end and (dissolved_at is None or dissolved_at.date() > end):
+            out[aid] = {"ORG01": 1}
+    return out
 
 
 def _members(ids: Sequence[int], year: int) -> dict[int, Figures]:
-    rows = db.session.execute(
-        sa.select(Member.tenant_id, sa.func.count())
-        .where(
-            Member.tenant_id.in_(ids),
-            Member.status == MemberStatus.ACTIVE.value,
-            Member.joined_on <= year_end(year),
-        )
-        .group_by(Member.tenant_id)
-    )
-    return {aid: {"ORG02": n} for aid, n in rows}
+    """Individual members as at 31 December, from their dated status history."""
+    return {aid: {"ORG02": n} for aid, n in history.members_on(ids, year_end(year)).items()}
 
 
 GROUP_CODES = {
@@ -159,17 +188,9 @@ GROUP_CODES = {
 
 
 def _group_members(ids: Sequence[int], year: int) -> dict[int, Figures]:
-    rows = db.session.execute(
-        sa.select(GroupMember.tenant_id, GroupMember.kind, sa.func.count())
-        .where(
-            GroupMember.tenant_id.in_(ids),
-            GroupMember.status == "active",
-            GroupMember.created_at <= _end_of(year),
-        )
-        .group_by(GroupMember.tenant_id, GroupMember.kind)
-    )
+    """Group members as at 31 December: joined by then and active on that day."""
     out: dict[int, Figures] = defaultdict(lambda: {"ORG03": 0})
-    for aid, kind, n in rows:
+    for (aid, kind), n in history.group_members_on(ids, year_end(year)).items():
         figures = out[aid]
         code = GROUP_CODES[GroupMemberKind(kind)]
         figures[code] = int(figures.get(code, 0)) + n
@@ -369,7 +390,14 @@ _GOV = Records("governance.overview", by_association=True)
 
 def _group(code: str, zh: str, en: str) -> Indicator:
     return Indicator(
-        code, zh, en, "个", f"年末在册的{zh}团体会员数。", "group_members", _ORG, _GROUPS
+        code,
+        zh,
+        en,
+        "个",
+        f"当年12月31日在册的{zh}团体会员数（按加入日期和状态变更日期确定，同 ORG03）。",
+        "group_members",
+        _ORG,
+        _GROUPS,
     )
 
 
@@ -739,7 +767,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         "高校科协数",
         "Associations",
         "个",
-        "年末已成立的高校科协数；每个高校科协计 1。",
+        "当年12月31日已成立且未撤销的高校科协数，每个计 1。成立日期以省级科协批准成立的日期为准，"
+        "无批准记录的按登记的成立日期，二者均无的按建档日期；当日或之前已撤销的不计，"
+        "暂停活动的仍计（仍然存在）。",
         "associations",
         _ORG_MOE,
         Records("associations.profile", by_association=True),
@@ -749,7 +779,9 @@ CATALOGUE: tuple[Indicator, ...] = (
         "个人会员数",
         "Individual members",
         "人",
-        "年末在册、状态为正常的个人会员数（当年12月31日前入会）。",
+        "当年12月31日在册的个人会员数：按每位会员带日期的状态记录（入会、失效、退会、去世、"
+        "注销、恢复），截至当日最后一条记录为正常状态的会员。此后的变更不改变本年数字，"
+        "已注销的会员在注销日期之前的年份仍计。",
         "members",
         _ORG_MOE,
         Records("members.index"),
@@ -759,7 +791,8 @@ CATALOGUE: tuple[Indicator, ...] = (
         "团体会员数",
         "Group members",
         "个",
-        "年末在册、状态为正常的团体会员总数，即下列各类之和。",
+        "当年12月31日在册的团体会员总数，即下列各类之和：加入日期在当日或之前，且按状态变更"
+        "记录当日状态为正常（此后才退出或停止活动的仍计）。",
         "group_members",
         _ORG,
         _GROUPS,
@@ -775,7 +808,8 @@ CATALOGUE: tuple[Indicator, ...] = (
         "会员（代表）大会代表数",
         "Congress delegates",
         "人",
-        "年末在任的最近一届会员（代表）大会的代表人数；尚未召开大会的填“-”。",
+        "当年12月31日在任的、召开日期在当日或之前的最近一届会员（代表）大会的代表人数；"
+        "当日前尚未召开大会的填“-”。",
         "congresses",
         _ORG,
         _GOV,
@@ -786,7 +820,8 @@ CATALOGUE: tuple[Indicator, ...] = (
         "委员会委员数",
         "Committee members",
         "人",
-        "年末在任委员会的委员人数；没有在任委员会的填“-”。",
+        "当年12月31日在任委员会（任期开始于当日或之前、当日尚未届满）的委员人数；"
+        "当日没有在任委员会的填“-”。",
         "committees",
         _ORG,
         _GOV,
@@ -797,7 +832,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "常务委员会委员数",
         "Standing committee members",
         "人",
-        "年末在任委员会中常务委员的人数；未设常务委员会的填“-”。",
+        "当年12月31日在任委员会中常务委员的人数；未设常务委员会的填“-”。",
         "committees",
         _ORG,
         _GOV,
@@ -808,7 +843,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "召开会员（代表）大会次数",
         "Congress sessions held",
         "次",
-        "当年召开的会员（代表）大会次数。",
+        "召开日期在当年（1月1日至12月31日）的会员（代表）大会次数。",
         "congresses",
         _ORG,
         _GOV,
@@ -818,7 +853,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "召开委员会会议次数",
         "Committee meetings held",
         "次",
-        "当年召开的委员会全体会议次数。",
+        "召开日期在当年（1月1日至12月31日）的委员会全体会议次数。",
         "meetings",
         _ORG,
         _GOV,
@@ -828,7 +863,7 @@ CATALOGUE: tuple[Indicator, ...] = (
         "召开常务委员会会议次数",
         "Standing committee meetings held",
         "次",
-        "当年召开的常务委员会会议次数。",
+        "召开日期在当年（1月1日至12月31日）的常务委员会会议次数。",
         "meetings",
         _ORG,
         _GOV,

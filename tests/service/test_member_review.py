@@ -174,7 +174,7 @@ def test_a_merge_of_two_names_needs_the_name_chosen(world, client):
     assert merged.name == "周晓明" and merged.phone == known.phone
     assert merged.societies == "中国化学会"  # an empty field filled from the application
     assert merged.email == known.email and merged.department == known.department  # kept
-    assert merged.status == known.status  # the merge leaves the status as it was
+    assert merged.status == "active"  # admitted: a member (again, had they left)
     assert decided.status == "approved" and decided.member_id == known.id
     assert _members(tenant) == count
     with system_scope("test: the audit log"):

@@ -33,6 +33,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def _seed(app) -> tuple[int, int]:
     """A federation, an association with members, an open period and a report to compile."""
+    from service.members import history
     from service.members.models import Member
 
     with app.app_context(), system_scope("test: committed data for the worker"):
@@ -46,6 +47,8 @@ def _seed(app) -> tuple[int, int]:
             db.session.add(
                 Member(tenant_id=association.id, name=f"会员{n}", phone=f"1390000000{n}")
             )
+        db.session.flush()
+        history.record_untracked(association.id)  # their joining, dated today
         period = services.open_period(federation.id, date.today().year, date.today(), "test")
         report = services.start_compile(association.id, period)
         db.session.commit()
@@ -85,10 +88,11 @@ def test_a_worker_killed_mid_compile_leaves_no_half_written_report():
         with app.app_context():
             flask_migrate.upgrade()
         association_id, report_id = _seed(app)
-        # Hold the members table: the worker's compile blocks there, after it has begun.
+        # Hold the members' dated history, which the members' count reads: the worker's
+        # compile blocks there, after it has begun.
         blocker = owner.connect()
         blocked = blocker.begin()
-        blocker.exec_driver_sql("LOCK TABLE member IN ACCESS EXCLUSIVE MODE")
+        blocker.exec_driver_sql("LOCK TABLE member_status_change IN ACCESS EXCLUSIVE MODE")
         with app.app_context(), use_scope(Scope.association(association_id)):
             jobs.enqueue(services.compile_report, report_id)
         env = {**os.environ, "DATABASE_URL": app_url, "REDIS_URL": REDIS_URL, "APP_ENV": "testing"}
