@@ -16,6 +16,10 @@ from service.imports.titles import LEVEL_TEXT, Level, level_of
 from service.validation import has_broken_characters, has_control_characters
 
 
+# A cell as written is kept this long in the report (any field's limit is below it).
+MAX_WRITTEN = 1000
+
+
 @dataclass
 class Row:
     number: int
@@ -93,7 +97,7 @@ def check_rows(
                 cells[index] = Formula(edited) if _formula_text(edited) else edited
         row = Row(
             number,
-            [normalise.written(c) for c in cells],
+            [normalise.written(c)[:MAX_WRITTEN] for c in cells],
             excluded=number in excluded,
             column_headers=headers,
             column_index=indexes,

@@ -8,6 +8,7 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.members.models import PERSONAL
 from tenants.db import db
 from tenants.models import TenantOwned, tenant_fk, utcnow
 
@@ -51,11 +52,11 @@ class ImportSheet(TenantOwned, db.Model):
     member_import_id: Mapped[int]
     stage: Mapped[str] = mapped_column(sa.String(20), default="reading")
     mapping: Mapped[dict | None] = mapped_column(sa.JSON)  # column index → field or ""
-    edits: Mapped[dict | None] = mapped_column(sa.JSON)  # "row:column index" → text
+    edits: Mapped[dict | None] = mapped_column(sa.JSON, info=PERSONAL)  # "row:col" → text
     excluded: Mapped[list | None] = mapped_column(sa.JSON)  # row numbers
     mode: Mapped[str] = mapped_column(sa.String(10), default="all")  # all, valid
     on_match: Mapped[str] = mapped_column(sa.String(10), default="skip")  # skip, update
     checked_rows: Mapped[int] = mapped_column(default=0)
-    report: Mapped[dict | None] = mapped_column(sa.JSON)
+    report: Mapped[dict | None] = mapped_column(sa.JSON, info=PERSONAL)  # the rows' cells
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

@@ -212,9 +212,7 @@ def check(
     ctx = context()
 
     def progress(done: int, total: int) -> None:
-        sheet.checked_rows = done
         _job_progress(done, total, "checking")
-        db.session.commit()  # nothing is written yet: the status page reads the count
 
     rows = check_rows(
         located.body,
@@ -544,25 +542,21 @@ def _job_progress(done: int, total: int, state: str) -> None:
 
 
 def progress_of(upload: MemberImport) -> tuple[int, int] | None:
-    """Rows checked (or written) so far, while the job runs: from the worker under RQ, from
-    the sheet's count otherwise."""
-    if upload.status != "queued":
+    """Rows checked (or written) so far, while the job runs, from the job's own record (in
+    Redis, or the embedded default's in-process one)."""
+    if upload.status != "queued" or not upload.job_id:
         return None
-    if upload.job_id:
-        from redis.exceptions import RedisError
-        from rq.exceptions import NoSuchJobError
-        from rq.job import Job
+    from redis.exceptions import RedisError
+    from rq.exceptions import NoSuchJobError
+    from rq.job import Job
 
-        from service.jobs import queue
+    from service.jobs import queue
 
-        try:
-            job = Job.fetch(upload.job_id, connection=queue().connection)
-            if "progress" in job.meta:
-                done, total = job.meta["progress"]
-                return done, total
-        except (NoSuchJobError, RedisError):  # with Redis down, the sheet's count
-            pass
-    sheet = find_sheet(upload)
-    if sheet is None or not upload.total_rows:
+    try:
+        job = Job.fetch(upload.job_id, connection=queue().connection)
+    except (NoSuchJobError, RedisError):  # with Redis down, the page shows no progress bar
         return None
-    return sheet.checked_rows, upload.total_rows
+    if "progress" not in job.meta:
+        return None
+    done, total = job.meta["progress"]
+    return done, total
