@@ -29,12 +29,25 @@ class ReviewRefused(ValueError):
 @dataclass
 class ReviewView:
     report: dict
-    rows: list[dict]  # bad rows first, then changed, new, unchanged, excluded
+    rows: list[dict]  # bad rows first, then changed, new, unchanged, excluded (all keys set)
     hidden: int  # rows not drawn
 
 
+REPORT_DEFAULTS = {
+    "header_row": None,
+    "above": [],
+    "footer": None,
+    "after_footer": 0,
+    "columns": [],
+    "unmapped": [],
+    "rows": [],
+    "counts": None,
+}
+
+
 def view_of(report: dict) -> ReviewView:
-    rows = sorted(report.get("rows", []), key=lambda r: (ORDER[r["state"]], r["n"]))
+    report = {**REPORT_DEFAULTS, **report}
+    rows = sorted(report["rows"], key=lambda r: (ORDER[r["state"]], r["n"]))
     shown, bad, good = [], 0, 0
     for row in rows:
         if row["state"] in ("bad", "excluded"):

@@ -411,9 +411,15 @@ def _commit(upload: MemberImport, sheet: ImportSheet, rows: list[Row], columns) 
     new = [r for r in live if not r.problems and r.member is None]
     changed = [r for r in live if not r.problems and r.member is not None and r.diff]
     total = len(new) + (len(changed) if sheet.on_match == "update" else 0)
+    # Every row with the same keys, its empty fields as NULL: one executemany a chunk (the
+    # ORM would otherwise leave out each row's own NULLs and group rows by what is left).
+    blank = {field: None for field in FIELDS} | {"joined_on": utcnow().date()}
+    insert = sa.insert(Member).execution_options(render_nulls=True)
     for start in range(0, len(new), CHUNK):
-        chunk = [{**r.values, "tenant_id": upload.tenant_id} for r in new[start : start + CHUNK]]
-        db.session.execute(sa.insert(Member), chunk)
+        chunk = [
+            {**blank, **r.values, "tenant_id": upload.tenant_id} for r in new[start : start + CHUNK]
+        ]
+        db.session.execute(insert, chunk)
         _job_progress(start + len(chunk), total, "importing")
     updated = _update(changed) if sheet.on_match == "update" else 0
     upload.imported_rows = len(new)
