@@ -1,6 +1,6 @@
 """One pass over a located table: each row's cells as written, its values normalised for the
 mapped fields, what normalising changed, and every problem with the value as written and
-what is expected. Whatever a model checks across fields is the caller's `check_row`."""
+what is expected. Whatever a model checks across fields, its importer checks after."""
 
 from __future__ import annotations
 
@@ -14,7 +14,6 @@ from service.imports.fields import Column, Field
 from service.imports.reading import Formula
 from service.imports.titles import LEVEL_TEXT, Level, level_of
 from service.validation import has_broken_characters, has_control_characters
-
 
 # A cell as written is kept this long in the report (any field's limit is below it).
 MAX_WRITTEN = 1000

@@ -23,6 +23,10 @@ log = logging.getLogger(__name__)
 _SIGNED_NUMBER = re.compile(r"^[+\-][0-9０-９ ()（）\-.]+$")
 
 
+# What a cell that might be a formula starts with (a quick test before the full one).
+_RISKY = frozenset("=+-@\t\r\n ")
+
+
 class ImportRefused(ValueError):
     """The whole file is refused: wrong type, too large, hostile, unreadable."""
 
@@ -92,7 +96,10 @@ def _xlsx_table(content: bytes, limits: Limits) -> list[list]:
                 raise ImportRefused(_("More than %(n)d rows.", n=limits.max_rows))
             # With data_only=False a formula cell's value is its formula text, "=…".
             table.append(
-                [Formula(v) if isinstance(v, str) and is_formula(v) else v for v in values]
+                [
+                    Formula(v) if isinstance(v, str) and v[:1] in _RISKY and is_formula(v) else v
+                    for v in values
+                ]
             )
         return table
     finally:
