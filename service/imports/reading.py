@@ -31,6 +31,10 @@ class ImportRefused(ValueError):
     """The whole file is refused: wrong type, too large, hostile, unreadable."""
 
 
+class UnsafeWorkbook(ImportRefused):
+    """A workbook that would unpack to an unsafe size (a zip bomb)."""
+
+
 class Formula(str):
     """A cell's text that spreadsheet software would run as a formula."""
 
@@ -118,7 +122,7 @@ def check_zip(content: bytes, limits: Limits) -> None:
             total += info.file_size
             ratio = info.file_size / max(info.compress_size, 1)
             if total > limits.max_unzipped_bytes or (ratio > 200 and info.file_size > 2**20):
-                raise ImportRefused(_("The workbook unpacks to an unsafe size; it is refused."))
+                raise UnsafeWorkbook(_("The workbook unpacks to an unsafe size; it is refused."))
 
 
 def _csv_table(content: bytes, limits: Limits) -> list[list]:
