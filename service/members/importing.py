@@ -5,6 +5,7 @@ known layout with nothing to decide), write the rows: all or nothing, or the val
 
 from __future__ import annotations
 
+import functools
 import re
 from datetime import timedelta
 
@@ -258,12 +259,22 @@ def _member_rules(row: Row, ctx: Context) -> None:
     if values.get("title") is None:
         values["title"] = ProfessionalTitle.NONE.value
     if values.get("in_cast_society") is None:
-        societies = values.get("societies") or ""
-        values["in_cast_society"] = any(s in societies for s in ctx.societies)
+        societies = values.get("societies")
+        values["in_cast_society"] = bool(societies and _known_society(societies, ctx.societies))
         if values["in_cast_society"]:
             row.changes.append((HEADER_OF["in_cast_society"], "", "是"))
     if values.get("joined_on") is None:
         values.pop("joined_on", None)
+
+
+@functools.cache
+def _society_pattern(names: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(re.escape(n) for n in names))
+
+
+def _known_society(text: str, names: tuple[str, ...]) -> bool:
+    """Whether the text names one of the CAST societies."""
+    return bool(names) and _society_pattern(names).search(text) is not None
 
 
 def _eligible(row: Row) -> None:
