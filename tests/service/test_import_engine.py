@@ -247,6 +247,7 @@ def test_an_association_names_its_own_job_title(world, client):
     upload(client, "m.csv", content)
     assert last_import(tenant).status == "done"
     assert next(m for m in members_of(tenant) if m.name == "钱学").title == "senior"
+    assert "已导入 1 名会员" in client.get("/members/imports").get_data(as_text=True)
     # Another association's table is its own.
     other = world.a.second
     client.login_as(other.users[Role.ASSOCIATION_ADMIN])
