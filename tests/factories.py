@@ -37,6 +37,7 @@ from service.governance.models import (
     Meeting,
     Reminder,
 )
+from service.imports.models import ImportSheet
 from service.members import history
 from service.members.models import (
     GroupMember,
@@ -551,6 +552,17 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
     )
     db.session.add(upload)
     db.session.flush()
+    db.session.add(
+        ImportSheet(
+            tenant_id=association.id,
+            member_import_id=upload.id,
+            stage="review",
+            report={
+                "columns": [{"index": 0, "header": "手机", "field": "phone", "how": "template"}],
+                "rows": [{"n": 2, "cells": ["123"], "state": "bad", "problems": []}],
+            },
+        )
+    )
     tenant.imports = [upload]
     application = MemberApplication(
         tenant_id=association.id,

@@ -19,6 +19,7 @@ from service.associations.models import AssociationProfile
 from service.federation import categories
 from service.governance.jobs import recompute_findings
 from service.governance.models import Establishment, LifecycleChange
+from service.imports.reading import Formula, ImportRefused, Limits, UnsafeWorkbook, read_table
 from service.jobs import JobsUnavailable, enqueue
 from service.validation import (
     PHONE_PATTERN,
@@ -56,6 +57,7 @@ TEXT_MAX = {
 }
 REQUIRED = ("federation_code", "university_name", "category", "approved_on", "document_number")
 MAX_ROWS = 2000
+MAX_BYTES = 10 * 2**20
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -79,35 +81,32 @@ class Report:
 
 
 def read_rows(stream: IO[bytes]) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
-    """The data rows of the first sheet as (row number, {field: value}), or file problems."""
-    from openpyxl import load_workbook
-
+    """The data rows of the first sheet as (row number, {field: value}), or file problems.
+    Read by the import engine's reader: a zip bomb is refused before any XML is parsed, and
+    formulas are read as formulas (refused per row), never as their cached values."""
     not_a_workbook = str(_l("The file is not an Excel workbook (.xlsx)."))
+    content = stream.read(MAX_BYTES + 1)
     try:
-        workbook = load_workbook(stream, read_only=True, data_only=True)
-    except Exception:  # openpyxl raises many kinds for a file that is not a workbook
+        table = read_table("provisioning.xlsx", content, Limits(MAX_BYTES, MAX_ROWS))
+    except UnsafeWorkbook as unsafe:
+        return [], [str(unsafe)]
+    except ImportRefused:
         return [], [not_a_workbook]
-    try:
-        table = _table(workbook.worksheets[0])
-    except Exception:  # a truncated or damaged sheet fails only as it is read
-        return [], [not_a_workbook]
-    finally:
-        workbook.close()
-    if isinstance(table, str):
-        return [], [table]
-    return table, []
+    rows = _table(table)
+    if isinstance(rows, str):
+        return [], [rows]
+    return rows, []
 
 
-def _table(sheet) -> list[tuple[int, dict[str, Any]]] | str:
-    """The rows, read in full while the workbook is open, or what is wrong with the sheet."""
-    rows = sheet.iter_rows(values_only=True)
-    header = next(rows, None) or ()
+def _table(table: list[list]) -> list[tuple[int, dict[str, Any]]] | str:
+    """The rows under the first row's headings, or what is wrong with the sheet."""
+    header = table[0] if table else []
     names = [COLUMNS.get(str(h).strip(), str(h).strip()) if h else None for h in header]
     missing = [h for h, f in COLUMNS.items() if f in REQUIRED and f not in names]
     if missing:
         return str(_l("Columns missing: %(columns)s", columns="、".join(missing)))
     out = []
-    for number, values in enumerate(rows, start=2):
+    for number, values in enumerate(table[1:], start=2):
         if all(v is None or str(v).strip() == "" for v in values):
             continue
         if has_stray_cells(names, values):
@@ -216,6 +215,16 @@ def _text_problems(raw: dict[str, Any]) -> list[str]:
                 str(_l("%(column)s: at most %(n)d characters.", column=HEADER_OF[name], n=limit))
             )
     for name, header in HEADER_OF.items():
+        if isinstance(raw.get(name), Formula):
+            problems.append(
+                str(
+                    _l(
+                        "%(column)s: formulas are not accepted; enter the value itself.",
+                        column=header,
+                    )
+                )
+            )
+            continue
         text = _text(raw.get(name))
         if has_control_characters(text) or has_broken_characters(text):
             problems.append(

@@ -132,6 +132,37 @@ class ImportForm(FlaskForm):
     file = FileField(_l("Member file (.xlsx or .csv)"), validators=[FileRequired()])
 
 
+class ImportReviewForm(FlaskForm):
+    """The choices on an import's review page; the mapping, fixed cells and excluded rows
+    are the page's own fields (one per column, cell and row), read by the view."""
+
+    mode = SelectField(
+        _l("If some rows have problems"),
+        choices=options(
+            [
+                ("all", _l("Import nothing until every row is right")),
+                ("valid", _l("Import the valid rows; download the others to fix")),
+            ]
+        ),
+    )
+    on_match = SelectField(
+        _l("Rows of existing members"),
+        choices=options(
+            [
+                ("skip", _l("Leave the existing members as they are")),
+                ("update", _l("Update them with the changes shown")),
+            ]
+        ),
+    )
+
+
+class TitleWordForm(FlaskForm):
+    word = StringField(
+        _l("Job title as your files write it"), validators=[DataRequired(), Length(max=50)]
+    )
+    level = SelectField(_l("Title level"), choices=_choices(TITLE_LABELS))
+
+
 class ApplicationForm(FlaskForm):
     """The public form: what the applicant tells about themself, and their consent."""
 

@@ -1,7 +1,12 @@
-"""Member import as a job: validate every row, then write all of them or none."""
+"""Member import as a job, on the import engine: find the table in the secretariat's own
+roster, map its columns, normalise and check every row in one pass; then, once the
+secretary has confirmed (or at once for a file in the template's or the association's own
+known layout with nothing to decide), write the rows: all or nothing, or the valid ones."""
 
 from __future__ import annotations
 
+import functools
+import re
 from datetime import timedelta
 
 import sqlalchemy as sa
@@ -11,16 +16,89 @@ from rq import get_current_job
 
 from service.audit.services import record
 from service.federation import rollups
+from service.imports.engine import Context, Row, check_rows, display
+from service.imports.fields import Column, Field, header_key, suggest
+from service.imports.models import ImportMapping, ImportSheet, TitleWord
+from service.imports.reading import ImportRefused, Limits, read_table
+from service.imports.societies import CAST_SOCIETIES
+from service.imports.table import Located, locate
+from service.imports.titles import title_table
 from service.members import history
-from service.members.models import Member, MemberImport
-from service.members.tabular import COLUMNS, ImportRefused, Limits, parse_member, read_rows
+from service.members.eligibility import Eligibility, eligibility
+from service.members.models import Member, MemberImport, ProfessionalTitle
+from service.validation import PHONE_PATTERN
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import utcnow
 from tenants.scope import system_scope
 
+KIND = "members"
 CHUNK = 1000
-HEADER_OF = {c.field: c.header for c in COLUMNS}
+MEMBER_FIELDS = (
+    Field("name", "姓名", "name", ("名字", "会员姓名", "教师姓名", "职工姓名"), 50, True),
+    Field("gender", "性别", "gender", (), 10),
+    Field(
+        "birth_year",
+        "出生年份",
+        "year",
+        ("出生年月", "出生日期", "出生年", "出生时间", "生日", "出生年月日"),
+    ),
+    Field(
+        "department",
+        "院系",
+        "text",
+        (
+            "所在学院（部门）",
+            "所在学院",
+            "所在部门",
+            "学院",
+            "部门",
+            "单位",
+            "所在单位",
+            "工作单位",
+            "二级单位",
+            "院系（部门）",
+        ),
+    ),
+    Field("discipline", "学科", "text", ("专业", "学科专业", "所属学科", "一级学科", "研究方向")),
+    Field(
+        "title",
+        "职称",
+        "title",
+        ("专业技术职务", "专业技术职称", "技术职称", "职称（专业技术职务）", "职称级别"),
+        20,
+    ),
+    Field("position", "职务", "text", ("行政职务", "党政职务", "现任职务")),
+    Field(
+        "phone",
+        "手机",
+        "phone",
+        ("手机号码", "手机号", "联系电话", "电话", "移动电话", "联系方式"),
+        30,
+    ),
+    Field("email", "电子邮箱", "email", ("邮箱", "电子邮件", "E-mail", "Email", "邮件"), 120),
+    Field(
+        "societies",
+        "所属学会",
+        "text",
+        ("学会", "参加学会", "学会任职", "所在学会", "学会会员"),
+        500,
+    ),
+    Field(
+        "in_cast_society",
+        "中国科协所属学会会员",
+        "flag",
+        ("是否中国科协所属学会会员", "科协所属学会会员"),
+    ),
+    Field("exception_reason", "例外理由", "text", (), 500),
+    Field("joined_on", "入会日期", "date", ("入会时间", "加入日期", "入会年月")),
+)
+FIELDS = {f.name: f for f in MEMBER_FIELDS}
+HEADER_OF = {f.name: f.header for f in MEMBER_FIELDS}
+PHONE = re.compile(PHONE_PATTERN)
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# What a matched member's row may change in "update" mode: everything the file maps.
+UPDATABLE = tuple(f.name for f in MEMBER_FIELDS)
 
 
 def limits() -> Limits:
@@ -29,92 +107,398 @@ def limits() -> Limits:
 
 
 def start_import(filename: str, content: bytes, created_by: str) -> MemberImport:
-    """Record the upload; the caller commits and enqueues `run_import`."""
+    """Record the upload and its sheet; the caller commits and enqueues `run_import`."""
     upload = MemberImport(filename=filename[:200], content=content, created_by=created_by)
     db.session.add(upload)
+    db.session.flush()
+    db.session.add(ImportSheet(member_import_id=upload.id, stage="check"))
     return upload
 
 
-def validate(rows: list[tuple[int, dict]]) -> tuple[list[dict], list[dict]]:
-    """All rows' member data, and every error with its row and column."""
-    members, errors = [], []
-    seen: dict[tuple[str, str], int] = {}
-    for number, row in rows:
-        data, problems = parse_member(row)
-        errors += [{"row": number, "column": col, "message": msg} for col, msg in problems]
-        for field in ("phone", "email"):
-            value = data.get(field)
-            if not value or any(
-                e["row"] == number and e["column"] == HEADER_OF[field] for e in errors
-            ):
-                continue
-            first = seen.setdefault((field, value), number)
-            if first != number:
-                errors.append(
-                    {
-                        "row": number,
-                        "column": HEADER_OF[field],
-                        "message": _("Duplicate of row %(n)d.", n=first),
-                    }
-                )
-        members.append(data)
-    errors += _duplicates_in_database(rows, members)
-    return members, sorted(errors, key=lambda e: (e["row"] or 0, e["column"] or ""))
+def find_sheet(upload: MemberImport) -> ImportSheet | None:
+    return db.session.scalars(
+        sa.select(ImportSheet).where(ImportSheet.member_import_id == upload.id)
+    ).first()
 
 
-def _duplicates_in_database(rows, members) -> list[dict]:
-    errors = []
-    for field in ("phone", "email"):
-        column = getattr(Member, field)
-        wanted = {m[field] for m in members if m.get(field)}
-        existing = set()
-        values = sorted(wanted)
-        for start in range(0, len(values), 500):
-            chunk = values[start : start + 500]
-            existing |= set(db.session.scalars(sa.select(column).where(column.in_(chunk))))
-        for (number, _row), data in zip(rows, members, strict=True):
-            if data.get(field) in existing:
-                errors.append(
-                    {
-                        "row": number,
-                        "column": HEADER_OF[field],
-                        "message": _("An existing member has this contact."),
-                    }
-                )
-    return errors
+def sheet_of(upload: MemberImport) -> ImportSheet:
+    sheet = find_sheet(upload)
+    if sheet is None:  # an upload made before the engine: checked like a new one
+        sheet = ImportSheet(member_import_id=upload.id, stage="check")
+        db.session.add(sheet)
+        db.session.flush()
+    return sheet
+
+
+# --- the job ----------------------------------------------------------------------------
 
 
 def run_import(import_id: int) -> str:
     """The job. Idempotent: a finished import is left alone, a re-run after a crash starts
     over (nothing was written, since rows are written in one transaction)."""
     upload = find_in_scope(MemberImport, import_id)
-    if upload is None or upload.status in ("done", "failed"):
+    if upload is None or upload.status != "queued":
         return upload.status if upload else "missing"
+    sheet = sheet_of(upload)
     try:
-        rows = read_rows(upload.filename, upload.content, limits())
+        table = read_table(upload.filename, upload.content, limits())
     except ImportRefused as refused:
-        return _finish(
-            upload, "failed", errors=[{"row": None, "column": None, "message": str(refused)}]
+        return _finish(upload, "failed", errors=[_file_problem(str(refused))])
+    located = locate(table, MEMBER_FIELDS)
+    columns = columns_for(located, sheet)
+    if not any(c.field == "name" for c in columns):
+        sheet.report = _report(located, columns, [], sheet)
+        sheet.stage = "review"
+        upload.status = "review"
+        upload.errors = [_file_problem(_("No column is mapped to 姓名 (name); choose it below."))]
+        db.session.commit()
+        return upload.status
+    upload.total_rows = len(located.body)
+    rows = check(located, columns, sheet, upload)
+    sheet.report = _report(located, columns, rows, sheet)
+    upload.errors = problems_of(rows)
+    if sheet.stage == "commit" or (sheet.stage == "check" and _nothing_to_decide(columns, rows)):
+        return _commit(upload, sheet, rows, columns)
+    sheet.stage = "review"
+    upload.status = "review"
+    db.session.commit()
+    return upload.status
+
+
+def _file_problem(message: str) -> dict:
+    return {"row": None, "column": None, "value": "", "message": message}
+
+
+def columns_for(located: Located, sheet: ImportSheet) -> list[Column]:
+    """The secretary's mapping for this upload if given, else the suggestion (with the
+    association's saved headings first)."""
+    headers = located.headers
+    if sheet.mapping is not None:
+        chosen = {int(i): f for i, f in sheet.mapping.items()}
+        return [
+            Column(i, h, chosen.get(i) or None, "chosen" if chosen.get(i) else "ignored")
+            for i, h in enumerate(headers)
+        ]
+    saved = dict(
+        db.session.execute(
+            sa.select(ImportMapping.header, ImportMapping.field).where(ImportMapping.kind == KIND)
+        ).all()
+    )
+    samples = [cells for _n, cells in located.body[:50]]
+    return suggest(headers, samples, MEMBER_FIELDS, saved)
+
+
+def _nothing_to_decide(columns: list[Column], rows: list[Row]) -> bool:
+    """A file in a layout the service knows (the template's headings or the association's
+    saved ones) with every row fine and no existing member to change: imported at once."""
+    return (
+        all(c.known for c in columns if c.header)
+        and not any(r.problems for r in rows)
+        and not any(r.diff for r in rows)
+    )
+
+
+def context() -> Context:
+    words = dict(db.session.execute(sa.select(TitleWord.word, TitleWord.level)).all())
+    return Context(titles=title_table(words), societies=CAST_SOCIETIES)
+
+
+# --- checking ---------------------------------------------------------------------------
+
+
+def check(
+    located: Located, columns: list[Column], sheet: ImportSheet, upload: MemberImport
+) -> list[Row]:
+    """Every row read and checked; duplicates within the file, and existing members the
+    rows match (with what would change)."""
+    ctx = context()
+
+    def progress(done: int, total: int) -> None:
+        _job_progress(done, total, "checking")
+
+    rows = check_rows(
+        located.body,
+        columns,
+        MEMBER_FIELDS,
+        ctx,
+        edits=sheet.edits,
+        excluded=set(sheet.excluded or ()),
+        progress=progress,
+    )
+    sheet.checked_rows = len(rows)
+    for row in rows:
+        _member_rules(row, ctx)
+    live = [r for r in rows if not r.excluded]
+    _duplicates_in_file(live)
+    _match_existing(live)
+    for row in live:  # every problem in one pass: eligibility too, beside the others
+        if row.member is None and not _failed(row, "title") and not _failed(row, "in_cast_society"):
+            _eligible(row)
+    return rows
+
+
+def _member_rules(row: Row, ctx: Context) -> None:
+    values = row.values
+    if not values.get("name") and not _failed(row, "name"):
+        row.fail(HEADER_OF["name"], "", _("The name is required."))
+    phone, email = values.get("phone"), values.get("email")
+    if phone and not PHONE.match(phone):
+        row.fail(
+            _column(row, "phone"), _written(row, "phone"), _("Not a mobile or landline number.")
         )
-    upload.total_rows = len(rows)
-    members, errors = validate(rows)
-    if errors:
-        return _finish(upload, "failed", errors=errors)
-    for start in range(0, len(members), CHUNK):
-        chunk = [{**m, "tenant_id": upload.tenant_id} for m in members[start : start + CHUNK]]
-        db.session.execute(sa.insert(Member), chunk)
-        _progress(start + len(chunk), len(members))
-    history.record_untracked(upload.tenant_id)  # each member's joining, dated
-    upload.imported_rows = len(members)
-    rollups.note_write(db.session, upload.tenant_id)  # the federation's figures count them
-    record(db.session, "import", "member", upload.id, upload.tenant_id, {"rows": len(members)})
-    return _finish(upload, "done")
+        values["phone"] = None
+    if email and (not EMAIL.match(email) or len(email) > 120):
+        row.fail(_column(row, "email"), _written(row, "email"), _("Not an e-mail address."))
+        values["email"] = None
+    if not phone and not email and not _failed(row, "phone") and not _failed(row, "email"):
+        row.fail(HEADER_OF["phone"], "", _("Give a phone number or an e-mail address."))
+    year = values.get("birth_year")
+    if year is not None and not 1930 <= year <= utcnow().year - 16:
+        row.fail(
+            _column(row, "birth_year"), _written(row, "birth_year"), _("Give a year of birth.")
+        )
+    if values.get("title") is None:
+        values["title"] = ProfessionalTitle.NONE.value
+    if values.get("in_cast_society") is None:
+        societies = values.get("societies")
+        values["in_cast_society"] = bool(societies and _known_society(societies, ctx.societies))
+        if values["in_cast_society"]:
+            row.changes.append((HEADER_OF["in_cast_society"], "", "是"))
+    if values.get("joined_on") is None:
+        values.pop("joined_on", None)
+
+
+@functools.cache
+def _society_pattern(names: tuple[str, ...]) -> re.Pattern:
+    return re.compile("|".join(re.escape(n) for n in names))
+
+
+def _known_society(text: str, names: tuple[str, ...]) -> bool:
+    """Whether the text names one of the CAST societies."""
+    return bool(names) and _society_pattern(names).search(text) is not None
+
+
+def _eligible(row: Row) -> None:
+    values = row.values
+    status = eligibility(values["in_cast_society"], values["title"], values.get("exception_reason"))
+    if status is Eligibility.NOT_ELIGIBLE:
+        row.fail(
+            HEADER_OF["exception_reason"],
+            values.get("exception_reason") or "",
+            _("Not eligible: give the reason for an exception."),
+        )
+
+
+def _column(row: Row, field: str) -> str:
+    return row.column_headers.get(field, HEADER_OF[field])
+
+
+def _written(row: Row, field: str) -> str:
+    index = row.column_index.get(field)
+    return row.cells[index] if index is not None else ""
+
+
+def _failed(row: Row, field: str) -> bool:
+    return any(p[0] == _column(row, field) for p in row.problems)
+
+
+def _duplicates_in_file(rows: list[Row]) -> None:
+    seen: dict[tuple[str, str], int] = {}
+    for row in rows:
+        for field in ("phone", "email"):
+            value = row.values.get(field)
+            if not value:
+                continue
+            first = seen.setdefault((field, value), row.number)
+            if first != row.number:
+                row.fail(
+                    _column(row, field), _written(row, field), _("Duplicate of row %(n)d.", n=first)
+                )
+
+
+def _match_existing(rows: list[Row]) -> None:
+    """Each row's existing member (by phone or e-mail), and the fields that differ."""
+    found: dict[tuple[str, str], Member] = {}
+    for field in ("phone", "email"):
+        column = getattr(Member, field)
+        values = sorted({r.values[field] for r in rows if r.values.get(field)})
+        for start in range(0, len(values), 500):
+            chunk = values[start : start + 500]
+            for member in db.session.scalars(sa.select(Member).where(column.in_(chunk))):
+                found[(field, getattr(member, field))] = member
+    if not found:
+        return
+    for row in rows:
+        matches = {
+            found[(f, row.values[f])].id: found[(f, row.values[f])]
+            for f in ("phone", "email")
+            if row.values.get(f) and (f, row.values[f]) in found
+        }
+        if len(matches) > 1:
+            row.fail(
+                _column(row, "email"),
+                _written(row, "email"),
+                _("The phone and the e-mail belong to two different members."),
+            )
+        elif matches:
+            member = next(iter(matches.values()))
+            row.member = member.id
+            row.diff = _diff(row, member)
+
+
+def _diff(row: Row, member: Member) -> list[tuple[str, str, str]]:
+    changed = []
+    for field, value in row.values.items():
+        if field not in row.column_index or value is None:
+            continue
+        old = getattr(member, field)
+        if old != value:
+            spec = FIELDS[field]
+            changed.append((_column(row, field), display(spec, old), display(spec, value)))
+    return changed
+
+
+def problems_of(rows: list[Row]) -> list[dict]:
+    return [
+        {"row": r.number, "column": column, "value": value, "message": message}
+        for r in rows
+        if not r.excluded
+        for column, value, message in r.problems
+    ]
+
+
+# --- the report -------------------------------------------------------------------------
+
+
+def state_of(row: Row) -> str:
+    if row.excluded:
+        return "excluded"
+    if row.problems:
+        return "bad"
+    if row.member is None:
+        return "new"
+    return "changed" if row.diff else "same"
+
+
+def _report(located: Located, columns: list[Column], rows: list[Row], sheet: ImportSheet) -> dict:
+    states = [state_of(r) for r in rows]
+    counts = {s: states.count(s) for s in ("bad", "excluded", "new", "same", "changed")}
+    return {
+        "header_row": located.header_row,
+        "above": located.above,
+        "footer": located.footer,
+        "after_footer": located.after_footer,
+        "columns": [
+            {"index": c.index, "header": c.header, "field": c.field or "", "how": c.how}
+            for c in columns
+        ],
+        "unmapped": [c.header for c in columns if c.header and not c.field],
+        "rows": [
+            {
+                "n": r.number,
+                "cells": r.cells,
+                "state": state,
+                "problems": r.problems,
+                "changes": r.changes,
+                "diff": r.diff,
+                "member": r.member,
+            }
+            for r, state in zip(rows, states, strict=True)
+        ],
+        "counts": {**counts, "total": len(rows)},
+    }
+
+
+# --- writing ----------------------------------------------------------------------------
+
+
+def _commit(upload: MemberImport, sheet: ImportSheet, rows: list[Row], columns) -> str:
+    live = [r for r in rows if not r.excluded]
+    bad = [r for r in live if r.problems]
+    if bad and sheet.mode != "valid":
+        sheet.stage = "review"
+        upload.status = "review"
+        db.session.commit()
+        return upload.status
+    new = [r for r in live if not r.problems and r.member is None]
+    changed = [r for r in live if not r.problems and r.member is not None and r.diff]
+    total = len(new) + (len(changed) if sheet.on_match == "update" else 0)
+    # Every row with the same keys, its empty fields as NULL: one executemany a chunk (the
+    # ORM would otherwise leave out each row's own NULLs and group rows by what is left).
+    blank = {field: None for field in FIELDS} | {"joined_on": utcnow().date()}
+    insert = sa.insert(Member).execution_options(render_nulls=True)
+    for start in range(0, len(new), CHUNK):
+        chunk = [
+            {**blank, **r.values, "tenant_id": upload.tenant_id} for r in new[start : start + CHUNK]
+        ]
+        db.session.execute(insert, chunk)
+        _job_progress(start + len(chunk), total, "importing")
+    history.record_untracked(upload.tenant_id)  # each new member's joining, dated
+    updated = _update(changed) if sheet.on_match == "update" else 0
+    upload.imported_rows = len(new)
+    _remember_mapping(columns)
+    if new or updated:
+        rollups.note_write(db.session, upload.tenant_id)  # the federation's figures count them
+    record(
+        db.session,
+        "import",
+        "member",
+        upload.id,
+        upload.tenant_id,
+        {
+            "rows": len(new),
+            "updated": updated,
+            "unchanged": len(live) - len(new) - len(bad) - updated,
+            "rejected": len(bad),
+            "excluded": len(rows) - len(live),
+            "mode": sheet.mode,
+        },
+    )
+    sheet.report = {**sheet.report, "updated": updated}
+    sheet.stage = "done"
+    return _finish(upload, "done", errors=upload.errors or None)
+
+
+def _update(rows: list[Row]) -> int:
+    members = {
+        m.id: m
+        for m in db.session.scalars(
+            sa.select(Member).where(Member.id.in_([r.member for r in rows]))
+        )
+    }
+    for row in rows:
+        member = members[row.member]
+        for field, value in row.values.items():
+            if field in row.column_index and value is not None:
+                setattr(member, field, value)
+    db.session.flush()
+    return len(rows)
+
+
+def _remember_mapping(columns: list[Column]) -> None:
+    """The headings of this file and their fields, offered the next time."""
+    saved = {
+        m.header: m
+        for m in db.session.scalars(sa.select(ImportMapping).where(ImportMapping.kind == KIND))
+    }
+    for column in columns:
+        key = header_key(column.header)[:100]
+        if not key:
+            continue
+        field = column.field or ""
+        if key in saved:
+            saved[key].field = field
+        else:
+            db.session.add(ImportMapping(kind=KIND, header=key, field=field))
+
+
+# --- what the pages ask -----------------------------------------------------------------
 
 
 def give_up(upload: MemberImport, reason: str) -> None:
     """The job could not be queued: close the upload as failed, with the reason, so no
     import waits forever for a job that does not exist; the user uploads again later."""
-    _finish(upload, "failed", errors=[{"row": None, "column": None, "message": reason}])
+    _finish(upload, "failed", errors=[_file_problem(reason)])
 
 
 def gave_up(import_id: int, reason: str) -> None:
@@ -131,6 +515,8 @@ def gave_up(import_id: int, reason: str) -> None:
 # Longer than an import's job timeout and its retries: an upload still queued after this
 # was lost with its worker or process.
 IMPORT_LOST_AFTER = timedelta(minutes=15)
+# An upload left in review this long is closed and its file dropped (it holds personal data).
+REVIEW_ABANDONED_AFTER = timedelta(days=7)
 
 
 def is_lost(upload: MemberImport) -> bool:
@@ -139,14 +525,17 @@ def is_lost(upload: MemberImport) -> bool:
 
 def give_up_lost_imports() -> int:
     """The periodic sweep: every lost upload is closed as failed, so no page says 正在检查…
-    for ever."""
+    for ever; and an upload abandoned in review gives up its file."""
     with system_scope("members: close lost imports"):
-        queued = db.session.scalars(
-            sa.select(MemberImport).where(MemberImport.status == "queued")
+        waiting = db.session.scalars(
+            sa.select(MemberImport).where(MemberImport.status.in_(("queued", "review")))
         ).all()
-        lost = [upload for upload in queued if is_lost(upload)]
+        lost = [upload for upload in waiting if is_lost(upload)]
         for upload in lost:
             give_up(upload, lost_reason())
+        for upload in waiting:
+            if upload.status == "review" and utcnow() - upload.created_at >= REVIEW_ABANDONED_AFTER:
+                give_up(upload, _("The import was left unconfirmed; nothing was imported."))
     return len(lost)
 
 
@@ -163,15 +552,17 @@ def _finish(upload: MemberImport, status: str, errors: list | None = None) -> st
     return status
 
 
-def _progress(done: int, total: int) -> None:
+def _job_progress(done: int, total: int, state: str) -> None:
     job = get_current_job()
     if job is not None:
         job.meta["progress"] = [done, total]
+        job.meta["state"] = state
         job.save_meta()
 
 
 def progress_of(upload: MemberImport) -> tuple[int, int] | None:
-    """Rows written so far, from the worker, while the job runs."""
+    """Rows checked (or written) so far, while the job runs, from the job's own record (in
+    Redis, or the embedded default's in-process one)."""
     if upload.status != "queued" or not upload.job_id:
         return None
     from redis.exceptions import RedisError
@@ -184,5 +575,7 @@ def progress_of(upload: MemberImport) -> tuple[int, int] | None:
         job = Job.fetch(upload.job_id, connection=queue().connection)
     except (NoSuchJobError, RedisError):  # with Redis down, the page shows no progress bar
         return None
-    done, total = job.meta.get("progress", [0, upload.total_rows])
+    if "progress" not in job.meta:
+        return None
+    done, total = job.meta["progress"]
     return done, total

@@ -12,16 +12,18 @@ from service.audit.services import record
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.jobs import JobsUnavailable, enqueue
-from service.members import applications, importing, services
+from service.members import applications, import_review, importing, services
 from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import (
     DecisionForm,
     GroupMemberForm,
     ImportForm,
+    ImportReviewForm,
     MemberForm,
     MergeForm,
     PolicyForm,
     StatusForm,
+    TitleWordForm,
 )
 from service.members.models import (
     KIND_LABELS,
@@ -32,7 +34,14 @@ from service.members.models import (
     MemberImport,
     MemberStatus,
 )
-from service.members.tabular import COLUMNS, export_row, template_xlsx, to_csv, to_xlsx
+from service.members.tabular import (
+    COLUMNS,
+    export_row,
+    neutralise,
+    template_xlsx,
+    to_csv,
+    to_xlsx,
+)
 from service.privacy import mask_email, mask_phone
 from service.validation import ID_MAX
 from service.web.downloads import CSV, XLSX, download
@@ -216,13 +225,51 @@ def _access_import(import_id: int) -> MemberImport:
 @require(Permission.EDIT_MEMBERS)
 def import_status(import_id: int):
     upload = _access_import(import_id)
+    sheet = importing.find_sheet(upload)
+    form = ImportReviewForm(
+        mode=sheet.mode if sheet else "all", on_match=sheet.on_match if sheet else "skip"
+    )
     return render_template(
         "members/import_status.html",
         upload=upload,
+        sheet=sheet,
+        review=import_review.view_of(sheet.report) if sheet and sheet.report else None,
+        fields=import_review.field_choices(),
+        form=form,
         progress=importing.progress_of(upload),
         lost=importing.is_lost(upload),
         lost_reason=importing.lost_reason(),
     )
+
+
+@bp.post("/imports/<int:import_id>/review")
+@require(Permission.EDIT_MEMBERS)
+def import_review_post(import_id: int):
+    """Re-check with the secretary's mapping, fixes and exclusions, or import."""
+    upload = _access_import(import_id)
+    form = ImportReviewForm()
+    if upload.status != "review" or not form.validate_on_submit():
+        abort(400)
+    sheet = importing.sheet_of(upload)
+    try:
+        import_review.apply(sheet, request.form, form.mode.data, form.on_match.data)
+    except import_review.ReviewRefused as refused:
+        flash(str(refused), "error")
+        return redirect(url_for(".import_status", import_id=import_id))
+    sheet.stage = "commit" if request.form.get("action") == "commit" else "check"
+    upload.status = "queued"
+    db.session.commit()
+    try:
+        job = enqueue(
+            importing.run_import, import_id, retry=Retry(max=2), on_give_up=importing.gave_up
+        )
+    except JobsUnavailable:
+        importing.give_up(_access_import(import_id), _imports_unavailable())
+        flash(_imports_unavailable(), "error")
+        return redirect(url_for(".import_status", import_id=import_id))
+    _access_import(import_id).job_id = job.id
+    db.session.commit()
+    return redirect(url_for(".import_status", import_id=import_id))
 
 
 @bp.get("/imports/<int:import_id>/errors.<fmt>")
@@ -231,11 +278,46 @@ def import_errors(import_id: int, fmt: str):
     upload = _access_import(import_id)
     if fmt not in ("xlsx", "csv") or not upload.errors:
         abort(404)
-    header = [_("Row"), _("Column"), _("Problem")]
-    rows = [[e["row"] or "", e["column"] or "", e["message"]] for e in upload.errors]
+    header = [_("Row"), _("Column"), _("Value as written"), _("Problem")]
+    rows = [
+        [e["row"] or "", e["column"] or "", neutralise(e.get("value", "")), e["message"]]
+        for e in upload.errors
+    ]
     if fmt == "xlsx":
         return download(to_xlsx(header, rows), f"import-{upload.id}-errors.xlsx", XLSX)
     return download(to_csv(header, rows), f"import-{upload.id}-errors.csv", CSV)
+
+
+@bp.get("/imports/<int:import_id>/rejected.<fmt>")
+@require(Permission.EDIT_MEMBERS)
+def import_rejected(import_id: int, fmt: str):
+    """The rows with problems, in the file's own layout, to fix and upload again."""
+    upload = _access_import(import_id)
+    sheet = importing.find_sheet(upload)
+    report = sheet.report if sheet else None
+    if fmt not in ("xlsx", "csv") or not report:
+        abort(404)
+    header, rows = import_review.rejected(report)
+    rows = [[neutralise(v) for v in r] for r in rows]
+    if fmt == "xlsx":
+        return download(to_xlsx(header, rows), f"import-{upload.id}-rejected.xlsx", XLSX)
+    return download(to_csv(header, rows), f"import-{upload.id}-rejected.csv", CSV)
+
+
+@bp.route("/imports/titles", methods=["GET", "POST"])
+@require(Permission.EDIT_MEMBERS)
+def import_titles():
+    """The association's job titles and their levels, over the seeded ones."""
+    form = TitleWordForm()
+    if form.validate_on_submit():
+        import_review.set_title_word(form.word.data, form.level.data)
+        db.session.commit()
+        flash(_("The job title is saved."), "success")
+        return redirect(url_for(".import_titles"))
+    words, seeded = import_review.title_words()
+    return render_template(
+        "members/import_titles.html", form=form, words=words, seeded=seeded, titles=TITLE_LABELS
+    ), (400 if form.errors else 200)
 
 
 # --- applications ---------------------------------------------------------------------

@@ -105,6 +105,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("members.import_errors", "GET"): Route(
         P.EDIT_MEMBERS, ("import_id",), values=(("fmt", "csv"),)
     ),
+    ("members.import_rejected", "GET"): Route(
+        P.EDIT_MEMBERS, ("import_id",), values=(("fmt", "csv"),)
+    ),
+    ("members.import_review_post", "POST"): Route(P.EDIT_MEMBERS, ("import_id",)),
+    ("members.import_titles", "GET"): Route(P.EDIT_MEMBERS),
+    ("members.import_titles", "POST"): Route(P.EDIT_MEMBERS),
     ("join.apply", "GET"): Route(PUBLIC),  # any open association's form, by design
     ("join.apply", "POST"): Route(PUBLIC),
     ("members.applications_index", "GET"): Route(P.EDIT_MEMBERS),

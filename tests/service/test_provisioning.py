@@ -131,3 +131,23 @@ def test_a_file_that_is_not_a_workbook_is_refused(client, world):
     response = _upload(client, world, io.BytesIO(b"a,b"), "names.csv")
     assert response.status_code == 400
     assert _count() == 4
+
+
+def test_the_sheet_is_read_by_the_import_engine_formulas_and_zip_bombs_refused(client, world):
+    """A formula is refused as a formula (never its cached value); a workbook that would
+    unpack to an unsafe size is refused before it is parsed."""
+    import zipfile
+
+    code = world.a.federation.code
+    row = (code, "湖州学院", "应用型本科高校", '=HYPERLINK("http://x","钱敏")', None)
+    response = _upload(client, world, _xlsx((*row, "2024-05-30", "浙科协〔2024〕1号", None)))
+    assert response.status_code == 400
+    assert "联系人：不接受公式" in response.get_data(as_text=True)
+    bomb = io.BytesIO()
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (120 * 2**20))
+    bomb.seek(0)
+    response = _upload(client, world, bomb)
+    assert response.status_code == 400
+    assert "解压" in response.get_data(as_text=True)
+    assert _count() == 4
