@@ -74,7 +74,7 @@ def _worst_findings(ids: list[int]) -> dict[int, str]:
     statuses: dict[int, list[str]] = {a: [] for a in ids}
     rows = db.session.execute(
         sa.select(ComplianceFinding.tenant_id, ComplianceFinding.status).where(
-            ComplianceFinding.tenant_id.in_(ids)
+            ComplianceFinding.tenant_id.in_(ids), compliance.standing()
         )
     )
     for tenant, status in rows:

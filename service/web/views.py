@@ -57,6 +57,7 @@ def home():
         profile=profile,
         governance_to_do=to_do,
         rule_labels={r.code: r.label for r in compliance.RULES},
+        period_label=compliance.period_label,
         reminders=reminders.for_association(principal.association_id)
         if principal.can(Permission.VIEW_GOVERNANCE)
         else [],
