@@ -355,7 +355,7 @@ def association_page(federation_id: int, association_id: int) -> dict:
             m.code: [by_year[y].get(m.code, 0.0) for y in years] for m in DASHBOARD_METRICS
         },
         "findings": [
-            {"rule": f.rule, "status": f.status.value}
+            {"rule": f.rule, "period": f.period_label, "status": f.status.value}
             for f in compliance.stored_findings([association_id])[association_id]
         ],
     }

@@ -161,13 +161,12 @@ def candidates(problem: Problem) -> list[tuple[int, compliance.Finding]]:
 
 
 def link_finding(problem: Problem, finding: ComplianceFinding, actor: str) -> None:
-    """Link an open finding (already fetched in the caller's scope) to the problem."""
+    """Link a finding (already fetched in the caller's scope) to the problem. The page offers
+    the open ones; one in order may be linked too, and never blocks the problem."""
     if problem.state == ProblemState.RESOLVED.value:
         raise ProblemRefused(_l("The problem is resolved; reopen it to link a finding."))
     if problem.association_id and finding.tenant_id != problem.association_id:
         raise ProblemRefused(_l("The finding is about another association than the problem."))
-    if not compliance.as_finding(finding).is_open:
-        raise ProblemRefused(_l("Only an open finding can be linked."))
     if any(f.id == finding.id for _a, f in findings(problem)):
         return
     db.session.add(

@@ -787,8 +787,11 @@ def explain(row: ComplianceFinding, text: str, actor: str) -> None:
     text = (text or "").strip()
     if not text:
         raise services.GovernanceError(_l("Write the explanation."), "explanation")
-    if row.status == Status.OK.value or not _stands(row):
-        raise services.GovernanceError(_l("Only an open finding can be explained."))
+    if row.status not in (Status.OVERDUE.value, Status.MISSING.value) or not _stands(row):
+        # Due soon is not a lapse yet: explaining it would close the period before it ends.
+        raise services.GovernanceError(
+            _l("Only an open overdue or missing finding can be explained.")
+        )
     row.explanation = text
     row.explained_by = actor
     row.explained_at = utcnow()
