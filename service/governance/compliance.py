@@ -572,17 +572,26 @@ def _term(key: str, facts: Facts, t: Thresholds, today: date) -> Finding:
     return finding
 
 
-def _periods(rule: Rule, facts: Facts, today: date, still_open: set[str]) -> list[str]:
+def _may_change(row: ComplianceFinding, rule: Rule, today: date) -> bool:
+    """A stored period checked again: one not in order, or still inside its rule's window
+    (a late record may still put it in order; a period last checked before it ended, when
+    the job did not run, may have fallen short since)."""
+    if row.status != Status.OK.value or row.due_on is None:
+        return True
+    return today < _years_after(row.due_on, rule.window_years)
+
+
+def _periods(rule: Rule, facts: Facts, today: date, kept: set[str]) -> list[str]:
     """The periods to check: the current and the one before (where the association already
-    existed), and any earlier one whose finding still stands."""
+    existed), and the earlier ones stored that may still change."""
     if rule.yearly:
-        years = {today.year} | {int(k) for k in still_open if k.isdigit()}
+        years = {today.year} | {int(k) for k in kept if k.isdigit()}
         founded = facts.establishment.approved_on if facts.establishment else None
         if founded is not None and founded.year < today.year:
             years.add(today.year - 1)
         return [str(y) for y in sorted(years)]
     terms = {d.isoformat() for d in facts.congress_dates[-2:]} or {NO_CONGRESS}
-    terms |= {k for k in still_open if k == NO_CONGRESS or _is_date(k)}
+    terms |= {k for k in kept if k == NO_CONGRESS or _is_date(k)}
     return sorted(terms, key=lambda k: "" if k == NO_CONGRESS else k)
 
 
@@ -610,12 +619,12 @@ def evaluate(association_id: int, today: date) -> list[Finding]:
     stored = _stored(association_id)
     findings = []
     for rule in RULES:
-        still_open = {
+        kept = {
             period
             for (code, period), row in stored.items()
-            if code == rule.code and _stands(row) and row.status != Status.OK.value
+            if code == rule.code and _stands(row) and _may_change(row, rule, today)
         }
-        for period in _periods(rule, facts, today, still_open):
+        for period in _periods(rule, facts, today, kept):
             row = stored.get((rule.code, period))
             if row is not None and not _stands(row):
                 continue

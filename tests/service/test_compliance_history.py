@@ -257,3 +257,29 @@ def test_a_problem_cannot_be_resolved_while_a_linked_finding_is_open(app, world,
         assert db.session.scalar(sa.select(sa.func.count()).select_from(ProblemFinding)) == 1
     detail = client.get(f"/federation/problems/{problem_id}").get_data(as_text=True)
     assert "已说明原因" not in detail and "说明于" in detail.split('id="findings"')[1]
+
+
+def test_a_year_checked_while_in_order_is_checked_again_once_it_ends(app, world):
+    """The daily job did not run for a year and more: 2026, last seen in order in June, is
+    found short when the job runs again in 2028."""
+    tid = world.a.first.association.id
+    _recompute(app, tid, "2026-06-01")
+    assert _row(tid, "committee_meets", "2026").status == "ok"
+    _recompute(app, tid, "2028-02-01")
+    assert _row(tid, "committee_meets", "2026").status == "missing"
+    assert _row(tid, "committee_meets", "2027").status == "overdue"
+    assert _row(tid, "committee_meets", "2028").status == "ok"
+
+
+def test_a_finding_that_is_only_due_soon_cannot_be_explained_away(app, world, client, quiet):
+    tid = quiet
+    _recompute(app, tid, "2025-11-15")
+    due_soon = _row(tid, "committee_meets", "2025")
+    assert due_soon.status == "due_soon"
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    response = client.post(
+        f"/governance/findings/{due_soon.id}/explanation", data={"explanation": "年底前开会。"}
+    )
+    assert response.status_code == 400
+    assert "只有逾期或缺失且尚未了结的检查结果才能作出说明" in response.get_data(as_text=True)
+    assert _row(tid, "committee_meets", "2025").explained_at is None

@@ -241,7 +241,7 @@ def test_the_federation_list_shows_and_filters_by_governance_status(client, worl
 
     overdue = world.a.second.association.id
     with use_scope(Scope.association(overdue)):
-        recompute_findings(overdue, "2030-01-01")
+        recompute_findings(overdue, "2029-05-01")  # the congress fell due on 2029-04-20
     client.login_as(world.a.users[Role.FEDERATION_OFFICER])
     page = client.get("/associations/?compliance=overdue").get_data(as_text=True)
     assert world.a.second.association.name in page
