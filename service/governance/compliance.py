@@ -207,7 +207,8 @@ class Finding:
     evidence_key: str
     evidence_params: dict = field(default_factory=dict)
     next_change_on: date | None = None
-    # The period it is about (see `Period`), and, once stored, how it was closed.
+    # The period it is about (a year "2025", the first day of a congress term, or
+    # NO_CONGRESS), and, once stored, how it was closed.
     period: str = ""
     period_starts_on: date | None = None
     due_on: date | None = None
@@ -272,6 +273,7 @@ EVIDENCE = {
     "no_congress": _l("No congress has been recorded."),
     "congress_recent": _l("The last congress was held on %(last)s; the next is due by %(due)s."),
     "congress_overdue": _l("The last congress was held on %(last)s; the next was due by %(due)s."),
+    "first_congress": _l("The first congress was held on %(next)s."),
     "congress_held": _l("The next congress was held on %(next)s, by %(due)s."),
     "congress_held_late": _l("The next congress was held on %(next)s, after %(due)s."),
     "no_committee": _l("No committee is in office."),
@@ -329,7 +331,7 @@ def congress_term(facts: Facts, t: Thresholds, today: date, last: date | None) -
     if last is None:
         if facts.congress_dates:  # the first congress has since been held
             first = facts.congress_dates[0].isoformat()
-            return Finding("congress", Status.OK, "congress_held", {"next": first, "due": first})
+            return Finding("congress", Status.OK, "first_congress", {"next": first})
         return Finding("congress", Status.MISSING, "no_congress")
     soon = _years_after(last, t.congress_due_soon_years)
     due = _years_after(last, t.congress_max_years)
