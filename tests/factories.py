@@ -659,6 +659,12 @@ def make_federation_work(province: Province) -> None:
             author="factory",
         )
     )
+    # The problem follows a finding of its association (in order: it does not block).
+    problems.link_finding(
+        problem,
+        db.session.get(ComplianceFinding, province.first.governance["finding_id"]),
+        "factory",
+    )
     db.session.flush()
     province.problem_id = problem.id
 
