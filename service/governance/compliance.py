@@ -588,8 +588,12 @@ def _periods(rule: Rule, facts: Facts, today: date, kept: set[str]) -> list[str]
     existed), and the earlier ones stored that may still change."""
     if rule.yearly:
         years = {today.year} | {int(k) for k in kept if k.isdigit()}
-        founded = facts.establishment.approved_on if facts.establishment else None
-        if founded is not None and founded.year < today.year:
+        # The year before counts where the association is known to have existed in it:
+        # approved by then, or holding congresses (its approval may predate the platform).
+        known = [facts.establishment.approved_on if facts.establishment else None]
+        known += facts.congress_dates[:1]
+        since = min((d for d in known if d is not None), default=None)
+        if since is not None and since.year < today.year:
             years.add(today.year - 1)
         return [str(y) for y in sorted(years)]
     terms = {d.isoformat() for d in facts.congress_dates[-2:]} or {NO_CONGRESS}
