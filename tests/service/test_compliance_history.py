@@ -144,7 +144,7 @@ def test_an_explanation_closes_the_finding_and_is_kept(app, world, client, quiet
         assert db.session.scalar(
             sa.select(sa.func.count())
             .select_from(AuditEvent)
-            .where(AuditEvent.entity == "compliance_finding", AuditEvent.entity_id == row.id)
+            .where(AuditEvent.entity == "compliance_finding", AuditEvent.entity_id == str(row.id))
         )
 
     # Closed: no longer open, shown in the history with who and what, never re-evaluated.
@@ -254,7 +254,8 @@ def test_a_problem_cannot_be_resolved_while_a_linked_finding_is_open(app, world,
     db.session.expire_all()
     with system_scope("test: the problem"):
         assert db.session.get(Problem, problem_id).state == "resolved"
-        assert db.session.scalar(sa.select(sa.func.count()).select_from(ProblemFinding)) == 1
+        links = sa.select(sa.func.count()).where(ProblemFinding.problem_id == problem_id)
+        assert db.session.scalar(links) == 1
     detail = client.get(f"/federation/problems/{problem_id}").get_data(as_text=True)
     assert "已说明原因" not in detail and "说明于" in detail.split('id="findings"')[1]
 
