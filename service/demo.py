@@ -183,7 +183,11 @@ def _governance(association: Association, spec: tuple, today: date) -> None:
         members=members,
         standing_committee_formed_on=held_on,
     )
-    meeting_days = [date(y, 3, 12) for y in range(held_on.year + 1, today.year - 1)]
+    # The committee a congress elects meets that same year too: its first year is checked
+    # like any other (unless the spec has last year, the congress's, go without a meeting).
+    elected_meets = held_on.year < today.year - 1 or met_last_year
+    meeting_days = [held_on + timedelta(days=61)] if elected_meets else []
+    meeting_days += [date(y, 3, 12) for y in range(held_on.year + 1, today.year - 1)]
     meeting_days += [date(today.year - 1, 3, 12)] if met_last_year else []
     meeting_days += (
         [date(today.year, 1, 8)] if met_this_year and today > date(today.year, 1, 8) else []

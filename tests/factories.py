@@ -31,6 +31,7 @@ from service.governance import compliance, establishment
 from service.governance import services as governance
 from service.governance.models import (
     ApplicationDocument,
+    ComplianceFinding,
     Establishment,
     FoundingDocument,
     LifecycleChange,
@@ -255,7 +256,19 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
     )
     compliance.store(tid, compliance.evaluate(tid, GOVERNANCE_TODAY), GOVERNANCE_TODAY)
     db.session.add(
-        Reminder(tenant_id=tid, rule="congress", due_on=date(2024, 1, 1), sent_on=date(2023, 12, 1))
+        Reminder(
+            tenant_id=tid,
+            rule="congress",
+            period="none",
+            state="due_soon",
+            due_on=date(2024, 1, 1),
+            sent_on=date(2023, 12, 1),
+        )
+    )
+    finding = db.session.scalar(
+        sa.select(ComplianceFinding).where(
+            ComplianceFinding.tenant_id == tid, ComplianceFinding.rule == "congress"
+        )
     )
     return {
         "congress_id": congress.id,
@@ -264,6 +277,7 @@ def make_governance(association: Association, *, held_on: date = date(2024, 4, 2
         "officer_id": chair.id,
         "secretary_id": secretary.id,
         "founding_document_id": founding.id,
+        "finding_id": finding.id,
     }
 
 
@@ -660,6 +674,12 @@ def make_federation_work(province: Province) -> None:
             body="请关注换届进度。",
             author="factory",
         )
+    )
+    # The problem follows a finding of its association (in order: it does not block).
+    problems.link_finding(
+        problem,
+        db.session.get(ComplianceFinding, province.first.governance["finding_id"]),
+        "factory",
     )
     db.session.flush()
     province.problem_id = problem.id

@@ -145,7 +145,8 @@ RULES: dict[str, Rule] = {
     "secretariat": _governance(),
     "establishment": _governance(),
     "founding_document": _governance(),
-    "compliance_finding": _own(P.VIEW_GOVERNANCE),
+    # The federation explains findings: both levels see who explained what, and when.
+    "compliance_finding": _governance(),
     "reminder": _own(P.VIEW_GOVERNANCE),
     "category_change": _own(P.VIEW_GOVERNANCE),
     "lifecycle_change": Rule(
@@ -184,6 +185,7 @@ RULES: dict[str, Rule] = {
             )
         }
     ),
+    "federation_problem_finding": Rule({Level.FEDERATION: Grant(P.VIEW_FEDERATION)}),
     "federation_comment": Rule(
         {Level.FEDERATION: Grant(P.VIEW_FEDERATION, frozenset({"body", "guidance_id"}))}
     ),

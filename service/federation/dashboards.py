@@ -74,7 +74,7 @@ def _worst_findings(ids: list[int]) -> dict[int, str]:
     statuses: dict[int, list[str]] = {a: [] for a in ids}
     rows = db.session.execute(
         sa.select(ComplianceFinding.tenant_id, ComplianceFinding.status).where(
-            ComplianceFinding.tenant_id.in_(ids)
+            ComplianceFinding.tenant_id.in_(ids), compliance.standing()
         )
     )
     for tenant, status in rows:
@@ -355,7 +355,7 @@ def association_page(federation_id: int, association_id: int) -> dict:
             m.code: [by_year[y].get(m.code, 0.0) for y in years] for m in DASHBOARD_METRICS
         },
         "findings": [
-            {"rule": f.rule, "status": f.status.value}
+            {"rule": f.rule, "period": f.period_label, "status": f.status.value}
             for f in compliance.stored_findings([association_id])[association_id]
         ],
     }

@@ -12,6 +12,8 @@ import sqlalchemy as sa
 from service.auth.models import User
 from service.federation import exemplars, guidance, problems, rollups
 from service.federation.models import Comment, GuidanceReceipt, University
+from service.governance import compliance
+from service.governance.models import ComplianceFinding
 from tenants.db import db
 from tenants.models import Association, Federation
 
@@ -90,7 +92,7 @@ def _problems(federation_id: int) -> None:
         )
     )
     if first is not None:
-        problems.open_problem(
+        overdue = problems.open_problem(
             federation_id,
             title="会员（代表）大会逾期未换届",
             description="距上次会员（代表）大会已超过五年，需督促尽快召开换届大会。",
@@ -99,6 +101,15 @@ def _problems(federation_id: int) -> None:
             assignee_id=officer.id if officer else None,
             actor="user:zj-officer",
         )
+        # The problem follows the overdue congress finding: it cannot be resolved before the
+        # finding is explained (or the congress held and the term archived).
+        for row in db.session.scalars(
+            sa.select(ComplianceFinding).where(
+                ComplianceFinding.tenant_id == first.id, ComplianceFinding.rule == "congress"
+            )
+        ):
+            if compliance.as_finding(row).is_open:
+                problems.link_finding(overdue, row, "user:zj-officer")
         db.session.add(
             Comment(
                 federation_id=federation_id,

@@ -144,6 +144,12 @@ class ProblemUpdateForm(FlaskForm):
         self.assignee_id.choices = options([(0, "—"), *((u.id, u.display_name) for u in users)])
 
 
+class ProblemFindingForm(FlaskForm):
+    """Link a compliance finding to a problem: its id, from the list of open findings."""
+
+    finding_id = IntegerField(_l("Compliance finding"), validators=[DataRequired()])
+
+
 class ExemplarPageForm(FlaskForm):
     """Publish the federation's page of exemplars, or take it down."""
 

@@ -82,6 +82,7 @@ def compliance_issues(ids: list[int], year: int, today: date) -> dict[int, float
         .where(
             ComplianceFinding.tenant_id.in_(ids),
             ComplianceFinding.status != compliance.Status.OK.value,
+            compliance.standing(),
         )
         .group_by(ComplianceFinding.tenant_id)
     )
@@ -90,11 +91,14 @@ def compliance_issues(ids: list[int], year: int, today: date) -> dict[int, float
 def _rule_finding(rule: str) -> Compute:
     def compute(ids: list[int], year: int, today: date) -> dict[int, float]:
         return _grouped(
-            sa.select(ComplianceFinding.tenant_id, sa.literal(1)).where(
+            sa.select(ComplianceFinding.tenant_id, sa.literal(1))
+            .where(
                 ComplianceFinding.tenant_id.in_(ids),
                 ComplianceFinding.rule == rule,
                 ComplianceFinding.status != compliance.Status.OK.value,
+                compliance.standing(),
             )
+            .distinct()
         )
 
     return compute

@@ -205,6 +205,29 @@ class ProblemEvent(db.Model):
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class ProblemFinding(FederationOnly, db.Model):
+    """A compliance finding a problem is about. While the finding stands (neither explained
+    nor archived), the problem shows it as open and cannot be resolved."""
+
+    __tablename__ = "federation_problem_finding"
+    __table_args__ = (
+        sa.ForeignKeyConstraint(
+            ["association_id", "finding_id"],
+            ["compliance_finding.tenant_id", "compliance_finding.id"],
+            ondelete="CASCADE",
+        ),
+        sa.UniqueConstraint("problem_id", "finding_id"),
+    )
+
+    problem_id: Mapped[int] = mapped_column(
+        sa.ForeignKey("federation_problem.id", ondelete="CASCADE"), index=True
+    )
+    association_id: Mapped[int] = mapped_column(sa.ForeignKey("association.id"))
+    finding_id: Mapped[int]
+    linked_by: Mapped[str] = mapped_column(sa.String(120))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Comment(FederationOnly, db.Model):
     """A supervisor's comment on an association or on guidance (the education department
     reads and comments; the federation manages)."""

@@ -10,9 +10,10 @@ from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.federation import categories, problems
-from service.federation.forms import ProblemForm, ProblemUpdateForm
+from service.federation.forms import ProblemFindingForm, ProblemForm, ProblemUpdateForm
 from service.federation.models import PROBLEM_STATE_LABELS
 from service.federation.scope import federation_id
+from service.governance import compliance
 from tenants.db import db
 from tenants.models import Association
 
@@ -87,20 +88,48 @@ def update(problem_id: int):
     users = problems.officers(fed)
     form = ProblemUpdateForm(users=users)
     if form.validate_on_submit():
-        problems.update(
-            problem,
-            state=form.state.data,
-            assignee_id=form.assignee_id.data or None,
-            note=(form.note.data or "").strip(),
-            actor=current_actor(),
-        )
-        db.session.commit()
-        flash(_("The problem is updated."), "success")
-        return redirect(url_for(".detail", problem_id=problem.id))
+        try:
+            problems.update(
+                problem,
+                state=form.state.data,
+                assignee_id=form.assignee_id.data or None,
+                note=(form.note.data or "").strip(),
+                actor=current_actor(),
+            )
+        except problems.ProblemRefused as refused:
+            db.session.rollback()
+            form.state.errors = [*form.state.errors, str(refused.message)]
+        else:
+            db.session.commit()
+            flash(_("The problem is updated."), "success")
+            return redirect(url_for(".detail", problem_id=problem.id))
     return _detail(fed, problem, form, users, 400)
 
 
-def _detail(fed, problem, form, users, status: int = 200):
+@bp.post("/<int:problem_id>/findings")
+@require(Permission.MANAGE_FEDERATION)
+def link_finding(problem_id: int):
+    """Link one of the province's open compliance findings to the problem."""
+    fed = federation_id()
+    problem = problems.access(fed, problem_id)
+    users = problems.officers(fed)
+    link_form = ProblemFindingForm()
+    if link_form.validate_on_submit():
+        finding = compliance.access_finding(link_form.finding_id.data)
+        try:
+            problems.link_finding(problem, finding, current_actor())
+        except problems.ProblemRefused as refused:
+            db.session.rollback()
+            link_form.finding_id.errors = [*link_form.finding_id.errors, str(refused.message)]
+        else:
+            db.session.commit()
+            flash(_("The finding is linked to the problem."), "success")
+            return redirect(url_for(".detail", problem_id=problem.id))
+    form = ProblemUpdateForm(users=users, state=problem.state, assignee_id=problem.assignee_id or 0)
+    return _detail(fed, problem, form, users, 400, link_form)
+
+
+def _detail(fed, problem, form, users, status: int = 200, link_form=None):
     return render_template(
         "federation/problem_detail.html",
         problem=problem,
@@ -110,4 +139,7 @@ def _detail(fed, problem, form, users, status: int = 200):
         states=PROBLEM_STATE_LABELS,
         categories=categories.labels(fed),
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
+        findings=problems.findings(problem),
+        candidates=problems.candidates(problem),
+        link_form=link_form or ProblemFindingForm(),
     ), status

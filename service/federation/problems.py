@@ -4,12 +4,23 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 from flask import abort
+from flask_babel import lazy_gettext as _l
 
 from service.associations.models import AssociationProfile
 from service.auth.models import User
 from service.auth.roles import Role
-from service.federation.models import Problem, ProblemEvent, ProblemState
+from service.federation.models import Problem, ProblemEvent, ProblemFinding, ProblemState
+from service.governance import compliance
+from service.governance.models import ComplianceFinding
 from tenants.db import db
+
+
+class ProblemRefused(ValueError):
+    """A change the problem's findings do not allow; `message` says why, to the officer."""
+
+    def __init__(self, message: object):
+        super().__init__(message)
+        self.message = message
 
 
 def officers(federation_id: int) -> list[User]:
@@ -69,6 +80,16 @@ def update(
     """Move a problem on (or reassign it), keeping each step in its history."""
     new_state = ProblemState(state).value
     new_assignee = _assignee(problem.federation_id, assignee_id)
+    if new_state == ProblemState.RESOLVED.value and new_state != problem.state:
+        standing = open_findings(problem)
+        if standing:
+            raise ProblemRefused(
+                _l(
+                    "The problem cannot be resolved while a linked compliance finding is open:"
+                    " %(findings)s. Have the finding explained, or wait until it is archived.",
+                    findings="; ".join(f"{f.label} ({f.period_label})" for _a, f in standing),
+                )
+            )
     if new_state == problem.state and new_assignee == problem.assignee_id and not note:
         return
     db.session.add(
@@ -101,6 +122,63 @@ def of_federation(
             sa.or_(Problem.category == category, Problem.association_id.in_(in_category))
         )
     return list(db.session.scalars(query.order_by(Problem.opened_at.desc(), Problem.id.desc())))
+
+
+def findings(problem: Problem) -> list[tuple[int, compliance.Finding]]:
+    """(association id, finding) of every finding linked to the problem, open or closed."""
+    rows = db.session.scalars(
+        sa.select(ComplianceFinding)
+        .join(
+            ProblemFinding,
+            sa.and_(
+                ProblemFinding.association_id == ComplianceFinding.tenant_id,
+                ProblemFinding.finding_id == ComplianceFinding.id,
+            ),
+        )
+        .where(ProblemFinding.problem_id == problem.id)
+        .order_by(ProblemFinding.id)
+    )
+    return [(row.tenant_id, compliance.as_finding(row)) for row in rows]
+
+
+def open_findings(problem: Problem) -> list[tuple[int, compliance.Finding]]:
+    """The linked findings that still stand: the problem cannot be resolved while any does."""
+    return [(a, f) for a, f in findings(problem) if f.is_open]
+
+
+def candidates(problem: Problem) -> list[tuple[int, compliance.Finding]]:
+    """Open findings the problem may be linked to: of its association, or of the province."""
+    in_scope = sa.select(AssociationProfile.tenant_id)
+    if problem.association_id:
+        ids = [problem.association_id]
+    elif problem.category:
+        in_category = in_scope.where(AssociationProfile.category == problem.category)
+        ids = list(db.session.scalars(in_category))
+    else:
+        ids = list(db.session.scalars(in_scope))
+    linked = {f.id for _a, f in findings(problem)}
+    return [(a, f) for a, f in compliance.open_findings(ids) if f.id not in linked]
+
+
+def link_finding(problem: Problem, finding: ComplianceFinding, actor: str) -> None:
+    """Link a finding (already fetched in the caller's scope) to the problem. The page offers
+    the open ones; one in order may be linked too, and never blocks the problem."""
+    if problem.state == ProblemState.RESOLVED.value:
+        raise ProblemRefused(_l("The problem is resolved; reopen it to link a finding."))
+    if problem.association_id and finding.tenant_id != problem.association_id:
+        raise ProblemRefused(_l("The finding is about another association than the problem."))
+    if any(f.id == finding.id for _a, f in findings(problem)):
+        return
+    db.session.add(
+        ProblemFinding(
+            federation_id=problem.federation_id,
+            problem_id=problem.id,
+            association_id=finding.tenant_id,
+            finding_id=finding.id,
+            linked_by=actor,
+        )
+    )
+    db.session.flush()
 
 
 def access(federation_id: int, problem_id: int) -> Problem:

@@ -385,6 +385,7 @@ def _finding_row(association_id: int, finding: compliance.Finding) -> dict:
     return {
         "association_id": association_id,
         "rule": finding.rule,
+        "period": finding.period,
         "label": finding.label,
         "status": finding.status.value,
         "evidence": finding.evidence,

@@ -1,8 +1,13 @@
 """The compliance engine: the document's governance rules as data plus small functions.
 
-Each rule reads `Facts` (gathered once per association) and `Thresholds`, and returns a
-`Finding`: a status, the evidence it used, and the date the status next changes by itself.
-`today` is always a parameter: nothing here reads the clock.
+Each rule reads `Facts` (gathered once per association and date) and `Thresholds`, and
+returns a `Finding`: a status, the evidence it used, and the date the status next changes by
+itself. `today` is always a parameter: nothing here reads the clock.
+
+Every rule is checked per period: a calendar year, or for the congress a term (from one
+congress to the deadline of the next). A period that ended short stays a finding (overdue,
+then missing) until the federation explains it or the rule's window passes and it is
+archived: next year's meeting does not make last year's gap vanish.
 
 The thresholds are the document's (section 三). A federation may tighten them for its
 province, never loosen them: `validate_override` says which way is tighter for each one.
@@ -12,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields, replace
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
@@ -29,7 +34,7 @@ from service.governance.models import (
     ProvincialThreshold,
 )
 from tenants.db import db
-from tenants.models import Association
+from tenants.models import Association, utcnow
 
 
 class Status(StrEnum):
@@ -45,6 +50,9 @@ STATUS_LABELS = {
     Status.OVERDUE: _l("Overdue"),
     Status.MISSING: _l("Missing"),
 }
+# The congress's period before any congress is on record (other terms are keyed by the
+# day of the congress that began them, years by the year).
+NO_CONGRESS = "none"
 # Worst first: an association's overall status is its worst finding.
 SEVERITY = (Status.OVERDUE, Status.MISSING, Status.DUE_SOON, Status.OK)
 
@@ -199,6 +207,16 @@ class Finding:
     evidence_key: str
     evidence_params: dict = field(default_factory=dict)
     next_change_on: date | None = None
+    # The period it is about (a year "2025", the first day of a congress term, or
+    # NO_CONGRESS), and, once stored, how it was closed.
+    period: str = ""
+    period_starts_on: date | None = None
+    due_on: date | None = None
+    id: int | None = None
+    explanation: str | None = None
+    explained_by: str | None = None
+    explained_at: datetime | None = None
+    archived_on: date | None = None
 
     @property
     def evidence(self) -> str:
@@ -215,6 +233,37 @@ class Finding:
     def status_label(self) -> str:
         return str(STATUS_LABELS[self.status])
 
+    @property
+    def period_label(self) -> str:
+        return period_label(self.period, self.due_on)
+
+    @property
+    def year(self) -> int | None:
+        """The year it is listed under: the period's year, or the year the term fell due."""
+        if self.period.isdigit():
+            return int(self.period)
+        return self.due_on.year if self.due_on else None
+
+    @property
+    def closed(self) -> bool:
+        return self.explained_at is not None or self.archived_on is not None
+
+    @property
+    def is_open(self) -> bool:
+        """A finding that stands: not in order, neither explained nor archived."""
+        return self.status is not Status.OK and not self.closed
+
+
+def period_label(period: str, due_on: date | None = None) -> str:
+    """A period as the reader says it: the year, or the congress term."""
+    if period == NO_CONGRESS:
+        return str(_l("Before the first congress"))
+    if period.isdigit() or not period:
+        return period
+    if due_on is None:
+        return str(_l("Term from %(start)s", start=period))
+    return str(_l("Term from %(start)s, due by %(due)s", start=period, due=due_on.isoformat()))
+
 
 BODY_NAMES = {
     Body.COMMITTEE: _l("The committee"),
@@ -224,6 +273,9 @@ EVIDENCE = {
     "no_congress": _l("No congress has been recorded."),
     "congress_recent": _l("The last congress was held on %(last)s; the next is due by %(due)s."),
     "congress_overdue": _l("The last congress was held on %(last)s; the next was due by %(due)s."),
+    "first_congress": _l("The first congress was held on %(next)s."),
+    "congress_held": _l("The next congress was held on %(next)s, by %(due)s."),
+    "congress_held_late": _l("The next congress was held on %(next)s, after %(due)s."),
     "no_committee": _l("No committee is in office."),
     "meetings_held": _l("%(body)s met %(count)d times in %(year)d (at least %(need)d needed)."),
     "meetings_short": _l(
@@ -231,6 +283,9 @@ EVIDENCE = {
     ),
     "meetings_missed": _l(
         "%(body)s met %(count)d times in %(last_year)d, short of %(need)d, and not yet in %(year)d."
+    ),
+    "meetings_not_due": _l(
+        "%(body)s took office on %(since)s, too late in %(year)d for a meeting to be due."
     ),
     "meetings_exceeded": _l(
         "%(body)s met %(count)d times in %(year)d, more than the %(most)d a year allowed."
@@ -266,12 +321,28 @@ def _years_after(day: date, years: int) -> date:
 
 
 def check_congress(facts: Facts, t: Thresholds, today: date) -> Finding:
-    if not facts.congress_dates:
+    """The current term: from the last congress to the deadline of the next."""
+    last = facts.congress_dates[-1] if facts.congress_dates else None
+    return congress_term(facts, t, today, last)
+
+
+def congress_term(facts: Facts, t: Thresholds, today: date, last: date | None) -> Finding:
+    """The term that began with the congress of `last` (None: before any congress)."""
+    if last is None:
+        if facts.congress_dates:  # the first congress has since been held
+            first = facts.congress_dates[0].isoformat()
+            return Finding("congress", Status.OK, "first_congress", {"next": first})
         return Finding("congress", Status.MISSING, "no_congress")
-    last = facts.congress_dates[-1]
     soon = _years_after(last, t.congress_due_soon_years)
     due = _years_after(last, t.congress_max_years)
     params = {"last": last.isoformat(), "due": due.isoformat()}
+    later = [d for d in facts.congress_dates if d > last]
+    if later:
+        params = {"next": later[0].isoformat(), "due": due.isoformat()}
+        if later[0] <= due:
+            return Finding("congress", Status.OK, "congress_held", params)
+        # Held, but late: the term's duty was missed, and that is not forgotten.
+        return Finding("congress", Status.OVERDUE, "congress_held_late", params)
     if today >= due:
         return Finding("congress", Status.OVERDUE, "congress_overdue", params)
     if today >= soon:
@@ -282,23 +353,20 @@ def check_congress(facts: Facts, t: Thresholds, today: date) -> Finding:
 def _meetings_rule(
     rule: str, body: Body, since: date | None, need: int, t: Thresholds, facts: Facts, today: date
 ) -> Finding:
-    """At least `need` meetings of `body` each calendar year while it exists (since `since`)."""
+    """At least `need` meetings of `body` in the calendar year of `today`. Earlier years are
+    periods of their own (see `evaluate`), so this looks at this year only."""
     dates = facts.meetings.get(body.value, [])
     year = today.year
     this_year = sum(1 for d in dates if d.year == year)
-    last_year = sum(1 for d in dates if d.year == year - 1)
     year_end = date(year, 12, 31)
     warn_from = year_end - timedelta(days=t.meeting_due_soon_days)
     params = {"body": body.value, "count": this_year, "year": year, "need": need}
     if this_year >= need:
         return Finding(rule, Status.OK, "meetings_held", params, date(year + 1, 1, 1))
-    # A body that existed before last year's warning window had the whole year to meet.
-    last_year_due = since is not None and since < date(year - 1, 12, 31) - timedelta(
-        days=t.meeting_due_soon_days
-    )
-    if last_year_due and last_year < need:
-        params = {**params, "count": last_year, "last_year": year - 1}
-        return Finding(rule, Status.OVERDUE, "meetings_missed", params)
+    if since is not None and since > warn_from:
+        # Formed in the year's last weeks: it had no fair chance to meet this year.
+        params = {"body": body.value, "since": since.isoformat(), "year": year}
+        return Finding(rule, Status.OK, "meetings_not_due", params)
     params = {**params, "due": year_end.isoformat()}
     if today >= warn_from:
         return Finding(rule, Status.DUE_SOON, "meetings_short", params, date(year + 1, 1, 1))
@@ -419,6 +487,10 @@ class Rule:
     label: object
     check: Callable[[Facts, Thresholds, date], Finding]
     thresholds: tuple[str, ...] = ()
+    # Checked per calendar year; otherwise per term (the congress).
+    yearly: bool = True
+    # How long after a period fell due an unexplained finding stays open; then it is history.
+    window_years: int = 3
 
 
 RULES = (
@@ -432,6 +504,8 @@ RULES = (
         _l("The congress meets every 3 to 5 years"),
         check_congress,
         ("congress_due_soon_years", "congress_max_years"),
+        yearly=False,
+        window_years=5,  # one more term: the next congress is where a missed one is answered
     ),
     Rule(
         "committee_meets",
@@ -460,11 +534,116 @@ RULES_BY_CODE = {rule.code: rule for rule in RULES}
 THRESHOLD_KEYS = tuple(f.name for f in fields(Thresholds))
 
 
+# A period that ended short is overdue while its records may still come in (the minutes of
+# a December meeting often reach the secretariat in the new year); after this it is missing.
+LATE_DAYS = 90
+# The duties that can still be done late; other findings keep their status when they end.
+SHORT_DUTIES = ("meetings_short", "congress_overdue")
+
+
+def _after_due(finding: Finding, due: date, today: date) -> Finding:
+    """A finding whose period has fallen due: a duty still short is overdue, then missing.
+    Nothing else about an ended period changes with the date."""
+    finding = replace(finding, next_change_on=None)
+    if finding.status is Status.OK or finding.evidence_key not in SHORT_DUTIES:
+        return finding
+    turns_missing = due + timedelta(days=LATE_DAYS)
+    if today > turns_missing:
+        return replace(finding, status=Status.MISSING)
+    return replace(finding, status=Status.OVERDUE, next_change_on=turns_missing + timedelta(1))
+
+
+def _year(rule: Rule, year: int, facts_on: Callable[[date], Facts], t: Thresholds, today: date):
+    """The rule as it stood at the end of `year` (or today, in the current year)."""
+    end = date(year, 12, 31)
+    as_of = min(today, end)
+    finding = rule.check(facts_on(as_of), t, as_of)
+    finding = replace(finding, period=str(year), period_starts_on=date(year, 1, 1), due_on=end)
+    return _after_due(finding, end, today) if today > end else finding
+
+
+def _term(key: str, facts: Facts, t: Thresholds, today: date) -> Finding:
+    if key == NO_CONGRESS:
+        return replace(congress_term(facts, t, today, None), period=key)
+    last = date.fromisoformat(key)
+    due = _years_after(last, t.congress_max_years)
+    finding = congress_term(facts, t, today, last)
+    finding = replace(finding, period=key, period_starts_on=last, due_on=due)
+    if finding.evidence_key == "congress_overdue":
+        return _after_due(finding, due, today)
+    return finding
+
+
+def _may_change(row: ComplianceFinding, rule: Rule, today: date) -> bool:
+    """A stored period checked again: one not in order, or still inside its rule's window
+    (a late record may still put it in order; a period last checked before it ended, when
+    the job did not run, may have fallen short since)."""
+    if row.status != Status.OK.value or row.due_on is None:
+        return True
+    return today < _years_after(row.due_on, rule.window_years)
+
+
+def _periods(rule: Rule, facts: Facts, today: date, kept: set[str]) -> list[str]:
+    """The periods to check: the current and the one before (where the association already
+    existed), and the earlier ones stored that may still change."""
+    if rule.yearly:
+        years = {today.year} | {int(k) for k in kept if k.isdigit()}
+        # The year before counts where the association is known to have existed in it:
+        # approved by then, or holding congresses (its approval may predate the platform).
+        known = [facts.establishment.approved_on if facts.establishment else None]
+        known += facts.congress_dates[:1]
+        since = min((d for d in known if d is not None), default=None)
+        if since is not None and since.year < today.year:
+            years.add(today.year - 1)
+        return [str(y) for y in sorted(years)]
+    terms = {d.isoformat() for d in facts.congress_dates[-2:]} or {NO_CONGRESS}
+    terms |= {k for k in kept if k == NO_CONGRESS or _is_date(k)}
+    return sorted(terms, key=lambda k: "" if k == NO_CONGRESS else k)
+
+
+def _is_date(text: str) -> bool:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
+
+
 def evaluate(association_id: int, today: date) -> list[Finding]:
-    """Every rule for one association, as of `today`, under the current scope."""
-    facts = gather(association_id, today)
+    """Every rule for one association as of `today`, under the current scope: per rule, its
+    periods oldest first, so the last is the current one. A period the federation explained
+    or that was archived is history and is not checked again."""
+    cache: dict[date, Facts] = {}
+
+    def facts_on(day: date) -> Facts:
+        if day not in cache:
+            cache[day] = gather(association_id, day)
+        return cache[day]
+
+    facts = facts_on(today)
     thresholds = thresholds_for(facts.federation_id)
-    return [rule.check(facts, thresholds, today) for rule in RULES]
+    stored = _stored(association_id)
+    findings = []
+    for rule in RULES:
+        kept = {
+            period
+            for (code, period), row in stored.items()
+            if code == rule.code and _stands(row) and _may_change(row, rule, today)
+        }
+        for period in _periods(rule, facts, today, kept):
+            row = stored.get((rule.code, period))
+            if row is not None and not _stands(row):
+                continue
+            if rule.yearly:
+                findings.append(_year(rule, int(period), facts_on, thresholds, today))
+            else:
+                findings.append(_term(period, facts, thresholds, today))
+    return findings
+
+
+def current(findings: list[Finding]) -> list[Finding]:
+    """Each rule's finding for its current period (the last `evaluate` gives per rule)."""
+    return list({f.rule: f for f in findings}.values())
 
 
 def worst(statuses) -> Status:
@@ -472,24 +651,48 @@ def worst(statuses) -> Status:
     return next((s for s in SEVERITY if s in present), Status.OK)
 
 
-def store(association_id: int, findings: list[Finding], today: date) -> None:
-    """Replace the stored findings; unchanged rows are left alone (a re-run writes nothing)."""
-    stored = {
-        f.rule: f
-        for f in db.session.scalars(
+def _stored(association_id: int) -> dict[tuple[str, str], ComplianceFinding]:
+    return {
+        (row.rule, row.period): row
+        for row in db.session.scalars(
             sa.select(ComplianceFinding).where(ComplianceFinding.tenant_id == association_id)
         )
     }
+
+
+def _stands(row: ComplianceFinding) -> bool:
+    return row.explained_at is None and row.archived_on is None
+
+
+def standing() -> sa.ColumnElement[bool]:
+    """Stored findings that count today: neither explained nor archived."""
+    return sa.and_(
+        ComplianceFinding.explained_at.is_(None), ComplianceFinding.archived_on.is_(None)
+    )
+
+
+def store(association_id: int, findings: list[Finding], today: date) -> None:
+    """Write the findings by rule and period; unchanged rows are left alone (a re-run writes
+    nothing), explained and archived ones are never touched again. An open finding whose
+    rule's window has passed is archived."""
+    stored = _stored(association_id)
     for finding in findings:
-        row = stored.get(finding.rule)
+        row = stored.get((finding.rule, finding.period))
         if row is None:
-            row = ComplianceFinding(tenant_id=association_id, rule=finding.rule)
+            row = ComplianceFinding(
+                tenant_id=association_id, rule=finding.rule, period=finding.period
+            )
             db.session.add(row)
+            stored[(finding.rule, finding.period)] = row
+        elif not _stands(row):
+            continue
         values = {
             "status": finding.status.value,
             "evidence_key": finding.evidence_key,
             "evidence_params": finding.evidence_params,
             "next_change_on": finding.next_change_on,
+            "period_starts_on": finding.period_starts_on,
+            "due_on": finding.due_on,
         }
         if any(getattr(row, k) != v for k, v in values.items()):
             for key, value in values.items():
@@ -497,6 +700,12 @@ def store(association_id: int, findings: list[Finding], today: date) -> None:
             row.evaluated_on = today
         elif row.evaluated_on is None:
             row.evaluated_on = today
+    for row in stored.values():
+        rule = RULES_BY_CODE.get(row.rule)
+        if rule is None or not _stands(row) or row.status == Status.OK.value or not row.due_on:
+            continue
+        if today >= _years_after(row.due_on, rule.window_years):
+            row.archived_on = today
     db.session.flush()
 
 
@@ -507,23 +716,98 @@ def as_finding(row: ComplianceFinding) -> Finding:
         row.evidence_key,
         dict(row.evidence_params or {}),
         row.next_change_on,
+        period=row.period,
+        period_starts_on=row.period_starts_on,
+        due_on=row.due_on,
+        id=row.id,
+        explanation=row.explanation,
+        explained_by=row.explained_by,
+        explained_at=row.explained_at,
+        archived_on=row.archived_on,
     )
+
+
+def _in_order(findings: list[Finding]) -> list[Finding]:
+    order = {rule.code: i for i, rule in enumerate(RULES)}
+    return sorted(findings, key=lambda f: (order.get(f.rule, 99), f.period_starts_on or date.min))
 
 
 def stored_findings(association_ids: list[int]) -> dict[int, list[Finding]]:
-    """The stored findings of these associations, in rule order."""
-    order = {rule.code: i for i, rule in enumerate(RULES)}
+    """The findings that stand for these associations, in rule order: each rule's current
+    period, and every earlier one still open (neither explained nor archived)."""
     out: dict[int, list[Finding]] = {a: [] for a in association_ids}
     rows = db.session.scalars(
-        sa.select(ComplianceFinding).where(ComplianceFinding.tenant_id.in_(association_ids))
+        sa.select(ComplianceFinding).where(
+            ComplianceFinding.tenant_id.in_(association_ids), standing()
+        )
     )
+    groups: dict[tuple[int, str], list[ComplianceFinding]] = {}
     for row in rows:
-        out[row.tenant_id].append(as_finding(row))
-    for findings in out.values():
-        findings.sort(key=lambda f: order.get(f.rule, 99))
-    return out
+        groups.setdefault((row.tenant_id, row.rule), []).append(row)
+    for (tenant_id, _rule), group in groups.items():
+        latest = max(group, key=lambda r: r.period_starts_on or date.min)
+        out[tenant_id].extend(
+            as_finding(r) for r in group if r is latest or r.status != Status.OK.value
+        )
+    return {a: _in_order(findings) for a, findings in out.items()}
 
 
 def with_status(status: str) -> sa.Select:
-    """Ids of associations with at least one finding of `status` (the list's filter)."""
-    return sa.select(ComplianceFinding.tenant_id).where(ComplianceFinding.status == status)
+    """Ids of associations with at least one standing finding of `status` (the list's filter)."""
+    return sa.select(ComplianceFinding.tenant_id).where(
+        ComplianceFinding.status == status, standing()
+    )
+
+
+# --- open findings, explanations and history -------------------------------------------
+
+
+def open_findings(association_ids: list[int]) -> list[tuple[int, Finding]]:
+    """(association id, finding) of every open finding, the latest year first."""
+    rows = db.session.scalars(
+        sa.select(ComplianceFinding).where(
+            ComplianceFinding.tenant_id.in_(association_ids),
+            ComplianceFinding.status != Status.OK.value,
+            standing(),
+        )
+    )
+    return _by_year((row.tenant_id, as_finding(row)) for row in rows)
+
+
+def history(association_ids: list[int]) -> list[tuple[int, Finding]]:
+    """(association id, finding) of every explained or archived finding, latest first."""
+    rows = db.session.scalars(
+        sa.select(ComplianceFinding).where(
+            ComplianceFinding.tenant_id.in_(association_ids), ~standing()
+        )
+    )
+    return _by_year((row.tenant_id, as_finding(row)) for row in rows)
+
+
+def _by_year(pairs) -> list[tuple[int, Finding]]:
+    order = {rule.code: i for i, rule in enumerate(RULES)}
+    return sorted(
+        pairs, key=lambda p: (-(p[1].year or 0), p[0], order.get(p[1].rule, 99), p[1].period)
+    )
+
+
+def access_finding(finding_id: int) -> ComplianceFinding:
+    """A stored finding in the caller's scope; 404 for one that is missing or not theirs."""
+    return services.access(ComplianceFinding, finding_id)
+
+
+def explain(row: ComplianceFinding, text: str, actor: str) -> None:
+    """The federation's explanation of an open finding: who, when and what. It closes the
+    finding; the audit log keeps the write."""
+    text = (text or "").strip()
+    if not text:
+        raise services.GovernanceError(_l("Write the explanation."), "explanation")
+    if row.status not in (Status.OVERDUE.value, Status.MISSING.value) or not _stands(row):
+        # Due soon is not a lapse yet: explaining it would close the period before it ends.
+        raise services.GovernanceError(
+            _l("Only an open overdue or missing finding can be explained.")
+        )
+    row.explanation = text
+    row.explained_by = actor
+    row.explained_at = utcnow()
+    db.session.flush()

@@ -228,3 +228,9 @@ class ProvisionForm(FlaskForm):
             FileSize(max_size=5 * 1024 * 1024, message=_l("The file is larger than 5 MB.")),
         ],
     )
+
+
+class ExplanationForm(FlaskForm):
+    """The federation's explanation of a finding: why a period was missed, and what follows."""
+
+    explanation = TextAreaField(_l("Explanation"), validators=[DataRequired(), Length(max=4000)])

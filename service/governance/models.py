@@ -241,21 +241,35 @@ class FoundingDocument(TenantOwned, db.Model):
 
 
 class ComplianceFinding(TenantOwned, db.Model):
-    """The last evaluation of one rule for one association, kept so that a federation's list
-    can filter by status. Recomputed by a job; `service.governance.compliance` decides."""
+    """One rule for one association in one period: a calendar year, or for the congress a
+    term. Recomputed by a job; `service.governance.compliance` decides.
+
+    A finding of a past period is not forgotten when the next period goes well: it stands
+    until the federation records an explanation (who, when, what) or its rule's window
+    passes and it is archived as history.
+    """
 
     __tablename__ = "compliance_finding"
     __tenant_table_args__ = (
-        sa.UniqueConstraint("tenant_id", "rule", name="uq_compliance_finding_rule"),
+        sa.UniqueConstraint("tenant_id", "rule", "period", name="uq_compliance_finding_period"),
         sa.Index("ix_compliance_finding_status", "tenant_id", "status"),
     )
 
     rule: Mapped[str] = mapped_column(sa.String(40))
+    # The year ("2025"), the term's first day ("2024-04-20"), or "none" before any congress.
+    period: Mapped[str] = mapped_column(sa.String(20))
+    period_starts_on: Mapped[date | None]
+    # When the period's duty fell (or falls) due: the year's last day, the term's deadline.
+    due_on: Mapped[date | None]
     status: Mapped[str] = mapped_column(sa.String(10))
     evidence_key: Mapped[str] = mapped_column(sa.String(40))
     evidence_params: Mapped[dict] = mapped_column(sa.JSON, default=dict)
     next_change_on: Mapped[date | None]
     evaluated_on: Mapped[date]
+    explanation: Mapped[str | None] = mapped_column(sa.Text)
+    explained_by: Mapped[str | None] = mapped_column(sa.String(120))
+    explained_at: Mapped[datetime | None]
+    archived_on: Mapped[date | None]
 
 
 class ProvincialThreshold(SharedWithAssociations, db.Model):
@@ -397,17 +411,22 @@ class LifecycleChange(TenantOwned, db.Model):
 
 
 class Reminder(TenantOwned, db.Model):
-    """A reminder that a rule falls due: shown in the app, e-mailed where SMTP is set up.
+    """A reminder about a finding: due soon, overdue or missing. Shown in the app, e-mailed
+    where SMTP is set up.
 
-    One per rule and due date, so a re-run of the daily job sends nothing twice.
+    One per rule, period and state, so a finding is reminded of once each time its state
+    changes, and a re-run of the daily job sends nothing twice.
     """
 
     __tablename__ = "reminder"
     __tenant_table_args__ = (
-        sa.UniqueConstraint("tenant_id", "rule", "due_on", name="uq_reminder_rule_due"),
+        sa.UniqueConstraint("tenant_id", "rule", "period", "state", name="uq_reminder_state"),
     )
 
     rule: Mapped[str] = mapped_column(sa.String(40))
+    period: Mapped[str] = mapped_column(sa.String(20))
+    state: Mapped[str] = mapped_column(sa.String(10))
+    # The date the reminder is about: when it falls due (due soon), or fell due.
     due_on: Mapped[date]
     sent_on: Mapped[date]
     emailed_to: Mapped[str | None] = mapped_column(sa.String(120), info={"personal": True})

@@ -1,8 +1,9 @@
-"""Reminders before something falls due: a daily job over the stored findings.
+"""Reminders about findings: a daily job over the stored findings.
 
-A finding that is due soon changes to overdue on its `next_change_on`; its association is
-reminded once per rule and due date, in the app and, where SMTP is configured, by e-mail to
-the association's contact.
+An association is reminded of each finding that is due soon, overdue or missing, once per
+rule, period and state: a finding that moves from due soon to overdue to missing is reminded
+of three times, a re-run of the job sends nothing twice. Reminders are shown in the app and,
+where SMTP is configured, e-mailed to the association's contact.
 """
 
 from __future__ import annotations
@@ -19,40 +20,49 @@ from service.mail import send_mail
 from tenants.db import db
 from tenants.scope import system_scope
 
+Status = compliance.Status
+REMINDED = (Status.DUE_SOON.value, Status.OVERDUE.value, Status.MISSING.value)
+
 
 def due(association_id: int | None = None) -> sa.Select:
-    """Findings due soon (they turn overdue on `next_change_on`) with no reminder yet."""
+    """Open findings not in order whose present state has not been reminded of yet."""
     query = sa.select(ComplianceFinding).where(
-        ComplianceFinding.status == compliance.Status.DUE_SOON.value,
-        ComplianceFinding.next_change_on.isnot(None),
+        ComplianceFinding.status.in_(REMINDED),
+        compliance.standing(),
         ~sa.exists().where(
             Reminder.tenant_id == ComplianceFinding.tenant_id,
             Reminder.rule == ComplianceFinding.rule,
-            Reminder.due_on == ComplianceFinding.next_change_on,
+            Reminder.period == ComplianceFinding.period,
+            Reminder.state == ComplianceFinding.status,
         ),
     )
     if association_id is not None:
         query = query.where(ComplianceFinding.tenant_id == association_id)
-    return query.order_by(ComplianceFinding.tenant_id, ComplianceFinding.rule)
+    return query.order_by(
+        ComplianceFinding.tenant_id, ComplianceFinding.rule, ComplianceFinding.period
+    )
 
 
 def send_reminders(today: str | None = None) -> int:
-    """The daily run: remind every association of what falls due; idempotent."""
+    """The daily run: remind every association of what changed state; idempotent."""
     day = date.fromisoformat(today) if today else date.today()
     sent = 0
     with system_scope("daily compliance reminders"):
-        for finding in db.session.scalars(due()).all():
+        for row in db.session.scalars(due()).all():
+            finding = compliance.as_finding(row)
             email = db.session.scalar(
                 sa.select(AssociationProfile.contact_email).where(
-                    AssociationProfile.tenant_id == finding.tenant_id
+                    AssociationProfile.tenant_id == row.tenant_id
                 )
             )
-            emailed = _email(email, compliance.as_finding(finding)) if email else False
+            emailed = _email(email, finding) if email else False
             db.session.add(
                 Reminder(
-                    tenant_id=finding.tenant_id,
-                    rule=finding.rule,
-                    due_on=finding.next_change_on,
+                    tenant_id=row.tenant_id,
+                    rule=row.rule,
+                    period=row.period,
+                    state=row.status,
+                    due_on=_about(finding, day),
                     sent_on=day,
                     emailed_to=email if emailed else None,
                 )
@@ -62,15 +72,28 @@ def send_reminders(today: str | None = None) -> int:
     return sent
 
 
+def _about(finding: compliance.Finding, day: date) -> date:
+    """The date a reminder names: when it falls due, or when it fell due."""
+    if finding.status is Status.DUE_SOON and finding.next_change_on:
+        return finding.next_change_on
+    return finding.due_on or day
+
+
 def for_association(association_id: int) -> list[Reminder]:
     return db.session.scalars(
         sa.select(Reminder)
         .where(Reminder.tenant_id == association_id)
-        .order_by(Reminder.due_on.desc())
+        .order_by(Reminder.sent_on.desc(), Reminder.id.desc())
         .limit(10)
     ).all()
 
 
 def _email(address: str, finding: compliance.Finding) -> bool:
-    subject = _l("Due by %(date)s: %(rule)s", date=finding.next_change_on, rule=finding.label)
+    rule, period = finding.label, finding.period_label
+    if finding.status is Status.DUE_SOON:
+        subject = _l("Due by %(date)s: %(rule)s", date=finding.next_change_on, rule=rule)
+    elif finding.status is Status.OVERDUE:
+        subject = _l("Overdue (%(period)s): %(rule)s", period=period, rule=rule)
+    else:
+        subject = _l("Missing (%(period)s): %(rule)s", period=period, rule=rule)
     return send_mail(address, str(subject), f"{finding.label}\n{finding.evidence}")

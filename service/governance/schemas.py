@@ -140,6 +140,7 @@ class SecretariatSchema(StrictSchema):
 class FindingSchema(Schema):
     association_id = fields.Integer()
     rule = fields.String()
+    period = fields.String(metadata={"description": "The year, or the congress term's first day"})
     label = fields.String()
     status = fields.String()
     evidence = fields.String()

@@ -13,6 +13,7 @@ from werkzeug.datastructures import FileStorage
 
 from service import jobs
 from service.associations import services as associations
+from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.files.checks import DOCUMENT_KINDS, CheckedUpload, UploadRejected, check_upload
@@ -21,6 +22,7 @@ from service.governance import compliance, services
 from service.governance.forms import (
     CongressForm,
     EndTermForm,
+    ExplanationForm,
     MeetingForm,
     OfficerForm,
     SecretariatForm,
@@ -155,6 +157,78 @@ def overview(association_id: int):
         can_record=principal.can(Permission.RECORD_MEETINGS),
         can_change_status=principal.can(Permission.CHANGE_LIFECYCLE),
         end_form=EndTermForm(),
+    )
+
+
+@bp.get("/<int:association_id>/compliance")
+@require(Permission.VIEW_GOVERNANCE)
+def compliance_page(association_id: int):
+    """One association's compliance over time: each rule now, the open findings by year,
+    and the history of explained and archived ones."""
+    association = associations.access_association(association_id)
+    return _compliance_page(association)
+
+
+def _compliance_page(association, form: ExplanationForm | None = None, explaining: int = 0):
+    today = date.today()
+    return render_template(
+        "governance/compliance.html",
+        association=association,
+        today=today,
+        findings=compliance.current(compliance.evaluate(association.id, today)),
+        open_by_year=_by_year(compliance.open_findings([association.id])),
+        history=[f for _a, f in compliance.history([association.id])],
+        can_explain=current_principal().can(Permission.MANAGE_FEDERATION),
+        form=form or ExplanationForm(),
+        explaining=explaining,
+    ), (400 if form is not None and (form.errors or form.form_errors) else 200)
+
+
+def _by_year(pairs) -> list[tuple[int | None, list]]:
+    """Group (association id, finding) pairs, latest year first, keeping their order."""
+    groups: dict[int | None, list] = {}
+    for pair in pairs:
+        groups.setdefault(pair[1].year, []).append(pair)
+    return list(groups.items())
+
+
+@bp.post("/findings/<int:finding_id>/explanation")
+@require(Permission.MANAGE_FEDERATION)
+def explain_finding(finding_id: int):
+    """The federation records why a finding stands; it is then closed, and kept."""
+    row = compliance.access_finding(finding_id)
+    association = associations.access_association(row.tenant_id)
+    form = ExplanationForm()
+    if form.validate_on_submit():
+        try:
+            compliance.explain(row, form.explanation.data, current_actor())
+        except services.GovernanceError as error:
+            db.session.rollback()
+            _blame(form, error)
+        else:
+            db.session.commit()
+            flash(_("The explanation is recorded; the finding is closed."), "success")
+            return redirect(url_for(".compliance_page", association_id=association.id))
+    return _compliance_page(association, form, row.id)
+
+
+@bp.get("/findings")
+@require(Permission.VIEW_FEDERATION)
+def findings_list():
+    """The province's compliance list: open findings by year, then the history."""
+    names = dict(
+        db.session.execute(
+            sa.select(Association.id, Association.name)
+            .where(Association.federation_id == current_principal().federation_id)
+            .order_by(Association.name)
+        ).all()
+    )
+    ids = list(names)
+    return render_template(
+        "governance/findings.html",
+        names=names,
+        open_by_year=_by_year(compliance.open_findings(ids)),
+        history=compliance.history(ids),
     )
 
 

@@ -127,7 +127,8 @@ def _compliance(principal: Principal, today: date) -> Iterator[ToDo]:
     url = url_for("governance.overview", association_id=principal.association_id)
     for finding in compliance.evaluate(principal.association_id, today):
         if finding.status in _COMPLIANCE_URGENCY:
-            text = f"{finding.status_label} · {finding.label}: {finding.evidence}"
+            period = f" · {finding.period_label}" if finding.period else ""
+            text = f"{finding.status_label} · {finding.label}{period}: {finding.evidence}"
             yield ToDo(text, url, _COMPLIANCE_URGENCY[finding.status])
 
 

@@ -46,6 +46,7 @@ def home():
         profile=associations.access_profile(principal.association_id),
         to_do=todo.for_principal(principal),
         rule_labels={r.code: r.label for r in compliance.RULES},
+        period_label=compliance.period_label,
         reminders=reminders.for_association(principal.association_id)
         if principal.can(Permission.VIEW_GOVERNANCE)
         else [],

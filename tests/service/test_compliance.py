@@ -22,8 +22,15 @@ def _threshold_rows() -> int:
 
 
 def _findings(association_id: int, today: date) -> dict[str, compliance.Finding]:
+    """Each rule's finding for its current period."""
     with use_scope(Scope.association(association_id)):
         return {f.rule: f for f in compliance.evaluate(association_id, today)}
+
+
+def _periods(association_id: int, today: date, rule: str) -> dict[str, compliance.Finding]:
+    """One rule's findings by period."""
+    with use_scope(Scope.association(association_id)):
+        return {f.period: f for f in compliance.evaluate(association_id, today) if f.rule == rule}
 
 
 @pytest.fixture
@@ -66,7 +73,9 @@ def test_a_new_association_is_missing_everything_it_must_have(app, fresh):
         (date(2027, 4, 19), Status.OK, date(2027, 4, 20)),
         (date(2027, 4, 20), Status.DUE_SOON, date(2029, 4, 20)),
         (date(2029, 4, 19), Status.DUE_SOON, date(2029, 4, 20)),
-        (date(2029, 4, 20), Status.OVERDUE, None),
+        # Overdue while it can still be held late, then missing.
+        (date(2029, 4, 20), Status.OVERDUE, date(2029, 7, 20)),
+        (date(2029, 7, 20), Status.MISSING, None),
     ],
 )
 def test_the_congress_falls_due_from_year_three_and_overdue_at_year_five(
@@ -85,14 +94,16 @@ def test_the_congress_falls_due_from_year_three_and_overdue_at_year_five(
         # Met in 2025 (the world's meeting); 2026 not yet: in order until the warning window.
         (date(2026, 6, 1), Status.OK, date(2026, 11, 1)),
         (date(2026, 11, 1), Status.DUE_SOON, date(2027, 1, 1)),
-        # 2026 passed with no meeting: overdue until the committee meets in 2027.
-        (date(2027, 1, 1), Status.OVERDUE, None),
+        # 2026 passed with no meeting: overdue while late minutes may come in, then missing.
+        (date(2027, 1, 1), Status.OVERDUE, date(2027, 4, 1)),
+        (date(2027, 4, 1), Status.MISSING, None),
     ],
 )
 def test_the_committee_must_meet_each_calendar_year(app, world, today, status, next_change):
     with app.test_request_context():
-        finding = _findings(world.a.first.association.id, today)["committee_meets"]
+        finding = _periods(world.a.first.association.id, today, "committee_meets")["2026"]
     assert (finding.status, finding.next_change_on) == (status, next_change)
+    assert finding.due_on == date(2026, 12, 31)
 
 
 def test_a_meeting_this_year_puts_the_committee_back_in_order(app, world):
@@ -163,7 +174,10 @@ def test_the_recompute_job_stores_findings_and_is_idempotent(app, world):
         assert recompute_findings(tid, "2029-05-01") == "overdue"
         stored = compliance.stored_findings([tid])[tid]
     assert {f.rule: f.status for f in stored}["congress"] is Status.OVERDUE
-    assert len(stored) == len(compliance.RULES)
+    # Each rule's current period, and 2028's committee year, which passed with no meeting.
+    assert {f.rule for f in stored} == {rule.code for rule in compliance.RULES}
+    missed = [(f.rule, f.period, f.status) for f in stored if f.period == "2028"]
+    assert ("committee_meets", "2028", Status.MISSING) in missed
 
 
 def test_the_daily_run_covers_every_association(app, world):
@@ -210,14 +224,28 @@ def test_reminders_go_out_once_for_what_falls_due(app, world, client):
     tid = world.a.first.association.id
     with app.test_request_context():
         with use_scope(Scope.association(tid)):
-            recompute_findings(tid, "2027-06-01")  # the congress is due soon: by 2029-04-20
-        assert send_reminders("2027-06-02") == 1
+            # The congress is due soon (by 2029-04-20); 2026 passed with neither committee
+            # meeting: both are missing.
+            recompute_findings(tid, "2027-06-01")
+        assert send_reminders("2027-06-02") == 3
         assert send_reminders("2027-06-03") == 0  # a re-run sends nothing twice
         with use_scope(Scope.association(tid)):
             reminder = db.session.scalar(
                 sa.select(Reminder).where(Reminder.due_on == date(2029, 4, 20))
             )
+            sent = set(
+                db.session.execute(
+                    sa.select(Reminder.rule, Reminder.period, Reminder.state).where(
+                        Reminder.sent_on == date(2027, 6, 2)
+                    )
+                )
+            )
     assert (reminder.rule, reminder.emailed_to) == ("congress", None)  # no SMTP configured
+    assert sent == {
+        ("congress", "2024-04-20", "due_soon"),
+        ("committee_meets", "2026", "missing"),
+        ("standing_committee_meets", "2026", "missing"),
+    }
     client.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
     page = client.get("/").get_data(as_text=True)
     assert "2029-04-20" in page
@@ -249,9 +277,12 @@ def test_reminders_are_emailed_where_smtp_is_configured(app, world, monkeypatch)
     with app.test_request_context():
         with use_scope(Scope.association(tid)):
             recompute_findings(tid, "2027-06-01")
-        assert reminders.send_reminders("2027-06-02") == 1
+        assert reminders.send_reminders("2027-06-02") == 3
     assert sent[0] == ("smtp.example.edu.cn", 25)
-    assert sent[1][0].startswith("kexie") and "2029-04-20" in sent[1][1]
+    subjects = [subject for to, subject in sent[1::2]]
+    assert all(to.startswith("kexie") for to, _subject in sent[1::2])
+    assert any("2029-04-20" in subject for subject in subjects)  # due soon: by when
+    assert any("2026" in subject and "缺失" in subject for subject in subjects)
 
 
 def _standing_meetings(tid: int, *days: date) -> None:

@@ -154,6 +154,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     # governance
     ("governance.overview", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",)),
     ("governance.rules", "GET"): Route(P.VIEW_GOVERNANCE),
+    ("governance.compliance_page", "GET"): Route(P.VIEW_GOVERNANCE, ("association_id",)),
+    ("governance.findings_list", "GET"): Route(P.VIEW_FEDERATION),
+    ("governance.explain_finding", "POST"): Route(P.MANAGE_FEDERATION, ("finding_id",)),
     ("governance.set_thresholds", "POST"): Route(P.SET_THRESHOLDS),
     ("governance.new_congress", "GET"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
     ("governance.new_congress", "POST"): Route(P.MANAGE_GOVERNANCE, ("association_id",)),
@@ -391,6 +394,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("problems.new", "POST"): Route(P.MANAGE_FEDERATION),
     ("problems.detail", "GET"): Route(P.VIEW_FEDERATION, ("problem_id",)),
     ("problems.update", "POST"): Route(P.MANAGE_FEDERATION, ("problem_id",)),
+    ("problems.link_finding", "POST"): Route(P.MANAGE_FEDERATION, ("problem_id",)),
     ("federation_api.Overview", "GET"): Route(P.VIEW_FEDERATION, api=True),
     ("federation_api.AssociationTable", "GET"): Route(P.VIEW_FEDERATION, api=True),
     ("federation_api.AssociationAggregates", "GET"): Route(
@@ -544,7 +548,14 @@ def _api_caller(world, who) -> Caller:
 
 # --- which ids ------------------------------------------------------------------------
 
-GOVERNANCE_IDS = ("congress_id", "term_id", "meeting_id", "officer_id", "founding_document_id")
+GOVERNANCE_IDS = (
+    "congress_id",
+    "term_id",
+    "meeting_id",
+    "officer_id",
+    "founding_document_id",
+    "finding_id",
+)
 # Records of the association's work: (Tenant attribute, index). The first activity and
 # suggestion are the ones the federation may see (shared, escalated).
 WORK_IDS = {
@@ -891,6 +902,14 @@ BODY_CASES = {
         lambda w: {"title": "问题", "description": "说明。", "category": ""},
         "association_id",
         "association_id",
+    ),
+    "web-problem-finding": BodyCase(
+        Role.FEDERATION_OFFICER,
+        "POST",
+        lambda w: f"/federation/problems/{w.a.problem_id}/findings",
+        lambda w: {},
+        "finding_id",
+        "finding_id",
     ),
     "web-problem-assignee": BodyCase(
         Role.FEDERATION_OFFICER,
