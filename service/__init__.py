@@ -95,6 +95,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.associations import views as associations_views
     from service.audit import views as audit_views
     from service.auth import api as auth_api
+    from service.auth import second_factor_views
     from service.auth import views as auth_views
     from service.federation import api as federation_api
     from service.federation import guidance_views, problem_views
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         web_views.bp,
         auth_views.bp,
+        second_factor_views.bp,
         associations_views.bp,
         audit_views.bp,
         governance_views.bp,

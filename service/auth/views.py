@@ -20,7 +20,16 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from service.audit.services import record, set_actor
-from service.auth import alerts, devices, password_links, recovery, services, throttle
+from service.auth import (
+    alerts,
+    devices,
+    password_links,
+    recovery,
+    second_factor,
+    services,
+    signing_in,
+    throttle,
+)
 from service.auth.forms import (
     ForgotPasswordForm,
     LinkTokenForm,
@@ -87,17 +96,11 @@ def login():
         form.password.errors.append(_("Wrong username or password."))
         return render_template("auth/login.html", form=form), 401
     throttle.succeeded(username, address)
-    session.clear()  # a fresh session at login: nothing carried over from before
-    login_user(user, remember=form.remember.data)
-    set_actor(principal_for_user(user).audit_label)
-    notice = alerts.notice_at_sign_in(user)
-    record(db.session, "login", "user_account", user.id, tenant_id=user.association_id)
-    db.session.commit()
-    if notice:
-        flash(notice, "error")
-    response = redirect(safe_next(request.args.get("next")))
-    devices.remember(response, user)
-    return response
+    target = safe_next(request.args.get("next"))
+    if second_factor.asked_at_sign_in(user):
+        enrol = not second_factor.is_enrolled(user)
+        return signing_in.hold(user, form.remember.data, target, enrol)
+    return signing_in.complete(user, form.remember.data, lambda: redirect(target))
 
 
 def _count_failure(username: str, address: str) -> None:

@@ -203,6 +203,15 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("auth.forgot_password", "POST"): Route(PUBLIC),
     ("auth.account_recovery", "GET"): Route(P.RECOVER_ACCOUNTS),
     ("auth.account_recovery", "POST"): Route(P.RECOVER_ACCOUNTS),
+    # The second factor: the code at sign-in (a held sign-in in the session, else back to
+    # the login page), enrolment and recovery codes of one's own account, the operator's reset.
+    ("second_factor.challenge", "GET"): Route(PUBLIC),
+    ("second_factor.challenge", "POST"): Route(PUBLIC),
+    ("second_factor.enrol", "GET"): Route(SIGNED_IN),
+    ("second_factor.enrol", "POST"): Route(SIGNED_IN),
+    ("second_factor.renew_recovery_codes", "POST"): Route(SIGNED_IN),
+    ("second_factor.reset", "GET"): Route(P.RECOVER_ACCOUNTS),
+    ("second_factor.reset", "POST"): Route(P.RECOVER_ACCOUNTS),
     ("establishment_api.Applications", "GET"): Route(P.VIEW_FEDERATION, api=True),
     ("establishment_api.Applications", "POST"): Route(P.REVIEW_ESTABLISHMENT, api=True, write=True),
     ("establishment_api.ApplicationById", "GET"): Route(
