@@ -151,6 +151,8 @@ def renew_recovery_codes():
     user = _signed_in_user()
     if user is None:
         abort(401)
+    if not second_factor.is_enrolled(user):
+        return redirect(url_for(".enrol"))
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
