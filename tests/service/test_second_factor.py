@@ -193,9 +193,10 @@ def test_new_recovery_codes_replace_the_old_ones(app, world, required):
     totp, old = _enrol(client, admin)
     status = client.get("/account/second-factor").get_data(as_text=True)
     assert "剩余恢复码：10" in status
-    assert client.post(
-        "/account/second-factor/recovery-codes", data={"code": "000000"}
-    ).status_code == 400
+    assert (
+        client.post("/account/second-factor/recovery-codes", data={"code": "000000"}).status_code
+        == 400
+    )
     renewed = client.post("/account/second-factor/recovery-codes", data={"code": _next_code(totp)})
     assert renewed.status_code == 201
     new = _codes(renewed.get_data(as_text=True))
@@ -215,7 +216,7 @@ def test_the_operator_resets_a_second_factor_the_holder_is_told(app, world, monk
         )
         db.session.commit()
     holder = app.test_client()
-    totp, codes = _enrol(holder, officer)
+    _totp, codes = _enrol(holder, officer)
     assert _signed_in(holder)
     sent = []
 
