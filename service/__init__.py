@@ -111,6 +111,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.members import views as members_views
     from service.reporting import api as reporting_api
     from service.reporting import views as reporting_views
+    from service.sso import views as sso_views
     from service.suggestions import api as suggestions_api
     from service.suggestions import views as suggestions_views
     from service.web import views as web_views
@@ -119,6 +120,7 @@ def _register_blueprints(app: Flask) -> None:
         web_views.bp,
         auth_views.bp,
         second_factor_views.bp,
+        sso_views.bp,
         associations_views.bp,
         audit_views.bp,
         governance_views.bp,

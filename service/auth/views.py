@@ -80,7 +80,7 @@ def _current_user() -> User:
 def login():
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 400 if form.errors else 200
+        return _login_page(form), 400 if form.errors else 200
     username, address = form.username.data, request.remote_addr or "-"
     known = devices.knows(services.find_user(username))
     wait = throttle.wait_before(username, address, known)
@@ -88,19 +88,25 @@ def login():
         form.password.errors.append(
             _("Too many failed sign-ins. Try again in %(seconds)s seconds.", seconds=wait)
         )
-        page = render_template("auth/login.html", form=form)
-        return page, 429, {"Retry-After": str(wait)}
+        return _login_page(form), 429, {"Retry-After": str(wait)}
     user = services.authenticate(username, form.password.data)
     if user is None:
         _count_failure(username, address)
         form.password.errors.append(_("Wrong username or password."))
-        return render_template("auth/login.html", form=form), 401
+        return _login_page(form), 401
     throttle.succeeded(username, address)
     target = safe_next(request.args.get("next"))
     if second_factor.asked_at_sign_in(user):
         enrol = not second_factor.is_enrolled(user)
         return signing_in.hold(user, form.remember.data, target, enrol)
     return signing_in.complete(user, form.remember.data, lambda: redirect(target))
+
+
+def _login_page(form: LoginForm) -> str:
+    # The universities whose members sign in with their own account (service/sso).
+    from service.sso.views import login_choices
+
+    return render_template("auth/login.html", form=form, **login_choices())
 
 
 def _count_failure(username: str, address: str) -> None:

@@ -212,6 +212,14 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("second_factor.renew_recovery_codes", "POST"): Route(SIGNED_IN),
     ("second_factor.reset", "GET"): Route(P.RECOVER_ACCOUNTS),
     ("second_factor.reset", "POST"): Route(P.RECOVER_ACCOUNTS),
+    # Signing in with the university's account: public by nature, each step bound to the
+    # association in the URL and to the sign-in started in this session (tests/sso).
+    ("sso.pick", "GET"): Route(PUBLIC),
+    ("sso.start", "GET"): Route(PUBLIC),
+    ("sso.cas_return", "GET"): Route(PUBLIC),
+    ("sso.link", "GET"): Route(PUBLIC),
+    ("sso.link", "POST"): Route(PUBLIC),
+    ("sso.no_record", "GET"): Route(PUBLIC),
     ("establishment_api.Applications", "GET"): Route(P.VIEW_FEDERATION, api=True),
     ("establishment_api.Applications", "POST"): Route(P.REVIEW_ESTABLISHMENT, api=True, write=True),
     ("establishment_api.ApplicationById", "GET"): Route(
