@@ -78,6 +78,7 @@ def upgrade():
         sa.Column("subject", sa.String(length=200), nullable=False),
         sa.Column("user_id", sa.Integer(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("ticket_hash", sa.String(length=64), nullable=True),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),
         sa.ForeignKeyConstraint(

@@ -2,8 +2,10 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField
-from wtforms.validators import DataRequired
+from wtforms import BooleanField, SelectField, StringField
+from wtforms.validators import DataRequired, Length
+
+from service.web.choices import options
 
 
 class ConsentForm(FlaskForm):
@@ -11,3 +13,27 @@ class ConsentForm(FlaskForm):
         _l("Link my university account to this member record."),
         validators=[DataRequired(_l("Tick the box to link the accounts."))],
     )
+
+
+class CasSettingsForm(FlaskForm):
+    """The association's CAS server, and how a university account finds its member record."""
+
+    name = StringField(
+        _l("Name shown on the login page"), validators=[DataRequired(), Length(max=100)]
+    )
+    server_url = StringField(
+        _l("CAS server address (e.g. https://cas.example.edu.cn/cas)"),
+        validators=[DataRequired(), Length(max=300)],
+    )
+    version = SelectField(_l("CAS protocol version"))
+    match_field = SelectField(_l("Match member records by"))
+    match_attribute = StringField(
+        _l("The attribute that carries it"), validators=[DataRequired(), Length(max=64)]
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.version.choices = options([("3", "CAS 3.0"), ("2", "CAS 2.0")])
+        self.match_field.choices = options(
+            [("email", _l("E-mail address")), ("phone", _l("Phone"))]
+        )

@@ -50,3 +50,6 @@ class SsoLink(TenantOwned, db.Model):
     subject: Mapped[str] = mapped_column(sa.String(200))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The service ticket of the last sign-in, hashed: the provider's single-logout request
+    # names it, and the sessions of the account end.
+    ticket_hash: Mapped[str | None] = mapped_column(sa.String(64), info={"secret": True})

@@ -8,6 +8,7 @@ provider. Services take the session and never commit."""
 
 from __future__ import annotations
 
+import hashlib
 import secrets
 from dataclasses import dataclass
 from urllib.parse import urlsplit
@@ -15,9 +16,11 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from cas import CASClient
 from flask_babel import lazy_gettext as _l
+from lxml import etree
 from werkzeug.security import generate_password_hash
 
 from service.audit.services import record
+from service.auth import services
 from service.auth.models import User
 from service.auth.roles import Role
 from service.members.models import Member, MemberStatus
@@ -49,12 +52,17 @@ class Assertion:
         return str(value).strip() if value else None
 
 
-def provider_of(association_id: int) -> IdentityProvider | None:
-    """The association's enabled provider (read under the caller's scope)."""
+def provider_of(association_id: int, enabled_only: bool = True) -> IdentityProvider | None:
+    """The association's provider (read under the caller's scope)."""
+    query = sa.select(IdentityProvider).where(IdentityProvider.tenant_id == association_id)
+    if enabled_only:
+        query = query.where(IdentityProvider.enabled.is_(True))
+    return db.session.scalar(query)
+
+
+def link_count(association_id: int) -> int:
     return db.session.scalar(
-        sa.select(IdentityProvider).where(
-            IdentityProvider.tenant_id == association_id, IdentityProvider.enabled.is_(True)
-        )
+        sa.select(sa.func.count()).select_from(SsoLink).where(SsoLink.tenant_id == association_id)
     )
 
 
@@ -110,8 +118,13 @@ def validate(provider: IdentityProvider, service_url: str, ticket: str) -> Asser
     return Assertion(provider.id, provider.tenant_id, str(subject), dict(attributes or {}))
 
 
-def linked_user(assertion: Assertion) -> User | None:
-    """The account linked to this provider's subject: of the provider's association only."""
+def ticket_hash(ticket: str) -> str:
+    return hashlib.sha256(ticket.encode()).hexdigest()
+
+
+def linked_user(assertion: Assertion, ticket: str) -> User | None:
+    """The account linked to this provider's subject: of the provider's association only.
+    The ticket is kept (hashed) for the provider's single logout."""
     link = db.session.scalar(
         sa.select(SsoLink).where(
             SsoLink.provider_id == assertion.provider_id,
@@ -121,13 +134,16 @@ def linked_user(assertion: Assertion) -> User | None:
     )
     if link is None:
         return None
-    return db.session.scalar(
+    user = db.session.scalar(
         sa.select(User).where(
             User.id == link.user_id,
             User.association_id == assertion.tenant_id,
             User.active.is_(True),
         )
     )
+    if user is not None:
+        link.ticket_hash = ticket_hash(ticket)
+    return user
 
 
 def matching_member(provider: IdentityProvider, assertion: Assertion) -> Member | None:
@@ -152,7 +168,7 @@ def matching_member(provider: IdentityProvider, assertion: Assertion) -> Member 
     return matches[0] if len(matches) == 1 else None  # two records: no guess
 
 
-def link_member(assertion: Assertion, member: Member) -> User:
+def link_member(assertion: Assertion, member: Member, ticket_digest: str) -> User:
     """Consent given: a member account for the record, linked to the provider's subject.
     The role is member, whatever the attributes say; roles above it are granted in the
     service by an admin."""
@@ -175,6 +191,7 @@ def link_member(assertion: Assertion, member: Member) -> User:
             provider_id=assertion.provider_id,
             subject=assertion.subject,
             user_id=user.id,
+            ticket_hash=ticket_digest,
         )
     )
     record(
@@ -228,3 +245,40 @@ def configure_cas(
     db.session.add(provider)
     db.session.flush()
     return provider
+
+
+_SAMLP = "{urn:oasis:names:tc:SAML:2.0:protocol}"
+
+
+def session_index(logout_request: str) -> str | None:
+    """The ticket a CAS single-logout request names (its SessionIndex). Parsed without
+    entities, DTDs or network access."""
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, load_dtd=False)
+    try:
+        root = etree.fromstring(logout_request.encode(), parser)
+    except etree.XMLSyntaxError:
+        return None
+    index = root.findtext(f"{_SAMLP}SessionIndex")
+    return index.strip() if index else None
+
+
+def single_logout(association_id: int, ticket: str) -> User | None:
+    """The provider says the sign-in of this ticket ended: every session of the account
+    ends. Only a link of this association's provider is looked at."""
+    link = db.session.scalar(
+        sa.select(SsoLink).where(
+            SsoLink.tenant_id == association_id, SsoLink.ticket_hash == ticket_hash(ticket)
+        )
+    )
+    if link is None:
+        return None
+    user = db.session.get(User, link.user_id)
+    if user is None or user.association_id != association_id:
+        return None
+    services.end_sessions(user)
+    link.ticket_hash = None
+    record(
+        db.session, "sso_logout", "user_account", user.id, association_id,
+        {"provider": link.provider_id},
+    )  # fmt: skip
+    return user

@@ -20,12 +20,14 @@ from flask_babel import gettext as _
 
 from service.audit.services import set_actor
 from service.auth import second_factor, signing_in
-from service.auth.principal import principal_for_user
+from service.auth.principal import current_principal, principal_for_user, require
+from service.auth.roles import Permission
 from service.auth.views import safe_next
+from service.extensions import csrf
 from service.members.models import Member
 from service.members.public import PREFILL
 from service.sso import services
-from service.sso.forms import ConsentForm
+from service.sso.forms import CasSettingsForm, ConsentForm
 from tenants.db import db
 from tenants.models import Association
 from tenants.scope import Scope, use_scope
@@ -93,7 +95,7 @@ def cas_return(association_id: int):
             assertion = services.validate(provider, _service_url(association_id), ticket)
         except services.SsoError as refusal:
             return render_template("sso/refused.html", refusal=str(refusal)), 403
-        user = services.linked_user(assertion)
+        user = services.linked_user(assertion, ticket)
         if user is not None:
             return _sign_in(user, started["next"], provider.id)
         member = services.matching_member(provider, assertion)
@@ -104,12 +106,27 @@ def cas_return(association_id: int):
             "subject": assertion.subject,
             "member": member.id if member else None,
             "prefill": services.prefill(assertion),
+            "ticket": services.ticket_hash(ticket),
             "next": started["next"],
             "until": int(time.time()) + PENDING_SECONDS,
         }
     if member is None:
         return redirect(url_for(".no_record", association_id=association_id))
     return redirect(url_for(".link", association_id=association_id))
+
+
+@bp.post("/<int:association_id>/cas")
+@csrf.exempt  # the CAS server posts here, server to server; the ticket is the credential
+def cas_logout(association_id: int):
+    """CAS single logout: the university's server says a sign-in ended."""
+    ticket = services.session_index(request.form.get("logoutRequest", ""))
+    if not ticket:
+        return "", 400
+    set_actor(f"sso:single-logout association {association_id}")
+    with use_scope(Scope.association(association_id)):
+        if services.single_logout(association_id, ticket) is not None:
+            db.session.commit()
+    return "", 200
 
 
 def _sign_in(user, target: str, provider_id: int):
@@ -151,7 +168,7 @@ def link(association_id: int):
                 asserted["provider"], association_id, asserted["subject"], {}
             )
             set_actor(f"sso:{asserted['provider']} {asserted['subject']}")
-            user = services.link_member(assertion, member)
+            user = services.link_member(assertion, member, asserted["ticket"])
             db.session.flush()
             set_actor(principal_for_user(user).audit_label)
             session.pop(ASSERTED, None)
@@ -196,3 +213,41 @@ def pick():
         flash(_("Pick your university from the list."), "error")
         return redirect(url_for("auth.login"))
     return redirect(url_for(".start", association_id=chosen[0], next=request.args.get("next")))
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@require(Permission.CONFIGURE_SIGN_IN)
+def settings():
+    """The association admin sets the university's CAS server for the members."""
+    association_id = current_principal().association_id
+    provider = services.provider_of(association_id, enabled_only=False)
+    form = CasSettingsForm(obj=None)
+    if request.method == "GET" and provider is not None:
+        form.process(
+            data={
+                "name": provider.name,
+                "server_url": provider.server_url,
+                "version": str(provider.cas_version),
+                "match_field": provider.match_field,
+                "match_attribute": provider.match_attribute,
+            }
+        )
+    if form.validate_on_submit():
+        try:
+            services.configure_cas(
+                association_id,
+                name=form.name.data,
+                server_url=form.server_url.data,
+                version=int(form.version.data),
+                match_field=form.match_field.data,
+                match_attribute=form.match_attribute.data,
+            )
+        except services.SsoError as exc:
+            form.server_url.errors.append(str(exc))
+        else:
+            db.session.commit()
+            flash(_("The university sign-in is saved."), "success")
+            return redirect(url_for(".settings"))
+    links = services.link_count(association_id)
+    page = render_template("sso/settings.html", form=form, provider=provider, links=links)
+    return page, 400 if form.errors else 200

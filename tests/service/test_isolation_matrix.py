@@ -217,9 +217,12 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("sso.pick", "GET"): Route(PUBLIC),
     ("sso.start", "GET"): Route(PUBLIC),
     ("sso.cas_return", "GET"): Route(PUBLIC),
+    ("sso.cas_logout", "POST"): Route(PUBLIC),  # CAS single logout, by the ticket
     ("sso.link", "GET"): Route(PUBLIC),
     ("sso.link", "POST"): Route(PUBLIC),
     ("sso.no_record", "GET"): Route(PUBLIC),
+    ("sso.settings", "GET"): Route(P.CONFIGURE_SIGN_IN),
+    ("sso.settings", "POST"): Route(P.CONFIGURE_SIGN_IN),
     ("establishment_api.Applications", "GET"): Route(P.VIEW_FEDERATION, api=True),
     ("establishment_api.Applications", "POST"): Route(P.REVIEW_ESTABLISHMENT, api=True, write=True),
     ("establishment_api.ApplicationById", "GET"): Route(

@@ -20,8 +20,11 @@ def _start(tmp_path_factory, name: str):
     why = servers.cas_available()
     if why:
         pytest.skip(why)
-    # The Flask test client's address is http://localhost/.
-    return servers.cas_server(tmp_path_factory.mktemp(name), PEOPLE, r"^http://localhost/sso/.*")
+    # The Flask test client's address is http://localhost/; the single-logout test gives
+    # one of 127.0.0.1 with a port, where it listens for the server's logout request.
+    return servers.cas_server(
+        tmp_path_factory.mktemp(name), PEOPLE, r"^http://(localhost|127\.0\.0\.1:\d+)/sso/.*"
+    )
 
 
 @pytest.fixture(scope="session")

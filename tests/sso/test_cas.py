@@ -5,7 +5,10 @@ tenant, with two universities' servers that know the same user name."""
 from __future__ import annotations
 
 import re
-from urllib.parse import urlsplit
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
@@ -13,6 +16,7 @@ import sqlalchemy as sa
 
 from service.audit.models import AuditEvent
 from service.auth.models import User
+from service.auth.roles import Role
 from service.members.models import Member
 from service.sso import services as sso
 from service.sso.models import SsoLink
@@ -41,26 +45,26 @@ def _member(association, **fields) -> int:
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 
 
-def _ticket_back(login_url: str, username: str, password=PASSWORD) -> str:
+def _ticket_back(login_url: str, username: str, browser=None) -> str:
     """Sign in on the university's own login form (a browser of its own): the service's
     return address, with the ticket, that the CAS server redirects to."""
-    browser = requests.Session()
+    browser = browser or requests.Session()
     form_page = browser.get(login_url, timeout=10)
     fields = dict(HIDDEN.findall(form_page.text))
-    fields.update(username=username, password=password)
+    fields.update(username=username, password=PASSWORD)
     answer = browser.post(form_page.url, data=fields, allow_redirects=False, timeout=10)
     assert answer.status_code == 302, answer.text[:500]
     back = urlsplit(answer.headers["Location"])
-    assert back.netloc == "localhost" and "ticket=" in back.query
+    assert back.path.startswith("/sso/") and "ticket=" in back.query
     return f"{back.path}?{back.query}"
 
 
-def _university_sign_in(client, association_id: int, username: str, password=PASSWORD):
+def _university_sign_in(client, association_id: int, username: str, browser=None):
     """Start at the service, sign in at the university, come back with the ticket: the
     answer of the service's return page."""
     start = client.get(f"/sso/{association_id}/login")
     assert start.status_code == 302
-    return client.get(_ticket_back(start.location, username, password))
+    return client.get(_ticket_back(start.location, username, browser))
 
 
 def _signed_in_as(client) -> str | None:
@@ -170,3 +174,94 @@ def test_a_cas_server_is_reached_over_https(app, world, url):
     association = world.a.first.association
     with use_scope(Scope.association(association.id)), pytest.raises(sso.SsoError):
         sso.configure_cas(association.id, name="x", server_url=url)
+
+
+def test_the_association_admin_sets_the_cas_server_and_members_use_it(app, world, cas):
+    association = world.a.second.association
+    admin = app.test_client().login_as(world.a.second.users[Role.ASSOCIATION_ADMIN])
+    bad = admin.post("/sso/settings", data={"name": "x", "server_url": "http://cas.example.cn",
+                                            "version": "3", "match_field": "email",
+                                            "match_attribute": "email"})  # fmt: skip
+    assert bad.status_code == 400 and "https://" in bad.get_data(as_text=True)
+    saved = admin.post(
+        "/sso/settings",
+        data={"name": "统一身份认证", "server_url": cas.url, "version": "2",
+              "match_field": "email", "match_attribute": "email"},
+    )  # fmt: skip
+    assert saved.status_code == 302
+    assert cas.url in admin.get("/sso/settings").get_data(as_text=True)
+    staff = app.test_client().login_as(world.a.second.users[Role.ASSOCIATION_STAFF])
+    assert staff.get("/sso/settings").status_code == 403
+
+    _member(association, name="李四", email="li4@zju.edu.cn")
+    member = app.test_client()
+    back = _university_sign_in(member, association.id, "li4")  # CAS 2.0: serviceValidate
+    assert back.location.endswith(f"/sso/{association.id}/link")
+    member.post(back.location, data={"consent": "y"})
+    assert "我的会员信息" in _signed_in_as(member)
+
+
+class _LogoutRequests(BaseHTTPRequestHandler):
+    """Stands at the service's address for the CAS server's back-channel logout request,
+    which the test then hands to the service as it arrived."""
+
+    received: list[str] = []
+
+    def do_POST(self):
+        body = self.rfile.read(int(self.headers["Content-Length"])).decode()
+        self.received.append(parse_qs(body)["logoutRequest"][0])
+        self.send_response(200)
+        self.end_headers()
+
+    def log_message(self, *args):
+        pass
+
+
+def test_signing_out_at_the_university_ends_the_session_here(app, world, cas):
+    association = world.b.first.association
+    _provider(association.id, cas)
+    _member(association, name="张三", email="zhang3@zju.edu.cn")
+    listener = HTTPServer(("127.0.0.1", 0), _LogoutRequests)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    try:
+        client = app.test_client()
+        base, opened = f"http://127.0.0.1:{listener.server_port}", client.open
+        client.open = lambda *args, **kwargs: opened(*args, **{"base_url": base, **kwargs})
+        browser = requests.Session()  # the person's browser at the university
+        back = _university_sign_in(client, association.id, "zhang3", browser)
+        client.post(back.location, data={"consent": "y"})
+        assert _signed_in_as(client)
+
+        _LogoutRequests.received.clear()
+        browser.get(f"{cas.url}/logout", timeout=10)
+        for _ in range(100):
+            if _LogoutRequests.received:
+                break
+            time.sleep(0.1)
+        (logout_request,) = _LogoutRequests.received
+    finally:
+        listener.shutdown()
+    assert (
+        app.test_client()
+        .post(f"/sso/{association.id}/cas", data={"logoutRequest": "<x/>"})
+        .status_code
+        == 400
+    )
+    # Another association's return address does not know the ticket.
+    other = world.b.second.association.id
+    app.test_client().post(f"/sso/{other}/cas", data={"logoutRequest": logout_request})
+    assert _signed_in_as(client)
+    done = app.test_client().post(
+        f"/sso/{association.id}/cas", data={"logoutRequest": logout_request}
+    )
+    assert done.status_code == 200
+    assert _signed_in_as(client) is None
+    with system_scope("test: the log"):
+        assert (
+            db.session.scalar(
+                sa.select(sa.func.count())
+                .select_from(AuditEvent)
+                .where(AuditEvent.action == "sso_logout")
+            )
+            == 1
+        )
