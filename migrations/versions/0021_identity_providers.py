@@ -60,6 +60,7 @@ def upgrade():
         sa.Column("match_field", sa.String(length=16), nullable=False),
         sa.Column("match_attribute", sa.String(length=64), nullable=False),
         sa.Column("enabled", sa.Boolean(), nullable=False),
+        sa.Column("members_without_password", sa.Boolean(), nullable=False),
         sa.Column("created_at", sa.DateTime(), nullable=False),
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("tenant_id", sa.Integer(), nullable=False),

@@ -45,6 +45,7 @@ from service.auth.principal import current_principal, principal_for_user, requir
 from service.auth.roles import ROLES, Level, Permission, Role
 from service.extensions import limiter
 from service.mail import mail_configured
+from service.sso import services as sso
 from service.web.choices import options
 from tenants.db import db
 from tenants.models import Federation
@@ -90,6 +91,10 @@ def login():
         )
         return _login_page(form), 429, {"Retry-After": str(wait)}
     user = services.authenticate(username, form.password.data)
+    if user is not None and sso.password_refused(user):
+        # The association signs its members in through the university only.
+        form.password.errors.append(_("Sign in with your university's account."))
+        return _login_page(form), 403
     if user is None:
         _count_failure(username, address)
         form.password.errors.append(_("Wrong username or password."))

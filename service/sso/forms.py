@@ -30,6 +30,9 @@ class CasSettingsForm(FlaskForm):
     match_attribute = StringField(
         _l("The attribute that carries it"), validators=[DataRequired(), Length(max=64)]
     )
+    members_without_password = BooleanField(
+        _l("Members sign in with the university's account only (no local password)")
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -34,6 +34,8 @@ class IdentityProvider(TenantOwned, db.Model):
     # The released attribute that carries it (e.g. "email", "mail", "mobile").
     match_attribute: Mapped[str] = mapped_column(sa.String(64), default="email")
     enabled: Mapped[bool] = mapped_column(default=True)
+    # Members sign in through the university only: their local passwords are refused.
+    members_without_password: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 

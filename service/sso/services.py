@@ -60,6 +60,22 @@ def provider_of(association_id: int, enabled_only: bool = True) -> IdentityProvi
     return db.session.scalar(query)
 
 
+def password_refused(user: User) -> bool:
+    """A member of an association that signs its members in through the university only."""
+    if user.role != Role.MEMBER.value or user.association_id is None:
+        return False
+    with system_scope("the sign-in reads whether the member's association allows passwords"):
+        return bool(
+            db.session.scalar(
+                sa.select(IdentityProvider.id).where(
+                    IdentityProvider.tenant_id == user.association_id,
+                    IdentityProvider.enabled.is_(True),
+                    IdentityProvider.members_without_password.is_(True),
+                )
+            )
+        )
+
+
 def link_count(association_id: int) -> int:
     return db.session.scalar(
         sa.select(sa.func.count()).select_from(SsoLink).where(SsoLink.tenant_id == association_id)
@@ -222,6 +238,7 @@ def configure_cas(
     version: int = 3,
     match_field: str = MatchField.EMAIL.value,
     match_attribute: str = "email",
+    members_without_password: bool = False,
 ) -> IdentityProvider:
     """Set the association's CAS server (made or replaced; audited as a row write)."""
     if version not in (2, 3):
@@ -242,6 +259,7 @@ def configure_cas(
     provider.match_field = match_field
     provider.match_attribute = match_attribute.strip()[:64]
     provider.enabled = True
+    provider.members_without_password = members_without_password
     db.session.add(provider)
     db.session.flush()
     return provider

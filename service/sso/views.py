@@ -230,6 +230,7 @@ def settings():
                 "version": str(provider.cas_version),
                 "match_field": provider.match_field,
                 "match_attribute": provider.match_attribute,
+                "members_without_password": provider.members_without_password,
             }
         )
     if form.validate_on_submit():
@@ -241,6 +242,7 @@ def settings():
                 version=int(form.version.data),
                 match_field=form.match_field.data,
                 match_attribute=form.match_attribute.data,
+                members_without_password=form.members_without_password.data,
             )
         except services.SsoError as exc:
             form.server_url.errors.append(str(exc))

@@ -265,3 +265,28 @@ def test_signing_out_at_the_university_ends_the_session_here(app, world, cas):
             )
             == 1
         )
+
+
+def test_an_association_can_turn_off_local_passwords_for_members(app, world, cas):
+    association = world.a.first.association
+    with use_scope(Scope.association(association.id)):
+        sso.configure_cas(
+            association.id, name="统一身份认证", server_url=cas.url, members_without_password=True
+        )
+        db.session.commit()
+    member, admin = (world.a.first.users[r] for r in (Role.MEMBER, Role.ASSOCIATION_ADMIN))
+    client = app.test_client()
+    refused = client.post(
+        "/login", data={"username": member.username, "password": factories.PASSWORD}
+    )
+    assert refused.status_code == 403 and "学校账号" in refused.get_data(as_text=True)
+    assert _signed_in_as(client) is None
+    staff = app.test_client()
+    answer = staff.post("/login", data={"username": admin.username, "password": factories.PASSWORD})
+    assert answer.status_code == 302  # only members: the secretariat keeps its passwords
+    # Another association's members keep theirs.
+    other = world.a.second.users[Role.MEMBER]
+    answer = client.post(
+        "/login", data={"username": other.username, "password": factories.PASSWORD}
+    )
+    assert answer.status_code == 302
