@@ -3,9 +3,10 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
+CAS_PORT ?= 8765
 export FLASK_APP := wsgi
 
-.PHONY: run test install translations migrate seed bench fuzz load soak audit lint format browser-deps clean
+.PHONY: run sso-demo test install translations migrate seed bench fuzz load soak audit lint format browser-deps clean
 
 $(BIN)/.installed: pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -28,6 +29,12 @@ migrate: translations
 run: migrate
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
+
+# The demo beside a local CAS server for 浙江大学 (django-cas-server, from the dev extras):
+# sign in with the university's account (the accounts are printed). CAS_PORT=8765.
+sso-demo: migrate
+	$(BIN)/flask seed-demo
+	PORT=$(PORT) CAS_PORT=$(CAS_PORT) $(BIN)/python -m tests.sso.demo
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

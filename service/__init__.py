@@ -97,6 +97,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.associations import views as associations_views
     from service.audit import views as audit_views
     from service.auth import api as auth_api
+    from service.auth import second_factor_views
     from service.auth import views as auth_views
     from service.federation import api as federation_api
     from service.federation import guidance_views, problem_views
@@ -113,6 +114,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.reporting import api as reporting_api
     from service.reporting import form_views as reporting_form_views
     from service.reporting import views as reporting_views
+    from service.sso import views as sso_views
     from service.suggestions import api as suggestions_api
     from service.suggestions import views as suggestions_views
     from service.web import views as web_views
@@ -120,6 +122,8 @@ def _register_blueprints(app: Flask) -> None:
     for bp in (
         web_views.bp,
         auth_views.bp,
+        second_factor_views.bp,
+        sso_views.bp,
         associations_views.bp,
         audit_views.bp,
         governance_views.bp,

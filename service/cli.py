@@ -38,6 +38,7 @@ def register(app: Flask) -> None:
     app.cli.add_command(jobs_group)
     app.cli.add_command(tenant)
     app.cli.add_command(seed_scale)
+    app.cli.add_command(sso_cas)
 
 
 @click.command("seed-scale")
@@ -294,3 +295,33 @@ def _record(association_id: int, action: str, counts: dict) -> None:
         record(db.session, action, "tenant", association_id, association_id, {"rows": counts})
         db.session.commit()
     click.echo(f"tenant {association_id}: {action} done", err=True)
+
+
+@click.command("sso-cas")
+@click.argument("association_id", type=int)
+@click.option("--name", required=True, help="What the login page shows, e.g. 浙江大学统一身份认证")
+@click.option(
+    "--server-url", required=True, help="The CAS base, e.g. https://cas.example.edu.cn/cas"
+)
+@click.option("--version", type=click.Choice(["2", "3"]), default="3", show_default=True)
+@click.option("--match", "match_field", type=click.Choice(["email", "phone"]), default="email")
+@click.option("--attribute", default="email", show_default=True, help="The attribute matched")
+def sso_cas(association_id: int, name, server_url, version, match_field, attribute) -> None:
+    """The platform operator sets an association's CAS server on its behalf."""
+    from service.sso import services as sso
+
+    set_actor("cli:sso-cas")
+    with use_scope(Scope.association(association_id)):
+        try:
+            provider = sso.configure_cas(
+                association_id,
+                name=name,
+                server_url=server_url,
+                version=int(version),
+                match_field=match_field,
+                match_attribute=attribute,
+            )
+        except sso.SsoError as exc:
+            raise click.ClickException(str(exc)) from exc
+        db.session.commit()
+    click.echo(f"association {association_id}: CAS {provider.server_url} (provider {provider.id})")

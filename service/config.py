@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 from pathlib import Path
 
@@ -23,6 +24,13 @@ def _postgres_driver(url: str) -> str:
     return url
 
 
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except ValueError:
+        return False
+
+
 def from_environment(instance_path: str, env: dict[str, str] | None = None) -> dict:
     """Build the Flask config mapping from environment variables."""
     env = dict(os.environ if env is None else env)
@@ -42,6 +50,10 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
     if production and env.get("FLASK_DEBUG") == "1":
         raise ConfigError("FLASK_DEBUG is on in production")
     redis_url = env.get("REDIS_URL") or None
+    secrets_key = env.get("SECRETS_KEY") or None
+    if secrets_key and not _is_fernet_key(secrets_key):
+        raise ConfigError("SECRETS_KEY is not a Fernet key (32 url-safe base64-encoded bytes)")
+    second_factor = env.get("SECOND_FACTOR_REQUIRED", "1" if production else "0")
     return {
         "APP_ENV": mode,
         "SECRET_KEY": secret,
@@ -65,6 +77,12 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         # between tries from unknown devices); see service/auth/throttle.py.
         "LOGIN_USERNAME_CEILING": env.get("LOGIN_USERNAME_CEILING", "10 per 15 minutes"),
         "LOGIN_SLOW_PACE": int(env.get("LOGIN_SLOW_PACE", "30")),
+        # Seals what the service must read back (TOTP keys); derived from SECRET_KEY when
+        # unset (service/auth/sealed.py).
+        "SECRETS_KEY": secrets_key,
+        # Privileged accounts may not finish a password sign-in without their second factor
+        # (they enrol on the way in); on by default in production.
+        "SECOND_FACTOR_REQUIRED": second_factor == "1",
         "APPLICATION_RATE_LIMIT": env.get("APPLICATION_RATE_LIMIT", "5 per minute"),
         "SESSION_COOKIE_SECURE": mode != "development" and env.get("INSECURE_COOKIES") != "1",
         "SESSION_COOKIE_HTTPONLY": True,

@@ -90,3 +90,17 @@ class UserForm(FlaskForm):
         _l("Initial password"),
         validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=200)],
     )
+
+
+class SecondFactorForm(FlaskForm):
+    """A code from the authenticator app, or one of the recovery codes."""
+
+    code = StringField(
+        _l("Code"),
+        validators=[DataRequired(), Length(max=32)],
+        render_kw={"autocomplete": "one-time-code", "autofocus": True},
+    )
+
+
+class SecondFactorResetForm(FlaskForm):
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=80)])

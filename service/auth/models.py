@@ -61,6 +61,12 @@ class User(UserMixin, db.Model):
     # ceiling is reached), and when the first of them came; reset at the next sign-in.
     failed_logins: Mapped[int] = mapped_column(default=0, server_default="0")
     failed_logins_since: Mapped[datetime | None]
+    # The second factor (TOTP): the key sealed with the service's secrets key (it must be
+    # read back to check a code), set when enrolment starts and confirmed by a first code;
+    # the last time step accepted, so that a code is never accepted twice.
+    totp_secret: Mapped[str | None] = mapped_column(sa.String(255), info=SECRET)
+    totp_enrolled_at: Mapped[datetime | None]
+    totp_last_step: Mapped[int | None] = mapped_column(sa.BigInteger, info=SECRET)
 
     def get_id(self) -> str:
         return self.session_token
@@ -96,6 +102,19 @@ class PasswordLink(db.Model):
     superseded_at: Mapped[datetime | None]
 
     user = db.relationship(User, lazy="joined")
+
+
+class RecoveryCode(db.Model):
+    """A one-time code that stands in for the second factor when the authenticator is lost.
+    Shown once; only its hash is kept."""
+
+    __tablename__ = "second_factor_recovery_code"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), index=True)
+    code_hash: Mapped[str] = mapped_column(sa.String(64), info=SECRET)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    used_at: Mapped[datetime | None]
 
 
 class TokenLevel:

@@ -24,6 +24,8 @@ class Permission(StrEnum):
     # Reset any account's password, the holder being told (never by the level above them).
     RECOVER_ACCOUNTS = "recover_accounts"
     MANAGE_TOKENS = "manage_tokens"
+    # The association's sign-in with the university's identity service (service/sso).
+    CONFIGURE_SIGN_IN = "configure_sign_in"
     VIEW_AUDIT = "view_audit"
     PROVISION = "provision"
     VIEW_MEMBERS = "view_members"
@@ -148,6 +150,7 @@ ROLES: dict[Role, RoleSpec] = {
                 P.VIEW_PROFILE,
                 P.EDIT_PROFILE,
                 P.MANAGE_USERS,
+                P.CONFIGURE_SIGN_IN,
                 P.MANAGE_TOKENS,
                 P.VIEW_AUDIT,
                 P.VIEW_MEMBERS,

@@ -20,7 +20,16 @@ from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from service.audit.services import record, set_actor
-from service.auth import alerts, devices, password_links, recovery, services, throttle
+from service.auth import (
+    alerts,
+    devices,
+    password_links,
+    recovery,
+    second_factor,
+    services,
+    signing_in,
+    throttle,
+)
 from service.auth.forms import (
     ForgotPasswordForm,
     LinkTokenForm,
@@ -36,6 +45,7 @@ from service.auth.principal import current_principal, principal_for_user, requir
 from service.auth.roles import ROLES, Level, Permission, Role
 from service.extensions import limiter
 from service.mail import mail_configured
+from service.sso import services as sso
 from service.web.choices import options
 from tenants.db import db
 from tenants.models import Federation
@@ -71,7 +81,7 @@ def _current_user() -> User:
 def login():
     form = LoginForm()
     if not form.validate_on_submit():
-        return render_template("auth/login.html", form=form), 400 if form.errors else 200
+        return _login_page(form), 400 if form.errors else 200
     username, address = form.username.data, request.remote_addr or "-"
     known = devices.knows(services.find_user(username))
     wait = throttle.wait_before(username, address, known)
@@ -79,25 +89,29 @@ def login():
         form.password.errors.append(
             _("Too many failed sign-ins. Try again in %(seconds)s seconds.", seconds=wait)
         )
-        page = render_template("auth/login.html", form=form)
-        return page, 429, {"Retry-After": str(wait)}
+        return _login_page(form), 429, {"Retry-After": str(wait)}
     user = services.authenticate(username, form.password.data)
+    if user is not None and sso.password_refused(user):
+        # The association signs its members in through the university only.
+        form.password.errors.append(_("Sign in with your university's account."))
+        return _login_page(form), 403
     if user is None:
         _count_failure(username, address)
         form.password.errors.append(_("Wrong username or password."))
-        return render_template("auth/login.html", form=form), 401
+        return _login_page(form), 401
     throttle.succeeded(username, address)
-    session.clear()  # a fresh session at login: nothing carried over from before
-    login_user(user, remember=form.remember.data)
-    set_actor(principal_for_user(user).audit_label)
-    notice = alerts.notice_at_sign_in(user)
-    record(db.session, "login", "user_account", user.id, tenant_id=user.association_id)
-    db.session.commit()
-    if notice:
-        flash(notice, "error")
-    response = redirect(safe_next(request.args.get("next")))
-    devices.remember(response, user)
-    return response
+    target = safe_next(request.args.get("next"))
+    if second_factor.asked_at_sign_in(user):
+        enrol = not second_factor.is_enrolled(user)
+        return signing_in.hold(user, form.remember.data, target, enrol)
+    return signing_in.complete(user, form.remember.data, lambda: redirect(target))
+
+
+def _login_page(form: LoginForm) -> str:
+    # The universities whose members sign in with their own account (service/sso).
+    from service.sso.views import login_choices
+
+    return render_template("auth/login.html", form=form, **login_choices())
 
 
 def _count_failure(username: str, address: str) -> None:

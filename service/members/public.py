@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, current_app, render_template, request
+from flask import Blueprint, current_app, render_template, request, session
 
 from service.extensions import limiter
 from service.members import applications
@@ -12,6 +12,8 @@ from tenants.db import db
 from tenants.scope import Scope, use_scope
 
 bp = Blueprint("join", __name__, url_prefix="/join")
+# What a university sign-in that matched no member record tells the form (service/sso).
+PREFILL = "join_prefill"
 
 
 def _limit() -> str:
@@ -27,7 +29,7 @@ def apply(association_id: int):
         association, policy = applications.open_for_applications(
             association_id, request.args.get("code")
         )
-        form = ApplicationForm()
+        form = ApplicationForm(data=session.pop(PREFILL, None) if request.method == "GET" else None)
         if form.validate_on_submit():
             try:
                 applications.submit(policy, form.data)

@@ -218,6 +218,26 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("auth.forgot_password", "POST"): Route(PUBLIC),
     ("auth.account_recovery", "GET"): Route(P.RECOVER_ACCOUNTS),
     ("auth.account_recovery", "POST"): Route(P.RECOVER_ACCOUNTS),
+    # The second factor: the code at sign-in (a held sign-in in the session, else back to
+    # the login page), enrolment and recovery codes of one's own account, the operator's reset.
+    ("second_factor.challenge", "GET"): Route(PUBLIC),
+    ("second_factor.challenge", "POST"): Route(PUBLIC),
+    ("second_factor.enrol", "GET"): Route(SIGNED_IN),
+    ("second_factor.enrol", "POST"): Route(SIGNED_IN),
+    ("second_factor.renew_recovery_codes", "POST"): Route(SIGNED_IN),
+    ("second_factor.reset", "GET"): Route(P.RECOVER_ACCOUNTS),
+    ("second_factor.reset", "POST"): Route(P.RECOVER_ACCOUNTS),
+    # Signing in with the university's account: public by nature, each step bound to the
+    # association in the URL and to the sign-in started in this session (tests/sso).
+    ("sso.pick", "GET"): Route(PUBLIC),
+    ("sso.start", "GET"): Route(PUBLIC),
+    ("sso.cas_return", "GET"): Route(PUBLIC),
+    ("sso.cas_logout", "POST"): Route(PUBLIC),  # CAS single logout, by the ticket
+    ("sso.link", "GET"): Route(PUBLIC),
+    ("sso.link", "POST"): Route(PUBLIC),
+    ("sso.no_record", "GET"): Route(PUBLIC),
+    ("sso.settings", "GET"): Route(P.CONFIGURE_SIGN_IN),
+    ("sso.settings", "POST"): Route(P.CONFIGURE_SIGN_IN),
     ("establishment_api.Applications", "GET"): Route(P.VIEW_FEDERATION, api=True),
     ("establishment_api.Applications", "POST"): Route(P.REVIEW_ESTABLISHMENT, api=True, write=True),
     ("establishment_api.ApplicationById", "GET"): Route(

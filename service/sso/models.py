@@ -1,0 +1,57 @@
+"""An association's identity provider, and the links from its accounts to ours."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column
+
+from tenants.db import db
+from tenants.models import TenantOwned, utcnow
+
+
+class MatchField(StrEnum):
+    """Which field of the member record the provider's attribute is matched against."""
+
+    EMAIL = "email"
+    PHONE = "phone"
+
+
+class IdentityProvider(TenantOwned, db.Model):
+    """The university's CAS server, for the association's members. One per association."""
+
+    __tablename__ = "identity_provider"
+    __tenant_table_args__ = (sa.UniqueConstraint("tenant_id", name="uq_identity_provider_tenant"),)
+
+    kind: Mapped[str] = mapped_column(sa.String(8), default="cas")
+    name: Mapped[str] = mapped_column(sa.String(100))
+    # The CAS server's base, e.g. https://cas.zju.edu.cn/cas (login, p3/serviceValidate below)
+    server_url: Mapped[str] = mapped_column(sa.String(300))
+    cas_version: Mapped[int] = mapped_column(default=3)
+    match_field: Mapped[str] = mapped_column(sa.String(16), default=MatchField.EMAIL.value)
+    # The released attribute that carries it (e.g. "email", "mail", "mobile").
+    match_attribute: Mapped[str] = mapped_column(sa.String(64), default="email")
+    enabled: Mapped[bool] = mapped_column(default=True)
+    # Members sign in through the university only: their local passwords are refused.
+    members_without_password: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class SsoLink(TenantOwned, db.Model):
+    """This association's account `user_id` is the provider's user `subject`. The provider
+    is the association's own: a link never reaches another tenant."""
+
+    __tablename__ = "sso_link"
+    __tenant_table_args__ = (
+        sa.UniqueConstraint("provider_id", "subject", name="uq_sso_link_provider_subject"),
+    )
+
+    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("identity_provider.id"), index=True)
+    subject: Mapped[str] = mapped_column(sa.String(200))
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The service ticket of the last sign-in, hashed: the provider's single-logout request
+    # names it, and the sessions of the account end.
+    ticket_hash: Mapped[str | None] = mapped_column(sa.String(64), info={"secret": True})
