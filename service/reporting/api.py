@@ -571,7 +571,7 @@ class Indicators(MethodView):
                 "name_zh": "个人会员数",
                 "name_en": "Individual members",
                 "unit": "人",
-                "definition": "年末在册、状态为正常的个人会员数。",
+                "definition": "当年12月31日在册的个人会员数：按每位会员带日期的状态记录计。",
                 "tables": ["CAST-ORG"],
                 "forms": [
                     {
