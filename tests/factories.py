@@ -38,7 +38,7 @@ from service.governance.models import (
     Meeting,
     Reminder,
 )
-from service.imports.models import ImportSheet
+from service.imports.models import ImportMapping, ImportSheet, TitleWord
 from service.members import history
 from service.members.models import (
     GroupMember,
@@ -51,6 +51,7 @@ from service.members.models import (
 from service.reporting import amendments, indicators
 from service.reporting import services as reporting
 from service.reporting.models import AnnualReport, NationalEndpoint
+from service.sso.models import IdentityProvider, SsoLink
 from service.suggestions.models import Suggestion
 from service.suggestions.services import _hash, new_receipt_code
 from tenants.db import db
@@ -578,6 +579,26 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
         )
     )
     tenant.imports = [upload]
+    db.session.add(
+        ImportMapping(tenant_id=association.id, kind="members", header="手机号码", field="phone")
+    )
+    db.session.add(TitleWord(tenant_id=association.id, word="主任医师", level="senior"))
+    provider = IdentityProvider(
+        tenant_id=association.id,
+        name="统一身份认证",
+        server_url=f"https://cas{association.id}.example.edu.cn/cas",
+    )
+    db.session.add(provider)
+    db.session.flush()
+    member_user = tenant.users[Role.MEMBER]
+    db.session.add(
+        SsoLink(
+            tenant_id=association.id,
+            provider_id=provider.id,
+            subject=f"member{member_user.id}",
+            user_id=member_user.id,
+        )
+    )
     application = MemberApplication(
         tenant_id=association.id,
         name="申请人",
@@ -675,12 +696,18 @@ def make_federation_work(province: Province) -> None:
             author="factory",
         )
     )
-    # The problem follows a finding of its association (in order: it does not block).
-    problems.link_finding(
-        problem,
-        db.session.get(ComplianceFinding, province.first.governance["finding_id"]),
-        "factory",
+    # The problem follows a finding of its association (in order: it does not block); not
+    # the congress finding of `governance["finding_id"]`, which tests link themselves.
+    followed = db.session.scalar(
+        sa.select(ComplianceFinding)
+        .where(
+            ComplianceFinding.tenant_id == province.first.association.id,
+            ComplianceFinding.id != province.first.governance["finding_id"],
+        )
+        .order_by(ComplianceFinding.id)
+        .limit(1)
     )
+    problems.link_finding(problem, followed, "factory")
     db.session.flush()
     province.problem_id = problem.id
 

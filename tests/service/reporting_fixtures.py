@@ -14,6 +14,7 @@ from datetime import date
 
 from service.activities.models import ConsultingReport, Exemplar, Nomination, TechTransfer
 from service.governance import services as governance
+from service.reporting import indicators
 from tenants.db import db
 from tests import factories
 
@@ -354,3 +355,18 @@ def add_other_work(association) -> None:
     _activity(association, "academic", "cross_department", 3, events=4, participants=100, papers=3)
     factories.make_suggestion(association, flush=False)
     db.session.flush()
+
+
+# The figures of world.a.first that moved more than 30% from its report of last year (the
+# association was approved in 2019 and so does not move; its members are new this year, and
+# every activity figure above is this year's: last year's were all 0).
+MOVED = (
+    "ORG02",
+    "ORG03",
+    "ORG031",
+    "ORG032",
+    "ORG035",
+    "ORG036",
+    "ORG072",
+    *(i.code for i in indicators.ACTIVITY_CATALOGUE),
+)

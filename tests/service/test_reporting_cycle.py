@@ -22,21 +22,7 @@ from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
 from tests.conftest import run_queued_jobs
-from tests.service.reporting_fixtures import EXPECTED_FIRST, YEAR, add_records
-
-# From the world's report of last year (its members and group members joined this year, and
-# every activity figure of the fixture is this year's: last year's were all 0). The
-# association itself was approved in 2019, so it counted last year too: ORG01 did not move.
-MOVED = (
-    "ORG02",
-    "ORG03",
-    "ORG031",
-    "ORG032",
-    "ORG035",
-    "ORG036",
-    "ORG072",
-    *(i.code for i in indicators.ACTIVITY_CATALOGUE),
-)
+from tests.service.reporting_fixtures import EXPECTED_FIRST, MOVED, YEAR, add_records
 
 
 def _period_id(world) -> int:

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 import sqlalchemy as sa
 
+from service import jobs
 from service.auth.roles import Role
 from service.federation.models import Guidance
 from service.reporting import services as reporting
@@ -117,10 +118,18 @@ def test_a_member_sees_only_their_own_items(world, client, period):
     assert "年度统计报告" not in page and "指导意见" not in page and "主席" not in page
 
 
-def test_the_operator_is_told_when_nothing_waits(world, client):
+def _fails() -> None:
+    raise RuntimeError("a job that fails for good")
+
+
+def test_the_operator_is_told_of_jobs_that_failed_for_good(world, client):
+    with system_scope("test: a job fails"):
+        jobs.enqueue(_fails)  # no retry: into the failed registry at once
+    failed = jobs.failed_count()
+    assert failed >= 1
     client.login_as(world.operator)
     page = client.get("/operator").get_data(as_text=True)
-    assert 'id="todo"' in page and "暂无待办事项。" in page
+    assert 'id="todo"' in page and f"{failed} 个后台任务最终失败" in page
 
 
 def test_an_approved_report_is_no_longer_a_task(world, client, period):
