@@ -91,6 +91,7 @@ def test_a_member_signs_in_with_the_university_account_and_links_with_consent(
     assert "我的会员信息" in _signed_in_as(client)
 
     with system_scope("test: the account made"):
+        db.session.expire_all()  # read what the service wrote, not the test's own copy
         member = db.session.get(Member, member_id)
         user = db.session.get(User, member.user_id)
         assert user.role == "member" and user.association_id == association.id
