@@ -343,41 +343,43 @@ def reopen(report_id: int):
 @require(P.PREPARE_REPORTS)
 def request_reopen(report_id: int):
     """The association asks the federation to reopen its approved report."""
-    report = _report(report_id)
-    form = ReopenForm()
-    target = url_for(".report", report_id=report.id)
-    if not form.validate_on_submit():
-        flash(_("Give the reason for reopening."), "error")
-        return redirect(target)
-    try:
-        amendments.request_reopen(report, form.reason.data, current_principal().audit_label)
-    except amendments.ReopenRequestError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(target)
-    db.session.commit()
-    flash(_("The federation is asked to reopen the report."), "success")
-    return redirect(target)
+    return _reopen_step(
+        report_id,
+        ReopenForm(),
+        amendments.request_reopen,
+        _("Give the reason for reopening."),
+        _("The federation is asked to reopen the report."),
+    )
 
 
 @bp.post("/reports/<int:report_id>/reopen-request/decline")
 @require(P.REVIEW_REPORTS)
 def decline_reopen(report_id: int):
     """The federation declines the association's request to reopen."""
+    return _reopen_step(
+        report_id,
+        DeclineReopenForm(),
+        amendments.decline,
+        _("Say why the request is declined."),
+        _("The request to reopen is declined."),
+    )
+
+
+def _reopen_step(report_id: int, form, step, no_reason: str, done: str):
+    """One step of a reopen request, with the reason from `form`; back to the report."""
     report = _report(report_id)
-    form = DeclineReopenForm()
     target = url_for(".report", report_id=report.id)
     if not form.validate_on_submit():
-        flash(_("Say why the request is declined."), "error")
+        flash(no_reason, "error")
         return redirect(target)
     try:
-        amendments.decline(report, form.reason.data, current_principal().audit_label)
+        step(report, form.reason.data, current_principal().audit_label)
     except amendments.ReopenRequestError as error:
         db.session.rollback()
         flash(str(error), "error")
         return redirect(target)
     db.session.commit()
-    flash(_("The request to reopen is declined."), "success")
+    flash(done, "success")
     return redirect(target)
 
 
