@@ -1,4 +1,4 @@
--- PostgreSQL roles for the service (DESIGN.md, "Tenancy"). Two roles:
+-- PostgreSQL roles for the service (docs/ARCHITECTURE.md, "Tenancy"). Two roles:
 --   kexie_owner  owns the schema; migrations run as it (MIGRATION_DATABASE_URL).
 --   kexie_app    what the service connects as (DATABASE_URL): owns nothing, NOBYPASSRLS,
 --                so row-level security binds it on every tenant table.

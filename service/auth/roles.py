@@ -1,4 +1,5 @@
-"""The role table of DESIGN.md, once. Every permission check in the service points here."""
+"""The role table of docs/ARCHITECTURE.md, once. Every permission check in the service
+points here."""
 
 from __future__ import annotations
 
