@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 import re
 import secrets
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -120,9 +120,20 @@ def _session_on(connection: sa.Connection) -> Iterator:
 
 
 @pytest.fixture
-def db_session(app):
-    """Every test in one outer transaction, rolled back at the end."""
+def db_session(request, app):
+    """Every test in one outer transaction, rolled back at the end. A test that uses the
+    world runs in a SAVEPOINT on the module's world connection instead (see `world`)."""
     with app.app_context():
+        if "world" in request.fixturenames:
+            connection = request.getfixturevalue("_module_world").connection()
+            savepoint = connection.begin_nested()
+            try:
+                with _session_on(connection) as session:
+                    yield session
+            finally:
+                if savepoint.is_active:
+                    savepoint.rollback()
+            return
         connection = db.engine.connect()
         outer = connection.begin()
         try:
@@ -150,7 +161,7 @@ def _fresh_rate_limits(app):
     limiter.reset()
 
 
-def _make_world(session) -> factories.World:
+def make_world(session) -> factories.World:
     with system_scope("test fixture"):
         world = factories.make_world()
         session.flush()
@@ -161,40 +172,63 @@ def _make_world(session) -> factories.World:
     return world
 
 
-@pytest.fixture
-def world(db_session) -> factories.World:
-    """Two federations with two associations each, every role in each, in a rolled-back
-    transaction."""
-    return _make_world(db_session)
+class HeldWorld:
+    """A module's world, uncommitted in a connection of its own: built when the first test
+    asks for it, rolled back at the end of the module, or as soon as a test that does not
+    use it comes (that test sees an empty database and, on SQLite, may write)."""
+
+    held: HeldWorld | None = None  # modules run one at a time
+
+    def __init__(self, app, build: Callable) -> None:
+        self.app, self.build = app, build
+        self.world: factories.World | None = None
+        self._connection: sa.Connection | None = None
+        self._outer: sa.Transaction | None = None
+
+    def connection(self) -> sa.Connection:
+        if self._connection is None:
+            self._connection = db.engine.connect()
+            self._outer = self._connection.begin()
+            with _session_on(self._connection) as session:
+                self.world = self.build(session)
+            HeldWorld.held = self
+        return self._connection
+
+    def release(self) -> None:
+        if self._connection is not None:
+            with self.app.app_context():
+                self._outer.rollback()
+                self._connection.close()
+            self._connection = self._outer = self.world = None
+        if HeldWorld.held is self:
+            HeldWorld.held = None
 
 
 @pytest.fixture(scope="module")
-def _module_world(app) -> Iterator[tuple[sa.Connection, factories.World]]:
-    with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        with _session_on(connection) as session:
-            world = _make_world(session)
-    try:
-        yield connection, world
-    finally:
-        outer.rollback()
-        connection.close()
+def build_world() -> Callable:
+    """How the module's world is made from a session; a module may override it."""
+    return make_world
+
+
+@pytest.fixture(scope="module")
+def _module_world(app, build_world) -> Iterator[HeldWorld]:
+    held = HeldWorld(app, build_world)
+    yield held
+    held.release()
+
+
+@pytest.fixture(autouse=True)
+def _no_world_for_others(request) -> None:
+    if HeldWorld.held is not None and "world" not in request.fixturenames:
+        HeldWorld.held.release()
 
 
 @pytest.fixture
-def shared_world(app, _module_world) -> Iterator[factories.World]:
-    """The world built once per module, for modules of many tests that only read it or
-    are rolled back (the isolation matrix, the fuzzer): each test runs in a SAVEPOINT that
-    is rolled back after it. Use it as the module's `world` and `db_session`."""
-    connection, world = _module_world
-    with app.app_context():
-        savepoint = connection.begin_nested()
-        try:
-            with _session_on(connection):
-                yield world
-        finally:
-            savepoint.rollback()
+def world(db_session, _module_world) -> factories.World:
+    """Two federations with two associations each, every role in each. Built once per
+    module (it is the costliest fixture); each test runs in a SAVEPOINT rolled back after
+    it, so the world is the same at the start of every test."""
+    return _module_world.world
 
 
 @pytest.fixture

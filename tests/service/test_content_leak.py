@@ -24,7 +24,7 @@ import itertools
 import re
 import zipfile
 from collections import deque
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from html import unescape
 from urllib.parse import unquote, urljoin, urlsplit
@@ -68,7 +68,7 @@ from service.suggestions.models import Suggestion
 from tenants.db import db
 from tenants.scope import system_scope
 from tests import factories
-from tests.conftest import _make_world, _session_on
+from tests.conftest import make_world
 
 # --- the specification: who may see what ------------------------------------------------
 #
@@ -431,32 +431,18 @@ def mark(world: factories.World) -> Marks:
 
 
 @pytest.fixture(scope="module")
-def _module_world(app) -> Iterator[tuple[sa.Connection, factories.World]]:
-    """The factories' world with every text field marked, built once for the module."""
-    with app.app_context():
-        connection = db.engine.connect()
-        outer = connection.begin()
-        with _session_on(connection) as session:
-            world = _make_world(session)
-            with system_scope("test fixture: mark every text field"):
-                world.marks = mark(world)
-                session.commit()
-                session.expunge_all()
-    try:
-        yield connection, world
-    finally:
-        outer.rollback()
-        connection.close()
+def build_world() -> Callable:
+    """The factories' world with every text field marked."""
 
+    def build(session) -> factories.World:
+        world = make_world(session)
+        with system_scope("test fixture: mark every text field"):
+            world.marks = mark(world)
+            session.commit()
+            session.expunge_all()
+        return world
 
-@pytest.fixture
-def world(shared_world):
-    return shared_world
-
-
-@pytest.fixture
-def db_session(shared_world):
-    return db.session
+    return build
 
 
 # --- who crawls ----------------------------------------------------------------------------

@@ -22,17 +22,6 @@ from tests.snapshots import row_counts
 P = Permission
 
 
-@pytest.fixture
-def world(shared_world):
-    """One world for the whole matrix; each case is rolled back to it."""
-    return shared_world
-
-
-@pytest.fixture
-def db_session(shared_world):
-    return db.session
-
-
 PUBLIC = "public"  # anyone, signed in or not
 SIGNED_IN = "signed-in"  # any signed-in user, no further permission
 
