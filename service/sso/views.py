@@ -310,6 +310,18 @@ def settings():
     return _settings_page(current_principal().association_id, url_for(".settings"))
 
 
+@bp.route("/associations/<int:association_id>/settings", methods=["GET", "POST"])
+@require(Permission.PROVISION)
+def settings_for(association_id: int):
+    """The platform operator sets an association's university sign-in on its behalf."""
+    with use_scope(Scope.association(association_id)):
+        if db.session.get(Association, association_id) is None:
+            abort(404)
+        return _settings_page(
+            association_id, url_for(".settings_for", association_id=association_id)
+        )
+
+
 def _settings_data(provider) -> dict:
     oidc_kind = provider.kind == ProviderKind.OIDC
     return {

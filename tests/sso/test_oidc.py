@@ -389,3 +389,24 @@ def test_a_provider_is_found_by_its_discovery_address_over_https(app, world, url
         sso_oidc.configure_oidc(
             association.id, name="x", discovery_url=url, client_id="c", client_secret="s"
         )
+
+
+def test_the_operator_sets_an_association_s_provider_on_its_behalf(app, world, oidc):
+    association = world.b.second.association
+    client_id, secret = oidc.register(f"{SERVICE}/sso/{association.id}/oidc", f"{SERVICE}/login")
+    operator = app.test_client().login_as(world.operator)
+    directory = operator.get(f"/operator/federations/{world.b.federation.id}")
+    assert f"/sso/associations/{association.id}/settings" in directory.get_data(as_text=True)
+    address = f"/sso/associations/{association.id}/settings"
+    assert association.name in operator.get(address).get_data(as_text=True)
+    saved = operator.post(
+        address,
+        data={"kind": "oidc", "name": "杭州师范大学统一身份认证",
+              "discovery_url": oidc.discovery_url, "client_id": client_id,
+              "client_secret": secret, "match_field": "email", "match_attribute": "email"},
+    )  # fmt: skip
+    assert saved.status_code == 302 and saved.location.endswith(address)
+    admin = app.test_client().login_as(world.b.second.users[Role.ASSOCIATION_ADMIN])
+    assert oidc.discovery_url in admin.get("/sso/settings").get_data(as_text=True)
+    assert admin.get(address).status_code == 403  # the operator's page only
+    assert operator.get("/sso/associations/999999/settings").status_code == 404
