@@ -4,6 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PORT   ?= 5000
 CAS_PORT ?= 8765
+OIDC_PORT ?= 8766
 export FLASK_APP := wsgi
 
 .PHONY: run sso-demo test install translations migrate seed bench fuzz load soak audit lint format browser-deps clean
@@ -30,11 +31,13 @@ run: migrate
 	$(BIN)/flask seed-demo
 	$(BIN)/flask run --host 127.0.0.1 --port $(PORT)
 
-# The demo beside a local CAS server for 浙江大学 (django-cas-server, from the dev extras):
-# sign in with the university's account (the accounts are printed). CAS_PORT=8765.
+# The demo beside a local CAS server for 浙江大学 (django-cas-server, from the dev extras) and a
+# local OpenID Connect provider for 杭州师范大学 (oidc-provider; needs Node, installs it into
+# tests/sso/node_modules): sign in with the university's account (the accounts are printed).
+# CAS_PORT=8765, OIDC_PORT=8766.
 sso-demo: migrate
 	$(BIN)/flask seed-demo
-	PORT=$(PORT) CAS_PORT=$(CAS_PORT) $(BIN)/python -m tests.sso.demo
+	PORT=$(PORT) CAS_PORT=$(CAS_PORT) OIDC_PORT=$(OIDC_PORT) $(BIN)/python -m tests.sso.demo
 
 test: translations
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

@@ -29,7 +29,9 @@ def complete(
 ) -> BaseResponse:
     """Sign the user in: a fresh session, the login in the log, this device remembered;
     `respond` makes the answer once the user is signed in."""
+    carried = _carried_over(user)
     session.clear()  # a fresh session at login: nothing carried over from before
+    session.update(carried)  # ... but what the held sign-in was told to keep
     login_user(user, remember=remember)
     set_actor(principal_for_user(user).audit_label)
     notice = alerts.notice_at_sign_in(user)
@@ -45,14 +47,18 @@ def complete(
     return response
 
 
-def hold(user: User, remember: bool, target: str, enrol: bool) -> Response:
-    """The password was right; the second factor is still to come (or to be set up)."""
+def hold(
+    user: User, remember: bool, target: str, enrol: bool, carry: dict | None = None
+) -> Response:
+    """The password was right; the second factor is still to come (or to be set up).
+    `carry` goes into the session once signed in (an SSO sign-in's end-session hint)."""
     session.clear()
     session[PENDING] = {
         "token": user.session_token,
         "remember": bool(remember),
         "next": target,
         "until": int(time.time()) + PENDING_SECONDS,
+        "carry": carry or {},
     }
     endpoint = "second_factor.enrol" if enrol else "second_factor.challenge"
     return redirect(url_for(endpoint))
@@ -65,6 +71,15 @@ def held() -> tuple[User, dict] | None:
         return None
     user = services.user_by_session_token(str(pending.get("token", "")))
     return (user, pending) if user is not None else None
+
+
+def _carried_over(user: User) -> dict:
+    """What a held sign-in of this same account asked to keep in the signed-in session."""
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or pending.get("token") != user.session_token:
+        return {}
+    carry = pending.get("carry")
+    return dict(carry) if isinstance(carry, dict) else {}
 
 
 def release() -> None:

@@ -126,13 +126,16 @@ def _count_failure(username: str, address: str) -> None:
 
 @bp.post("/logout")
 def logout():
+    from service.sso.views import end_session_target  # signed in through OIDC: end there too
+
+    farewell = end_session_target() if current_principal().kind == "user" else None
     if current_principal().kind == "user":
         services.end_sessions(_current_user())
         db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
-    return redirect(url_for("auth.login"))
+    return redirect(farewell or url_for("auth.login"))
 
 
 @bp.route("/account/password", methods=["GET", "POST"])

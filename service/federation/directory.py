@@ -71,7 +71,7 @@ def access_federation(federation_id: int) -> Summary:
         abort(404)
     with system_scope("operator reads a federation's directory entry"):
         associations = db.session.execute(
-            sa.select(Association.name, Association.status)
+            sa.select(Association.name, Association.status, Association.id)
             .where(Association.federation_id == federation_id)
             .order_by(Association.name)
         ).all()

@@ -2,8 +2,8 @@
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField
-from wtforms.validators import DataRequired, Length
+from wtforms import BooleanField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, Length, Optional
 
 from service.web.choices import options
 
@@ -15,17 +15,35 @@ class ConsentForm(FlaskForm):
     )
 
 
-class CasSettingsForm(FlaskForm):
-    """The association's CAS server, and how a university account finds its member record."""
+class ProviderSettingsForm(FlaskForm):
+    """The association's identity provider (its CAS server or its OpenID Connect provider),
+    and how a university account finds its member record."""
 
+    kind = SelectField(_l("The university's sign-in speaks"), default="cas")
     name = StringField(
         _l("Name shown on the login page"), validators=[DataRequired(), Length(max=100)]
     )
     server_url = StringField(
         _l("CAS server address (e.g. https://cas.example.edu.cn/cas)"),
-        validators=[DataRequired(), Length(max=300)],
+        validators=[Optional(), Length(max=300)],
     )
-    version = SelectField(_l("CAS protocol version"))
+    version = SelectField(_l("CAS protocol version"), default="3")
+    discovery_url = StringField(
+        _l("OIDC discovery address (https://…/.well-known/openid-configuration)"),
+        validators=[Optional(), Length(max=300)],
+    )
+    client_id = StringField(_l("Client ID"), validators=[Optional(), Length(max=200)])
+    client_secret = PasswordField(
+        _l("Client secret (leave blank to keep the one saved)"),
+        validators=[Optional(), Length(max=300)],
+    )
+    mfa_counts = BooleanField(
+        _l("A sign-in where the university asked for a second factor counts as ours")
+    )
+    mfa_acr_values = StringField(
+        _l("acr values that mean a second factor was asked (space-separated)"),
+        validators=[Optional(), Length(max=300)],
+    )
     match_field = SelectField(_l("Match member records by"))
     match_attribute = StringField(
         _l("The attribute that carries it"), validators=[DataRequired(), Length(max=64)]
@@ -36,7 +54,19 @@ class CasSettingsForm(FlaskForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.kind.choices = options([("cas", "CAS"), ("oidc", "OpenID Connect")])
         self.version.choices = options([("3", "CAS 3.0"), ("2", "CAS 2.0")])
         self.match_field.choices = options(
             [("email", _l("E-mail address")), ("phone", _l("Phone"))]
         )
+
+    def validate(self, extra_validators=None) -> bool:
+        if not super().validate(extra_validators):
+            return False
+        needed = (
+            [self.server_url] if self.kind.data == "cas" else [self.discovery_url, self.client_id]
+        )
+        for field in needed:
+            if not (field.data or "").strip():
+                field.errors.append(_l("This field is required."))
+        return not any(field.errors for field in needed)

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import db
-from tenants.models import TenantOwned, utcnow
+from tenants.models import TenantOwned, tenant_fk, utcnow
 
 
 class MatchField(StrEnum):
@@ -19,17 +19,31 @@ class MatchField(StrEnum):
     PHONE = "phone"
 
 
+class ProviderKind(StrEnum):
+    CAS = "cas"
+    OIDC = "oidc"
+
+
 class IdentityProvider(TenantOwned, db.Model):
-    """The university's CAS server, for the association's members. One per association."""
+    """The university's identity service, for the association's members: a CAS server or an
+    OpenID Connect provider. One per association."""
 
     __tablename__ = "identity_provider"
     __tenant_table_args__ = (sa.UniqueConstraint("tenant_id", name="uq_identity_provider_tenant"),)
 
     kind: Mapped[str] = mapped_column(sa.String(8), default="cas")
     name: Mapped[str] = mapped_column(sa.String(100))
-    # The CAS server's base, e.g. https://cas.zju.edu.cn/cas (login, p3/serviceValidate below)
+    # CAS: the server's base, e.g. https://cas.zju.edu.cn/cas (login, p3/serviceValidate
+    # below). OIDC: the discovery document, https://…/.well-known/openid-configuration.
     server_url: Mapped[str] = mapped_column(sa.String(300))
     cas_version: Mapped[int] = mapped_column(default=3)
+    # OIDC: the service's client at the provider; the secret sealed (service/auth/sealed.py).
+    client_id: Mapped[str | None] = mapped_column(sa.String(200))
+    client_secret: Mapped[str | None] = mapped_column(sa.String(500), info={"secret": True})
+    # OIDC: a sign-in whose ID token asserts MFA (amr "mfa"/"otp"/"hwk", or one of these
+    # space-separated acr values) counts as the second factor of a privileged account.
+    mfa_counts: Mapped[bool] = mapped_column(default=False)
+    mfa_acr_values: Mapped[str] = mapped_column(sa.String(300), default="")
     match_field: Mapped[str] = mapped_column(sa.String(16), default=MatchField.EMAIL.value)
     # The released attribute that carries it (e.g. "email", "mail", "mobile").
     match_attribute: Mapped[str] = mapped_column(sa.String(64), default="email")
@@ -46,9 +60,10 @@ class SsoLink(TenantOwned, db.Model):
     __tablename__ = "sso_link"
     __tenant_table_args__ = (
         sa.UniqueConstraint("provider_id", "subject", name="uq_sso_link_provider_subject"),
+        tenant_fk("provider_id", "identity_provider"),
     )
 
-    provider_id: Mapped[int] = mapped_column(sa.ForeignKey("identity_provider.id"), index=True)
+    provider_id: Mapped[int] = mapped_column(index=True)
     subject: Mapped[str] = mapped_column(sa.String(200))
     user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,4 +1,5 @@
-"""Signing in through an association's CAS server, and linking the person to a member record.
+"""Signing in through an association's CAS server, and linking the person to a member record
+(the OpenID Connect flow is in oidc.py; linking is the same for both).
 
 The association in the URL is the only tenant a sign-in touches: its provider is read under
 its scope, the ticket is validated against that provider for a service URL the service
@@ -225,7 +226,9 @@ def prefill(assertion: Assertion) -> dict[str, str]:
     fields = {
         "name": name,
         "email": assertion.attribute("email") or assertion.attribute("mail"),
-        "phone": assertion.attribute("phone") or assertion.attribute("mobile"),
+        "phone": assertion.attribute("phone")
+        or assertion.attribute("mobile")
+        or assertion.attribute("phone_number"),  # the OIDC claim
     }
     return {key: value for key, value in fields.items() if value}
 

@@ -26,8 +26,9 @@ from service.auth.views import safe_next
 from service.extensions import csrf
 from service.members.models import Member
 from service.members.public import PREFILL
-from service.sso import services
-from service.sso.forms import CasSettingsForm, ConsentForm
+from service.sso import oidc, services
+from service.sso.forms import ConsentForm, ProviderSettingsForm
+from service.sso.models import ProviderKind
 from tenants.db import db
 from tenants.models import Association
 from tenants.scope import Scope, use_scope
@@ -37,6 +38,8 @@ bp = Blueprint("sso", __name__, url_prefix="/sso")
 STARTED = "sso_started"  # the association a sign-in was started for, and where to go after
 ASSERTED = "sso_asserted"  # who the provider said signed in, until linked
 REMEMBERED = "university"  # cookie: the university picked on this device
+# In a session signed in through OIDC: the association and the ID token, for end-session.
+SIGNED_IN_WITH = "sso_signed_in_with"
 PENDING_SECONDS = 600
 
 
@@ -45,17 +48,31 @@ def _service_url(association_id: int) -> str:
     return url_for("sso.cas_return", association_id=association_id, _external=True)
 
 
+def _redirect_uri(association_id: int) -> str:
+    """The OIDC redirect URI, made here like the CAS service URL; the association registers
+    it with its provider."""
+    return url_for("sso.oidc_return", association_id=association_id, _external=True)
+
+
 @bp.get("/<int:association_id>/login")
 def start(association_id: int):
+    pending: dict = {}
     with use_scope(Scope.association(association_id)):
         provider = services.provider_of(association_id)
         if provider is None:
             abort(404)
-        target = services.login_url(provider, _service_url(association_id))
+        if provider.kind == ProviderKind.OIDC:
+            try:
+                target, pending = oidc.begin(provider, _redirect_uri(association_id))
+            except services.SsoError as refusal:
+                return render_template("sso/refused.html", refusal=str(refusal)), 503
+        else:
+            target = services.login_url(provider, _service_url(association_id))
     session[STARTED] = {
         "association": association_id,
         "next": safe_next(request.args.get("next")),
         "until": int(time.time()) + PENDING_SECONDS,
+        **pending,
     }
     response = redirect(target)
     response.set_cookie(
@@ -89,27 +106,61 @@ def cas_return(association_id: int):
         return redirect(url_for("auth.login"))
     with use_scope(Scope.association(association_id)):
         provider = services.provider_of(association_id)
-        if provider is None:
+        if provider is None or provider.kind != ProviderKind.CAS:
             abort(404)
         try:
             assertion = services.validate(provider, _service_url(association_id), ticket)
         except services.SsoError as refusal:
             return render_template("sso/refused.html", refusal=str(refusal)), 403
-        user = services.linked_user(assertion, ticket)
-        if user is not None:
-            return _sign_in(user, started["next"], provider.id)
-        member = services.matching_member(provider, assertion)
-        session.pop(STARTED, None)
-        session[ASSERTED] = {
-            "association": association_id,
-            "provider": provider.id,
-            "subject": assertion.subject,
-            "member": member.id if member else None,
-            "prefill": services.prefill(assertion),
-            "ticket": services.ticket_hash(ticket),
-            "next": started["next"],
-            "until": int(time.time()) + PENDING_SECONDS,
-        }
+        return _signed_in_at_provider(provider, assertion, ticket, started)
+
+
+@bp.get("/<int:association_id>/oidc")
+def oidc_return(association_id: int):
+    """The OpenID Connect provider sends the browser back here with a code and the state."""
+    started = _started_here(association_id)
+    if started is None or "state" not in started:
+        # Not started here (another tenant's page, a forged link): start again.
+        return redirect(url_for("auth.login"))
+    session.pop(STARTED, None)  # a state is good for one return only
+    with use_scope(Scope.association(association_id)):
+        provider = services.provider_of(association_id)
+        if provider is None or provider.kind != ProviderKind.OIDC:
+            abort(404)
+        try:
+            signed = oidc.finish(
+                provider, _redirect_uri(association_id), started, request.args.to_dict()
+            )
+        except services.SsoError as refusal:
+            return render_template("sso/refused.html", refusal=str(refusal)), 403
+        farewell = {SIGNED_IN_WITH: {"association": association_id, "id_token": signed.id_token}}
+        handle = str(signed.claims.get("sid") or signed.claims.get("jti") or signed.id_token)
+        return _signed_in_at_provider(
+            provider, signed.assertion, handle, started, mfa=signed.mfa, carry=farewell
+        )
+
+
+def _signed_in_at_provider(
+    provider, assertion, handle: str, started: dict, mfa: bool = False, carry: dict | None = None
+):
+    """Into the linked account, or on to linking (a record matches) or to applying."""
+    association_id = provider.tenant_id
+    user = services.linked_user(assertion, handle)
+    if user is not None:
+        return _sign_in(user, started["next"], provider.id, mfa, carry or {})
+    member = services.matching_member(provider, assertion)
+    session.pop(STARTED, None)
+    session[ASSERTED] = {
+        "association": association_id,
+        "provider": provider.id,
+        "subject": assertion.subject,
+        "member": member.id if member else None,
+        "prefill": services.prefill(assertion),
+        "ticket": services.ticket_hash(handle),
+        "next": started["next"],
+        "until": int(time.time()) + PENDING_SECONDS,
+        "carry": carry or {},
+    }
     if member is None:
         return redirect(url_for(".no_record", association_id=association_id))
     return redirect(url_for(".link", association_id=association_id))
@@ -124,15 +175,29 @@ def cas_logout(association_id: int):
         return "", 400
     set_actor(f"sso:single-logout association {association_id}")
     with use_scope(Scope.association(association_id)):
+        provider = services.provider_of(association_id, enabled_only=False)
+        if provider is None or provider.kind != ProviderKind.CAS:
+            return "", 404
         if services.single_logout(association_id, ticket) is not None:
             db.session.commit()
     return "", 200
 
 
-def _sign_in(user, target: str, provider_id: int):
-    if second_factor.asked_at_sign_in(user):
-        return signing_in.hold(user, False, target, not second_factor.is_enrolled(user))
-    return signing_in.complete(user, False, lambda: redirect(target), sso=provider_id)
+def _sign_in(user, target: str, provider_id: int, mfa: bool, carry: dict):
+    """A privileged account is asked for its second factor, unless the provider asserted
+    MFA and the association counts it. `carry` goes into the signed-in session."""
+    if second_factor.asked_at_sign_in(user) and not mfa:
+        enrol = not second_factor.is_enrolled(user)
+        return signing_in.hold(user, False, target, enrol, carry=carry)
+    details = {"sso": provider_id}
+    if mfa and second_factor.asked_at_sign_in(user):
+        details["second_factor"] = "provider"
+    return signing_in.complete(user, False, lambda: _carried(carry, target), **details)
+
+
+def _carried(carry: dict, target: str):
+    session.update(carry)
+    return redirect(target)
 
 
 def _asserted_here(association_id: int) -> dict | None:
@@ -173,7 +238,10 @@ def link(association_id: int):
             set_actor(principal_for_user(user).audit_label)
             session.pop(ASSERTED, None)
             return signing_in.complete(
-                user, False, lambda: redirect(asserted["next"]), sso=asserted["provider"]
+                user,
+                False,
+                lambda: _carried(asserted.get("carry") or {}, asserted["next"]),
+                sso=asserted["provider"],
             )
         page = render_template("sso/link.html", form=form, member=member, association=association)
         return page, 400 if form.errors else 200
@@ -189,6 +257,26 @@ def no_record(association_id: int):
         association = db.session.get(Association, association_id)
     session[PREFILL] = asserted.get("prefill") or {}
     return render_template("sso/no_record.html", association=association)
+
+
+def end_session_target() -> str | None:
+    """Signing out of a session that came from OIDC: the provider's end-session address,
+    with this sign-in's ID token as the hint and the login page to come back to."""
+    signed_in_with = session.get(SIGNED_IN_WITH)
+    if not isinstance(signed_in_with, dict):
+        return None
+    association_id = signed_in_with.get("association")
+    if not isinstance(association_id, int):
+        return None
+    with use_scope(Scope.association(association_id)):
+        provider = services.provider_of(association_id, enabled_only=False)
+        if provider is None or provider.kind != ProviderKind.OIDC:
+            return None
+        return oidc.end_session_url(
+            provider,
+            str(signed_in_with.get("id_token", "")),
+            url_for("auth.login", _external=True),
+        )
 
 
 def remembered_university() -> int | None:
@@ -218,38 +306,87 @@ def pick():
 @bp.route("/settings", methods=["GET", "POST"])
 @require(Permission.CONFIGURE_SIGN_IN)
 def settings():
-    """The association admin sets the university's CAS server for the members."""
-    association_id = current_principal().association_id
-    provider = services.provider_of(association_id, enabled_only=False)
-    form = CasSettingsForm(obj=None)
-    if request.method == "GET" and provider is not None:
-        form.process(
-            data={
-                "name": provider.name,
-                "server_url": provider.server_url,
-                "version": str(provider.cas_version),
-                "match_field": provider.match_field,
-                "match_attribute": provider.match_attribute,
-                "members_without_password": provider.members_without_password,
-            }
+    """The association admin sets the university's CAS server or OIDC provider."""
+    return _settings_page(current_principal().association_id, url_for(".settings"))
+
+
+@bp.route("/associations/<int:association_id>/settings", methods=["GET", "POST"])
+@require(Permission.PROVISION)
+def settings_for(association_id: int):
+    """The platform operator sets an association's university sign-in on its behalf."""
+    with use_scope(Scope.association(association_id)):
+        if db.session.get(Association, association_id) is None:
+            abort(404)
+        return _settings_page(
+            association_id, url_for(".settings_for", association_id=association_id)
         )
+
+
+def _settings_data(provider) -> dict:
+    oidc_kind = provider.kind == ProviderKind.OIDC
+    return {
+        "kind": provider.kind,
+        "name": provider.name,
+        "server_url": "" if oidc_kind else provider.server_url,
+        "version": str(provider.cas_version),
+        "discovery_url": provider.server_url if oidc_kind else "",
+        "client_id": provider.client_id or "",
+        "mfa_counts": provider.mfa_counts,
+        "mfa_acr_values": provider.mfa_acr_values,
+        "match_field": provider.match_field,
+        "match_attribute": provider.match_attribute,
+        "members_without_password": provider.members_without_password,
+    }
+
+
+def _save(association_id: int, form: ProviderSettingsForm) -> None:
+    common = {
+        "name": form.name.data,
+        "match_field": form.match_field.data,
+        "match_attribute": form.match_attribute.data,
+        "members_without_password": form.members_without_password.data,
+    }
+    if form.kind.data == ProviderKind.OIDC:
+        oidc.configure_oidc(
+            association_id,
+            discovery_url=form.discovery_url.data,
+            client_id=form.client_id.data,
+            client_secret=form.client_secret.data,
+            mfa_counts=form.mfa_counts.data,
+            mfa_acr_values=form.mfa_acr_values.data or "",
+            **common,
+        )
+    else:
+        services.configure_cas(
+            association_id, server_url=form.server_url.data, version=int(form.version.data),
+            **common,
+        )  # fmt: skip
+
+
+def _settings_page(association_id: int, here: str):
+    provider = services.provider_of(association_id, enabled_only=False)
+    form = ProviderSettingsForm()
+    if request.method == "GET" and provider is not None:
+        form.process(data=_settings_data(provider))
     if form.validate_on_submit():
         try:
-            services.configure_cas(
-                association_id,
-                name=form.name.data,
-                server_url=form.server_url.data,
-                version=int(form.version.data),
-                match_field=form.match_field.data,
-                match_attribute=form.match_attribute.data,
-                members_without_password=form.members_without_password.data,
-            )
+            _save(association_id, form)
+        except oidc.MissingSecret as exc:
+            form.client_secret.errors.append(str(exc))
         except services.SsoError as exc:
-            form.server_url.errors.append(str(exc))
+            address = form.discovery_url if form.kind.data == "oidc" else form.server_url
+            address.errors.append(str(exc))
         else:
             db.session.commit()
             flash(_("The university sign-in is saved."), "success")
-            return redirect(url_for(".settings"))
-    links = services.link_count(association_id)
-    page = render_template("sso/settings.html", form=form, provider=provider, links=links)
+            return redirect(here)
+    page = render_template(
+        "sso/settings.html",
+        form=form,
+        provider=provider,
+        links=services.link_count(association_id),
+        association=db.session.get(Association, association_id),
+        redirect_uri=_redirect_uri(association_id),
+        post_logout_uri=url_for("auth.login", _external=True),
+    )
     return page, 400 if form.errors else 200

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import pytest
 
 from tests.sso import servers
@@ -39,3 +41,41 @@ def other_cas(tmp_path_factory):
     """Another university's CAS server, with the same user names."""
     with _start(tmp_path_factory, "cas-b") as server:
         yield server
+
+
+# The same user names at two universities' OpenID Connect providers. wang5's university asked
+# for a one-time code (amr), zhao6's sign-in is of a level the association lists (acr).
+MFA_ACR = "urn:hznu:sso:mfa"
+OIDC_PEOPLE = [
+    {"username": "zhang3", "password": PASSWORD, "email": "zhang3@hznu.edu.cn", "name": "张三",
+     "phone": "13800000003"},
+    {"username": "li4", "password": PASSWORD, "email": "li4@hznu.edu.cn", "name": "李四",
+     "phone": "13800000004"},
+    {"username": "wang5", "password": PASSWORD, "email": "wang5@hznu.edu.cn", "name": "王五",
+     "amr": ["pwd", "otp"]},
+    {"username": "zhao6", "password": PASSWORD, "email": "zhao6@hznu.edu.cn", "name": "赵六",
+     "acr": MFA_ACR},
+]  # fmt: skip
+
+
+def _start_oidc(tmp_path_factory, name: str):
+    why = servers.oidc_available()
+    if why and os.environ.get("CI"):
+        pytest.fail(why)  # CI must run them: a missing Node is a broken machine there
+    if why:
+        pytest.skip(why)
+    return servers.oidc_provider(tmp_path_factory.mktemp(name), OIDC_PEOPLE, acr_values=[MFA_ACR])
+
+
+@pytest.fixture(scope="session")
+def oidc(tmp_path_factory):
+    """A university's OpenID Connect provider (oidc-provider on loopback)."""
+    with _start_oidc(tmp_path_factory, "oidc-a") as provider:
+        yield provider
+
+
+@pytest.fixture(scope="session")
+def other_oidc(tmp_path_factory):
+    """Another university's OpenID Connect provider, with the same user names."""
+    with _start_oidc(tmp_path_factory, "oidc-b") as provider:
+        yield provider

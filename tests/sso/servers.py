@@ -1,11 +1,13 @@
 """The real identity providers the sign-in tests (and `make sso-demo`) run on loopback:
-django-cas-server, a CAS 3.0 server, from the Django project in cas_server/."""
+django-cas-server, a CAS 3.0 server, from the Django project in cas_server/; and the npm
+package oidc-provider, an OpenID Connect provider, from oidc_provider.mjs."""
 
 from __future__ import annotations
 
 import contextlib
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
@@ -93,3 +95,91 @@ def _wait_for(url: str, process: subprocess.Popen, log: Path, seconds: float = 3
         except OSError:
             time.sleep(0.2)
     raise RuntimeError(f"the identity provider did not answer at {url}")
+
+
+def oidc_available() -> str | None:
+    """Why the OIDC provider cannot run here, or None. Node is the only thing that may be
+    missing: the provider package is installed from tests/sso/package.json when absent, and
+    a failing install fails the tests (it is not a reason to skip them)."""
+    if shutil.which("node") is None or shutil.which("npm") is None:
+        return "Node.js (node and npm) is not installed: the OIDC provider tests need it"
+    return None
+
+
+def install_oidc_provider() -> None:
+    """npm ci into tests/sso/node_modules, once (the lock file pins oidc-provider)."""
+    if (HERE / "node_modules" / "oidc-provider" / "package.json").exists():
+        return
+    subprocess.run(
+        ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
+        cwd=HERE,
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+
+
+@dataclass(frozen=True)
+class OidcProvider:
+    issuer: str  # http://127.0.0.1:PORT
+
+    @property
+    def discovery_url(self) -> str:
+        return f"{self.issuer}/.well-known/openid-configuration"
+
+    def register(self, redirect_uri: str, post_logout_redirect_uri: str) -> tuple[str, str]:
+        """A client of the service's, registered at the provider (dynamic client
+        registration, as an association registers the service with its university):
+        (client id, client secret)."""
+        body = json.dumps(
+            {
+                "redirect_uris": [redirect_uri],
+                "post_logout_redirect_uris": [post_logout_redirect_uri],
+                "grant_types": ["authorization_code"],
+                "response_types": ["code"],
+                "token_endpoint_auth_method": "client_secret_basic",
+            }
+        ).encode()
+        request = urllib.request.Request(  # noqa: S310 - loopback
+            f"{self.issuer}/reg", data=body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310 - loopback
+            client = json.load(answer)
+        return client["client_id"], client["client_secret"]
+
+
+@contextlib.contextmanager
+def oidc_provider(
+    workdir: Path,
+    users: list[dict],
+    clients: list[dict] | None = None,
+    port: int | None = None,
+    acr_values: list[str] | None = None,
+) -> Iterator[OidcProvider]:
+    """Start oidc-provider (tests/sso/oidc_provider.mjs) with these users (username,
+    password, email, name, phone, and optionally amr and acr) and static clients; stopped
+    on exit."""
+    install_oidc_provider()
+    port = port or free_port()
+    workdir.mkdir(parents=True, exist_ok=True)
+    settings = workdir / "oidc.json"
+    settings.write_text(
+        json.dumps({"users": users, "clients": clients or [], "acr_values": acr_values or []})
+    )
+    env = {**os.environ, "PORT": str(port), "SETTINGS": str(settings)}
+    log = open(workdir / "oidc.log", "w")  # noqa: SIM115
+    process = subprocess.Popen(
+        ["node", str(HERE / "oidc_provider.mjs")], env=env, stdout=log, stderr=subprocess.STDOUT
+    )
+    issuer = f"http://127.0.0.1:{port}"
+    try:
+        _wait_for(f"{issuer}/.well-known/openid-configuration", process, workdir / "oidc.log")
+        yield OidcProvider(issuer)
+    finally:
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        log.close()
