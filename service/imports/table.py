@@ -49,14 +49,14 @@ def locate(table: list[list], fields: tuple[Field, ...]) -> Located:
     rows = table[index + 1 :]
     for offset, cells in enumerate(rows):
         number = index + 2 + offset
-        filled = [c for c in cells if c is not None and normalise.text(c) != ""]
+        filled = [c for c in cells if _filled(c)]
         if not filled:
             blank_before = True
             continue
         if _is_footer(filled, blank_before):
             located.footer = (number, _row_text(cells))
             located.after_footer = sum(
-                1 for rest in rows[offset + 1 :] if any(normalise.text(c) for c in rest)
+                1 for rest in rows[offset + 1 :] if any(_filled(c) for c in rest)
             )
             break
         located.body.append((number, list(cells)))
@@ -82,6 +82,13 @@ def _header_index(table: list[list], fields: tuple[Field, ...]) -> int:
         if sum(1 for c in cells if isinstance(c, str) and c.strip()) >= 2:
             return i
     return 0
+
+
+def _filled(cell: object) -> bool:
+    """Whether a cell holds anything; as `normalise.text(cell) != ""`, without normalising
+    every cell of the file (a number or a date is never blank, and NFKC makes no blank of a
+    text that was not)."""
+    return cell is not None and (not isinstance(cell, str) or (cell != "" and not cell.isspace()))
 
 
 def _is_footer(filled: list, blank_before: bool) -> bool:

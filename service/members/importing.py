@@ -28,7 +28,7 @@ from service.members.eligibility import Eligibility, eligibility
 from service.members.models import Member, MemberImport, ProfessionalTitle
 from service.validation import PHONE_PATTERN
 from tenants.access import find_in_scope
-from tenants.db import db
+from tenants.db import db, refresh_statistics
 from tenants.models import utcnow
 from tenants.scope import system_scope
 
@@ -433,6 +433,7 @@ def _commit(upload: MemberImport, sheet: ImportSheet, rows: list[Row], columns) 
         ]
         db.session.execute(insert, chunk)
         _job_progress(start + len(chunk), total, "importing")
+    refresh_statistics(db.session, "member", len(new))  # before its history's key checks
     history.record_untracked(upload.tenant_id)  # each new member's joining, dated
     updated = _update(changed) if sheet.on_match == "update" else 0
     upload.imported_rows = len(new)
@@ -468,9 +469,12 @@ def _update(rows: list[Row]) -> int:
     }
     for row in rows:
         member = members[row.member]
+        joined_on = member.joined_on
         for field, value in row.values.items():
             if field in row.column_index and value is not None:
                 setattr(member, field, value)
+        if member.joined_on != joined_on:
+            history.joining_moved(member)
     db.session.flush()
     return len(rows)
 
