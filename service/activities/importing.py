@@ -350,6 +350,6 @@ SPEC = ImportKind(
     required="title",
     check=_check,
     write=_write,
-    entity="activity",
+    entity="member_import",  # the upload (of kind "activities") is what the record names
     choices=choices,
 )

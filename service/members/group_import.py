@@ -241,6 +241,6 @@ SPEC = ImportKind(
     required="name",
     check=_check,
     write=_write,
-    entity="group_member",
+    entity="member_import",  # the upload (of kind "groups") is what the record names
     choices=choices,
 )

@@ -500,6 +500,7 @@ def _commit(
             "rejected": len(bad),
             "excluded": len(rows) - len(live),
             "mode": sheet.mode,
+            "kind": spec.name,
         },
     )
     sheet.report = {**sheet.report, "updated": updated}

@@ -98,7 +98,7 @@ def test_a_group_list_gets_in_from_the_raw_file_with_its_bad_rows_listed(world, 
     with use_scope(Scope.association(tenant.association.id)):
         event = db.session.scalars(
             sa.select(AuditEvent).where(
-                AuditEvent.action == "import", AuditEvent.entity == "group_member"
+                AuditEvent.action == "import", AuditEvent.entity == "member_import"
             )
         ).one()
         assert event.changes["rows"] == 5 and event.changes["rejected"] == 4
