@@ -591,6 +591,19 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
     )
     db.session.add(activity_upload)
     db.session.flush()
+    db.session.add(
+        ImportSheet(
+            tenant_id=association.id,
+            member_import_id=activity_upload.id,
+            stage="review",
+            report={
+                "columns": [
+                    {"index": 0, "header": "开始日期", "field": "starts_on", "how": "template"}
+                ],
+                "rows": [{"n": 3, "cells": ["去年"], "state": "bad", "problems": []}],
+            },
+        )
+    )
     tenant.activity_imports = [activity_upload]
     db.session.add(
         ImportMapping(tenant_id=association.id, kind="members", header="手机号码", field="phone")
