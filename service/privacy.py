@@ -25,3 +25,10 @@ def mask_name(name: str | None) -> str | None:
     if not name:
         return name
     return name[:1] + "*" * (len(name) - 1)
+
+
+def mask_staff_number(number: str | None) -> str | None:
+    """Keep the last two characters: 20010123 -> ******23 (enough to tell two apart)."""
+    if not number:
+        return number
+    return "*" * max(len(number) - 2, 1) + number[-2:] if len(number) > 2 else "*" * len(number)

@@ -496,6 +496,7 @@ class Tenant:
     members: list[Member] = field(default_factory=list)
     groups: list[GroupMember] = field(default_factory=list)
     imports: list[MemberImport] = field(default_factory=list)
+    activity_imports: list[MemberImport] = field(default_factory=list)
     applications: list[MemberApplication] = field(default_factory=list)
     governance: dict[str, int] = field(default_factory=dict)
     activities: list[Activity] = field(default_factory=list)
@@ -579,6 +580,31 @@ def _tenant(federation: Federation, category: Category) -> Tenant:
         )
     )
     tenant.imports = [upload]
+    activity_upload = MemberImport(
+        tenant_id=association.id,
+        kind="activities",
+        filename="活动台账.xlsx",
+        content=b"",
+        status="failed",
+        errors=[{"row": 3, "column": "开始日期", "message": "不是日期"}],
+        created_by="t",
+    )
+    db.session.add(activity_upload)
+    db.session.flush()
+    db.session.add(
+        ImportSheet(
+            tenant_id=association.id,
+            member_import_id=activity_upload.id,
+            stage="review",
+            report={
+                "columns": [
+                    {"index": 0, "header": "开始日期", "field": "starts_on", "how": "template"}
+                ],
+                "rows": [{"n": 3, "cells": ["去年"], "state": "bad", "problems": []}],
+            },
+        )
+    )
+    tenant.activity_imports = [activity_upload]
     db.session.add(
         ImportMapping(tenant_id=association.id, kind="members", header="手机号码", field="phone")
     )

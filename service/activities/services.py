@@ -314,17 +314,26 @@ def _defaults() -> dict[str, Any]:
     }
 
 
-def create_activity(
-    data: dict[str, Any], created_by: str, *, status: str = "planned", today: date | None = None
-) -> Activity:
+def check_new_activity(
+    data: dict[str, Any], *, status: str = "planned", today: date | None = None
+) -> dict[str, Any]:
+    """The new activity's fields as they would be stored, after every rule a new one must
+    meet (what `create_activity` checks, without writing: an import's preview)."""
     values = _defaults() | normalise(data)
     check_activity(values)
     if status not in (ActivityStatus.PLANNED.value, ActivityStatus.HELD.value):
         raise _refuse("status", _l("A new activity is planned or held."))
-    activity = Activity(**values, created_by=created_by, status=ActivityStatus.PLANNED.value)
     if status == ActivityStatus.HELD.value:
-        _check_can_hold(activity, today or date.today())
-        activity.status = status
+        _check_can_hold(Activity(**values), today or date.today())
+    return values
+
+
+def create_activity(
+    data: dict[str, Any], created_by: str, *, status: str = "planned", today: date | None = None
+) -> Activity:
+    values = check_new_activity(data, status=status, today=today)
+    activity = Activity(**values, created_by=created_by, status=status)
+    if status == ActivityStatus.HELD.value:
         activity.held_at = utcnow()
     db.session.add(activity)
     return activity

@@ -14,6 +14,7 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 
 from service.activities import aggregates, services
+from service.activities import importing as activity_importing
 from service.activities import tabular as activity_tabular
 from service.activities.forms import (
     ActionForm,
@@ -45,6 +46,7 @@ from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
 from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
+from service.members import import_pages
 from service.members.tabular import to_xlsx
 from service.validation import ID_MAX
 from service.web.downloads import XLSX, download
@@ -450,3 +452,58 @@ def edit_tech_transfer(tech_transfer_id: int):
         services.save_tech_transfer,
         transfer,
     )
+
+
+# --- imports of past years' activities -----------------------------------------------------
+
+IMPORTS = import_pages.Pages(
+    kind="activities",
+    kinds=("activities",),
+    upload="activities.imports",
+    status="activities.import_status",
+    review="activities.import_review_post",
+    errors="activities.import_errors",
+    rejected="activities.import_rejected",
+    template="activities.template",
+    back="activities.index",
+    id_name="activity_import_id",
+)
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+@require(Permission.RECORD_ACTIVITIES)
+def imports():
+    """Upload a record of past years' activities, on the members' import engine and page."""
+    return import_pages.upload_page(IMPORTS, _("Activity file (.xlsx or .csv)"))
+
+
+@bp.get("/template.xlsx")
+@require(Permission.RECORD_ACTIVITIES)
+def template():
+    return download(activity_importing.template_xlsx(), "activity-template.xlsx", XLSX)
+
+
+@bp.get("/imports/<int:activity_import_id>")
+@require(Permission.RECORD_ACTIVITIES)
+def import_status(activity_import_id: int):
+    return import_pages.status_page(activity_import_id, IMPORTS)
+
+
+@bp.post("/imports/<int:activity_import_id>/review")
+@require(Permission.RECORD_ACTIVITIES)
+def import_review_post(activity_import_id: int):
+    """Re-check with the secretary's mapping, fixes and exclusions, or import."""
+    return import_pages.review_post(activity_import_id, IMPORTS)
+
+
+@bp.get("/imports/<int:activity_import_id>/errors.<fmt>")
+@require(Permission.RECORD_ACTIVITIES)
+def import_errors(activity_import_id: int, fmt: str):
+    return import_pages.errors_download(activity_import_id, fmt, IMPORTS)
+
+
+@bp.get("/imports/<int:activity_import_id>/rejected.<fmt>")
+@require(Permission.RECORD_ACTIVITIES)
+def import_rejected(activity_import_id: int, fmt: str):
+    """The rows with problems, in the file's own layout, to fix and upload again."""
+    return import_pages.rejected_download(activity_import_id, fmt, IMPORTS)

@@ -36,15 +36,49 @@ class Row:
     def fail(self, column: str, value: str, message: str) -> None:
         self.problems.append((column, value, message))
 
+    def column(self, field: str) -> str:
+        """The field's column heading in this file (the template's when it is not mapped)."""
+        return self.column_headers.get(field, field)
+
+    def written(self, field: str) -> str:
+        """The field's cell as written, or "" when no column is mapped to it."""
+        index = self.column_index.get(field)
+        return self.cells[index] if index is not None else ""
+
+    def failed(self, field: str) -> bool:
+        return any(p[0] == self.column(field) for p in self.problems)
+
+    def fail_field(self, field: str, message: str) -> None:
+        """A problem with a field, named by its column and the value as written."""
+        self.fail(self.column(field), self.written(field), message)
+
 
 @dataclass(frozen=True)
 class Context:
     titles: dict[str, Level]
     societies: tuple[str, ...] = ()
+    # For each field of kind "choice": the words a file may write (labels in Chinese and
+    # English, and the values themselves), each to its value.
+    choices: dict[str, dict[str, str]] = field(default_factory=dict)
 
 
-def _reader(kind: str, context: Context) -> Callable[[object], object]:
+def _reader(spec: Field, context: Context) -> Callable[[object], object]:
     """What turns a cell into the field's value (raising `Unreadable`)."""
+    kind = spec.kind
+    if kind == "choice":
+        words = {normalise.choice_key(w): v for w, v in context.choices.get(spec.name, {}).items()}
+
+        def choice(value: object) -> str:
+            key = normalise.choice_key(value)
+            found = words.get(key)
+            if found is None and len(key) >= 3:  # 跨院系交流 for 跨院系学术交流, if only one fits
+                near = {v for w, v in words.items() if _shortened(key, w)}
+                found = near.pop() if len(near) == 1 else None
+            if found is None:
+                raise normalise.Unreadable(_("one of the choices of the template"))
+            return found
+
+        return choice
     if kind == "title":
 
         def title(value: object) -> str:
@@ -65,6 +99,7 @@ def _reader(kind: str, context: Context) -> Callable[[object], object]:
         "date": normalise.day,
         "gender": normalise.gender,
         "flag": normalise.flag,
+        "count": normalise.count,
     }.get(kind, normalise.text)
 
 
@@ -81,11 +116,9 @@ def check_rows(
     secretary's fixes in the page, applied over the file's cells."""
     edits = edits or {}
     by_name = {f.name: f for f in fields}
-    mapped = [
-        (c, by_name[c.field], _reader(by_name[c.field].kind, context)) for c in columns if c.field
-    ]
+    mapped = [(c, by_name[c.field], _reader(by_name[c.field], context)) for c in columns if c.field]
     width = len(columns)
-    headers = {c.field: c.header for c in columns if c.field}
+    headers = {f.name: f.header for f in fields} | {c.field: c.header for c in columns if c.field}
     indexes = {c.field: c.index for c in columns if c.field}
     rows = []
     for done, (number, raw) in enumerate(body, start=1):
@@ -114,6 +147,12 @@ def check_rows(
         if progress is not None and done % 1000 == 0:
             progress(done, len(body))
     return rows
+
+
+def _shortened(written: str, label: str) -> bool:
+    """Whether the written word is the label with characters left out (in order)."""
+    rest = iter(label)
+    return len(label) > len(written) and all(ch in rest for ch in written)
 
 
 def _formula_text(text: str) -> bool:
@@ -147,7 +186,7 @@ def _read_cell(row: Row, value: object, column: Column, spec: Field, read) -> No
             return
     row.values[spec.name] = result
     shown = display(spec, result)
-    if shown != as_written:
+    if spec.kind != "choice" and shown != as_written:  # a choice is shown as written
         row.changes.append((column.header, as_written, shown))
 
 

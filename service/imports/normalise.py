@@ -150,3 +150,29 @@ def flag(value: object) -> bool:
     if word in NO:
         return False
     raise Unreadable(_("是 or 否"))
+
+
+_COUNT = re.compile(r"^(\d+)(?:\.0+)?\s*(?:人次|人|场次|场|次|个|项|家|小时|名)?$")
+
+
+def count(value: object) -> int:
+    """A whole number 0 or more: 120, "1,200", "１２０", "120人", "3场"."""
+    if isinstance(value, bool):
+        raise Unreadable(_("a whole number, 0 or more"))
+    if isinstance(value, int):
+        if value < 0:
+            raise Unreadable(_("a whole number, 0 or more"))
+        return value
+    if isinstance(value, float):
+        if not value.is_integer() or value < 0:
+            raise Unreadable(_("a whole number, 0 or more"))
+        return int(value)
+    found = _COUNT.match(text(value).replace(",", "").replace(" ", ""))
+    if found is None:
+        raise Unreadable(_("a whole number, 0 or more"))
+    return int(found.group(1))
+
+
+def choice_key(value: object) -> str:
+    """A choice as compared: NFKC, no spaces, lower case."""
+    return _SPACES.sub("", text(value)).lower()

@@ -32,6 +32,7 @@ def _choices(labels: dict) -> list[SelectChoice]:
 
 class MemberForm(FlaskForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=50)])
+    staff_number = StringField(_l("Staff number"), validators=[Optional(), Length(max=30)])
     phone = StringField(
         _l("Mobile phone"), validators=[Optional(), Regexp(PHONE_PATTERN, message=PHONE_MESSAGE)]
     )

@@ -1,4 +1,4 @@
-"""The review page of a member import: the report shown bad rows first, the secretary's
+"""The review page of an import (of any kind): the report shown bad rows first, the secretary's
 mapping, fixes and exclusions taken from the page, the rejected rows in the file's layout,
 and the association's own job-title words."""
 
@@ -10,6 +10,7 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from service.imports.fields import Field
 from service.imports.models import ImportSheet, TitleWord
 from service.imports.titles import SEEDED
 from service.members.importing import MEMBER_FIELDS
@@ -61,15 +62,21 @@ def view_of(report: dict) -> ReviewView:
     return ReviewView(report, shown, len(rows) - len(shown))
 
 
-def field_choices() -> list[tuple[str, str]]:
-    return [("", _("(ignore this column)"))] + [(f.name, f.header) for f in MEMBER_FIELDS]
+def field_choices(fields: tuple[Field, ...] = MEMBER_FIELDS) -> list[tuple[str, str]]:
+    return [("", _("(ignore this column)"))] + [(f.name, f.header) for f in fields]
 
 
-def apply(sheet: ImportSheet, form: MultiDict, mode: str, on_match: str) -> None:
+def apply(
+    sheet: ImportSheet,
+    form: MultiDict,
+    mode: str,
+    on_match: str,
+    fields: tuple[Field, ...] = MEMBER_FIELDS,
+) -> None:
     """The page's mapping, fixed cells and excluded rows, onto the sheet."""
     report = sheet.report or {}
     columns = report.get("columns", [])
-    known = {f.name for f in MEMBER_FIELDS}
+    known = {f.name for f in fields}
     mapping: dict[str, str] = {}
     for column in columns:
         chosen = form.get(f"map-{column['index']}", column["field"])

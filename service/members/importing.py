@@ -1,7 +1,10 @@
-"""Member import as a job, on the import engine: find the table in the secretariat's own
-roster, map its columns, normalise and check every row in one pass; then, once the
-secretary has confirmed (or at once for a file in the template's or the association's own
-known layout with nothing to decide), write the rows: all or nothing, or the valid ones."""
+"""Imports as a job, on the import engine: find the table in the secretariat's own file,
+map its columns, normalise and check every row in one pass; then, once the secretary has
+confirmed (or at once for a file in the template's or the association's own known layout
+with nothing to decide), write the rows: all or nothing, or the valid ones.
+
+The pipeline serves every kind of upload (`MemberImport.kind`): individual members (the
+spec below), group members (`group_import`) and activities (`activities.importing`)."""
 
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ from service.audit.services import record
 from service.federation import rollups
 from service.imports.engine import Context, Row, check_rows, display
 from service.imports.fields import Column, Field, header_key, suggest
+from service.imports.kinds import ImportKind, kind_spec
 from service.imports.models import ImportMapping, ImportSheet, TitleWord
 from service.imports.reading import ImportRefused, Limits, read_table
 from service.imports.societies import CAST_SOCIETIES
@@ -36,6 +40,7 @@ KIND = "members"
 CHUNK = 1000
 MEMBER_FIELDS = (
     Field("name", "姓名", "name", ("名字", "会员姓名", "教师姓名", "职工姓名"), 50, True),
+    Field("staff_number", "工号", "text", ("职工号", "教工号", "人事编号", "职工编号"), 30),
     Field("gender", "性别", "gender", (), 10),
     Field(
         "birth_year",
@@ -106,9 +111,12 @@ def limits() -> Limits:
     return Limits(config["IMPORT_MAX_BYTES"], config["IMPORT_MAX_ROWS"])
 
 
-def start_import(filename: str, content: bytes, created_by: str) -> MemberImport:
+def start_import(filename: str, content: bytes, created_by: str, kind: str = KIND) -> MemberImport:
     """Record the upload and its sheet; the caller commits and enqueues `run_import`."""
-    upload = MemberImport(filename=filename[:200], content=content, created_by=created_by)
+    kind_spec(kind)  # a kind that does not exist is refused here, not in the job
+    upload = MemberImport(
+        filename=filename[:200], content=content, created_by=created_by, kind=kind
+    )
     db.session.add(upload)
     db.session.flush()
     db.session.add(ImportSheet(member_import_id=upload.id, stage="check"))
@@ -140,17 +148,18 @@ def run_import(import_id: int) -> str:
     if upload is None or upload.status != "queued":
         return upload.status if upload else "missing"
     sheet = sheet_of(upload)
+    spec = spec_of(upload)
     try:
         table = read_table(upload.filename, upload.content, limits())
     except ImportRefused as refused:
         return _finish(upload, "failed", errors=[_file_problem(str(refused))])
-    located = locate(table, MEMBER_FIELDS)
-    columns = columns_for(located, sheet)
-    if not any(c.field == "name" for c in columns):
+    located = locate(table, spec.fields)
+    columns = columns_for(located, sheet, spec)
+    if not any(c.field == spec.required for c in columns):
         sheet.report = _report(located, columns, [], sheet)
         sheet.stage = "review"
         upload.status = "review"
-        upload.errors = [_file_problem(_("No column is mapped to 姓名 (name); choose it below."))]
+        upload.errors = [_file_problem(_no_column(spec))]
         db.session.commit()
         return upload.status
     upload.total_rows = len(located.body)
@@ -158,20 +167,37 @@ def run_import(import_id: int) -> str:
     sheet.report = _report(located, columns, rows, sheet)
     upload.errors = problems_of(rows)
     if sheet.stage == "commit" or (sheet.stage == "check" and _nothing_to_decide(columns, rows)):
-        return _commit(upload, sheet, rows, columns)
+        return _commit(upload, sheet, rows, columns, spec)
     sheet.stage = "review"
     upload.status = "review"
     db.session.commit()
     return upload.status
 
 
+def spec_of(upload: MemberImport) -> ImportKind:
+    """The spec of the upload's kind (members for an upload made before kinds)."""
+    return kind_spec(upload.kind or KIND)
+
+
+def _no_column(spec: ImportKind) -> str:
+    if spec.name == KIND:
+        return _("No column is mapped to 姓名 (name); choose it below.")
+    return _(
+        "No column is mapped to %(header)s; choose it below.",
+        header=spec.by_name[spec.required].header,
+    )
+
+
 def _file_problem(message: str) -> dict:
     return {"row": None, "column": None, "value": "", "message": message}
 
 
-def columns_for(located: Located, sheet: ImportSheet) -> list[Column]:
+def columns_for(
+    located: Located, sheet: ImportSheet, spec: ImportKind | None = None
+) -> list[Column]:
     """The secretary's mapping for this upload if given, else the suggestion (with the
     association's saved headings first)."""
+    spec = spec or kind_spec(KIND)
     headers = located.headers
     if sheet.mapping is not None:
         chosen = {int(i): f for i, f in sheet.mapping.items()}
@@ -181,11 +207,13 @@ def columns_for(located: Located, sheet: ImportSheet) -> list[Column]:
         ]
     saved = dict(
         db.session.execute(
-            sa.select(ImportMapping.header, ImportMapping.field).where(ImportMapping.kind == KIND)
+            sa.select(ImportMapping.header, ImportMapping.field).where(
+                ImportMapping.kind == spec.name
+            )
         ).all()
     )
     samples = [cells for _n, cells in located.body[:50]]
-    return suggest(headers, samples, MEMBER_FIELDS, saved)
+    return suggest(headers, samples, spec.fields, saved)
 
 
 def _nothing_to_decide(columns: list[Column], rows: list[Row]) -> bool:
@@ -198,9 +226,10 @@ def _nothing_to_decide(columns: list[Column], rows: list[Row]) -> bool:
     )
 
 
-def context() -> Context:
+def context(spec: ImportKind | None = None) -> Context:
     words = dict(db.session.execute(sa.select(TitleWord.word, TitleWord.level)).all())
-    return Context(titles=title_table(words), societies=CAST_SOCIETIES)
+    choices = spec.choices() if spec is not None else {}
+    return Context(titles=title_table(words), societies=CAST_SOCIETIES, choices=choices)
 
 
 # --- checking ---------------------------------------------------------------------------
@@ -209,23 +238,29 @@ def context() -> Context:
 def check(
     located: Located, columns: list[Column], sheet: ImportSheet, upload: MemberImport
 ) -> list[Row]:
-    """Every row read and checked; duplicates within the file, and existing members the
-    rows match (with what would change)."""
-    ctx = context()
+    """Every row read and checked by the kind's rules; duplicates within the file, and the
+    existing records the rows match (with what would change)."""
+    spec = spec_of(upload)
+    ctx = context(spec)
 
     def progress(done: int, total: int) -> None:
-        _job_progress(done, total, "checking")
+        job_progress(done, total, "checking")
 
     rows = check_rows(
         located.body,
         columns,
-        MEMBER_FIELDS,
+        spec.fields,
         ctx,
         edits=sheet.edits,
         excluded=set(sheet.excluded or ()),
         progress=progress,
     )
     sheet.checked_rows = len(rows)
+    spec.check(rows, ctx)
+    return rows
+
+
+def _check_members(rows: list[Row], ctx: Context) -> None:
     for row in rows:
         _member_rules(row, ctx)
     live = [r for r in rows if not r.excluded]
@@ -234,7 +269,6 @@ def check(
     for row in live:  # every problem in one pass: eligibility too, beside the others
         if row.member is None and not _failed(row, "title") and not _failed(row, "in_cast_society"):
             _eligible(row)
-    return rows
 
 
 def _member_rules(row: Row, ctx: Context) -> None:
@@ -302,10 +336,13 @@ def _failed(row: Row, field: str) -> bool:
     return any(p[0] == _column(row, field) for p in row.problems)
 
 
+KEYS = ("staff_number", "phone", "email")  # what identifies a member, in the order matched
+
+
 def _duplicates_in_file(rows: list[Row]) -> None:
     seen: dict[tuple[str, str], int] = {}
     for row in rows:
-        for field in ("phone", "email"):
+        for field in KEYS:
             value = row.values.get(field)
             if not value:
                 continue
@@ -317,9 +354,11 @@ def _duplicates_in_file(rows: list[Row]) -> None:
 
 
 def _match_existing(rows: list[Row]) -> None:
-    """Each row's existing member (by phone or e-mail), and the fields that differ."""
+    """Each row's existing member (by staff number, then phone or e-mail), and the fields
+    that differ. A staff number names the person: a row whose staff number is a member's
+    is that member even where the phone changed."""
     found: dict[tuple[str, str], Member] = {}
-    for field in ("phone", "email"):
+    for field in KEYS:
         column = getattr(Member, field)
         values = sorted({r.values[field] for r in rows if r.values.get(field)})
         for start in range(0, len(values), 500):
@@ -331,17 +370,36 @@ def _match_existing(rows: list[Row]) -> None:
     for row in rows:
         matches = {
             found[(f, row.values[f])].id: found[(f, row.values[f])]
-            for f in ("phone", "email")
+            for f in KEYS
             if row.values.get(f) and (f, row.values[f]) in found
         }
         if len(matches) > 1:
+            by_staff = (
+                row.values.get("staff_number")
+                and ("staff_number", row.values["staff_number"]) in found
+            )
             row.fail(
-                _column(row, "email"),
-                _written(row, "email"),
-                _("The phone and the e-mail belong to two different members."),
+                _column(row, "staff_number" if by_staff else "email"),
+                _written(row, "staff_number" if by_staff else "email"),
+                _("The staff number, the phone and the e-mail belong to different members.")
+                if by_staff
+                else _("The phone and the e-mail belong to two different members."),
             )
         elif matches:
             member = next(iter(matches.values()))
+            if row.values.get("staff_number") and member.staff_number not in (
+                None,
+                row.values["staff_number"],
+            ):
+                row.fail(
+                    _column(row, "staff_number"),
+                    _written(row, "staff_number"),
+                    _(
+                        "The phone or e-mail is a member's with another staff number (%(n)s).",
+                        n=member.staff_number,
+                    ),
+                )
+                continue
             row.member = member.id
             row.diff = _diff(row, member)
 
@@ -412,7 +470,9 @@ def _report(located: Located, columns: list[Column], rows: list[Row], sheet: Imp
 # --- writing ----------------------------------------------------------------------------
 
 
-def _commit(upload: MemberImport, sheet: ImportSheet, rows: list[Row], columns) -> str:
+def _commit(
+    upload: MemberImport, sheet: ImportSheet, rows: list[Row], columns, spec: ImportKind
+) -> str:
     live = [r for r in rows if not r.excluded]
     bad = [r for r in live if r.problems]
     if bad and sheet.mode != "valid":
@@ -422,28 +482,15 @@ def _commit(upload: MemberImport, sheet: ImportSheet, rows: list[Row], columns) 
         return upload.status
     new = [r for r in live if not r.problems and r.member is None]
     changed = [r for r in live if not r.problems and r.member is not None and r.diff]
-    total = len(new) + (len(changed) if sheet.on_match == "update" else 0)
-    # Every row with the same keys, its empty fields as NULL: one executemany a chunk (the
-    # ORM would otherwise leave out each row's own NULLs and group rows by what is left).
-    blank = {field: None for field in FIELDS} | {"joined_on": utcnow().date()}
-    insert = sa.insert(Member).execution_options(render_nulls=True)
-    for start in range(0, len(new), CHUNK):
-        chunk = [
-            {**blank, **r.values, "tenant_id": upload.tenant_id} for r in new[start : start + CHUNK]
-        ]
-        db.session.execute(insert, chunk)
-        _job_progress(start + len(chunk), total, "importing")
-    refresh_statistics(db.session, "member", len(new))  # before its history's key checks
-    history.record_untracked(upload.tenant_id)  # each new member's joining, dated
-    updated = _update(changed) if sheet.on_match == "update" else 0
+    updated = spec.write(upload, new, changed if sheet.on_match == "update" else [])
     upload.imported_rows = len(new)
-    _remember_mapping(columns)
+    _remember_mapping(columns, spec.name)
     if new or updated:
         rollups.note_write(db.session, upload.tenant_id)  # the federation's figures count them
     record(
         db.session,
         "import",
-        "member",
+        spec.entity,
         upload.id,
         upload.tenant_id,
         {
@@ -453,11 +500,29 @@ def _commit(upload: MemberImport, sheet: ImportSheet, rows: list[Row], columns) 
             "rejected": len(bad),
             "excluded": len(rows) - len(live),
             "mode": sheet.mode,
+            "kind": spec.name,
         },
     )
     sheet.report = {**sheet.report, "updated": updated}
     sheet.stage = "done"
     return _finish(upload, "done", errors=upload.errors or None)
+
+
+def _write_members(upload: MemberImport, new: list[Row], changed: list[Row]) -> int:
+    total = len(new) + len(changed)
+    # Every row with the same keys, its empty fields as NULL: one executemany a chunk (the
+    # ORM would otherwise leave out each row's own NULLs and group rows by what is left).
+    blank = {field: None for field in FIELDS} | {"joined_on": utcnow().date()}
+    insert = sa.insert(Member).execution_options(render_nulls=True)
+    for start in range(0, len(new), CHUNK):
+        chunk = [
+            {**blank, **r.values, "tenant_id": upload.tenant_id} for r in new[start : start + CHUNK]
+        ]
+        db.session.execute(insert, chunk)
+        job_progress(start + len(chunk), total, "importing")
+    refresh_statistics(db.session, "member", len(new))  # before its history's key checks
+    history.record_untracked(upload.tenant_id)  # each new member's joining, dated
+    return _update(changed) if changed else 0
 
 
 def _update(rows: list[Row]) -> int:
@@ -479,11 +544,11 @@ def _update(rows: list[Row]) -> int:
     return len(rows)
 
 
-def _remember_mapping(columns: list[Column]) -> None:
+def _remember_mapping(columns: list[Column], kind: str = KIND) -> None:
     """The headings of this file and their fields, offered the next time."""
     saved = {
         m.header: m
-        for m in db.session.scalars(sa.select(ImportMapping).where(ImportMapping.kind == KIND))
+        for m in db.session.scalars(sa.select(ImportMapping).where(ImportMapping.kind == kind))
     }
     for column in columns:
         key = header_key(column.header)[:100]
@@ -493,7 +558,7 @@ def _remember_mapping(columns: list[Column]) -> None:
         if key in saved:
             saved[key].field = field
         else:
-            db.session.add(ImportMapping(kind=KIND, header=key, field=field))
+            db.session.add(ImportMapping(kind=kind, header=key, field=field))
 
 
 # --- what the pages ask -----------------------------------------------------------------
@@ -556,7 +621,8 @@ def _finish(upload: MemberImport, status: str, errors: list | None = None) -> st
     return status
 
 
-def _job_progress(done: int, total: int, state: str) -> None:
+def job_progress(done: int, total: int, state: str) -> None:
+    """Rows done out of rows total, where the status page reads them while the job runs."""
     job = get_current_job()
     if job is not None:
         job.meta["progress"] = [done, total]
@@ -583,3 +649,13 @@ def progress_of(upload: MemberImport) -> tuple[int, int] | None:
         return None
     done, total = job.meta["progress"]
     return done, total
+
+
+SPEC = ImportKind(
+    name=KIND,
+    fields=MEMBER_FIELDS,
+    required="name",
+    check=_check_members,
+    write=_write_members,
+    entity="member",
+)

@@ -66,6 +66,15 @@ class Member(TenantOwned, db.Model):
     __tenant_table_args__ = (
         sa.UniqueConstraint("tenant_id", "phone", name="uq_member_tenant_phone"),
         sa.UniqueConstraint("tenant_id", "email", name="uq_member_tenant_email"),
+        # A staff number (工号) is the university's own key for a person, where it is given.
+        sa.Index(
+            "uq_member_tenant_staff_number",
+            "tenant_id",
+            "staff_number",
+            unique=True,
+            postgresql_where=sa.text("staff_number IS NOT NULL"),
+            sqlite_where=sa.text("staff_number IS NOT NULL"),
+        ),
         sa.Index("ix_member_tenant_status", "tenant_id", "status"),
         sa.CheckConstraint(
             "erased_at IS NOT NULL OR phone IS NOT NULL OR email IS NOT NULL", name="one_contact"
@@ -76,6 +85,8 @@ class Member(TenantOwned, db.Model):
     )
 
     name: Mapped[str] = mapped_column(sa.String(50), info=PERSONAL)
+    # 工号: the university's staff number, what HR and personnel systems key a person by.
+    staff_number: Mapped[str | None] = mapped_column(sa.String(30), info=PERSONAL)
     gender: Mapped[str | None] = mapped_column(sa.String(10), info=PERSONAL)
     birth_year: Mapped[int | None] = mapped_column(info=PERSONAL)
     department: Mapped[str | None] = mapped_column(sa.String(100))
@@ -129,6 +140,7 @@ class MemberStatusChange(TenantOwned, db.Model):
 
 FIELD_PURPOSES = {
     "name": _l("To identify you in the association's register."),
+    "staff_number": _l("To match your record with the university's personnel records."),
     "gender": _l("Optional; only counted in anonymous statistics."),
     "birth_year": _l("Optional; only counted in age-group statistics."),
     "department": _l("To connect you with your department's association."),
@@ -261,11 +273,16 @@ class MemberApplication(TenantOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+IMPORT_KINDS = ("members", "groups", "activities")
+
+
 class MemberImport(TenantOwned, db.Model):
-    """One uploaded member file and what became of it. All or nothing."""
+    """One uploaded file and what became of it: individual members, group members or
+    activities (`kind`), read by the same import engine."""
 
     __tablename__ = "member_import"
 
+    kind: Mapped[str] = mapped_column(sa.String(20), default="members", server_default="members")
     filename: Mapped[str] = mapped_column(sa.String(200))
     content: Mapped[bytes] = mapped_column(sa.LargeBinary, info=PERSONAL)
     status: Mapped[str] = mapped_column(sa.String(20), default="queued")

@@ -9,7 +9,7 @@ from service.members.models import (
     MemberStatus,
     ProfessionalTitle,
 )
-from service.privacy import mask_email, mask_phone
+from service.privacy import mask_email, mask_phone, mask_staff_number
 from service.rest import StrictSchema
 from service.validation import PHONE_PATTERN, PlausibleDate
 
@@ -19,6 +19,7 @@ TITLES = [t.value for t in ProfessionalTitle]
 class MemberSchema(Schema):
     id = fields.Integer(dump_only=True)
     name = fields.String()
+    staff_number = fields.String(allow_none=True)
     gender = fields.String(allow_none=True)
     birth_year = fields.Integer(allow_none=True)
     department = fields.String(allow_none=True)
@@ -45,11 +46,14 @@ class MemberSchema(Schema):
         if not current_principal().can(Permission.EDIT_MEMBERS):
             data["phone"] = mask_phone(data.get("phone"))
             data["email"] = mask_email(data.get("email"))
+            if "staff_number" in data:
+                data["staff_number"] = mask_staff_number(data["staff_number"])
         return data
 
 
 class MemberCreateSchema(StrictSchema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=50))
+    staff_number = fields.String(allow_none=True, validate=validate.Length(max=30))
     gender = fields.String(allow_none=True, validate=validate.OneOf(["female", "male"]))
     birth_year = fields.Integer(strict=True, allow_none=True, validate=validate.Range(1930, 2010))
     department = fields.String(allow_none=True, validate=validate.Length(max=100))

@@ -25,6 +25,7 @@ from tenants.scope import Scope, use_scope
 
 MEMBER_FIELDS = (
     "name",
+    "staff_number",
     "gender",
     "birth_year",
     "department",
@@ -41,6 +42,7 @@ MEMBER_FIELDS = (
 # What erasure clears: everything that could name the person. Title, join date and status
 # stay, so the association's counts do not change.
 ERASED_FIELDS = (
+    "staff_number",
     "gender",
     "birth_year",
     "department",
@@ -58,8 +60,12 @@ class MembershipError(ValueError):
 
 
 class DuplicateMember(MembershipError):
-    def __init__(self, existing: Member):
-        super().__init__(_l("A member with this phone or e-mail exists already."))
+    def __init__(self, existing: Member, staff_number: bool = False):
+        super().__init__(
+            _l("A member with this staff number exists already.")
+            if staff_number
+            else _l("A member with this phone or e-mail exists already.")
+        )
         self.existing = existing
 
 
@@ -85,7 +91,12 @@ def members_query(
     if search:
         like = f"%{search.strip()}%"
         query = query.where(
-            sa.or_(Member.name.like(like), Member.department.like(like), Member.phone.like(like))
+            sa.or_(
+                Member.name.like(like),
+                Member.department.like(like),
+                Member.phone.like(like),
+                Member.staff_number.like(like),
+            )
         )
     if status:
         query = query.where(Member.status == status)
@@ -107,6 +118,25 @@ def find_duplicate(phone: str | None, email: str | None, exclude_id: int | None 
     if exclude_id is not None:
         query = query.where(Member.id != exclude_id)
     return db.session.scalars(query.limit(1)).first()
+
+
+def find_staff_number(staff_number: str | None, exclude_id: int | None = None) -> Member | None:
+    """The member of this tenant with this staff number (unique where given), if any."""
+    if not staff_number:
+        return None
+    query = sa.select(Member).where(Member.staff_number == staff_number)
+    if exclude_id is not None:
+        query = query.where(Member.id != exclude_id)
+    return db.session.scalars(query.limit(1)).first()
+
+
+def _refuse_duplicates(data: dict[str, Any], exclude_id: int | None = None) -> None:
+    existing = find_staff_number(data.get("staff_number"), exclude_id)
+    if existing is not None:
+        raise DuplicateMember(existing, staff_number=True)
+    existing = find_duplicate(data.get("phone"), data.get("email"), exclude_id)
+    if existing is not None:
+        raise DuplicateMember(existing)
 
 
 def _clean(data: dict[str, Any]) -> dict[str, Any]:
@@ -141,9 +171,7 @@ def check_member(data: dict[str, Any]) -> None:
 def create_member(data: dict[str, Any]) -> Member:
     data = _clean(data)
     check_member(data)
-    existing = find_duplicate(data.get("phone"), data.get("email"))
-    if existing is not None:
-        raise DuplicateMember(existing)
+    _refuse_duplicates(data)
     member = Member(**data)
     db.session.add(member)
     db.session.flush()
@@ -155,9 +183,7 @@ def update_member(member: Member, changes: dict[str, Any]) -> Member:
     changes = _clean(changes)
     merged = {f: getattr(member, f) for f in MEMBER_FIELDS} | changes
     check_member(merged)
-    existing = find_duplicate(merged.get("phone"), merged.get("email"), exclude_id=member.id)
-    if existing is not None:
-        raise DuplicateMember(existing)
+    _refuse_duplicates(merged, exclude_id=member.id)
     joined_on = member.joined_on
     for field, value in changes.items():
         setattr(member, field, value)

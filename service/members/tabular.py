@@ -31,6 +31,7 @@ class Column:
 
 COLUMNS = (
     Column("name", "姓名", "张伟"),
+    Column("staff_number", "工号", "20010123"),
     Column("gender", "性别", "男"),
     Column("birth_year", "出生年份", "1982"),
     Column("department", "院系", "计算机科学与技术学院"),

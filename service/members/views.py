@@ -6,19 +6,21 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from rq import Retry
 
 from service.audit.services import record
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
-from service.jobs import JobsUnavailable, enqueue
-from service.members import applications, import_review, importing, services
+from service.members import (
+    applications,
+    group_import,
+    import_pages,
+    import_review,
+    services,
+)
 from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import (
     DecisionForm,
     GroupMemberForm,
-    ImportForm,
-    ImportReviewForm,
     MemberForm,
     MergeForm,
     PolicyForm,
@@ -31,22 +33,19 @@ from service.members.models import (
     TITLE_LABELS,
     ApplicationStatus,
     GroupMember,
-    MemberImport,
     MemberStatus,
 )
 from service.members.tabular import (
     COLUMNS,
     export_row,
-    neutralise,
     template_xlsx,
     to_csv,
     to_xlsx,
 )
-from service.privacy import mask_email, mask_phone
+from service.privacy import mask_email, mask_phone, mask_staff_number
 from service.validation import ID_MAX
 from service.web.downloads import CSV, XLSX, download
 from service.web.pagination import page_of
-from tenants.access import find_in_scope
 from tenants.db import db
 
 bp = Blueprint("members", __name__, url_prefix="/members")
@@ -152,7 +151,11 @@ def export(fmt: str):
         abort(404)
     principal = current_principal()
     clear = principal.can(Permission.EXPORT_MEMBER_CONTACTS)
-    masks = {} if clear else {"phone": mask_phone, "email": mask_email}
+    masks = (
+        {}
+        if clear
+        else {"phone": mask_phone, "email": mask_email, "staff_number": mask_staff_number}
+    )
     members = db.session.scalars(services.members_query()).all()
     rows = [export_row(m, masks) for m in members]
     header = [c.header for c in COLUMNS]
@@ -175,133 +178,51 @@ def template():
     return download(template_xlsx(), "member-template.xlsx", XLSX)
 
 
-def _imports():
-    return db.session.scalars(
-        db.select(MemberImport).order_by(MemberImport.created_at.desc()).limit(20)
-    ).all()
-
-
 @bp.route("/imports", methods=["GET", "POST"])
 @require(Permission.EDIT_MEMBERS)
 def imports():
-    form = ImportForm()
-    if form.validate_on_submit():
-        upload = form.file.data
-        content = upload.read(importing.limits().max_bytes + 1)
-        started = importing.start_import(
-            upload.filename or "upload", content, current_principal().audit_label
-        )
-        db.session.commit()
-        import_id = started.id
-        try:
-            # Idempotent, so a job whose worker died is run again by the next worker.
-            job = enqueue(
-                importing.run_import, import_id, retry=Retry(max=2), on_give_up=importing.gave_up
-            )
-        except JobsUnavailable:
-            reason = _imports_unavailable()
-            importing.give_up(_access_import(import_id), reason)
-            flash(reason, "error")
-            return redirect(url_for(".imports"))
-        _access_import(import_id).job_id = job.id  # where the status page reads progress
-        db.session.commit()
-        return redirect(url_for(".import_status", import_id=import_id))
-    status = 400 if form.errors else 200
-    return render_template("members/imports.html", form=form, imports=_imports()), status
-
-
-def _imports_unavailable() -> str:
-    return _("Imports cannot start right now. Nothing was imported; try again in a few minutes.")
-
-
-def _access_import(import_id: int) -> MemberImport:
-    upload = find_in_scope(MemberImport, import_id)
-    if upload is None:
-        abort(404)
-    return upload
+    return import_pages.upload_page(import_pages.MEMBERS)
 
 
 @bp.get("/imports/<int:import_id>")
 @require(Permission.EDIT_MEMBERS)
 def import_status(import_id: int):
-    upload = _access_import(import_id)
-    sheet = importing.find_sheet(upload)
-    form = ImportReviewForm(
-        mode=sheet.mode if sheet else "all", on_match=sheet.on_match if sheet else "skip"
-    )
-    return render_template(
-        "members/import_status.html",
-        upload=upload,
-        sheet=sheet,
-        review=import_review.view_of(sheet.report) if sheet and sheet.report else None,
-        fields=import_review.field_choices(),
-        form=form,
-        progress=importing.progress_of(upload),
-        lost=importing.is_lost(upload),
-        lost_reason=importing.lost_reason(),
-    )
+    upload = import_pages.access_import(import_id, import_pages.MEMBERS)
+    pages = import_pages.GROUPS if upload.kind == "groups" else import_pages.MEMBERS
+    return import_pages.status_page(import_id, pages)
 
 
 @bp.post("/imports/<int:import_id>/review")
 @require(Permission.EDIT_MEMBERS)
 def import_review_post(import_id: int):
     """Re-check with the secretary's mapping, fixes and exclusions, or import."""
-    upload = _access_import(import_id)
-    form = ImportReviewForm()
-    if upload.status != "review" or not form.validate_on_submit():
-        abort(400)
-    sheet = importing.sheet_of(upload)
-    try:
-        import_review.apply(sheet, request.form, form.mode.data, form.on_match.data)
-    except import_review.ReviewRefused as refused:
-        flash(str(refused), "error")
-        return redirect(url_for(".import_status", import_id=import_id))
-    sheet.stage = "commit" if request.form.get("action") == "commit" else "check"
-    upload.status = "queued"
-    db.session.commit()
-    try:
-        job = enqueue(
-            importing.run_import, import_id, retry=Retry(max=2), on_give_up=importing.gave_up
-        )
-    except JobsUnavailable:
-        importing.give_up(_access_import(import_id), _imports_unavailable())
-        flash(_imports_unavailable(), "error")
-        return redirect(url_for(".import_status", import_id=import_id))
-    _access_import(import_id).job_id = job.id
-    db.session.commit()
-    return redirect(url_for(".import_status", import_id=import_id))
+    return import_pages.review_post(import_id, import_pages.MEMBERS)
 
 
 @bp.get("/imports/<int:import_id>/errors.<fmt>")
 @require(Permission.EDIT_MEMBERS)
 def import_errors(import_id: int, fmt: str):
-    upload = _access_import(import_id)
-    if fmt not in ("xlsx", "csv") or not upload.errors:
-        abort(404)
-    header = [_("Row"), _("Column"), _("Value as written"), _("Problem")]
-    rows = [
-        [e["row"] or "", e["column"] or "", neutralise(e.get("value", "")), e["message"]]
-        for e in upload.errors
-    ]
-    if fmt == "xlsx":
-        return download(to_xlsx(header, rows), f"import-{upload.id}-errors.xlsx", XLSX)
-    return download(to_csv(header, rows), f"import-{upload.id}-errors.csv", CSV)
+    return import_pages.errors_download(import_id, fmt, import_pages.MEMBERS)
 
 
 @bp.get("/imports/<int:import_id>/rejected.<fmt>")
 @require(Permission.EDIT_MEMBERS)
 def import_rejected(import_id: int, fmt: str):
     """The rows with problems, in the file's own layout, to fix and upload again."""
-    upload = _access_import(import_id)
-    sheet = importing.find_sheet(upload)
-    report = sheet.report if sheet else None
-    if fmt not in ("xlsx", "csv") or not report:
-        abort(404)
-    header, rows = import_review.rejected(report)
-    rows = [[neutralise(v) for v in r] for r in rows]
-    if fmt == "xlsx":
-        return download(to_xlsx(header, rows), f"import-{upload.id}-rejected.xlsx", XLSX)
-    return download(to_csv(header, rows), f"import-{upload.id}-rejected.csv", CSV)
+    return import_pages.rejected_download(import_id, fmt, import_pages.MEMBERS)
+
+
+@bp.route("/groups/imports", methods=["GET", "POST"])
+@require(Permission.EDIT_MEMBERS)
+def group_imports():
+    """Upload a list of group members, on the same engine and review page as members."""
+    return import_pages.upload_page(import_pages.GROUPS, _("Group member file (.xlsx or .csv)"))
+
+
+@bp.get("/groups/template.xlsx")
+@require(Permission.EDIT_MEMBERS)
+def group_template():
+    return download(group_import.template_xlsx(), "group-member-template.xlsx", XLSX)
 
 
 @bp.route("/imports/titles", methods=["GET", "POST"])

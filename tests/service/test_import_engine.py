@@ -185,7 +185,7 @@ def test_an_hr_roster_gets_in_with_one_confirmation_and_its_bad_rows_listed(worl
     assert len(members_of(tenant)) == before + len(rosters.GOOD_NAMES)
 
 
-def test_a_gbk_csv_of_another_layout_gets_in_and_lists_its_unknown_column(world, client):
+def test_a_gbk_csv_of_another_layout_gets_in_with_its_staff_numbers(world, client):
     tenant = world.a.first
     before = len(members_of(tenant))
     client.login_as(tenant.users[Role.ASSOCIATION_STAFF])
@@ -194,7 +194,8 @@ def test_a_gbk_csv_of_another_layout_gets_in_and_lists_its_unknown_column(world,
     assert result.status == "review"
     assert {(e["row"], e["column"]) for e in result.errors} == rosters.GBK_BAD_ROWS, result.errors
     report = _sheet(tenant, result.id).report
-    assert report["header_row"] == 2 and report["unmapped"] == ["工号"]
+    assert report["header_row"] == 2 and report["unmapped"] == []
+    assert {c["header"]: c["field"] for c in report["columns"]}["工号"] == "staff_number"
     assert report["footer"][1].startswith("填表说明")
 
     # Nothing is imported while a row is bad (the default), then fixed in the page.
@@ -210,6 +211,8 @@ def test_a_gbk_csv_of_another_layout_gets_in_and_lists_its_unknown_column(world,
     assert result.status == "done", result.errors
     names = {m.name for m in members_of(tenant)}
     assert set(rosters.GBK_GOOD_NAMES) | {"小龙女"} <= names
+    staff = {m.name: m.staff_number for m in members_of(tenant)}
+    assert staff["马·阿里木"] == "T001" and staff["小龙女"] == "T005"
     assert "尹志平" not in names
     assert len(members_of(tenant)) == before + len(rosters.GBK_GOOD_NAMES) + 1
 

@@ -100,6 +100,9 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     ("members.import_review_post", "POST"): Route(P.EDIT_MEMBERS, ("import_id",)),
     ("members.import_titles", "GET"): Route(P.EDIT_MEMBERS),
+    ("members.group_imports", "GET"): Route(P.EDIT_MEMBERS),
+    ("members.group_imports", "POST"): Route(P.EDIT_MEMBERS),
+    ("members.group_template", "GET"): Route(P.EDIT_MEMBERS),
     ("members.import_titles", "POST"): Route(P.EDIT_MEMBERS),
     ("join.apply", "GET"): Route(PUBLIC),  # any open association's form, by design
     ("join.apply", "POST"): Route(PUBLIC),
@@ -268,6 +271,17 @@ ROUTES: dict[tuple[str, str], Route] = {
     ),
     # activities of the five tasks, outcomes, evidence
     ("activities.index", "GET"): Route(P.VIEW_ACTIVITIES),
+    ("activities.imports", "GET"): Route(P.RECORD_ACTIVITIES),
+    ("activities.imports", "POST"): Route(P.RECORD_ACTIVITIES),
+    ("activities.template", "GET"): Route(P.RECORD_ACTIVITIES),
+    ("activities.import_status", "GET"): Route(P.RECORD_ACTIVITIES, ("activity_import_id",)),
+    ("activities.import_review_post", "POST"): Route(P.RECORD_ACTIVITIES, ("activity_import_id",)),
+    ("activities.import_errors", "GET"): Route(
+        P.RECORD_ACTIVITIES, ("activity_import_id",), values=(("fmt", "csv"),)
+    ),
+    ("activities.import_rejected", "GET"): Route(
+        P.RECORD_ACTIVITIES, ("activity_import_id",), values=(("fmt", "csv"),)
+    ),
     ("activities.new", "GET"): Route(P.RECORD_ACTIVITIES, values=(("task", "academic"),)),
     ("activities.new", "POST"): Route(P.RECORD_ACTIVITIES, values=(("task", "integrity"),)),
     ("activities.detail", "GET"): Route(P.VIEW_ACTIVITIES, ("activity_id",)),
@@ -582,6 +596,7 @@ WORK_IDS = {
     "nomination_id": ("nominations", 0),
     "exemplar_id": ("exemplars", 0),
     "suggestion_id": ("suggestions", 0),
+    "activity_import_id": ("activity_imports", 0),
 }
 FEDERATION_IDS = {
     "period_id": lambda p: p.reporting["period_id"],
