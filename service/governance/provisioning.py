@@ -9,8 +9,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass, field
-from datetime import date, datetime
-from typing import IO, Any
+from typing import IO
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -19,43 +18,66 @@ from service.associations.models import AssociationProfile
 from service.federation import categories
 from service.governance.jobs import recompute_findings
 from service.governance.models import Establishment, LifecycleChange
-from service.imports.reading import Formula, ImportRefused, Limits, UnsafeWorkbook, read_table
+from service.imports.engine import Context, Row, check_rows
+from service.imports.fields import Field, suggest
+from service.imports.reading import ImportRefused, Limits, UnsafeWorkbook, read_table
+from service.imports.table import locate
 from service.jobs import JobsUnavailable, enqueue
-from service.validation import (
-    PHONE_PATTERN,
-    has_broken_characters,
-    has_control_characters,
-    has_stray_cells,
-)
+from service.validation import PHONE_PATTERN
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.scope import Scope, system_scope, use_scope
 
 log = logging.getLogger(__name__)
 
-# Column header (Chinese as clerks write it, or the English key) -> field.
-COLUMNS = {
-    "省份代码": "federation_code",
-    "高校名称": "university_name",
-    "高校类型": "category",
-    "联系人": "contact_name",
-    "联系电话": "contact_phone",
-    "联系邮箱": "contact_email",
-    "批准日期": "approved_on",
-    "批准文号": "document_number",
-    "承认章程日期": "charter_accepted_on",
-}
-HEADER_OF = {field: header for header, field in COLUMNS.items()}
 # An association is named after its university: "<university>科学技术协会", in 200 characters.
 NAME_MAX = Association.name.type.length
 UNIVERSITY_MAX = NAME_MAX - len("科学技术协会")
-# The longest text each free-text column may hold (its column in the tables it fills).
-TEXT_MAX = {
-    "contact_name": AssociationProfile.contact_name.type.length,
-    "contact_email": AssociationProfile.contact_email.type.length,
-    "document_number": Establishment.document_number.type.length,
-}
-REQUIRED = ("federation_code", "university_name", "category", "approved_on", "document_number")
+# The columns of the template, with the headings offices write instead; the field names
+# (federation_code…) are accepted as headings too.
+FIELDS = (
+    Field("federation_code", "省份代码", "text", ("省份", "所属省份", "省份编码"), 20, True),
+    Field(
+        "university_name",
+        "高校名称",
+        "text",
+        ("学校名称", "高校", "学校", "大学名称", "单位名称"),
+        UNIVERSITY_MAX,
+        True,
+    ),
+    Field("category", "高校类型", "text", ("学校类型", "高校类别", "办学类型", "类别"), 50, True),
+    Field(
+        "contact_name",
+        "联系人",
+        "name",
+        ("联系人姓名", "科协联系人"),
+        AssociationProfile.contact_name.type.length,
+    ),
+    Field("contact_phone", "联系电话", "phone", ("电话", "手机", "手机号码", "联系方式"), 30),
+    Field(
+        "contact_email",
+        "联系邮箱",
+        "email",
+        ("邮箱", "电子邮箱", "电子邮件", "E-mail"),
+        AssociationProfile.contact_email.type.length,
+    ),
+    Field("approved_on", "批准日期", "date", ("批准成立日期", "成立日期", "批准时间"), 10, True),
+    Field(
+        "document_number",
+        "批准文号",
+        "text",
+        ("文号", "批复文号", "批准文件号"),
+        Establishment.document_number.type.length,
+        True,
+    ),
+    Field("charter_accepted_on", "承认章程日期", "date", ("章程承认日期", "承认章程时间"), 10),
+)
+FIELDS = tuple(
+    Field(f.name, f.header, f.kind, (*f.aliases, f.name), f.max_length, f.required) for f in FIELDS
+)
+COLUMNS = {f.header: f.name for f in FIELDS}
+HEADER_OF = {f.name: f.header for f in FIELDS}
+REQUIRED = tuple(f.name for f in FIELDS if f.required)
 MAX_ROWS = 2000
 MAX_BYTES = 10 * 2**20
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -80,43 +102,45 @@ class Report:
         return not self.problems and all(not r.errors for r in self.rows)
 
 
-def read_rows(stream: IO[bytes]) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
-    """The data rows of the first sheet as (row number, {field: value}), or file problems.
-    Read by the import engine's reader: a zip bomb is refused before any XML is parsed, and
-    formulas are read as formulas (refused per row), never as their cached values."""
-    not_a_workbook = str(_l("The file is not an Excel workbook (.xlsx)."))
+def read_rows(stream: IO[bytes]) -> tuple[list[Row], list[str]]:
+    """The association rows of the first sheet, read by the import engine, or what is
+    wrong with the file. Title rows above the heading and footers below are skipped, the
+    headings offices write are mapped, and values are normalised (full-width digits, +86
+    phones, dates such as 2024.5.30 or Excel's); a zip bomb is refused before any XML is
+    parsed, and a formula is a problem of its row, never read as its cached value."""
     content = stream.read(MAX_BYTES + 1)
     try:
         table = read_table("provisioning.xlsx", content, Limits(MAX_BYTES, MAX_ROWS))
     except UnsafeWorkbook as unsafe:
         return [], [str(unsafe)]
     except ImportRefused:
-        return [], [not_a_workbook]
-    rows = _table(table)
-    if isinstance(rows, str):
-        return [], [rows]
-    return rows, []
-
-
-def _table(table: list[list]) -> list[tuple[int, dict[str, Any]]] | str:
-    """The rows under the first row's headings, or what is wrong with the sheet."""
-    header = table[0] if table else []
-    names = [COLUMNS.get(str(h).strip(), str(h).strip()) if h else None for h in header]
-    missing = [h for h, f in COLUMNS.items() if f in REQUIRED and f not in names]
+        return [], [str(_l("The file is not an Excel workbook (.xlsx)."))]
+    located = locate(table, FIELDS)
+    samples = [cells for _n, cells in located.body[:50]]
+    columns = suggest(located.headers, samples, FIELDS, saved={})
+    mapped = {c.field for c in columns if c.field}
+    missing = [f.header for f in FIELDS if f.required and f.name not in mapped]
     if missing:
-        return str(_l("Columns missing: %(columns)s", columns="、".join(missing)))
-    out = []
-    for number, values in enumerate(table[1:], start=2):
-        if all(v is None or str(v).strip() == "" for v in values):
-            continue
-        if has_stray_cells(names, values):
-            return str(_l("Row %(n)d has a value in a column without a heading.", n=number))
-        out.append((number, {n: v for n, v in zip(names, values, strict=False) if n}))
-        if len(out) > MAX_ROWS:
-            return str(_l("At most %(n)d rows at a time.", n=MAX_ROWS))
-    if not out:
-        return str(_l("The sheet has no rows to import."))
-    return out
+        return [], [str(_l("Columns missing: %(columns)s", columns="、".join(missing)))]
+    if not located.body:
+        return [], [str(_l("The sheet has no rows to import."))]
+    if len(located.body) > MAX_ROWS:
+        return [], [str(_l("At most %(n)d rows at a time.", n=MAX_ROWS))]
+    return check_rows(located.body, columns, FIELDS, Context(titles={})), []
+
+
+def _problem(column: str, value: str, message: str) -> str:
+    """An engine problem as the report says it: the column, what is wrong, what was written."""
+    if not value:
+        return str(_l("%(column)s: %(message)s", column=column, message=message))
+    return str(
+        _l(
+            "%(column)s: %(message)s (written: %(value)s)",
+            column=column,
+            message=message,
+            value=value,
+        )
+    )
 
 
 def _categories(federation_id: int) -> dict[str, str]:
@@ -125,117 +149,82 @@ def _categories(federation_id: int) -> dict[str, str]:
     return {**{name: code for code, name in codes.items()}, **{code: code for code in codes}}
 
 
-def _text(value: Any) -> str:
-    return "" if value is None else str(value).strip()
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    try:
-        return date.fromisoformat(_text(value))
-    except ValueError:
-        return None
-
-
-def check(rows: list[tuple[int, dict[str, Any]]]) -> tuple[Report, list[dict]]:
-    """Every row's problems, and the clean values of every row."""
-    federations = {
-        f.code: f for f in db.session.scalars(sa.select(Federation))
-    }  # the directory of provinces, not tenant data
+def check(rows: list[Row]) -> tuple[Report, list[dict]]:
+    """Every row's problems (the engine's, then the directory's), and the clean values of
+    every row."""
+    federations = {}  # the directory of provinces, not tenant data: by code and by name
+    for federation in db.session.scalars(sa.select(Federation)):
+        federations[federation.code] = federations[federation.name] = federation
     existing = {
         tuple(row)
         for row in db.session.execute(sa.select(Association.federation_id, Association.name))
     }
     seen = set()
     report, clean = Report(), []
-    for number, raw in rows:
-        university = _text(raw.get("university_name"))
-        row = RowReport(number, university)
-        federation = federations.get(_text(raw.get("federation_code")))
-        category = (
-            _categories(federation.id).get(_text(raw.get("category"))) if federation else None
+    for row in rows:
+        values = row.values
+        university = values.get("university_name") or ""
+        report_row = RowReport(
+            row.number, university or row.cells[row.column_index["university_name"]]
         )
-        approved_on = _as_date(raw.get("approved_on"))
-        phone, email = _text(raw.get("contact_phone")), _text(raw.get("contact_email"))
+        errors = report_row.errors
+        errors += [_problem(*problem) for problem in row.problems]
+        failed = {problem[0] for problem in row.problems}
+        federation = federations.get(values.get("federation_code") or "")
+        category = (
+            _categories(federation.id).get(values.get("category") or "") if federation else None
+        )
         name = f"{university}科学技术协会"
-        if federation is None:
-            row.errors.append(str(_l("Unknown province code.")))
-        if not university or len(name) > NAME_MAX:
-            row.errors.append(
+        if federation is None and HEADER_OF["federation_code"] not in failed:
+            errors.append(str(_l("Unknown province code.")))
+        if not university and HEADER_OF["university_name"] not in failed:
+            errors.append(
                 str(_l("Give the university's name (at most %(n)d characters).", n=UNIVERSITY_MAX))
             )
         elif federation and (federation.id, name) in existing:
-            row.errors.append(str(_l("This university already has an association.")))
-        elif (_text(raw.get("federation_code")), university) in seen:
-            row.errors.append(str(_l("The university appears twice in the file.")))
-        if category is None:
-            row.errors.append(str(_l("Unknown university category.")))
-        if approved_on is None:
-            row.errors.append(str(_l("The approval date must be a date such as 2024-05-30.")))
-        charter = raw.get("charter_accepted_on")
-        charter_on = _as_date(charter) if _text(charter) else None
-        if _text(charter) and charter_on is None:
-            row.errors.append(str(_l("The charter date must be a date such as 2024-05-30.")))
-        if not _text(raw.get("document_number")):
-            row.errors.append(str(_l("Give the approval's document number.")))
+            errors.append(str(_l("This university already has an association.")))
+        elif federation and (federation.id, university) in seen:
+            errors.append(str(_l("The university appears twice in the file.")))
+        if category is None and HEADER_OF["category"] not in failed:
+            errors.append(str(_l("Unknown university category.")))
+        if values.get("approved_on") is None and HEADER_OF["approved_on"] not in failed:
+            errors.append(str(_l("The approval date must be a date such as 2024-05-30.")))
+        if not values.get("document_number") and HEADER_OF["document_number"] not in failed:
+            errors.append(str(_l("Give the approval's document number.")))
+        phone, email = values.get("contact_phone"), values.get("contact_email")
         if phone and not re.match(PHONE_PATTERN, phone):
-            row.errors.append(str(_l("Enter a mobile number or a landline such as 010-12345678.")))
+            errors.append(
+                _problem(
+                    HEADER_OF["contact_phone"],
+                    phone,
+                    str(_l("Enter a mobile number or a landline such as 010-12345678.")),
+                )
+            )
         if email and not _EMAIL.match(email):
-            row.errors.append(str(_l("The e-mail address is not valid.")))
-        row.errors += _text_problems(raw)
-        seen.add((_text(raw.get("federation_code")), university))
-        report.rows.append(row)
-        if not row.errors:
+            errors.append(
+                _problem(
+                    HEADER_OF["contact_email"], email, str(_l("The e-mail address is not valid."))
+                )
+            )
+        if federation:
+            seen.add((federation.id, university))
+        report.rows.append(report_row)
+        if not errors:
             clean.append(
                 {
                     "federation": federation,
                     "name": name,
                     "university": university,
                     "category": category,
-                    "contact_name": _text(raw.get("contact_name")) or None,
-                    "contact_phone": phone or None,
-                    "contact_email": email or None,
-                    "approved_on": approved_on,
-                    "charter_accepted_on": charter_on,
-                    "document_number": _text(raw.get("document_number")),
+                    "contact_name": values.get("contact_name"),
+                    "contact_phone": phone,
+                    "contact_email": email,
+                    "approved_on": values["approved_on"],
+                    "charter_accepted_on": values.get("charter_accepted_on"),
+                    "document_number": values["document_number"],
                 }
             )
     return report, clean
-
-
-def _text_problems(raw: dict[str, Any]) -> list[str]:
-    """Cells too long for their column, or holding control or broken characters."""
-    problems = []
-    for name, limit in TEXT_MAX.items():
-        if len(_text(raw.get(name))) > limit:
-            problems.append(
-                str(_l("%(column)s: at most %(n)d characters.", column=HEADER_OF[name], n=limit))
-            )
-    for name, header in HEADER_OF.items():
-        if isinstance(raw.get(name), Formula):
-            problems.append(
-                str(
-                    _l(
-                        "%(column)s: formulas are not accepted; enter the value itself.",
-                        column=header,
-                    )
-                )
-            )
-            continue
-        text = _text(raw.get(name))
-        if has_control_characters(text) or has_broken_characters(text):
-            problems.append(
-                str(
-                    _l(
-                        "%(column)s: remove the control or broken characters.",
-                        column=header,
-                    )
-                )
-            )
-    return problems
 
 
 def provision(stream: IO[bytes], actor: str) -> Report:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+from datetime import date, datetime
 
 import sqlalchemy as sa
 from openpyxl import Workbook
 
+from service.associations.models import AssociationProfile
 from service.governance.models import Establishment
 from tenants.db import db
 from tenants.models import Association
@@ -117,7 +119,8 @@ def test_one_bad_row_creates_nothing_and_the_report_names_it(client, world):
     for message in (
         "未知的省份代码。",
         "未知的高校类型。",
-        "批准日期应为日期",
+        "批准日期：应为日期",  # with what was written
+        "昨天",
         "该高校在文件中出现了两次。",
     ):
         assert message in page
@@ -151,3 +154,73 @@ def test_the_sheet_is_read_by_the_import_engine_formulas_and_zip_bombs_refused(c
     assert response.status_code == 400
     assert "解压" in response.get_data(as_text=True)
     assert _count() == 4
+
+
+def test_an_office_s_own_sheet_is_read_as_it_is(client, world):
+    """A title row, the office's own headings (the province by name, 联系方式, 成立日期), a
+    +86 phone in full-width digits, dates written 2024.5.30 and as Excel dates, a blank
+    row and a signed footer: every association is created, the values normalised."""
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(["2026年新建高校科协名单（第一批）"])
+    sheet.append(
+        [
+            "序号",
+            "所属省份",
+            "学校名称",
+            "学校类型",
+            "联系人姓名",
+            "联系方式",
+            "成立日期",
+            "文号",
+            "备注",
+        ]
+    )
+    sheet.append(
+        [
+            1,
+            world.a.federation.name,
+            "湖州学院",
+            "应用型本科高校",
+            "钱敏",
+            "+86 １３９０５７２０００１",
+            "2024.5.30",
+            "浙科协〔2024〕1号",
+            "首批",
+        ]
+    )
+    sheet.append([])
+    sheet.append(
+        [
+            2,
+            world.a.federation.code,
+            "丽水学院",
+            "applied",
+            None,
+            None,
+            datetime(2023, 9, 1),
+            "浙科协〔2023〕7号",
+            None,
+        ]
+    )
+    sheet.append([])
+    sheet.append(["制表人：省科协组织部　2026年3月"])
+    out = io.BytesIO()
+    workbook.save(out)
+    out.seek(0)
+    response = _upload(client, world, out)
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert "已创建 2 个高校科协。" in response.get_data(as_text=True)
+    with system_scope("test"):
+        created = {
+            e.document_number: (e.approved_on, e.approved_by_federation_id)
+            for e in db.session.scalars(sa.select(Establishment))
+        }
+        phone = db.session.scalar(
+            sa.select(AssociationProfile.contact_phone).where(
+                AssociationProfile.university_name == "湖州学院"
+            )
+        )
+    assert created["浙科协〔2024〕1号"] == (date(2024, 5, 30), world.a.federation.id)
+    assert created["浙科协〔2023〕7号"] == (date(2023, 9, 1), world.a.federation.id)
+    assert phone == "13905720001"
