@@ -19,7 +19,7 @@ from rq import get_current_job
 
 from service.audit.services import record
 from service.federation import rollups
-from service.imports.engine import Context, Row, check_rows, display
+from service.imports.engine import Context, Row, check_rows, collection_paused, display
 from service.imports.fields import Column, Field, header_key, suggest
 from service.imports.kinds import ImportKind, kind_spec
 from service.imports.models import ImportMapping, ImportSheet, TitleWord
@@ -147,6 +147,11 @@ def run_import(import_id: int) -> str:
     upload = find_in_scope(MemberImport, import_id)
     if upload is None or upload.status != "queued":
         return upload.status if upload else "missing"
+    with collection_paused():
+        return _run(upload)
+
+
+def _run(upload: MemberImport) -> str:
     sheet = sheet_of(upload)
     spec = spec_of(upload)
     try:
