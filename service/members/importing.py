@@ -508,7 +508,10 @@ def _commit(
             "kind": spec.name,
         },
     )
-    sheet.report = {**sheet.report, "updated": updated}
+    # The imported rows are in the tables now: the report keeps only the rows left out (to
+    # fix and upload again), not a second copy of everyone's personal data.
+    left_out = [r for r in sheet.report["rows"] if r["state"] in ("bad", "excluded")]
+    sheet.report = {**sheet.report, "rows": left_out, "updated": updated}
     sheet.stage = "done"
     return _finish(upload, "done", errors=upload.errors or None)
 

@@ -171,6 +171,11 @@ def test_an_hr_roster_gets_in_with_one_confirmation_and_its_bad_rows_listed(worl
     assert len(sheet_rows) == 1 + len(rosters.HR_BAD_ROWS)  # one problem each
     report = client.get(f"/members/imports/{result.id}/errors.csv").data.decode("utf-8-sig")
     assert "wumin@" in report and "12345" in report
+    # Once imported, the members' data lives in their records only: the kept report holds
+    # the rows left out, no copy of the imported ones.
+    kept = _sheet(tenant, result.id).report["rows"]
+    assert {r["n"] for r in kept} == {row for row, _column in rosters.HR_BAD_ROWS}
+    assert not any("欧阳·娜娜" in r["cells"] for r in kept)
 
     # The mapping is remembered, and the same file again changes nothing.
     with use_scope(Scope.association(tenant.association.id)):
