@@ -58,7 +58,7 @@ class NavGroup:
 @dataclass(frozen=True)
 class NavLink:
     """One item as a role sees it. `current` is "page" on the item's own page, "section" on
-    another page of the same blueprint (an activity's detail page under 活动)."""
+    another page it stands for (an activity's own page under 活动)."""
 
     label: object
     url: str

@@ -6,10 +6,14 @@ from __future__ import annotations
 import re
 
 import pytest
+import sqlalchemy as sa
 
+from service.activities.models import Activity
 from service.auth.principal import principal_for_user
 from service.auth.roles import Role
 from service.web.navigation import NAV, navigation_for
+from tenants.db import db
+from tenants.scope import system_scope
 
 GROUPS = ("本会", "会员", "工作", "统计", "系统")
 
@@ -21,14 +25,16 @@ def world(shared_world):
 
 @pytest.fixture
 def db_session(shared_world):
-    from tenants.db import db
-
     return db.session
+
+
+def _sidebar_html(html: str) -> str:
+    return re.search(r'<nav id="sidebar".*?</nav>', html, re.S).group(0)
 
 
 def _sidebar(html: str) -> dict[str, list[str]]:
     """{group heading: [item labels]} as the page shows them; "" for the ungrouped top."""
-    nav = re.search(r'<nav id="sidebar".*?</nav>', html, re.S).group(0)
+    nav = _sidebar_html(html)
     groups: dict[str, list[str]] = {}
     heading = ""
     for match in re.finditer(r'<p class="nav-group"[^>]*>([^<]*)</p>|<a [^>]*>([^<]*)</a>', nav):
@@ -56,7 +62,11 @@ EXPECTED = {
         "统计": ["活动统计", "年度统计"],
         "系统": ["用户", "API 令牌", "操作日志"],
     },
-    Role.MEMBER: {"": ["首页"], "本会": ["本校科协", "组织建设"], "会员": ["我的会员信息", "我的建议"]},
+    Role.MEMBER: {
+        "": ["首页"],
+        "本会": ["本校科协", "组织建设"],
+        "会员": ["我的会员信息", "我的建议"],
+    },
     Role.FEDERATION_OFFICER: {
         "": ["首页"],
         "本会": ["高校科协", "成立申请", "组织建设规定"],
@@ -98,8 +108,7 @@ def test_every_item_of_a_role_s_sidebar_opens_for_that_role(client, world, role)
     """Built from the role table: nothing in the sidebar answers 403."""
     client.login_as(_user(world, role))
     html = client.get("/", follow_redirects=True).get_data(as_text=True)
-    nav = re.search(r'<nav id="sidebar".*?</nav>', html, re.S).group(0)
-    links = re.findall(r'<a href="([^"]+)"', nav)
+    links = re.findall(r'<a href="([^"]+)"', _sidebar_html(html))
     assert links
     for link in links:
         assert client.get(link, follow_redirects=True).status_code == 200, (role, link)
@@ -124,19 +133,13 @@ def test_the_current_page_is_marked_and_the_breadcrumbs_say_group_and_page(clien
 def test_a_page_under_an_item_marks_the_item_and_links_it_in_the_breadcrumbs(client, world):
     """An activity's own page is not in the sidebar: 活动 is marked (not as the page), and
     the trail is 首页 › 工作 › 活动 › the activity."""
-    from tenants.scope import system_scope
-
     with system_scope("test: an activity's id"):
-        from tenants.db import db
-        from service.activities.models import Activity
-        import sqlalchemy as sa
-
         activity = db.session.scalars(
             sa.select(Activity).where(Activity.tenant_id == world.a.first.association.id)
         ).first()
         activity_id, title = activity.id, activity.title
     html = _page(client, _user(world, Role.ASSOCIATION_ADMIN), f"/activities/{activity_id}")
-    assert 'aria-current="page"' not in re.search(r'<nav id="sidebar".*?</nav>', html, re.S).group(0)
+    assert 'aria-current="page"' not in _sidebar_html(html)
     assert '<a href="/activities/" class="current">活动</a>' in html
     crumbs = re.search(r'<nav class="breadcrumbs".*?</nav>', html, re.S).group(0)
     assert '<li><a href="/activities/">活动</a></li>' in crumbs
@@ -148,7 +151,7 @@ def test_the_account_controls_are_in_the_header_not_the_sidebar(client, world):
     header = re.search(r'<header class="site-header">.*?</header>', html, re.S).group(0)
     for control in ("修改密码", "二次验证", "退出", "English"):
         assert control in header
-    sidebar = re.search(r'<nav id="sidebar".*?</nav>', html, re.S).group(0)
+    sidebar = _sidebar_html(html)
     assert "修改密码" not in sidebar and "退出" not in sidebar
 
 
