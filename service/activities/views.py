@@ -47,6 +47,7 @@ from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
 from service.members.tabular import to_xlsx
 from service.validation import ID_MAX
+from service.web.confirmations import confirm_first
 from service.web.downloads import XLSX, download
 from service.web.pagination import page_of
 from tenants.access import find_in_scope
@@ -221,6 +222,7 @@ def edit(activity_id: int):
 
 @bp.post("/<int:activity_id>/advance")
 @require(Permission.RECORD_ACTIVITIES)
+@confirm_first
 def advance(activity_id: int):
     activity = services.access_activity(activity_id)
     if not ActionForm().validate_on_submit():
