@@ -49,6 +49,7 @@ from service.files.services import file_response
 from service.members import import_pages
 from service.members.tabular import to_xlsx
 from service.validation import ID_MAX
+from service.web.confirmations import confirm_first
 from service.web.downloads import XLSX, download
 from service.web.pagination import page_of
 from tenants.access import find_in_scope
@@ -223,6 +224,7 @@ def edit(activity_id: int):
 
 @bp.post("/<int:activity_id>/advance")
 @require(Permission.RECORD_ACTIVITIES)
+@confirm_first
 def advance(activity_id: int):
     activity = services.access_activity(activity_id)
     if not ActionForm().validate_on_submit():

@@ -20,6 +20,7 @@ from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import SelfServiceForm
 from service.members.models import FIELD_PURPOSES, STATUS_LABELS, TITLE_LABELS, Member
 from service.members.tabular import COLUMNS, export_row, to_xlsx
+from service.web.confirmations import confirm_first
 from service.web.downloads import XLSX, download
 from tenants.db import db
 from tenants.models import utcnow
@@ -93,6 +94,7 @@ def export(fmt: str):
 
 @bp.post("/consent/withdraw")
 @require(Permission.OWN_MEMBER_RECORD)
+@confirm_first
 def withdraw_consent():
     member = _own_record()
     member.consent_withdrawn_at = utcnow()
@@ -104,6 +106,7 @@ def withdraw_consent():
 
 @bp.post("/erase")
 @require(Permission.OWN_MEMBER_RECORD)
+@confirm_first
 def erase():
     member = _own_record()
     services.erase_member(member)

@@ -29,6 +29,7 @@ from service.reporting.models import (
     ReportingPeriod,
     ReportStatus,
 )
+from service.web.confirmations import confirm_first
 from service.web.downloads import CSV, XLSX, download
 from tenants.access import find_in_scope
 from tenants.db import db
@@ -279,6 +280,7 @@ def explain(report_id: int):
 
 @bp.post("/reports/<int:report_id>/submit")
 @require(P.PREPARE_REPORTS)
+@confirm_first
 def submit(report_id: int):
     report = _report(report_id)
     target = url_for(".report", report_id=report.id)
@@ -295,6 +297,7 @@ def submit(report_id: int):
 
 @bp.post("/reports/<int:report_id>/review")
 @require(P.REVIEW_REPORTS)
+@confirm_first
 def review(report_id: int):
     report = _report(report_id)
     target = url_for(".report", report_id=report.id)
@@ -473,6 +476,7 @@ def compile_rollup(period_id: int):
 
 @bp.post("/rollups/<int:rollup_id>/lock")
 @require(P.REVIEW_REPORTS)
+@confirm_first
 def lock_rollup(rollup_id: int):
     rollup = _rollup(rollup_id)
     period = db.session.scalar(

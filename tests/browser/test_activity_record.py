@@ -73,6 +73,10 @@ def test_a_clerk_records_a_science_week_event(page, live_server, tmp_path):
     assert "开幕式.png" in evidence
     page.get_by_role("button", name="标记为“已上报”").click()
     page.wait_for_load_state()
+    # 已上报 is final: the confirmation says so, and "返回" would leave it as it was.
+    assert "已上报的活动即为最终状态" in page.locator("main").inner_text()
+    page.get_by_role("button", name="确认标记为已上报").click()
+    page.wait_for_load_state()
     assert "已上报" in page.locator(".meta").inner_text()
     body = page.locator("main").inner_text()
     assert "1800" in body and "杭州师范大学" in body

@@ -41,7 +41,8 @@ def _explain_and_submit(admin, report_url: str) -> None:
             {"csrf_token": page.csrf(), "code": code, "text": "本年度活动增加，数字核对无误。"},
         )
         assert explained.status == 200
-    submitted = admin.post(f"{report_url}/submit", {"csrf_token": page.csrf()})
+    # Submitting asks first (service/web/confirmations.py); the confirmation posts again.
+    submitted = admin.post(f"{report_url}/submit", {"csrf_token": page.csrf(), "confirmed": "yes"})
     assert "已提交" in submitted.text, "the report was not submitted"
 
 
@@ -60,7 +61,8 @@ def test_the_annual_cycle_completes_through_the_running_service(
 
     page = officer.get(report_url)
     approved = officer.post(
-        f"{report_url}/review", {"csrf_token": page.csrf(), "decision": "approve"}
+        f"{report_url}/review",
+        {"csrf_token": page.csrf(), "decision": "approve", "confirmed": "yes"},
     )
     assert "已批准" in approved.text
 
@@ -73,7 +75,7 @@ def test_the_annual_cycle_completes_through_the_running_service(
     compiled = officer.post(f"/reporting/periods/{period_id}/rollup", {"csrf_token": page.csrf()})
     lock = re.search(r'action="(/reporting/rollups/\d+/lock)"', compiled.text)
     assert lock, "no roll-up to lock"
-    officer.post(lock.group(1), {"csrf_token": compiled.csrf()})
+    officer.post(lock.group(1), {"csrf_token": compiled.csrf(), "confirmed": "yes"})
 
     delivered = wait_for(
         lambda: "delivered" in officer.get(f"/reporting/periods/{period_id}/rollup").text, 60

@@ -89,7 +89,9 @@ def test_staff_record_an_activity_with_its_figures_and_evidence(world, client):
         assert refused.status_code == 302
     assert len(rows(ActivityEvidence, activity_id=activity.id)) == 1
 
-    client.post(f"/activities/{activity.id}/advance")
+    client.post(f"/activities/{activity.id}/advance")  # asks first: 已上报 is final
+    assert rows(Activity, id=activity.id)[0].status == "held"
+    client.post(f"/activities/{activity.id}/advance", data={"confirmed": "yes"})
     assert rows(Activity, id=activity.id)[0].status == "reported"
     edit = client.post(f"/activities/{activity.id}/edit", data=academic_form(participants="300"))
     assert edit.status_code == 400 and "不能再修改" in edit.get_data(as_text=True)

@@ -298,7 +298,10 @@ def test_a_member_sees_purposes_corrects_exports_and_erases(app, world, client):
                 sa.select(Member.title, sa.func.count()).group_by(Member.title)
             ).all()
         )
-    assert client.post("/me/erase").status_code == 302
+    # Erasure asks first, and wants the word typed (service/web/confirmations.py).
+    assert client.post("/me/erase").status_code == 200
+    confirmed = {"confirmed": "yes", "confirmation_word": "删除"}
+    assert client.post("/me/erase", data=confirmed).status_code == 302
     with use_scope(Scope.association(tenant.association.id)):
         erased = db.session.scalars(sa.select(Member).where(Member.id == me.id)).one()
         assert erased.phone is None and erased.email is None and erased.name == "已注销会员"

@@ -24,6 +24,9 @@ from tests import factories
 from tests.conftest import run_queued_jobs
 from tests.service.reporting_fixtures import EXPECTED_FIRST, MOVED, YEAR, add_records
 
+# Submitting, approving and locking ask first (service/web/confirmations.py).
+CONFIRMED = {"confirmed": "yes"}
+
 
 def _period_id(world) -> int:
     with system_scope("test: find the period"):
@@ -96,14 +99,14 @@ def test_the_full_cycle(cycle, client):
     assert f"/activities/outcomes?year={YEAR}" in page and "/talent/nominations/" in page
 
     # figures that moved more than 30% from last year must be explained before submitting
-    client.post(f"/reporting/reports/{report.id}/submit")
+    client.post(f"/reporting/reports/{report.id}/submit", data=CONFIRMED)
     assert _report(aid).status == "compiled"
     assert set(services_unexplained(aid)) == set(MOVED)
     for code in MOVED:
         client.post(
             f"/reporting/reports/{report.id}/explain", data={"code": code, "text": "新成立"}
         )
-    client.post(f"/reporting/reports/{report.id}/submit")
+    client.post(f"/reporting/reports/{report.id}/submit", data=CONFIRMED)
     assert _report(aid).status == "submitted"
 
     # the federation returns it with a comment on one figure
@@ -126,12 +129,12 @@ def test_the_full_cycle(cycle, client):
     assert "漏报了六月入会的会员" in client.get(f"/reporting/reports/{report.id}").get_data(
         as_text=True
     )
-    client.post(f"/reporting/reports/{report.id}/submit")
+    client.post(f"/reporting/reports/{report.id}/submit", data=CONFIRMED)
     assert _report(aid).figures["ORG02"] == 4 and _report(aid).status == "submitted"
 
     # approved: locked with the hash of its figures
     client.login_as(officer)
-    client.post(f"/reporting/reports/{report.id}/review", data={"decision": "approve"})
+    client.post(f"/reporting/reports/{report.id}/review", data={"decision": "approve", **CONFIRMED})
     approved = _report(aid)
     assert approved.status == "approved"
     assert approved.locked_hash == content_hash(approved.figures)
@@ -148,7 +151,7 @@ def test_the_full_cycle(cycle, client):
         assert [m["association_id"] for m in rollup.missing] == [world.a.second.association.id]
     page = client.get(f"/reporting/periods/{period_id}/rollup").get_data(as_text=True)
     assert world.a.second.association.name in page
-    client.post(f"/reporting/rollups/{rollup_id}/lock")
+    client.post(f"/reporting/rollups/{rollup_id}/lock", data=CONFIRMED)
     run_queued_jobs()
 
     # the national API returns the locked figures

@@ -1,0 +1,293 @@
+"""The weighty and irreversible actions of the web pages, in one place: each one asks before
+it acts, on a page that says what will happen (the GOV.UK pattern: a "确认…" button and a
+"返回" link; it works without JavaScript).
+
+How it works: the view is decorated with `@confirm_first` (under its `@require`, so that the
+role is checked first). A POST without the confirmation field does nothing and answers with
+the confirmation page, which posts the same fields again with the confirmation added. The
+consequence is worked out from the row the action is about, loaded in the caller's scope, so
+another tenant's id is a 404 here as in the view. tests/service/test_confirmations.py walks
+CONFIRMATIONS and fails when a listed action can be completed without confirming it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import wraps
+
+import sqlalchemy as sa
+from flask import abort, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+
+from tenants.access import find_in_scope
+from tenants.db import db
+
+# The field the confirmation page adds; the word a typed confirmation is compared with.
+CONFIRMED = "confirmed"
+TYPED = "confirmation_word"
+
+
+@dataclass(frozen=True)
+class Confirmation:
+    """What one action says before it acts."""
+
+    title: object
+    button: object
+    # From the view's URL values: the sentences that state the consequence, and where
+    # "返回" leads. Both load what they need in the caller's scope (404 when not theirs).
+    consequence: Callable[..., list[str]]
+    back: Callable[..., str]
+    # Whether this POST is the weighty kind (a review that approves, not one that returns).
+    applies: Callable[[], bool] = field(default=lambda: True)
+    # A word the user must type (erasure); None for a button alone.
+    typed_word: object | None = None
+
+
+# --- the consequences -------------------------------------------------------------------
+
+
+def _report(report_id: int):
+    from service.reporting.models import AnnualReport
+
+    return find_in_scope(AnnualReport, report_id) or abort(404)
+
+
+def _report_names(report) -> tuple[str, int]:
+    from service.reporting.models import ReportingPeriod
+    from tenants.models import Association
+
+    association = find_in_scope(Association, report.tenant_id) or abort(404)
+    period = db.session.get(ReportingPeriod, report.period_id)
+    return association.name, period.year
+
+
+def _report_page(report_id: int) -> str:
+    return url_for("reporting.report", report_id=report_id)
+
+
+def _submit_says(report_id: int) -> list[str]:
+    name, year = _report_names(_report(report_id))
+    return [
+        _(
+            "The %(year)d report of %(name)s goes to the federation for review.",
+            year=year,
+            name=name,
+        ),
+        _(
+            "Until the federation returns it, nobody can change its figures or explanations; "
+            "once it is approved, only the federation can reopen it."
+        ),
+    ]
+
+
+def _approve_says(report_id: int) -> list[str]:
+    name, year = _report_names(_report(report_id))
+    return [
+        _(
+            "The %(year)d report of %(name)s will be approved and locked with its figures "
+            "as they are now.",
+            year=year,
+            name=name,
+        ),
+        _(
+            "It counts in the roll-up, and it can only be changed by reopening it as a new "
+            "version, with a reason."
+        ),
+    ]
+
+
+def _rollup(rollup_id: int):
+    from service.reporting.models import FederationRollup
+
+    return find_in_scope(FederationRollup, rollup_id) or abort(404)
+
+
+def _lock_says(rollup_id: int) -> list[str]:
+    from service.reporting.models import NationalEndpoint
+
+    rollup = _rollup(rollup_id)
+    included, missing = len(rollup.included or []), len(rollup.missing or [])
+    total = included + missing
+    says = []
+    if missing:
+        says.append(
+            _(
+                "%(missing)d of %(total)d associations' reports are not approved; locking now "
+                "freezes the %(year)d roll-up with %(included)d associations.",
+                missing=missing,
+                total=total,
+                year=rollup.year,
+                included=included,
+            )
+        )
+        names = "、".join(str(m.get("name", "")) for m in rollup.missing[:10])
+        more = _(" and %(n)d more", n=missing - 10) if missing > 10 else ""
+        says.append(_("Not included: %(names)s%(more)s.", names=names, more=more))
+    else:
+        says.append(
+            _(
+                "All %(total)d associations' approved reports are in the %(year)d roll-up.",
+                total=total,
+                year=rollup.year,
+            )
+        )
+    says.append(
+        _(
+            "A locked roll-up cannot be changed: a later compile makes a new version, and the "
+            "locked one stays as it was."
+        )
+    )
+    pushes = db.session.scalar(
+        sa.select(NationalEndpoint.id).where(NationalEndpoint.federation_id == rollup.federation_id)
+    )
+    if pushes:
+        says.append(_("It is sent to national reporting as soon as it is locked."))
+    return says
+
+
+def _rollup_page(rollup_id: int) -> str:
+    from service.reporting.models import ReportingPeriod
+
+    rollup = _rollup(rollup_id)
+    period_id = db.session.scalar(
+        sa.select(ReportingPeriod.id).where(
+            ReportingPeriod.federation_id == rollup.federation_id,
+            ReportingPeriod.year == rollup.year,
+        )
+    )
+    return url_for("reporting.rollup", period_id=period_id)
+
+
+def _activity(activity_id: int):
+    from service.activities import services
+
+    return services.access_activity(activity_id)
+
+
+def _reports_activity() -> bool:
+    """Only the step to 已上报 is final; planned → held is an ordinary step."""
+    from service.activities.models import ActivityStatus
+
+    activity = _activity(request.view_args["activity_id"])
+    return activity.status == ActivityStatus.HELD.value
+
+
+def _report_activity_says(activity_id: int) -> list[str]:
+    activity = _activity(activity_id)
+    return [
+        _("“%(title)s” will be marked as reported.", title=activity.title),
+        _(
+            "A reported activity is final: it can no longer be edited, and its figures count "
+            "in the association's statistics and annual report."
+        ),
+    ]
+
+
+def _withdraw_says() -> list[str]:
+    return [
+        _("Your name will no longer be passed upward to the federation or national reporting."),
+        _("Your record stays with the association, and only anonymous counts go further."),
+    ]
+
+
+def _erase_says() -> list[str]:
+    return [
+        _(
+            "Your name, contacts and other personal data will be erased for good, and your "
+            "account will be closed: you will be signed out and cannot sign in again."
+        ),
+        _("The association keeps only anonymous counts. This cannot be undone."),
+    ]
+
+
+def _own_record_page() -> str:
+    return url_for("me.record_page")
+
+
+CONFIRMATIONS: dict[str, Confirmation] = {
+    "reporting.submit": Confirmation(
+        _l("Submit the report to the federation?"),
+        _l("Confirm and submit"),
+        _submit_says,
+        _report_page,
+    ),
+    "reporting.review": Confirmation(
+        _l("Approve and lock the report?"),
+        _l("Confirm: approve and lock"),
+        _approve_says,
+        _report_page,
+        applies=lambda: request.form.get("decision") == "approve",
+    ),
+    "reporting.lock_rollup": Confirmation(
+        _l("Lock the provincial roll-up?"),
+        _l("Confirm and lock the roll-up"),
+        _lock_says,
+        _rollup_page,
+    ),
+    "activities.advance": Confirmation(
+        _l("Mark the activity as reported?"),
+        _l("Confirm: mark as reported"),
+        _report_activity_says,
+        lambda activity_id: url_for("activities.detail", activity_id=activity_id),
+        applies=_reports_activity,
+    ),
+    "me.withdraw_consent": Confirmation(
+        _l("Withdraw your consent?"),
+        _l("Confirm and withdraw consent"),
+        _withdraw_says,
+        _own_record_page,
+    ),
+    "me.erase": Confirmation(
+        _l("Erase your personal data?"),
+        _l("Erase my personal data for good"),
+        _erase_says,
+        _own_record_page,
+        typed_word=_l("erase"),
+    ),
+}
+
+
+# --- the step itself --------------------------------------------------------------------
+
+
+def _typed_right(entry: Confirmation) -> bool:
+    typed = request.form.get(TYPED, "").strip().casefold()
+    return typed == str(entry.typed_word).casefold()
+
+
+def _confirmation_page(entry: Confirmation, view_args: dict, wrong_word: bool):
+    echoed = [
+        (name, value)
+        for name, values in request.form.lists()
+        if name not in ("csrf_token", CONFIRMED, TYPED)
+        for value in values
+    ]
+    page = render_template(
+        "confirm.html",
+        entry=entry,
+        consequence=entry.consequence(**view_args),
+        back=entry.back(**view_args),
+        echoed=echoed,
+        confirmed_field=CONFIRMED,
+        typed_field=TYPED,
+        wrong_word=wrong_word,
+    )
+    return page, (400 if wrong_word else 200)
+
+
+def confirm_first(view):
+    """Decorator: the listed action goes ahead only with its confirmation (and the typed
+    word, when it asks for one); otherwise nothing is done and the confirmation is shown."""
+
+    @wraps(view)
+    def wrapped(**view_args):
+        entry = CONFIRMATIONS[request.endpoint]
+        if request.method == "POST" and entry.applies():
+            confirmed = request.form.get(CONFIRMED) == "yes"
+            if not confirmed or (entry.typed_word is not None and not _typed_right(entry)):
+                return _confirmation_page(entry, view_args, wrong_word=confirmed)
+        return view(**view_args)
+
+    return wrapped
