@@ -632,12 +632,12 @@ def test_the_well_formed_provisioning_sheet_is_accepted(world, client):
 
 
 PROVISIONING_REASONS = {
-    "huge cell": "请填写高校名称（最多 194 个字符）",
-    "long university name": "请填写高校名称（最多 194 个字符）",
+    "huge cell": "高校名称：最多 194 个字符",
+    "long university name": "高校名称：最多 194 个字符",
     "long contact": "联系人：最多 50 个字符",
     "long document number": "批准文号：最多 50 个字符",
     "direction override": "联系人：请删除其中的控制字符或无效字符",
-    "huge line": "第 2 行有单元格不在任何表头列之下",
+    "huge line": "该值所在的列没有列名，请移到有列名的列下",
     "binary junk": "文件不是 Excel 工作簿",
     "truncated": "文件不是 Excel 工作簿",
 }
