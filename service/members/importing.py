@@ -10,6 +10,7 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from blinker import signal
 from flask import current_app
 from flask_babel import gettext as _
 from rq import get_current_job
@@ -19,9 +20,9 @@ from service.federation import rollups
 from service.imports.engine import Context, Row, check_rows, display
 from service.imports.fields import Column, Field, header_key, suggest
 from service.imports.models import ImportMapping, ImportSheet, TitleWord
-from service.imports.reading import ImportRefused, Limits, read_table
+from service.imports.reading import ROWS_FILENAME, ImportRefused, Limits, read_table
 from service.imports.societies import CAST_SOCIETIES
-from service.imports.table import Located, locate
+from service.imports.table import Located, given, locate
 from service.imports.titles import title_table
 from service.members import history
 from service.members.eligibility import Eligibility, eligibility
@@ -99,6 +100,13 @@ PHONE = re.compile(PHONE_PATTERN)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # What a matched member's row may change in "update" mode: everything the file maps.
 UPDATABLE = tuple(f.name for f in MEMBER_FIELDS)
+# A sheet's stage for a dry run (the API's): checked and reported, never written by the job.
+DRY_RUN = "dry"
+# A sheet's mapping given by heading (the API's), not by column: {"headings": {heading: field}}.
+BY_HEADING = "headings"
+# Sent as the job reports its progress (import_id, done, total, state): what a status page
+# would show at that moment.
+progressed = signal("kexie.member-import-progress")
 
 
 def limits() -> Limits:
@@ -106,12 +114,13 @@ def limits() -> Limits:
     return Limits(config["IMPORT_MAX_BYTES"], config["IMPORT_MAX_ROWS"])
 
 
-def start_import(filename: str, content: bytes, created_by: str) -> MemberImport:
-    """Record the upload and its sheet; the caller commits and enqueues `run_import`."""
+def start_import(filename: str, content: bytes, created_by: str, **choices) -> MemberImport:
+    """Record the upload and its sheet (with the API's `choices`: stage, mode, on_match,
+    mapping, idempotency key); the caller commits and enqueues `run_import`."""
     upload = MemberImport(filename=filename[:200], content=content, created_by=created_by)
     db.session.add(upload)
     db.session.flush()
-    db.session.add(ImportSheet(member_import_id=upload.id, stage="check"))
+    db.session.add(ImportSheet(member_import_id=upload.id, **{"stage": "check", **choices}))
     return upload
 
 
@@ -144,22 +153,27 @@ def run_import(import_id: int) -> str:
         table = read_table(upload.filename, upload.content, limits())
     except ImportRefused as refused:
         return _finish(upload, "failed", errors=[_file_problem(str(refused))])
-    located = locate(table, MEMBER_FIELDS)
+    as_given = upload.filename == ROWS_FILENAME  # the API's rows: no title or footer
+    located = given(table) if as_given else locate(table, MEMBER_FIELDS)
     columns = columns_for(located, sheet)
     if not any(c.field == "name" for c in columns):
         sheet.report = _report(located, columns, [], sheet)
-        sheet.stage = "review"
-        upload.status = "review"
         upload.errors = [_file_problem(_("No column is mapped to 姓名 (name); choose it below."))]
-        db.session.commit()
-        return upload.status
+        return _hold(upload, sheet)
     upload.total_rows = len(located.body)
+    _job_progress(upload.id, 0, upload.total_rows, "checking")
     rows = check(located, columns, sheet, upload)
     sheet.report = _report(located, columns, rows, sheet)
     upload.errors = problems_of(rows)
     if sheet.stage == "commit" or (sheet.stage == "check" and _nothing_to_decide(columns, rows)):
         return _commit(upload, sheet, rows, columns)
-    sheet.stage = "review"
+    return _hold(upload, sheet)
+
+
+def _hold(upload: MemberImport, sheet: ImportSheet) -> str:
+    """Checked, nothing written: the import waits in review (a dry run stays one)."""
+    if sheet.stage != DRY_RUN:
+        sheet.stage = "review"
     upload.status = "review"
     db.session.commit()
     return upload.status
@@ -173,7 +187,7 @@ def columns_for(located: Located, sheet: ImportSheet) -> list[Column]:
     """The secretary's mapping for this upload if given, else the suggestion (with the
     association's saved headings first)."""
     headers = located.headers
-    if sheet.mapping is not None:
+    if sheet.mapping is not None and BY_HEADING not in sheet.mapping:
         chosen = {int(i): f for i, f in sheet.mapping.items()}
         return [
             Column(i, h, chosen.get(i) or None, "chosen" if chosen.get(i) else "ignored")
@@ -184,6 +198,8 @@ def columns_for(located: Located, sheet: ImportSheet) -> list[Column]:
             sa.select(ImportMapping.header, ImportMapping.field).where(ImportMapping.kind == KIND)
         ).all()
     )
+    if sheet.mapping is not None:  # the API's mapping by heading, over the saved one
+        saved |= {header_key(h): f or "" for h, f in sheet.mapping[BY_HEADING].items()}
     samples = [cells for _n, cells in located.body[:50]]
     return suggest(headers, samples, MEMBER_FIELDS, saved)
 
@@ -214,7 +230,7 @@ def check(
     ctx = context()
 
     def progress(done: int, total: int) -> None:
-        _job_progress(done, total, "checking")
+        _job_progress(upload.id, done, total, "checking")
 
     rows = check_rows(
         located.body,
@@ -226,6 +242,7 @@ def check(
         progress=progress,
     )
     sheet.checked_rows = len(rows)
+    progress(len(rows), len(rows))
     for row in rows:
         _member_rules(row, ctx)
     live = [r for r in rows if not r.excluded]
@@ -432,7 +449,7 @@ def _commit(upload: MemberImport, sheet: ImportSheet, rows: list[Row], columns) 
             {**blank, **r.values, "tenant_id": upload.tenant_id} for r in new[start : start + CHUNK]
         ]
         db.session.execute(insert, chunk)
-        _job_progress(start + len(chunk), total, "importing")
+        _job_progress(upload.id, start + len(chunk), total, "importing")
     history.record_untracked(upload.tenant_id)  # each new member's joining, dated
     updated = _update(changed) if sheet.on_match == "update" else 0
     upload.imported_rows = len(new)
@@ -452,6 +469,8 @@ def _commit(upload: MemberImport, sheet: ImportSheet, rows: list[Row], columns) 
             "rejected": len(bad),
             "excluded": len(rows) - len(live),
             "mode": sheet.mode,
+            # The job runs as the system; who asked for the import is the upload's.
+            "requested_by": upload.created_by,
         },
     )
     sheet.report = {**sheet.report, "updated": updated}
@@ -552,17 +571,24 @@ def _finish(upload: MemberImport, status: str, errors: list | None = None) -> st
     return status
 
 
-def _job_progress(done: int, total: int, state: str) -> None:
+def _job_progress(import_id: int, done: int, total: int, state: str) -> None:
     job = get_current_job()
     if job is not None:
         job.meta["progress"] = [done, total]
         job.meta["state"] = state
         job.save_meta()
+    progressed.send(import_id, done=done, total=total, state=state)
 
 
 def progress_of(upload: MemberImport) -> tuple[int, int] | None:
     """Rows checked (or written) so far, while the job runs, from the job's own record (in
     Redis, or the embedded default's in-process one)."""
+    found = job_progress(upload)
+    return found[:2] if found else None
+
+
+def job_progress(upload: MemberImport) -> tuple[int, int, str] | None:
+    """Rows done and total, and the step ("checking" or "importing"), while the job runs."""
     if upload.status != "queued" or not upload.job_id:
         return None
     from redis.exceptions import RedisError
@@ -578,4 +604,4 @@ def progress_of(upload: MemberImport) -> tuple[int, int] | None:
     if "progress" not in job.meta:
         return None
     done, total = job.meta["progress"]
-    return done, total
+    return done, total, job.meta.get("state", "checking")
