@@ -341,7 +341,15 @@ def _mask_email(value: str) -> str:
 def _problems(upload: MemberImport) -> list[dict]:
     """Every problem; the values of phone and e-mail columns masked for a token that may
     not change members (as its member records are)."""
-    problems = list(upload.errors or [])
+    problems = [  # imports made before values were reported have none
+        {
+            "row": p.get("row"),
+            "column": p.get("column"),
+            "value": p.get("value") or "",
+            "message": p.get("message") or "",
+        }
+        for p in upload.errors or []
+    ]
     if current_principal().can(Permission.EDIT_MEMBERS):
         return problems
     sheet = importing.find_sheet(upload)
