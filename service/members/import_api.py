@@ -98,45 +98,21 @@ class MemberImports(MethodView):
         principal = current_principal()
         if principal.association_id is None:  # a federation's token imports into no association
             abort(403, message=_("Only an association's token may import its members."))
-        try:
-            filename, content, choices = _request_import()
-        except Refused as refused:
-            abort(422, message=str(refused))
+        filename, content, choices = _request_import()
         key = headers.get("idempotency_key")
         digest = _digest(filename, content, choices)
         earlier = _earlier(key, digest)
         if earlier is not None:
             return earlier, 200
-        upload = importing.start_import(
-            filename,
-            content,
-            principal.audit_label,
-            stage=importing.DRY_RUN if choices["dry_run"] else "commit",
-            mode=choices["mode"],
-            on_match=choices["on_match"],
-            mapping={importing.BY_HEADING: choices["mapping"]} if choices["mapping"] else None,
-            idempotency_key=key,
-            request_digest=digest,
-        )
         try:
-            db.session.commit()
+            import_id = _start(filename, content, choices, key, digest)
         except IntegrityError:  # the same key at the same moment: the other request won
             db.session.rollback()
             earlier = _earlier(key, digest)
             if earlier is None:
                 raise
             return earlier, 200
-        import_id = upload.id
-        try:
-            job = enqueue(
-                importing.run_import, import_id, retry=Retry(max=2), on_give_up=importing.gave_up
-            )
-        except JobsUnavailable:
-            importing.give_up(access_import(import_id), _imports_unavailable())
-            raise
-        upload = access_import(import_id)
-        upload.job_id = job.id  # where the status reads progress
-        db.session.commit()
+        upload = _queue(import_id)
         location = url_for("member_imports_api.MemberImportById", import_id=import_id)
         return _status(upload), 202, {"Location": location}
 
@@ -157,10 +133,45 @@ class MemberImportProblems(MethodView):
     @blp.paginate()
     def get(self, import_id, pagination_parameters):
         """List every problem of an import: row, column, value as written, what is expected"""
-        problems = _problems(access_import(import_id))
+        upload = access_import(import_id)
+        sheet = importing.find_sheet(upload)
+        problems = _problems(upload, (sheet.report if sheet else None) or {})
         pagination_parameters.item_count = len(problems)
         start = pagination_parameters.first_item
         return problems[start : start + pagination_parameters.page_size]
+
+
+def _start(filename: str, content: bytes, choices: dict, key: str | None, digest: str) -> int:
+    """Record the upload with the request's choices (committed), as the web page does."""
+    upload = importing.start_import(
+        filename,
+        content,
+        current_principal().audit_label,
+        stage=importing.DRY_RUN if choices["dry_run"] else "commit",
+        mode=choices["mode"],
+        on_match=choices["on_match"],
+        mapping={importing.BY_HEADING: choices["mapping"]} if choices["mapping"] else None,
+        idempotency_key=key,
+        request_digest=digest,
+    )
+    db.session.commit()
+    return upload.id
+
+
+def _queue(import_id: int) -> MemberImport:
+    """Queue the job (inline on the embedded default); with the queue down the upload is
+    closed as failed and the caller gets 503."""
+    try:
+        job = enqueue(
+            importing.run_import, import_id, retry=Retry(max=2), on_give_up=importing.gave_up
+        )
+    except JobsUnavailable:
+        importing.give_up(access_import(import_id), _imports_unavailable())
+        raise
+    upload = access_import(import_id)
+    upload.job_id = job.id  # where the status reads progress
+    db.session.commit()
+    return upload
 
 
 def _imports_unavailable() -> str:
@@ -171,11 +182,15 @@ def _imports_unavailable() -> str:
 
 
 def _request_import() -> tuple[str, bytes, dict]:
-    """(filename, content, choices) from a multipart upload or from JSON rows."""
-    if request.mimetype == "multipart/form-data":
-        return _from_upload()
-    if request.mimetype == "application/json":
-        return _from_rows()
+    """(filename, content, choices) from a multipart upload or from JSON rows; 422 with
+    the message when they are refused."""
+    try:
+        if request.mimetype == "multipart/form-data":
+            return _from_upload()
+        if request.mimetype == "application/json":
+            return _from_rows()
+    except Refused as refused:
+        abort(422, message=str(refused))
     abort(415, message=_("Send a file as multipart/form-data, or rows as application/json."))
 
 
@@ -219,7 +234,9 @@ def _from_rows() -> tuple[str, bytes, dict]:
     for row in rows:
         headers.update(dict.fromkeys(row))
     # A key that is a field's name goes to that field, unless the mapping says otherwise.
-    mapping = {h: h for h in headers if h in FIELD_NAMES} | (data.get("mapping") or {})
+    given = data.get("mapping") or {}
+    named = {h: h for h in headers if h in FIELD_NAMES and h not in given.values()}
+    mapping = named | given
     data["mapping"] = mapping or None
     cells = [[row.get(h) for h in headers] for row in rows]
     return ROWS_FILENAME, rows_content(list(headers), cells), data
@@ -278,7 +295,7 @@ def _earlier(key: str | None, digest: str) -> dict | None:
 def _status(upload: MemberImport) -> dict:
     sheet = importing.find_sheet(upload)
     report = (sheet.report if sheet else None) or {}
-    problems = _problems(upload)
+    problems = _problems(upload, report)
     return {
         "id": upload.id,
         "status": upload.status,
@@ -338,7 +355,7 @@ def _mask_email(value: str) -> str:
     return mask_email(value) if "@" in value else "*" * len(value)
 
 
-def _problems(upload: MemberImport) -> list[dict]:
+def _problems(upload: MemberImport, report: dict) -> list[dict]:
     """Every problem; the values of phone and e-mail columns masked for a token that may
     not change members (as its member records are)."""
     problems = [  # imports made before values were reported have none
@@ -352,8 +369,7 @@ def _problems(upload: MemberImport) -> list[dict]:
     ]
     if current_principal().can(Permission.EDIT_MEMBERS):
         return problems
-    sheet = importing.find_sheet(upload)
-    columns = ((sheet.report if sheet else None) or {}).get("columns", [])
+    columns = report.get("columns", [])
     masks = {"phone": mask_phone, "email": _mask_email}
     masked = {c["header"]: masks[c["field"]] for c in columns if c["field"] in masks}
     return [

@@ -15,10 +15,10 @@ from service.members import importing
 from service.members.models import Member, MemberImport
 from tenants.db import db
 from tenants.scope import Scope, use_scope
+from tests import snapshots
 from tests.conftest import REDIS_URL, run_queued_jobs
 from tests.service import rosters
 from tests.service.test_members import members_of
-from tests import snapshots
 
 URL = "/api/v1/member-imports/"
 
