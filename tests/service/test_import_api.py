@@ -6,6 +6,7 @@ tokens that may and may not; and the progress the status shows while the job run
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 import sqlalchemy as sa
@@ -231,6 +232,18 @@ def test_rows_as_json_keyed_by_field_or_by_heading_are_checked_and_written(world
     assert mapped == {"人员姓名": "name", "手机号码": "phone", "职称": "title", "人员编号": None}
     assert result["unmapped"] == ["人员编号"]
     assert "王芳" in {m.name for m in members_of(tenant)}
+
+
+def test_a_file_with_a_mapping_for_headings_the_service_does_not_know(world, client):
+    tenant = world.a.first
+    content = rosters.csv_of(["人员姓名", "移动终端", "职称"], [["钱学", "13600000002", "教授"]])
+    mapping = json.dumps({"人员姓名": "name", "移动终端": "phone"}, ensure_ascii=False)
+    made = _post_file(client, tenant.tokens["rw"], "hr.csv", content, mapping=mapping)
+    result = _status(client, tenant.tokens["rw"], made.json["id"])
+    assert result["status"] == "done" and result["counts"]["imported"] == 1, result
+    assert {c["header"]: c["how"] for c in result["columns"]}["移动终端"] == "saved"
+    member = next(m for m in members_of(tenant) if m.name == "钱学")
+    assert member.phone == "13600000002" and member.title == "senior"
 
 
 def test_a_matched_member_is_updated_only_when_asked(world, client):
