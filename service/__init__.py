@@ -108,6 +108,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.governance import establishment_api, establishment_views
     from service.governance import views as governance_views
     from service.members import api as members_api
+    from service.members import import_api as member_imports_api
     from service.members import public as members_public
     from service.members import self_service as members_self_service
     from service.members import views as members_views
@@ -150,6 +151,7 @@ def _register_blueprints(app: Flask) -> None:
         governance_api.compliance_blp,
         establishment_api.blp,
         members_api.blp,
+        member_imports_api.blp,
         activities_api.blp,
         suggestions_api.blp,
         federation_api.blp,

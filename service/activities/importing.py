@@ -33,7 +33,7 @@ from service.imports.engine import Context, Row
 from service.imports.fields import Field
 from service.imports.kinds import ImportKind
 from service.imports.normalise import choice_key
-from service.members.importing import job_progress
+from service.members.importing import report_progress
 from service.members.tabular import to_xlsx
 from tenants.db import db
 
@@ -317,7 +317,7 @@ def _write(upload, new: list[Row], changed: list[Row]) -> int:
             row.values["_stored"], upload.created_by, status=row.values["_status"]
         )
         if done % 100 == 0:
-            job_progress(done, total, "importing")
+            report_progress(upload.id, done, total, "importing")
     updated = 0
     if changed:
         activities = {

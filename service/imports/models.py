@@ -59,4 +59,6 @@ class ImportSheet(TenantOwned, db.Model):
     checked_rows: Mapped[int] = mapped_column(default=0)
     report: Mapped[dict | None] = mapped_column(sa.JSON, info=PERSONAL)  # the rows' cells
     idempotency_key: Mapped[str | None] = mapped_column(sa.String(100))
+    # The first request under the key (sha256): the same key with another request is refused.
+    request_digest: Mapped[str | None] = mapped_column(sa.String(64))
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)

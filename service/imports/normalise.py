@@ -131,6 +131,8 @@ GENDERS = {
     "女": "female",
     "女性": "female",
     "f": "female",
+    "male": "male",
+    "female": "female",
 }
 YES = {"是", "y", "yes", "1", "true", "√", "✓", "有"}
 NO = {"否", "n", "no", "0", "false", "×", "✗", "无", "不是"}

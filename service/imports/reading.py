@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import logging
 import re
 import zipfile
@@ -59,9 +60,23 @@ def is_formula(text: str) -> bool:
     return False
 
 
+def check_file(filename: str, content: bytes, limits: Limits) -> None:
+    """What is refused before reading: a file too large, of another type, empty, or (a
+    workbook) a zip bomb. Cheap, so the API answers it at once."""
+    if len(content) > limits.max_bytes:
+        raise ImportRefused(_("The file is larger than %(mb)d MB.", mb=limits.max_bytes // 2**20))
+    if not filename.lower().endswith((".xlsx", ".csv")):
+        raise ImportRefused(_("Only .xlsx and .csv files can be imported."))
+    if not content.strip():
+        raise ImportRefused(_("The file is empty."))
+    if filename.lower().endswith(".xlsx"):
+        check_zip(content, limits)
+
+
 def read_table(filename: str, content: bytes, limits: Limits) -> list[list]:
     """Every row of the first sheet as a list of values (str, int, float, datetime, Formula
-    or None), blank rows included so that row numbers are the ones the clerk sees."""
+    or None), blank rows included so that row numbers are the ones the clerk sees. Rows
+    given to the API as JSON (`ROWS_FILENAME`) come first as their headings."""
     if len(content) > limits.max_bytes:
         raise ImportRefused(_("The file is larger than %(mb)d MB.", mb=limits.max_bytes // 2**20))
     lower = filename.lower()
@@ -69,6 +84,8 @@ def read_table(filename: str, content: bytes, limits: Limits) -> list[list]:
         reader = _xlsx_table
     elif lower.endswith(".csv"):
         reader = _csv_table
+    elif filename == ROWS_FILENAME:
+        reader = _json_table
     else:
         raise ImportRefused(_("Only .xlsx and .csv files can be imported."))
     try:
@@ -123,6 +140,33 @@ def check_zip(content: bytes, limits: Limits) -> None:
             ratio = info.file_size / max(info.compress_size, 1)
             if total > limits.max_unzipped_bytes or (ratio > 200 and info.file_size > 2**20):
                 raise UnsafeWorkbook(_("The workbook unpacks to an unsafe size; it is refused."))
+
+
+# The name under which rows sent as JSON are kept: {"headers": [...], "rows": [[...], ...]}.
+ROWS_FILENAME = "rows.json"
+
+
+def rows_content(headers: list[str], rows: list[list]) -> bytes:
+    """Rows as the API received them (headings, then each row's cells), kept as the upload."""
+    return json.dumps({"headers": headers, "rows": rows}, ensure_ascii=False).encode()
+
+
+def _json_table(content: bytes, limits: Limits) -> list[list]:
+    """The headings, then every row; text that spreadsheet software would run is a Formula,
+    as in a file (an HR system may pass on what a clerk typed)."""
+    data = json.loads(content)
+    headers, rows = data["headers"], data["rows"]
+    if len(rows) > limits.max_rows:
+        raise ImportRefused(_("More than %(n)d rows.", n=limits.max_rows))
+    scalar = (str, int, float, bool, type(None))
+    if not all(isinstance(h, str) for h in headers) or not all(
+        isinstance(row, list) and all(isinstance(v, scalar) for v in row) for row in rows
+    ):
+        raise ImportRefused(_("The file cannot be read; save it again from the template."))
+    return [
+        list(headers),
+        *([Formula(v) if isinstance(v, str) and is_formula(v) else v for v in row] for row in rows),
+    ]
 
 
 def _csv_table(content: bytes, limits: Limits) -> list[list]:

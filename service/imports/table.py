@@ -109,3 +109,16 @@ def _is_footer(filled: list, blank_before: bool) -> bool:
 
 def _row_text(cells: list) -> str:
     return " ".join(t for t in (normalise.written(c).strip() for c in cells) if t)[:200]
+
+
+def given(table: list[list]) -> Located:
+    """Rows handed over with their headings (the API's JSON rows): no title row or footer
+    to find. Each row keeps its place in the list (from 1) as its number; blank ones are
+    skipped, as in a file."""
+    headers = [normalise.written(h).strip() for h in table[0]] if table else []
+    body = [
+        (number, list(cells))
+        for number, cells in enumerate(table[1:], start=1)
+        if any(c is not None and normalise.text(c) != "" for c in cells)
+    ]
+    return Located(0, headers, body)

@@ -16,7 +16,7 @@ from service.imports.fields import Field
 from service.imports.kinds import ImportKind
 from service.imports.normalise import choice_key
 from service.members import services
-from service.members.importing import PHONE, job_progress
+from service.members.importing import PHONE, report_progress
 from service.members.models import KIND_LABELS, GroupMember, GroupMemberKind
 from service.members.tabular import to_xlsx
 from tenants.db import db
@@ -206,7 +206,7 @@ def _write(upload, new: list[Row], changed: list[Row]) -> int:
             )
         )
         if done % 200 == 0:
-            job_progress(done, len(new) + len(changed), "importing")
+            report_progress(upload.id, done, len(new) + len(changed), "importing")
     if not changed:
         db.session.flush()
         return 0

@@ -13,6 +13,7 @@ import re
 from datetime import timedelta
 
 import sqlalchemy as sa
+from blinker import signal
 from flask import current_app
 from flask_babel import gettext as _
 from rq import get_current_job
@@ -23,9 +24,9 @@ from service.imports.engine import Context, Row, check_rows, collection_paused, 
 from service.imports.fields import Column, Field, header_key, suggest
 from service.imports.kinds import ImportKind, kind_spec
 from service.imports.models import ImportMapping, ImportSheet, TitleWord
-from service.imports.reading import ImportRefused, Limits, read_table
+from service.imports.reading import ROWS_FILENAME, ImportRefused, Limits, read_table
 from service.imports.societies import CAST_SOCIETIES
-from service.imports.table import Located, locate
+from service.imports.table import Located, given, locate
 from service.imports.titles import title_table
 from service.members import history
 from service.members.eligibility import Eligibility, eligibility
@@ -104,6 +105,13 @@ PHONE = re.compile(PHONE_PATTERN)
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # What a matched member's row may change in "update" mode: everything the file maps.
 UPDATABLE = tuple(f.name for f in MEMBER_FIELDS)
+# A sheet's stage for a dry run (the API's): checked and reported, never written by the job.
+DRY_RUN = "dry"
+# A sheet's mapping given by heading (the API's), not by column: {"headings": {heading: field}}.
+BY_HEADING = "headings"
+# Sent as the job reports its progress (import_id, done, total, state): what a status page
+# would show at that moment.
+progressed = signal("kexie.member-import-progress")
 
 
 def limits() -> Limits:
@@ -111,15 +119,18 @@ def limits() -> Limits:
     return Limits(config["IMPORT_MAX_BYTES"], config["IMPORT_MAX_ROWS"])
 
 
-def start_import(filename: str, content: bytes, created_by: str, kind: str = KIND) -> MemberImport:
-    """Record the upload and its sheet; the caller commits and enqueues `run_import`."""
+def start_import(
+    filename: str, content: bytes, created_by: str, kind: str = KIND, **choices
+) -> MemberImport:
+    """Record the upload and its sheet (with the API's `choices`: stage, mode, on_match,
+    mapping, idempotency key); the caller commits and enqueues `run_import`."""
     kind_spec(kind)  # a kind that does not exist is refused here, not in the job
     upload = MemberImport(
         filename=filename[:200], content=content, created_by=created_by, kind=kind
     )
     db.session.add(upload)
     db.session.flush()
-    db.session.add(ImportSheet(member_import_id=upload.id, stage="check"))
+    db.session.add(ImportSheet(member_import_id=upload.id, **{"stage": "check", **choices}))
     return upload
 
 
@@ -158,22 +169,27 @@ def _run(upload: MemberImport) -> str:
         table = read_table(upload.filename, upload.content, limits())
     except ImportRefused as refused:
         return _finish(upload, "failed", errors=[_file_problem(str(refused))])
-    located = locate(table, spec.fields)
+    as_given = upload.filename == ROWS_FILENAME  # the API's rows: no title or footer
+    located = given(table) if as_given else locate(table, spec.fields)
     columns = columns_for(located, sheet, spec)
     if not any(c.field == spec.required for c in columns):
         sheet.report = _report(located, columns, [], sheet)
-        sheet.stage = "review"
-        upload.status = "review"
         upload.errors = [_file_problem(_no_column(spec))]
-        db.session.commit()
-        return upload.status
+        return _hold(upload, sheet)
     upload.total_rows = len(located.body)
+    report_progress(upload.id, 0, upload.total_rows, "checking")
     rows = check(located, columns, sheet, upload)
     sheet.report = _report(located, columns, rows, sheet)
     upload.errors = problems_of(rows)
     if sheet.stage == "commit" or (sheet.stage == "check" and _nothing_to_decide(columns, rows)):
         return _commit(upload, sheet, rows, columns, spec)
-    sheet.stage = "review"
+    return _hold(upload, sheet)
+
+
+def _hold(upload: MemberImport, sheet: ImportSheet) -> str:
+    """Checked, nothing written: the import waits in review (a dry run stays one)."""
+    if sheet.stage != DRY_RUN:
+        sheet.stage = "review"
     upload.status = "review"
     db.session.commit()
     return upload.status
@@ -204,7 +220,7 @@ def columns_for(
     association's saved headings first)."""
     spec = spec or kind_spec(KIND)
     headers = located.headers
-    if sheet.mapping is not None:
+    if sheet.mapping is not None and BY_HEADING not in sheet.mapping:
         chosen = {int(i): f for i, f in sheet.mapping.items()}
         return [
             Column(i, h, chosen.get(i) or None, "chosen" if chosen.get(i) else "ignored")
@@ -217,6 +233,8 @@ def columns_for(
             )
         ).all()
     )
+    if sheet.mapping is not None:  # the API's mapping by heading, over the saved one
+        saved |= {header_key(h): f or "" for h, f in sheet.mapping[BY_HEADING].items()}
     samples = [cells for _n, cells in located.body[:50]]
     return suggest(headers, samples, spec.fields, saved)
 
@@ -249,7 +267,7 @@ def check(
     ctx = context(spec)
 
     def progress(done: int, total: int) -> None:
-        job_progress(done, total, "checking")
+        report_progress(upload.id, done, total, "checking")
 
     rows = check_rows(
         located.body,
@@ -261,6 +279,7 @@ def check(
         progress=progress,
     )
     sheet.checked_rows = len(rows)
+    progress(len(rows), len(rows))
     spec.check(rows, ctx)
     return rows
 
@@ -506,6 +525,8 @@ def _commit(
             "excluded": len(rows) - len(live),
             "mode": sheet.mode,
             "kind": spec.name,
+            # The job runs as the system; who asked for the import is the upload's.
+            "requested_by": upload.created_by,
         },
     )
     # The imported rows are in the tables now: the report keeps only the rows left out (to
@@ -527,7 +548,7 @@ def _write_members(upload: MemberImport, new: list[Row], changed: list[Row]) -> 
             {**blank, **r.values, "tenant_id": upload.tenant_id} for r in new[start : start + CHUNK]
         ]
         db.session.execute(insert, chunk)
-        job_progress(start + len(chunk), total, "importing")
+        report_progress(upload.id, start + len(chunk), total, "importing")
     refresh_statistics(db.session, "member", len(new))  # before its history's key checks
     history.record_untracked(upload.tenant_id)  # each new member's joining, dated
     return _update(changed) if changed else 0
@@ -629,18 +650,26 @@ def _finish(upload: MemberImport, status: str, errors: list | None = None) -> st
     return status
 
 
-def job_progress(done: int, total: int, state: str) -> None:
-    """Rows done out of rows total, where the status page reads them while the job runs."""
+def report_progress(import_id: int, done: int, total: int, state: str) -> None:
+    """Rows done out of rows total, where the status page and the API read them while the
+    job runs."""
     job = get_current_job()
     if job is not None:
         job.meta["progress"] = [done, total]
         job.meta["state"] = state
         job.save_meta()
+    progressed.send(import_id, done=done, total=total, state=state)
 
 
 def progress_of(upload: MemberImport) -> tuple[int, int] | None:
     """Rows checked (or written) so far, while the job runs, from the job's own record (in
     Redis, or the embedded default's in-process one)."""
+    found = job_progress(upload)
+    return found[:2] if found else None
+
+
+def job_progress(upload: MemberImport) -> tuple[int, int, str] | None:
+    """Rows done and total, and the step ("checking" or "importing"), while the job runs."""
     if upload.status != "queued" or not upload.job_id:
         return None
     from redis.exceptions import RedisError
@@ -656,7 +685,7 @@ def progress_of(upload: MemberImport) -> tuple[int, int] | None:
     if "progress" not in job.meta:
         return None
     done, total = job.meta["progress"]
-    return done, total
+    return done, total, job.meta.get("state", "checking")
 
 
 SPEC = ImportKind(

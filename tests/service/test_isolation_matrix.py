@@ -136,6 +136,11 @@ ROUTES: dict[tuple[str, str], Route] = {
         P.EDIT_MEMBERS, ("group_id",), api=True, write=True
     ),
     ("members_api.MemberCounts", "GET"): Route(P.VIEW_FEDERATION, api=True),
+    ("member_imports_api.MemberImports", "POST"): Route(P.EDIT_MEMBERS, api=True, write=True),
+    ("member_imports_api.MemberImportById", "GET"): Route(P.VIEW_MEMBERS, ("import_id",), api=True),
+    ("member_imports_api.MemberImportProblems", "GET"): Route(
+        P.VIEW_MEMBERS, ("import_id",), api=True
+    ),
     ("auth_api.Me", "GET"): Route(P.VIEW_PROFILE, api=True),
     ("associations_api.Associations", "GET"): Route(P.VIEW_PROFILE, api=True),
     ("associations_api.AssociationById", "GET"): Route(

@@ -47,6 +47,10 @@ SCENARIO = textwrap.dedent(
                 name="ro", level=TokenLevel.ASSOCIATION, created_by=None,
                 association_id=admin.association_id, read_only=True, days=1,
             )
+            _, writer = auth.create_token(
+                name="rw", level=TokenLevel.ASSOCIATION, created_by=None,
+                association_id=admin.association_id, read_only=False, days=1,
+            )
             db.session.commit()
     client = app.test_client()
     login = client.post("/login", data={"username": "zju-admin", "password": "pw-for-this-test"})
@@ -64,6 +68,14 @@ SCENARIO = textwrap.dedent(
     with app.app_context(), system_scope("test check"):
         last = db.session.scalars(sa.select(MemberImport)).all()
         out["imports"] = [(i.status, len(i.content or b"")) for i in last]
+    api_import = client.post(
+        "/api/v1/member-imports/", json={"rows": [{"name": "李四", "phone": "13900000000"}]},
+        headers={"Authorization": "Bearer " + writer, "Idempotency-Key": "down-1"},
+    )
+    out["api_import"] = [api_import.status_code, api_import.get_json()["message"]]
+    with app.app_context(), system_scope("test check"):
+        last = db.session.scalars(sa.select(MemberImport).order_by(MemberImport.id)).all()
+        out["api_imports"] = [(i.status, len(i.content or b"")) for i in last[1:]]
     ready = client.get("/readyz")
     out["readyz"] = [ready.status_code, ready.get_json()["checks"]["redis"]]
     print("RESULT " + json.dumps(out, ensure_ascii=False))
@@ -102,6 +114,12 @@ def test_an_import_is_refused_with_try_again_later_and_leaves_nothing_pending(re
     assert "请几分钟后再试" in redis_down["import_page"]  # "try again in a few minutes"
     # The upload is closed as failed with the reason, and its file (personal data) dropped.
     assert redis_down["imports"] == [["failed", 0]]
+
+
+def test_an_api_import_answers_503_and_leaves_nothing_pending(redis_down):
+    status, message = redis_down["api_import"]
+    assert status == 503 and "请几分钟后再试" in message
+    assert redis_down["api_imports"] == [["failed", 0]]
 
 
 def test_readiness_reports_redis_unreachable(redis_down):

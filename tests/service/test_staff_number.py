@@ -96,7 +96,8 @@ def test_erasure_clears_it(world, client):
     client.login_as(tenant.users[Role.MEMBER])
     own = client.get("/me/").get_data(as_text=True)
     assert "20010999" in own and "人事信息" in own  # shown to the member, with its purpose
-    assert client.post("/me/erase", data=_form(client, "/me/")).status_code == 302
+    confirmed = {"confirmed": "yes", "confirmation_word": "删除"}
+    assert client.post("/me/erase", data={**_form(client, "/me/"), **confirmed}).status_code == 302
     erased = next(m for m in members_of(tenant) if m.id == me.id)
     assert erased.staff_number is None and erased.erased_at is not None
 
