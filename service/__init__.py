@@ -56,19 +56,28 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from service.audit import services as audit
+    from service.auth import token_cache
     from service.federation import rollups
     from service.reporting import amendments
-    from tenants import filtering, rls
+    from tenants import filtering, rls, roundtrips
     from tenants.db import Session, configure_sqlite
 
     db.init_app(app)
     # On our Session base class, so that every sessionmaker's generated subclass has them.
-    installs = (filtering.install, rls.install, audit.install, rollups.install, amendments.install)
+    installs = (
+        filtering.install,
+        rls.install,
+        audit.install,
+        rollups.install,
+        amendments.install,
+        token_cache.install,
+    )
     for install in installs:
         install(Session)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
+        roundtrips.configure(db.engine)
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"
@@ -179,8 +188,8 @@ def _register_request_hooks(app: Flask) -> None:
     @app.before_request
     def identify() -> None:
         if is_api_request():
-            token = auth.token_from_header(request.headers.get("Authorization"))
-            principal = auth.principal_for_token(token) if token else ANONYMOUS
+            principal = auth.principal_for_header(request.headers.get("Authorization"))
+            principal = principal or ANONYMOUS
         elif current_user.is_authenticated:
             principal = principal_for_user(current_user)
         else:

@@ -58,10 +58,16 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "APP_ENV": mode,
         "SECRET_KEY": secret,
         "SQLALCHEMY_DATABASE_URI": database_url,
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        # No ping before every checkout (a round trip per request): a connection the server
+        # dropped is replaced when its transaction's first statement fails, and that
+        # statement sent again (tenants/roundtrips.py).
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         # None: migrate through the service's own connection (SQLite, development).
         "MIGRATION_DATABASE_URL": _postgres_driver(env.get("MIGRATION_DATABASE_URL") or "") or None,
         "REDIS_URL": redis_url,
+        # How long a worker trusts a verified API token without the database: a revoked
+        # token stops working within this on every worker (at once with Redis).
+        "API_TOKEN_CACHE_SECONDS": float(env.get("API_TOKEN_CACHE_SECONDS", "5")),
         # With no Redis, a thread of the serving process runs periodic jobs and delayed
         # retries (service.jobs.EmbeddedScheduler); seconds between its looks at the clock.
         "EMBEDDED_SCHEDULER": redis_url is None and env.get("EMBEDDED_SCHEDULER") != "0",

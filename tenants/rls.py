@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import ORMExecuteState, Session
 
+from tenants import roundtrips
 from tenants.scope import Scope, ScopeKind, peek_scope
 
 # Used by migrations (as the owner role). `app_ids` reads a comma list setting as bigint[].
@@ -136,9 +137,10 @@ def settings_for(scope: Scope | None) -> dict[str, str]:
     return {"t": tenants, "f": federations, "b": bypass}
 
 
-_SET = sa.text(
-    "SELECT set_config('app.tenant_ids', :t, true), set_config('app.federation_ids', :f, true),"
-    " set_config('app.bypass_rls', :b, true)"
+# In the driver's paramstyle: it rides in the pipeline of the next statement (roundtrips).
+_SET = (
+    "SELECT set_config('app.tenant_ids', %s, true), set_config('app.federation_ids', %s, true),"
+    " set_config('app.bypass_rls', %s, true)"
 )
 
 
@@ -149,13 +151,15 @@ NOTHING = settings_for(None)
 
 
 def _apply(session: Session, connection: sa.Connection, *, fresh: bool = False) -> None:
-    """Set the scope's settings on the transaction. A fresh transaction that is to see
-    nothing needs no round trip: settings made with set_config(..., true) end with their
-    transaction, and unset ones fail closed like empty ones (see `app_ids`, `app_bypass`)."""
+    """Set the scope's settings on the transaction, sent in the same round trip as its
+    next statement and ahead of it (a pipeline aborts what follows a failed statement, so
+    no statement runs without them). A fresh transaction that is to see nothing needs no
+    settings: set_config(..., true) ends with its transaction, and unset settings fail
+    closed like empty ones (see `app_ids`, `app_bypass`)."""
     scope = peek_scope()
     settings = settings_for(scope)
     if connection.dialect.name == "postgresql" and not (fresh and settings == NOTHING):
-        connection.execute(_SET, settings)
+        roundtrips.defer(connection, _SET, (settings["t"], settings["f"], settings["b"]))
     session.info["rls_scope"] = scope
 
 

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from service.auth import token_cache
 from service.auth.models import ApiToken, TokenLevel, User, new_session_token
 from service.auth.principal import Principal
 from service.auth.roles import ROLES, TOKEN_PERMISSIONS, Level, Permission, Role
@@ -136,6 +137,23 @@ def token_from_header(header: str | None, now: datetime | None = None) -> ApiTok
     return token
 
 
+def principal_for_header(header: str | None) -> Principal | None:
+    """The principal of a usable token in an `Authorization: Bearer ...` header, or None:
+    from this process's cache when the token is known (no database round trip), else
+    verified in the database and remembered (see token_cache for how long)."""
+    if not header or not header.startswith("Bearer "):
+        return None
+    principal, version, started = token_cache.known(header)
+    if principal is not None:
+        return principal
+    token = token_from_header(header)
+    if token is None:
+        return None
+    principal = principal_for_token(token)
+    token_cache.remember(header, principal, token.expires_at, version, started)
+    return principal
+
+
 def principal_for_token(token: ApiToken) -> Principal:
     if token.level == TokenLevel.ASSOCIATION:
         scope, level = Scope.association(token.association_id), Level.ASSOCIATION
@@ -186,6 +204,7 @@ def token_request_for(principal: Principal) -> dict:
 def revoke_token(token: ApiToken, now: datetime | None = None) -> None:
     if token.revoked_at is None:
         token.revoked_at = now or utcnow()
+        token_cache.note_revocation(db.session())
 
 
 # --- users ----------------------------------------------------------------------------

@@ -1,15 +1,20 @@
 """Row-level security on PostgreSQL: the second wall, checked with raw SQL that the ORM
 criteria never see."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 import pytest
 import sqlalchemy as sa
 
 from service.associations.models import AssociationProfile
-from tenants.db import db
+from tenants import roundtrips
+from tenants.db import Session, db
 from tenants.models import Association, TenantOwned, TenantTagged
 from tenants.scope import Scope, system_scope, use_scope
 from tenants.testing import tenant_models
 from tests.conftest import PG_URL
+from tests.wire import WireProxy
 
 pytestmark = [
     pytest.mark.postgres,
@@ -142,27 +147,43 @@ def test_a_fresh_transaction_without_a_scope_sends_no_settings_and_sees_nothing(
             ),
             {"f": federation},
         ).scalar()
-    sent: list[str] = []
-
-    def note(conn, cursor, statement, *args) -> None:
-        sent.append(statement)
-
+    # What reaches the server, read on the wire: set_config rides in the pipeline of the
+    # statement after it, where SQLAlchemy's cursor events do not see it.
+    proxy = WireProxy(*_host_and_port(PG_URL))
+    engine = sa.create_engine(proxy.url(_app_url))
+    roundtrips.configure(engine)  # as the service's engine is
     one = sa.text("SELECT count(*) FROM association WHERE id = :a")
     try:
-        with app.app_context():
+        with app.app_context(), _session_on_engine(engine) as session:
             with system_scope("test: bypass in the transaction before"):
-                assert db.session.execute(one, {"a": association}).scalar() == 1
-                db.session.commit()
-            sa.event.listen(db.engine, "before_cursor_execute", note)
-            assert db.session.execute(one, {"a": association}).scalar() == 0
-            db.session.rollback()
-            with use_scope(Scope.association(association)):
-                assert db.session.execute(one, {"a": association}).scalar() == 1
-            db.session.rollback()
-            sa.event.remove(db.engine, "before_cursor_execute", note)
+                assert session.execute(one, {"a": association}).scalar() == 1
+                session.commit()
+            with proxy.count():
+                assert session.execute(one, {"a": association}).scalar() == 0
+                session.rollback()
+                with use_scope(Scope.association(association)):
+                    assert session.execute(one, {"a": association}).scalar() == 1
+                session.rollback()
     finally:
+        engine.dispose()
         with admin.begin() as c:
             c.execute(sa.text("DELETE FROM association WHERE id = :a"), {"a": association})
             c.execute(sa.text("DELETE FROM federation WHERE id = :f"), {"f": federation})
         admin.dispose()
-    assert sum("set_config" in s for s in sent) == 1  # for the association scope only
+    assert sum("set_config" in s for s in proxy.statements) == 1  # for the association only
+    # Each transaction: BEGIN, settings and statement in one round trip, ROLLBACK in one.
+    assert proxy.round_trips == 4, proxy.bursts
+
+
+def _host_and_port(url: str) -> tuple[str, int]:
+    parsed = sa.make_url(url)
+    return parsed.host or "127.0.0.1", parsed.port or 5432
+
+
+@contextmanager
+def _session_on_engine(engine: sa.Engine) -> Iterator[Session]:
+    session = Session(db, bind=engine)
+    try:
+        yield session
+    finally:
+        session.close()

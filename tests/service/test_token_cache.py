@@ -1,0 +1,138 @@
+"""Known API tokens are verified without the database, and a revoked one stops working
+within the stated bound on every worker: at once in the worker that revoked it, at once
+on the others through Redis, and within API_TOKEN_CACHE_SECONDS without Redis.
+
+Two applications on one database stand for two gunicorn workers: each has its own
+cache, as each process would."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import flask_migrate
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+
+from service import create_app
+from service.auth import services as auth
+from service.auth.models import ApiToken, TokenLevel
+from tenants.db import db
+from tenants.scope import system_scope
+from tests import factories
+from tests.conftest import PG_URL, REDIS_URL, _pg_databases
+
+BOUND = 1.0  # seconds: API_TOKEN_CACHE_SECONDS here, 5 by default
+
+
+@dataclass
+class Workers:
+    one: Flask
+    two: Flask
+    token_id: int
+    member_id: int
+    header: dict[str, str]
+
+
+def _worker(url: str) -> Flask:
+    return create_app(
+        {
+            "APP_ENV": "testing",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": url,
+            "MIGRATION_DATABASE_URL": url if url.startswith("sqlite") else None,
+            "REDIS_URL": REDIS_URL,
+            "RATELIMIT_STORAGE_URI": "memory://",
+            "RATELIMIT_ENABLED": False,
+            "API_TOKEN_CACHE_SECONDS": BOUND,
+        }
+    )
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory) -> Iterator[tuple[str, str]]:
+    """(service URL, owner URL) of a database of this module's own, for committed rows."""
+    if PG_URL:
+        databases = _pg_databases(PG_URL)
+        yield next(databases)
+        databases.close()
+    else:
+        url = f"sqlite:///{tmp_path_factory.mktemp('tokens') / 'tokens.sqlite3'}"
+        yield url, url
+
+
+@pytest.fixture
+def workers(database) -> Iterator[Workers]:
+    app_url, owner_url = database
+    one, two = _worker(app_url), _worker(app_url)
+    one.config["MIGRATION_DATABASE_URL"] = owner_url
+    with one.app_context():
+        flask_migrate.upgrade()
+        with system_scope("test: committed rows"):
+            association = factories.make_association(factories.make_federation())
+            member = factories.make_member(association)
+            token, plaintext = factories.make_token(TokenLevel.ASSOCIATION, association=association)
+            ids = token.id, member.id
+            db.session.commit()
+    yield Workers(one, two, *ids, {"Authorization": f"Bearer {plaintext}"})
+    for app in (one, two):
+        with app.app_context():
+            db.engine.dispose()
+
+
+def _get(app: Flask, workers: Workers) -> int:
+    client = app.test_client()
+    return client.get(f"/api/v1/members/{workers.member_id}", headers=workers.header).status_code
+
+
+def _token_reads(app: Flask, workers: Workers) -> int:
+    """Statements on api_token during one request of `app`."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert _get(app, workers) == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return sum("api_token" in s for s in seen)
+
+
+def _revoke(app: Flask, token_id: int) -> None:
+    """As the token page's revoke button does: the service, then commit."""
+    with app.app_context(), system_scope("test: revoke"):
+        auth.revoke_token(db.session.get(ApiToken, token_id))
+        db.session.commit()
+
+
+def test_a_known_token_is_not_read_from_the_database(workers):
+    assert _token_reads(workers.one, workers) == 1
+    assert _token_reads(workers.one, workers) == 0
+
+
+def test_a_revoked_token_stops_working_on_every_worker_within_the_bound(workers):
+    for worker in (workers.one, workers.two):
+        assert _get(worker, workers) == 200
+        assert _token_reads(worker, workers) == 0  # known to both
+    _revoke(workers.one, workers.token_id)
+    revoked = time.monotonic()
+    assert _get(workers.one, workers) == 401  # at once where it was revoked
+    if REDIS_URL:
+        assert _get(workers.two, workers) == 401  # at once everywhere, through Redis
+        return
+    while _get(workers.two, workers) != 401:
+        assert time.monotonic() - revoked < BOUND + 0.5, "the revoked token still works"
+        time.sleep(0.05)
+    assert _get(workers.two, workers) == 401
+
+
+def test_the_bound_is_five_seconds_by_default(tmp_path):
+    from service.config import from_environment
+
+    assert from_environment(str(tmp_path), {})["API_TOKEN_CACHE_SECONDS"] == 5.0
