@@ -326,3 +326,47 @@ def test_mfa_asserted_by_the_federation_s_provider_counts_where_the_federation_s
     back = client.get(_at_provider(start.location, "wang5", requests.Session()))
     client.post(back.location, data={"confirm": "y"})
     assert _signed_in_id(client) == officer.id
+
+
+def test_signing_out_at_the_federation_s_server_ends_the_session_here(app, world, cas):
+    import threading
+    import time
+    from http.server import HTTPServer
+
+    from tests.sso.test_cas import _LogoutRequests
+
+    fed = world.b.federation
+    officer = world.b.users[Role.FEDERATION_OFFICER]
+    _with_email(officer, "zhang3@zju.edu.cn")
+    _provider(fed.id, cas)
+    listener = HTTPServer(("127.0.0.1", 0), _LogoutRequests)
+    threading.Thread(target=listener.serve_forever, daemon=True).start()
+    try:
+        client = app.test_client()
+        base, opened = f"http://127.0.0.1:{listener.server_port}", client.open
+        client.open = lambda *args, **kwargs: opened(*args, **{"base_url": base, **kwargs})
+        browser = requests.Session()  # the officer's browser at the federation's server
+        back = _federation_sign_in(client, fed.id, "zhang3", browser)
+        client.post(back.location, data={"confirm": "y"})
+        assert client.get("/account/password").status_code == 200
+        _LogoutRequests.received.clear()
+        browser.get(f"{cas.url}/logout", timeout=10)
+        for _ in range(100):
+            if _LogoutRequests.received:
+                break
+            time.sleep(0.1)
+        (logout_request,) = _LogoutRequests.received
+    finally:
+        listener.shutdown()
+    # Another federation's (and an association's) address does not know the ticket.
+    other = world.a.federation.id
+    app.test_client().post(f"/sso/federation/{other}/cas", data={"logoutRequest": logout_request})
+    app.test_client().post(
+        f"/sso/{world.b.first.association.id}/cas", data={"logoutRequest": logout_request}
+    )
+    assert client.get("/account/password").status_code == 200
+    done = app.test_client().post(
+        f"/sso/federation/{fed.id}/cas", data={"logoutRequest": logout_request}
+    )
+    assert done.status_code == 200
+    assert client.get("/account/password").status_code != 200
