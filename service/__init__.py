@@ -124,6 +124,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.reporting import api as reporting_api
     from service.reporting import form_views as reporting_form_views
     from service.reporting import views as reporting_views
+    from service.sso import federation_views as sso_federation_views
     from service.sso import views as sso_views
     from service.suggestions import api as suggestions_api
     from service.suggestions import views as suggestions_views
@@ -134,6 +135,7 @@ def _register_blueprints(app: Flask) -> None:
         auth_views.bp,
         second_factor_views.bp,
         sso_views.bp,
+        sso_federation_views.bp,
         associations_views.bp,
         audit_views.bp,
         governance_views.bp,

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from service.audit.services import record
 from service.auth import token_cache
 from service.auth.models import ApiToken, TokenLevel, User, new_session_token
 from service.auth.principal import Principal
@@ -265,6 +266,13 @@ def create_user(
             raise AuthError(_l("Choose the federation for this role."))
         user.federation_id = federation_id
     db.session.add(user)
+    db.session.flush()
+    # The grant named as such in the log (the row's creation is logged too): roles above
+    # member are given here only, never by a sign-in's attributes (service/sso).
+    record(
+        db.session, "role_grant", "user_account", user.id, user.association_id,
+        {"role": user.role, "federation": user.federation_id},
+    )  # fmt: skip
     return user
 
 

@@ -20,6 +20,7 @@ from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import SelfServiceForm
 from service.members.models import FIELD_PURPOSES, STATUS_LABELS, TITLE_LABELS, Member
 from service.members.tabular import COLUMNS, export_row, to_xlsx
+from service.sso import services as sso
 from service.web.confirmations import confirm_first
 from service.web.downloads import XLSX, download
 from tenants.db import db
@@ -73,6 +74,7 @@ def record_page():
         statuses=STATUS_LABELS,
         eligibility=ELIGIBILITY_LABELS[status],
         policy=services.policy(),
+        sso_link=sso.link_of(db.session.get(User, current_principal().id)),
     ), (400 if form.errors else 200)
 
 

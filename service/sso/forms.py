@@ -15,6 +15,13 @@ class ConsentForm(FlaskForm):
     )
 
 
+class UnlinkForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, unlink my account from this sign-in."),
+        validators=[DataRequired(_l("Tick the box to unlink the accounts."))],
+    )
+
+
 class ProviderSettingsForm(FlaskForm):
     """The association's identity provider (its CAS server or its OpenID Connect provider),
     and how a university account finds its member record."""
@@ -57,16 +64,72 @@ class ProviderSettingsForm(FlaskForm):
         self.kind.choices = options([("cas", "CAS"), ("oidc", "OpenID Connect")])
         self.version.choices = options([("3", "CAS 3.0"), ("2", "CAS 2.0")])
         self.match_field.choices = options(
-            [("email", _l("E-mail address")), ("phone", _l("Phone"))]
+            [
+                ("staff_number", _l("Staff number")),
+                ("email", _l("E-mail address")),
+                ("phone", _l("Phone")),
+            ]
         )
 
     def validate(self, extra_validators=None) -> bool:
-        if not super().validate(extra_validators):
-            return False
-        needed = (
-            [self.server_url] if self.kind.data == "cas" else [self.discovery_url, self.client_id]
-        )
-        for field in needed:
-            if not (field.data or "").strip():
-                field.errors.append(_l("This field is required."))
-        return not any(field.errors for field in needed)
+        return super().validate(extra_validators) and _addresses_given(self)
+
+
+def _addresses_given(form) -> bool:
+    """The CAS server's address, or the OIDC discovery address and client id."""
+    needed = [form.server_url] if form.kind.data == "cas" else [form.discovery_url, form.client_id]
+    for field in needed:
+        if not (field.data or "").strip():
+            field.errors.append(_l("This field is required."))
+    return not any(field.errors for field in needed)
+
+
+class FederationConfirmForm(FlaskForm):
+    confirm = BooleanField(
+        _l("Yes, this is my account: link it to this sign-in."),
+        validators=[DataRequired(_l("Tick the box to link the accounts."))],
+    )
+
+
+class FederationProviderForm(FlaskForm):
+    """The federation's own identity provider, for its officers and supervisors: the same
+    protocols as an association's, matched to existing accounts by e-mail address only."""
+
+    kind = SelectField(_l("The federation's sign-in speaks"), default="cas")
+    name = StringField(
+        _l("Name shown on the login page"), validators=[DataRequired(), Length(max=100)]
+    )
+    server_url = StringField(
+        _l("CAS server address (e.g. https://cas.example.edu.cn/cas)"),
+        validators=[Optional(), Length(max=300)],
+    )
+    version = SelectField(_l("CAS protocol version"), default="3")
+    discovery_url = StringField(
+        _l("OIDC discovery address (https://…/.well-known/openid-configuration)"),
+        validators=[Optional(), Length(max=300)],
+    )
+    client_id = StringField(_l("Client ID"), validators=[Optional(), Length(max=200)])
+    client_secret = PasswordField(
+        _l("Client secret (leave blank to keep the one saved)"),
+        validators=[Optional(), Length(max=300)],
+    )
+    mfa_counts = BooleanField(
+        _l("A sign-in where the provider asked for a second factor counts as ours")
+    )
+    mfa_acr_values = StringField(
+        _l("acr values that mean a second factor was asked (space-separated)"),
+        validators=[Optional(), Length(max=300)],
+    )
+    match_attribute = StringField(
+        _l("The attribute that carries the e-mail address"),
+        default="email",
+        validators=[DataRequired(), Length(max=64)],
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.kind.choices = options([("cas", "CAS"), ("oidc", "OpenID Connect")])
+        self.version.choices = options([("3", "CAS 3.0"), ("2", "CAS 2.0")])
+
+    def validate(self, extra_validators=None) -> bool:
+        return super().validate(extra_validators) and _addresses_given(self)

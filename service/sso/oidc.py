@@ -29,7 +29,13 @@ from joserfc.jws import JWSRegistry
 
 from service.auth import sealed
 from service.sso.models import IdentityProvider, MatchField, ProviderKind
-from service.sso.services import VALIDATE_TIMEOUT, Assertion, SsoError
+from service.sso.services import (
+    VALIDATE_TIMEOUT,
+    Assertion,
+    SsoError,
+    assertion_of,
+    check_match_field,
+)
 from tenants.db import db
 
 WELL_KNOWN = "/.well-known/openid-configuration"
@@ -55,6 +61,15 @@ def _reached_safely(url: str) -> bool:
     return parts.scheme == "https" or (parts.scheme == "http" and _loopback(parts.hostname))
 
 
+def checked_discovery_url(discovery_url: str) -> str:
+    discovery_url = discovery_url.strip()
+    if not _reached_safely(discovery_url):
+        raise SsoError(_l("The discovery address starts with https://."))
+    if not discovery_url.endswith(WELL_KNOWN):
+        raise SsoError(_l("The discovery address ends with /.well-known/openid-configuration."))
+    return discovery_url
+
+
 def configure_oidc(
     association_id: int,
     *,
@@ -70,13 +85,8 @@ def configure_oidc(
 ) -> IdentityProvider:
     """Set the association's OpenID Connect provider (made or replaced). A blank secret
     keeps the one stored; the secret is stored sealed."""
-    discovery_url = discovery_url.strip()
-    if not _reached_safely(discovery_url):
-        raise SsoError(_l("The discovery address starts with https://."))
-    if not discovery_url.endswith(WELL_KNOWN):
-        raise SsoError(_l("The discovery address ends with /.well-known/openid-configuration."))
-    if match_field not in {f.value for f in MatchField}:
-        raise SsoError(_l("Match members by e-mail or by phone."))
+    discovery_url = checked_discovery_url(discovery_url)
+    check_match_field(match_field)
     provider = db.session.scalar(
         sa.select(IdentityProvider).where(IdentityProvider.tenant_id == association_id)
     ) or IdentityProvider(tenant_id=association_id)
@@ -204,7 +214,7 @@ def finish(
     claims = _checked_id_token(provider, document, token, pending["nonce"])
     released = {**_userinfo(document, token, claims["sub"]), **claims}
     attributes = {k: v for k, v in released.items() if isinstance(v, str | list)}
-    assertion = Assertion(provider.id, provider.tenant_id, str(claims["sub"]), attributes)
+    assertion = assertion_of(provider, str(claims["sub"]), attributes)
     return SignIn(assertion, token["id_token"], claims, asserts_mfa(provider, claims))
 
 

@@ -25,7 +25,12 @@ from service.auth import services
 from service.auth.models import User
 from service.auth.roles import Role
 from service.members.models import Member, MemberStatus
-from service.sso.models import IdentityProvider, MatchField, SsoLink
+from service.sso.models import (
+    FederationIdentityProvider,
+    IdentityProvider,
+    MatchField,
+    SsoLink,
+)
 from tenants.db import db
 from tenants.models import Association
 from tenants.scope import system_scope
@@ -42,9 +47,12 @@ class Assertion:
     """Who the provider says signed in, with the attributes it released."""
 
     provider_id: int
-    tenant_id: int
+    # The association of the provider; None for a federation's provider, whose assertion
+    # carries its federation instead: a federation's assertion finds no association's link.
+    tenant_id: int | None
     subject: str
     attributes: dict
+    federation_id: int | None = None
 
     def attribute(self, name: str) -> str | None:
         value = self.attributes.get(name)
@@ -132,7 +140,16 @@ def validate(provider: IdentityProvider, service_url: str, ticket: str) -> Asser
         raise SsoError(_l("The university's sign-in could not be checked. Try again.")) from exc
     if not subject:
         raise SsoError(_l("The university's sign-in was not accepted. Sign in again."))
-    return Assertion(provider.id, provider.tenant_id, str(subject), dict(attributes or {}))
+    return assertion_of(provider, str(subject), dict(attributes or {}))
+
+
+def assertion_of(
+    provider: IdentityProvider | FederationIdentityProvider, subject: str, attributes: dict
+) -> Assertion:
+    """What the provider asserted, bound to its owner: its association or its federation."""
+    if isinstance(provider, FederationIdentityProvider):
+        return Assertion(provider.id, None, subject, attributes, provider.federation_id)
+    return Assertion(provider.id, provider.tenant_id, subject, attributes)
 
 
 def ticket_hash(ticket: str) -> str:
@@ -163,14 +180,29 @@ def linked_user(assertion: Assertion, ticket: str) -> User | None:
     return user
 
 
+def _relinkable(tenant_id: int) -> sa.ColumnElement[bool]:
+    """The record has no account, or a member account of the association that is linked to
+    no university account (unlinked before, or made by hand): linking it again keeps its
+    history. An account of a higher role is never reached through a record."""
+    unlinked_member_accounts = sa.select(User.id).where(
+        User.association_id == tenant_id,
+        User.role == Role.MEMBER.value,
+        User.active.is_(True),
+        ~sa.exists().where(SsoLink.user_id == User.id),
+    )
+    return sa.or_(Member.user_id.is_(None), Member.user_id.in_(unlinked_member_accounts))
+
+
 def matching_member(provider: IdentityProvider, assertion: Assertion) -> Member | None:
     """The association's active member record whose chosen field equals the attribute,
-    with no account yet."""
+    with no account yet, or with an unlinked member account."""
     value = assertion.attribute(provider.match_attribute)
     if not value:
         return None
     if provider.match_field == MatchField.EMAIL:
         same = sa.func.lower(Member.email) == value.lower()
+    elif provider.match_field == MatchField.STAFF_NUMBER:
+        same = Member.staff_number == value
     else:
         same = Member.phone == value
     matches = db.session.scalars(
@@ -179,18 +211,30 @@ def matching_member(provider: IdentityProvider, assertion: Assertion) -> Member 
             same,
             Member.status == MemberStatus.ACTIVE.value,
             Member.erased_at.is_(None),
-            Member.user_id.is_(None),
+            _relinkable(provider.tenant_id),
         )
     ).all()
     return matches[0] if len(matches) == 1 else None  # two records: no guess
+
+
+def linkable(member: Member) -> bool:
+    """The record may still be linked (no account, or an unlinked member account)."""
+    return (
+        db.session.scalar(
+            sa.select(Member.id).where(Member.id == member.id, _relinkable(member.tenant_id))
+        )
+        is not None
+    )
 
 
 def link_member(assertion: Assertion, member: Member, ticket_digest: str) -> User:
     """Consent given: a member account for the record, linked to the provider's subject.
     The role is member, whatever the attributes say; roles above it are granted in the
     service by an admin."""
-    if member.user_id is not None or member.tenant_id != assertion.tenant_id:
+    if member.tenant_id != assertion.tenant_id:
         raise SsoError(_l("This member record already has an account."))
+    if member.user_id is not None:
+        return _link_again(assertion, member, ticket_digest)
     user = User(
         username=f"sso{assertion.provider_id}-{assertion.subject}"[:80],
         display_name=member.name,
@@ -202,6 +246,28 @@ def link_member(assertion: Assertion, member: Member, ticket_digest: str) -> Use
     db.session.add(user)
     db.session.flush()
     member.user_id = user.id
+    _add_link(assertion, user, member, ticket_digest)
+    return user
+
+
+def _link_again(assertion: Assertion, member: Member, ticket_digest: str) -> User:
+    """The record's member account, unlinked: linked again, with the same consent."""
+    user = db.session.scalar(
+        sa.select(User).where(
+            User.id == member.user_id,
+            User.association_id == assertion.tenant_id,
+            User.role == Role.MEMBER.value,
+            User.active.is_(True),
+        )
+    )
+    taken = db.session.scalar(sa.select(SsoLink.id).where(SsoLink.user_id == member.user_id))
+    if user is None or taken is not None:
+        raise SsoError(_l("This member record already has an account."))
+    _add_link(assertion, user, member, ticket_digest)
+    return user
+
+
+def _add_link(assertion: Assertion, user: User, member: Member, ticket_digest: str) -> None:
     db.session.add(
         SsoLink(
             tenant_id=assertion.tenant_id,
@@ -215,7 +281,43 @@ def link_member(assertion: Assertion, member: Member, ticket_digest: str) -> Use
         db.session, "sso_link", "user_account", user.id, assertion.tenant_id,
         {"provider": assertion.provider_id, "member": member.id},
     )  # fmt: skip
-    return user
+
+
+def link_of(user: User) -> SsoLink | None:
+    """The association account's link to its university account, if any."""
+    if user.association_id is None:
+        return None
+    return db.session.scalar(
+        sa.select(SsoLink).where(
+            SsoLink.user_id == user.id, SsoLink.tenant_id == user.association_id
+        )
+    )
+
+
+def links(association_id: int) -> list[tuple[SsoLink, User]]:
+    """The association's links, with their accounts (the settings page)."""
+    return [
+        (row[0], row[1])
+        for row in db.session.execute(
+            sa.select(SsoLink, User)
+            .join(User, User.id == SsoLink.user_id)
+            .where(SsoLink.tenant_id == association_id)
+            .order_by(User.display_name, User.username)
+        ).all()
+    ]
+
+
+def unlink(user: User, link: SsoLink, by_holder: bool) -> None:
+    """The account is no longer signed in through the university: the link goes, the
+    account's sessions end (the link was what let them in), and the next sign-in there
+    asks for consent again. The account and its member record stay."""
+    provider_id = link.provider_id
+    db.session.delete(link)
+    services.end_sessions(user)
+    record(
+        db.session, "sso_unlink", "user_account", user.id, user.association_id,
+        {"provider": provider_id, "by": "holder" if by_holder else "administrator"},
+    )  # fmt: skip
 
 
 def prefill(assertion: Assertion) -> dict[str, str]:
@@ -233,6 +335,18 @@ def prefill(assertion: Assertion) -> dict[str, str]:
     return {key: value for key, value in fields.items() if value}
 
 
+def check_match_field(match_field: str) -> None:
+    if match_field not in {f.value for f in MatchField}:
+        raise SsoError(_l("Match members by staff number, e-mail or phone."))
+
+
+def check_cas_url(server_url: str) -> None:
+    parts = urlsplit(server_url.strip())
+    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
+        raise SsoError(_l("The CAS server's address starts with https://."))
+
+
 def configure_cas(
     association_id: int,
     *,
@@ -246,12 +360,8 @@ def configure_cas(
     """Set the association's CAS server (made or replaced; audited as a row write)."""
     if version not in (2, 3):
         raise SsoError(_l("The CAS protocol version is 2 or 3."))
-    if match_field not in {f.value for f in MatchField}:
-        raise SsoError(_l("Match members by e-mail or by phone."))
-    parts = urlsplit(server_url.strip())
-    loopback = parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if parts.scheme != "https" and not (parts.scheme == "http" and loopback):
-        raise SsoError(_l("The CAS server's address starts with https://."))
+    check_match_field(match_field)
+    check_cas_url(server_url)
     provider = db.session.scalar(
         sa.select(IdentityProvider).where(IdentityProvider.tenant_id == association_id)
     ) or IdentityProvider(tenant_id=association_id)

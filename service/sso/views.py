@@ -17,18 +17,21 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
+from flask_login import logout_user
 
 from service.audit.services import set_actor
 from service.auth import second_factor, signing_in
+from service.auth import services as accounts
+from service.auth.models import User
 from service.auth.principal import current_principal, principal_for_user, require
 from service.auth.roles import Permission
 from service.auth.views import safe_next
 from service.extensions import csrf
 from service.members.models import Member
 from service.members.public import PREFILL
-from service.sso import oidc, services
-from service.sso.forms import ConsentForm, ProviderSettingsForm
-from service.sso.models import ProviderKind
+from service.sso import federation, oidc, services
+from service.sso.forms import ConsentForm, ProviderSettingsForm, UnlinkForm
+from service.sso.models import FederationSsoLink, ProviderKind, SsoLink
 from tenants.db import db
 from tenants.models import Association
 from tenants.scope import Scope, use_scope
@@ -224,7 +227,7 @@ def link(association_id: int):
             )
         )
         association = db.session.get(Association, association_id)
-        if member is None or member.user_id is not None:
+        if member is None or not services.linkable(member):
             session.pop(ASSERTED, None)
             return redirect(url_for("auth.login"))
         form = ConsentForm()
@@ -265,6 +268,12 @@ def end_session_target() -> str | None:
     signed_in_with = session.get(SIGNED_IN_WITH)
     if not isinstance(signed_in_with, dict):
         return None
+    federation_id = signed_in_with.get("federation")
+    if isinstance(federation_id, int):
+        from service.sso.federation_views import end_session_url
+
+        back = url_for("auth.login", _external=True)
+        return end_session_url(federation_id, str(signed_in_with.get("id_token", "")), back)
     association_id = signed_in_with.get("association")
     if not isinstance(association_id, int):
         return None
@@ -289,7 +298,11 @@ def login_choices() -> dict:
     universities = services.universities()
     remembered = remembered_university()
     picked = next((u for u in universities if u[0] == remembered), None)
-    return {"universities": universities, "picked": picked}
+    return {
+        "universities": universities,
+        "picked": picked,
+        "federation_sign_ins": federation.federations(),
+    }
 
 
 @bp.get("/pick")
@@ -385,8 +398,117 @@ def _settings_page(association_id: int, here: str):
         form=form,
         provider=provider,
         links=services.link_count(association_id),
+        linked=services.links(association_id),
         association=db.session.get(Association, association_id),
         redirect_uri=_redirect_uri(association_id),
         post_logout_uri=url_for("auth.login", _external=True),
     )
     return page, 400 if form.errors else 200
+
+
+# --- a link, seen and undone -----------------------------------------------------------
+
+
+def _signed_in_account() -> User:
+    principal = current_principal()
+    if not principal.is_authenticated or principal.kind != "user":
+        abort(401)
+    user = db.session.scalar(sa.select(User).where(User.id == principal.id))
+    if user is None:
+        abort(401)
+    return user
+
+
+def _link_of(user: User) -> SsoLink | FederationSsoLink | None:
+    """The account's link: to its association's provider, or to its federation's (read
+    under the scope of the account's own level)."""
+    if user.federation_id is not None:
+        with use_scope(Scope.federation(user.federation_id)):
+            return federation.link_of(user)
+    if user.association_id is not None:
+        with use_scope(Scope.association(user.association_id)):
+            return services.link_of(user)
+    return None
+
+
+def _provider_name(user: User) -> str | None:
+    if user.federation_id is not None:
+        with use_scope(Scope.federation(user.federation_id)):
+            provider = federation.provider_of(user.federation_id, enabled_only=False)
+    else:
+        provider = services.provider_of(user.association_id, enabled_only=False)
+    return provider.name if provider else None
+
+
+def _unlink(user: User, link, by_holder: bool) -> None:
+    if isinstance(link, FederationSsoLink):
+        with use_scope(Scope.federation(user.federation_id)):
+            federation.unlink(user, link, by_holder)
+            db.session.flush()
+    else:
+        with use_scope(Scope.association(user.association_id)):
+            services.unlink(user, link, by_holder)
+            db.session.flush()
+
+
+@bp.get("/account")
+def account():
+    """Whether the signed-in account is linked to a university's (or federation's) sign-in."""
+    user = _signed_in_account()
+    link = _link_of(user)
+    return render_template(
+        "sso/account.html",
+        link=link,
+        provider_name=_provider_name(user) if link else None,
+        form=UnlinkForm(),
+    )
+
+
+@bp.post("/account/unlink")
+def unlink_own():
+    """The holder unlinks their account, once they confirm; they are signed out."""
+    user = _signed_in_account()
+    link = _link_of(user)
+    if link is None:
+        flash(_("Your account is not linked to a sign-in of a university or federation."), "info")
+        return redirect(url_for(".account"))
+    form = UnlinkForm()
+    if not form.validate_on_submit():
+        page = render_template(
+            "sso/account.html", link=link, provider_name=_provider_name(user), form=form
+        )
+        return page, 400
+    _unlink(user, link, by_holder=True)
+    db.session.commit()
+    logout_user()
+    session.clear()
+    flash(
+        _(
+            "Your account is unlinked and you are signed out. Signing in with the"
+            " university's account again asks you to link it again."
+        ),
+        "success",
+    )
+    return redirect(url_for("auth.login"))
+
+
+@bp.post("/accounts/<int:user_id>/unlink")
+@require(Permission.MANAGE_USERS)
+def unlink_account(user_id: int):
+    """An administrator unlinks an account they manage (the association admin a member's,
+    the operator a federation officer's); the account's sessions end."""
+    user = accounts.access_user(current_principal(), user_id)
+    if user is None:
+        abort(404)
+    link = _link_of(user)
+    if link is None:
+        flash(_("This account is not linked to a sign-in of a university or federation."), "info")
+    elif request.form.get("confirm") != "y":
+        flash(_("Tick the box to unlink the accounts."), "error")
+    else:
+        _unlink(user, link, by_holder=False)
+        db.session.commit()
+        flash(_("The account is unlinked; its sessions are ended."), "success")
+    if user.federation_id is not None:
+        return redirect(url_for("sso_federation.settings_for", federation_id=user.federation_id))
+    return redirect(url_for(".settings"))

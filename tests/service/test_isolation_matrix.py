@@ -235,6 +235,27 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("sso.link", "GET"): Route(PUBLIC),
     ("sso.link", "POST"): Route(PUBLIC),
     ("sso.no_record", "GET"): Route(PUBLIC),
+    # One's own link, seen and undone (with a confirmation); an administrator undoes the
+    # link of an account they manage (access_user: 404 for any other).
+    ("sso.account", "GET"): Route(SIGNED_IN),
+    ("sso.unlink_own", "POST"): Route(SIGNED_IN),
+    ("sso.unlink_account", "POST"): Route(P.MANAGE_USERS, ("user_id",)),
+    # A federation's own sign-in for its staff: public by nature, bound to the federation in
+    # the URL and to the sign-in started in this session (tests/sso/test_federation.py).
+    ("sso_federation.start", "GET"): Route(PUBLIC),
+    ("sso_federation.cas_return", "GET"): Route(PUBLIC),
+    ("sso_federation.oidc_return", "GET"): Route(PUBLIC),
+    ("sso_federation.cas_logout", "POST"): Route(PUBLIC),
+    ("sso_federation.link", "GET"): Route(PUBLIC),
+    ("sso_federation.link", "POST"): Route(PUBLIC),
+    ("sso_federation.settings", "GET"): Route(P.MANAGE_FEDERATION),
+    ("sso_federation.settings", "POST"): Route(P.MANAGE_FEDERATION),
+    ("sso_federation.settings_for", "GET"): Route(
+        P.PROVISION, ("federation_id",), operator_sees_all=True
+    ),
+    ("sso_federation.settings_for", "POST"): Route(
+        P.PROVISION, ("federation_id",), operator_sees_all=True, operator_answer=400
+    ),
     ("sso.settings", "GET"): Route(P.CONFIGURE_SIGN_IN),
     ("sso.settings", "POST"): Route(P.CONFIGURE_SIGN_IN),
     # The operator sets any association's sign-in on its behalf; an empty form changes nothing.

@@ -12,9 +12,9 @@ PASSWORD = "cas-pass-2026"
 # One university account name at two universities' servers: the cross-tenant case.
 PEOPLE = [
     {"username": "zhang3", "password": PASSWORD, "email": "zhang3@zju.edu.cn",
-     "first_name": "三", "last_name": "张"},
+     "first_name": "三", "last_name": "张", "attributes": {"employeeNumber": "0098123"}},
     {"username": "li4", "password": PASSWORD, "email": "li4@zju.edu.cn",
-     "first_name": "四", "last_name": "李"},
+     "first_name": "四", "last_name": "李", "attributes": {"employeeNumber": "0098124"}},
 ]  # fmt: skip
 
 
@@ -48,7 +48,7 @@ def other_cas(tmp_path_factory):
 MFA_ACR = "urn:hznu:sso:mfa"
 OIDC_PEOPLE = [
     {"username": "zhang3", "password": PASSWORD, "email": "zhang3@hznu.edu.cn", "name": "张三",
-     "phone": "13800000003"},
+     "phone": "13800000003", "employee_number": "H2009031"},
     {"username": "li4", "password": PASSWORD, "email": "li4@hznu.edu.cn", "name": "李四",
      "phone": "13800000004"},
     {"username": "wang5", "password": PASSWORD, "email": "wang5@hznu.edu.cn", "name": "王五",

@@ -31,7 +31,7 @@ const configuration = {
   claims: {
     openid: ['sub', 'acr', 'amr', 'auth_time'],
     email: ['email', 'email_verified'],
-    profile: ['name'],
+    profile: ['name', 'employee_number'],
     phone: ['phone_number'],
     acr: null,
     amr: null,
@@ -71,6 +71,7 @@ const configuration = {
           email_verified: true,
           name: user.name,
           phone_number: user.phone,
+          employee_number: user.employee_number,
         };
       },
     };

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from service.auth.models import ApiToken, User
 from service.federation.models import ExemplarPage, HealthWeight, University
 from service.governance.models import ProvincialThreshold
+from service.sso.models import FederationIdentityProvider, FederationSsoLink
 from tenants.db import db
 from tenants.models import (
     Association,
@@ -39,6 +40,21 @@ EXTRA_ROWS = {
     ExemplarPage: lambda f: ExemplarPage(federation_id=f, changed_by="test"),
     ProvincialThreshold: lambda f: ProvincialThreshold(
         federation_id=f, key="congress_max_years", value=5
+    ),
+    FederationIdentityProvider: lambda f: FederationIdentityProvider(
+        federation_id=f, name="统一身份认证", server_url=f"https://cas{f}.example.gov.cn/cas"
+    ),
+    FederationSsoLink: lambda f: FederationSsoLink(
+        federation_id=f,
+        provider_id=db.session.scalar(
+            sa.select(FederationIdentityProvider.id).where(
+                FederationIdentityProvider.federation_id == f
+            )
+        ),
+        subject=f"officer{f}",
+        user_id=db.session.scalar(
+            sa.select(User.id).where(User.federation_id == f, User.role == "federation_officer")
+        ),
     ),
 }
 
@@ -68,7 +84,11 @@ def test_every_federation_model_is_of_one_kind_and_keyed_by_federation(model):
     assert issubclass(model, FederationOnly) != issubclass(model, SharedWithAssociations)
     column = model.__table__.c.federation_id
     assert column.nullable is False
-    assert [fk.column.table.name for fk in column.foreign_keys] == ["federation"]
+    assert "federation" in [fk.column.table.name for fk in column.foreign_keys]
+    # Any other key through it is a child's composite key to its parent's (federation_id,
+    # id): a row never names another federation's parent (FederationSsoLink's provider).
+    for fk in column.foreign_keys:
+        assert fk.column.table.name == "federation" or fk.column.name == "federation_id"
 
 
 @pytest.fixture

@@ -42,6 +42,8 @@ DATABASES = {
 STATIC_URL = "/static/"
 USE_TZ = True
 CAS_SHOW_POWERED = False
+# Django users, with the extra attributes of the accounts file (people.py).
+CAS_AUTH_CLASS = "people.AccountsAuthUser"
 CAS_NEW_VERSION_HTML_WARNING = False
 CAS_NEW_VERSION_EMAIL_WARNING = False
 CAS_INFO_MESSAGES_ORDER = []
