@@ -320,7 +320,7 @@ def pick():
 @require(Permission.CONFIGURE_SIGN_IN)
 def settings():
     """The association admin sets the university's CAS server or OIDC provider."""
-    return _settings_page(current_principal().association_id, url_for(".settings"))
+    return _settings_page(current_principal().association_id, url_for(".settings"), True)
 
 
 @bp.route("/associations/<int:association_id>/settings", methods=["GET", "POST"])
@@ -330,8 +330,10 @@ def settings_for(association_id: int):
     with use_scope(Scope.association(association_id)):
         if db.session.get(Association, association_id) is None:
             abort(404)
+        # The operator sees how many accounts are linked, never whose: member data is the
+        # association's own.
         return _settings_page(
-            association_id, url_for(".settings_for", association_id=association_id)
+            association_id, url_for(".settings_for", association_id=association_id), False
         )
 
 
@@ -376,7 +378,7 @@ def _save(association_id: int, form: ProviderSettingsForm) -> None:
         )  # fmt: skip
 
 
-def _settings_page(association_id: int, here: str):
+def _settings_page(association_id: int, here: str, show_linked: bool):
     provider = services.provider_of(association_id, enabled_only=False)
     form = ProviderSettingsForm()
     if request.method == "GET" and provider is not None:
@@ -398,7 +400,7 @@ def _settings_page(association_id: int, here: str):
         form=form,
         provider=provider,
         links=services.link_count(association_id),
-        linked=services.links(association_id),
+        linked=services.links(association_id) if show_linked else [],
         association=db.session.get(Association, association_id),
         redirect_uri=_redirect_uri(association_id),
         post_logout_uri=url_for("auth.login", _external=True),
