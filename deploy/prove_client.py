@@ -108,7 +108,7 @@ def step_import(b: Browser, rows: str, first: str = "0") -> None:
     """Upload a CSV of `rows` new members numbered from `first`; print the import id."""
     numbers = range(int(first), int(first) + int(rows))
     lines = [HEADER] + [
-        f"压测会员{i},男,1980,物理学院,物理学,中级,,166{i:08d},p{i}@example.edu.cn,,否,,2024-09-01"
+        f"压测会员{i},P{i:07d},男,1980,物理学院,物理学,中级,,166{i:08d},p{i}@example.edu.cn,,否,,2024-09-01"
         for i in numbers
     ]
     content = ("\n".join(lines) + "\n").encode()
