@@ -7,6 +7,7 @@ import sqlalchemy as sa
 from flask import g, has_app_context
 
 from service.associations.models import AssociationProfile, Category
+from service.errors import RuleBroken
 from service.federation.models import CategoryChange, UniversityCategory
 from tenants.db import db
 from tenants.models import Association
@@ -22,7 +23,7 @@ DEFAULTS: tuple[tuple[str, str], ...] = (
 )
 
 
-class CategoryError(ValueError):
+class CategoryError(RuleBroken):
     """The change is refused; the message is for the officer."""
 
 

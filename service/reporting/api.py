@@ -232,15 +232,6 @@ def _rollup(rollup_id: int) -> FederationRollup:
     return find_in_scope(FederationRollup, rollup_id) or abort(404)
 
 
-def _refused(error: services.ReportingError):
-    """As the pages: nothing of the step is kept. A field's value that cannot be taken is
-    a 422 naming the field; a step the state does not allow is a 409 saying why."""
-    db.session.rollback()
-    if error.field:
-        abort(422, message=str(error.message), errors={"json": {error.field: [str(error)]}})
-    abort(409, message=str(error.message))
-
-
 WRONG_STATE = "The report's (or roll-up's) state does not allow this step; the message says why."
 
 
@@ -293,12 +284,9 @@ class Periods(MethodView):
     def post(self, data):
         """Open the federation's reporting period for a year, with its deadline"""
         principal = current_principal()
-        try:
-            period = services.open_period(
-                principal.federation_id, data["year"], data["deadline"], principal.audit_label
-            )
-        except services.ReportingError as error:
-            _refused(error)
+        period = services.open_period(
+            principal.federation_id, data["year"], data["deadline"], principal.audit_label
+        )
         db.session.commit()
         return period
 
@@ -327,10 +315,7 @@ class CompileReport(MethodView):
     def post(self, period_id):
         """Compile your association's report for the period (again, when returned)"""
         period = _period(period_id)
-        try:
-            report = services.queue_compile(current_principal().association_id, period)
-        except services.ReportingError as error:
-            _refused(error)
+        report = services.queue_compile(current_principal().association_id, period)
         location = url_for("reporting_api.ReportById", report_id=report.id)
         return report, 202, {"Location": location}
 
@@ -345,10 +330,7 @@ class Explanations(MethodView):
     def post(self, data, report_id):
         """Explain one figure (a compiled or returned report); replaces its explanation"""
         report = _report(report_id)
-        try:
-            services.explain(report, data["code"], data["text"])
-        except services.ReportingError as error:
-            _refused(error)
+        services.explain(report, data["code"], data["text"])
         db.session.commit()
         return report
 
@@ -361,10 +343,7 @@ class SubmitReport(MethodView):
     def post(self, report_id):
         """Submit the report to the federation; figures that moved a lot need explanations"""
         report = _report(report_id)
-        try:
-            services.submit(report)
-        except services.ReportingError as error:
-            _refused(error)
+        services.submit(report)
         db.session.commit()
         return report
 
@@ -379,10 +358,7 @@ class ReturnReport(MethodView):
     def post(self, data, report_id):
         """Return a submitted report for revision, with comments by figure"""
         report = _report(report_id)
-        try:
-            services.return_report(report, data["comments"], current_principal().audit_label)
-        except services.ReportingError as error:
-            _refused(error)
+        services.return_report(report, data["comments"], current_principal().audit_label)
         db.session.commit()
         return report
 
@@ -395,10 +371,7 @@ class ApproveReport(MethodView):
     def post(self, report_id):
         """Approve a submitted report: its figures are locked with their hash"""
         report = _report(report_id)
-        try:
-            services.approve(report, current_principal().audit_label)
-        except services.ReportingError as error:
-            _refused(error)
+        services.approve(report, current_principal().audit_label)
         db.session.commit()
         return report
 
@@ -442,10 +415,7 @@ class LockRollup(MethodView):
     def post(self, rollup_id):
         """Lock the roll-up with its hash; pushed to the national endpoint when one is set"""
         rollup = _rollup(rollup_id)
-        try:
-            outbox = services.lock_rollup(rollup, current_principal().audit_label)
-        except services.ReportingError as error:
-            _refused(error)
+        outbox = services.lock_rollup(rollup, current_principal().audit_label)
         db.session.commit()
         if outbox is not None:
             push.enqueue_delivery(outbox.id)

@@ -18,6 +18,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from service.auth.models import User
+from service.errors import RuleBroken
 from service.suggestions.models import (
     ANSWERED_STATES,
     Suggestion,
@@ -52,7 +53,7 @@ ESCALATED_FIELDS = frozenset(
 )
 
 
-class SuggestionError(ValueError):
+class SuggestionError(RuleBroken):
     """A refusal the person handling the item can act on."""
 
 
