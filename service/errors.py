@@ -3,7 +3,7 @@
 Services raise these; they never build responses. One place maps them to HTTP: on the API,
 `service.rest.Blueprint` answers every refusal raised in its views as JSON with the kind's
 status (404, 409, 422) and rolls the request's work back; on the web, views show the
-message as a form error or a flash (`flash_refusal`), as each page always has.
+message as a form error (`blame`) or a flash (`flash_refusal`), as each page always has.
 
 The package errors (`GovernanceError`, `MembershipError`, ...) are subclasses, so a page that
 catches its package's error keeps working and the API needs no shim per package.
@@ -12,6 +12,7 @@ catches its package's error keeps working and the API needs no shim per package.
 from __future__ import annotations
 
 from flask import flash, redirect
+from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
 from tenants.db import db
@@ -61,3 +62,14 @@ def flash_refusal(error: DomainError, target: str) -> Response:
     db.session.rollback()
     flash(str(error), "error")
     return redirect(target)
+
+
+def blame(form: FlaskForm, error: DomainError) -> None:
+    """The web's answer to a refused form: each message beside the field it blames, or
+    above the form when it blames none (or one the form does not have)."""
+    for name, message in error.errors.items():
+        field = form[name] if name and name in form else None
+        if field is not None:
+            field.errors = [*field.errors, str(message)]
+        else:
+            form.form_errors.append(str(message))
