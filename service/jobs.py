@@ -48,12 +48,12 @@ SCHEDULES = (
     # After the recompute, so reminders read today's findings (02:30 and 03:00 Beijing time).
     Periodic("compliance-reminders", "0 19 * * *", "service.governance.reminders:send_reminders"),
     # After the recompute, so the dashboards' rollups read today's findings.
-    Periodic("federation-rollups", "30 19 * * *", "service.federation.rollups:refresh_all"),
+    Periodic("federation-rollups", "30 19 * * *", "service.federation.jobs:refresh_all"),
     # Pushes to national endpoints whose backoff has passed (RQ retries them too).
-    Periodic("national-push-due", "*/10 * * * *", "service.reporting.push:deliver_due"),
+    Periodic("national-push-due", "*/10 * * * *", "service.reporting.jobs:deliver_due"),
     # Compiles and imports whose job died with its worker or process are marked failed.
-    Periodic("lost-compiles", "*/10 * * * *", "service.reporting.services:give_up_lost_compiles"),
-    Periodic("lost-imports", "*/10 * * * *", "service.members.importing:give_up_lost_imports"),
+    Periodic("lost-compiles", "*/10 * * * *", "service.reporting.jobs:give_up_lost_compiles"),
+    Periodic("lost-imports", "*/10 * * * *", "service.members.jobs:give_up_lost_imports"),
 )
 _worker_app: Flask | None = None
 

@@ -9,10 +9,13 @@ from functools import wraps
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
 from marshmallow import RAISE, Schema, fields, validate
+from werkzeug.exceptions import default_exceptions
 from werkzeug.routing import IntegerConverter
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
+from service.errors import DomainError
+from service.extensions import api
 from service.validation import ID_MAX, bounded_page
 from tenants.db import db
 
@@ -104,12 +107,31 @@ def _bound(field: fields.Field) -> None:
         _bound(field.value_field)
 
 
+def refusal(error: DomainError):
+    """The API's answer to a domain refusal: nothing of the request is kept, and the JSON
+    error shape carries the kind's status (404, 409, 422) and the message; a 422 names each
+    field to blame (`_schema` for the input as a whole)."""
+    db.session.rollback()
+    http_error = default_exceptions[error.status]()
+    http_error.data = {"message": str(error)}
+    if error.status == 422:
+        http_error.data["errors"] = {
+            "json": {field or "_schema": [str(m)] for field, m in error.errors.items()}
+        }
+    return api.handle_http_exception(http_error)
+
+
 class Blueprint(SmorestBlueprint):
     """A smorest Blueprint whose views need a bearer token and a permission.
 
     Documents 401 and 403 on every operation it wraps, as bemserver does. Every argument
-    schema (query, path, body) has its integers bounded (`bounded_integers`).
+    schema (query, path, body) has its integers bounded (`bounded_integers`). A domain
+    refusal raised in its views is answered by `refusal`, so views need no try/except.
     """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.register_error_handler(DomainError, refusal)
 
     def arguments(self, schema, **kwargs):
         return super().arguments(bounded_integers(schema), **kwargs)

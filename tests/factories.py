@@ -53,7 +53,7 @@ from service.reporting import services as reporting
 from service.reporting.models import AnnualReport, NationalEndpoint
 from service.sso.models import IdentityProvider, SsoLink
 from service.suggestions.models import Suggestion
-from service.suggestions.services import _hash, new_receipt_code
+from service.suggestions.services import new_receipt_code, receipt_hash_of
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
 
@@ -344,7 +344,7 @@ def make_suggestion(
         body=fields.pop("body", "报销材料要求过多，建议精简。"),
         anonymous=user is None,
         submitter_user_id=user.id if user else None,
-        receipt_hash=_hash(code) if code else None,
+        receipt_hash=receipt_hash_of(code) if code else None,
         escalated_at=utcnow() if escalated else None,
         escalated_by="factory" if escalated else None,
         **fields,

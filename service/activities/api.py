@@ -4,7 +4,6 @@ reports, technology transfers, nominations, exemplars, and the figures per assoc
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from service.activities import aggregates, services, talent
 from service.activities.models import FIGURES, SUBTYPES, TASK_LABELS
@@ -49,17 +48,8 @@ blp = Blueprint(
 
 
 def _save(action):
-    """Run a service call; a refusal is a 422 with each field's message, nothing changed."""
-    try:
-        result = action()
-        db.session.flush()
-    except services.ActivityError as refused:
-        db.session.rollback()
-        errors = {k or "_schema": [str(m)] for k, m in refused.errors.items()}
-        abort(422, message=str(refused), errors={"json": errors})
-    except talent.TalentError as refused:
-        db.session.rollback()
-        abort(422, message=str(refused))
+    """Run a service call and commit it (a refusal is answered by `service.rest.refusal`)."""
+    result = action()
     db.session.commit()
     return result
 

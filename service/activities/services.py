@@ -34,6 +34,7 @@ from service.activities.models import (
     TransferMode,
     Visibility,
 )
+from service.errors import RuleBroken
 from service.files import services as files
 from service.files.checks import EVIDENCE_KINDS, check_upload
 from service.files.models import StoredFile
@@ -69,12 +70,16 @@ ACTIVITY_FIELDS = (
 SHARED_FIELDS = frozenset({*ACTIVITY_FIELDS, "status", "held_at", "reported_at"})
 
 
-class ActivityError(ValueError):
+class ActivityError(RuleBroken):
     """A refusal a clerk can act on. `errors` maps a field (or None) to its message."""
 
     def __init__(self, errors: dict[str | None, object]):
-        self.errors = errors
         super().__init__("; ".join(str(m) for m in errors.values()))
+        self._errors = errors
+
+    @property
+    def errors(self) -> dict[str | None, object]:
+        return self._errors
 
 
 def _refuse(field: str | None, message: object) -> ActivityError:

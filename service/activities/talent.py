@@ -26,12 +26,13 @@ from service.activities.models import (
     Nomination,
     NominationStatus,
 )
+from service.errors import RuleBroken
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association, utcnow
 
 
-class TalentError(ValueError):
+class TalentError(RuleBroken):
     """A refusal a clerk or officer can act on."""
 
 

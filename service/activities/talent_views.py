@@ -21,6 +21,7 @@ from service.activities.forms import (
 from service.activities.models import EXEMPLAR_STATUS_LABELS, NOMINATION_STATUS_LABELS
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.errors import flash_refusal
 from service.federation import exemplars as exemplar_page
 from tenants.db import db
 from tenants.models import Association, Federation
@@ -45,12 +46,6 @@ def _years() -> range:
 def _done(message: str, endpoint: str, **values):
     db.session.commit()
     flash(message, "success")
-    return redirect(url_for(endpoint, **values))
-
-
-def _refused(error: Exception, endpoint: str, **values):
-    db.session.rollback()
-    flash(str(error), "error")
     return redirect(url_for(endpoint, **values))
 
 
@@ -132,7 +127,7 @@ def nomination_outcome(nomination_id: int):
     try:
         talent.record_outcome(found, form.outcome.data == "awarded")
     except talent.TalentError as refused:
-        return _refused(refused, ".nomination", nomination_id=found.id)
+        return flash_refusal(refused, url_for(".nomination", nomination_id=found.id))
     return _done(_("The outcome is recorded."), ".nomination", nomination_id=found.id)
 
 
@@ -150,7 +145,7 @@ def nomination_decision(nomination_id: int):
         else:
             talent.decline_nomination(found, by, form.reason.data or "")
     except talent.TalentError as refused:
-        return _refused(refused, ".nomination", nomination_id=found.id)
+        return flash_refusal(refused, url_for(".nomination", nomination_id=found.id))
     return _done(_("The decision is recorded."), ".nomination", nomination_id=found.id)
 
 
@@ -241,7 +236,7 @@ def exemplar_decision(exemplar_id: int):
         else:
             talent.decline_exemplar(found, by, form.reason.data or "")
     except talent.TalentError as refused:
-        return _refused(refused, ".exemplar", exemplar_id=found.id)
+        return flash_refusal(refused, url_for(".exemplar", exemplar_id=found.id))
     return _done(_("The decision is recorded."), ".exemplar", exemplar_id=found.id)
 
 
@@ -255,7 +250,7 @@ def exemplar_publish(exemplar_id: int):
     try:
         talent.publish_exemplar(found, form.publish.data == "1")
     except talent.TalentError as refused:
-        return _refused(refused, ".exemplar", exemplar_id=found.id)
+        return flash_refusal(refused, url_for(".exemplar", exemplar_id=found.id))
     return _done(_("Saved."), ".exemplar", exemplar_id=found.id)
 
 

@@ -11,7 +11,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 
 from service.activities import aggregates, services
 from service.activities import importing as activity_importing
@@ -44,6 +43,7 @@ from service.activities.services import ActivityError
 from service.audit.services import record
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
+from service.errors import blame
 from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
 from service.members import import_pages
@@ -59,16 +59,6 @@ from tenants.models import Association
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
 WEEKDAYS = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
-
-
-def _blame(form: FlaskForm, error: ActivityError) -> None:
-    """Each rule's message beside its field, or above the form."""
-    for name, message in error.errors.items():
-        field = form[name] if name and name in form else None
-        if field is not None:
-            field.errors = [*field.errors, str(message)]
-        else:
-            form.form_errors.append(str(message))
 
 
 def _task(value: str) -> Task:
@@ -164,7 +154,7 @@ def new(task: str):
             db.session.flush()
         except ActivityError as refused:
             db.session.rollback()
-            _blame(form, refused)
+            blame(form, refused)
         else:
             db.session.commit()
             flash(_("The activity is recorded."), "success")
@@ -211,7 +201,7 @@ def edit(activity_id: int):
             db.session.flush()
         except ActivityError as refused:
             db.session.rollback()
-            _blame(form, refused)
+            blame(form, refused)
         else:
             db.session.commit()
             flash(_("The activity is saved."), "success")
@@ -405,7 +395,7 @@ def _outcome_page(form, title: str, saver, existing=None):
             db.session.flush()
         except ActivityError as refused:
             db.session.rollback()
-            _blame(form, refused)
+            blame(form, refused)
         else:
             db.session.commit()
             flash(_("Saved."), "success")

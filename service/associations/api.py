@@ -11,6 +11,7 @@ from service.associations.schemas import (
     AssociationUpdateSchema,
 )
 from service.auth.roles import Permission
+from service.federation import categories
 from service.rest import Blueprint, paginate
 from tenants.db import db
 
@@ -48,6 +49,7 @@ class AssociationById(MethodView):
     def patch(self, changes, association_id):
         """Change the profile of the token's own association"""
         profile = services.access_profile(association_id)
+        categories.apply_edit(profile, changes)
         services.update_profile(profile, changes)
         db.session.commit()
         return profile

@@ -70,8 +70,7 @@ class AssociationProfile(TenantOwned, db.Model):
 
     association: Mapped[Association] = db.relationship(lazy="joined", innerjoin=True)
 
-    @property
-    def category_label(self) -> str:
-        from service.federation.categories import label_of
-
-        return label_of(self.association.federation_id, self.category)
+    # The name of `category` in the federation's taxonomy, for the pages that show it: they
+    # ask the taxonomy (`service.federation.categories.label_profiles`). Not a column, and the
+    # model runs no query for it.
+    category_label = None

@@ -5,6 +5,7 @@ from marshmallow import EXCLUDE, Schema, ValidationError, fields, post_dump, val
 from service.associations.models import STATUS_LABELS
 from service.associations.services import contact_visible_to
 from service.auth.principal import current_principal
+from service.federation.categories import codes_in_reach
 from service.privacy import mask_email, mask_name, mask_phone
 from service.rest import StrictSchema, UtcDateTime
 from service.validation import PHONE_PATTERN, PlausibleDate
@@ -51,8 +52,6 @@ class AssociationUpdateSchema(StrictSchema):
 
     @validates("category")
     def known_category(self, value: str, **kwargs) -> None:
-        from service.federation.categories import codes_in_reach
-
         if value not in codes_in_reach():
             raise ValidationError("Not a category of the federation.")
 

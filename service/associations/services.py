@@ -8,7 +8,6 @@ import sqlalchemy as sa
 from flask import abort
 
 from service.associations.models import AssociationProfile
-from service.audit.services import current_actor
 from service.auth.roles import Permission, Role
 from tenants.access import find_in_scope
 from tenants.db import db
@@ -72,12 +71,12 @@ def missing_fields(profile: AssociationProfile) -> list[str]:
 
 
 def update_profile(profile: AssociationProfile, changes: dict[str, Any]) -> AssociationProfile:
-    """Apply validated changes; `name` goes to the association, the rest to the profile."""
-    if "category" in changes:
-        # Through the category service, so the history records every move (validated upstream).
-        from service.federation import categories
+    """Apply validated changes; `name` goes to the association, the rest to the profile.
 
-        categories.change(profile, changes.pop("category"), "profile edit", current_actor())
+    The category is the federation's taxonomy's to change, with its history: callers take
+    it out first with `service.federation.categories.apply_edit`."""
+    if "category" in changes:
+        raise TypeError("the category changes through federation.categories.apply_edit")
     if "name" in changes:
         profile.association.name = changes.pop("name")
     for field in EDITABLE:

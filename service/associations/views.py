@@ -34,6 +34,7 @@ def index():
     if finding:
         query = query.where(AssociationProfile.tenant_id.in_(compliance.with_status(finding)))
     page = page_of(query)
+    categories.label_profiles(page.items)
     findings = compliance.stored_findings([p.tenant_id for p in page.items])
     return render_template(
         "associations/index.html",
@@ -56,6 +57,7 @@ def index():
 def profile(association_id: int):
     association = services.access_association(association_id)
     profile = services.access_profile(association.id)
+    categories.label_profiles([profile])
     visible = services.contact_visible_to(current_principal())
     return render_template(
         "associations/profile.html",
@@ -79,6 +81,7 @@ def edit(association_id: int):
     )
     if form.validate_on_submit():
         changes = {f: getattr(form, f).data for f in ("name", *services.EDITABLE)}
+        categories.apply_edit(profile, changes)
         services.update_profile(profile, changes)
         db.session.commit()
         flash(_("The profile is saved."), "success")

@@ -22,6 +22,7 @@ from service.audit.services import record
 from service.auth import sealed, services
 from service.auth.models import RecoveryCode, User
 from service.auth.roles import Role
+from service.errors import RuleBroken
 from service.mail import send_mail
 from tenants.db import db
 from tenants.models import utcnow
@@ -44,7 +45,7 @@ _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 _WINDOW = 1
 
 
-class SecondFactorError(ValueError):
+class SecondFactorError(RuleBroken):
     """A user-facing refusal: a wrong code, an enrolment that is not open."""
 
 

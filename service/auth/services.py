@@ -18,6 +18,7 @@ from service.auth import token_cache
 from service.auth.models import ApiToken, TokenLevel, User, new_session_token
 from service.auth.principal import Principal
 from service.auth.roles import ROLES, TOKEN_PERMISSIONS, Level, Permission, Role
+from service.errors import RuleBroken
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
 from tenants.scope import Scope
@@ -28,7 +29,7 @@ TOKEN_PREFIX = "kx"  # noqa: S105 - a marker, not a secret
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
 
 
-class AuthError(ValueError):
+class AuthError(RuleBroken):
     """A user-facing refusal: bad password, weak password, bad token request."""
 
 

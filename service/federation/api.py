@@ -7,17 +7,14 @@ import sqlalchemy as sa
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import EXCLUDE, Schema, fields, validate
 
-from service.associations.models import STATUS_LABELS
 from service.associations.services import access_association
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
 from service.federation import categories, dashboards, exemplars, guidance, problems
-from service.federation.metrics import DASHBOARD_METRICS
+from service.federation.schemas import OverviewArgs, TableArgs, TrendArgs, YearArgs
 from service.federation.scope import federation_id
-from service.federation.views import SORTS, table_args
-from service.governance import compliance
+from service.federation.views import table_args
 from service.rest import Blueprint
 from tenants.db import db
 from tenants.models import Federation
@@ -28,38 +25,6 @@ blp = Blueprint(
     url_prefix="/api/v1/federation",
     description="The provincial federation's dashboards (from the rollups), guidance, problems.",
 )
-
-
-class YearArgs(Schema):
-    year = fields.Integer(validate=validate.Range(min=2000, max=2100))
-
-    class Meta:
-        unknown = EXCLUDE
-
-
-class OverviewArgs(YearArgs):
-    category = fields.String(
-        validate=validate.Length(max=20),
-        metadata={"description": "a category of the federation, by its code or its id"},
-    )
-
-
-class TableArgs(YearArgs):
-    category = fields.String(validate=validate.Length(max=20))
-    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
-    compliance = fields.String(validate=validate.OneOf(list(compliance.STATUS_LABELS)))
-    sort = fields.String(validate=validate.OneOf(SORTS))
-    order = fields.String(validate=validate.OneOf(["asc", "desc"]))
-
-
-class TrendArgs(Schema):
-    metric = fields.String(
-        load_default="members_individual",
-        validate=validate.OneOf([m.code for m in DASHBOARD_METRICS]),
-    )
-
-    class Meta:
-        unknown = EXCLUDE
 
 
 def _own_federation_id() -> int:

@@ -3,10 +3,14 @@ from one category to another with its history."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import sqlalchemy as sa
 from flask import g, has_app_context
 
 from service.associations.models import AssociationProfile, Category
+from service.audit.services import current_actor
+from service.errors import RuleBroken
 from service.federation.models import CategoryChange, UniversityCategory
 from tenants.db import db
 from tenants.models import Association
@@ -22,7 +26,7 @@ DEFAULTS: tuple[tuple[str, str], ...] = (
 )
 
 
-class CategoryError(ValueError):
+class CategoryError(RuleBroken):
     """The change is refused; the message is for the officer."""
 
 
@@ -76,6 +80,21 @@ def resolve(federation_id: int, value: str | None) -> str | None:
 
 def label_of(federation_id: int, code: str) -> str:
     return labels(federation_id).get(code, code)
+
+
+def label_profiles(profiles: Iterable[AssociationProfile]) -> None:
+    """Give each profile its category's name in its federation's taxonomy, for a page that
+    shows it (`profile.category_label`); one query per federation and request."""
+    for profile in profiles:
+        profile.category_label = label_of(profile.association.federation_id, profile.category)
+
+
+def apply_edit(profile: AssociationProfile, changes: dict) -> None:
+    """Take a profile edit's category (validated upstream), if it has one, out of `changes`
+    and move the association there with the history; the rest of the edit is the profile's
+    own (`associations.services.update_profile`)."""
+    if "category" in changes:
+        change(profile, changes.pop("category"), "profile edit", current_actor())
 
 
 def codes_in_reach() -> set[str]:

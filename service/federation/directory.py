@@ -10,18 +10,18 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from service.auth.models import User
+from service.errors import RuleBroken
 from service.federation import categories
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.scope import system_scope
 
 
-class DirectoryError(ValueError):
+class DirectoryError(RuleBroken):
     """The federation cannot be created as asked; the message says why."""
 
     def __init__(self, message, field: str):
-        super().__init__(str(message))
-        self.message, self.field = message, field
+        super().__init__(message, field)
 
 
 def listing() -> list[tuple[Federation, int]]:

@@ -28,7 +28,7 @@ from service.federation.forms import (
     UniversityForm,
     weights_form,
 )
-from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
+from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, SORTS
 from service.federation.models import Comment, University, UniversityCategory
 from service.federation.scope import federation_id
 from service.governance import compliance
@@ -37,8 +37,6 @@ from tenants.db import db
 from tenants.models import Federation
 
 bp = Blueprint("federation", __name__, url_prefix="/federation")
-
-SORTS = ("name", "category", "compliance", "health", *(m.code for m in DASHBOARD_METRICS))
 
 
 def _year() -> int:

@@ -71,10 +71,6 @@ VIEW, MANAGE, RECORD = (
 _association_first = found_first(associations.access_association, "association_id")
 
 
-def rejected(error: services.GovernanceError):
-    abort(422, message=str(error.message), errors={"json": {error.field or "_": [str(error)]}})
-
-
 def _written(association_id: int) -> None:
     """Commit once, then have the findings recomputed (inline without Redis)."""
     db.session.commit()
@@ -100,19 +96,16 @@ class Congresses(MethodView):
         """Record a congress session and the committee it elected"""
         association = associations.access_association(association_id)
         election = data.get("committee") or {}
-        try:
-            congress = services.hold_congress(
-                association.id,
-                held_on=data["held_on"],
-                delegates=data["delegates"],
-                notes=data.get("notes"),
-                today=date.today(),
-                term_ends_on=election.get("ends_on"),
-                members=[services.NewMember(**m) for m in election.get("members", [])],
-                standing_committee_formed_on=election.get("standing_committee_formed_on"),
-            )
-        except services.GovernanceError as error:
-            rejected(error)
+        congress = services.hold_congress(
+            association.id,
+            held_on=data["held_on"],
+            delegates=data["delegates"],
+            notes=data.get("notes"),
+            today=date.today(),
+            term_ends_on=election.get("ends_on"),
+            members=[services.NewMember(**m) for m in election.get("members", [])],
+            standing_committee_formed_on=election.get("standing_committee_formed_on"),
+        )
         _written(association.id)
         return congress
 
@@ -165,10 +158,7 @@ class Meetings(MethodView):
     def post(self, data, association_id):
         """Record a meeting of the committee or the standing committee"""
         association = associations.access_association(association_id)
-        try:
-            meeting = services.record_meeting(association.id, today=date.today(), **data)
-        except services.GovernanceError as error:
-            rejected(error)
+        meeting = services.record_meeting(association.id, today=date.today(), **data)
         _written(association.id)
         return meeting
 
@@ -234,10 +224,7 @@ class Officers(MethodView):
     def post(self, data, association_id):
         """Appoint an officer; a new chair or secretary-general takes over from the holder"""
         association = associations.access_association(association_id)
-        try:
-            officer = services.appoint(association.id, **data)
-        except services.GovernanceError as error:
-            rejected(error)
+        officer = services.appoint(association.id, **data)
         _written(association.id)
         return officer
 
@@ -257,10 +244,7 @@ class OfficerById(MethodView):
     def patch(self, data, officer_id):
         """End an officer's term"""
         officer = services.access(Officer, officer_id)
-        try:
-            services.end_term(officer, data["ends_on"])
-        except services.GovernanceError as error:
-            rejected(error)
+        services.end_term(officer, data["ends_on"])
         _written(officer.tenant_id)
         return officer
 
@@ -284,10 +268,7 @@ class SecretariatResource(MethodView):
     def put(self, data, association_id):
         """Set the office that hosts the secretariat"""
         association = associations.access_association(association_id)
-        try:
-            row = services.set_host_office(association.id, data["host_office"])
-        except services.GovernanceError as error:
-            rejected(error)
+        row = services.set_host_office(association.id, data["host_office"])
         db.session.commit()
         return row
 

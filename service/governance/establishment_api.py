@@ -14,7 +14,7 @@ from service.auth.roles import Permission
 from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
 from service.files.services import file_response
 from service.governance import establishment, first_admin
-from service.governance.api import found_first, rejected
+from service.governance.api import found_first
 from service.governance.jobs import recompute_findings
 from service.governance.schemas import (
     ApplicationCreatedSchema,
@@ -28,7 +28,6 @@ from service.governance.schemas import (
     ReturnSchema,
     UploadSchema,
 )
-from service.governance.services import GovernanceError
 from service.rest import Blueprint, paginate
 from tenants.db import db
 
@@ -78,13 +77,9 @@ class Applications(MethodView):
     @blp.response(201, ApplicationCreatedSchema)
     def post(self, data):
         """Submit a university's application to the token's own federation"""
-        try:
-            application, key = establishment.submit(
-                current_principal().federation_id, data, date.today()
-            )
-        except GovernanceError as error:
-            db.session.rollback()
-            rejected(error)
+        application, key = establishment.submit(
+            current_principal().federation_id, data, date.today()
+        )
         db.session.commit()
         return {
             "application": application,
@@ -110,13 +105,9 @@ class Approve(MethodView):
     def post(self, data, application_id):
         """Approve: creates the association, its first administrator and a set-password link"""
         application = _application(application_id)
-        try:
-            association = establishment.approve(
-                application, data["document_number"], current_principal().audit_label, date.today()
-            )
-        except GovernanceError as error:
-            db.session.rollback()
-            rejected(error)
+        association = establishment.approve(
+            application, data["document_number"], current_principal().audit_label, date.today()
+        )
         db.session.commit()
         jobs.enqueue(recompute_findings, association.id)
         welcome = first_admin.welcome(
@@ -141,13 +132,9 @@ class ReturnForRevision(MethodView):
     def post(self, data, application_id):
         """Return for revision, with comments the applicant reads on the tracking page"""
         application = _application(application_id)
-        try:
-            establishment.return_for_revision(
-                application, data["comment"], current_principal().audit_label
-            )
-        except GovernanceError as error:
-            db.session.rollback()
-            rejected(error)
+        establishment.return_for_revision(
+            application, data["comment"], current_principal().audit_label
+        )
         db.session.commit()
         return application
 
@@ -161,11 +148,7 @@ class Reject(MethodView):
     def post(self, data, application_id):
         """Reject, with the reason"""
         application = _application(application_id)
-        try:
-            establishment.reject(application, data["reason"], current_principal().audit_label)
-        except GovernanceError as error:
-            db.session.rollback()
-            rejected(error)
+        establishment.reject(application, data["reason"], current_principal().audit_label)
         db.session.commit()
         return application
 
@@ -185,9 +168,6 @@ class ApplicationDocuments(MethodView):
         except UploadRejected as error:
             db.session.rollback()
             abort(422, message=str(error), errors={"files": {"file": [str(error)]}})
-        except GovernanceError as error:
-            db.session.rollback()
-            rejected(error)
         db.session.commit()
         return application.documents[-1]
 

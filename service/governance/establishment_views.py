@@ -15,6 +15,7 @@ from service.associations.models import STATUS_LABELS
 from service.auth import password_links
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.errors import blame
 from service.extensions import limiter
 from service.federation import categories
 from service.files.checks import UploadRejected
@@ -35,7 +36,7 @@ from service.governance.models import (
     ApplicationStatus,
 )
 from service.governance.services import GovernanceError
-from service.governance.views import _blame, checked_files
+from service.governance.views import checked_files
 from service.web.choices import options
 from tenants.db import db
 from tenants.models import Federation
@@ -84,7 +85,7 @@ def _submit(form: ApplicationForm) -> str | None:
         form.documents.errors.append(str(error))
     except GovernanceError as error:
         db.session.rollback()
-        _blame(form, error)
+        blame(form, error)
     else:
         db.session.commit()
         # The key is shown once: it is the applicant's only way back to the application.
@@ -132,7 +133,7 @@ def _track(key: str, application):
             form.documents.errors.append(str(error))
         except GovernanceError as error:
             db.session.rollback()
-            _blame(form, error)
+            blame(form, error)
         else:
             db.session.commit()
             flash(_("The application is resubmitted."), "success")
@@ -220,7 +221,7 @@ def review(application_id: int):
                 establishment.reject(application, comment, principal.audit_label)
         except GovernanceError as error:
             db.session.rollback()
-            _blame(form, error)
+            blame(form, error)
         else:
             db.session.commit()
             if created_id is not None:  # its findings appear on the province's list at once
@@ -296,7 +297,7 @@ def lifecycle(association_id: int):
             )
         except GovernanceError as error:
             db.session.rollback()
-            _blame(form, error)
+            blame(form, error)
         else:
             db.session.commit()
             flash(_("The association's status is changed."), "success")

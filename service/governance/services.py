@@ -14,6 +14,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from service.errors import RuleBroken
 from service.files import services as files
 from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
@@ -35,13 +36,8 @@ from tenants.db import db
 T = TypeVar("T")
 
 
-class GovernanceError(ValueError):
+class GovernanceError(RuleBroken):
     """Input that breaks a governance rule; `field` names the form field to blame."""
-
-    def __init__(self, message: object, field: str | None = None):
-        super().__init__(message)  # lazy: rendered in the reader's language
-        self.message = message
-        self.field = field
 
 
 def access(model: type[T], id_: int) -> T:

@@ -16,6 +16,7 @@ from service.associations import services as associations
 from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.errors import blame
 from service.files.checks import DOCUMENT_KINDS, CheckedUpload, UploadRejected, check_upload
 from service.files.services import file_response
 from service.governance import compliance, services
@@ -42,15 +43,6 @@ def _written(association_id: int, message: str):
     jobs.enqueue(recompute_findings, association_id)
     flash(message, "success")
     return redirect(url_for(".overview", association_id=association_id))
-
-
-def _blame(form: FlaskForm, error: services.GovernanceError) -> None:
-    """Show a rule's message next to the field it concerns (or at the top of the form)."""
-    field = getattr(form, error.field, None) if error.field else None
-    if field is not None:
-        field.errors = [*field.errors, str(error.message)]
-    else:
-        form.form_errors.append(str(error.message))
 
 
 def checked_files(field) -> list[CheckedUpload]:
@@ -105,7 +97,7 @@ def set_thresholds():
                 compliance.set_override(principal.federation_id, key, getattr(form, key).data)
         except services.GovernanceError as error:
             db.session.rollback()  # all or nothing: no half-tightened province
-            _blame(form, error)
+            blame(form, error)
         else:
             db.session.commit()
             for association_id in db.session.scalars(sa.select(Association.id)):
@@ -204,7 +196,7 @@ def explain_finding(finding_id: int):
             compliance.explain(row, form.explanation.data, current_actor())
         except services.GovernanceError as error:
             db.session.rollback()
-            _blame(form, error)
+            blame(form, error)
         else:
             db.session.commit()
             flash(_("The explanation is recorded; the finding is closed."), "success")
@@ -251,7 +243,7 @@ def new_congress(association_id: int):
             )
         except services.GovernanceError as error:
             db.session.rollback()
-            _blame(form, error)
+            blame(form, error)
         else:
             return _written(association.id, _("The congress session is recorded."))
     return _form_page("governance/congress_form.html", form, association)
@@ -280,7 +272,7 @@ def new_meeting(association_id: int):
             form.minutes_file.errors.append(str(error))
         except services.GovernanceError as error:
             db.session.rollback()
-            _blame(form, error)
+            blame(form, error)
         else:
             return _written(association.id, _("The meeting is recorded."))
     return _form_page("governance/meeting_form.html", form, association)
@@ -330,7 +322,7 @@ def new_officer(association_id: int):
             )
         except services.GovernanceError as error:
             db.session.rollback()
-            _blame(form, error)
+            blame(form, error)
         else:
             return _written(association.id, _("The officer is appointed."))
     return _form_page("governance/officer_form.html", form, association)
@@ -364,7 +356,7 @@ def secretariat(association_id: int):
             services.set_host_office(association.id, form.host_office.data)
         except services.GovernanceError as error:
             db.session.rollback()
-            _blame(form, error)
+            blame(form, error)
         else:
             db.session.commit()
             flash(_("The secretariat's host office is saved."), "success")

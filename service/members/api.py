@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from service.associations.services import profiles_in_scope
 from service.auth.roles import Permission
@@ -31,12 +30,8 @@ blp = Blueprint(
 
 
 def _save(action):
-    """Run a service call; a refusal becomes a 422 with its message, and nothing changes."""
-    try:
-        result = action()
-    except services.MembershipError as refused:
-        db.session.rollback()
-        abort(422, message=str(refused))
+    """Run a service call and commit it (a refusal is answered by `service.rest.refusal`)."""
+    result = action()
     db.session.commit()
     return result
 

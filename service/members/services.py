@@ -9,6 +9,7 @@ import sqlalchemy as sa
 from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from service.errors import RuleBroken
 from service.members import history
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import (
@@ -55,7 +56,7 @@ ERASED_FIELDS = (
 )
 
 
-class MembershipError(ValueError):
+class MembershipError(RuleBroken):
     """A refusal a clerk can act on; the message says what to fix."""
 
 

@@ -35,6 +35,7 @@ from service.activities.models import (
     Nomination,
     TechTransfer,
 )
+from service.errors import Conflict
 from service.governance.models import CommitteeMember, CommitteeTerm, Congress, Meeting
 from service.members.models import GroupMember, Member
 from service.reporting import indicators
@@ -311,7 +312,7 @@ def flags(report_ids: Iterable[int]) -> tuple[set[int], set[int]]:
 # --- reopen requests -------------------------------------------------------------------
 
 
-class ReopenRequestError(ValueError):
+class ReopenRequestError(Conflict):
     """A request that cannot be made or decided now; the message says why."""
 
 

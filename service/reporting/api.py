@@ -11,7 +11,6 @@ import sqlalchemy as sa
 from flask import request, url_for
 from flask.views import MethodView
 from flask_smorest import abort
-from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
@@ -23,8 +22,23 @@ from service.reporting.models import (
     ReportStatus,
     RollupStatus,
 )
-from service.rest import Blueprint, StrictSchema, UtcDateTime, found_first, paginate
-from service.validation import PlausibleDate
+from service.reporting.schemas import (
+    FIGURES_EXAMPLE,
+    ArgsSchema,
+    FederationRollupSchema,
+    FederationSchema,
+    IndicatorSchema,
+    NationalReportSchema,
+    ReportArgsSchema,
+    ReportDetailSchema,
+    ReportExplanationSchema,
+    ReportingPeriodCreateSchema,
+    ReportingPeriodSchema,
+    ReportReturnSchema,
+    ReportSchema,
+    RollupSchema,
+)
+from service.rest import Blueprint, found_first, paginate
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Federation
@@ -48,73 +62,6 @@ national_blp = Blueprint(
     " If-None-Match to get 304 when nothing changed.",
 )
 
-FIGURES_EXAMPLE = {"ORG01": 1, "ORG02": 356, "ORG04": "-"}
-
-
-class ArgsSchema(Schema):
-    """The query string also carries pagination arguments, so unknown keys are dropped."""
-
-    class Meta:
-        unknown = EXCLUDE
-
-    year = fields.Integer(
-        validate=validate.Range(2000, 2100), metadata={"description": "Only this reporting year"}
-    )
-
-
-class ReportSchema(Schema):
-    id = fields.Integer()
-    association_id = fields.Integer(attribute="tenant_id")
-    year = fields.Integer()
-    version = fields.Integer()
-    status = fields.String(metadata={"enum": [s.value for s in ReportStatus]})
-    hash = fields.String(attribute="locked_hash", allow_none=True)
-    figures = fields.Dict(keys=fields.String(), values=fields.Raw(), allow_none=True)
-
-
-class FederationSchema(Schema):
-    id = fields.Integer()
-    code = fields.String()
-    name = fields.String()
-    province = fields.String()
-
-
-class RollupSchema(Schema):
-    federation_id = fields.Integer()
-    year = fields.Integer()
-    version = fields.Integer()
-    hash = fields.String(attribute="locked_hash")
-    locked_at = fields.DateTime()
-    figures = fields.Dict(keys=fields.String(), values=fields.Raw())
-    included = fields.List(fields.Dict())
-    missing = fields.List(fields.Integer(), attribute="missing_ids")
-
-
-class FormRowSchema(Schema):
-    table = fields.String(metadata={"description": "The form's code, as in `tables`"})
-    series = fields.String(
-        metadata={"description": "The statistical system, e.g. 中国科协综合统计"}
-    )
-    number = fields.String(
-        allow_none=True, metadata={"description": "The form's number (表1); none for the MoE's"}
-    )
-    name = fields.String(metadata={"description": "The form's name, e.g. 组织建设"})
-    row = fields.Integer(metadata={"description": "The row (行次) the indicator fills"})
-
-
-class IndicatorSchema(Schema):
-    code = fields.String()
-    name_zh = fields.String()
-    name_en = fields.String()
-    unit = fields.String()
-    definition = fields.String()
-    tables = fields.List(fields.String())
-    forms = fields.List(
-        fields.Nested(FormRowSchema),
-        metadata={"description": "The national forms and rows the figure is filed on"},
-    )
-    may_be_not_applicable = fields.Boolean()
-
 
 def _catalogue_entry(indicator: indicators.Indicator) -> dict:
     """The indicator with the forms and rows it fills (`national_forms`)."""
@@ -136,88 +83,7 @@ def _report_query(year: int | None):
 
 # --- the cycle: periods, the association's steps, the federation's review and roll-up -------
 
-CODES = [i.code for i in indicators.CATALOGUE]
 P = Permission
-
-
-def _not_blank(text: str) -> None:
-    if not text.strip():
-        raise ValidationError("Write something, not only spaces.")
-
-
-class ReportingPeriodSchema(Schema):
-    id = fields.Integer()
-    federation_id = fields.Integer()
-    year = fields.Integer()
-    deadline = fields.Date()
-    opened_at = UtcDateTime()
-
-
-class ReportingPeriodCreateSchema(StrictSchema):
-    year = fields.Integer(required=True, validate=validate.Range(2000, 2100))
-    deadline = PlausibleDate(
-        required=True, metadata={"description": "The filing deadline; not before the year"}
-    )
-
-
-class ReportArgsSchema(ArgsSchema):
-    period_id = fields.Integer(metadata={"description": "Only this reporting period"})
-    status = fields.String(validate=validate.OneOf([s.value for s in ReportStatus]))
-
-
-class ReportDetailSchema(ReportSchema):
-    """A report as its steps need it: what is left to explain, what the reviewer said."""
-
-    period_id = fields.Integer()
-    explanations = fields.Dict(keys=fields.String(), values=fields.String())
-    review_comments = fields.Dict(keys=fields.String(), values=fields.String())
-    unexplained = fields.Method(
-        "_unexplained",
-        metadata={
-            "type": "array",
-            "items": {"type": "string"},
-            "description": "Codes of figures that moved more than 30% from last year and"
-            " still need an explanation before the report can be submitted",
-        },
-    )
-    failure_reason = fields.String(allow_none=True)
-    compiled_at = UtcDateTime(allow_none=True)
-    submitted_at = UtcDateTime(allow_none=True)
-    decided_at = UtcDateTime(allow_none=True)
-
-    def _unexplained(self, report: AnnualReport) -> list[str]:
-        return services.unexplained(report) if report.figures else []
-
-
-class ReportExplanationSchema(StrictSchema):
-    code = fields.String(required=True, validate=validate.OneOf(CODES))
-    text = fields.String(required=True, validate=[validate.Length(max=1000), _not_blank])
-
-
-class ReportReturnSchema(StrictSchema):
-    comments = fields.Dict(
-        keys=fields.String(validate=validate.OneOf(CODES)),
-        values=fields.String(validate=[validate.Length(max=1000), _not_blank]),
-        required=True,
-        validate=validate.Length(min=1),
-        metadata={"description": "What to fix, by indicator code; at least one"},
-    )
-
-
-class FederationRollupSchema(Schema):
-    id = fields.Integer()
-    federation_id = fields.Integer()
-    year = fields.Integer()
-    version = fields.Integer()
-    status = fields.String(metadata={"enum": [s.value for s in RollupStatus]})
-    hash = fields.String(attribute="locked_hash", allow_none=True)
-    locked_at = UtcDateTime(allow_none=True)
-    compiled_at = UtcDateTime()
-    figures = fields.Dict(keys=fields.String(), values=fields.Raw())
-    included = fields.List(fields.Dict())
-    missing = fields.List(
-        fields.Dict(), metadata={"description": "Associations without an approved report"}
-    )
 
 
 def _period(period_id: int) -> ReportingPeriod:
@@ -230,15 +96,6 @@ def _report(report_id: int) -> AnnualReport:
 
 def _rollup(rollup_id: int) -> FederationRollup:
     return find_in_scope(FederationRollup, rollup_id) or abort(404)
-
-
-def _refused(error: services.ReportingError):
-    """As the pages: nothing of the step is kept. A field's value that cannot be taken is
-    a 422 naming the field; a step the state does not allow is a 409 saying why."""
-    db.session.rollback()
-    if error.field:
-        abort(422, message=str(error.message), errors={"json": {error.field: [str(error)]}})
-    abort(409, message=str(error.message))
 
 
 WRONG_STATE = "The report's (or roll-up's) state does not allow this step; the message says why."
@@ -293,12 +150,9 @@ class Periods(MethodView):
     def post(self, data):
         """Open the federation's reporting period for a year, with its deadline"""
         principal = current_principal()
-        try:
-            period = services.open_period(
-                principal.federation_id, data["year"], data["deadline"], principal.audit_label
-            )
-        except services.ReportingError as error:
-            _refused(error)
+        period = services.open_period(
+            principal.federation_id, data["year"], data["deadline"], principal.audit_label
+        )
         db.session.commit()
         return period
 
@@ -327,10 +181,7 @@ class CompileReport(MethodView):
     def post(self, period_id):
         """Compile your association's report for the period (again, when returned)"""
         period = _period(period_id)
-        try:
-            report = services.queue_compile(current_principal().association_id, period)
-        except services.ReportingError as error:
-            _refused(error)
+        report = services.queue_compile(current_principal().association_id, period)
         location = url_for("reporting_api.ReportById", report_id=report.id)
         return report, 202, {"Location": location}
 
@@ -345,10 +196,7 @@ class Explanations(MethodView):
     def post(self, data, report_id):
         """Explain one figure (a compiled or returned report); replaces its explanation"""
         report = _report(report_id)
-        try:
-            services.explain(report, data["code"], data["text"])
-        except services.ReportingError as error:
-            _refused(error)
+        services.explain(report, data["code"], data["text"])
         db.session.commit()
         return report
 
@@ -361,10 +209,7 @@ class SubmitReport(MethodView):
     def post(self, report_id):
         """Submit the report to the federation; figures that moved a lot need explanations"""
         report = _report(report_id)
-        try:
-            services.submit(report)
-        except services.ReportingError as error:
-            _refused(error)
+        services.submit(report)
         db.session.commit()
         return report
 
@@ -379,10 +224,7 @@ class ReturnReport(MethodView):
     def post(self, data, report_id):
         """Return a submitted report for revision, with comments by figure"""
         report = _report(report_id)
-        try:
-            services.return_report(report, data["comments"], current_principal().audit_label)
-        except services.ReportingError as error:
-            _refused(error)
+        services.return_report(report, data["comments"], current_principal().audit_label)
         db.session.commit()
         return report
 
@@ -395,10 +237,7 @@ class ApproveReport(MethodView):
     def post(self, report_id):
         """Approve a submitted report: its figures are locked with their hash"""
         report = _report(report_id)
-        try:
-            services.approve(report, current_principal().audit_label)
-        except services.ReportingError as error:
-            _refused(error)
+        services.approve(report, current_principal().audit_label)
         db.session.commit()
         return report
 
@@ -442,10 +281,7 @@ class LockRollup(MethodView):
     def post(self, rollup_id):
         """Lock the roll-up with its hash; pushed to the national endpoint when one is set"""
         rollup = _rollup(rollup_id)
-        try:
-            outbox = services.lock_rollup(rollup, current_principal().audit_label)
-        except services.ReportingError as error:
-            _refused(error)
+        outbox = services.lock_rollup(rollup, current_principal().audit_label)
         db.session.commit()
         if outbox is not None:
             push.enqueue_delivery(outbox.id)
@@ -519,15 +355,6 @@ class LockedRollup(MethodView):
             abort(404, message="No locked roll-up for that year.")
         rollup.missing_ids = [m["association_id"] for m in rollup.missing]
         return rollup
-
-
-class NationalReportSchema(Schema):
-    association_id = fields.Integer(attribute="tenant_id")
-    association = fields.String(attribute="association.name")
-    year = fields.Integer()
-    version = fields.Integer()
-    hash = fields.String(attribute="locked_hash")
-    figures = fields.Dict(keys=fields.String(), values=fields.Raw())
 
 
 @national_blp.route("/federations/<int:federation_id>/reports")

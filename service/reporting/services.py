@@ -10,6 +10,7 @@ from flask_babel import lazy_gettext as _l
 from rq import get_current_job
 
 from service.audit.services import record
+from service.errors import Conflict, DomainError, RuleBroken
 from service.reporting import indicators
 from service.reporting.models import (
     AnnualReport,
@@ -29,13 +30,14 @@ from tenants.scope import system_scope
 S = ReportStatus
 
 
-class ReportingError(ValueError):
-    """A step of the cycle that is not possible now; the message says why."""
+class ReportingError(DomainError):
+    """A step of the cycle that is not possible now; the message says why. A field's value
+    that cannot be taken is a rule broken (422); a step the state does not allow, a
+    conflict (409)."""
 
-    def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
-        self.message = message
-        self.field = field
+    @property
+    def status(self) -> int:  # type: ignore[override]
+        return RuleBroken.status if self.field else Conflict.status
 
 
 # --- federation-owned rows: the scope's criteria say whose (tenants.filtering) ----------

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from service import jobs
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
+from service.errors import flash_refusal
 from service.reporting import amendments, exports, indicators, national_forms, push, services
 from service.reporting.forms import (
     ActionForm,
@@ -53,12 +54,6 @@ def _rollup(rollup_id: int) -> FederationRollup:
 
 def _is_federation() -> bool:
     return current_principal().level is Level.FEDERATION
-
-
-def _refused(error: services.ReportingError, target: str):
-    db.session.rollback()
-    flash(str(error.message), "error")
-    return redirect(target)
 
 
 @bp.get("/")
@@ -154,7 +149,7 @@ def compile_own(period_id: int):
     try:
         report = services.queue_compile(principal.association_id, period)
     except services.ReportingError as error:
-        return _refused(error, url_for(".period", period_id=period.id))
+        return flash_refusal(error, url_for(".period", period_id=period.id))
     return redirect(url_for(".report", report_id=report.id))
 
 
@@ -272,7 +267,7 @@ def explain(report_id: int):
     try:
         services.explain(report, form.code.data, form.text.data)
     except services.ReportingError as error:
-        return _refused(error, target)
+        return flash_refusal(error, target)
     db.session.commit()
     flash(_("The explanation is saved."), "success")
     return redirect(target)
@@ -289,7 +284,7 @@ def submit(report_id: int):
     try:
         services.submit(report)
     except services.ReportingError as error:
-        return _refused(error, target)
+        return flash_refusal(error, target)
     db.session.commit()
     flash(_("The report is submitted to the federation."), "success")
     return redirect(target)
@@ -316,7 +311,7 @@ def review(report_id: int):
             services.return_report(report, comments, actor)
             message = _("The report is returned with your comments.")
     except services.ReportingError as error:
-        return _refused(error, target)
+        return flash_refusal(error, target)
     db.session.commit()
     flash(message, "success")
     return redirect(target)
@@ -336,7 +331,7 @@ def reopen(report_id: int):
         amendments.granted(report, form.reason.data, actor)
         newer = services.reopen(report, form.reason.data, actor)
     except services.ReportingError as error:
-        return _refused(error, target)
+        return flash_refusal(error, target)
     db.session.commit()
     flash(_("The report is reopened as version %(n)d.", n=newer.version), "success")
     return redirect(url_for(".report", report_id=newer.id))
@@ -378,9 +373,7 @@ def _reopen_step(report_id: int, form, step, no_reason: str, done: str):
     try:
         step(report, form.reason.data, current_principal().audit_label)
     except amendments.ReopenRequestError as error:
-        db.session.rollback()
-        flash(str(error), "error")
-        return redirect(target)
+        return flash_refusal(error, target)
     db.session.commit()
     flash(done, "success")
     return redirect(target)
@@ -491,7 +484,7 @@ def lock_rollup(rollup_id: int):
     try:
         outbox = services.lock_rollup(rollup, current_principal().audit_label)
     except services.ReportingError as error:
-        return _refused(error, target)
+        return flash_refusal(error, target)
     db.session.commit()
     if outbox is not None:
         push.enqueue_delivery(outbox.id)

@@ -24,6 +24,7 @@ from service.audit.services import record
 from service.auth import services
 from service.auth.models import User
 from service.auth.roles import Role
+from service.errors import RuleBroken
 from service.members.models import Member, MemberStatus
 from service.sso.models import (
     FederationIdentityProvider,
@@ -38,7 +39,7 @@ from tenants.scope import system_scope
 VALIDATE_TIMEOUT = 10  # seconds for the server-to-server ticket validation
 
 
-class SsoError(ValueError):
+class SsoError(RuleBroken):
     """A user-facing refusal: the university refused the ticket, the record is taken."""
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from flask_smorest import abort
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
@@ -58,11 +57,7 @@ class SuggestionById(MethodView):
         """Handle a suggestion: in progress, answered (with the answer), closed, escalated"""
         found = services.access_suggestion(suggestion_id)
         by = current_principal().audit_label
-        try:
-            _handle(found, changes, by)
-        except services.SuggestionError as refused:
-            db.session.rollback()
-            abort(422, message=str(refused))
+        _handle(found, changes, by)
         db.session.commit()
         return found
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 
 from service.suggestions.models import Suggestion
-from service.suggestions.services import _hash
+from service.suggestions.services import receipt_hash_of
 from tenants.db import db
 
 # The anonymous demo item's receipt code (a real one is random and shown once).
@@ -126,7 +126,7 @@ def load_suggestions(
                 received_on=received,
                 anonymous=anonymous,
                 submitter_user_id=None if anonymous else members.get(tid),
-                receipt_hash=_hash(DEMO_RECEIPT_CODE) if anonymous else None,
+                receipt_hash=receipt_hash_of(DEMO_RECEIPT_CODE) if anonymous else None,
                 answer=answer,
                 answered_by=staff.get(tid, "秘书处") if answer else None,
                 answered_at=stamp if answer else None,

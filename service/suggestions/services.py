@@ -18,6 +18,7 @@ from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from service.auth.models import User
+from service.errors import RuleBroken
 from service.suggestions.models import (
     ANSWERED_STATES,
     Suggestion,
@@ -52,11 +53,12 @@ ESCALATED_FIELDS = frozenset(
 )
 
 
-class SuggestionError(ValueError):
+class SuggestionError(RuleBroken):
     """A refusal the person handling the item can act on."""
 
 
-def _hash(code: str) -> str:
+def receipt_hash_of(code: str) -> str:
+    """What is stored of a receipt code (never the code): its hash, case and spaces aside."""
     return hashlib.sha256(code.strip().upper().encode()).hexdigest()
 
 
@@ -92,7 +94,7 @@ def submit(data: dict[str, Any], submitter_user_id: int | None) -> tuple[Suggest
         received_on=date.today(),
         anonymous=anonymous,
         submitter_user_id=None if anonymous else submitter_user_id,
-        receipt_hash=_hash(code) if code else None,
+        receipt_hash=receipt_hash_of(code) if code else None,
     )
     if not anonymous and submitter_user_id is None:
         raise SuggestionError(_l("A named suggestion needs a signed-in submitter."))
@@ -114,7 +116,7 @@ def by_receipt(code: str) -> Suggestion | None:
     code = (code or "").strip().upper()
     if not code.startswith(RECEIPT_PREFIX) or len(code) > 40:
         return None
-    wanted = _hash(code)
+    wanted = receipt_hash_of(code)
     return db.session.scalar(sa.select(Suggestion).where(Suggestion.receipt_hash == wanted))
 
 

@@ -41,9 +41,11 @@ def home():
         return redirect(url_for(".operator_home"))
     if principal.level is Level.FEDERATION:
         return _federation_home(principal)
+    profile = associations.access_profile(principal.association_id)
+    categories.label_profiles([profile])
     return render_template(
         "home_association.html",
-        profile=associations.access_profile(principal.association_id),
+        profile=profile,
         to_do=todo.for_principal(principal),
         rule_labels={r.code: r.label for r in compliance.RULES},
         period_label=compliance.period_label,

@@ -426,7 +426,7 @@ def test_coverage_counts_the_universities_without_an_association(world, client):
 def test_the_nightly_run_rebuilds_every_rollup(world):
     from service.jobs import SCHEDULES
 
-    assert any(p.func == "service.federation.rollups:refresh_all" for p in SCHEDULES)
+    assert any(p.func == "service.federation.jobs:refresh_all" for p in SCHEDULES)
     ids = _ids(world.a) + _ids(world.b)
     with system_scope("test"):
         db.session.execute(sa.delete(MetricRollup))
