@@ -114,7 +114,13 @@ def oidc_return(federation_id: int):
             )
         except services.SsoError as refusal:
             return render_template("sso/refused.html", refusal=str(refusal)), 403
-        farewell = {SIGNED_IN_WITH: {"federation": federation_id, "id_token": signed.id_token}}
+        farewell = {
+            SIGNED_IN_WITH: {
+                "federation": federation_id,
+                "id_token": signed.id_token,
+                "ends_at": oidc.end_session_origin(provider),
+            }
+        }
         handle = str(signed.claims.get("sid") or signed.claims.get("jti") or signed.id_token)
         return _signed_in_at_provider(
             provider, signed.assertion, handle, started, mfa=signed.mfa, carry=farewell

@@ -282,6 +282,19 @@ def asserts_mfa(provider: IdentityProvider, claims: dict) -> bool:
     return isinstance(acr, str) and acr in provider.mfa_acr_values.split()
 
 
+def end_session_origin(provider: IdentityProvider) -> str | None:
+    """Where the provider's end-session endpoint is (for the sign-out form's policy), or
+    None when it has none."""
+    try:
+        endpoint = metadata(provider).get("end_session_endpoint")
+    except SsoError:
+        return None
+    if not endpoint or not _reached_safely(str(endpoint)):
+        return None
+    parts = urlsplit(str(endpoint))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def end_session_url(
     provider: IdentityProvider, id_token: str, post_logout_redirect_uri: str
 ) -> str | None:

@@ -104,6 +104,19 @@ def universities() -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in rows]
 
 
+def sign_in_addresses() -> list[str]:
+    """The addresses of the enabled providers of active associations (a CAS server, an
+    OIDC discovery document): where the login page's university picker may lead."""
+    with system_scope("the login page's policy admits the universities' sign-in addresses"):
+        return list(
+            db.session.scalars(
+                sa.select(IdentityProvider.server_url)
+                .join(Association, IdentityProvider.tenant_id == Association.id)
+                .where(IdentityProvider.enabled.is_(True), Association.status == "active")
+            )
+        )
+
+
 def _client(provider: IdentityProvider, service_url: str) -> CASClient:
     client = CASClient(
         version=provider.cas_version,

@@ -29,6 +29,7 @@ from service.auth.views import safe_next
 from service.extensions import csrf
 from service.members.models import Member
 from service.members.public import PREFILL
+from service.security import allow_form_target
 from service.sso import federation, oidc, services
 from service.sso.forms import ConsentForm, ProviderSettingsForm, UnlinkForm
 from service.sso.models import FederationSsoLink, ProviderKind, SsoLink
@@ -136,7 +137,13 @@ def oidc_return(association_id: int):
             )
         except services.SsoError as refusal:
             return render_template("sso/refused.html", refusal=str(refusal)), 403
-        farewell = {SIGNED_IN_WITH: {"association": association_id, "id_token": signed.id_token}}
+        farewell = {
+            SIGNED_IN_WITH: {
+                "association": association_id,
+                "id_token": signed.id_token,
+                "ends_at": oidc.end_session_origin(provider),
+            }
+        }
         handle = str(signed.claims.get("sid") or signed.claims.get("jti") or signed.id_token)
         return _signed_in_at_provider(
             provider, signed.assertion, handle, started, mfa=signed.mfa, carry=farewell
@@ -293,9 +300,22 @@ def remembered_university() -> int | None:
     return int(value) if value.isdigit() else None
 
 
+@bp.app_context_processor
+def _sign_out_target() -> dict:
+    """A page with the sign-out button, in a session from OIDC: signing out goes on to the
+    provider's end-session, which the page's form-action must admit."""
+    signed_in_with = session.get(SIGNED_IN_WITH)
+    if isinstance(signed_in_with, dict) and isinstance(signed_in_with.get("ends_at"), str):
+        allow_form_target(signed_in_with["ends_at"])
+    return {}
+
+
 def login_choices() -> dict:
-    """For the login page: the universities to pick from, and the one picked before."""
+    """For the login page: the universities to pick from, and the one picked before. The
+    picker's form leads to their sign-in addresses, which the page's form-action admits."""
     universities = services.universities()
+    for address in services.sign_in_addresses():
+        allow_form_target(address)
     remembered = remembered_university()
     picked = next((u for u in universities if u[0] == remembered), None)
     return {
