@@ -414,6 +414,27 @@ def single_logout(association_id: int, ticket: str) -> User | None:
             SsoLink.tenant_id == association_id, SsoLink.ticket_hash == ticket_hash(ticket)
         )
     )
+    return _logged_out(link, association_id)
+
+
+def backchannel_logout(
+    provider: IdentityProvider, subject: str | None, sid: str | None
+) -> User | None:
+    """The OpenID Connect provider says a sign-in ended (back-channel logout): the link of
+    this provider's subject, of the sign-in with that session id (kept hashed) when the
+    provider names one; every session of the account ends."""
+    conditions = [
+        SsoLink.tenant_id == provider.tenant_id,
+        SsoLink.provider_id == provider.id,
+    ]
+    if sid is not None:
+        conditions.append(SsoLink.ticket_hash == ticket_hash(sid))
+    if subject is not None:
+        conditions.append(SsoLink.subject == subject)
+    return _logged_out(db.session.scalar(sa.select(SsoLink).where(*conditions)), provider.tenant_id)
+
+
+def _logged_out(link: SsoLink | None, association_id: int) -> User | None:
     if link is None:
         return None
     user = db.session.get(User, link.user_id)

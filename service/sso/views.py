@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -191,6 +192,33 @@ def cas_logout(association_id: int):
         if services.single_logout(association_id, ticket) is not None:
             db.session.commit()
     return "", 200
+
+
+@bp.post("/<int:association_id>/oidc/logout")
+@csrf.exempt  # the provider posts here, server to server; the signed logout token is the proof
+def oidc_logout(association_id: int):
+    """OpenID Connect back-channel logout: the university's provider posts a logout token
+    when a sign-in there ended, and the linked account's sessions end here."""
+    token = request.form.get("logout_token", "")
+    set_actor(f"sso:back-channel logout association {association_id}")
+    with use_scope(Scope.association(association_id)):
+        provider = services.provider_of(association_id, enabled_only=False)
+        if provider is None or provider.kind != ProviderKind.OIDC:
+            return _no_store({"error": "invalid_request"}, 404)
+        try:
+            ended = oidc.logout_token(provider, token)
+        except services.SsoError as refusal:
+            return _no_store({"error": "invalid_request", "error_description": str(refusal)}, 400)
+        if services.backchannel_logout(provider, ended.subject, ended.sid) is not None:
+            db.session.commit()
+    return _no_store({}, 200)
+
+
+def _no_store(body: dict, status: int):
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _sign_in(user, target: str, provider_id: int, mfa: bool, carry: dict):
@@ -422,6 +450,9 @@ def _settings_page(association_id: int, here: str):
         association=db.session.get(Association, association_id),
         redirect_uri=_redirect_uri(association_id),
         post_logout_uri=url_for("auth.login", _external=True),
+        backchannel_logout_uri=url_for(
+            "sso.oidc_logout", association_id=association_id, _external=True
+        ),
     )
     return page, 400 if form.errors else 200
 

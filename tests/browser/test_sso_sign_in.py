@@ -2,8 +2,8 @@
 university's own sign-in page: 浙江大学's CAS server (django-cas-server) and 杭州师范大学's
 OpenID Connect provider (oidc-provider), both on loopback. They pick their university on the
 login page, sign in there, consent to the link, see 我的会员信息 and sign out at the
-university (CAS single logout, OIDC end-session). A ticket of one university's server
-presented at another's return address signs no one in."""
+university (CAS single logout, OIDC end-session and back-channel logout). A ticket of one
+university's server presented at another's return address signs no one in."""
 
 from __future__ import annotations
 
@@ -66,6 +66,7 @@ def universities(live_server, live_env, tmp_path_factory):
     hznu, hznu_people = people["hznu"]
     client = demo._oidc_client(urlsplit(live_server).port, secret)
     client["redirect_uris"] = [u.format(association=hznu) for u in client["redirect_uris"]]
+    client["backchannel_logout_uri"] = client["backchannel_logout_uri"].format(association=hznu)
     workdir = tmp_path_factory.mktemp("universities")
     with contextlib.ExitStack() as stack:
         cas = stack.enter_context(
@@ -174,6 +175,25 @@ def test_a_member_signs_in_at_the_oidc_provider_and_out_by_end_session(
     page.goto(f"{live_server}/sso/{universities.hznu}/login")
     page.wait_for_url(universities.oidc.issuer + "/interaction/**")
     assert page.get_by_role("heading", level=1).inner_text() == "University sign-in"
+
+
+def test_signing_out_at_the_oidc_provider_ends_the_session_here(page, live_server, universities):
+    """Back-channel logout: the member signs out at the university's own page; the provider
+    tells the service, server to server, and the session here ends too."""
+    person = universities.people["hznu"][0]
+    _pick(page, live_server, "杭州师范大学科学技术协会", universities.oidc.issuer)
+    page.locator("input[name=username]").fill(person["username"])
+    page.locator("input[name=password]").fill(person["password"])
+    page.get_by_role("button", name="Sign in").click()
+    page.wait_for_url(live_server + "/**")
+    if urlsplit(page.url).path.endswith("/link"):  # the first sign-in of this person
+        _consent(page, live_server)
+    assert "我的会员信息" in _my_record(page, live_server)
+
+    page.goto(universities.oidc.issuer + "/session/end")
+    page.get_by_role("button", name="Sign out").click()
+    page.get_by_role("heading", name="Signed out").wait_for()
+    assert _signed_out(page, live_server)
 
 
 def test_a_ticket_of_one_university_is_refused_at_another(page, live_server, universities):
