@@ -204,17 +204,17 @@ def oidc_logout(association_id: int):
     with use_scope(Scope.association(association_id)):
         provider = services.provider_of(association_id, enabled_only=False)
         if provider is None or provider.kind != ProviderKind.OIDC:
-            return _no_store({"error": "invalid_request"}, 404)
+            return no_store({"error": "invalid_request"}, 404)
         try:
             ended = oidc.logout_token(provider, token)
         except services.SsoError as refusal:
-            return _no_store({"error": "invalid_request", "error_description": str(refusal)}, 400)
+            return no_store({"error": "invalid_request", "error_description": str(refusal)}, 400)
         if services.backchannel_logout(provider, ended.subject, ended.sid) is not None:
             db.session.commit()
-    return _no_store({}, 200)
+    return no_store({}, 200)
 
 
-def _no_store(body: dict, status: int):
+def no_store(body: dict, status: int):
     response = jsonify(body)
     response.status_code = status
     response.headers["Cache-Control"] = "no-store"

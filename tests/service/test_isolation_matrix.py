@@ -247,6 +247,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("sso_federation.cas_return", "GET"): Route(PUBLIC),
     ("sso_federation.oidc_return", "GET"): Route(PUBLIC),
     ("sso_federation.cas_logout", "POST"): Route(PUBLIC),
+    ("sso_federation.oidc_logout", "POST"): Route(PUBLIC),  # back-channel, by the signed token
     ("sso_federation.link", "GET"): Route(PUBLIC),
     ("sso_federation.link", "POST"): Route(PUBLIC),
     ("sso_federation.settings", "GET"): Route(P.MANAGE_FEDERATION),

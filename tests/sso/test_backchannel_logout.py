@@ -21,12 +21,19 @@ from joserfc.jwk import RSAKey
 
 from service.audit.models import AuditEvent
 from service.auth.roles import Role
+from service.sso import federation as sso_federation
 from service.sso import oidc as sso_oidc
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
 from tests.sso import servers
 from tests.sso.conftest import OIDC_PEOPLE
-from tests.sso.test_oidc import SERVICE, _member, _signed_in_as, _university_sign_in
+from tests.sso.test_oidc import (
+    SERVICE,
+    _at_provider,
+    _member,
+    _signed_in_as,
+    _university_sign_in,
+)
 
 EVENT = {"http://schemas.openid.net/event/backchannel-logout": {}}
 HIDDEN = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
@@ -200,3 +207,44 @@ def test_a_logout_token_is_checked_before_anything_ends(
     assert "后端通道注销地址" in settings or "Back-channel logout URI" in settings
     # No provider of the kind at this address.
     assert app.test_client().post("/sso/999999/oidc/logout").status_code == 404
+
+
+def test_the_federation_s_provider_ends_an_officer_s_session(app, world, keyed_oidc, listener):
+    """The same for a federation officer signed in through the federation's provider."""
+    from tests.sso.test_federation import _signed_in_id, _with_email
+
+    fed = world.b.federation
+    officer = world.b.users[Role.FEDERATION_OFFICER]
+    _with_email(officer, "zhang3@hznu.edu.cn")
+    client_id, secret = keyed_oidc.register(
+        f"{SERVICE}/sso/federation/{fed.id}/oidc",
+        f"{SERVICE}/login",
+        f"{listener}/sso/federation/{fed.id}/oidc/logout",
+    )
+    with use_scope(Scope.federation(fed.id)):
+        sso_federation.configure(
+            fed.id, kind="oidc", name="省科协统一身份认证", discovery_url=keyed_oidc.discovery_url,
+            client_id=client_id, client_secret=secret,
+        )  # fmt: skip
+        db.session.commit()
+    browser, client = requests.Session(), app.test_client()
+    start = client.get(f"/sso/federation/{fed.id}/login")
+    back = client.get(_at_provider(start.location, "zhang3", browser))
+    client.post(back.location, data={"confirm": "y"})
+    assert _signed_in_id(client) == officer.id
+
+    _end_at_provider(keyed_oidc, browser)
+    for _ in range(100):
+        if _LogoutTokens.received:
+            break
+        time.sleep(0.1)
+    ((path, token),) = _LogoutTokens.received
+    assert path == f"/sso/federation/{fed.id}/oidc/logout"
+    # The other federation's address: no provider of the kind there.
+    other = world.a.federation.id
+    assert app.test_client().post(
+        f"/sso/federation/{other}/oidc/logout", data={"logout_token": token}
+    ).status_code in (400, 404)
+    assert _signed_in_id(client) == officer.id
+    done = app.test_client().post(path, data={"logout_token": token})
+    assert done.status_code == 200 and _signed_in_id(client) is None
