@@ -14,8 +14,9 @@ import base64
 import hashlib
 import re
 from typing import Any
+from urllib.parse import urlsplit
 
-from flask import Flask, Response, current_app, request
+from flask import Flask, Response, current_app, g, request
 from flask_babel import gettext as _
 from flask_smorest import abort
 
@@ -73,9 +74,22 @@ def _is_docs_page(path: str) -> bool:
     return path in (f"{prefix}/{docs}", f"{prefix}/{redoc}")
 
 
+def allow_form_target(url: str) -> None:
+    """Admit `url`'s origin in this page's form-action. Browsers hold every redirect that
+    follows a form's submission to the policy of the page that submitted it, so a form that
+    leads, through the service's own redirect, to a university's sign-in (the login page's
+    university picker) or its end-session (the sign-out button) needs that origin."""
+    parts = urlsplit(url)
+    if parts.scheme in ("http", "https") and parts.netloc and "'" not in parts.netloc:
+        g.setdefault("form_targets", set()).add(f"{parts.scheme}://{parts.netloc}")
+
+
 def content_security_policy(response: Response) -> str:
     path = request.path.rstrip("/")
     policy = _docs_policy(response, path) if _is_docs_page(path) else STRICT
+    targets = g.get("form_targets")
+    if targets:
+        policy = {**policy, "form-action": " ".join(["'self'", *sorted(targets)])}
     return "; ".join(f"{directive} {sources}" for directive, sources in policy.items())
 
 

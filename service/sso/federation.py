@@ -219,6 +219,27 @@ def single_logout(federation_id: int, ticket: str) -> User | None:
             FederationSsoLink.ticket_hash == ticket_hash(ticket),
         )
     )
+    return _logged_out(link, federation_id)
+
+
+def backchannel_logout(
+    provider: FederationIdentityProvider, subject: str | None, sid: str | None
+) -> User | None:
+    """The federation's OpenID Connect provider says a sign-in ended (back-channel logout):
+    the link of its subject, of the sign-in with that session id when it names one."""
+    conditions = [
+        FederationSsoLink.federation_id == provider.federation_id,
+        FederationSsoLink.provider_id == provider.id,
+    ]
+    if sid is not None:
+        conditions.append(FederationSsoLink.ticket_hash == ticket_hash(sid))
+    if subject is not None:
+        conditions.append(FederationSsoLink.subject == subject)
+    link = db.session.scalar(sa.select(FederationSsoLink).where(*conditions))
+    return _logged_out(link, provider.federation_id)
+
+
+def _logged_out(link: FederationSsoLink | None, federation_id: int) -> User | None:
     if link is None:
         return None
     user = db.session.scalar(

@@ -25,7 +25,7 @@ from service.extensions import csrf
 from service.sso import federation, oidc, services
 from service.sso.forms import FederationConfirmForm, FederationProviderForm
 from service.sso.models import ProviderKind
-from service.sso.views import PENDING_SECONDS, SIGNED_IN_WITH
+from service.sso.views import PENDING_SECONDS, SIGNED_IN_WITH, no_store
 from tenants.db import db
 from tenants.models import Federation
 from tenants.scope import Scope, use_scope
@@ -114,7 +114,13 @@ def oidc_return(federation_id: int):
             )
         except services.SsoError as refusal:
             return render_template("sso/refused.html", refusal=str(refusal)), 403
-        farewell = {SIGNED_IN_WITH: {"federation": federation_id, "id_token": signed.id_token}}
+        farewell = {
+            SIGNED_IN_WITH: {
+                "federation": federation_id,
+                "id_token": signed.id_token,
+                "ends_at": oidc.end_session_origin(provider),
+            }
+        }
         handle = str(signed.claims.get("sid") or signed.claims.get("jti") or signed.id_token)
         return _signed_in_at_provider(
             provider, signed.assertion, handle, started, mfa=signed.mfa, carry=farewell
@@ -241,6 +247,25 @@ def cas_logout(federation_id: int):
     return "", 200
 
 
+@bp.post("/<int:federation_id>/oidc/logout")
+@csrf.exempt  # the provider posts here, server to server; the signed logout token is the proof
+def oidc_logout(federation_id: int):
+    """OpenID Connect back-channel logout: the federation's provider says a sign-in ended."""
+    token = request.form.get("logout_token", "")
+    set_actor(f"sso:back-channel logout federation {federation_id}")
+    with use_scope(Scope.federation(federation_id)):
+        provider = federation.provider_of(federation_id, enabled_only=False)
+        if provider is None or provider.kind != ProviderKind.OIDC:
+            return no_store({"error": "invalid_request"}, 404)
+        try:
+            ended = oidc.logout_token(provider, token)
+        except services.SsoError as refusal:
+            return no_store({"error": "invalid_request", "error_description": str(refusal)}, 400)
+        if federation.backchannel_logout(provider, ended.subject, ended.sid) is not None:
+            db.session.commit()
+    return no_store({}, 200)
+
+
 def end_session_url(federation_id: int, id_token: str, back: str) -> str | None:
     """The federation's OIDC end-session address for this sign-in, if any."""
     with use_scope(Scope.federation(federation_id)):
@@ -325,5 +350,8 @@ def _settings_page(federation_id: int, here: str):
         service_url=_service_url(federation_id),
         redirect_uri=_redirect_uri(federation_id),
         post_logout_uri=url_for("auth.login", _external=True),
+        backchannel_logout_uri=url_for(
+            "sso_federation.oidc_logout", federation_id=federation_id, _external=True
+        ),
     )
     return page, 400 if form.errors else 200

@@ -282,6 +282,83 @@ def asserts_mfa(provider: IdentityProvider, claims: dict) -> bool:
     return isinstance(acr, str) and acr in provider.mfa_acr_values.split()
 
 
+BACKCHANNEL_LOGOUT = "http://schemas.openid.net/event/backchannel-logout"
+LOGOUT_TOKEN_AGE = 600  # seconds: an older logout token is refused
+
+
+@dataclass(frozen=True)
+class LogoutToken:
+    """Whose sign-in the provider ended: its subject, its session (sid), or both."""
+
+    subject: str | None
+    sid: str | None
+
+
+def _refused_logout() -> SsoError:
+    return SsoError(_l("The logout token was not accepted."))
+
+
+def logout_token(provider: IdentityProvider, token: str) -> LogoutToken:
+    """Check a logout token as OpenID Connect Back-Channel Logout 1.0 (2.6) says: signed
+    with the provider's keys, this provider's issuer, this client as audience, issued just
+    now, the back-channel logout event, no nonce (an ID token is never one), and a subject
+    or a session."""
+    document = metadata(provider)
+    algorithms = [
+        a for a in document.get("id_token_signing_alg_values_supported") or ["RS256"]
+        if a != "none"
+    ]  # fmt: skip
+    try:
+        decoded = jwt.decode(
+            token,
+            KeySet.import_key_set(document["jwks"]),
+            registry=JWSRegistry(algorithms=algorithms, strict_check_header=False),
+        )
+    except (JoseError, ValueError) as exc:
+        raise _refused_logout() from exc
+    claims = decoded.claims
+    audience = claims.get("aud")
+    audiences = audience if isinstance(audience, list) else [audience]
+    events = claims.get("events")
+    subject, sid = _named(claims.get("sub")), _named(claims.get("sid"))
+    if (
+        not _same(claims.get("iss"), document["issuer"])
+        or provider.client_id not in audiences
+        or not _fresh(claims.get("iat"), claims.get("exp"))
+        or not isinstance(events, dict)
+        or not isinstance(events.get(BACKCHANNEL_LOGOUT), dict)
+        or "nonce" in claims
+        or (subject is None and sid is None)
+    ):
+        raise _refused_logout()
+    return LogoutToken(subject, sid)
+
+
+def _named(value: object) -> str | None:
+    return value if isinstance(value, str) and value else None
+
+
+def _fresh(issued: object, expires: object) -> bool:
+    """Issued just now (not in the future), and not expired when it says when it expires."""
+    now = time.time()
+    if not isinstance(issued, int | float) or not now - LOGOUT_TOKEN_AGE <= issued <= now + LEEWAY:
+        return False
+    return expires is None or (isinstance(expires, int | float) and expires >= now - LEEWAY)
+
+
+def end_session_origin(provider: IdentityProvider) -> str | None:
+    """Where the provider's end-session endpoint is (for the sign-out form's policy), or
+    None when it has none."""
+    try:
+        endpoint = metadata(provider).get("end_session_endpoint")
+    except SsoError:
+        return None
+    if not endpoint or not _reached_safely(str(endpoint)):
+        return None
+    parts = urlsplit(str(endpoint))
+    return f"{parts.scheme}://{parts.netloc}"
+
+
 def end_session_url(
     provider: IdentityProvider, id_token: str, post_logout_redirect_uri: str
 ) -> str | None:

@@ -105,6 +105,19 @@ def universities() -> list[tuple[int, str]]:
     return [(row.id, row.name) for row in rows]
 
 
+def sign_in_addresses() -> list[str]:
+    """The addresses of the enabled providers of active associations (a CAS server, an
+    OIDC discovery document): where the login page's university picker may lead."""
+    with system_scope("the login page's policy admits the universities' sign-in addresses"):
+        return list(
+            db.session.scalars(
+                sa.select(IdentityProvider.server_url)
+                .join(Association, IdentityProvider.tenant_id == Association.id)
+                .where(IdentityProvider.enabled.is_(True), Association.status == "active")
+            )
+        )
+
+
 def _client(provider: IdentityProvider, service_url: str) -> CASClient:
     client = CASClient(
         version=provider.cas_version,
@@ -402,6 +415,27 @@ def single_logout(association_id: int, ticket: str) -> User | None:
             SsoLink.tenant_id == association_id, SsoLink.ticket_hash == ticket_hash(ticket)
         )
     )
+    return _logged_out(link, association_id)
+
+
+def backchannel_logout(
+    provider: IdentityProvider, subject: str | None, sid: str | None
+) -> User | None:
+    """The OpenID Connect provider says a sign-in ended (back-channel logout): the link of
+    this provider's subject, of the sign-in with that session id (kept hashed) when the
+    provider names one; every session of the account ends."""
+    conditions = [
+        SsoLink.tenant_id == provider.tenant_id,
+        SsoLink.provider_id == provider.id,
+    ]
+    if sid is not None:
+        conditions.append(SsoLink.ticket_hash == ticket_hash(sid))
+    if subject is not None:
+        conditions.append(SsoLink.subject == subject)
+    return _logged_out(db.session.scalar(sa.select(SsoLink).where(*conditions)), provider.tenant_id)
+
+
+def _logged_out(link: SsoLink | None, association_id: int) -> User | None:
     if link is None:
         return None
     user = db.session.get(User, link.user_id)

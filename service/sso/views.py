@@ -10,6 +10,7 @@ from flask import (
     Blueprint,
     abort,
     flash,
+    jsonify,
     redirect,
     render_template,
     request,
@@ -29,6 +30,7 @@ from service.auth.views import safe_next
 from service.extensions import csrf
 from service.members.models import Member
 from service.members.public import PREFILL
+from service.security import allow_form_target
 from service.sso import federation, oidc, services
 from service.sso.forms import ConsentForm, ProviderSettingsForm, UnlinkForm
 from service.sso.models import FederationSsoLink, ProviderKind, SsoLink
@@ -136,7 +138,13 @@ def oidc_return(association_id: int):
             )
         except services.SsoError as refusal:
             return render_template("sso/refused.html", refusal=str(refusal)), 403
-        farewell = {SIGNED_IN_WITH: {"association": association_id, "id_token": signed.id_token}}
+        farewell = {
+            SIGNED_IN_WITH: {
+                "association": association_id,
+                "id_token": signed.id_token,
+                "ends_at": oidc.end_session_origin(provider),
+            }
+        }
         handle = str(signed.claims.get("sid") or signed.claims.get("jti") or signed.id_token)
         return _signed_in_at_provider(
             provider, signed.assertion, handle, started, mfa=signed.mfa, carry=farewell
@@ -184,6 +192,33 @@ def cas_logout(association_id: int):
         if services.single_logout(association_id, ticket) is not None:
             db.session.commit()
     return "", 200
+
+
+@bp.post("/<int:association_id>/oidc/logout")
+@csrf.exempt  # the provider posts here, server to server; the signed logout token is the proof
+def oidc_logout(association_id: int):
+    """OpenID Connect back-channel logout: the university's provider posts a logout token
+    when a sign-in there ended, and the linked account's sessions end here."""
+    token = request.form.get("logout_token", "")
+    set_actor(f"sso:back-channel logout association {association_id}")
+    with use_scope(Scope.association(association_id)):
+        provider = services.provider_of(association_id, enabled_only=False)
+        if provider is None or provider.kind != ProviderKind.OIDC:
+            return no_store({"error": "invalid_request"}, 404)
+        try:
+            ended = oidc.logout_token(provider, token)
+        except services.SsoError as refusal:
+            return no_store({"error": "invalid_request", "error_description": str(refusal)}, 400)
+        if services.backchannel_logout(provider, ended.subject, ended.sid) is not None:
+            db.session.commit()
+    return no_store({}, 200)
+
+
+def no_store(body: dict, status: int):
+    response = jsonify(body)
+    response.status_code = status
+    response.headers["Cache-Control"] = "no-store"
+    return response
 
 
 def _sign_in(user, target: str, provider_id: int, mfa: bool, carry: dict):
@@ -293,9 +328,22 @@ def remembered_university() -> int | None:
     return int(value) if value.isdigit() else None
 
 
+@bp.app_context_processor
+def _sign_out_target() -> dict:
+    """A page with the sign-out button, in a session from OIDC: signing out goes on to the
+    provider's end-session, which the page's form-action must admit."""
+    signed_in_with = session.get(SIGNED_IN_WITH)
+    if isinstance(signed_in_with, dict) and isinstance(signed_in_with.get("ends_at"), str):
+        allow_form_target(signed_in_with["ends_at"])
+    return {}
+
+
 def login_choices() -> dict:
-    """For the login page: the universities to pick from, and the one picked before."""
+    """For the login page: the universities to pick from, and the one picked before. The
+    picker's form leads to their sign-in addresses, which the page's form-action admits."""
     universities = services.universities()
+    for address in services.sign_in_addresses():
+        allow_form_target(address)
     remembered = remembered_university()
     picked = next((u for u in universities if u[0] == remembered), None)
     return {
@@ -404,6 +452,9 @@ def _settings_page(association_id: int, here: str, show_linked: bool):
         association=db.session.get(Association, association_id),
         redirect_uri=_redirect_uri(association_id),
         post_logout_uri=url_for("auth.login", _external=True),
+        backchannel_logout_uri=url_for(
+            "sso.oidc_logout", association_id=association_id, _external=True
+        ),
     )
     return page, 400 if form.errors else 200
 

@@ -24,8 +24,8 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory):
-    """`flask db upgrade`, `flask seed-demo`, then `flask run`, on a fresh SQLite file."""
+def live_env(tmp_path_factory) -> dict:
+    """The live server's environment: its database, for tests that set things up in it."""
     workdir = tmp_path_factory.mktemp("live")
     env = {
         **os.environ,
@@ -36,6 +36,13 @@ def live_server(tmp_path_factory):
         "LOGIN_RATE_LIMIT": "1000 per minute",
     }
     env.pop("REDIS_URL", None)
+    return env
+
+
+@pytest.fixture(scope="session")
+def live_server(live_env):
+    """`flask db upgrade`, `flask seed-demo`, then `flask run`, on a fresh SQLite file."""
+    env = live_env
     flask = [sys.executable, "-m", "flask"]
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)

@@ -232,6 +232,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("sso.cas_return", "GET"): Route(PUBLIC),
     ("sso.oidc_return", "GET"): Route(PUBLIC),  # the OIDC redirect URI, by the state
     ("sso.cas_logout", "POST"): Route(PUBLIC),  # CAS single logout, by the ticket
+    ("sso.oidc_logout", "POST"): Route(PUBLIC),  # OIDC back-channel logout, by the signed token
     ("sso.link", "GET"): Route(PUBLIC),
     ("sso.link", "POST"): Route(PUBLIC),
     ("sso.no_record", "GET"): Route(PUBLIC),
@@ -246,6 +247,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("sso_federation.cas_return", "GET"): Route(PUBLIC),
     ("sso_federation.oidc_return", "GET"): Route(PUBLIC),
     ("sso_federation.cas_logout", "POST"): Route(PUBLIC),
+    ("sso_federation.oidc_logout", "POST"): Route(PUBLIC),  # back-channel, by the signed token
     ("sso_federation.link", "GET"): Route(PUBLIC),
     ("sso_federation.link", "POST"): Route(PUBLIC),
     ("sso_federation.settings", "GET"): Route(P.MANAGE_FEDERATION),

@@ -103,6 +103,9 @@ def _oidc_client(port: int, secret: str) -> dict:
         "client_secret": secret,
         "redirect_uris": [f"{base}/sso/{{association}}/oidc" for base in bases],
         "post_logout_redirect_uris": [f"{base}/login" for base in bases],
+        # The provider tells the service when a sign-in there ends (back-channel logout).
+        "backchannel_logout_uri": f"{bases[0]}/sso/{{association}}/oidc/logout",
+        "backchannel_logout_session_required": True,
         "grant_types": ["authorization_code"],
         "response_types": ["code"],
     }
@@ -120,6 +123,7 @@ def main() -> None:
     (zju, zju_people), (hznu, hznu_people) = people["zju"], people["hznu"]
     client = _oidc_client(port, secret)
     client["redirect_uris"] = [u.format(association=hznu) for u in client["redirect_uris"]]
+    client["backchannel_logout_uri"] = client["backchannel_logout_uri"].format(association=hznu)
     pattern = r"^http://(127\.0\.0\.1|localhost):\d+/sso/.*"
     with (
         servers.cas_server(workdir, zju_people, pattern, port=cas_port),

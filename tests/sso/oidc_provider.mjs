@@ -1,6 +1,6 @@
 // A real OpenID Connect provider (the npm package oidc-provider) on loopback, for the sign-in
 // tests and `make sso-demo`. Started by tests/sso/servers.py with PORT and SETTINGS (a JSON
-// file: users, static clients, acr values). Clients may also register themselves (dynamic
+// file: users, static clients, acr values, and optionally the signing keys). Clients may also register themselves (dynamic
 // client registration at /reg): each test's association gets its own client, as each
 // association registers the service with its university.
 //
@@ -41,10 +41,17 @@ const configuration = {
   },
   scopes: ['openid', 'email', 'profile', 'phone'],
   cookies: { keys: ['test-oidc-provider-cookies-only'] },
+  // The service is on loopback here too, which the library's guard against server-side
+  // request forgery refuses to reach: the back-channel logout goes out without that guard.
+  fetch: (url, options) => globalThis.fetch(url, { ...options, dispatcher: undefined }),
+  // The signing keys, when the tests give them (to sign tokens as the provider would).
+  ...(settings.jwks ? { jwks: settings.jwks } : {}),
   // The service must send a PKCE challenge, confidential client or not.
   pkce: { required: () => true },
   features: {
     devInteractions: { enabled: false },
+    // Tells each client's back-channel logout URI when a sign-in here ends.
+    backchannelLogout: { enabled: true },
     registration: { enabled: true },
     rpInitiatedLogout: {
       enabled: true,
@@ -98,6 +105,9 @@ const configuration = {
 
 const provider = new Provider(issuer, configuration);
 const callback = provider.callback();
+provider.on('backchannel.error', (ctx, error, client) => {
+  console.log(`back-channel logout to ${client.clientId} failed: ${error}`);
+});
 
 const loginForm = (uid, error) => page(
   'University sign-in',

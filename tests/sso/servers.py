@@ -127,19 +127,26 @@ class OidcProvider:
     def discovery_url(self) -> str:
         return f"{self.issuer}/.well-known/openid-configuration"
 
-    def register(self, redirect_uri: str, post_logout_redirect_uri: str) -> tuple[str, str]:
+    def register(
+        self,
+        redirect_uri: str,
+        post_logout_redirect_uri: str,
+        backchannel_logout_uri: str | None = None,
+    ) -> tuple[str, str]:
         """A client of the service's, registered at the provider (dynamic client
         registration, as an association registers the service with its university):
         (client id, client secret)."""
-        body = json.dumps(
-            {
-                "redirect_uris": [redirect_uri],
-                "post_logout_redirect_uris": [post_logout_redirect_uri],
-                "grant_types": ["authorization_code"],
-                "response_types": ["code"],
-                "token_endpoint_auth_method": "client_secret_basic",
-            }
-        ).encode()
+        client = {
+            "redirect_uris": [redirect_uri],
+            "post_logout_redirect_uris": [post_logout_redirect_uri],
+            "grant_types": ["authorization_code"],
+            "response_types": ["code"],
+            "token_endpoint_auth_method": "client_secret_basic",
+        }
+        if backchannel_logout_uri:
+            client["backchannel_logout_uri"] = backchannel_logout_uri
+            client["backchannel_logout_session_required"] = True
+        body = json.dumps(client).encode()
         request = urllib.request.Request(  # noqa: S310 - loopback
             f"{self.issuer}/reg", data=body, headers={"Content-Type": "application/json"}
         )
@@ -155,16 +162,24 @@ def oidc_provider(
     clients: list[dict] | None = None,
     port: int | None = None,
     acr_values: list[str] | None = None,
+    jwks: dict | None = None,
 ) -> Iterator[OidcProvider]:
     """Start oidc-provider (tests/sso/oidc_provider.mjs) with these users (username,
-    password, email, name, phone, and optionally amr and acr) and static clients; stopped
-    on exit."""
+    password, email, name, phone, and optionally amr and acr), static clients and signing
+    keys (a private JWK set; its own when None); stopped on exit."""
     install_oidc_provider()
     port = port or free_port()
     workdir.mkdir(parents=True, exist_ok=True)
     settings = workdir / "oidc.json"
     settings.write_text(
-        json.dumps({"users": users, "clients": clients or [], "acr_values": acr_values or []})
+        json.dumps(
+            {
+                "users": users,
+                "clients": clients or [],
+                "acr_values": acr_values or [],
+                **({"jwks": jwks} if jwks else {}),
+            }
+        )
     )
     env = {**os.environ, "PORT": str(port), "SETTINGS": str(settings)}
     log = open(workdir / "oidc.log", "w")  # noqa: SIM115
