@@ -1,11 +1,13 @@
 """The one SQLAlchemy object, unbound; the app factory binds it."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.orm import DeclarativeBase
 
 # Stable constraint names, so Alembic can alter them on SQLite and PostgreSQL alike.
@@ -84,3 +86,30 @@ def refresh_statistics(session: sa.orm.Session, table: str, inserted: int) -> No
             sa.text("SELECT refresh_statistics_after_bulk_insert(:table, :inserted)"),
             {"table": table, "inserted": inserted},
         )
+
+
+@contextmanager
+def prepared_for_bulk(session: sa.orm.Session) -> Iterator[None]:
+    """On PostgreSQL, let psycopg prepare the statements run many times inside (a bulk
+    insert's executemany): the service's connections otherwise send every statement
+    unprepared (tenants/roundtrips.py says why), and 10,000 rows would be parsed and planned
+    one by one. The prepared statements are forgotten at the next ROLLBACK, as psycopg does."""
+    if session.get_bind().dialect.name != "postgresql":
+        yield
+        return
+    raw = session.connection().connection.dbapi_connection
+    threshold = raw.prepare_threshold
+    raw.prepare_threshold = 0
+    try:
+        yield
+    finally:
+        raw.prepare_threshold = threshold
+
+
+def one_of(column: sa.ColumnElement, values: list) -> sa.ColumnElement[bool]:
+    """`column IN (values)`; on PostgreSQL as `= ANY(array)`, one parameter however many the
+    values (an import matches thousands at once: binding and planning each costs)."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        array = sa.bindparam(None, list(values), type_=postgresql.ARRAY(column.type))
+        return column == sa.any_(array)
+    return column.in_(values)

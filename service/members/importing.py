@@ -33,12 +33,13 @@ from service.members.eligibility import Eligibility, eligibility
 from service.members.models import Member, MemberImport, ProfessionalTitle
 from service.validation import PHONE_PATTERN
 from tenants.access import find_in_scope
-from tenants.db import db, refresh_statistics
+from tenants.db import db, one_of, prepared_for_bulk, refresh_statistics
 from tenants.models import utcnow
 from tenants.scope import system_scope
 
 KIND = "members"
 CHUNK = 1000
+MATCH_CHUNK = 5000  # values in one IN (…): within SQLite's 32,766 and PostgreSQL's 65,535
 MEMBER_FIELDS = (
     Field("name", "姓名", "name", ("名字", "会员姓名", "教师姓名", "职工姓名"), 50, True),
     Field("staff_number", "工号", "text", ("职工号", "教工号", "人事编号", "职工编号"), 30),
@@ -179,10 +180,11 @@ def _run(upload: MemberImport) -> str:
     upload.total_rows = len(located.body)
     report_progress(upload.id, 0, upload.total_rows, "checking")
     rows = check(located, columns, sheet, upload)
-    sheet.report = _report(located, columns, rows, sheet)
+    report = _report(located, columns, rows, sheet)
     upload.errors = problems_of(rows)
     if sheet.stage == "commit" or (sheet.stage == "check" and _nothing_to_decide(columns, rows)):
-        return _commit(upload, sheet, rows, columns, spec)
+        return _commit(upload, sheet, rows, columns, spec, report)
+    sheet.report = report
     return _hold(upload, sheet)
 
 
@@ -385,9 +387,9 @@ def _match_existing(rows: list[Row]) -> None:
     for field in KEYS:
         column = getattr(Member, field)
         values = sorted({r.values[field] for r in rows if r.values.get(field)})
-        for start in range(0, len(values), 500):
-            chunk = values[start : start + 500]
-            for member in db.session.scalars(sa.select(Member).where(column.in_(chunk))):
+        for start in range(0, len(values), MATCH_CHUNK):
+            chunk = values[start : start + MATCH_CHUNK]
+            for member in db.session.scalars(sa.select(Member).where(one_of(column, chunk))):
                 found[(field, getattr(member, field))] = member
     if not found:
         return
@@ -495,11 +497,17 @@ def _report(located: Located, columns: list[Column], rows: list[Row], sheet: Imp
 
 
 def _commit(
-    upload: MemberImport, sheet: ImportSheet, rows: list[Row], columns, spec: ImportKind
+    upload: MemberImport,
+    sheet: ImportSheet,
+    rows: list[Row],
+    columns,
+    spec: ImportKind,
+    report: dict,
 ) -> str:
     live = [r for r in rows if not r.excluded]
     bad = [r for r in live if r.problems]
     if bad and sheet.mode != "valid":
+        sheet.report = report
         sheet.stage = "review"
         upload.status = "review"
         db.session.commit()
@@ -531,8 +539,8 @@ def _commit(
     )
     # The imported rows are in the tables now: the report keeps only the rows left out (to
     # fix and upload again), not a second copy of everyone's personal data.
-    left_out = [r for r in sheet.report["rows"] if r["state"] in ("bad", "excluded")]
-    sheet.report = {**sheet.report, "rows": left_out, "updated": updated}
+    left_out = [r for r in report["rows"] if r["state"] in ("bad", "excluded")]
+    sheet.report = {**report, "rows": left_out, "updated": updated}
     sheet.stage = "done"
     return _finish(upload, "done", errors=upload.errors or None)
 
@@ -543,14 +551,16 @@ def _write_members(upload: MemberImport, new: list[Row], changed: list[Row]) -> 
     # ORM would otherwise leave out each row's own NULLs and group rows by what is left).
     blank = {field: None for field in FIELDS} | {"joined_on": utcnow().date()}
     insert = sa.insert(Member).execution_options(render_nulls=True)
-    for start in range(0, len(new), CHUNK):
-        chunk = [
-            {**blank, **r.values, "tenant_id": upload.tenant_id} for r in new[start : start + CHUNK]
-        ]
-        db.session.execute(insert, chunk)
-        report_progress(upload.id, start + len(chunk), total, "importing")
-    refresh_statistics(db.session, "member", len(new))  # before its history's key checks
-    history.record_untracked(upload.tenant_id)  # each new member's joining, dated
+    with prepared_for_bulk(db.session):
+        for start in range(0, len(new), CHUNK):
+            chunk = [
+                {**blank, **r.values, "tenant_id": upload.tenant_id}
+                for r in new[start : start + CHUNK]
+            ]
+            db.session.execute(insert, chunk)
+            report_progress(upload.id, start + len(chunk), total, "importing")
+        refresh_statistics(db.session, "member", len(new))  # before its history's key checks
+        history.record_untracked(upload.tenant_id)  # each new member's joining, dated
     return _update(changed) if changed else 0
 
 
