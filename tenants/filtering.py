@@ -16,7 +16,7 @@ import functools
 import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
-from sqlalchemy.sql.elements import ClauseElement, ColumnClause, TextClause
+from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnClause, TextClause
 from sqlalchemy.sql.selectable import TableClause
 
 from tenants.db import db
@@ -216,6 +216,9 @@ def _guard_bulk_insert(state: ORMExecuteState, scope: Scope | None) -> None:
     if scope is None:
         raise NoScope("a write to tenant data needs a scope")
     column = "federation_id" if issubclass(cls, FederationOwned) else "tenant_id"
+    if getattr(state.statement, "select", None) is not None:
+        _guard_insert_from_select(state, scope, column)
+        return
     allowed = (
         writable_federation_ids(scope)
         if column == "federation_id"
@@ -227,6 +230,31 @@ def _guard_bulk_insert(state: ORMExecuteState, scope: Scope | None) -> None:
         owner = row.get(column)
         if owner is None or (allowed is not None and owner not in allowed):
             raise ScopeViolation(f"bulk insert of {cls.__name__} outside the scope")
+
+
+def _guard_insert_from_select(state: ORMExecuteState, scope: Scope, column: str) -> None:
+    """`insert(Model).from_select(names, select(...))` (rows made in the database, e.g. an
+    import's history rows): only in one association's scope (or the system's), copying only
+    one scoped entity's own columns and constants, its owner column as the new rows' owner,
+    and only the rows of the tenants the scope may write (loader criteria do not reach a
+    select inside an insert, so the condition is added here)."""
+    if scope.is_system:
+        return
+    statement = state.statement
+    names = [str(name) for name in statement._select_names]
+    if scope.kind is not ScopeKind.ASSOCIATION or column not in names:
+        raise ScopeViolation("an insert from a select needs one association's scope")
+    select = statement.select
+    source = list(select.selected_columns)[names.index(column)]
+    entity = source._annotations.get("parententity")
+    if entity is None or not issubclass(entity.class_, _SCOPED) or source.key != column:
+        raise ScopeViolation("an insert from a select must take the owner from a scoped entity")
+    copied = [c for c in select.selected_columns if not isinstance(c, BindParameter)]
+    froms = select.get_final_froms()
+    if any(c._annotations.get("parententity") is not entity for c in copied) or len(froms) != 1:
+        raise ScopeViolation("an insert from a select copies one scoped entity's columns only")
+    allowed = sorted(visible_tenant_ids(state.session, scope) or ())
+    state.statement = statement.from_select(names, select.where(source.in_(allowed)))
 
 
 def _add_scope_criteria(state: ORMExecuteState) -> None:

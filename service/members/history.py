@@ -75,32 +75,44 @@ def joining_moved(member: Member) -> None:
     )
 
 
-def record_untracked(tenant_id: int) -> int:
+def record_untracked(tenant_id: int) -> None:
     """Give the association's members inserted in bulk (imports, demo) their history: the
-    joining, and the current status when not active, at the day it changed. Returns how many
-    members it recorded."""
-    rows = db.session.execute(
+    joining, and the current status when not active, at the day it changed. The joinings
+    are made in the database (one statement however many members: an import's 10,000 took
+    a third of a second as rows sent one by one)."""
+    untracked = sa.and_(
+        Member.tenant_id == tenant_id,
+        ~sa.exists().where(MemberStatusChange.member_id == Member.id),
+    )
+    left = db.session.execute(
         sa.select(Member.id, Member.joined_on, Member.status, Member.status_changed_on)
-        .where(
-            Member.tenant_id == tenant_id,
-            ~sa.exists().where(MemberStatusChange.member_id == Member.id),
-        )
+        .where(untracked, Member.status != MemberStatus.ACTIVE.value)
         .order_by(Member.id)
     ).all()
-    history = []
-    for member_id, joined_on, status, changed_on in rows:
-        row = {"tenant_id": tenant_id, "member_id": member_id}
-        history.append(
-            row | {"change": "joined", "status": MemberStatus.ACTIVE.value, "changed_on": joined_on}
+    joinings = sa.select(
+        Member.tenant_id,
+        Member.id,
+        sa.literal(MemberChange.JOINED.value),
+        sa.literal(MemberStatus.ACTIVE.value),
+        Member.joined_on,
+    ).where(untracked)
+    columns = ["tenant_id", "member_id", "change", "status", "changed_on"]
+    db.session.execute(sa.insert(MemberStatusChange).from_select(columns, joinings))
+    # After the joinings, so that at the same day the status change is the later row.
+    if left:
+        db.session.execute(
+            sa.insert(MemberStatusChange),
+            [
+                {
+                    "tenant_id": tenant_id,
+                    "member_id": member_id,
+                    "change": CHANGE_INTO[MemberStatus(status)].value,
+                    "status": status,
+                    "changed_on": changed_on or joined_on,
+                }
+                for member_id, joined_on, status, changed_on in left
+            ],
         )
-        if status != MemberStatus.ACTIVE.value:
-            change = CHANGE_INTO[MemberStatus(status)].value
-            history.append(
-                row | {"change": change, "status": status, "changed_on": changed_on or joined_on}
-            )
-    if history:
-        db.session.execute(sa.insert(MemberStatusChange), history)
-    return len(rows)
 
 
 def members_on(association_ids: Sequence[int], day: date) -> dict[int, int]:

@@ -136,3 +136,68 @@ def test_session_get_of_federation_rows_follows_the_scope(world):
         assert db.session.get(Guidance, world.a.guidance_id) is not None
     with use_scope(Scope.national([world.b.federation.id])):
         assert db.session.get(Guidance, theirs) is not None
+
+
+# --- d. inserts made from a select in the database ----------------------------------------
+
+_HISTORY = ["tenant_id", "member_id", "change", "status", "changed_on"]
+
+
+def _joinings(owner) -> sa.Select:
+    return sa.select(owner, Member.id, sa.literal("joined"), sa.literal("active"), Member.joined_on)
+
+
+def test_an_insert_from_a_select_writes_only_the_scope_s_own_rows(world):
+    """No WHERE at all: the scope's criteria choose the rows, as for any select, so the
+    association's history rows are made for its own members only."""
+    from service.members.models import MemberStatusChange
+
+    own, other = world.a.first, world.b.first
+    with use_scope(Scope.association(own.association.id)):
+        db.session.execute(
+            sa.insert(MemberStatusChange).from_select(_HISTORY, _joinings(Member.tenant_id))
+        )
+    with system_scope("test: whose rows were made"):
+        owners = db.session.scalars(
+            sa.select(MemberStatusChange.tenant_id).where(MemberStatusChange.change == "joined")
+        ).all()
+    assert owners.count(own.association.id) == 2 * len(own.members)  # the world's, and ours
+    assert owners.count(other.association.id) == len(other.members)  # the world's only
+    db.session.rollback()
+
+
+@pytest.mark.parametrize(
+    "owner",
+    [
+        lambda world: sa.literal(world.b.first.association.id),  # another tenant, written in
+        lambda world: Member.id,  # a scoped entity's column, but not its owner column
+    ],
+    ids=["literal-owner", "another-column"],
+)
+def test_an_insert_from_a_select_cannot_choose_its_owner(world, owner):
+    from service.members.models import MemberStatusChange
+
+    statement = sa.insert(MemberStatusChange).from_select(_HISTORY, _joinings(owner(world)))
+    own = Scope.association(world.a.first.association.id)
+    with use_scope(own), pytest.raises(ScopeViolation):
+        db.session.execute(statement)
+    with use_scope(Scope.federation(world.a.federation.id)), pytest.raises(ScopeViolation):
+        db.session.execute(
+            sa.insert(MemberStatusChange).from_select(_HISTORY, _joinings(Member.tenant_id))
+        )
+    db.session.rollback()
+
+
+def test_an_insert_from_a_select_copies_nothing_from_elsewhere(world):
+    """Another table's value in the copied columns (here a federation's guidance title,
+    read by a subquery the criteria would not reach) is refused."""
+    from service.members.models import MemberStatusChange
+
+    elsewhere = sa.select(Guidance.title).limit(1).scalar_subquery()
+    select = sa.select(
+        Member.tenant_id, Member.id, sa.literal("joined"), elsewhere, Member.joined_on
+    )
+    own = Scope.association(world.a.first.association.id)
+    with use_scope(own), pytest.raises(ScopeViolation):
+        db.session.execute(sa.insert(MemberStatusChange).from_select(_HISTORY, select))
+    db.session.rollback()
