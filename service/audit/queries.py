@@ -14,7 +14,8 @@ from service.audit import presentation, visibility
 from service.audit.models import AuditEvent
 from service.auth.principal import Principal
 from service.auth.roles import Level
-from service.web.filters import LOCAL_ZONE, by_pinyin
+from service.sorting import by_pinyin
+from service.web.filters import LOCAL_ZONE
 from service.web.pagination import page_of
 from tenants.db import db
 from tenants.scope import system_scope

@@ -11,7 +11,7 @@ from service.audit import presentation
 from service.audit.queries import AuditFilters, actor_choices, page_for
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
-from service.web.filters import by_pinyin
+from service.sorting import by_pinyin
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")
 

@@ -2,19 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from functools import lru_cache
-from typing import Any, TypeVar
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from flask import Flask
 from markupsafe import Markup, escape
 
+from service.sorting import by_pinyin
+
 # Users sit in China: every time is shown in Beijing time, whatever the server's zone.
 LOCAL_ZONE = ZoneInfo("Asia/Shanghai")
-T = TypeVar("T")
 
 
 def local_time(moment: datetime | None, fmt: str = "%Y-%m-%d %H:%M") -> str:
@@ -32,9 +32,9 @@ def local_date(moment: datetime | date | None) -> str:
     return moment.isoformat() if moment else ""
 
 
-def number(value: Any, places: int | None = None) -> str:
+def number(value: Any, places: int = 2) -> str:
     """A figure as Excel shows it: thousands separated, no spurious ".0" (231.0 -> 231,
-    75480000 -> 75,480,000), `places` decimals when asked. Text passes through."""
+    75480000 -> 75,480,000), at most `places` decimals (2.50 -> 2.5). Text passes through."""
     if value is None or value == "":
         return ""
     if isinstance(value, bool) or not isinstance(value, (int, float, Decimal, str)):
@@ -45,33 +45,15 @@ def number(value: Any, places: int | None = None) -> str:
         return str(value)
     if not figure.is_finite():
         return str(value)
-    if places is not None:
-        return f"{figure:,.{places}f}"
+    figure = round(figure, places)
     if figure == figure.to_integral_value():
         return f"{int(figure):,}"
-    return f"{figure.normalize():,f}"
+    return f"{figure:,f}".rstrip("0").rstrip(".")
 
 
-def number_cell(value: Any, places: int | None = None) -> Markup:
+def number_cell(value: Any, places: int = 2) -> Markup:
     """A right-aligned table cell holding a number (`<td class="num">`)."""
     return Markup('<td class="num">{}</td>').format(escape(number(value, places)))
-
-
-@lru_cache(maxsize=4096)
-def pinyin_key(name: str) -> tuple[tuple[str, ...], str]:
-    """Sort key that orders Chinese names as a dictionary does (syllable by syllable, by
-    pinyin, then tone), Latin letters among them by their letters; the name breaks ties."""
-    from pypinyin import Style, lazy_pinyin  # its dictionaries load on first use, not at start
-
-    syllables = lazy_pinyin(name or "", style=Style.TONE3, errors="default")
-    return tuple(s.lower() for s in syllables), name or ""
-
-
-def by_pinyin(items: Iterable[T], key: Callable[[T], str] | None = None) -> list[T]:
-    """The items sorted by pinyin of their name (`key` picks the name; the item itself when
-    it is a string)."""
-    pick = key or (lambda item: item)  # type: ignore[assignment, return-value]
-    return sorted(items, key=lambda item: pinyin_key(str(pick(item) or "")))
 
 
 def _sort_pinyin(items: Iterable[Any], attribute: str | None = None) -> list[Any]:
