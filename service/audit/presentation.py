@@ -156,6 +156,8 @@ COMMON_FIELD_LABELS: dict[str, Any] = {
     "submitter_user_id": _l("Submitted by"),
     "from_status": _l("From status"),
     "to_status": _l("To status"),
+    "from_code": _l("Category before"),
+    "to_code": _l("Category after"),
     "held_at": _l("Marked held at"),
     "reported_at": _l("Marked reported at"),
     "metric": _l("Indicator"),
@@ -203,6 +205,8 @@ VALUE_LABELS: dict[str, Mapping] = {
     "role": {role.value: spec.label for role, spec in ROLES.items()},
     "from_status": ASSOCIATION_STATUS_LABELS,
     "to_status": ASSOCIATION_STATUS_LABELS,
+    "from_code": CATEGORY_LABELS,
+    "to_code": CATEGORY_LABELS,
 }
 _PLAIN_ACTORS: dict[str, Any] = {
     "system": _l("the system"),
