@@ -12,6 +12,7 @@ secret column is never used as a name (the log keeps such values only as "change
 
 from __future__ import annotations
 
+import ast
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -27,10 +28,17 @@ from service.activities import forms as activity_forms
 from service.activities.models import (
     ACTIVITY_STATUS_LABELS,
     AUDIENCE_GROUP_LABELS,
+    AWARD_LEVEL_LABELS,
+    EXEMPLAR_KIND_LABELS,
+    EXEMPLAR_STATUS_LABELS,
     FIGURE_LABELS,
+    NOMINATION_STATUS_LABELS,
+    PARTNER_KIND_LABELS,
+    RECIPIENT_LEVEL_LABELS,
     SPEAKER_KIND_LABELS,
     SUBTYPE_LABELS,
     TASK_LABELS,
+    TRANSFER_MODE_LABELS,
     VISIBILITY_LABELS,
 )
 from service.associations import forms as association_forms
@@ -39,11 +47,20 @@ from service.associations.models import STATUS_LABELS as ASSOCIATION_STATUS_LABE
 from service.audit.services import CONCEALED_ACTOR
 from service.auth import services as accounts
 from service.auth.roles import ROLES, Role
+from service.federation.metrics import METRICS
+from service.governance import compliance
 from service.governance import forms as governance_forms
 from service.governance.models import APPLICATION_STATUS_LABELS, BODY_LABELS, POST_LABELS
+from service.governance.models import ELIGIBILITY_LABELS as GOVERNANCE_ELIGIBILITY_LABELS
 from service.members import forms as member_forms
+from service.members.models import KIND_LABELS as GROUP_KIND_LABELS
+from service.members.models import STATUS_LABELS as MEMBER_STATUS_LABELS
+from service.members.models import TITLE_LABELS
 from service.reporting.models import STATUS_LABELS as REPORT_STATUS_LABELS
 from service.suggestions import forms as suggestion_forms
+from service.suggestions.models import KIND_LABELS as SUGGESTION_KIND_LABELS
+from service.suggestions.models import STATE_LABELS as SUGGESTION_STATE_LABELS
+from service.suggestions.models import THEME_LABELS
 from service.web.filters import local_time, number
 from tenants.db import db
 
@@ -52,9 +69,19 @@ HIDDEN_VALUE = "***"  # what services._shown keeps of a personal or secret value
 # Who created a row is the event's actor, already named (by this viewer's rule).
 UNSHOWN_FIELDS = frozenset(
     {"id", "tenant_id", "created_at", "updated_at", "computed_at", "created_by", "updated_by"}
+    | {"data", "sha256", "prefix", "consent_version"}  # file bytes, digests, key prefixes
+    | {"actor"}  # a row's own copy of who acted: the event's actor, named above
+    | {"evidence_key", "evidence_params", "next_change_on"}  # a finding's workings
 )
+# A mapping with more entries than this (a report's figures) is summed up, not listed.
+LISTED_ENTRIES = 8
+# Numbers that are not quantities: shown as they are, never as "2,026".
+PLAIN_NUMBER_FIELDS = frozenset({"year", "version", "new_version", "size"})
 # The columns that name a record, in order of preference.
 NAME_FIELDS = ("title", "name", "display_name", "university_name")
+# Records never named in the log: a person's name is personal data, and an application's
+# "title" is the applicant's professional title, not a name.
+UNNAMED_ENTITIES = frozenset({"member", "member_application", "committee_member", "officer"})
 
 ENTITY_LABELS: dict[str, Any] = {
     "activity": _l("activity"),
@@ -103,6 +130,16 @@ ENTITY_LABELS: dict[str, Any] = {
     "statistical_form_header": _l("national form header"),
     "reporting_period": _l("reporting period"),
     "tenant": _l("association data"),
+    "application_event": _l("establishment application step"),
+    "federation_problem_event": _l("problem step"),
+    "push_outbox": _l("national submission"),
+    "password_link": _l("password link"),
+    "sso_link": _l("university sign-in link"),
+    "title_word": _l("professional title word"),
+    "reopen_request": _l("request to reopen a report"),
+    "import_sheet": _l("import sheet"),
+    "import_mapping": _l("import column mapping"),
+    "identity_provider": _l("university sign-in settings"),
 }
 
 ACTION_LABELS: dict[str, Any] = {
@@ -156,6 +193,26 @@ COMMON_FIELD_LABELS: dict[str, Any] = {
     "submitter_user_id": _l("Submitted by"),
     "from_status": _l("From status"),
     "to_status": _l("To status"),
+    "kind": _l("Kind"),
+    "theme": _l("Theme"),
+    "level": _l("Level"),
+    "size": _l("Size"),
+    "password_hash": _l("Password"),
+    "secret_hash": _l("Secret"),
+    "content_type": _l("File type"),
+    "read_only": _l("Read-only"),
+    "expires_at": _l("Expires at"),
+    "escalated_at": _l("Escalated at"),
+    "received_on": _l("Received on"),
+    "state": _l("State"),
+    "locked_hash": _l("Lock hash"),
+    "rule": _l("Rule"),
+    "period": _l("Period"),
+    "period_starts_on": _l("Period starts on"),
+    "due_on": _l("Due on"),
+    "evaluated_on": _l("Checked on"),
+    "receipt_hash": _l("Receipt code"),
+    "errors": _l("Errors"),
     "from_code": _l("Category before"),
     "to_code": _l("Category after"),
     "held_at": _l("Marked held at"),
@@ -191,6 +248,20 @@ _STATUS_BY_ENTITY: dict[str, Mapping] = {
     "annual_report": REPORT_STATUS_LABELS,
     "association": ASSOCIATION_STATUS_LABELS,
     "establishment_application": APPLICATION_STATUS_LABELS,
+    "nomination": NOMINATION_STATUS_LABELS,
+    "compliance_finding": compliance.STATUS_LABELS,
+    "exemplar": EXEMPLAR_STATUS_LABELS,
+    "member": MEMBER_STATUS_LABELS,
+    "member_application": {
+        "pending": _l("Pending"),
+        "approved": _l("Approved"),
+        "rejected": _l("Rejected"),
+    },
+}
+_KIND_BY_ENTITY: dict[str, Mapping] = {
+    "suggestion": SUGGESTION_KIND_LABELS,
+    "group_member": GROUP_KIND_LABELS,
+    "exemplar": EXEMPLAR_KIND_LABELS,
 }
 # Coded values by field, whatever the record (status is by record: the codes differ).
 VALUE_LABELS: dict[str, Mapping] = {
@@ -207,6 +278,20 @@ VALUE_LABELS: dict[str, Mapping] = {
     "to_status": ASSOCIATION_STATUS_LABELS,
     "from_code": CATEGORY_LABELS,
     "to_code": CATEGORY_LABELS,
+    "theme": THEME_LABELS,
+    "mode": TRANSFER_MODE_LABELS,
+    "recipient_level": RECIPIENT_LEVEL_LABELS,
+    "eligibility": GOVERNANCE_ELIGIBILITY_LABELS,
+    "partner_kind": PARTNER_KIND_LABELS,
+    "metric": {m.code: m.label for m in METRICS},
+    "rule": {r.code: r.label for r in compliance.RULES},
+    "state": SUGGESTION_STATE_LABELS,
+    "level": {
+        **AWARD_LEVEL_LABELS,
+        "association": _l("Association"),
+        "federation": _l("Federation"),
+        "national": _l("National"),
+    },
 }
 _PLAIN_ACTORS: dict[str, Any] = {
     "system": _l("the system"),
@@ -255,18 +340,37 @@ def value_label(entity: str, field: str, value: Any) -> str:
         return _("(changed)")
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    labels = _STATUS_BY_ENTITY.get(entity) if field == "status" else VALUE_LABELS.get(field)
+    if field == "status":
+        labels = _STATUS_BY_ENTITY.get(entity)
+    elif field == "kind":
+        labels = _KIND_BY_ENTITY.get(entity)
+    elif field == "title":  # a person's professional title is a code; a record's is its name
+        labels = TITLE_LABELS if entity in UNNAMED_ENTITIES else None
+    else:
+        labels = VALUE_LABELS.get(field)
     if labels is not None and isinstance(value, str) and value in labels:
         return str(labels[value])
+    if isinstance(value, str) and value[:1] in "[{" and value[-1:] in "]}":
+        value = _literal(value)  # the log kept a structure as its repr: read it back
     if isinstance(value, str) and _TIMESTAMP.match(value):
         return local_time(datetime.fromisoformat(value))
     if isinstance(value, (int, float)):
-        return number(value)
+        return str(value) if field in PLAIN_NUMBER_FIELDS else number(value)
     if isinstance(value, list):
         return "、".join(value_label(entity, field, v) for v in value) or "—"
     if isinstance(value, dict):
+        if len(value) > LISTED_ENTRIES:
+            return _("%(n)d entries", n=len(value))
         return "；".join(f"{k}：{value_label(entity, str(k), v)}" for k, v in value.items()) or "—"
     return str(value)
+
+
+def _literal(text: str) -> Any:
+    """A list or mapping the log kept as Python's text of it, as data (else the text)."""
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError, MemoryError, RecursionError):
+        return text
 
 
 @dataclass(frozen=True)
@@ -359,6 +463,8 @@ def record_names(wanted: Mapping[str, set[str]]) -> dict[tuple[str, str], str]:
 
 
 def name_field(entity: str) -> str | None:
+    if entity in UNNAMED_ENTITIES:
+        return None
     model = _model_of(entity)
     column = _name_column(model) if model is not None else None
     return column.key if column is not None else None

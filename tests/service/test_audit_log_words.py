@@ -136,3 +136,37 @@ def test_filters_narrow_by_action_record_kind_actor_and_date(client, world):
 
     refused = _log(client, **{"from": "yesterday"})
     assert "不是日期" in refused
+
+
+def test_values_the_log_kept_as_python_text_read_as_words(app):
+    """Older events kept structures as Python's text of them; they read as plain words."""
+    from service.audit.presentation import value_label
+
+    with app.test_request_context(headers={"Accept-Language": "zh-CN"}):
+        errors = value_label("member_import", "errors", "[{'row': 3, 'message': '不是日期'}]")
+        figures = value_label(
+            "annual_report", "figures", str({f"ORG{i:02d}": i for i in range(20)})
+        )
+        status = value_label("annual_report", "status", "['draft', 'locked']")
+        empty = value_label("activity", "place", None)
+        year = value_label("metric_rollup", "year", 2026)
+
+    assert errors == "row：3；message：不是日期"
+    assert figures == "20 项"
+    assert "[" not in status and "'" not in status
+    assert empty == "—" and year == "2026"
+
+
+def test_the_actor_filter_offers_only_the_viewers_own_accounts(world, client):
+    admin = world.a.first.users[Role.ASSOCIATION_ADMIN]
+    _rename(admin, "张三")
+    client.login_as(admin)
+    _advanced(world, client)
+
+    neighbour = _log(client.login_as(world.a.second.users[Role.ASSOCIATION_ADMIN]))
+    officer = _log(client.login_as(world.a.users[Role.FEDERATION_OFFICER]))
+
+    for page in (neighbour, officer):
+        assert ">张三</option>" not in page and f'value="user:{admin.id}"' not in page
+    # The officer sees that the association's secretariat acted, by role, not by name.
+    assert "张三" not in officer
