@@ -90,7 +90,11 @@ def _display_name(author: str) -> str:
     kind, _, rest = author.partition(":")
     username = rest if kind == "user" else author
     user = accounts.find_user(username) if username and " " not in username else None
-    return user.display_name if user is not None else author
+    if user is not None:
+        return user.display_name
+    from service.audit.presentation import actor_names  # "system", a role, a gone account
+
+    return actor_names([author])[author]
 
 
 def register(app: Flask) -> None:

@@ -105,3 +105,28 @@ def test_comments_on_an_association_are_signed_with_the_name(world, client):
 
     assert "李处长：做得好" in page
     assert f"{officer.username}:" not in page and f"{officer.username}：" not in page
+
+
+def test_a_problems_history_names_who_acted(world, client):
+    from service.auth.principal import principal_for_user
+    from service.federation import problems
+
+    officer = world.a.users[Role.FEDERATION_OFFICER]
+    _named(officer, "李处长")
+    with system_scope("test: the federation's own problem"):
+        problem_id = problems.open_problem(
+            world.a.federation.id,
+            title="全省共性问题",
+            description="换届滞后",
+            association_id=None,
+            category=None,
+            assignee_id=None,
+            actor=principal_for_user(officer).audit_label,
+        ).id
+        db.session.commit()
+    client.login_as(officer)
+
+    page = html.unescape(client.get(f"/federation/problems/{problem_id}").get_data(as_text=True))
+
+    history = page.split("<caption>")[-1]
+    assert "李处长" in history and f"user:{officer.id}" not in history
