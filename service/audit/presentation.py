@@ -206,6 +206,8 @@ COMMON_FIELD_LABELS: dict[str, Any] = {
     "received_on": _l("Received on"),
     "state": _l("State"),
     "locked_hash": _l("Lock hash"),
+    "figures_hash": _l("Figures hash"),
+    "compile_started_at": _l("Compilation started at"),
     "rule": _l("Rule"),
     "period": _l("Period"),
     "period_starts_on": _l("Period starts on"),
