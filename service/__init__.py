@@ -322,8 +322,10 @@ def _register_templates(app: Flask) -> None:
     from service.associations.models import FIELD_LABELS
     from service.auth.principal import current_principal
     from service.auth.roles import ROLES
+    from service.web import filters
     from service.web.navigation import navigation_for
 
+    filters.register(app)
     app.jinja_env.filters["field_label"] = lambda name: str(FIELD_LABELS.get(name, name))
 
     @app.context_processor

@@ -48,6 +48,7 @@ from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
 from service.members import import_pages
 from service.members.tabular import to_xlsx
+from service.sorting import pinyin_order
 from service.validation import ID_MAX
 from service.web.confirmations import confirm_first
 from service.web.downloads import XLSX, download
@@ -108,7 +109,7 @@ def _filters() -> dict:
 
 def _association_names() -> dict[int, str]:
     rows = db.session.execute(
-        sa.select(Association.id, Association.name).order_by(Association.name)
+        sa.select(Association.id, Association.name).order_by(pinyin_order(Association.name))
     )
     return dict(rows.all())
 

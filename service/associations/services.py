@@ -9,6 +9,7 @@ from flask import abort
 
 from service.associations.models import AssociationProfile
 from service.auth.roles import Permission, Role
+from service.sorting import pinyin_order
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association
@@ -49,7 +50,7 @@ def profiles_in_scope(category: str | None = None, status: str | None = None) ->
     query = (
         sa.select(AssociationProfile)
         .join(AssociationProfile.association)
-        .order_by(Association.name, Association.id)
+        .order_by(pinyin_order(Association.name), Association.id)
     )
     if category:
         query = query.where(AssociationProfile.category == category)

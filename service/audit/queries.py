@@ -1,26 +1,35 @@
 """Reading the audit log: every reader goes through `page_for`, which applies the one
-visibility rule of `visibility.py` on top of the current scope."""
+visibility rule of `visibility.py` on top of the current scope, then puts each event in
+words (`presentation.py`)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 
+import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
-from service.audit import visibility
+from service.audit import presentation, visibility
 from service.audit.models import AuditEvent
 from service.auth.principal import Principal
 from service.auth.roles import Level
+from service.sorting import by_pinyin
+from service.web.filters import LOCAL_ZONE
 from service.web.pagination import page_of
+from tenants.db import db
 from tenants.scope import system_scope
 
 PER_PAGE = 50
+# How many distinct actors the actor filter offers (the most recent first).
+ACTOR_CHOICES = 200
+ACTOR_SCAN = 5000
 
 
 @dataclass(frozen=True)
 class AuditLine:
-    """One event as this viewer may see it."""
+    """One event as this viewer may see it: the stored codes (`entity`, `changes`...) and
+    the same in words (`sentence`)."""
 
     occurred_at: datetime
     actor: str
@@ -29,24 +38,105 @@ class AuditLine:
     entity_id: str | None
     tenant_id: int | None
     changes: dict | None
+    sentence: presentation.Sentence | None = None
 
 
-def page_for(principal: Principal, number: int | None = None) -> tuple[Pagination, list[AuditLine]]:
+@dataclass(frozen=True)
+class AuditFilters:
+    """What the reader narrowed the log to. Dates are Beijing dates, both ends included;
+    `actor` is an account's key ("user:12"), accepted only among `actor_choices`."""
+
+    start: date | None = None
+    end: date | None = None
+    actor: str | None = None
+    action: str | None = None
+    entity: str | None = None
+
+
+def page_for(
+    principal: Principal, number: int | None = None, filters: AuditFilters | None = None
+) -> tuple[Pagination, list[AuditLine]]:
     """One page of the events this viewer may see, newest first, each with only the fields
     and the actor it may see. Operators read the platform's own events, never a tenant's."""
     if principal.level is Level.PLATFORM:
         with system_scope("operator reads platform audit events"):
-            return _page(principal, number)
-    return _page(principal, number)
+            return _page(principal, number, filters or AuditFilters())
+    return _page(principal, number, filters or AuditFilters())
 
 
-def _page(principal: Principal, number: int | None) -> tuple[Pagination, list[AuditLine]]:
-    query = visibility.events_visible_to(principal)
+def actor_choices(principal: Principal) -> list[tuple[str, str]]:
+    """The accounts the actor filter offers: those of the viewer's own organisation that
+    appear in its log, as (key, display name), by pinyin. Anyone else is shown by role
+    only, so filtering by them would tell what the log hides."""
+    if principal.level is Level.PLATFORM:
+        with system_scope("operator reads platform audit actors"):
+            return _actor_choices(principal)
+    return _actor_choices(principal)
+
+
+def _actor_choices(principal: Principal) -> list[tuple[str, str]]:
+    # Who acted among the latest events only: the cost stays bounded however long the log.
+    latest = (
+        visibility.events_visible_to(principal)
+        .with_only_columns(AuditEvent.actor, AuditEvent.id)
+        .limit(ACTOR_SCAN)
+        .subquery()
+    )
+    recent = (
+        sa.select(latest.c.actor)
+        .group_by(latest.c.actor)
+        .order_by(sa.func.max(latest.c.id).desc())
+        .limit(ACTOR_CHOICES)
+    )
+    labels = list(db.session.scalars(recent))
+    named = visibility.actors_named_to(principal, labels)
+    names = presentation.actor_names(named)
+    choices = {_actor_key(label): names[label] for label in named}
+    return by_pinyin(choices.items(), lambda choice: choice[1])
+
+
+def _actor_key(label: str) -> str:
+    return label.split(" ", 1)[0]
+
+
+def _filtered(query: sa.Select, principal: Principal, filters: AuditFilters) -> sa.Select:
+    if filters.start is not None:
+        query = query.where(AuditEvent.occurred_at >= _utc(filters.start))
+    if filters.end is not None:
+        query = query.where(AuditEvent.occurred_at < _utc(filters.end + timedelta(days=1)))
+    if filters.action:
+        query = query.where(AuditEvent.action == filters.action)
+    if filters.entity:
+        query = query.where(AuditEvent.entity == filters.entity)
+    if filters.actor:
+        # An actor the filter does not offer matches nothing: the log never confirms that
+        # someone it shows only by role did something.
+        if filters.actor not in dict(_actor_choices(principal)):
+            return query.where(sa.false())
+        query = query.where(
+            sa.or_(
+                AuditEvent.actor == filters.actor,
+                AuditEvent.actor.startswith(f"{filters.actor} "),
+            )
+        )
+    return query
+
+
+def _utc(day: date) -> datetime:
+    """The start of a Beijing day, as the log stores times (naive UTC)."""
+    return datetime.combine(day, time.min, LOCAL_ZONE).astimezone(UTC).replace(tzinfo=None)
+
+
+def _page(
+    principal: Principal, number: int | None, filters: AuditFilters
+) -> tuple[Pagination, list[AuditLine]]:
+    query = _filtered(visibility.events_visible_to(principal), principal, filters)
     page = page_of(query, PER_PAGE, number)
     events: list[AuditEvent] = list(page.items)
     fields = visibility.fields_seen(principal, events)
     actors = visibility.actors_seen(principal, events)
-    return page, [_line(event, fields[event.id], actors[event.id]) for event in events]
+    lines = [_line(event, fields[event.id], actors[event.id]) for event in events]
+    return page, _in_words(lines, fields, events)
 
 
 def _line(event: AuditEvent, fields: frozenset[str] | None, actor: str) -> AuditLine:
@@ -61,4 +151,50 @@ def _line(event: AuditEvent, fields: frozenset[str] | None, actor: str) -> Audit
         event.entity_id,
         event.tenant_id,
         changes,
+    )
+
+
+def _in_words(
+    lines: list[AuditLine], fields: dict[int, frozenset | None], events: list[AuditEvent]
+) -> list[AuditLine]:
+    """Each line with its sentence. A record is named only when the viewer may see its
+    name field: by its current name, else by the name its creation logged."""
+    wanted: dict[str, set[str]] = {}
+    for line, event in zip(lines, events, strict=True):
+        name_field = presentation.name_field(line.entity)
+        seen = fields[event.id]
+        if name_field and line.entity_id and (seen is None or name_field in seen):
+            wanted.setdefault(line.entity, set()).add(line.entity_id)
+    names = presentation.record_names(wanted)
+    actors = presentation.actor_names(line.actor for line in lines)
+    out = []
+    for line in lines:
+        name = names.get((line.entity, line.entity_id or ""))
+        if name is None and line.entity_id in wanted.get(line.entity, ()):
+            logged = (line.changes or {}).get(presentation.name_field(line.entity) or "")
+            name = (
+                logged if isinstance(logged, str) and logged != presentation.HIDDEN_VALUE else None
+            )
+        sentence = presentation.Sentence(
+            actor=actors[line.actor],
+            verb=presentation.action_label(line.action),
+            kind=presentation.entity_label(line.entity),
+            name=name,
+            reference=f"#{line.entity_id}" if line.entity_id else "",
+            changes=presentation.changes_in_words(line.entity, line.action, line.changes),
+        )
+        out.append(_with(line, sentence))
+    return out
+
+
+def _with(line: AuditLine, sentence: presentation.Sentence) -> AuditLine:
+    return AuditLine(
+        line.occurred_at,
+        line.actor,
+        line.action,
+        line.entity,
+        line.entity_id,
+        line.tenant_id,
+        line.changes,
+        sentence,
     )

@@ -302,6 +302,17 @@ def actors_seen(principal: Principal, events: list[AuditEvent]) -> dict[int, str
     return out
 
 
+def actors_named_to(principal: Principal, labels: list[str]) -> list[str]:
+    """Of these actor labels, those `actors_seen` shows this viewer by name (accounts and
+    tokens of its own organisation), in the order given."""
+    owners = accounts.owners_of_labels(set(labels))
+    return [
+        label
+        for label in labels
+        if label in owners and _same_organisation(principal, owners[label])
+    ]
+
+
 def _kind(actor: str) -> str:
     return actor.partition(":")[0]
 

@@ -295,6 +295,7 @@ class Owner:
     role: str
     association_id: int | None
     federation_id: int | None
+    name: str = ""  # the account's display name, the token's name
 
 
 def owners_of_labels(labels: Collection[str]) -> dict[str, Owner]:
@@ -307,12 +308,18 @@ def owners_of_labels(labels: Collection[str]) -> dict[str, Owner]:
         if kind in wanted and number.isdigit():
             wanted[kind].setdefault(int(number), []).append(label)
     owners: dict[tuple[str, int], Owner] = {}
-    users = sa.select(User.id, User.role, User.association_id, User.federation_id)
+    users = sa.select(
+        User.id, User.role, User.association_id, User.federation_id, User.display_name
+    )
     for row in db.session.execute(users.where(User.id.in_(wanted["user"]))):
-        owners["user", row.id] = Owner(row.role, row.association_id, row.federation_id)
-    tokens = sa.select(ApiToken.id, ApiToken.association_id, ApiToken.federation_id)
+        owners["user", row.id] = Owner(
+            row.role, row.association_id, row.federation_id, row.display_name
+        )
+    tokens = sa.select(ApiToken.id, ApiToken.association_id, ApiToken.federation_id, ApiToken.name)
     for row in db.session.execute(tokens.where(ApiToken.id.in_(wanted["token"]))):
-        owners["token", row.id] = Owner("api_token", row.association_id, row.federation_id)
+        owners["token", row.id] = Owner(
+            "api_token", row.association_id, row.federation_id, row.name
+        )
     return {
         label: owner for (kind, number), owner in owners.items() for label in wanted[kind][number]
     }

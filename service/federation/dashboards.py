@@ -19,6 +19,7 @@ from service.federation.models import (
 )
 from service.governance import compliance
 from service.governance.models import ComplianceFinding
+from service.sorting import pinyin_key, pinyin_order
 from tenants.db import db
 from tenants.models import Association
 
@@ -65,7 +66,7 @@ def _associations(federation_id: int) -> list[tuple[int, str, str, str]]:
             )
             .join(AssociationProfile, AssociationProfile.tenant_id == Association.id)
             .where(Association.federation_id == federation_id)
-            .order_by(Association.name, Association.id)
+            .order_by(pinyin_order(Association.name), Association.id)
         ).all()
     )
 
@@ -176,15 +177,19 @@ def table(
 
 
 def _sort_key(sort: str):
+    """Ties, and the default order, go by the name's pinyin (as clerks sort in Excel)."""
     if sort == "health":
-        return lambda r: (r.health, r.name)
+        return lambda r: (r.health, pinyin_key(r.name))
     if sort in BY_CODE:
-        return lambda r: (r.metrics.get(sort, 0.0), r.name)
+        return lambda r: (r.metrics.get(sort, 0.0), pinyin_key(r.name))
     if sort == "category":
-        return lambda r: (r.category_label, r.name)
+        return lambda r: (pinyin_key(r.category_label), pinyin_key(r.name))
     if sort == "compliance":
-        return lambda r: (compliance.SEVERITY.index(compliance.Status(r.compliance)), r.name)
-    return lambda r: r.name
+        return lambda r: (
+            compliance.SEVERITY.index(compliance.Status(r.compliance)),
+            pinyin_key(r.name),
+        )
+    return lambda r: pinyin_key(r.name)
 
 
 def overview(federation_id: int, year: int, category: str | None = None) -> dict:
@@ -288,7 +293,7 @@ def category_view(federation_id: int, code: str, year: int, most: int = 3) -> di
         spread = len(rows) > 1 and values[0] != values[-1]
         ordered = sorted(
             rows,
-            key=lambda r, c=metric.code: (r.metrics.get(c, 0.0), r.name),
+            key=lambda r, c=metric.code: (r.metrics.get(c, 0.0), pinyin_key(r.name)),
             reverse=metric.higher_is_better,
         )
         metrics.append(

@@ -12,6 +12,7 @@ from flask_babel import lazy_gettext as _l
 from service.auth.models import User
 from service.errors import RuleBroken
 from service.federation import categories
+from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.scope import system_scope
@@ -73,7 +74,7 @@ def access_federation(federation_id: int) -> Summary:
         associations = db.session.execute(
             sa.select(Association.name, Association.status, Association.id)
             .where(Association.federation_id == federation_id)
-            .order_by(Association.name)
+            .order_by(pinyin_order(Association.name))
         ).all()
     accounts = db.session.scalars(
         sa.select(User).where(User.federation_id == federation_id).order_by(User.username)

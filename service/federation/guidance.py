@@ -20,6 +20,7 @@ from service.federation.models import Audience, Guidance, GuidanceFile, Guidance
 from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
 from service.mail import mail_configured, send_mail
+from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Association, utcnow
 
@@ -214,7 +215,7 @@ def follow_up(guidance: Guidance, today: date | None = None) -> list[Follow]:
         sa.select(GuidanceReceipt, Association.name)
         .join(Association, Association.id == GuidanceReceipt.tenant_id)
         .where(GuidanceReceipt.guidance_id == guidance.id)
-        .order_by(Association.name)
+        .order_by(pinyin_order(Association.name))
     ).all()
     return [Follow(r.tenant_id, name, r, is_overdue(guidance, r, today)) for r, name in rows]
 

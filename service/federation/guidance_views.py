@@ -19,6 +19,7 @@ from service.federation.views import comments_on
 from service.files import services as files
 from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
 from service.files.models import StoredFile
+from service.sorting import pinyin_order
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association
@@ -29,7 +30,9 @@ inbox_bp = Blueprint("inbox", __name__, url_prefix="/guidance")
 
 def _associations(fed: int) -> list[Association]:
     return db.session.scalars(
-        sa.select(Association).where(Association.federation_id == fed).order_by(Association.name)
+        sa.select(Association)
+        .where(Association.federation_id == fed)
+        .order_by(pinyin_order(Association.name))
     ).all()
 
 

@@ -14,6 +14,7 @@ from service.federation.forms import ProblemFindingForm, ProblemForm, ProblemUpd
 from service.federation.models import PROBLEM_STATE_LABELS
 from service.federation.scope import federation_id
 from service.governance import compliance
+from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Association
 
@@ -22,7 +23,9 @@ bp = Blueprint("problems", __name__, url_prefix="/federation/problems")
 
 def _associations(fed: int) -> list[Association]:
     return db.session.scalars(
-        sa.select(Association).where(Association.federation_id == fed).order_by(Association.name)
+        sa.select(Association)
+        .where(Association.federation_id == fed)
+        .order_by(pinyin_order(Association.name))
     ).all()
 
 

@@ -33,6 +33,7 @@ from service.federation.models import Comment, University, UniversityCategory
 from service.federation.scope import federation_id
 from service.governance import compliance
 from service.privacy import mask_email, mask_name, mask_phone
+from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Federation
 
@@ -314,7 +315,9 @@ def universities():
                 flash(_("The university is listed."), "success")
                 return redirect(url_for(".universities"))
     rows = db.session.scalars(
-        sa.select(University).where(University.federation_id == fed).order_by(University.name)
+        sa.select(University)
+        .where(University.federation_id == fed)
+        .order_by(pinyin_order(University.name))
     ).all()
     status = 400 if form.errors else 200
     return render_template(

@@ -31,6 +31,7 @@ from service.governance.forms import (
 )
 from service.governance.jobs import recompute_findings
 from service.governance.models import Body, Establishment, FoundingDocument, Meeting, Officer
+from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Association
 
@@ -212,7 +213,7 @@ def findings_list():
         db.session.execute(
             sa.select(Association.id, Association.name)
             .where(Association.federation_id == current_principal().federation_id)
-            .order_by(Association.name)
+            .order_by(pinyin_order(Association.name))
         ).all()
     )
     ids = list(names)

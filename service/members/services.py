@@ -19,6 +19,7 @@ from service.members.models import (
     MembershipPolicy,
     MemberStatus,
 )
+from service.sorting import pinyin_order
 from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import utcnow
@@ -88,7 +89,11 @@ def access_group_member(group_member_id: int) -> GroupMember:
 def members_query(
     search: str | None = None, status: str | None = None, title: str | None = None
 ) -> sa.Select:
-    query = sa.select(Member).where(Member.erased_at.is_(None)).order_by(Member.name, Member.id)
+    query = (
+        sa.select(Member)
+        .where(Member.erased_at.is_(None))
+        .order_by(pinyin_order(Member.name), Member.id)
+    )
     if search:
         like = f"%{search.strip()}%"
         query = query.where(
@@ -273,7 +278,7 @@ def update_policy(current: MembershipPolicy, procedure: str, rights_and_duties: 
 
 
 def group_members_query(status: str | None = None) -> sa.Select:
-    query = sa.select(GroupMember).order_by(GroupMember.kind, GroupMember.name)
+    query = sa.select(GroupMember).order_by(GroupMember.kind, pinyin_order(GroupMember.name))
     if status:
         query = query.where(GroupMember.status == status)
     return query

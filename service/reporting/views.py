@@ -13,6 +13,7 @@ from service import jobs
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
 from service.errors import flash_refusal
+from service.federation import comments
 from service.reporting import amendments, exports, indicators, national_forms, push, services
 from service.reporting.forms import (
     ActionForm,
@@ -232,12 +233,54 @@ def report(report_id: int):
         is_latest=latest.id == report.id,
         can_prepare=principal.can(P.PREPARE_REPORTS),
         can_review=principal.can(P.REVIEW_REPORTS),
+        **_supervision(report),
         unexplained=set(services.unexplained(report)) if report.figures else set(),
         action_form=ActionForm(),
         explanation_form=ExplanationForm(),
         reopen_form=ReopenForm(),
         **_after_lock(report),
     )
+
+
+def _supervision(report: AnnualReport) -> dict:
+    """The supervisors' comments on the association made during this reporting period, and
+    whether this reader may add one (officers and education supervisors of its federation;
+    the association never sees them)."""
+    principal = current_principal()
+    if principal.level is not Level.FEDERATION:
+        return {"supervisor_comments": [], "can_comment": False}
+    period = db.session.get(ReportingPeriod, report.period_id)
+    return {
+        "supervisor_comments": comments.on_association(
+            principal.federation_id, report.tenant_id, since=period.opened_at
+        ),
+        "can_comment": principal.can(P.COMMENT_FEDERATION),
+        "comment_limit": comments.MAX_LENGTH,
+    }
+
+
+@bp.post("/reports/<int:report_id>/comments")
+@require(P.COMMENT_FEDERATION)
+def comment(report_id: int):
+    """Comment on a report as a supervisor (kept as the federation's note on the association)."""
+    report = _report(report_id)
+    target = url_for(".report", report_id=report.id, _anchor="supervisor-comments")
+    principal = current_principal()
+    if not ActionForm().validate_on_submit() or principal.level is not Level.FEDERATION:
+        abort(400)
+    try:
+        comments.add(
+            principal.federation_id,
+            request.form.get("body", ""),
+            principal.label,
+            association_id=report.tenant_id,
+        )
+    except comments.CommentError:
+        flash(_("Write a comment of at most %(n)d characters.", n=comments.MAX_LENGTH), "error")
+        return redirect(target)
+    db.session.commit()
+    flash(_("Your comment is added."), "success")
+    return redirect(target)
 
 
 def _after_lock(report: AnnualReport) -> dict:

@@ -1,6 +1,8 @@
 """A provincial supervisor opens the overview and a category view: every chart is drawn
 (its canvas has ink, its option has data) and the numbers match the API's."""
 
+import re
+
 import pytest
 
 from tests.browser.conftest import screenshot
@@ -50,7 +52,8 @@ def test_the_overview_draws_its_charts(page, live_server):
     api = page.request.get(live_server + "/federation/export/overview.xlsx")
     assert api.ok
     individual = page.locator("#n-individual").inner_text()
-    assert int(individual) > 0
+    # As Excel shows it: thousands separated (3,791), never 3791.0.
+    assert re.fullmatch(r"\d{1,3}(,\d{3})*", individual) and int(individual.replace(",", "")) > 0
     screenshot(page, "federation-overview")
 
 

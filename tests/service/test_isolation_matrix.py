@@ -475,6 +475,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("reporting.explain", "POST"): Route(P.PREPARE_REPORTS, ("report_id",)),
     ("reporting.submit", "POST"): Route(P.PREPARE_REPORTS, ("report_id",)),
     ("reporting.review", "POST"): Route(P.REVIEW_REPORTS, ("report_id",)),
+    ("reporting.comment", "POST"): Route(P.COMMENT_FEDERATION, ("report_id",)),
     ("reporting.reopen", "POST"): Route(P.REVIEW_REPORTS, ("report_id",)),
     ("reporting.request_reopen", "POST"): Route(P.PREPARE_REPORTS, ("report_id",)),
     ("reporting.decline_reopen", "POST"): Route(P.REVIEW_REPORTS, ("report_id",)),

@@ -81,7 +81,7 @@ def test_an_activity_marked_held_in_a_locked_year_shows_on_the_report_page(world
         assert "本报表锁定后变动的记录：1 条" in page and "活动 1" in page
         participants = _row(page, "changed-ACA02")
         assert "学术交流活动参加人次" in participants
-        assert "3194" in participants and "→ 3294" in participants
+        assert "3,194" in participants and "→ 3,294" in participants  # as Excel shows them
         assert "→ 2" in _row(page, "changed-ACA01")
         assert 'id="changed-ORG02"' not in page  # unchanged figures are not listed
     client.login_as(officer)

@@ -1,0 +1,54 @@
+"""Supervisors' comments: the federation's own notes on one of its associations or on its
+guidance, written by its officers and by the education department's supervisors (joint
+supervision). The association never reads them; the report page shows those of the
+reporting period beside the figures."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import sqlalchemy as sa
+
+from service.federation.models import Comment
+from tenants.db import db
+
+MAX_LENGTH = 2000
+
+
+class CommentError(ValueError):
+    pass
+
+
+def add(
+    federation_id: int,
+    body: str,
+    author: str,
+    *,
+    association_id: int | None = None,
+    guidance_id: int | None = None,
+) -> Comment:
+    """A comment of the federation; empty or overlong text is refused, nothing written."""
+    text = (body or "").strip()
+    if not text or len(text) > MAX_LENGTH:
+        raise CommentError(text)
+    comment = Comment(
+        federation_id=federation_id,
+        association_id=association_id,
+        guidance_id=guidance_id,
+        body=text,
+        author=author,
+    )
+    db.session.add(comment)
+    return comment
+
+
+def on_association(
+    federation_id: int, association_id: int, since: datetime | None = None
+) -> list[Comment]:
+    """The federation's comments on one association, oldest first (since a time, if given)."""
+    query = sa.select(Comment).where(
+        Comment.federation_id == federation_id, Comment.association_id == association_id
+    )
+    if since is not None:
+        query = query.where(Comment.created_at >= since)
+    return list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))

@@ -1,0 +1,132 @@
+"""The education supervisor (教育厅) reads a report and comments on it, as joint supervision
+intends; comments are signed with the writer's name, never a username; the association does
+not see the supervisors' notes."""
+
+from __future__ import annotations
+
+import html
+
+import sqlalchemy as sa
+
+from service.auth.models import User
+from service.auth.roles import Role
+from service.federation.models import Comment
+from tenants.db import db
+from tenants.scope import system_scope
+
+
+def _named(user, name: str) -> None:
+    db.session.execute(sa.update(User).where(User.id == user.id).values(display_name=name))
+    db.session.commit()
+
+
+def _report_id(world) -> int:
+    """The world's 2025 report of its first association (approved and locked)."""
+    return world.a.first.reports[0]
+
+
+def _page(client, report_id: int) -> str:
+    response = client.get(f"/reporting/reports/{report_id}")
+    assert response.status_code == 200
+    return html.unescape(response.get_data(as_text=True))
+
+
+def _comments() -> list[str]:
+    with system_scope("test: read the comments"):
+        return list(db.session.scalars(sa.select(Comment.body)))
+
+
+def test_the_education_supervisor_comments_on_a_report(world, client):
+    report_id = _report_id(world)
+    supervisor = world.a.users[Role.EDUCATION_SUPERVISOR]
+    _named(supervisor, "王教育")
+    client.login_as(supervisor)
+
+    page = _page(client, report_id)
+    assert "主管部门意见" in page and 'name="body"' in page
+
+    response = client.post(
+        f"/reporting/reports/{report_id}/comments", data={"body": "请核实科普活动人数。"}
+    )
+    assert response.status_code == 302
+
+    page = _page(client, report_id)
+    assert "王教育</strong>：请核实科普活动人数。" in page
+    assert supervisor.username not in page.split('id="supervisor-comments"')[1]
+    # The federation officer reviewing the report reads it on the same page.
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    assert "王教育</strong>：请核实科普活动人数。" in _page(client, report_id)
+
+
+def test_the_association_does_not_see_the_supervisors_notes(world, client):
+    report_id = _report_id(world)
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    client.post(f"/reporting/reports/{report_id}/comments", data={"body": "内部意见 MK-NOTE"})
+
+    client.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
+    page = _page(client, report_id)
+    assert "MK-NOTE" not in page and "主管部门意见" not in page
+    refused = client.post(f"/reporting/reports/{report_id}/comments", data={"body": "x"})
+    assert refused.status_code == 403
+
+
+def test_an_empty_comment_is_refused_and_nothing_is_written(world, client):
+    report_id = _report_id(world)
+    before = _comments()
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+
+    response = client.post(
+        f"/reporting/reports/{report_id}/comments", data={"body": "   "}, follow_redirects=True
+    )
+
+    assert "请填写意见" in html.unescape(response.get_data(as_text=True))
+    assert _comments() == before
+
+
+def test_another_provinces_supervisor_cannot_comment(world, client):
+    report_id = _report_id(world)
+    before = _comments()
+    client.login_as(world.b.users[Role.EDUCATION_SUPERVISOR])
+    response = client.post(f"/reporting/reports/{report_id}/comments", data={"body": "越权"})
+    assert response.status_code == 404
+    assert _comments() == before
+
+
+def test_comments_on_an_association_are_signed_with_the_name(world, client):
+    officer = world.a.users[Role.FEDERATION_OFFICER]
+    _named(officer, "李处长")
+    client.login_as(officer)
+    association_id = world.a.first.association.id
+
+    client.post(f"/federation/associations/{association_id}/comments", data={"body": "做得好"})
+    page = html.unescape(
+        client.get(f"/federation/associations/{association_id}").get_data(as_text=True)
+    )
+
+    assert "李处长：做得好" in page
+    assert f"{officer.username}:" not in page and f"{officer.username}：" not in page
+
+
+def test_a_problems_history_names_who_acted(world, client):
+    from service.auth.principal import principal_for_user
+    from service.federation import problems
+
+    officer = world.a.users[Role.FEDERATION_OFFICER]
+    _named(officer, "李处长")
+    with system_scope("test: the federation's own problem"):
+        problem_id = problems.open_problem(
+            world.a.federation.id,
+            title="全省共性问题",
+            description="换届滞后",
+            association_id=None,
+            category=None,
+            assignee_id=None,
+            actor=principal_for_user(officer).audit_label,
+        ).id
+        db.session.commit()
+    client.login_as(officer)
+
+    page = html.unescape(client.get(f"/federation/problems/{problem_id}").get_data(as_text=True))
+
+    history = page.split("<caption>")[-1]
+    assert "李处长" in history and f"user:{officer.id}" not in history
