@@ -70,7 +70,7 @@ def _first_administrator_sets_a_password(browser, live_server, link):
     assert "密码已设置，请使用新密码登录。" in holder.locator("main").inner_text()
     holder.get_by_label("用户名").fill(username)
     holder.get_by_label("密码").fill("the-first-admins-2026")
-    holder.get_by_role("button", name="登录").click()
+    holder.get_by_role("button", name="登录", exact=True).click()
     holder.wait_for_load_state()
     assert "/login" not in holder.url
     # The same link, opened again, says it was used.

@@ -12,7 +12,7 @@ def _sign_in(page, live_server, username):
     page.goto(live_server + "/login")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    page.get_by_role("button", name="登录", exact=True).click()
     page.wait_for_load_state()
 
 

@@ -23,7 +23,8 @@ def _figure(officer, association_id: int, label: str) -> int:
     page = officer.get(f"/federation/associations/{association_id}").text
     row = re.search(rf"<tr><td>{label}</td>(.*?)</tr>", page, re.S)
     assert row, f"no {label} row on the federation's page"
-    return int(re.findall(r"<td>(\d+)</td>", row.group(1))[-1])
+    # Cells as the page writes figures: right-aligned, with thousands separators.
+    return int(re.findall(r"<td[^>]*>([\d,]+)</td>", row.group(1))[-1].replace(",", ""))
 
 
 def _governance_badge(officer, name: str) -> str:

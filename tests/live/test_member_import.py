@@ -72,7 +72,8 @@ def _individual_members(officer, association_id: int) -> int:
     page = officer.get(f"/federation/associations/{association_id}").text
     row = re.search(r"<tr><td>个人会员</td>(.*?)</tr>", page, re.S)
     assert row, "no 个人会员 row on the federation's page"
-    return int(re.findall(r"<td>(\d+)</td>", row.group(1))[-1])
+    # Cells as the page writes figures: right-aligned, with thousands separators.
+    return int(re.findall(r"<td[^>]*>([\d,]+)</td>", row.group(1))[-1].replace(",", ""))
 
 
 def test_a_roster_is_imported_and_its_members_are_listed(live: LiveService):

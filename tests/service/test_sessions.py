@@ -12,6 +12,7 @@ from werkzeug.routing import IntegerConverter
 
 from service.auth import services as auth
 from service.auth.roles import Role
+from service.extensions import csrf
 from tenants.db import db
 from tenants.scope import system_scope
 from tests import factories
@@ -78,11 +79,39 @@ def test_the_session_cookie_is_replaced_at_login(world, client):
         assert "planted" not in session
 
 
+# Posted server to server, never from a page: the CAS server's single-logout requests and
+# the OIDC provider's back-channel logout tokens (the ticket or signed token is the proof).
+SERVER_TO_SERVER = {
+    "sso.cas_logout",
+    "sso.oidc_logout",
+    "sso_federation.cas_logout",
+    "sso_federation.oidc_logout",
+}
+
+
+def _exempt(app, endpoint: str) -> bool:
+    view = app.view_functions[endpoint]
+    return f"{view.__module__}.{view.__name__}" in csrf._exempt_views
+
+
+def test_only_server_to_server_posts_skip_the_csrf_check(app):
+    exempt = {
+        rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if "POST" in rule.methods
+        and not rule.rule.startswith("/api/")
+        and _exempt(app, rule.endpoint)
+    }
+    assert exempt == SERVER_TO_SERVER
+
+
 def _post_routes(app) -> list[str]:
     """Every web route that accepts a form, with made-up ids: CSRF is checked first."""
     urls = []
     for rule in app.url_map.iter_rules():
         if "POST" not in rule.methods or rule.rule.startswith("/api/"):
+            continue
+        if _exempt(app, rule.endpoint):
             continue
         values = {
             name: 1 if isinstance(rule._converters[name], IntegerConverter) else "x"
