@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 # Association staff and admins, and the officers and supervisors of two provinces.
 ACCOUNTS = ("zju-staff", "zju-admin", "zj-officer", "sc-officer", "zj-edu")
 CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
-NAV_LINK = re.compile(r'<nav class="main-nav".*?</nav>', re.DOTALL)
+NAV_LINK = re.compile(r'<nav[^>]*\bclass="[^"]*\bmain-nav\b[^"]*".*?</nav>', re.DOTALL)
 HREF = re.compile(r'href="(/[^"]*)"')
 
 
@@ -72,8 +72,9 @@ def sign_in(base: urllib.parse.SplitResult, username: str, password: str) -> tup
     home = conn.getresponse()
     nav = NAV_LINK.search(home.read().decode())
     conn.close()
-    paths = sorted(set(HREF.findall(nav.group(0)))) if nav else ["/"]
-    return cookie, paths
+    if nav is None:  # the load would walk the home page alone, and measure something else
+        raise SystemExit(f"{username}: no navigation found on the home page")
+    return cookie, sorted(set(HREF.findall(nav.group(0))))
 
 
 def walk(base, cookie: str, paths: list[str], deadline: float, tally: Tally) -> None:
