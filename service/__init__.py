@@ -55,6 +55,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _init_extensions(app: Flask) -> None:
+    from service import unit_of_work
     from service.audit import services as audit
     from service.auth import token_cache
     from service.federation import rollups
@@ -74,6 +75,7 @@ def _init_extensions(app: Flask) -> None:
     )
     for install in installs:
         install(Session)
+    unit_of_work.install(app, Session)
     with app.app_context():
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)

@@ -15,7 +15,7 @@ from flask import flash, redirect
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
-from tenants.db import db
+from service.unit_of_work import discard
 
 
 class DomainError(ValueError):
@@ -59,7 +59,7 @@ class RuleBroken(DomainError):
 def flash_refusal(error: DomainError, target: str) -> Response:
     """The web's answer to a refused step of a button: nothing of it kept, the message
     flashed on the page the user goes back to."""
-    db.session.rollback()
+    discard()
     flash(str(error), "error")
     return redirect(target)
 

@@ -20,13 +20,15 @@ from typing import Any
 from croniter import croniter
 from flask import Flask, current_app, g, has_app_context, has_request_context
 from redis.exceptions import RedisError
-from rq import Queue, SimpleWorker, get_current_job
+from rq import Queue, Retry, SimpleWorker, get_current_job
 from rq.cron import CronScheduler
 from rq.job import Job
 from rq.registry import ScheduledJobRegistry
 from rq.timeouts import TimerDeathPenalty
 from werkzeug.utils import import_string
 
+from service.unit_of_work import after_commit
+from tenants.db import db
 from tenants.jobs import job_path, run_scoped, scoped_call
 
 QUEUES = ("default",)
@@ -94,38 +96,57 @@ def enqueue(
     *ids: Any,
     queue_name: str = "default",
     on_give_up: Callable | None = None,
-    **job_options: Any,
+    retry: Retry | None = None,
 ) -> Job:
-    """Run `func(*ids)` in a worker under the caller's scope. Arguments are ids only.
+    """Run `func(*ids)` in a worker under the caller's scope, once the caller's transaction
+    has committed (a job never reads a row before it exists; a rolled-back request queues
+    nothing). Arguments are ids only. The job's id is known at once, for progress pages.
 
     `on_give_up(*ids, reason)` runs, under the same scope and on a clean session, when the
     job has failed for the last time (no retry left), so that no record waits for ever on
-    a job that will not finish."""
+    a job that will not finish. Raises `JobsUnavailable` now, before anything is committed,
+    when the queue cannot be reached."""
     scope, path, args = scoped_call(func, *ids)
     give_up = job_path(on_give_up) if on_give_up else None
     app = current_app._get_current_object()
+    target = queue(queue_name)
     try:
-        job = queue(queue_name).enqueue(run_job, scope, path, list(args), give_up, **job_options)
+        target.connection.ping()
     except RedisError as unreachable:
         raise JobsUnavailable(str(unreachable)) from unreachable
+    job = target.create_job(run_job, args=[scope, path, list(args), give_up], retry=retry)
+    after_commit(lambda: _push(app, target, job))
+    return job
+
+
+def _push(app: Flask, target: Queue, job: Job) -> None:
+    """Put a created job on its queue (after the commit it waited for); inline, have it run."""
+    try:
+        target.enqueue_job(job)
+    except RedisError:
+        # The commit stands; the periodic sweeps (lost compiles and imports, the nightly
+        # recompute and refresh, due pushes) pick the work up again.
+        log.warning("job %s could not be queued after its commit", job.id)
+        return
     if is_inline(app):
         _run_inline_soon(app)
-    return job
 
 
 def run_job(scope: dict, func_path: str, args: list, give_up_path: str | None = None) -> Any:
     """What the worker executes: a fresh app context (and so a fresh session), the scope
-    restored, then the function."""
+    restored, then the function; its writes are committed when it returns (the job's unit of
+    work), rolled back when it raises."""
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
     with app.app_context():
         try:
-            return run_scoped(scope, func_path, args)
+            result = run_scoped(scope, func_path, args)
+            db.session.commit()
+            return result
         except Exception as error:
+            db.session.rollback()
             if give_up_path and _last_attempt():
-                from tenants.db import db
-
-                db.session.rollback()
                 run_scoped(scope, give_up_path, [*args, _reason(error)])
+                db.session.commit()
             raise
 
 
@@ -144,7 +165,9 @@ def run_periodic(periodic_id: str) -> Any:
     periodic = next(p for p in SCHEDULES if p.id == periodic_id)
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
     with app.app_context():
-        return import_string(periodic.func.replace(":", "."))()
+        result = import_string(periodic.func.replace(":", "."))()
+        db.session.commit()
+        return result
 
 
 def cron_scheduler(connection) -> CronScheduler:
@@ -220,8 +243,6 @@ def install(app: Flask) -> None:
     def _run_waiting_jobs(_exc: BaseException | None) -> None:
         if not g.pop("inline_jobs_waiting", False):
             return
-        from tenants.db import db
-
         db.session.remove()  # ends the request's transaction: the job writes on its own
         try:
             run_inline(app)

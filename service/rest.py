@@ -16,6 +16,7 @@ from service.auth.principal import current_principal
 from service.auth.roles import Permission
 from service.errors import DomainError
 from service.extensions import api
+from service.unit_of_work import discard
 from service.validation import ID_MAX, bounded_page
 from tenants.db import db
 
@@ -111,7 +112,7 @@ def refusal(error: DomainError):
     """The API's answer to a domain refusal: nothing of the request is kept, and the JSON
     error shape carries the kind's status (404, 409, 422) and the message; a 422 names each
     field to blame (`_schema` for the input as a whole)."""
-    db.session.rollback()
+    discard()
     http_error = default_exceptions[error.status]()
     http_error.data = {"message": str(error)}
     if error.status == 422:

@@ -65,15 +65,34 @@ def _tick(app, seconds_later: float) -> None:
     scheduler.tick(datetime.now(UTC) + timedelta(seconds=seconds_later))
 
 
+def _end_request(app, status: int) -> None:
+    """What Flask does once the view has answered: the unit of work's boundary."""
+    app.process_response(app.response_class(status=status))
+
+
 def test_a_job_enqueued_in_a_request_runs_after_the_request_has_ended(app, world):
     with app.test_request_context(), use_scope(Scope.association(world.a.first.association.id)):
         db.session.execute(sa.select(Member.id)).all()  # the request reads: a transaction
         REQUEST_SESSION["session"] = db.session()
         job = jobs.enqueue(note, "compile")
+        assert job.id not in jobs.queue().job_ids, "queued before the request's commit"
+        _end_request(app, 200)
+        assert job.id in jobs.queue().job_ids
         assert CALLS == [], "the job ran inside the request"
         assert g.inline_jobs_waiting
     assert CALLS == ["compile: own session True, request transaction ended True"]
     assert job.get_status(refresh=True) == JobStatus.FINISHED
+
+
+def test_a_refused_request_queues_nothing(app, world):
+    with app.test_request_context(), use_scope(Scope.association(world.a.first.association.id)):
+        db.session.execute(sa.select(Member.id)).all()
+        REQUEST_SESSION["session"] = db.session()
+        job = jobs.enqueue(note, "compile")
+        _end_request(app, 409)
+        assert not g.get("inline_jobs_waiting")
+    assert CALLS == []
+    assert job.id not in jobs.queue().job_ids
 
 
 def test_a_failed_job_is_retried_after_its_interval_not_before(app, world):
