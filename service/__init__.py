@@ -9,6 +9,7 @@ from typing import Any
 from flask import (
     Flask,
     current_app,
+    flash,
     g,
     has_request_context,
     redirect,
@@ -19,7 +20,7 @@ from flask import (
 )
 from flask_babel import gettext as _
 from flask_login import current_user
-from werkzeug.exceptions import HTTPException, ServiceUnavailable
+from werkzeug.exceptions import HTTPException, ServiceUnavailable, default_exceptions
 
 from service import config as config_module
 from service.extensions import api, babel, csrf, db, limiter, login_manager, migrate
@@ -210,7 +211,27 @@ def _register_request_hooks(app: Flask) -> None:
 
 
 def _register_error_handlers(app: Flask) -> None:
+    from service.errors import DomainError, NotFound
     from service.jobs import JobsUnavailable
+    from service.rest import refusal
+    from service.unit_of_work import discard
+
+    @app.errorhandler(DomainError)
+    def refused(error: DomainError):
+        """A refusal no view answered itself. Nothing of the request is kept. On the API,
+        its JSON status; on the web, a missing record is the 404 page, and a broken rule or
+        a conflict is flashed on the page the user came from (the error page without one)."""
+        discard()
+        if is_api_request():
+            return refusal(error)
+        back = _same_site_referrer()
+        if isinstance(error, NotFound) or back is None:
+            page_error = default_exceptions[error.status]()
+            if not isinstance(error, NotFound):
+                page_error.data = {"message": str(error)}
+            return _error_page(page_error), error.status
+        flash(str(error), "error")
+        return redirect(back)
 
     @app.errorhandler(JobsUnavailable)
     def jobs_unavailable(_error: JobsUnavailable):
@@ -228,7 +249,7 @@ def _register_error_handlers(app: Flask) -> None:
             # The failed request's transaction may be broken (PostgreSQL refuses every
             # later statement in it): end it, so the error page can load the layout.
             with suppress(Exception):
-                db.session.rollback()
+                discard()
         if is_api_request():
             return _api_error(error)
         if error.code == 401:
