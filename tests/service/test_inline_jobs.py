@@ -95,6 +95,22 @@ def test_a_refused_request_queues_nothing(app, world):
     assert job.id not in jobs.queue().job_ids
 
 
+def add_member(name: str) -> None:
+    """A job that writes and leaves the flush to its commit."""
+    db.session.add(Member(name=name, phone="13700009999", title="intermediate"))
+
+
+def test_a_job_s_writes_are_committed_under_its_scope(app, world):
+    association = world.a.first.association
+    with app.test_request_context(), use_scope(Scope.association(association.id)):
+        job = jobs.enqueue(add_member, "作业写入")
+        _end_request(app, 200)
+    assert job.get_status(refresh=True) == JobStatus.FINISHED, job.exc_info
+    with use_scope(Scope.association(association.id)):
+        added = db.session.scalars(sa.select(Member).where(Member.name == "作业写入")).all()
+    assert [m.tenant_id for m in added] == [association.id]
+
+
 def test_a_failed_job_is_retried_after_its_interval_not_before(app, world):
     with app.test_request_context(), use_scope(Scope.association(world.a.first.association.id)):
         job = jobs.enqueue(fail_first, "push", retry=Retry(max=1, interval=[30]))
