@@ -450,53 +450,18 @@ def edit_tech_transfer(tech_transfer_id: int):
 # --- imports of past years' activities -----------------------------------------------------
 
 IMPORTS = import_pages.Pages(
+    blueprint="activities",
     kind="activities",
-    kinds=("activities",),
-    upload="activities.imports",
-    status="activities.import_status",
-    review="activities.import_review_post",
-    errors="activities.import_errors",
-    rejected="activities.import_rejected",
     template="activities.template",
     back="activities.index",
+    label=_l("Activity file (.xlsx or .csv)"),
     id_name="activity_import_id",
 )
-
-
-@bp.route("/imports", methods=["GET", "POST"])
-@require(Permission.RECORD_ACTIVITIES)
-def imports():
-    """Upload a record of past years' activities, on the members' import engine and page."""
-    return import_pages.upload_page(IMPORTS, _("Activity file (.xlsx or .csv)"))
+# Past years' activities are uploaded on the members' import engine, pages and job.
+import_pages.add_routes(bp, Permission.RECORD_ACTIVITIES, IMPORTS)
 
 
 @bp.get("/template.xlsx")
 @require(Permission.RECORD_ACTIVITIES)
 def template():
     return download(activity_importing.template_xlsx(), "activity-template.xlsx", XLSX)
-
-
-@bp.get("/imports/<int:activity_import_id>")
-@require(Permission.RECORD_ACTIVITIES)
-def import_status(activity_import_id: int):
-    return import_pages.status_page(activity_import_id, IMPORTS)
-
-
-@bp.post("/imports/<int:activity_import_id>/review")
-@require(Permission.RECORD_ACTIVITIES)
-def import_review_post(activity_import_id: int):
-    """Re-check with the secretary's mapping, fixes and exclusions, or import."""
-    return import_pages.review_post(activity_import_id, IMPORTS)
-
-
-@bp.get("/imports/<int:activity_import_id>/errors.<fmt>")
-@require(Permission.RECORD_ACTIVITIES)
-def import_errors(activity_import_id: int, fmt: str):
-    return import_pages.errors_download(activity_import_id, fmt, IMPORTS)
-
-
-@bp.get("/imports/<int:activity_import_id>/rejected.<fmt>")
-@require(Permission.RECORD_ACTIVITIES)
-def import_rejected(activity_import_id: int, fmt: str):
-    """The rows with problems, in the file's own layout, to fix and upload again."""
-    return import_pages.rejected_download(activity_import_id, fmt, IMPORTS)

@@ -7,21 +7,17 @@ from __future__ import annotations
 import hashlib
 import json
 
-import sqlalchemy as sa
 from flask import request, url_for
 from flask.views import MethodView
 from flask_babel import gettext as _
 from flask_smorest import abort
 from marshmallow import ValidationError
-from rq import Retry
-from sqlalchemy.exc import IntegrityError
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
 from service.imports.models import ImportSheet
 from service.imports.reading import ROWS_FILENAME, ImportRefused, check_file, rows_content
-from service.jobs import JobsUnavailable, enqueue
-from service.members import importing
+from service.members import importing, jobs
 from service.members.import_schemas import (
     FIELD_NAMES,
     IdempotencyHeaderSchema,
@@ -35,8 +31,6 @@ from service.members.import_schemas import (
 from service.members.models import MemberImport
 from service.privacy import mask_email, mask_phone
 from service.rest import Blueprint
-from tenants.access import find_in_scope
-from tenants.db import db
 
 blp = Blueprint(
     "member_imports_api",
@@ -59,14 +53,6 @@ REQUEST_BODY = {
 
 class Refused(ValueError):
     """The request is refused as it is (422), with the message for the caller."""
-
-
-def access_import(import_id: int) -> MemberImport:
-    """The import if it is the caller's association's; 404 for missing and for not yours."""
-    upload = find_in_scope(MemberImport, import_id)
-    if upload is None:
-        abort(404, message=_("There is no such import."))
-    return upload
 
 
 @blp.route("/member-imports/")
@@ -105,15 +91,15 @@ class MemberImports(MethodView):
         if earlier is not None:
             return earlier, 200
         try:
-            import_id = _start(filename, content, choices, key, digest)
-        except IntegrityError:  # the same key at the same moment: the other request won
-            db.session.rollback()
+            upload = _start(filename, content, choices, key, digest)
+        except importing.KeyTaken:  # the same key at the same moment: the other request won
             earlier = _earlier(key, digest)
             if earlier is None:
                 raise
             return earlier, 200
-        upload = _queue(import_id)
-        location = url_for("member_imports_api.MemberImportById", import_id=import_id)
+        # With the queue down, JobsUnavailable: 503, and nothing of the request is kept.
+        jobs.queue_import(upload)
+        location = url_for("member_imports_api.MemberImportById", import_id=upload.id)
         return _status(upload), 202, {"Location": location}
 
 
@@ -123,7 +109,7 @@ class MemberImportById(MethodView):
     @blp.response(200, MemberImportSchema)
     def get(self, import_id):
         """Read an import: its status, progress, counts, columns and first problems"""
-        return _status(access_import(import_id))
+        return _status(importing.access_import(import_id))
 
 
 @blp.route("/member-imports/<int:import_id>/problems")
@@ -133,7 +119,7 @@ class MemberImportProblems(MethodView):
     @blp.paginate()
     def get(self, import_id, pagination_parameters):
         """List every problem of an import: row, column, value as written, what is expected"""
-        upload = access_import(import_id)
+        upload = importing.access_import(import_id)
         sheet = importing.find_sheet(upload)
         problems = _problems(upload, (sheet.report if sheet else None) or {})
         pagination_parameters.item_count = len(problems)
@@ -141,9 +127,11 @@ class MemberImportProblems(MethodView):
         return problems[start : start + pagination_parameters.page_size]
 
 
-def _start(filename: str, content: bytes, choices: dict, key: str | None, digest: str) -> int:
-    """Record the upload with the request's choices (committed), as the web page does."""
-    upload = importing.start_import(
+def _start(
+    filename: str, content: bytes, choices: dict, key: str | None, digest: str
+) -> MemberImport:
+    """Record the upload with the request's choices, as the web page does."""
+    return importing.start_import(
         filename,
         content,
         current_principal().audit_label,
@@ -154,28 +142,6 @@ def _start(filename: str, content: bytes, choices: dict, key: str | None, digest
         idempotency_key=key,
         request_digest=digest,
     )
-    db.session.commit()
-    return upload.id
-
-
-def _queue(import_id: int) -> MemberImport:
-    """Queue the job (inline on the embedded default); with the queue down the upload is
-    closed as failed and the caller gets 503."""
-    try:
-        job = enqueue(
-            importing.run_import, import_id, retry=Retry(max=2), on_give_up=importing.gave_up
-        )
-    except JobsUnavailable:
-        importing.give_up(access_import(import_id), _imports_unavailable())
-        raise
-    upload = access_import(import_id)
-    upload.job_id = job.id  # where the status reads progress
-    db.session.commit()
-    return upload
-
-
-def _imports_unavailable() -> str:
-    return _("Imports cannot start right now. Nothing was imported; try again in a few minutes.")
 
 
 # --- the request ------------------------------------------------------------------------
@@ -273,9 +239,7 @@ def _earlier(key: str | None, digest: str) -> dict | None:
     """The import first made under `key` (the same request again), or 409 (another one)."""
     if not key:
         return None
-    sheet = db.session.scalars(
-        sa.select(ImportSheet).where(ImportSheet.idempotency_key == key)
-    ).first()
+    sheet = importing.sheet_under_key(key)
     if sheet is None:
         return None
     if sheet.request_digest != digest:
@@ -286,7 +250,7 @@ def _earlier(key: str | None, digest: str) -> dict | None:
                 " for a new request."
             ),
         )
-    return _status(access_import(sheet.member_import_id))
+    return _status(importing.access_import(sheet.member_import_id))
 
 
 # --- the status -------------------------------------------------------------------------

@@ -10,11 +10,13 @@ import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
+from service.errors import RuleBroken
 from service.imports.fields import Field
 from service.imports.models import ImportSheet, TitleWord
 from service.imports.titles import SEEDED
+from service.members import importing
 from service.members.importing import MEMBER_FIELDS
-from service.members.models import TITLE_LABELS
+from service.members.models import TITLE_LABELS, MemberImport
 from tenants.db import db
 
 # Rows drawn in the page; the report download has every row, and the page says how many more.
@@ -22,7 +24,7 @@ SHOWN_BAD, SHOWN_GOOD = 1000, 200
 ORDER = {"bad": 0, "changed": 1, "new": 2, "same": 3, "excluded": 4}
 
 
-class ReviewRefused(ValueError):
+class ReviewRefused(RuleBroken):
     """The page's fields do not make a mapping or a fix (a field chosen twice, a row that
     is not in the file)."""
 
@@ -108,6 +110,18 @@ def apply(
     sheet.excluded = sorted(excluded)
     sheet.mode = mode
     sheet.on_match = on_match
+
+
+def resubmit(
+    upload: MemberImport, form: MultiDict, mode: str, on_match: str, action: str | None
+) -> None:
+    """The secretary's choices onto the upload's sheet, and the upload queued again: to be
+    checked once more, or written when `action` is "commit". Refused (ReviewRefused)
+    before anything is changed when the page's fields do not make sense."""
+    sheet = importing.sheet_of(upload)
+    apply(sheet, form, mode, on_match, importing.spec_of(upload).fields)
+    sheet.stage = "commit" if action == "commit" else "check"
+    upload.status = "queued"
 
 
 def rejected(report: dict) -> tuple[list[str], list[list[str]]]:

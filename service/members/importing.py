@@ -10,17 +10,22 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Collection
 from datetime import timedelta
 
 import sqlalchemy as sa
 from blinker import signal
 from flask import current_app
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from rq import get_current_job
+from sqlalchemy.exc import IntegrityError
 
+from service.access import in_scope
 from service.audit.services import record
+from service.errors import Conflict, NotFound
 from service.federation import rollups
-from service.imports.engine import Context, Row, check_rows, collection_paused, display
+from service.imports.engine import Context, Row, check_rows, display
 from service.imports.fields import Column, Field, header_key, suggest
 from service.imports.kinds import ImportKind, kind_spec
 from service.imports.models import ImportMapping, ImportSheet, TitleWord
@@ -32,10 +37,8 @@ from service.members import history
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import Member, MemberImport, ProfessionalTitle
 from service.validation import PHONE_PATTERN
-from tenants.access import find_in_scope
 from tenants.db import db, one_of, prepared_for_bulk, refresh_statistics
 from tenants.models import utcnow
-from tenants.scope import system_scope
 
 KIND = "members"
 CHUNK = 1000
@@ -120,19 +123,65 @@ def limits() -> Limits:
     return Limits(config["IMPORT_MAX_BYTES"], config["IMPORT_MAX_ROWS"])
 
 
+class KeyTaken(Conflict):
+    """Another import was recorded under the same idempotency key at the same moment."""
+
+
+def access_import(import_id: int, kinds: Collection[str] | None = None) -> MemberImport:
+    """The upload with `import_id` if the current scope holds it and it is of one of
+    `kinds` (any kind when None): NotFound for a missing id, another association's upload
+    and another kind's alike."""
+    upload = in_scope(MemberImport, import_id)
+    if kinds is not None and (upload.kind or KIND) not in kinds:
+        raise NotFound(_l("There is no such record, or it is not yours to see."))
+    return upload
+
+
 def start_import(
     filename: str, content: bytes, created_by: str, kind: str = KIND, **choices
 ) -> MemberImport:
     """Record the upload and its sheet (with the API's `choices`: stage, mode, on_match,
-    mapping, idempotency key); the caller commits and enqueues `run_import`."""
+    mapping, idempotency key), flushed; the caller queues its job (`jobs.queue_import`).
+    A key taken by another import at the same moment is KeyTaken, and nothing of this one
+    is kept."""
     kind_spec(kind)  # a kind that does not exist is refused here, not in the job
-    upload = MemberImport(
-        filename=filename[:200], content=content, created_by=created_by, kind=kind
-    )
-    db.session.add(upload)
-    db.session.flush()
-    db.session.add(ImportSheet(member_import_id=upload.id, **{"stage": "check", **choices}))
+    try:
+        with db.session.begin_nested():
+            upload = MemberImport(
+                filename=filename[:200], content=content, created_by=created_by, kind=kind
+            )
+            db.session.add(upload)
+            db.session.flush()
+            sheet = ImportSheet(member_import_id=upload.id, **{"stage": "check", **choices})
+            db.session.add(sheet)
+            db.session.flush()
+    except IntegrityError as taken:
+        raise KeyTaken(
+            _l(
+                "This Idempotency-Key was used for another import request; use a new key"
+                " for a new request."
+            )
+        ) from taken
     return upload
+
+
+def sheet_under_key(key: str) -> ImportSheet | None:
+    """The sheet of the import first made under this idempotency key, if any."""
+    return db.session.scalars(
+        sa.select(ImportSheet).where(ImportSheet.idempotency_key == key)
+    ).first()
+
+
+def recent_uploads(kind: str) -> list[MemberImport]:
+    """The association's last twenty uploads of `kind`, newest first."""
+    return list(
+        db.session.scalars(
+            sa.select(MemberImport)
+            .where(MemberImport.kind == kind)
+            .order_by(MemberImport.created_at.desc())
+            .limit(20)
+        )
+    )
 
 
 def find_sheet(upload: MemberImport) -> ImportSheet | None:
@@ -150,20 +199,12 @@ def sheet_of(upload: MemberImport) -> ImportSheet:
     return sheet
 
 
-# --- the job ----------------------------------------------------------------------------
+# --- what the job does (service.members.jobs) ------------------------------------------
 
 
-def run_import(import_id: int) -> str:
-    """The job. Idempotent: a finished import is left alone, a re-run after a crash starts
-    over (nothing was written, since rows are written in one transaction)."""
-    upload = find_in_scope(MemberImport, import_id)
-    if upload is None or upload.status != "queued":
-        return upload.status if upload else "missing"
-    with collection_paused():
-        return _run(upload)
-
-
-def _run(upload: MemberImport) -> str:
+def process(upload: MemberImport) -> str:
+    """Read and check the upload, then hold it for review or write its rows; its status
+    after. Nothing is committed here: the job's unit of work commits it all at once."""
     sheet = sheet_of(upload)
     spec = spec_of(upload)
     try:
@@ -193,7 +234,6 @@ def _hold(upload: MemberImport, sheet: ImportSheet) -> str:
     if sheet.stage != DRY_RUN:
         sheet.stage = "review"
     upload.status = "review"
-    db.session.commit()
     return upload.status
 
 
@@ -510,7 +550,6 @@ def _commit(
         sheet.report = report
         sheet.stage = "review"
         upload.status = "review"
-        db.session.commit()
         return upload.status
     new = [r for r in live if not r.problems and r.member is None]
     changed = [r for r in live if not r.problems and r.member is not None and r.diff]
@@ -604,20 +643,9 @@ def _remember_mapping(columns: list[Column], kind: str = KIND) -> None:
 
 
 def give_up(upload: MemberImport, reason: str) -> None:
-    """The job could not be queued: close the upload as failed, with the reason, so no
-    import waits forever for a job that does not exist; the user uploads again later."""
+    """Close the upload as failed, with the reason, and drop its file: no import waits for
+    ever on a job that will not finish; the user uploads again."""
     _finish(upload, "failed", errors=[_file_problem(reason)])
-
-
-def gave_up(import_id: int, reason: str) -> None:
-    """The import job failed for the last time: close the upload as failed (its rows were
-    written in one transaction, so none are in), with the reason."""
-    upload = find_in_scope(MemberImport, import_id)
-    if upload is not None and upload.status == "queued":
-        give_up(
-            upload,
-            _("The import stopped on an error; nothing was imported: %(reason)s", reason=reason),
-        )
 
 
 # Longer than an import's job timeout and its retries: an upload still queued after this
@@ -631,20 +659,17 @@ def is_lost(upload: MemberImport) -> bool:
     return upload.status == "queued" and utcnow() - upload.created_at >= IMPORT_LOST_AFTER
 
 
-def give_up_lost_imports() -> int:
-    """The periodic sweep: every lost upload is closed as failed, so no page says 正在检查…
-    for ever; and an upload abandoned in review gives up its file."""
-    with system_scope("members: close lost imports"):
-        waiting = db.session.scalars(
+def is_abandoned(upload: MemberImport) -> bool:
+    return upload.status == "review" and utcnow() - upload.created_at >= REVIEW_ABANDONED_AFTER
+
+
+def waiting_uploads() -> list[MemberImport]:
+    """Uploads in the scope that wait on a job or on the secretary (queued or in review)."""
+    return list(
+        db.session.scalars(
             sa.select(MemberImport).where(MemberImport.status.in_(("queued", "review")))
-        ).all()
-        lost = [upload for upload in waiting if is_lost(upload)]
-        for upload in lost:
-            give_up(upload, lost_reason())
-        for upload in waiting:
-            if upload.status == "review" and utcnow() - upload.created_at >= REVIEW_ABANDONED_AFTER:
-                give_up(upload, _("The import was left unconfirmed; nothing was imported."))
-    return len(lost)
+        )
+    )
 
 
 def lost_reason() -> str:
@@ -656,7 +681,6 @@ def _finish(upload: MemberImport, status: str, errors: list | None = None) -> st
     upload.errors = errors
     upload.content = b""  # the file holds personal data; keep it no longer than needed
     upload.finished_at = utcnow()
-    db.session.commit()
     return status
 
 
@@ -706,3 +730,17 @@ SPEC = ImportKind(
     write=_write_members,
     entity="member",
 )
+
+
+# Jobs queued before the job bodies moved to `service.members.jobs` name them here
+# (`service.members.importing:run_import`, `...:gave_up`): they still resolve. Lazily, as
+# `jobs` itself builds on this module.
+_MOVED_TO_JOBS = ("run_import", "gave_up", "give_up_lost_imports")
+
+
+def __getattr__(name: str):
+    if name in _MOVED_TO_JOBS:
+        from service.members import jobs
+
+        return getattr(jobs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

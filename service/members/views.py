@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from service.audit.services import record
 from service.auth.principal import current_principal, require
@@ -178,45 +179,21 @@ def template():
     return download(template_xlsx(), "member-template.xlsx", XLSX)
 
 
-@bp.route("/imports", methods=["GET", "POST"])
-@require(Permission.EDIT_MEMBERS)
-def imports():
-    return import_pages.upload_page(import_pages.MEMBERS)
-
-
-@bp.get("/imports/<int:import_id>")
-@require(Permission.EDIT_MEMBERS)
-def import_status(import_id: int):
-    upload = import_pages.access_import(import_id, import_pages.MEMBERS)
-    pages = import_pages.GROUPS if upload.kind == "groups" else import_pages.MEMBERS
-    return import_pages.status_page(import_id, pages)
-
-
-@bp.post("/imports/<int:import_id>/review")
-@require(Permission.EDIT_MEMBERS)
-def import_review_post(import_id: int):
-    """Re-check with the secretary's mapping, fixes and exclusions, or import."""
-    return import_pages.review_post(import_id, import_pages.MEMBERS)
-
-
-@bp.get("/imports/<int:import_id>/errors.<fmt>")
-@require(Permission.EDIT_MEMBERS)
-def import_errors(import_id: int, fmt: str):
-    return import_pages.errors_download(import_id, fmt, import_pages.MEMBERS)
-
-
-@bp.get("/imports/<int:import_id>/rejected.<fmt>")
-@require(Permission.EDIT_MEMBERS)
-def import_rejected(import_id: int, fmt: str):
-    """The rows with problems, in the file's own layout, to fix and upload again."""
-    return import_pages.rejected_download(import_id, fmt, import_pages.MEMBERS)
-
-
-@bp.route("/groups/imports", methods=["GET", "POST"])
-@require(Permission.EDIT_MEMBERS)
-def group_imports():
-    """Upload a list of group members, on the same engine and review page as members."""
-    return import_pages.upload_page(import_pages.GROUPS, _("Group member file (.xlsx or .csv)"))
+MEMBERS = import_pages.Pages(
+    blueprint="members", kind="members", template="members.template", back="members.index"
+)
+GROUPS = import_pages.Pages(
+    blueprint="members",
+    kind="groups",
+    template="members.group_template",
+    back="members.groups",
+    label=_l("Group member file (.xlsx or .csv)"),
+    upload_rule="/groups/imports",
+    upload_endpoint="group_imports",
+)
+# The upload pages of members (/imports) and group members (/groups/imports), on the same
+# engine, status and review pages.
+import_pages.add_routes(bp, Permission.EDIT_MEMBERS, MEMBERS, GROUPS)
 
 
 @bp.get("/groups/template.xlsx")

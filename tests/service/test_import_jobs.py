@@ -15,15 +15,15 @@ from tests.service.test_members import csv_bytes, members_of, row
 
 
 def test_an_import_is_queued_with_retries(world, client, monkeypatch):
-    from service.members import import_pages
+    from service.members import jobs
 
-    queued, original = {}, import_pages.enqueue
+    queued, original = {}, jobs.enqueue
 
     def remember(func, *ids, **options):
         queued.update(func=func, options=options)
         return original(func, *ids, **options)
 
-    monkeypatch.setattr(import_pages, "enqueue", remember)
+    monkeypatch.setattr(jobs, "enqueue", remember)
     tenant = world.a.first
     client.login_as(tenant.users[Role.ASSOCIATION_ADMIN])
     content = csv_bytes([row("李雷", phone="13900000001")])
