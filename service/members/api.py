@@ -7,7 +7,7 @@ from flask.views import MethodView
 from service.associations.services import profiles_in_scope
 from service.auth.roles import Permission
 from service.members import services
-from service.members.models import GroupMember, MemberStatus
+from service.members.models import MemberStatus
 from service.members.schemas import (
     GroupMemberCreateSchema,
     GroupMemberSchema,
@@ -18,8 +18,7 @@ from service.members.schemas import (
     MemberSchema,
     MemberUpdateSchema,
 )
-from service.rest import Blueprint, paginate
-from tenants.db import db
+from service.rest import Blueprint, found_first, paginate
 
 blp = Blueprint(
     "members_api",
@@ -27,13 +26,6 @@ blp = Blueprint(
     url_prefix="/api/v1",
     description="Individual (个人会员) and group members (团体会员) of the token's association.",
 )
-
-
-def _save(action):
-    """Run a service call and commit it (a refusal is answered by `service.rest.refusal`)."""
-    result = action()
-    db.session.commit()
-    return result
 
 
 @blp.route("/members/")
@@ -52,7 +44,7 @@ class Members(MethodView):
     @blp.response(201, MemberSchema)
     def post(self, data):
         """Add a member; a duplicate phone or e-mail is refused"""
-        return _save(lambda: services.create_member(data))
+        return services.create_member(data)
 
 
 @blp.route("/members/<int:member_id>")
@@ -64,20 +56,17 @@ class MemberById(MethodView):
         return services.access_member(member_id)
 
     @blp.requires(Permission.EDIT_MEMBERS, write=True)
+    @found_first(services.access_member, "member_id")
     @blp.arguments(MemberUpdateSchema)
     @blp.response(200, MemberSchema)
     def patch(self, changes, member_id):
         """Change a member's record or status"""
         member = services.access_member(member_id)
         status = changes.pop("status", None)
-
-        def change():
-            services.update_member(member, changes)
-            if status:
-                services.set_member_status(member, MemberStatus(status))
-            return member
-
-        return _save(change)
+        services.update_member(member, changes)
+        if status:
+            services.set_member_status(member, MemberStatus(status))
+        return member
 
 
 @blp.route("/group-members/")
@@ -94,10 +83,7 @@ class GroupMembers(MethodView):
     @blp.response(201, GroupMemberSchema)
     def post(self, data):
         """Add a group member"""
-        group = GroupMember(**data)
-        db.session.add(group)
-        db.session.commit()
-        return group
+        return services.create_group_member(data)
 
 
 @blp.route("/group-members/<int:group_id>")
@@ -109,18 +95,13 @@ class GroupMemberById(MethodView):
         return services.access_group_member(group_id)
 
     @blp.requires(Permission.EDIT_MEMBERS, write=True)
+    @found_first(services.access_group_member, "group_id")
     @blp.arguments(GroupMemberUpdateSchema)
     @blp.response(200, GroupMemberSchema)
     def patch(self, changes, group_id):
         """Change a group member; a status change is kept in its history"""
         group = services.access_group_member(group_id)
-        reason = changes.pop("reason", None)
-        if "status" in changes:
-            services.set_group_status(group, changes.pop("status"), reason)
-        for field, value in changes.items():
-            setattr(group, field, value)
-        db.session.commit()
-        return group
+        return services.update_group_member(group, changes, changes.get("reason"))
 
 
 @blp.route("/member-counts/")

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from service.access import in_scope
+from service.errors import NotFound
 from service.members import services
 from service.members.models import (
     ApplicationStatus,
@@ -25,7 +26,6 @@ from service.members.models import (
     MembershipPolicy,
     MemberStatus,
 )
-from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association, utcnow
 
@@ -35,18 +35,20 @@ APPLICANT_FIELDS = ("name", "phone", "email", "department", "title", "societies"
 def open_for_applications(
     association_id: int, code: str | None
 ) -> tuple[Association, MembershipPolicy]:
-    """The association and its policy if this visitor may apply; 404 otherwise (an
-    invitation-only association answers only to its invitation code)."""
-    association = find_in_scope(Association, association_id)
-    if association is None or association.status != "active":
-        abort(404)
+    """The association and its policy if this visitor may apply; NotFound otherwise, as
+    for an association that does not exist (an invitation-only association answers only
+    to its invitation code)."""
+    association = in_scope(Association, association_id)
     policy = services.policy()
-    if policy.procedure == JoiningProcedure.INVITATION_ONLY and code != policy.invite_code:
-        abort(404)
+    invited = policy.procedure != JoiningProcedure.INVITATION_ONLY or code == policy.invite_code
+    if association.status != "active" or not invited:
+        raise NotFound(_l("There is no such record, or it is not yours to see."))
     return association, policy
 
 
 def submit(policy: MembershipPolicy, data: dict[str, Any]) -> MemberApplication:
+    """File a visitor's application under the association's present policy; flushed, so it
+    is written under the association's scope the public page opened for it."""
     fields = {f: data.get(f) for f in APPLICANT_FIELDS}
     if not fields.get("phone") and not fields.get("email"):
         raise services.MembershipError(_l("Give a phone number or an e-mail address."))
@@ -56,10 +58,11 @@ def submit(policy: MembershipPolicy, data: dict[str, Any]) -> MemberApplication:
         **fields, statement=data.get("statement"), consent_version=policy.consent_version
     )
     db.session.add(application)
+    db.session.flush()
     return application
 
 
-def pending() -> sa.Select:
+def _pending_query() -> sa.Select:
     return (
         sa.select(MemberApplication)
         .where(MemberApplication.status == ApplicationStatus.PENDING)
@@ -67,11 +70,15 @@ def pending() -> sa.Select:
     )
 
 
+def pending() -> list[MemberApplication]:
+    """The applications waiting for a decision, oldest first."""
+    return list(db.session.scalars(_pending_query()))
+
+
 def access_application(application_id: int) -> MemberApplication:
-    application = find_in_scope(MemberApplication, application_id)
-    if application is None:
-        abort(404)
-    return application
+    """The application with `application_id` if the current scope holds it: NotFound for
+    a missing id and for another association's application alike."""
+    return in_scope(MemberApplication, application_id)
 
 
 class NamesDiffer(services.MembershipError):
@@ -184,7 +191,7 @@ def _decide(application, status, decided_by, reason) -> None:
 
 
 def pending_count() -> int:
-    return db.session.scalar(sa.select(sa.func.count()).select_from(pending().subquery()))
+    return db.session.scalar(sa.select(sa.func.count()).select_from(_pending_query().subquery()))
 
 
 # --- likely duplicates ----------------------------------------------------------------

@@ -8,7 +8,6 @@ from service.extensions import limiter
 from service.members import applications
 from service.members.forms import ApplicationForm
 from service.members.services import MembershipError
-from tenants.db import db
 from tenants.scope import Scope, use_scope
 
 bp = Blueprint("join", __name__, url_prefix="/join")
@@ -36,7 +35,6 @@ def apply(association_id: int):
             except MembershipError as refused:
                 form.phone.errors.append(str(refused))
             else:
-                db.session.commit()
                 return render_template("members/applied.html", association=association)
         return render_template(
             "members/apply.html", form=form, association=association, policy=policy

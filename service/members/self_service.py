@@ -5,16 +5,12 @@ from __future__ import annotations
 
 import json
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import logout_user
+from flask_login import current_user, logout_user
 
-from service.audit.services import record
-from service.auth.models import User
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
-from service.auth.services import set_user_active
 from service.members import services
 from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import SelfServiceForm
@@ -23,22 +19,13 @@ from service.members.tabular import COLUMNS, export_row, to_xlsx
 from service.sso import services as sso
 from service.web.confirmations import confirm_first
 from service.web.downloads import XLSX, download
-from tenants.db import db
-from tenants.models import utcnow
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
 
 def _own_record() -> Member:
     """The signed-in member's own record; 404 when the account has none."""
-    member = db.session.scalar(
-        sa.select(Member).where(
-            Member.user_id == current_principal().id, Member.erased_at.is_(None)
-        )
-    )
-    if member is None:
-        abort(404)
-    return member
+    return services.member_of_account(current_principal().id)
 
 
 def _as_dict(member: Member) -> dict:
@@ -57,11 +44,9 @@ def record_page():
     if form.validate_on_submit():
         try:
             services.update_member(member, form.data)
-        except services.MembershipError as refused:
-            db.session.rollback()
+        except services.MembershipError as refused:  # checked before anything is changed
             form.phone.errors.append(str(refused))
         else:
-            db.session.commit()
             flash(_("Your record is corrected."), "success")
             return redirect(url_for(".record_page"))
     status = eligibility(member.in_cast_society, member.title, member.exception_reason)
@@ -74,34 +59,30 @@ def record_page():
         statuses=STATUS_LABELS,
         eligibility=ELIGIBILITY_LABELS[status],
         policy=services.policy(),
-        sso_link=sso.link_of(db.session.get(User, current_principal().id)),
+        sso_link=sso.link_of(current_user),
     ), (400 if form.errors else 200)
 
 
 @bp.get("/export.<fmt>")
 @require(Permission.OWN_MEMBER_RECORD)
 def export(fmt: str):
+    if fmt not in ("json", "xlsx"):
+        abort(404)
     member = _own_record()
-    record(db.session, "export", "member", member.id, member.tenant_id, {"by": "the member"})
-    db.session.commit()
+    services.export_own_record(member)
     if fmt == "json":
         body = json.dumps(_as_dict(member), ensure_ascii=False, indent=2)
         return download(body.encode(), "my-record.json", "application/json")
-    if fmt == "xlsx":
-        return download(
-            to_xlsx([c.header for c in COLUMNS], [export_row(member, {})]), "my-record.xlsx", XLSX
-        )
-    abort(404)
+    return download(
+        to_xlsx([c.header for c in COLUMNS], [export_row(member, {})]), "my-record.xlsx", XLSX
+    )
 
 
 @bp.post("/consent/withdraw")
 @require(Permission.OWN_MEMBER_RECORD)
 @confirm_first
 def withdraw_consent():
-    member = _own_record()
-    member.consent_withdrawn_at = utcnow()
-    member.named_upward = False
-    db.session.commit()
+    services.withdraw_consent(_own_record())
     flash(_("Your consent is withdrawn. Your name is no longer passed upward."), "success")
     return redirect(url_for(".record_page"))
 
@@ -110,12 +91,7 @@ def withdraw_consent():
 @require(Permission.OWN_MEMBER_RECORD)
 @confirm_first
 def erase():
-    member = _own_record()
-    services.erase_member(member)
-    user = db.session.scalar(sa.select(User).where(User.id == current_principal().id))
-    set_user_active(user, False)
-    member.user_id = None
-    db.session.commit()
+    services.erase_own_record(_own_record(), current_user._get_current_object())
     logout_user()
     flash(_("Your personal data is erased and your account is closed."), "success")
     return redirect(url_for("auth.login"))

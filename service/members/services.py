@@ -6,10 +6,13 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import lazy_gettext as _l
 
-from service.errors import RuleBroken
+from service.access import in_scope
+from service.audit.services import record
+from service.auth.models import User
+from service.auth.services import set_user_active
+from service.errors import NotFound, RuleBroken
 from service.members import history
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import (
@@ -19,8 +22,8 @@ from service.members.models import (
     MembershipPolicy,
     MemberStatus,
 )
+from service.members.tabular import export_row
 from service.sorting import pinyin_order
-from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import utcnow
 from tenants.scope import Scope, use_scope
@@ -43,6 +46,15 @@ MEMBER_FIELDS = (
 )
 # What erasure clears: everything that could name the person. Title, join date and status
 # stay, so the association's counts do not change.
+GROUP_FIELDS = (
+    "name",
+    "kind",
+    "kind_name",
+    "leader_name",
+    "contact_phone",
+    "member_count",
+    "joined_on",
+)
 ERASED_FIELDS = (
     "staff_number",
     "gender",
@@ -72,18 +84,26 @@ class DuplicateMember(MembershipError):
 
 
 def access_member(member_id: int) -> Member:
-    """The member if the current scope sees it; 404 for missing and not-yours alike."""
-    member = find_in_scope(Member, member_id)
-    if member is None:
-        abort(404)
-    return member
+    """The member with `member_id` if the current scope holds it: NotFound for a missing
+    id and for another association's member alike."""
+    return in_scope(Member, member_id)
 
 
 def access_group_member(group_member_id: int) -> GroupMember:
-    group = find_in_scope(GroupMember, group_member_id)
-    if group is None:
-        abort(404)
-    return group
+    """The group member with `group_member_id` if the current scope holds it: NotFound for
+    a missing id and for another association's group member alike."""
+    return in_scope(GroupMember, group_member_id)
+
+
+def member_of_account(user_id: int) -> Member:
+    """The member record linked to the signed-in account (not erased): NotFound when the
+    account has none."""
+    member = db.session.scalar(
+        sa.select(Member).where(Member.user_id == user_id, Member.erased_at.is_(None))
+    )
+    if member is None:
+        raise NotFound(_l("There is no such record, or it is not yours to see."))
+    return member
 
 
 def members_query(
@@ -234,6 +254,40 @@ def erase_member(member: Member) -> None:
     set_member_status(member, MemberStatus.WITHDRAWN, on, erased=True)
 
 
+def exported_rows(masks: dict, tenant_id: int | None, fmt: str) -> list[list]:
+    """Every member not erased, as rows of the spreadsheet, with the fields in `masks`
+    masked; the export is recorded in the audit log (how many rows, and whether the
+    contacts went out in clear)."""
+    rows = [export_row(m, masks) for m in db.session.scalars(members_query())]
+    record(
+        db.session,
+        "export",
+        "member",
+        tenant_id=tenant_id,
+        changes={"format": fmt, "rows": len(rows), "contacts": "masked" if masks else "clear"},
+    )
+    return rows
+
+
+def export_own_record(member: Member) -> None:
+    """The member took a copy of their own record: recorded in the audit log."""
+    record(db.session, "export", "member", member.id, member.tenant_id, {"by": "the member"})
+
+
+def withdraw_consent(member: Member) -> None:
+    """The member withdraws consent: their name is no longer passed upward."""
+    member.consent_withdrawn_at = utcnow()
+    member.named_upward = False
+
+
+def erase_own_record(member: Member, account: User) -> None:
+    """The member erases their personal data (PIPL): the record is erased as staff would,
+    and the account that was linked to it is closed (its sessions end)."""
+    erase_member(member)
+    set_user_active(account, False)
+    member.user_id = None
+
+
 def member_counts() -> dict[str, int]:
     """Counts by status, including erased members: what goes upward is numbers, not names."""
     rows = db.session.execute(sa.select(Member.status, sa.func.count()).group_by(Member.status))
@@ -282,6 +336,55 @@ def group_members_query(status: str | None = None) -> sa.Select:
     if status:
         query = query.where(GroupMember.status == status)
     return query
+
+
+def group_members() -> list[GroupMember]:
+    """The association's group members, by kind and name."""
+    return list(db.session.scalars(group_members_query()))
+
+
+def create_group_member(data: dict[str, Any]) -> GroupMember:
+    """A new group member from the form's or the API's fields (a member since today unless
+    a day is given); flushed, so its id is known."""
+    values = _group_values(data)
+    group = GroupMember(**values, status=data.get("status") or "active")
+    group.joined_on = values.get("joined_on") or date.today()
+    db.session.add(group)
+    db.session.flush()
+    return group
+
+
+def update_group_member(
+    group: GroupMember,
+    changes: dict[str, Any],
+    reason: str | None = None,
+    status_on: date | None = None,
+) -> GroupMember:
+    """Change the fields given; a change of status is dated `status_on` (today by default)
+    and kept in the group member's history with `reason`."""
+    values = _group_values(changes)
+    if changes.get("status"):
+        set_group_status(group, changes["status"], reason, status_on)
+    for field, value in values.items():
+        setattr(group, field, value)
+    return group
+
+
+def _group_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The group member's own fields among `data`, text trimmed (empty as none). An empty
+    join date leaves the one it has; an empty name is refused."""
+    values = {}
+    for field in GROUP_FIELDS:
+        if field in data:
+            value = data[field]
+            values[field] = (value.strip() or None) if isinstance(value, str) else value
+    if "name" in values and not values["name"]:
+        raise RuleBroken(_l("The name is required."), field="name")
+    if "member_count" in values and values["member_count"] is None:
+        values["member_count"] = 0
+    if "joined_on" in values and values["joined_on"] is None:
+        del values["joined_on"]
+    return values
 
 
 def set_group_status(

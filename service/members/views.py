@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
-from service.audit.services import record
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.errors import flash_refusal
 from service.members import (
     applications,
     group_import,
@@ -33,21 +31,14 @@ from service.members.models import (
     STATUS_LABELS,
     TITLE_LABELS,
     ApplicationStatus,
-    GroupMember,
     MemberStatus,
 )
-from service.members.tabular import (
-    COLUMNS,
-    export_row,
-    template_xlsx,
-    to_csv,
-    to_xlsx,
-)
+from service.members.tabular import COLUMNS, template_xlsx, to_csv, to_xlsx
 from service.privacy import mask_email, mask_phone, mask_staff_number
+from service.unit_of_work import discard
 from service.validation import ID_MAX
 from service.web.downloads import CSV, XLSX, download
 from service.web.pagination import page_of
-from tenants.db import db
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
@@ -84,7 +75,6 @@ def new():
         except services.MembershipError as refused:
             form.name.errors.append(str(refused))
         else:
-            db.session.commit()
             flash(_("The member is added."), "success")
             return redirect(url_for(".detail", member_id=member.id))
     return render_template("members/form.html", form=form, member=None), 400 if form.errors else 200
@@ -113,11 +103,9 @@ def edit(member_id: int):
     if form.validate_on_submit():
         try:
             services.update_member(member, form.data)
-        except services.MembershipError as refused:
-            db.session.rollback()
+        except services.MembershipError as refused:  # checked before anything is changed
             form.name.errors.append(str(refused))
         else:
-            db.session.commit()
             flash(_("The member is saved."), "success")
             return redirect(url_for(".detail", member_id=member.id))
     status = 400 if form.errors else 200
@@ -134,10 +122,7 @@ def change_status(member_id: int):
     try:
         services.set_member_status(member, MemberStatus(form.status.data), form.on.data)
     except services.MembershipError as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-        return redirect(url_for(".detail", member_id=member.id))
-    db.session.commit()
+        return flash_refusal(refused, url_for(".detail", member_id=member.id))
     flash(_("The status is changed."), "success")
     return redirect(url_for(".detail", member_id=member.id))
 
@@ -157,17 +142,8 @@ def export(fmt: str):
         if clear
         else {"phone": mask_phone, "email": mask_email, "staff_number": mask_staff_number}
     )
-    members = db.session.scalars(services.members_query()).all()
-    rows = [export_row(m, masks) for m in members]
+    rows = services.exported_rows(masks, principal.association_id, fmt)
     header = [c.header for c in COLUMNS]
-    record(
-        db.session,
-        "export",
-        "member",
-        tenant_id=principal.association_id,
-        changes={"format": fmt, "rows": len(rows), "contacts": "clear" if clear else "masked"},
-    )
-    db.session.commit()
     if fmt == "xlsx":
         return download(to_xlsx(header, rows), "members.xlsx", XLSX)
     return download(to_csv(header, rows), "members.csv", CSV)
@@ -209,7 +185,6 @@ def import_titles():
     form = TitleWordForm()
     if form.validate_on_submit():
         import_review.set_title_word(form.word.data, form.level.data)
-        db.session.commit()
         flash(_("The job title is saved."), "success")
         return redirect(url_for(".import_titles"))
     words, seeded = import_review.title_words()
@@ -224,10 +199,9 @@ def import_titles():
 @bp.get("/applications/")
 @require(Permission.EDIT_MEMBERS)
 def applications_index():
-    pending = db.session.scalars(applications.pending()).all()
     return render_template(
         "members/applications.html",
-        applications=pending,
+        applications=applications.pending(),
         titles=TITLE_LABELS,
         policy=services.policy(),
     )
@@ -244,17 +218,15 @@ def application(member_application_id: int):
         try:
             if request.form.get("decision") == "approve":
                 member = applications.approve(found, decided_by, form.reason.data)
-                db.session.commit()
                 flash(_("The applicant is a member now."), "success")
                 return redirect(url_for(".detail", member_id=member.id))
             applications.reject(found, decided_by, form.reason.data or "")
         except services.MembershipError as refused:
-            db.session.rollback()
+            discard()  # a merge may have filled the member's fields before its refusal
             form.reason.errors.append(str(refused))
             if isinstance(refused, applications.NamesDiffer):
                 names_differ = refused.member.id
         else:
-            db.session.commit()
             flash(_("The application is rejected."), "success")
             return redirect(url_for(".applications_index"))
     status = eligibility(found.in_cast_society, found.title, found.statement)
@@ -316,11 +288,10 @@ def _decide_merge(found, member, form: MergeForm):
             applications.reject(found, decided_by, form.reason.data or "")
             kept = None
     except services.MembershipError as refused:
-        db.session.rollback()
+        discard()  # a merge may have filled the member's fields before its refusal
         target = form.keep_name if isinstance(refused, applications.NameNotChosen) else form.reason
         target.errors = [*target.errors, str(refused)]
         return None
-    db.session.commit()
     if kept is None:
         flash(_("The application is rejected."), "success")
         return redirect(url_for(".applications_index"))
@@ -338,7 +309,6 @@ def policy():
     form = PolicyForm(obj=current)
     if form.validate_on_submit():
         services.update_policy(current, form.procedure.data, form.rights_and_duties.data)
-        db.session.commit()
         flash(_("The membership policy is saved."), "success")
         return redirect(url_for(".policy"))
     return render_template("members/policy.html", form=form, policy=current), (
@@ -352,8 +322,9 @@ def policy():
 @bp.get("/groups/")
 @require(Permission.VIEW_MEMBERS)
 def groups():
-    groups = db.session.scalars(services.group_members_query()).all()
-    return render_template("members/groups.html", groups=groups, kinds=KIND_LABELS)
+    return render_template(
+        "members/groups.html", groups=services.group_members(), kinds=KIND_LABELS
+    )
 
 
 @bp.route("/groups/new", methods=["GET", "POST"])
@@ -361,18 +332,7 @@ def groups():
 def new_group():
     form = GroupMemberForm()
     if form.validate_on_submit():
-        group = GroupMember(
-            name=form.name.data.strip(),
-            kind=form.kind.data,
-            kind_name=(form.kind_name.data or "").strip() or None,
-            leader_name=form.leader_name.data or None,
-            contact_phone=form.contact_phone.data or None,
-            member_count=form.member_count.data or 0,
-            status=form.status.data,
-            joined_on=form.joined_on.data or date.today(),
-        )
-        db.session.add(group)
-        db.session.commit()
+        group = services.create_group_member(form.data)
         flash(_("The group member is added."), "success")
         return redirect(url_for(".group", group_id=group.id))
     status = 400 if form.errors else 200
@@ -388,14 +348,9 @@ def group(group_id: int):
         if not current_principal().can(Permission.EDIT_MEMBERS):
             abort(403)
         if form.validate_on_submit():
-            services.set_group_status(
-                group, form.status.data, form.reason.data or None, form.status_on.data
+            services.update_group_member(
+                group, form.data, form.reason.data or None, form.status_on.data
             )
-            group.joined_on = form.joined_on.data or group.joined_on
-            for field in ("name", "kind", "kind_name", "leader_name", "contact_phone"):
-                setattr(group, field, (getattr(form, field).data or "").strip() or None)
-            group.member_count = form.member_count.data or 0
-            db.session.commit()
             flash(_("The group member is saved."), "success")
             return redirect(url_for(".group", group_id=group.id))
     history = services.group_history(group)

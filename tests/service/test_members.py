@@ -14,6 +14,7 @@ from service.audit.models import AuditEvent
 from service.auth.roles import Role
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import (
+    GroupMember,
     GroupMemberStatusChange,
     Member,
     MemberApplication,
@@ -387,6 +388,79 @@ def test_group_member_status_changes_keep_history(world, client):
     assert [(h.from_status, h.to_status, h.reason) for h in history] == [
         ("active", "inactive", "换届未完成")
     ]
+
+
+def _group_named(tenant, name: str):
+    with use_scope(Scope.association(tenant.association.id)):
+        group = db.session.scalars(sa.select(GroupMember).where(GroupMember.name == name)).one()
+        history = db.session.scalars(
+            sa.select(GroupMemberStatusChange).where(
+                GroupMemberStatusChange.group_member_id == group.id
+            )
+        ).all()
+        db.session.expunge_all()
+    return group, history
+
+
+def test_staff_add_and_edit_a_group_member_on_the_web(world, client):
+    tenant = world.a.first
+    client.login_as(tenant.users[Role.ASSOCIATION_STAFF])
+    form = {
+        "name": "  化学学院青年教师协会 ",
+        "kind": "other",
+        "kind_name": " 青年教师协会 ",
+        "leader_name": "",
+        "contact_phone": "",
+        "member_count": "35",
+        "status": "active",
+        "joined_on": "2024-09-01",
+    }
+    added = client.post("/members/groups/new", data=form)
+    assert added.status_code == 302
+    group, history = _group_named(tenant, "化学学院青年教师协会")
+    assert (group.kind_name, group.leader_name, group.member_count) == ("青年教师协会", None, 35)
+    assert str(group.joined_on) == "2024-09-01" and history == []
+
+    edited = client.post(
+        f"/members/groups/{group.id}",
+        data={
+            **form,
+            "joined_on": "",  # left empty: the day it joined stays
+            "leader_name": "孙悦",
+            "status": "inactive",
+            "reason": "换届未完成",
+            "status_on": "2025-03-01",
+        },
+    )
+    assert edited.status_code == 302
+    group, history = _group_named(tenant, "化学学院青年教师协会")
+    assert (group.status, group.leader_name, str(group.joined_on)) == (
+        "inactive",
+        "孙悦",
+        "2024-09-01",
+    )
+    assert [(h.from_status, h.to_status, h.reason, str(h.changed_on)) for h in history] == [
+        ("active", "inactive", "换届未完成", "2025-03-01")
+    ]
+
+
+def test_another_association_s_record_is_404_whatever_the_body(world, client):
+    """The id is looked up before the body is checked: a 422 would say the id exists."""
+    mine, theirs = world.a.first, world.b.first
+    with use_scope(Scope.association(theirs.association.id)):
+        group = GroupMember(name="别人的团体会员", kind="graduate", tenant_id=theirs.association.id)
+        db.session.add(group)
+        db.session.flush()
+    headers = _bearer(mine.tokens["rw"])
+    bad_member, bad_group = {"title": "no-such-title"}, {"member_count": -1}
+    for path, body in (
+        (f"/api/v1/members/{theirs.members[0].id}", bad_member),
+        (f"/api/v1/group-members/{group.id}", bad_group),
+    ):
+        assert client.patch(path, json=body, headers=headers).status_code == 404, path
+    # The same body on one's own member is the 422 it deserves.
+    own = client.patch(f"/api/v1/members/{mine.members[0].id}", json=bad_member, headers=headers)
+    assert own.status_code == 422
 
 
 # --- applications -----------------------------------------------------------------------
