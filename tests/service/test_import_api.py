@@ -382,6 +382,24 @@ def test_another_association_s_import_is_404(world, client):
     assert own.status_code == 202 and own.json["id"] != made.json["id"]
 
 
+def test_a_key_taken_by_another_request_at_the_same_moment_keeps_the_first_only(world):
+    """Two requests with one key, each past the look for an earlier one: the second's
+    upload is refused at its flush, and its transaction goes on to answer with the first."""
+    with use_scope(Scope.association(world.a.first.association.id)):
+        first = importing.start_import(
+            "a.csv", b"x", "hr", idempotency_key="same-moment", request_digest="d"
+        )
+        with pytest.raises(importing.KeyTaken):
+            importing.start_import(
+                "b.csv", b"y", "hr", idempotency_key="same-moment", request_digest="d"
+            )
+        assert importing.sheet_under_key("same-moment").member_import_id == first.id
+        names = db.session.scalars(
+            sa.select(MemberImport.filename).where(MemberImport.created_by == "hr")
+        ).all()
+    assert names == ["a.csv"]
+
+
 def test_every_problem_is_listed_page_by_page(world, client):
     tenant = world.a.first
     rows = [{"name": f"会员{i}", "phone": "123", "title": "讲师"} for i in range(130)]
