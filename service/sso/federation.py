@@ -253,4 +253,5 @@ def _logged_out(link: FederationSsoLink | None, federation_id: int) -> User | No
         db.session, "sso_logout", "user_account", user.id, None,
         {"federation_provider": link.provider_id},
     )  # fmt: skip
+    db.session.flush()  # in the caller's scope: the request ends outside it
     return user
