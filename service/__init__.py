@@ -23,7 +23,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException, ServiceUnavailable, default_exceptions
 
 from service import config as config_module
-from service.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from service.extensions import api, babel, csrf, db, limiter, login_manager, mailer, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_locale)
+    mailer.init_app(app)
     api.init_app(app)
     from service import jobs
 
