@@ -263,15 +263,6 @@ def oidc_logout(federation_id: int):
     return no_store({}, 200)
 
 
-def end_session_url(federation_id: int, id_token: str, back: str) -> str | None:
-    """The federation's OIDC end-session address for this sign-in, if any."""
-    with use_scope(Scope.federation(federation_id)):
-        provider = federation.provider_of(federation_id, enabled_only=False)
-        if provider is None or provider.kind != ProviderKind.OIDC:
-            return None
-        return oidc.end_session_url(provider, id_token, back)
-
-
 # --- settings --------------------------------------------------------------------------
 
 

@@ -303,10 +303,10 @@ def end_session_target() -> str | None:
         return None
     federation_id = signed_in_with.get("federation")
     if isinstance(federation_id, int):
-        from service.sso.federation_views import end_session_url
-
         back = url_for("auth.login", _external=True)
-        return end_session_url(federation_id, str(signed_in_with.get("id_token", "")), back)
+        return federation.end_session_url(
+            federation_id, str(signed_in_with.get("id_token", "")), back
+        )
     association_id = signed_in_with.get("association")
     if not isinstance(association_id, int):
         return None
