@@ -149,6 +149,9 @@ class Walk:
         self.photograph(name)
 
     def photograph(self, name: str) -> None:
+        # From the top: the sticky header and sidebar are drawn where the window is scrolled
+        # to, which in a full-page picture would put them half-way down.
+        self.page.evaluate("window.scrollTo(0, 0)")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{self.prefix}-{self.steps:02d}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
