@@ -13,6 +13,7 @@ from service.governance import services as governance
 from service.governance.compliance import Status
 from service.governance.models import ProvincialThreshold
 from tenants.db import db
+from tenants.models import Federation
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
 
@@ -40,9 +41,7 @@ def fresh(app, world):
     from tenants.scope import system_scope
 
     with app.test_request_context(), system_scope("test: a new association"):
-        association = factories.make_association(
-            db.session.get(factories.Federation, world.a.federation.id)
-        )
+        association = factories.make_association(db.session.get(Federation, world.a.federation.id))
         db.session.commit()
         return association.id
 

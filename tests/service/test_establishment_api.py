@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from service.auth.models import TokenLevel, User
 from service.governance.models import ApplicationEvent, EstablishmentApplication
 from tenants.db import db
-from tenants.models import Association
+from tenants.models import Association, Federation
 from tenants.scope import system_scope
 from tests import factories
 
@@ -21,7 +21,7 @@ from tests import factories
 def writer(world) -> dict:
     """A federation token of province A that may write."""
     with system_scope("test: a writing federation token"):
-        federation = db.session.get(factories.Federation, world.a.federation.id)
+        federation = db.session.get(Federation, world.a.federation.id)
         _token, plaintext = factories.make_token(
             TokenLevel.FEDERATION, federation=federation, read_only=False
         )
