@@ -139,14 +139,11 @@ def run_job(scope: dict, func_path: str, args: list, give_up_path: str | None = 
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
     with app.app_context():
         try:
-            result = run_scoped(scope, func_path, args)
-            db.session.commit()
-            return result
+            return run_scoped(scope, func_path, args, then=db.session.commit)
         except Exception as error:
             db.session.rollback()
             if give_up_path and _last_attempt():
-                run_scoped(scope, give_up_path, [*args, _reason(error)])
-                db.session.commit()
+                run_scoped(scope, give_up_path, [*args, _reason(error)], then=db.session.commit)
             raise
 
 
