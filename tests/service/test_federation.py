@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
@@ -15,7 +16,7 @@ from service.associations.models import Category
 from service.audit.models import AuditEvent
 from service.auth.models import TokenLevel
 from service.auth.roles import Role
-from service.federation import exemplars, metrics, problems, rollups
+from service.federation import exemplars, jobs, metrics, problems, rollups
 from service.federation.models import (
     CategoryChange,
     GuidanceReceipt,
@@ -93,7 +94,7 @@ def test_rollups_agree_with_the_live_aggregates(world):
         )
         db.session.flush()
         for association_id in ids:
-            rollups.refresh_association(association_id)
+            jobs.refresh_association(association_id)
         live = metrics.compute_all(ids, year)
         stored = rollups.read(ids, year)
     assert stored == live
@@ -120,7 +121,7 @@ def test_activities_reach_the_rollups_per_task(world):
             speakers=5,
             papers=0,
         )
-        rollups.refresh_association(mine.id)
+        jobs.refresh_association(mine.id)
         stored = rollups.read([mine.id], year)[mine.id]
     assert stored["academic_events"] == before["academic_events"] + 4
     assert stored["popularisation_events"] == before["popularisation_events"] + 2
@@ -147,7 +148,7 @@ def test_a_write_refreshes_the_rollup_after_commit(world, client):
 def _refresh(world) -> None:
     with system_scope("test"):
         for association_id in _ids(world.a) + _ids(world.b):
-            rollups.refresh_association(association_id)
+            jobs.refresh_association(association_id)
 
 
 def test_page_api_and_xlsx_of_the_overview_agree(world, client):
@@ -244,7 +245,7 @@ def test_the_category_view_places_each_association_among_its_peers(world, client
         db.session.commit()
     _refresh(world)
     with system_scope("test"):
-        rollups.refresh_association(extra_id)
+        jobs.refresh_association(extra_id)
     view = client.get(
         "/api/v1/federation/categories/research", headers=_bearer(world.a.tokens["ro"])
     ).json
@@ -431,7 +432,7 @@ def test_the_nightly_run_rebuilds_every_rollup(world):
     with system_scope("test"):
         db.session.execute(sa.delete(MetricRollup))
         db.session.commit()
-    assert rollups.refresh_all() >= 4
+    assert jobs.refresh_all() >= 4
     with system_scope("test"):
         stored = rollups.read(ids, date.today().year)
         assert stored == metrics.compute_all(ids, date.today().year)
@@ -646,3 +647,10 @@ def test_the_overview_is_cut_by_category(world, client):
     ] == (2, 3)
     whole = client.get("/federation/").get_data(as_text=True)
     assert 'id="n-associations">2<' in whole and 'id="n-problems">1<' in whole
+
+
+@pytest.mark.parametrize("name", ["refresh_association", "refresh_all"])
+def test_a_refresh_queued_before_the_bodies_moved_to_jobs_still_runs_them(name):
+    from werkzeug.utils import import_string
+
+    assert import_string(f"service.federation.rollups.{name}") is getattr(jobs, name)
