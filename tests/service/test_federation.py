@@ -27,6 +27,7 @@ from service.federation.models import (
 )
 from service.governance.models import Meeting
 from tenants.db import db
+from tenants.models import Association
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
 from tests.conftest import run_queued_jobs
@@ -654,3 +655,98 @@ def test_a_refresh_queued_before_the_bodies_moved_to_jobs_still_runs_them(name):
     from werkzeug.utils import import_string
 
     assert import_string(f"service.federation.rollups.{name}") is getattr(jobs, name)
+
+
+def test_a_university_listed_twice_is_a_form_error_and_stays_listed_once(world, client):
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    university = {"name": "某某职业技术学院", "category": "vocational"}
+    assert client.post("/federation/universities", data=university).status_code == 302
+    again = client.post("/federation/universities", data=university)
+    assert again.status_code == 400 and "该高校已登记" in again.get_data(as_text=True)
+    api = client.get("/api/v1/federation/overview", headers=_bearer(world.a.tokens["ro"])).json
+    assert api["coverage"]["without_association"] == 1
+
+
+def test_a_taken_category_code_is_a_form_error_and_adds_nothing(world, client):
+    federation_id = world.a.federation.id
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    refused = client.post("/federation/categories", data={"code": "research", "name": "重名"})
+    assert refused.status_code == 400 and "该代码已被使用" in refused.get_data(as_text=True)
+    added = client.post("/federation/categories", data={"code": "innovation", "name": "创新型"})
+    assert added.status_code == 302
+    with use_scope(Scope.federation(federation_id)):
+        names = db.session.scalars(
+            sa.select(UniversityCategory.name).where(
+                UniversityCategory.federation_id == federation_id
+            )
+        ).all()
+    assert "创新型" in names and "重名" not in names
+
+
+def test_no_text_of_the_dashboards_exports_runs_as_a_formula(world, client):
+    """Association and category names come from users: every text cell is neutralised."""
+    hostile_name = '=HYPERLINK("http://evil.example","点我")'
+    with system_scope("test: names a spreadsheet would run"):
+        db.session.execute(
+            sa.update(Association)
+            .where(Association.id == world.a.first.association.id)
+            .values(name=hostile_name)
+        )
+        db.session.execute(
+            sa.update(UniversityCategory)
+            .where(
+                UniversityCategory.federation_id == world.a.federation.id,
+                UniversityCategory.code == "research",
+            )
+            .values(name="+SUM(1,2)")
+        )
+        db.session.commit()
+    _refresh(world)
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    texts = []
+    for view in ("overview", "associations", "research"):
+        response = client.get(f"/federation/export/{view}.xlsx")
+        assert response.status_code == 200
+        book = load_workbook(io.BytesIO(response.data))
+        texts += [
+            cell
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if isinstance(cell, str)
+        ]
+    assert "'" + hostile_name in texts and "'+SUM(1,2)" in texts
+    assert not [text for text in texts if text.startswith(("=", "+", "-", "@"))]
+
+
+def test_a_reminder_is_mailed_only_once_the_reminders_are_kept(app, world, monkeypatch):
+    from service import mail
+    from service.federation import guidance
+    from service.unit_of_work import discard
+
+    sent = []
+
+    class FakeSMTP:
+        def __init__(self, host, port, timeout):
+            pass
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
+
+        def send_message(self, message):
+            sent.append(message["To"])
+
+    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
+    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.edu.cn")
+    federation_id = world.a.federation.id
+    with app.test_request_context(), use_scope(Scope.federation(federation_id)):
+        item = guidance.access_guidance(world.a.guidance_id, federation_id)
+        assert guidance.remind(item) == 1  # the second association has not responded
+        discard()
+        assert sent == []  # the reminders were not kept: nobody is told of them
+        assert guidance.remind(item) == 1
+        db.session.commit()
+    assert len(sent) == 1
