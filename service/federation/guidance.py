@@ -23,7 +23,6 @@ from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
 from service.mail import mail_configured, send_mail
 from service.sorting import pinyin_order
-from service.unit_of_work import after_commit
 from tenants.db import db
 from tenants.models import Association, utcnow
 
@@ -265,16 +264,13 @@ def remind(guidance: Guidance, today: date | None = None) -> int:
     return sent
 
 
-def _email(association_id: int, guidance: Guidance) -> None:
-    """Send the reminder by e-mail once the reminders are committed (a refused request
-    reminds nobody)."""
+def _email(association_id: int, guidance: Guidance) -> bool:
     address = db.session.scalar(
         sa.select(AssociationProfile.contact_email).where(
             AssociationProfile.tenant_id == association_id
         )
     )
     if not address or not mail_configured():
-        return
+        return False
     subject = _("Reminder: %(title)s", title=guidance.title)
-    body = guidance.body
-    after_commit(lambda: send_mail(address, subject, body))
+    return send_mail(address, subject, guidance.body)

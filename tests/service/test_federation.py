@@ -717,36 +717,3 @@ def test_no_text_of_the_dashboards_exports_runs_as_a_formula(world, client):
         ]
     assert "'" + hostile_name in texts and "'+SUM(1,2)" in texts
     assert not [text for text in texts if text.startswith(("=", "+", "-", "@"))]
-
-
-def test_a_reminder_is_mailed_only_once_the_reminders_are_kept(app, world, monkeypatch):
-    from service import mail
-    from service.federation import guidance
-    from service.unit_of_work import discard
-
-    sent = []
-
-    class FakeSMTP:
-        def __init__(self, host, port, timeout):
-            pass
-
-        def __enter__(self):
-            return self
-
-        def __exit__(self, *exc):
-            return False
-
-        def send_message(self, message):
-            sent.append(message["To"])
-
-    monkeypatch.setattr(mail.smtplib, "SMTP", FakeSMTP)
-    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.edu.cn")
-    federation_id = world.a.federation.id
-    with app.test_request_context(), use_scope(Scope.federation(federation_id)):
-        item = guidance.access_guidance(world.a.guidance_id, federation_id)
-        assert guidance.remind(item) == 1  # the second association has not responded
-        discard()
-        assert sent == []  # the reminders were not kept: nobody is told of them
-        assert guidance.remind(item) == 1
-        db.session.commit()
-    assert len(sent) == 1
