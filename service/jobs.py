@@ -30,7 +30,6 @@ from werkzeug.utils import import_string
 from service.unit_of_work import after_commit
 from tenants.db import db
 from tenants.jobs import job_path, run_scoped, scoped_call
-from tenants.scope import Scope, use_scope
 
 QUEUES = ("default",)
 log = logging.getLogger(__name__)
@@ -140,21 +139,12 @@ def run_job(scope: dict, func_path: str, args: list, give_up_path: str | None = 
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
     with app.app_context():
         try:
-            return _run_and_commit(scope, func_path, args)
+            return run_scoped(scope, func_path, args, then=db.session.commit)
         except Exception as error:
             db.session.rollback()
             if give_up_path and _last_attempt():
-                _run_and_commit(scope, give_up_path, [*args, _reason(error)])
+                run_scoped(scope, give_up_path, [*args, _reason(error)], then=db.session.commit)
             raise
-
-
-def _run_and_commit(scope: dict, func_path: str, args: list) -> Any:
-    """The function under the caller's scope, and its writes committed under that scope
-    too: the commit's flush is where the scope's write guard checks them."""
-    with use_scope(Scope.from_dict(scope)):
-        result = run_scoped(scope, func_path, args)
-        db.session.commit()
-    return result
 
 
 def _last_attempt() -> bool:
@@ -188,12 +178,17 @@ def cron_scheduler(connection) -> CronScheduler:
 
 
 def _app_for_worker() -> Flask:
-    global _worker_app
+    """The app a worker runs jobs in: `flask worker` (or `flask scheduler`) has it."""
     if _worker_app is None:
-        from service import create_app
-
-        _worker_app = create_app()
+        raise RuntimeError("jobs run under `flask worker`, which provides the app")
     return _worker_app
+
+
+def serve(app: Flask) -> None:
+    """Make `app` the one this process's worker runs its jobs in (`flask worker`): RQ's work
+    horse may run a job outside the command's app context."""
+    global _worker_app
+    _worker_app = app
 
 
 # --- the embedded default: RQ's worker in this process ------------------------------------

@@ -32,8 +32,14 @@ def scoped_call(func: Callable, *args: Any) -> tuple[dict, str, tuple]:
     return current_scope().to_dict(), job_path(func), args
 
 
-def run_scoped(scope_data: dict, func_path: str, args: tuple | list) -> Any:
-    """Worker side: restore the caller's scope and call the function."""
+def run_scoped(
+    scope_data: dict, func_path: str, args: tuple | list, then: Callable[[], None] | None = None
+) -> Any:
+    """Worker side: restore the caller's scope and call the function; `then` (the job's
+    commit) runs before the scope is left, so the writes are checked against it."""
     func = import_string(func_path.replace(":", "."))
     with use_scope(Scope.from_dict(scope_data)):
-        return func(*args)
+        result = func(*args)
+        if then is not None:
+            then()
+        return result

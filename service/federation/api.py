@@ -3,7 +3,6 @@ the pages and the xlsx exports."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import url_for
 from flask.views import MethodView
 from flask_smorest import abort
@@ -11,13 +10,11 @@ from flask_smorest import abort
 from service.associations.services import access_association
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
-from service.federation import categories, dashboards, exemplars, guidance, problems
+from service.federation import categories, dashboards, exemplars, guidance, problems, scope
 from service.federation.schemas import OverviewArgs, TableArgs, TrendArgs, YearArgs
 from service.federation.scope import federation_id
 from service.federation.views import table_args
 from service.rest import Blueprint
-from tenants.db import db
-from tenants.models import Federation
 
 blp = Blueprint(
     "federation_api",
@@ -137,7 +134,7 @@ class GuidanceById(MethodView):
     @blp.response(200)
     def get(self, guidance_id):
         """One piece of guidance and where each association stands with it"""
-        item = guidance.access(_own_federation_id(), guidance_id)
+        item = guidance.access_guidance(guidance_id, _own_federation_id())
         follows = guidance.follow_up(item)
         return {
             **_guidance(item, follows),
@@ -191,7 +188,7 @@ class Exemplars(MethodView):
         """The exemplars the federation recognised, and whether their public page is up"""
         fed = federation_id()
         published = exemplars.published_at(fed)
-        code = db.session.scalar(sa.select(Federation.code).where(Federation.id == fed))
+        code = scope.federation(fed).code
         return {
             "published": published is not None,
             "published_at": _iso(published),

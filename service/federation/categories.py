@@ -7,6 +7,7 @@ from collections.abc import Iterable
 
 import sqlalchemy as sa
 from flask import g, has_app_context
+from flask_babel import lazy_gettext as _l
 
 from service.associations.models import AssociationProfile, Category
 from service.audit.services import current_actor
@@ -57,6 +58,21 @@ def of_federation(federation_id: int) -> list[UniversityCategory]:
             .order_by(UniversityCategory.position, UniversityCategory.id)
         )
     )
+
+
+def add(federation_id: int, code: str, name: str) -> UniversityCategory:
+    """A new category at the end of the federation's taxonomy; refused, nothing written,
+    when the code is taken."""
+    if code in labels(federation_id):
+        raise CategoryError(_l("This code is taken."), "code")
+    category = UniversityCategory(
+        federation_id=federation_id, code=code, name=name, position=len(labels(federation_id))
+    )
+    db.session.add(category)
+    db.session.flush()
+    if has_app_context():
+        g.pop("category_labels", None)  # the request's cached labels lack it
+    return category
 
 
 def labels(federation_id: int) -> dict[str, str]:

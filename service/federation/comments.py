@@ -52,3 +52,11 @@ def on_association(
     if since is not None:
         query = query.where(Comment.created_at >= since)
     return list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
+
+
+def on_guidance(federation_id: int, guidance_id: int) -> list[Comment]:
+    """The federation's comments on one piece of its guidance, oldest first."""
+    query = sa.select(Comment).where(
+        Comment.federation_id == federation_id, Comment.guidance_id == guidance_id
+    )
+    return list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))

@@ -6,11 +6,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import lazy_gettext as _l
 
 from service.auth.models import User
-from service.errors import RuleBroken
+from service.errors import NotFound, RuleBroken
 from service.federation import categories
 from service.sorting import pinyin_order
 from tenants.db import db
@@ -66,10 +65,10 @@ class Summary:
 
 
 def access_federation(federation_id: int) -> Summary:
-    """One federation as the operator sees it; 404 when there is none."""
+    """One federation as the operator sees it; NotFound when there is none."""
     federation = db.session.scalar(sa.select(Federation).where(Federation.id == federation_id))
     if federation is None:
-        abort(404)
+        raise NotFound(_l("There is no such record, or it is not yours to see."))
     with system_scope("operator reads a federation's directory entry"):
         associations = db.session.execute(
             sa.select(Association.name, Association.status, Association.id)

@@ -15,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
+from service.federation.comments import MAX_LENGTH as COMMENT_LENGTH
 from service.federation.dashboards import SCORED
 from service.federation.models import AUDIENCE_LABELS, PROBLEM_STATE_LABELS
 from service.validation import IntegerField
@@ -52,7 +53,8 @@ class UniversityForm(FlaskForm):
 
 
 class CommentForm(FlaskForm):
-    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=4000)])
+    # The one limit of a supervisor's comment, wherever it is written (`comments.add`).
+    body = TextAreaField(_l("Comment"), validators=[DataRequired(), Length(max=COMMENT_LENGTH)])
 
 
 def weights_form(current: dict[str, int]) -> FlaskForm:

@@ -12,17 +12,22 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
+from service.access import in_scope, owned_by_federation
 from service.associations.models import AssociationProfile
+from service.errors import NotFound
 from service.federation.models import Audience, Guidance, GuidanceFile, GuidanceReceipt
 from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
-from service.mail import mail_configured, send_mail
+from service.mail import send_template
 from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Association, utcnow
+
+# What `service.access` says, for the lookups that are not by a row's own id.
+NOT_YOURS = _l("There is no such record, or it is not yours to see.")
 
 
 def audience_ids(federation_id: int, audience: str, targets: list) -> list[int]:
@@ -90,16 +95,10 @@ def of_federation(federation_id: int) -> list[Guidance]:
     )
 
 
-def access(federation_id: int, guidance_id: int) -> Guidance:
-    """The federation's guidance; 404 for another federation's and missing alike."""
-    guidance = db.session.scalar(
-        sa.select(Guidance).where(
-            Guidance.id == guidance_id, Guidance.federation_id == federation_id
-        )
-    )
-    if guidance is None:
-        abort(404)
-    return guidance
+def access_guidance(guidance_id: int, federation_id: int) -> Guidance:
+    """Guidance that `federation_id` issued. NotFound for missing guidance and another
+    federation's alike (its associations read theirs through `receipt_for`)."""
+    return owned_by_federation(Guidance, guidance_id, federation_id)
 
 
 def files(guidance_id: int) -> list[GuidanceFile]:
@@ -112,28 +111,43 @@ def files(guidance_id: int) -> list[GuidanceFile]:
     )
 
 
-def access_file(federation_id: int, file_id: int) -> GuidanceFile:
-    """An attachment of the federation's guidance; 404 for another federation's."""
+def access_guidance_file(file_id: int, federation_id: int) -> GuidanceFile:
+    """An attachment of guidance that `federation_id` issued (the file has no owner column:
+    it is its guidance's). NotFound for a missing file and another federation's alike."""
     found = db.session.scalar(
         sa.select(GuidanceFile)
         .join(Guidance, Guidance.id == GuidanceFile.guidance_id)
         .where(GuidanceFile.id == file_id, Guidance.federation_id == federation_id)
     )
     if found is None:
-        abort(404)
+        raise NotFound(NOT_YOURS)
     return found
 
 
 def received_file(association_id: int, file_id: int) -> GuidanceFile:
-    """An attachment of guidance sent to this association; 404 otherwise."""
+    """An attachment of guidance sent to this association; NotFound otherwise."""
     found = db.session.scalar(
         sa.select(GuidanceFile)
         .join(GuidanceReceipt, GuidanceReceipt.guidance_id == GuidanceFile.guidance_id)
         .where(GuidanceFile.id == file_id, GuidanceReceipt.tenant_id == association_id)
     )
     if found is None:
-        abort(404)
+        raise NotFound(NOT_YOURS)
     return found
+
+
+def access_receipt(receipt_id: int) -> GuidanceReceipt:
+    """An association's receipt of guidance, if the scope holds it (the association's own,
+    or its federation's associations'). NotFound for a missing one and another's alike."""
+    return in_scope(GuidanceReceipt, receipt_id)
+
+
+def response_file(receipt: GuidanceReceipt) -> StoredFile:
+    """The file an association sent with its response (its tenant data, read in scope);
+    NotFound when it sent none."""
+    if receipt.response_file_id is None:
+        raise NotFound(NOT_YOURS)
+    return in_scope(StoredFile, receipt.response_file_id)
 
 
 # --- the association's side -----------------------------------------------------------
@@ -152,14 +166,14 @@ def inbox(association_id: int) -> list[tuple[Guidance, GuidanceReceipt]]:
 
 
 def receipt_for(association_id: int, guidance_id: int) -> tuple[Guidance, GuidanceReceipt]:
-    """This association's copy of guidance sent to it; 404 when it was not sent to it."""
+    """This association's copy of guidance sent to it; NotFound when it was not sent to it."""
     row = db.session.execute(
         sa.select(Guidance, GuidanceReceipt)
         .join(GuidanceReceipt, GuidanceReceipt.guidance_id == Guidance.id)
         .where(GuidanceReceipt.tenant_id == association_id, Guidance.id == guidance_id)
     ).first()
     if row is None:
-        abort(404)
+        raise NotFound(NOT_YOURS)
     return row[0], row[1]
 
 
@@ -256,7 +270,11 @@ def _email(association_id: int, guidance: Guidance) -> bool:
             AssociationProfile.tenant_id == association_id
         )
     )
-    if not address or not mail_configured():
+    if not address:
         return False
-    subject = _("Reminder: %(title)s", title=guidance.title)
-    return send_mail(address, subject, guidance.body)
+    return send_template(
+        address,
+        "mail/guidance_reminder.txt",
+        _("Reminder: %(title)s", title=guidance.title),
+        guidance=guidance,
+    )

@@ -4,36 +4,21 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
-from service.federation import categories, guidance
+from service.federation import categories, comments, guidance, scope
 from service.federation.forms import CommentForm, GuidanceForm, ResponseForm
-from service.federation.models import AUDIENCE_LABELS, Comment, GuidanceReceipt
+from service.federation.models import AUDIENCE_LABELS
 from service.federation.scope import federation_id
-from service.federation.views import comments_on
 from service.files import services as files
 from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
-from service.files.models import StoredFile
-from service.sorting import pinyin_order
-from tenants.access import find_in_scope
-from tenants.db import db
-from tenants.models import Association
 
 bp = Blueprint("guidance", __name__, url_prefix="/federation/guidance")
 inbox_bp = Blueprint("inbox", __name__, url_prefix="/guidance")
-
-
-def _associations(fed: int) -> list[Association]:
-    return db.session.scalars(
-        sa.select(Association)
-        .where(Association.federation_id == fed)
-        .order_by(pinyin_order(Association.name))
-    ).all()
 
 
 @bp.get("/")
@@ -52,7 +37,7 @@ def index():
 @require(Permission.MANAGE_FEDERATION)
 def new():
     fed = federation_id()
-    form = GuidanceForm(categories=categories.labels(fed), associations=_associations(fed))
+    form = GuidanceForm(categories=categories.labels(fed), associations=scope.associations(fed))
     if form.validate_on_submit():
         try:
             uploads = [
@@ -74,7 +59,6 @@ def new():
                 files=uploads,
                 actor=current_actor(),
             )
-            db.session.commit()
             flash(_("The guidance is sent."), "success")
             return redirect(url_for(".detail", guidance_id=issued.id))
     status = 400 if form.errors else 200
@@ -85,7 +69,7 @@ def new():
 @require(Permission.VIEW_FEDERATION)
 def detail(guidance_id: int):
     fed = federation_id()
-    item = guidance.access(fed, guidance_id)
+    item = guidance.access_guidance(guidance_id, fed)
     follows = guidance.follow_up(item)
     return render_template(
         "federation/guidance_detail.html",
@@ -95,7 +79,7 @@ def detail(guidance_id: int):
         files=guidance.files(item.id),
         audience=AUDIENCE_LABELS,
         categories=categories.labels(fed),
-        comments=comments_on(fed, guidance_id=item.id),
+        comments=comments.on_guidance(fed, item.id),
         comment_form=CommentForm(),
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
         can_comment=current_principal().can(Permission.COMMENT_FEDERATION),
@@ -106,9 +90,8 @@ def detail(guidance_id: int):
 @bp.post("/<int:guidance_id>/remind")
 @require(Permission.MANAGE_FEDERATION)
 def remind(guidance_id: int):
-    item = guidance.access(federation_id(), guidance_id)
+    item = guidance.access_guidance(guidance_id, federation_id())
     sent = guidance.remind(item)
-    db.session.commit()
     flash(_("%(n)d associations are reminded.", n=sent), "success")
     return redirect(url_for(".detail", guidance_id=item.id))
 
@@ -117,18 +100,10 @@ def remind(guidance_id: int):
 @require(Permission.COMMENT_FEDERATION)
 def comment(guidance_id: int):
     fed = federation_id()
-    item = guidance.access(fed, guidance_id)
+    item = guidance.access_guidance(guidance_id, fed)
     form = CommentForm()
     if form.validate_on_submit():
-        db.session.add(
-            Comment(
-                federation_id=fed,
-                guidance_id=item.id,
-                body=form.body.data.strip(),
-                author=current_principal().label,
-            )
-        )
-        db.session.commit()
+        comments.add(fed, form.body.data, current_principal().label, guidance_id=item.id)
         flash(_("Your comment is added."), "success")
     else:
         flash(_("Write a comment first."), "error")
@@ -138,25 +113,16 @@ def comment(guidance_id: int):
 @bp.get("/files/<int:guidance_file_id>")
 @require(Permission.VIEW_FEDERATION)
 def attachment(guidance_file_id: int):
-    return files.file_response(guidance.access_file(federation_id(), guidance_file_id))
+    return files.file_response(guidance.access_guidance_file(guidance_file_id, federation_id()))
 
 
 @bp.get("/responses/<int:receipt_id>/file")
 @require(Permission.VIEW_FEDERATION)
 def response_file(receipt_id: int):
     """A file an association sent with its response (its tenant data, read in scope)."""
-    receipt = find_in_scope(GuidanceReceipt, receipt_id)
-    if receipt is None:
-        abort(404)
-    guidance.access(federation_id(), receipt.guidance_id)
-    stored = _stored(receipt.response_file_id)
-    if stored is None:
-        abort(404)
-    return files.file_response(stored)
-
-
-def _stored(file_id: int | None) -> StoredFile | None:
-    return find_in_scope(StoredFile, file_id) if file_id else None
+    receipt = guidance.access_receipt(receipt_id)
+    guidance.access_guidance(receipt.guidance_id, federation_id())
+    return files.file_response(guidance.response_file(receipt))
 
 
 # --- the association's side -----------------------------------------------------------
@@ -177,7 +143,6 @@ def read(guidance_id: int):
     association_id = current_principal().association_id
     item, receipt = guidance.receipt_for(association_id, guidance_id)
     guidance.mark_read(receipt)
-    db.session.commit()
     return render_template(
         "federation/guidance_read.html",
         item=item,
@@ -193,7 +158,6 @@ def read(guidance_id: int):
 def acknowledge(guidance_id: int):
     _item, receipt = guidance.receipt_for(current_principal().association_id, guidance_id)
     guidance.acknowledge(receipt, current_actor())
-    db.session.commit()
     flash(_("Acknowledged."), "success")
     return redirect(url_for(".read", guidance_id=guidance_id))
 
@@ -212,7 +176,6 @@ def respond(guidance_id: int):
         else:
             stored = files.store(checked, current_principal().id) if checked else None
             guidance.respond(receipt, form.response.data.strip(), stored, current_actor())
-            db.session.commit()
             flash(_("Your response is sent."), "success")
             return redirect(url_for(".read", guidance_id=guidance_id))
     return render_template(
@@ -236,10 +199,7 @@ def inbox_attachment(guidance_file_id: int):
 @require(Permission.VIEW_GUIDANCE)
 def own_response_file(guidance_id: int):
     _item, receipt = guidance.receipt_for(current_principal().association_id, guidance_id)
-    stored = _stored(receipt.response_file_id)
-    if stored is None:
-        abort(404)
-    return files.file_response(stored)
+    return files.file_response(guidance.response_file(receipt))
 
 
 def for_home(association_id: int) -> list:

@@ -2,35 +2,23 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 
 from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
-from service.federation import categories, problems
+from service.federation import categories, problems, scope
 from service.federation.forms import ProblemFindingForm, ProblemForm, ProblemUpdateForm
 from service.federation.models import PROBLEM_STATE_LABELS
 from service.federation.scope import federation_id
 from service.governance import compliance
-from service.sorting import pinyin_order
-from tenants.db import db
-from tenants.models import Association
 
 bp = Blueprint("problems", __name__, url_prefix="/federation/problems")
 
 
-def _associations(fed: int) -> list[Association]:
-    return db.session.scalars(
-        sa.select(Association)
-        .where(Association.federation_id == fed)
-        .order_by(pinyin_order(Association.name))
-    ).all()
-
-
 def _names(fed: int) -> dict[int, str]:
-    return {a.id: a.name for a in _associations(fed)}
+    return {a.id: a.name for a in scope.associations(fed)}
 
 
 @bp.get("/")
@@ -53,7 +41,7 @@ def new():
     fed = federation_id()
     form = ProblemForm(
         categories=categories.labels(fed),
-        associations=_associations(fed),
+        associations=scope.associations(fed),
         users=problems.officers(fed),
     )
     if form.validate_on_submit():
@@ -66,7 +54,6 @@ def new():
             assignee_id=form.assignee_id.data or None,
             actor=current_actor(),
         )
-        db.session.commit()
         flash(_("The problem is recorded."), "success")
         return redirect(url_for(".detail", problem_id=problem.id))
     status = 400 if form.errors else 200
@@ -77,7 +64,7 @@ def new():
 @require(Permission.VIEW_FEDERATION)
 def detail(problem_id: int):
     fed = federation_id()
-    problem = problems.access(fed, problem_id)
+    problem = problems.access_problem(problem_id, fed)
     users = problems.officers(fed)
     form = ProblemUpdateForm(users=users, state=problem.state, assignee_id=problem.assignee_id or 0)
     return _detail(fed, problem, form, users)
@@ -87,7 +74,7 @@ def detail(problem_id: int):
 @require(Permission.MANAGE_FEDERATION)
 def update(problem_id: int):
     fed = federation_id()
-    problem = problems.access(fed, problem_id)
+    problem = problems.access_problem(problem_id, fed)
     users = problems.officers(fed)
     form = ProblemUpdateForm(users=users)
     if form.validate_on_submit():
@@ -99,11 +86,9 @@ def update(problem_id: int):
                 note=(form.note.data or "").strip(),
                 actor=current_actor(),
             )
-        except problems.ProblemRefused as refused:
-            db.session.rollback()
+        except problems.ProblemRefused as refused:  # checked before anything is written
             form.state.errors = [*form.state.errors, str(refused.message)]
         else:
-            db.session.commit()
             flash(_("The problem is updated."), "success")
             return redirect(url_for(".detail", problem_id=problem.id))
     return _detail(fed, problem, form, users, 400)
@@ -114,18 +99,16 @@ def update(problem_id: int):
 def link_finding(problem_id: int):
     """Link one of the province's open compliance findings to the problem."""
     fed = federation_id()
-    problem = problems.access(fed, problem_id)
+    problem = problems.access_problem(problem_id, fed)
     users = problems.officers(fed)
     link_form = ProblemFindingForm()
     if link_form.validate_on_submit():
         finding = compliance.access_finding(link_form.finding_id.data)
         try:
             problems.link_finding(problem, finding, current_actor())
-        except problems.ProblemRefused as refused:
-            db.session.rollback()
+        except problems.ProblemRefused as refused:  # checked before anything is written
             link_form.finding_id.errors = [*link_form.finding_id.errors, str(refused.message)]
         else:
-            db.session.commit()
             flash(_("The finding is linked to the problem."), "success")
             return redirect(url_for(".detail", problem_id=problem.id))
     form = ProblemUpdateForm(users=users, state=problem.state, assignee_id=problem.assignee_id or 0)

@@ -3,24 +3,22 @@
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from service.access import owned_by_federation
 from service.associations.models import AssociationProfile
 from service.auth.models import User
 from service.auth.roles import Role
+from service.errors import Conflict
 from service.federation.models import Problem, ProblemEvent, ProblemFinding, ProblemState
 from service.governance import compliance
 from service.governance.models import ComplianceFinding
 from tenants.db import db
 
 
-class ProblemRefused(ValueError):
-    """A change the problem's findings do not allow; `message` says why, to the officer."""
-
-    def __init__(self, message: object):
-        super().__init__(message)
-        self.message = message
+class ProblemRefused(Conflict):
+    """A change the problem's state or findings do not allow; `message` says why, to the
+    officer. Raised before anything is written."""
 
 
 def officers(federation_id: int) -> list[User]:
@@ -181,10 +179,7 @@ def link_finding(problem: Problem, finding: ComplianceFinding, actor: str) -> No
     db.session.flush()
 
 
-def access(federation_id: int, problem_id: int) -> Problem:
-    problem = db.session.scalar(
-        sa.select(Problem).where(Problem.id == problem_id, Problem.federation_id == federation_id)
-    )
-    if problem is None:
-        abort(404)
-    return problem
+def access_problem(problem_id: int, federation_id: int) -> Problem:
+    """A problem `federation_id` follows. NotFound for a missing problem and another
+    federation's alike."""
+    return owned_by_federation(Problem, problem_id, federation_id)

@@ -1,4 +1,4 @@
-"""The rollup table: every metric per association per year, kept by jobs.
+"""The rollup table: every metric per association per year, kept by jobs (`jobs`).
 
 Refreshed for one association after a write that a metric reads (`install` notices the
 write and queues the job once the transaction commits) and for every association at night.
@@ -22,7 +22,6 @@ from service.governance.models import ComplianceFinding, Congress, Meeting
 from service.members.models import GroupMember, Member
 from tenants.db import db
 from tenants.models import Association, utcnow
-from tenants.scope import system_scope
 
 log = logging.getLogger(__name__)
 
@@ -36,16 +35,6 @@ WATCHED = (
     AssociationProfile,
     Activity,
 )
-
-
-def refresh_association(association_id: int, year: int | None = None) -> int:
-    """Recompute one association's rollups for `year` (this year by default); idempotent.
-    A job for an association gone from the scope (or the database) does nothing."""
-    if db.session.scalar(sa.select(Association.id).where(Association.id == association_id)):
-        store([association_id], year or date.today().year)
-        db.session.commit()
-        return 1
-    return 0
 
 
 def store(ids: list[int], year: int, today: date | None = None) -> None:
@@ -79,16 +68,15 @@ def store(ids: list[int], year: int, today: date | None = None) -> None:
     db.session.flush()
 
 
-def refresh_all(years: int = 2) -> int:
-    """The nightly run: every association of the platform, this year and last (the
-    overview sets one against the other; a late record of last year's work lands here)."""
-    this_year = date.today().year
-    with system_scope("nightly federation rollups"):
-        ids = list(db.session.scalars(sa.select(Association.id).order_by(Association.id)))
-        for year in range(this_year - years + 1, this_year + 1):
-            store(ids, year)
-        db.session.commit()
-    return len(ids)
+def association_ids() -> list[int]:
+    """Every association the scope sees, by id."""
+    return list(db.session.scalars(sa.select(Association.id).order_by(Association.id)))
+
+
+def exists(association_id: int) -> bool:
+    """Whether the association is in the scope (and the database) still."""
+    found = db.session.scalar(sa.select(Association.id).where(Association.id == association_id))
+    return found is not None
 
 
 def read(ids: list[int], year: int) -> dict[int, dict[str, float]]:
@@ -145,6 +133,7 @@ def _queue_refresh(session: Session) -> None:
     touched = session.info.pop("rollup_tenants", set())
     if not touched:
         return
+    from service.federation.jobs import refresh_association
     from service.jobs import JobsUnavailable, enqueue
 
     for association_id in sorted(touched):
@@ -172,3 +161,15 @@ def install(session_class: type[Session]) -> None:
         event.listen(session_class, "before_flush", _note_writes)
         event.listen(session_class, "after_commit", _queue_refresh)
         event.listen(session_class, "after_rollback", _forget)
+
+
+# Jobs queued before their bodies moved to `jobs` name them here; they still resolve.
+_MOVED_TO_JOBS = {"refresh_association", "refresh_all"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED_TO_JOBS:
+        from service.federation import jobs
+
+        return getattr(jobs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -11,15 +10,19 @@ from service.associations.models import STATUS_LABELS
 from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.errors import DomainError, blame
 from service.federation import (
     categories,
     charts,
+    comments,
     dashboards,
     exemplars,
     exports,
     guidance,
     problems,
+    scope,
 )
+from service.federation import universities as unlisted
 from service.federation.forms import (
     CategoryChangeForm,
     CategoryForm,
@@ -29,13 +32,10 @@ from service.federation.forms import (
     weights_form,
 )
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, SORTS
-from service.federation.models import Comment, University, UniversityCategory
 from service.federation.scope import federation_id
 from service.governance import compliance
 from service.privacy import mask_email, mask_name, mask_phone
-from service.sorting import pinyin_order
-from tenants.db import db
-from tenants.models import Federation
+from service.unit_of_work import discard
 
 bp = Blueprint("federation", __name__, url_prefix="/federation")
 
@@ -119,7 +119,6 @@ def set_weights():
     dashboards.set_weights(
         fed, {m.code: getattr(form, m.code).data or 0 for m in dashboards.SCORED}
     )
-    db.session.commit()
     flash(_("The health score's weights are saved."), "success")
     return redirect(url_for(".table"))
 
@@ -167,9 +166,7 @@ def trends():
 @require(Permission.VIEW_FEDERATION)
 def association(association_id: int):
     fed = federation_id()
-    found = associations.access_association(association_id)
-    if found.federation_id != fed:
-        abort(404)
+    found = _own_association(association_id)
     profile = associations.access_profile(found.id)
     data = dashboards.association_page(fed, found.id)
     labels = {m.code: str(m.label) for m in DASHBOARD_METRICS}
@@ -194,7 +191,7 @@ def association(association_id: int):
         categories=taxonomy,
         received=guidance.inbox(found.id),
         problems=[p for p in problems.of_federation(fed) if p.association_id == found.id],
-        comments=comments_on(fed, association_id=found.id),
+        comments=comments.on_association(fed, found.id),
         category_form=CategoryChangeForm(categories=taxonomy, category=profile.category),
         comment_form=CommentForm(),
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
@@ -203,6 +200,7 @@ def association(association_id: int):
 
 
 def _own_association(association_id: int):
+    """An association of the caller's own federation (a national token sees several)."""
     found = associations.access_association(association_id)
     if found.federation_id != federation_id():
         abort(404)
@@ -217,22 +215,10 @@ def change_category(association_id: int):
     form = CategoryChangeForm(categories=categories.labels(found.federation_id))
     if form.validate_on_submit():
         categories.change(profile, form.category.data, form.reason.data.strip(), current_actor())
-        db.session.commit()
         flash(_("The category is changed."), "success")
     else:
         flash(_("Choose a category and give the reason."), "error")
     return redirect(url_for(".association", association_id=found.id))
-
-
-def comments_on(
-    fed: int, *, association_id: int | None = None, guidance_id: int | None = None
-) -> list[Comment]:
-    query = sa.select(Comment).where(Comment.federation_id == fed)
-    if association_id:
-        query = query.where(Comment.association_id == association_id)
-    if guidance_id:
-        query = query.where(Comment.guidance_id == guidance_id)
-    return list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
 
 
 @bp.post("/associations/<int:association_id>/comments")
@@ -241,15 +227,12 @@ def comment_on_association(association_id: int):
     found = _own_association(association_id)
     form = CommentForm()
     if form.validate_on_submit():
-        db.session.add(
-            Comment(
-                federation_id=found.federation_id,
-                association_id=found.id,
-                body=form.body.data.strip(),
-                author=current_principal().label,
-            )
+        comments.add(
+            found.federation_id,
+            form.body.data,
+            current_principal().label,
+            association_id=found.id,
         )
-        db.session.commit()
         flash(_("Your comment is added."), "success")
     else:
         flash(_("Write a comment first."), "error")
@@ -265,19 +248,11 @@ def taxonomy():
         if not current_principal().can(Permission.MANAGE_FEDERATION):
             abort(403)
         if form.validate_on_submit():
-            if form.code.data in categories.labels(fed):
-                form.code.errors.append(_("This code is taken."))
+            try:
+                categories.add(fed, form.code.data, form.name.data.strip())
+            except DomainError as refused:  # checked before anything is written
+                blame(form, refused)
             else:
-                position = len(categories.labels(fed))
-                db.session.add(
-                    UniversityCategory(
-                        federation_id=fed,
-                        code=form.code.data,
-                        name=form.name.data.strip(),
-                        position=position,
-                    )
-                )
-                db.session.commit()
                 flash(_("The category is added."), "success")
                 return redirect(url_for(".taxonomy"))
     counts = associations.counts_by_category()
@@ -301,28 +276,18 @@ def universities():
         if not current_principal().can(Permission.MANAGE_FEDERATION):
             abort(403)
         if form.validate_on_submit():
-            db.session.add(
-                University(
-                    federation_id=fed, name=form.name.data.strip(), category=form.category.data
-                )
-            )
             try:
-                db.session.commit()
-            except sa.exc.IntegrityError:
-                db.session.rollback()
-                form.name.errors.append(_("This university is already listed."))
+                unlisted.add(fed, form.name.data.strip(), form.category.data)
+            except DomainError as refused:
+                discard()  # a lost race leaves the failed insert in the session
+                blame(form, refused)
             else:
                 flash(_("The university is listed."), "success")
                 return redirect(url_for(".universities"))
-    rows = db.session.scalars(
-        sa.select(University)
-        .where(University.federation_id == fed)
-        .order_by(pinyin_order(University.name))
-    ).all()
     status = 400 if form.errors else 200
     return render_template(
         "federation/universities.html",
-        rows=rows,
+        rows=unlisted.listed(fed),
         form=form,
         categories=taxonomy,
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
@@ -339,14 +304,10 @@ def exemplar_page():
         "federation/exemplars.html",
         entries=exemplars.recognised(fed),
         published_at=published,
-        federation=_federation(fed),
+        federation=scope.federation(fed),
         form=ExemplarPageForm(publish="0" if published else "1"),
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
     )
-
-
-def _federation(fed: int) -> Federation:
-    return db.session.scalar(sa.select(Federation).where(Federation.id == fed))
 
 
 @bp.post("/exemplars/publication")
@@ -359,7 +320,6 @@ def publish_exemplar_page():
         return redirect(url_for(".exemplar_page")), 303
     publish = form.publish.data == "1"
     exemplars.set_published(fed, publish, current_actor())
-    db.session.commit()
     if publish:
         flash(_("The page of exemplars is public."), "success")
     else:

@@ -16,7 +16,7 @@ from flask_babel import lazy_gettext as _l
 from service.associations.models import AssociationProfile
 from service.governance import compliance
 from service.governance.models import ComplianceFinding, Reminder
-from service.mail import send_mail
+from service.mail import send_template
 from tenants.db import db
 from tenants.scope import system_scope
 
@@ -96,4 +96,4 @@ def _email(address: str, finding: compliance.Finding) -> bool:
         subject = _l("Overdue (%(period)s): %(rule)s", period=period, rule=rule)
     else:
         subject = _l("Missing (%(period)s): %(rule)s", period=period, rule=rule)
-    return send_mail(address, str(subject), f"{finding.label}\n{finding.evidence}")
+    return send_template(address, "mail/compliance_reminder.txt", subject, finding=finding)

@@ -7,21 +7,12 @@ from __future__ import annotations
 
 import hashlib
 
-import sqlalchemy as sa
 from flask import request, url_for
 from flask.views import MethodView
-from flask_smorest import abort
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
 from service.reporting import indicators, national_forms, push, services
-from service.reporting.models import (
-    AnnualReport,
-    FederationRollup,
-    ReportingPeriod,
-    ReportStatus,
-    RollupStatus,
-)
 from service.reporting.schemas import (
     FIGURES_EXAMPLE,
     ArgsSchema,
@@ -39,9 +30,6 @@ from service.reporting.schemas import (
     RollupSchema,
 )
 from service.rest import Blueprint, found_first, paginate
-from tenants.access import find_in_scope
-from tenants.db import db
-from tenants.models import Federation
 
 blp = Blueprint(
     "reporting_api",
@@ -72,32 +60,9 @@ def _catalogue_entry(indicator: indicators.Indicator) -> dict:
     }
 
 
-def _report_query(year: int | None):
-    query = (
-        sa.select(AnnualReport)
-        .join(ReportingPeriod, ReportingPeriod.id == AnnualReport.period_id)
-        .order_by(ReportingPeriod.year.desc(), AnnualReport.tenant_id, AnnualReport.version)
-    )
-    return query.where(ReportingPeriod.year == year) if year else query
-
-
 # --- the cycle: periods, the association's steps, the federation's review and roll-up -------
 
 P = Permission
-
-
-def _period(period_id: int) -> ReportingPeriod:
-    return find_in_scope(ReportingPeriod, period_id) or abort(404)
-
-
-def _report(report_id: int) -> AnnualReport:
-    return find_in_scope(AnnualReport, report_id) or abort(404)
-
-
-def _rollup(rollup_id: int) -> FederationRollup:
-    return find_in_scope(FederationRollup, rollup_id) or abort(404)
-
-
 WRONG_STATE = "The report's (or roll-up's) state does not allow this step; the message says why."
 
 
@@ -118,11 +83,7 @@ class Reports(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List the annual reports in your scope, every version, with their status"""
-        query = _report_query(args.get("year"))
-        if args.get("period_id") is not None:
-            query = query.where(AnnualReport.period_id == args["period_id"])
-        if args.get("status"):
-            query = query.where(AnnualReport.status == args["status"])
+        query = services.listing(args.get("year"), args.get("period_id"), args.get("status"))
         return paginate(query, pagination_parameters)
 
 
@@ -132,7 +93,7 @@ class ReportById(MethodView):
     @blp.response(200, ReportDetailSchema)
     def get(self, report_id):
         """One annual report version: status, figures, explanations, review comments, hash"""
-        return find_in_scope(AnnualReport, report_id) or abort(404)
+        return services.access_report(report_id)
 
 
 @blp.route("/periods")
@@ -142,7 +103,7 @@ class Periods(MethodView):
     @blp.paginate()
     def get(self, pagination_parameters):
         """List the reporting periods in your scope, latest year first"""
-        return paginate(services.periods().order_by(ReportingPeriod.id), pagination_parameters)
+        return paginate(services.periods(), pagination_parameters)
 
     @blp.requires(P.REVIEW_REPORTS, write=True)
     @blp.arguments(ReportingPeriodCreateSchema)
@@ -150,11 +111,9 @@ class Periods(MethodView):
     def post(self, data):
         """Open the federation's reporting period for a year, with its deadline"""
         principal = current_principal()
-        period = services.open_period(
+        return services.open_period(
             principal.federation_id, data["year"], data["deadline"], principal.audit_label
         )
-        db.session.commit()
-        return period
 
 
 @blp.route("/periods/<int:period_id>")
@@ -163,7 +122,7 @@ class PeriodById(MethodView):
     @blp.response(200, ReportingPeriodSchema)
     def get(self, period_id):
         """One reporting period"""
-        return _period(period_id)
+        return services.access_period(period_id)
 
 
 @blp.route("/periods/<int:period_id>/compile")
@@ -178,9 +137,10 @@ class CompileReport(MethodView):
     )
     @blp.alt_response(503, response="DEFAULT_ERROR", description="The job queue is down.")
     @_step
+    @found_first(services.access_period, "period_id")
     def post(self, period_id):
         """Compile your association's report for the period (again, when returned)"""
-        period = _period(period_id)
+        period = services.access_period(period_id)
         report = services.queue_compile(current_principal().association_id, period)
         location = url_for("reporting_api.ReportById", report_id=report.id)
         return report, 202, {"Location": location}
@@ -189,15 +149,14 @@ class CompileReport(MethodView):
 @blp.route("/reports/<int:report_id>/explanations")
 class Explanations(MethodView):
     @blp.requires(P.PREPARE_REPORTS, write=True)
-    @found_first(_report, "report_id")
+    @found_first(services.access_report, "report_id")
     @blp.arguments(ReportExplanationSchema)
     @blp.response(200, ReportDetailSchema)
     @_step
     def post(self, data, report_id):
         """Explain one figure (a compiled or returned report); replaces its explanation"""
-        report = _report(report_id)
+        report = services.access_report(report_id)
         services.explain(report, data["code"], data["text"])
-        db.session.commit()
         return report
 
 
@@ -206,26 +165,25 @@ class SubmitReport(MethodView):
     @blp.requires(P.PREPARE_REPORTS, write=True)
     @blp.response(200, ReportDetailSchema)
     @_step
+    @found_first(services.access_report, "report_id")
     def post(self, report_id):
         """Submit the report to the federation; figures that moved a lot need explanations"""
-        report = _report(report_id)
+        report = services.access_report(report_id)
         services.submit(report)
-        db.session.commit()
         return report
 
 
 @blp.route("/reports/<int:report_id>/return")
 class ReturnReport(MethodView):
     @blp.requires(P.REVIEW_REPORTS, write=True)
-    @found_first(_report, "report_id")
+    @found_first(services.access_report, "report_id")
     @blp.arguments(ReportReturnSchema)
     @blp.response(200, ReportDetailSchema)
     @_step
     def post(self, data, report_id):
         """Return a submitted report for revision, with comments by figure"""
-        report = _report(report_id)
+        report = services.access_report(report_id)
         services.return_report(report, data["comments"], current_principal().audit_label)
-        db.session.commit()
         return report
 
 
@@ -234,11 +192,11 @@ class ApproveReport(MethodView):
     @blp.requires(P.REVIEW_REPORTS, write=True)
     @blp.response(200, ReportDetailSchema)
     @_step
+    @found_first(services.access_report, "report_id")
     def post(self, report_id):
         """Approve a submitted report: its figures are locked with their hash"""
-        report = _report(report_id)
+        report = services.access_report(report_id)
         services.approve(report, current_principal().audit_label)
-        db.session.commit()
         return report
 
 
@@ -249,18 +207,16 @@ class Rollups(MethodView):
     @blp.alt_response(404, response="DEFAULT_ERROR", description="Not found in your scope.")
     def get(self, period_id):
         """The federation's roll-up versions for the period's year, latest first"""
-        period = _period(period_id)
-        return db.session.scalars(services.rollups(period.federation_id, period.year)).all()
+        return services.rollup_versions(services.access_period(period_id))
 
     @blp.requires(P.REVIEW_REPORTS, write=True)
     @blp.response(200, FederationRollupSchema)
     @_step
+    @found_first(services.access_period, "period_id")
     def post(self, period_id):
         """Compile the roll-up from the approved reports (a new version after a lock)"""
-        period = _period(period_id)
-        rollup = services.compile_rollup(period.federation_id, period.year)
-        db.session.commit()
-        return rollup
+        period = services.access_period(period_id)
+        return services.compile_rollup(period.federation_id, period.year)
 
 
 @blp.route("/rollups/<int:rollup_id>")
@@ -270,7 +226,7 @@ class RollupById(MethodView):
     @blp.alt_response(404, response="DEFAULT_ERROR", description="Not found in your scope.")
     def get(self, rollup_id):
         """One roll-up version"""
-        return _rollup(rollup_id)
+        return services.access_rollup(rollup_id)
 
 
 @blp.route("/rollups/<int:rollup_id>/lock")
@@ -278,23 +234,17 @@ class LockRollup(MethodView):
     @blp.requires(P.REVIEW_REPORTS, write=True)
     @blp.response(200, FederationRollupSchema)
     @_step
+    @found_first(services.access_rollup, "rollup_id")
     def post(self, rollup_id):
         """Lock the roll-up with its hash; pushed to the national endpoint when one is set"""
-        rollup = _rollup(rollup_id)
+        rollup = services.access_rollup(rollup_id)
         outbox = services.lock_rollup(rollup, current_principal().audit_label)
-        db.session.commit()
         if outbox is not None:
-            push.enqueue_delivery(outbox.id)
+            push.queue_delivery(outbox.id)
         return rollup
 
 
 # --- national -------------------------------------------------------------------------------
-
-
-def _granted(federation_id: int) -> Federation:
-    if federation_id not in current_principal().scope.federation_ids:
-        abort(404)
-    return db.session.get(Federation, federation_id) or abort(404)
 
 
 @national_blp.after_request
@@ -317,9 +267,7 @@ class Federations(MethodView):
     @national_blp.paginate()
     def get(self, pagination_parameters):
         """The federations this token is granted"""
-        granted = sorted(current_principal().scope.federation_ids)
-        query = sa.select(Federation).where(Federation.id.in_(granted)).order_by(Federation.id)
-        return paginate(query, pagination_parameters)
+        return paginate(services.granted_federations(), pagination_parameters)
 
 
 @national_blp.route("/federations/<int:federation_id>/rollups/<int:year>")
@@ -341,20 +289,8 @@ class LockedRollup(MethodView):
     )
     def get(self, federation_id, year):
         """The federation's roll-up for the year, as last locked (version and hash)"""
-        federation = _granted(federation_id)
-        rollup = db.session.scalars(
-            sa.select(FederationRollup)
-            .where(
-                FederationRollup.federation_id == federation.id,
-                FederationRollup.year == year,
-                FederationRollup.status == RollupStatus.LOCKED.value,
-            )
-            .order_by(FederationRollup.version.desc())
-        ).first()
-        if rollup is None:
-            abort(404, message="No locked roll-up for that year.")
-        rollup.missing_ids = [m["association_id"] for m in rollup.missing]
-        return rollup
+        federation = services.access_granted_federation(federation_id)
+        return services.latest_locked_rollup(federation, year)
 
 
 @national_blp.route("/federations/<int:federation_id>/reports")
@@ -378,11 +314,8 @@ class ApprovedReports(MethodView):
     @national_blp.paginate()
     def get(self, args, federation_id, pagination_parameters):
         """The approved (locked) association reports of a federation: figures only"""
-        federation = _granted(federation_id)
-        query = _report_query(args.get("year")).where(
-            ReportingPeriod.federation_id == federation.id,
-            AnnualReport.status == ReportStatus.APPROVED.value,
-        )
+        federation = services.access_granted_federation(federation_id)
+        query = services.approved_listing(federation, args.get("year"))
         return paginate(query, pagination_parameters)
 
 

@@ -12,7 +12,6 @@ from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.reporting import indicators, national_forms
 from service.reporting.forms import FormHeaderForm
-from tenants.db import db
 
 bp = Blueprint("national_forms", __name__, url_prefix="/reporting")
 P = Permission
@@ -62,7 +61,6 @@ def edit_header(year: int, table: str):
     if form.validate_on_submit():
         values = {name: getattr(form, name).data for name in national_forms.HEADER_FIELDS}
         national_forms.save_header(year, form_spec, values, current_principal().audit_label)
-        db.session.commit()
         flash(
             _("The header of %(form)s for %(year)d is saved.", form=form_spec.title, year=year),
             "success",

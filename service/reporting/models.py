@@ -133,6 +133,11 @@ class FederationRollup(FederationOnly, db.Model):
     def locked(self) -> bool:
         return self.locked_hash is not None
 
+    @property
+    def missing_ids(self) -> list[int]:
+        """The associations not included, by id alone (what the national API shows)."""
+        return [m["association_id"] for m in self.missing]
+
 
 class NationalEndpoint(FederationOnly, db.Model):
     """Where a federation pushes its locked roll-ups. The bearer secret is never shown."""

@@ -279,8 +279,8 @@ HEADER_FIELDS = ("form_number", "issuer", "approval_number", "valid_until")
 
 
 def save_header(year: int, form: Form, values: Mapping[str, object], actor: str) -> None:
-    """Keep the operator's header block of a form for a year (the caller commits; the write
-    is audited like every other). All fields empty: the form prints the defaults again."""
+    """Keep the operator's header block of a form for a year (audited like every other
+    write). All fields empty: the form prints the defaults again."""
     row = saved_headers(year).get(form.code)
     if not any(values.get(name) for name in HEADER_FIELDS):
         if row is not None:

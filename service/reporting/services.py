@@ -7,25 +7,23 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
-from rq import get_current_job
 
+from service.access import in_scope
 from service.audit.services import record
-from service.errors import Conflict, DomainError, RuleBroken
-from service.reporting import indicators
+from service.errors import Conflict, DomainError, NotFound, RuleBroken
+from service.reporting import indicators, push
 from service.reporting.models import (
     AnnualReport,
     FederationRollup,
-    NationalEndpoint,
     PushOutbox,
     ReportingPeriod,
     ReportStatus,
     RollupStatus,
     content_hash,
 )
-from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
-from tenants.scope import system_scope
+from tenants.scope import current_scope
 
 S = ReportStatus
 
@@ -40,13 +38,70 @@ class ReportingError(DomainError):
         return RuleBroken.status if self.field else Conflict.status
 
 
+# --- by id: NotFound for a missing row and one the scope does not see alike -------------
+
+# What `service.access` says, for the lookups that are not by a row's own id.
+NOT_YOURS = _l("There is no such record, or it is not yours to see.")
+
+
+def access_period(period_id: int) -> ReportingPeriod:
+    """The reporting period if the scope sees it: one of its federations', or the
+    association's own federation's. NotFound for a missing period and another's alike."""
+    return in_scope(ReportingPeriod, period_id)
+
+
+def access_report(report_id: int) -> AnnualReport:
+    """The report version if the scope holds it: the association's own, or one of its
+    federation's associations'. NotFound for a missing report and another's alike."""
+    return in_scope(AnnualReport, report_id)
+
+
+def access_rollup(rollup_id: int) -> FederationRollup:
+    """The roll-up version if it is one of the scope's federations' (associations never see
+    one). NotFound for a missing roll-up and another federation's alike."""
+    return in_scope(FederationRollup, rollup_id)
+
+
+def period_of(report: AnnualReport) -> ReportingPeriod:
+    """The period a report (already in scope) was compiled for."""
+    return access_period(report.period_id)
+
+
+def association_of(report: AnnualReport) -> Association:
+    """The association whose report it is."""
+    return in_scope(Association, report.tenant_id)
+
+
+def period_of_rollup(rollup: FederationRollup) -> ReportingPeriod:
+    """The federation's period of the roll-up's year: where its page is."""
+    period = db.session.scalar(
+        periods().where(
+            ReportingPeriod.federation_id == rollup.federation_id,
+            ReportingPeriod.year == rollup.year,
+        )
+    )
+    if period is None:
+        raise NotFound(NOT_YOURS)
+    return period
+
+
+def federation_of(rollup: FederationRollup) -> Federation:
+    """The federation that compiled the roll-up (the public directory of provinces)."""
+    return db.session.scalar(sa.select(Federation).where(Federation.id == rollup.federation_id))
+
+
 # --- federation-owned rows: the scope's criteria say whose (tenants.filtering) ----------
 
 
 def periods():
     """The reporting periods the scope sees: its federations', or an association's own
-    federation's."""
-    return sa.select(ReportingPeriod).order_by(ReportingPeriod.year.desc())
+    federation's: latest year first, then as opened (a page of the API is stable)."""
+    return sa.select(ReportingPeriod).order_by(ReportingPeriod.year.desc(), ReportingPeriod.id)
+
+
+def all_periods() -> list[ReportingPeriod]:
+    """Every period the scope sees, latest year first."""
+    return list(db.session.scalars(periods()))
 
 
 def open_period(federation_id: int, year: int, deadline: date, actor: str) -> ReportingPeriod:
@@ -82,9 +137,44 @@ def current_report(association_id: int, period_id: int) -> AnnualReport | None:
     return db.session.scalars(reports(association_id, period_id).limit(1)).first()
 
 
+def versions(report: AnnualReport) -> list[AnnualReport]:
+    """Every version of the report's association and period, latest first."""
+    return list(db.session.scalars(reports(report.tenant_id, report.period_id)))
+
+
+def filing_rows(period: ReportingPeriod) -> list[tuple[int, str, AnnualReport | None]]:
+    """Each association of the period's federation with the latest version of its report
+    (None before its first compile), by association id: the period's page."""
+    associations = db.session.execute(
+        sa.select(Association.id, Association.name)
+        .where(Association.federation_id == period.federation_id)
+        .order_by(Association.id)
+    ).all()
+    latest = _latest_reports([period.id])
+    return [(aid, name, latest.get((aid, period.id))) for aid, name in associations]
+
+
+def listing(
+    year: int | None = None, period_id: int | None = None, status: str | None = None
+) -> sa.Select:
+    """The report versions the scope sees, latest year first, for the API's lists."""
+    query = (
+        sa.select(AnnualReport)
+        .join(ReportingPeriod, ReportingPeriod.id == AnnualReport.period_id)
+        .order_by(ReportingPeriod.year.desc(), AnnualReport.tenant_id, AnnualReport.version)
+    )
+    if year:
+        query = query.where(ReportingPeriod.year == year)
+    if period_id is not None:
+        query = query.where(AnnualReport.period_id == period_id)
+    if status:
+        query = query.where(AnnualReport.status == status)
+    return query
+
+
 def start_compile(association_id: int, period: ReportingPeriod) -> AnnualReport:
-    """The report to (re)compile, marked compiling; the caller commits and enqueues
-    `compile_report`. Submitted and approved reports are not recompiled."""
+    """The report to (re)compile, marked compiling (`queue_compile` queues the job).
+    Submitted and approved reports are not recompiled."""
     report = current_report(association_id, period.id)
     if report is None:
         report = AnnualReport(tenant_id=association_id, period_id=period.id, version=1)
@@ -103,15 +193,6 @@ COMPILE_LOST_AFTER = timedelta(minutes=15)
 LOST = "lost: no result within 15 minutes (the worker or the service was restarted)"
 
 
-def compile_gave_up(report_id: int, reason: str) -> None:
-    """The compile job failed for the last time: the report says so, with the reason, and
-    can be compiled again. Its figures stay as they were (a failed compile writes none)."""
-    report = find_in_scope(AnnualReport, report_id)
-    if report is not None and report.status == S.COMPILING:
-        report.status, report.failure_reason = S.FAILED.value, reason
-        db.session.commit()
-
-
 def is_lost(report: AnnualReport) -> bool:
     """Still compiling after COMPILE_LOST_AFTER: its job died with a worker or a process.
     Pages show it as failed at once; `give_up_lost_compiles` records it."""
@@ -125,48 +206,32 @@ def was_lost(report: AnnualReport) -> bool:
     return is_lost(report) or (report.status == S.FAILED and report.failure_reason == LOST)
 
 
-def give_up_lost_compiles() -> int:
-    """The periodic sweep: every lost compile is marked failed, so nothing says 生成中 for
-    ever and the API tells integrators the same as the page."""
-    with system_scope("reporting: mark lost compiles failed"):
-        compiling = db.session.scalars(
-            sa.select(AnnualReport).where(AnnualReport.status == S.COMPILING.value)
-        ).all()
-        lost = [report for report in compiling if is_lost(report)]
-        for report in lost:
-            report.status, report.failure_reason = S.FAILED.value, LOST
-        db.session.commit()
-    return len(lost)
+def lost_compiles() -> list[AnnualReport]:
+    """The scope's reports still compiling after COMPILE_LOST_AFTER."""
+    compiling = db.session.scalars(
+        sa.select(AnnualReport).where(AnnualReport.status == S.COMPILING.value)
+    )
+    return [report for report in compiling if is_lost(report)]
 
 
-def compile_report(report_id: int) -> str:
-    """The job. Computes every figure, then writes them in one commit: a worker killed on
-    the way leaves the report as it was, and the retried job writes the same figures."""
-    report = find_in_scope(AnnualReport, report_id)
-    if report is None or report.status != S.COMPILING:
-        return report.status if report else "missing"
-    period = db.session.get(ReportingPeriod, report.period_id)
-    figures = indicators.compute([report.tenant_id], period.year, progress=_progress)[
-        report.tenant_id
-    ]
+def record_figures(report: AnnualReport, figures: indicators.Figures) -> None:
+    """The compile's result, written at once: the figures with their hash."""
     report.figures = figures
     report.figures_hash = content_hash(figures)
     report.status = S.COMPILED.value
     report.compiled_at = utcnow()
-    db.session.commit()
-    return S.COMPILED.value  # not report.status: reading it after the commit reloads the row
 
 
-def _progress(done: int, total: int) -> None:
-    job = get_current_job()
-    if job is not None:
-        job.meta["progress"] = [done, total]
-        job.save_meta()
+def record_failure(report: AnnualReport, reason: str) -> None:
+    """A compile that will not finish: the report says so, with the reason, and can be
+    compiled again. Its figures stay as they were (a failed compile writes none)."""
+    if report.status == S.COMPILING:
+        report.status, report.failure_reason = S.FAILED.value, reason
 
 
 def previous_figures(report: AnnualReport) -> indicators.Figures | None:
     """Last year's approved figures of the same association, if it reported then."""
-    period = db.session.get(ReportingPeriod, report.period_id)
+    period = period_of(report)
     last = db.session.scalars(
         sa.select(AnnualReport)
         .join(ReportingPeriod, ReportingPeriod.id == AnnualReport.period_id)
@@ -322,9 +387,8 @@ def compile_rollup(federation_id: int, year: int) -> FederationRollup:
 
 def snapshot(rollup: FederationRollup) -> dict:
     """What is locked, published and pushed: the roll-up as data, without personal data."""
-    federation = db.session.get(Federation, rollup.federation_id)
     return {
-        "federation": federation.code,
+        "federation": federation_of(rollup).code,
         "year": rollup.year,
         "version": rollup.version,
         "figures": rollup.figures,
@@ -335,16 +399,13 @@ def snapshot(rollup: FederationRollup) -> dict:
 
 def lock_rollup(rollup: FederationRollup, actor: str) -> PushOutbox | None:
     """Lock the roll-up; when the federation has a national endpoint, put the push in the
-    outbox in the same transaction (the caller commits, then enqueues the delivery)."""
+    outbox in the same transaction (the caller queues its delivery: `push.queue_delivery`)."""
     if rollup.locked:
         raise ReportingError(_l("This roll-up is locked already."))
     rollup.locked_hash = content_hash(snapshot(rollup))
     rollup.status = RollupStatus.LOCKED.value
     rollup.locked_by, rollup.locked_at = actor, utcnow()
-    endpoint = db.session.scalar(
-        sa.select(NationalEndpoint).where(NationalEndpoint.federation_id == rollup.federation_id)
-    )
-    if endpoint is None:
+    if push.endpoint_of(rollup.federation_id) is None:
         return None
     outbox = PushOutbox(
         federation_id=rollup.federation_id, rollup_id=rollup.id, idempotency_key=rollup.locked_hash
@@ -354,13 +415,55 @@ def lock_rollup(rollup: FederationRollup, actor: str) -> PushOutbox | None:
     return outbox
 
 
+def rollup_versions(period: ReportingPeriod) -> list[FederationRollup]:
+    """The federation's roll-up versions for the period's year, latest first."""
+    return list(db.session.scalars(rollups(period.federation_id, period.year)))
+
+
+# --- the national API: the federations a national token was granted -------------------
+
+
+def granted_federations() -> sa.Select:
+    """The federations of the national scope, by id."""
+    granted = sorted(current_scope().federation_ids)
+    return sa.select(Federation).where(Federation.id.in_(granted)).order_by(Federation.id)
+
+
+def access_granted_federation(federation_id: int) -> Federation:
+    """A federation the national scope was granted; NotFound for any other, missing alike."""
+    federation = None
+    if federation_id in current_scope().federation_ids:
+        federation = db.session.scalar(granted_federations().where(Federation.id == federation_id))
+    if federation is None:
+        raise NotFound(NOT_YOURS)
+    return federation
+
+
+def latest_locked_rollup(federation: Federation, year: int) -> FederationRollup:
+    """The federation's roll-up for the year as last locked; NotFound before the first lock."""
+    rollup = db.session.scalars(
+        rollups(federation.id, year).where(FederationRollup.status == RollupStatus.LOCKED.value)
+    ).first()
+    if rollup is None:
+        raise NotFound(_l("No locked roll-up for that year."))
+    return rollup
+
+
+def approved_listing(federation: Federation, year: int | None) -> sa.Select:
+    """The approved (locked) report versions of the federation's associations."""
+    return listing(year).where(
+        ReportingPeriod.federation_id == federation.id,
+        AnnualReport.status == S.APPROVED.value,
+    )
+
+
 # --- where filing stands, for the to-do lists -------------------------------------------
 
 
 def filing_status(association_id: int) -> list[tuple[ReportingPeriod, AnnualReport | None]]:
     """Each period of the association's federation whose report is not approved yet, with
     the report's latest version (None before the first compile), oldest period first."""
-    periods_seen = db.session.scalars(periods()).all()
+    periods_seen = all_periods()
     latest = _latest_reports([p.id for p in periods_seen], association_id)
     return [
         (period, latest.get((association_id, period.id)))
@@ -409,20 +512,33 @@ def _latest_reports(
 
 
 def queue_compile(association_id: int, period: ReportingPeriod) -> AnnualReport:
-    """Start compiling the association's report for the period: marked compiling and
-    committed, then the job queued (inline without Redis) and its id kept for progress.
-    The web page and the API both come here, so both compile the same way."""
+    """Start compiling the association's report for the period: marked compiling, the job
+    queued to run once that is committed (inline without Redis), and its id kept for the
+    progress bar. The web page and the API both come here, so both compile the same way.
+    Raises `JobsUnavailable`, nothing kept, when the queue cannot be reached."""
     from rq import Retry
 
     from service import jobs
+    from service.reporting import jobs as reporting_jobs
 
     report = start_compile(association_id, period)
-    db.session.commit()
     job = jobs.enqueue(
-        compile_report, report.id, retry=Retry(max=2, interval=[10, 60]), on_give_up=compile_gave_up
+        reporting_jobs.compile_report,
+        report.id,
+        retry=Retry(max=2, interval=[10, 60]),
+        on_give_up=reporting_jobs.compile_gave_up,
     )
-    report = find_in_scope(AnnualReport, report.id)
-    if report.status == S.COMPILING:
-        report.job_id = job.id
-        db.session.commit()
+    report.job_id = job.id
     return report
+
+
+# Jobs queued before their bodies moved to `jobs` name them here; they still resolve.
+_MOVED_TO_JOBS = {"compile_report", "compile_gave_up", "give_up_lost_compiles"}
+
+
+def __getattr__(name: str):
+    if name in _MOVED_TO_JOBS:
+        from service.reporting import jobs
+
+        return getattr(jobs, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -5,16 +5,14 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
-from service import jobs
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
-from service.errors import flash_refusal
+from service.errors import DomainError, blame, flash_refusal
 from service.federation import comments
-from service.reporting import amendments, exports, indicators, national_forms, push, services
+from service.reporting import amendments, exports, indicators, jobs, national_forms, push, services
 from service.reporting.forms import (
     ActionForm,
     DeclineReopenForm,
@@ -23,34 +21,12 @@ from service.reporting.forms import (
     PeriodForm,
     ReopenForm,
 )
-from service.reporting.models import (
-    AnnualReport,
-    FederationRollup,
-    NationalEndpoint,
-    PushOutbox,
-    ReportingPeriod,
-    ReportStatus,
-)
+from service.reporting.models import AnnualReport
 from service.web.confirmations import confirm_first
 from service.web.downloads import CSV, XLSX, download
-from tenants.access import find_in_scope
-from tenants.db import db
-from tenants.models import Association, Federation
 
 bp = Blueprint("reporting", __name__, url_prefix="/reporting")
 P = Permission
-
-
-def _period(period_id: int) -> ReportingPeriod:
-    return find_in_scope(ReportingPeriod, period_id) or abort(404)
-
-
-def _report(report_id: int) -> AnnualReport:
-    return find_in_scope(AnnualReport, report_id) or abort(404)
-
-
-def _rollup(rollup_id: int) -> FederationRollup:
-    return find_in_scope(FederationRollup, rollup_id) or abort(404)
 
 
 def _is_federation() -> bool:
@@ -65,7 +41,7 @@ def index():
 
 
 def _index_page(form: PeriodForm, status: int = 200):
-    periods = db.session.scalars(services.periods()).all()
+    periods = services.all_periods()
     principal = current_principal()
     own = {}
     if principal.association_id:
@@ -91,11 +67,9 @@ def open_period():
         period = services.open_period(
             principal.federation_id, form.year.data, form.deadline.data, principal.audit_label
         )
-    except services.ReportingError as error:
-        db.session.rollback()
+    except services.ReportingError as error:  # checked before anything is written
         getattr(form, error.field or "year").errors = [str(error.message)]
         return _index_page(form, 400)
-    db.session.commit()
     flash(_("The reporting period is open."), "success")
     return redirect(url_for(".period", period_id=period.id))
 
@@ -103,7 +77,7 @@ def open_period():
 @bp.get("/periods/<int:period_id>")
 @require(P.VIEW_REPORTS)
 def period(period_id: int):
-    period = _period(period_id)
+    period = services.access_period(period_id)
     principal = current_principal()
     if principal.association_id:
         report = services.current_report(principal.association_id, period.id)
@@ -115,21 +89,8 @@ def period(period_id: int):
             form=ActionForm(),
             can_prepare=principal.can(P.PREPARE_REPORTS),
         )
-    associations = db.session.execute(
-        sa.select(Association.id, Association.name)
-        .where(Association.federation_id == period.federation_id)
-        .order_by(Association.id)
-    ).all()
-    latest = {
-        r.tenant_id: r  # in version order, so the latest version of each stays
-        for r in db.session.scalars(
-            sa.select(AnnualReport)
-            .where(AnnualReport.period_id == period.id)
-            .order_by(AnnualReport.version)
-        )
-    }
-    rows = [(aid, name, latest.get(aid)) for aid, name in associations]
-    amended, asked = amendments.flags(r.id for r in latest.values() if r.locked)
+    rows = services.filing_rows(period)
+    amended, asked = amendments.flags(r.id for _aid, _name, r in rows if r and r.locked)
     return render_template(
         "reporting/period.html",
         period=period,
@@ -145,7 +106,7 @@ def period(period_id: int):
 @bp.post("/periods/<int:period_id>/compile")
 @require(P.PREPARE_REPORTS)
 def compile_own(period_id: int):
-    period = _period(period_id)
+    period = services.access_period(period_id)
     principal = current_principal()
     try:
         report = services.queue_compile(principal.association_id, period)
@@ -154,23 +115,9 @@ def compile_own(period_id: int):
     return redirect(url_for(".report", report_id=report.id))
 
 
-def _progress(report: AnnualReport) -> tuple[int, int] | None:
-    if report.status != ReportStatus.COMPILING or not report.job_id:
-        return None
-    from redis.exceptions import RedisError
-    from rq.exceptions import NoSuchJobError
-    from rq.job import Job
-
-    try:
-        job = Job.fetch(report.job_id, connection=jobs.queue().connection)
-    except (NoSuchJobError, RedisError):
-        return None
-    return tuple(job.meta.get("progress", [0, len(indicators.FAMILIES)]))
-
-
 def _report_context(report: AnnualReport) -> dict:
-    period = db.session.get(ReportingPeriod, report.period_id)
-    association = find_in_scope(Association, report.tenant_id)
+    period = services.period_of(report)
+    association = services.association_of(report)
     previous = services.previous_figures(report) or {}
     figures = report.figures or {}
     lines = []
@@ -188,13 +135,12 @@ def _report_context(report: AnnualReport) -> dict:
                 "records": _records_url(indicator, report.tenant_id, period.year),
             }
         )
-    versions = db.session.scalars(services.reports(report.tenant_id, report.period_id)).all()
     return {
         "report": report,
         "period": period,
         "association": association,
         "lines": lines,
-        "versions": versions,
+        "versions": services.versions(report),
         "sheets": national_forms.sheets(figures, national_forms.headers_for(period.year)),
         "filed_on": national_forms.format_date(_filed_on(report)),
     }
@@ -222,13 +168,13 @@ def _records_url(indicator: indicators.Indicator, association_id: int, year: int
 @bp.get("/reports/<int:report_id>")
 @require(P.VIEW_REPORTS)
 def report(report_id: int):
-    report = _report(report_id)
+    report = services.access_report(report_id)
     principal = current_principal()
     latest = services.current_report(report.tenant_id, report.period_id)
     return render_template(
         "reporting/report.html",
         **_report_context(report),
-        progress=_progress(report),
+        progress=jobs.compile_progress(report),
         lost=services.was_lost(report),
         is_latest=latest.id == report.id,
         can_prepare=principal.can(P.PREPARE_REPORTS),
@@ -249,10 +195,9 @@ def _supervision(report: AnnualReport) -> dict:
     principal = current_principal()
     if principal.level is not Level.FEDERATION:
         return {"supervisor_comments": [], "can_comment": False}
-    period = db.session.get(ReportingPeriod, report.period_id)
     return {
         "supervisor_comments": comments.on_association(
-            principal.federation_id, report.tenant_id, since=period.opened_at
+            principal.federation_id, report.tenant_id, since=services.period_of(report).opened_at
         ),
         "can_comment": principal.can(P.COMMENT_FEDERATION),
         "comment_limit": comments.MAX_LENGTH,
@@ -263,7 +208,7 @@ def _supervision(report: AnnualReport) -> dict:
 @require(P.COMMENT_FEDERATION)
 def comment(report_id: int):
     """Comment on a report as a supervisor (kept as the federation's note on the association)."""
-    report = _report(report_id)
+    report = services.access_report(report_id)
     target = url_for(".report", report_id=report.id, _anchor="supervisor-comments")
     principal = current_principal()
     if not ActionForm().validate_on_submit() or principal.level is not Level.FEDERATION:
@@ -278,7 +223,6 @@ def comment(report_id: int):
     except comments.CommentError:
         flash(_("Write a comment of at most %(n)d characters.", n=comments.MAX_LENGTH), "error")
         return redirect(target)
-    db.session.commit()
     flash(_("Your comment is added."), "success")
     return redirect(target)
 
@@ -301,7 +245,7 @@ def _after_lock(report: AnnualReport) -> dict:
 @bp.post("/reports/<int:report_id>/explain")
 @require(P.PREPARE_REPORTS)
 def explain(report_id: int):
-    report = _report(report_id)
+    report = services.access_report(report_id)
     form = ExplanationForm()
     target = url_for(".report", report_id=report.id)
     if not form.validate_on_submit():
@@ -311,7 +255,6 @@ def explain(report_id: int):
         services.explain(report, form.code.data, form.text.data)
     except services.ReportingError as error:
         return flash_refusal(error, target)
-    db.session.commit()
     flash(_("The explanation is saved."), "success")
     return redirect(target)
 
@@ -320,7 +263,7 @@ def explain(report_id: int):
 @require(P.PREPARE_REPORTS)
 @confirm_first
 def submit(report_id: int):
-    report = _report(report_id)
+    report = services.access_report(report_id)
     target = url_for(".report", report_id=report.id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -328,7 +271,6 @@ def submit(report_id: int):
         services.submit(report)
     except services.ReportingError as error:
         return flash_refusal(error, target)
-    db.session.commit()
     flash(_("The report is submitted to the federation."), "success")
     return redirect(target)
 
@@ -337,7 +279,7 @@ def submit(report_id: int):
 @require(P.REVIEW_REPORTS)
 @confirm_first
 def review(report_id: int):
-    report = _report(report_id)
+    report = services.access_report(report_id)
     target = url_for(".report", report_id=report.id)
     if not ActionForm().validate_on_submit():
         abort(400)
@@ -355,7 +297,6 @@ def review(report_id: int):
             message = _("The report is returned with your comments.")
     except services.ReportingError as error:
         return flash_refusal(error, target)
-    db.session.commit()
     flash(message, "success")
     return redirect(target)
 
@@ -363,7 +304,7 @@ def review(report_id: int):
 @bp.post("/reports/<int:report_id>/reopen")
 @require(P.REVIEW_REPORTS)
 def reopen(report_id: int):
-    report = _report(report_id)
+    report = services.access_report(report_id)
     form = ReopenForm()
     target = url_for(".report", report_id=report.id)
     if not form.validate_on_submit():
@@ -375,7 +316,6 @@ def reopen(report_id: int):
         newer = services.reopen(report, form.reason.data, actor)
     except services.ReportingError as error:
         return flash_refusal(error, target)
-    db.session.commit()
     flash(_("The report is reopened as version %(n)d.", n=newer.version), "success")
     return redirect(url_for(".report", report_id=newer.id))
 
@@ -408,7 +348,7 @@ def decline_reopen(report_id: int):
 
 def _reopen_step(report_id: int, form, step, no_reason: str, done: str):
     """One step of a reopen request, with the reason from `form`; back to the report."""
-    report = _report(report_id)
+    report = services.access_report(report_id)
     target = url_for(".report", report_id=report.id)
     if not form.validate_on_submit():
         flash(no_reason, "error")
@@ -417,7 +357,6 @@ def _reopen_step(report_id: int, form, step, no_reason: str, done: str):
         step(report, form.reason.data, current_principal().audit_label)
     except amendments.ReopenRequestError as error:
         return flash_refusal(error, target)
-    db.session.commit()
     flash(done, "success")
     return redirect(target)
 
@@ -425,17 +364,18 @@ def _reopen_step(report_id: int, form, step, no_reason: str, done: str):
 @bp.get("/reports/<int:report_id>/print")
 @require(P.VIEW_REPORTS)
 def print_report(report_id: int):
-    return render_template("reporting/print.html", **_report_context(_report(report_id)))
+    report = services.access_report(report_id)
+    return render_template("reporting/print.html", **_report_context(report))
 
 
 @bp.get("/reports/<int:report_id>/export.<any(xlsx, csv, json):fmt>")
 @require(P.VIEW_REPORTS)
 def export(report_id: int, fmt: str):
-    report = _report(report_id)
+    report = services.access_report(report_id)
     if not report.figures:
         abort(404)
-    period = db.session.get(ReportingPeriod, report.period_id)
-    association = find_in_scope(Association, report.tenant_id)
+    period = services.period_of(report)
+    association = services.association_of(report)
     name = f"report-{association.id}-{period.year}-v{report.version}.{fmt}"
     filing = exports.Filing(
         association.name,
@@ -479,19 +419,12 @@ def _download(fmt, filename, filing, figures, document) -> Response:
 @bp.get("/periods/<int:period_id>/rollup")
 @require(P.REVIEW_REPORTS)
 def rollup(period_id: int):
-    period = _period(period_id)
-    versions = db.session.scalars(services.rollups(period.federation_id, period.year)).all()
-    outbox = {
-        o.rollup_id: o
-        for o in db.session.scalars(
-            sa.select(PushOutbox).where(PushOutbox.federation_id == period.federation_id)
-        )
-    }
+    period = services.access_period(period_id)
     return render_template(
         "reporting/rollup.html",
         period=period,
-        versions=versions,
-        outbox=outbox,
+        versions=services.rollup_versions(period),
+        outbox=push.outbox_by_rollup(period.federation_id),
         forms=national_forms.FORMS,
         lines=national_forms.lines,
         form=ActionForm(),
@@ -501,11 +434,10 @@ def rollup(period_id: int):
 @bp.post("/periods/<int:period_id>/rollup")
 @require(P.REVIEW_REPORTS)
 def compile_rollup(period_id: int):
-    period = _period(period_id)
+    period = services.access_period(period_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     services.compile_rollup(period.federation_id, period.year)
-    db.session.commit()
     flash(_("The roll-up is compiled from the approved reports."), "success")
     return redirect(url_for(".rollup", period_id=period.id))
 
@@ -514,23 +446,16 @@ def compile_rollup(period_id: int):
 @require(P.REVIEW_REPORTS)
 @confirm_first
 def lock_rollup(rollup_id: int):
-    rollup = _rollup(rollup_id)
-    period = db.session.scalar(
-        sa.select(ReportingPeriod).where(
-            ReportingPeriod.federation_id == rollup.federation_id,
-            ReportingPeriod.year == rollup.year,
-        )
-    )
-    target = url_for(".rollup", period_id=period.id)
+    rollup = services.access_rollup(rollup_id)
+    target = url_for(".rollup", period_id=services.period_of_rollup(rollup).id)
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
         outbox = services.lock_rollup(rollup, current_principal().audit_label)
     except services.ReportingError as error:
         return flash_refusal(error, target)
-    db.session.commit()
     if outbox is not None:
-        push.enqueue_delivery(outbox.id)
+        push.queue_delivery(outbox.id)
     flash(_("The roll-up is locked."), "success")
     return redirect(target)
 
@@ -538,10 +463,10 @@ def lock_rollup(rollup_id: int):
 @bp.get("/rollups/<int:rollup_id>/export.<any(xlsx, csv, json):fmt>")
 @require(P.REVIEW_REPORTS)
 def export_rollup(rollup_id: int, fmt: str):
-    rollup = _rollup(rollup_id)
+    rollup = services.access_rollup(rollup_id)
     document = {**services.snapshot(rollup), "hash": rollup.locked_hash}
     filing = exports.Filing(
-        db.session.get(Federation, rollup.federation_id).name,
+        services.federation_of(rollup).name,
         rollup.year,
         rollup.version,
         rollup.locked_hash,
@@ -555,28 +480,17 @@ def export_rollup(rollup_id: int, fmt: str):
 @bp.route("/endpoint", methods=["GET", "POST"])
 @require(P.REVIEW_REPORTS)
 def endpoint():
-    principal = current_principal()
-    current = db.session.scalar(
-        sa.select(NationalEndpoint).where(NationalEndpoint.federation_id == principal.federation_id)
-    )
-    form = EndpointForm(obj=current)
+    federation_id = current_principal().federation_id
+    form = EndpointForm(obj=push.endpoint_of(federation_id))
     if form.validate_on_submit():
-        if not form.url.data.startswith(("http://", "https://")):
-            form.url.errors = [_("The address must start with http:// or https://.")]
+        try:
+            push.save_endpoint(federation_id, form.url.data, form.secret.data)
+        except DomainError as error:  # checked before anything is written
+            blame(form, error)
         else:
-            current = current or NationalEndpoint(federation_id=principal.federation_id)
-            current.url = form.url.data
-            if form.secret.data:
-                current.secret = form.secret.data
-            db.session.add(current)
-            db.session.commit()
             flash(_("The national endpoint is saved."), "success")
             return redirect(url_for(".endpoint"))
-    attempts = db.session.scalars(
-        sa.select(PushOutbox)
-        .where(PushOutbox.federation_id == principal.federation_id)
-        .order_by(PushOutbox.id.desc())
-    ).all()
     form.secret.data = ""
     status = 400 if form.errors else 200
-    return render_template("reporting/endpoint.html", form=form, outbox=attempts), status
+    outbox = push.outbox_of(federation_id)
+    return render_template("reporting/endpoint.html", form=form, outbox=outbox), status

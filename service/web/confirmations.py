@@ -16,13 +16,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import wraps
 
-import sqlalchemy as sa
-from flask import abort, render_template, request, url_for
+from flask import render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-
-from tenants.access import find_in_scope
-from tenants.db import db
 
 # The field the confirmation page adds; the word a typed confirmation is compared with.
 CONFIRMED = "confirmed"
@@ -48,19 +44,11 @@ class Confirmation:
 # --- the consequences -------------------------------------------------------------------
 
 
-def _report(report_id: int):
-    from service.reporting.models import AnnualReport
+def _report_names(report_id: int) -> tuple[str, int]:
+    from service.reporting import services
 
-    return find_in_scope(AnnualReport, report_id) or abort(404)
-
-
-def _report_names(report) -> tuple[str, int]:
-    from service.reporting.models import ReportingPeriod
-    from tenants.models import Association
-
-    association = find_in_scope(Association, report.tenant_id) or abort(404)
-    period = db.session.get(ReportingPeriod, report.period_id)
-    return association.name, period.year
+    report = services.access_report(report_id)
+    return services.association_of(report).name, services.period_of(report).year
 
 
 def _report_page(report_id: int) -> str:
@@ -68,7 +56,7 @@ def _report_page(report_id: int) -> str:
 
 
 def _submit_says(report_id: int) -> list[str]:
-    name, year = _report_names(_report(report_id))
+    name, year = _report_names(report_id)
     return [
         _(
             "The %(year)d report of %(name)s goes to the federation for review.",
@@ -83,7 +71,7 @@ def _submit_says(report_id: int) -> list[str]:
 
 
 def _approve_says(report_id: int) -> list[str]:
-    name, year = _report_names(_report(report_id))
+    name, year = _report_names(report_id)
     return [
         _(
             "The %(year)d report of %(name)s will be approved and locked with its figures "
@@ -98,16 +86,10 @@ def _approve_says(report_id: int) -> list[str]:
     ]
 
 
-def _rollup(rollup_id: int):
-    from service.reporting.models import FederationRollup
-
-    return find_in_scope(FederationRollup, rollup_id) or abort(404)
-
-
 def _lock_says(rollup_id: int) -> list[str]:
-    from service.reporting.models import NationalEndpoint
+    from service.reporting import push, services
 
-    rollup = _rollup(rollup_id)
+    rollup = services.access_rollup(rollup_id)
     included, missing = len(rollup.included or []), len(rollup.missing or [])
     total = included + missing
     says = []
@@ -139,25 +121,16 @@ def _lock_says(rollup_id: int) -> list[str]:
             "locked one stays as it was."
         )
     )
-    pushes = db.session.scalar(
-        sa.select(NationalEndpoint.id).where(NationalEndpoint.federation_id == rollup.federation_id)
-    )
-    if pushes:
+    if push.endpoint_of(rollup.federation_id) is not None:
         says.append(_("It is sent to national reporting as soon as it is locked."))
     return says
 
 
 def _rollup_page(rollup_id: int) -> str:
-    from service.reporting.models import ReportingPeriod
+    from service.reporting import services
 
-    rollup = _rollup(rollup_id)
-    period_id = db.session.scalar(
-        sa.select(ReportingPeriod.id).where(
-            ReportingPeriod.federation_id == rollup.federation_id,
-            ReportingPeriod.year == rollup.year,
-        )
-    )
-    return url_for("reporting.rollup", period_id=period_id)
+    period = services.period_of_rollup(services.access_rollup(rollup_id))
+    return url_for("reporting.rollup", period_id=period.id)
 
 
 def _activity(activity_id: int):

@@ -26,7 +26,9 @@ import sqlalchemy as sa
 from sqlalchemy import event
 
 from service.associations.models import AssociationProfile
+from service.federation import jobs as federation_jobs
 from service.federation import metrics, rollups
+from service.reporting import jobs as reporting_jobs
 from service.reporting import services as reporting
 from service.reporting.models import AnnualReport
 from tenants.db import db
@@ -99,7 +101,7 @@ def _federation(province: ScaleDb) -> tuple[list[int], str, list[int]]:
 def _nightly_rollups(province: ScaleDb) -> float:
     with service_app(province.superuser_url).app_context():
         started = time.perf_counter()
-        rollups.refresh_all(years=2)
+        federation_jobs.refresh_all(years=2)
         seconds = time.perf_counter() - started
         # What autovacuum does soon after in production: without statistics on the freshly
         # filled table the planner loops over it once per association.
@@ -193,7 +195,7 @@ def _open_reports(province: ScaleDb, ids: list[int], year: int) -> dict[int, int
 def _compile(app, association_id: int, report_id: int) -> None:
     """What the worker does: the job's function in the association's scope."""
     with app.app_context(), use_scope(Scope.association(association_id)):
-        assert reporting.compile_report(report_id) == "compiled"
+        assert reporting_jobs.compile_report(report_id) == "compiled"
 
 
 def _mark_compiling(connection: sa.Connection, report_ids: list[int]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import io
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
@@ -15,7 +16,7 @@ from service.associations.models import Category
 from service.audit.models import AuditEvent
 from service.auth.models import TokenLevel
 from service.auth.roles import Role
-from service.federation import exemplars, metrics, problems, rollups
+from service.federation import exemplars, jobs, metrics, problems, rollups
 from service.federation.models import (
     CategoryChange,
     GuidanceReceipt,
@@ -26,6 +27,7 @@ from service.federation.models import (
 )
 from service.governance.models import Meeting
 from tenants.db import db
+from tenants.models import Association
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
 from tests.conftest import run_queued_jobs
@@ -93,7 +95,7 @@ def test_rollups_agree_with_the_live_aggregates(world):
         )
         db.session.flush()
         for association_id in ids:
-            rollups.refresh_association(association_id)
+            jobs.refresh_association(association_id)
         live = metrics.compute_all(ids, year)
         stored = rollups.read(ids, year)
     assert stored == live
@@ -120,7 +122,7 @@ def test_activities_reach_the_rollups_per_task(world):
             speakers=5,
             papers=0,
         )
-        rollups.refresh_association(mine.id)
+        jobs.refresh_association(mine.id)
         stored = rollups.read([mine.id], year)[mine.id]
     assert stored["academic_events"] == before["academic_events"] + 4
     assert stored["popularisation_events"] == before["popularisation_events"] + 2
@@ -147,7 +149,7 @@ def test_a_write_refreshes_the_rollup_after_commit(world, client):
 def _refresh(world) -> None:
     with system_scope("test"):
         for association_id in _ids(world.a) + _ids(world.b):
-            rollups.refresh_association(association_id)
+            jobs.refresh_association(association_id)
 
 
 def test_page_api_and_xlsx_of_the_overview_agree(world, client):
@@ -244,7 +246,7 @@ def test_the_category_view_places_each_association_among_its_peers(world, client
         db.session.commit()
     _refresh(world)
     with system_scope("test"):
-        rollups.refresh_association(extra_id)
+        jobs.refresh_association(extra_id)
     view = client.get(
         "/api/v1/federation/categories/research", headers=_bearer(world.a.tokens["ro"])
     ).json
@@ -431,7 +433,7 @@ def test_the_nightly_run_rebuilds_every_rollup(world):
     with system_scope("test"):
         db.session.execute(sa.delete(MetricRollup))
         db.session.commit()
-    assert rollups.refresh_all() >= 4
+    assert jobs.refresh_all() >= 4
     with system_scope("test"):
         stored = rollups.read(ids, date.today().year)
         assert stored == metrics.compute_all(ids, date.today().year)
@@ -646,3 +648,72 @@ def test_the_overview_is_cut_by_category(world, client):
     ] == (2, 3)
     whole = client.get("/federation/").get_data(as_text=True)
     assert 'id="n-associations">2<' in whole and 'id="n-problems">1<' in whole
+
+
+@pytest.mark.parametrize("name", ["refresh_association", "refresh_all"])
+def test_a_refresh_queued_before_the_bodies_moved_to_jobs_still_runs_them(name):
+    from werkzeug.utils import import_string
+
+    assert import_string(f"service.federation.rollups.{name}") is getattr(jobs, name)
+
+
+def test_a_university_listed_twice_is_a_form_error_and_stays_listed_once(world, client):
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    university = {"name": "某某职业技术学院", "category": "vocational"}
+    assert client.post("/federation/universities", data=university).status_code == 302
+    again = client.post("/federation/universities", data=university)
+    assert again.status_code == 400 and "该高校已登记" in again.get_data(as_text=True)
+    api = client.get("/api/v1/federation/overview", headers=_bearer(world.a.tokens["ro"])).json
+    assert api["coverage"]["without_association"] == 1
+
+
+def test_a_taken_category_code_is_a_form_error_and_adds_nothing(world, client):
+    federation_id = world.a.federation.id
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    refused = client.post("/federation/categories", data={"code": "research", "name": "重名"})
+    assert refused.status_code == 400 and "该代码已被使用" in refused.get_data(as_text=True)
+    added = client.post("/federation/categories", data={"code": "innovation", "name": "创新型"})
+    assert added.status_code == 302
+    with use_scope(Scope.federation(federation_id)):
+        names = db.session.scalars(
+            sa.select(UniversityCategory.name).where(
+                UniversityCategory.federation_id == federation_id
+            )
+        ).all()
+    assert "创新型" in names and "重名" not in names
+
+
+def test_no_text_of_the_dashboards_exports_runs_as_a_formula(world, client):
+    """Association and category names come from users: every text cell is neutralised."""
+    hostile_name = '=HYPERLINK("http://evil.example","点我")'
+    with system_scope("test: names a spreadsheet would run"):
+        db.session.execute(
+            sa.update(Association)
+            .where(Association.id == world.a.first.association.id)
+            .values(name=hostile_name)
+        )
+        db.session.execute(
+            sa.update(UniversityCategory)
+            .where(
+                UniversityCategory.federation_id == world.a.federation.id,
+                UniversityCategory.code == "research",
+            )
+            .values(name="+SUM(1,2)")
+        )
+        db.session.commit()
+    _refresh(world)
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    texts = []
+    for view in ("overview", "associations", "research"):
+        response = client.get(f"/federation/export/{view}.xlsx")
+        assert response.status_code == 200
+        book = load_workbook(io.BytesIO(response.data))
+        texts += [
+            cell
+            for sheet in book.worksheets
+            for row in sheet.iter_rows(values_only=True)
+            for cell in row
+            if isinstance(cell, str)
+        ]
+    assert "'" + hostile_name in texts and "'+SUM(1,2)" in texts
+    assert not [text for text in texts if text.startswith(("=", "+", "-", "@"))]

@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.auth.roles import Role
-from service.reporting import indicators, services
+from service.reporting import indicators, jobs, services
 from service.reporting.models import (
     AnnualReport,
     FederationRollup,
@@ -216,18 +216,18 @@ def test_a_compile_that_dies_writes_nothing_and_a_rerun_gives_the_same_hash(
 
     monkeypatch.setitem(indicators.FAMILIES, "meetings", dies)
     with use_scope(Scope.association(aid)), pytest.raises(SystemExit):
-        services.compile_report(report_id)
+        jobs.compile_report(report_id)
     db.session.rollback()
     assert _report(aid).status == "compiling" and _report(aid).figures is None
     monkeypatch.undo()
     with use_scope(Scope.association(aid)):
-        assert services.compile_report(report_id) == "compiled"
+        assert jobs.compile_report(report_id) == "compiled"
     first_hash = _report(aid).figures_hash
     with use_scope(Scope.association(aid)):
         report = db.session.get(AnnualReport, report_id)
         report.status = "compiling"
         db.session.commit()
-        services.compile_report(report_id)
+        jobs.compile_report(report_id)
     assert _report(aid).figures_hash == first_hash == content_hash(EXPECTED_FIRST)
 
 
@@ -278,3 +278,19 @@ def test_not_applicable_stays_a_dash_and_text_cannot_be_a_formula():
     book = load_workbook(BytesIO(exports.to_xlsx(filing, figures)))
     cells = [c.value for row in book["表1 组织建设"].iter_rows() for c in row]
     assert "'=HYPERLINK()" in cells and "-" in cells
+
+
+@pytest.mark.parametrize(
+    ("old", "name"),
+    [
+        ("service.reporting.services", "compile_report"),
+        ("service.reporting.services", "compile_gave_up"),
+        ("service.reporting.services", "give_up_lost_compiles"),
+        ("service.reporting.push", "deliver"),
+        ("service.reporting.push", "deliver_due"),
+    ],
+)
+def test_a_job_queued_before_the_bodies_moved_to_jobs_still_runs_them(old, name):
+    from werkzeug.utils import import_string
+
+    assert import_string(f"{old}.{name}") is getattr(jobs, name)

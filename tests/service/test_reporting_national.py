@@ -10,7 +10,7 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import sqlalchemy as sa
 
-from service.reporting import indicators, push, services
+from service.reporting import indicators, jobs, push, services
 from service.reporting.models import FederationRollup, NationalEndpoint, PushOutbox
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
@@ -137,9 +137,9 @@ def test_a_push_that_fails_twice_lands_exactly_once(world, receiver):
         db.session.commit()
         for _ in range(2):
             with pytest.raises(push.PushFailed):
-                push.deliver(outbox_id)
-        assert push.deliver(outbox_id) == "delivered"
-        assert push.deliver(outbox_id) == "delivered"  # re-run by RQ: nothing is sent again
+                jobs.deliver(outbox_id)
+        assert jobs.deliver(outbox_id) == "delivered"
+        assert jobs.deliver(outbox_id) == "delivered"  # re-run by RQ: nothing is sent again
         outbox = db.session.get(PushOutbox, outbox_id)
         assert [a["status"] for a in outbox.attempts] == [503, 503, 201]
     assert [key for key, _ in _Receiver.accepted] == [digest]
@@ -159,7 +159,7 @@ def test_the_federation_sees_every_attempt(world, client):
     from service.auth.roles import Role
 
     with use_scope(Scope.federation(world.a.federation.id)), pytest.raises(push.PushFailed):
-        push.deliver(world.a.reporting["outbox_id"])  # the world's endpoint refuses connections
+        jobs.deliver(world.a.reporting["outbox_id"])  # the world's endpoint refuses connections
     client.login_as(world.a.users[Role.FEDERATION_OFFICER])
     page = client.get("/reporting/endpoint").get_data(as_text=True)
     assert "pending" in page and page.count('<li class="attempt">') == 1

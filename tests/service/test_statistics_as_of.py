@@ -26,6 +26,7 @@ from service.members.models import (
     MemberStatus,
     MemberStatusChange,
 )
+from service.reporting import jobs as reporting_jobs
 from service.reporting import services as reporting
 from service.reporting.models import AnnualReport, ReportingPeriod, content_hash
 from tenants.db import db
@@ -154,7 +155,7 @@ def _compile(association_id: int, year: int) -> tuple[dict, str]:
         period = db.session.scalar(sa.select(ReportingPeriod).where(ReportingPeriod.year == year))
         report = reporting.start_compile(association_id, period)
         db.session.commit()
-        assert reporting.compile_report(report.id) == "compiled"
+        assert reporting_jobs.compile_report(report.id) == "compiled"
         report = reporting.current_report(association_id, period.id)
         return dict(report.figures), report.figures_hash
 

@@ -1,11 +1,28 @@
 // The layout's few behaviours, from a file because the CSP admits no inline script:
-// the menu button that opens the sidebar on a phone, and the account menu that closes
-// when one clicks elsewhere. Without JavaScript the sidebar simply stands above the page.
+// the menu button that opens the sidebar on a phone, the account menu that closes
+// when one clicks elsewhere, and wide tables that the keyboard can scroll. Without
+// JavaScript the sidebar simply stands above the page.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
 
+  // On a phone a wide table scrolls sideways in its own box (app.css). The keyboard scrolls
+  // a box only once it holds the focus, so a table that overflows takes the focus too
+  // (screen readers name it by its caption); one that fits does not.
+  function focusableWhenScrolling() {
+    document.querySelectorAll("main table").forEach(function (table) {
+      if (table.scrollWidth > table.clientWidth + 1) {
+        table.setAttribute("tabindex", "0");
+      } else {
+        table.removeAttribute("tabindex");
+      }
+    });
+  }
+
   function ready() {
+    focusableWhenScrolling();
+    window.addEventListener("resize", focusableWhenScrolling);
+
     var button = document.querySelector("[data-menu-button]");
     var sidebar = document.getElementById("sidebar");
 
