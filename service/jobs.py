@@ -57,6 +57,17 @@ SCHEDULES = (
     Periodic("lost-compiles", "*/10 * * * *", "service.reporting.jobs:give_up_lost_compiles"),
     Periodic("lost-imports", "*/10 * * * *", "service.members.jobs:give_up_lost_imports"),
 )
+# Jobs queued before their bodies moved into their package's `jobs` module name the old
+# place: they run the body where it is now.
+MOVED = {
+    f"service.{old}:{name}": f"service.{package}.jobs:{name}"
+    for old, package, names in (
+        ("reporting.services", "reporting", ("compile_report", "compile_gave_up")),
+        ("reporting.push", "reporting", ("deliver",)),
+        ("federation.rollups", "federation", ("refresh_association",)),
+    )
+    for name in names
+}
 _worker_app: Flask | None = None
 
 
@@ -92,10 +103,10 @@ def queue(name: str = "default", app: Flask | None = None) -> Queue:
 
 
 def enqueue(
-    func: Callable,
+    func: Callable | str,
     *ids: Any,
     queue_name: str = "default",
-    on_give_up: Callable | None = None,
+    on_give_up: Callable | str | None = None,
     retry: Retry | None = None,
 ) -> Job:
     """Run `func(*ids)` in a worker under the caller's scope, once the caller's transaction
@@ -137,6 +148,8 @@ def run_job(scope: dict, func_path: str, args: list, give_up_path: str | None = 
     restored, then the function; its writes are committed when it returns (the job's unit of
     work), rolled back when it raises."""
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
+    func_path = MOVED.get(func_path, func_path)
+    give_up_path = MOVED.get(give_up_path, give_up_path) if give_up_path else None
     with app.app_context():
         try:
             return run_scoped(scope, func_path, args, then=db.session.commit)
