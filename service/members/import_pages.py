@@ -12,11 +12,12 @@ from flask_babel import gettext as _
 from rq import Retry
 
 from service.auth.principal import current_principal
+from service.imports.writing import neutralise, to_csv
 from service.jobs import JobsUnavailable, enqueue
 from service.members import import_review, importing
 from service.members.forms import ImportForm, ImportReviewForm
 from service.members.models import MemberImport
-from service.members.tabular import neutralise, to_csv, to_xlsx
+from service.members.tabular import to_xlsx
 from service.web.downloads import CSV, XLSX, download
 from tenants.access import find_in_scope
 from tenants.db import db

@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from service.audit.services import record
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.imports.writing import to_csv
 from service.members import (
     applications,
     group_import,
@@ -35,13 +36,7 @@ from service.members.models import (
     GroupMember,
     MemberStatus,
 )
-from service.members.tabular import (
-    COLUMNS,
-    export_row,
-    template_xlsx,
-    to_csv,
-    to_xlsx,
-)
+from service.members.tabular import COLUMNS, export_row, template_xlsx, to_xlsx
 from service.privacy import mask_email, mask_phone, mask_staff_number
 from service.validation import ID_MAX
 from service.web.downloads import CSV, XLSX, download
