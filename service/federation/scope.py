@@ -4,9 +4,12 @@ ORM criteria and row-level security (`tenants.filtering`); this id does not secu
 
 from __future__ import annotations
 
+import sqlalchemy as sa
 from flask import abort
 
 from service.auth.principal import current_principal
+from tenants.db import db
+from tenants.models import Federation
 
 
 def federation_id() -> int:
@@ -19,3 +22,8 @@ def federation_id() -> int:
     if len(federations) == 1:
         return next(iter(federations))
     abort(404)
+
+
+def current_federation() -> Federation:
+    """The caller's federation itself (see `federation_id`)."""
+    return db.session.scalar(sa.select(Federation).where(Federation.id == federation_id()))
