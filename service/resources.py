@@ -73,6 +73,7 @@ class Resource:
 
     def reading(self, summary: str, permission: Permission) -> Callable:
         """The record with the URL's id, by the access helper."""
+        self._needs("access", "id_name")
 
         def get(_view, **url):
             return self.access(url[self.id_name])
@@ -90,6 +91,7 @@ class Resource:
         """`create(data, parent)` (without `parent` when the collection is not `within`
         one), answered 201 with the new record and its `Location`. The service flushes, so
         the record has its id."""
+        self._needs("id_name", "located_at")
 
         def post(_view, data, **url):
             record = create(data, *self._parent(url))
@@ -113,6 +115,7 @@ class Resource:
     ) -> Callable:
         """`update(record, changes)` on the record with the URL's id, which is looked up
         before the body is validated (another tenant's id is a 404, never a 422)."""
+        self._needs("access", "id_name")
 
         def change(_view, changes, **url):
             return update(self.access(url[self.id_name]), changes)
@@ -121,6 +124,12 @@ class Resource:
         operation = self.blp.arguments(body)(operation)
         operation = found_first(self.access, self.id_name)(operation)
         return self.blp.requires(permission, write=True)(operation)
+
+    def _needs(self, *parts: str) -> None:
+        # Refused when the API module is imported, not at the first request.
+        missing = [part for part in parts if getattr(self, part) is None]
+        if missing:
+            raise TypeError(f"this operation needs the resource's {', '.join(missing)}")
 
     def _parent(self, url: dict[str, Any]) -> tuple[Any, ...]:
         return (self.within.access(url[self.within.param]),) if self.within else ()
