@@ -64,7 +64,8 @@ VIEW, MANAGE, RECORD = (
 T = TypeVar("T")
 
 
-# The lookups by id: NotFound for a missing id and another association's alike.
+# The lookups by id: NotFound for a missing id and another association's alike. Named as
+# the governance services' own `access_<thing>` helpers will be, which replace them here.
 access_congress = partial(services.access, Congress)
 access_committee_term = partial(services.access, CommitteeTerm)
 access_meeting = partial(services.access, Meeting)
