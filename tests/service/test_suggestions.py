@@ -278,6 +278,22 @@ def test_a_random_id_that_clashes_is_drawn_again(world, app, monkeypatch):
     assert created_events(424242) == 1
 
 
+def test_a_submission_whose_every_draw_clashes_is_refused_and_keeps_nothing(
+    world, app, monkeypatch
+):
+    from service.suggestions import models
+
+    taken = world.a.first.suggestions[0].id
+    monkeypatch.setattr(models, "random_id", lambda: taken)
+    client = app.test_client().login_as(world.a.first.users[Role.MEMBER])
+    logged_before = created_events()
+    refused = submit(client, "三次撞号")
+    assert refused.status_code == 400
+    assert "建议暂时未能保存，请重新提交。" in refused.get_data(as_text=True)
+    assert suggestion_rows("三次撞号") == []
+    assert created_events() == logged_before
+
+
 def created_events(suggestion_id: int | None = None) -> int:
     """How many times the log says a suggestion (this one, or any) was created."""
     query = sa.select(sa.func.count()).where(
