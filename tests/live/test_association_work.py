@@ -10,7 +10,6 @@ import secrets
 from tests.factories import PDF_BYTES
 from tests.live.conftest import LiveService
 
-
 # The list filtered to the days of the activity recorded here (the demo has many others).
 THOSE_DAYS = "/activities/?task=academic&subtype=international&from=2025-10-20&to=2025-10-22"
 
