@@ -103,3 +103,21 @@ def counts_by_status() -> dict[str, int]:
         sa.select(Association.status, sa.func.count()).group_by(Association.status)
     )
     return dict(rows.all())
+
+
+def every_profile_in_scope() -> list[AssociationProfile]:
+    """Every profile the current scope sees, in pinyin order of the names."""
+    return list(db.session.scalars(profiles_in_scope()))
+
+
+def names_in_scope() -> dict[int, str]:
+    """The name of each association the current scope sees, by id, in pinyin order."""
+    rows = db.session.execute(
+        sa.select(Association.id, Association.name).order_by(pinyin_order(Association.name))
+    )
+    return dict(rows.all())
+
+
+def name_of(association_id: int) -> str | None:
+    """The association's name if the current scope sees it."""
+    return db.session.scalar(sa.select(Association.name).where(Association.id == association_id))

@@ -811,3 +811,12 @@ def explain(row: ComplianceFinding, text: str, actor: str) -> None:
     row.explained_by = actor
     row.explained_at = utcnow()
     db.session.flush()
+
+
+def associations_with(status: str | None = None) -> sa.Select:
+    """The ids of the associations in scope, by id; with `status`, only those with a
+    stored finding of that status (see `with_status`)."""
+    query = sa.select(Association.id).order_by(Association.id)
+    if status:
+        query = query.where(Association.id.in_(with_status(status)))
+    return query

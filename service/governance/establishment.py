@@ -363,3 +363,19 @@ def history(association_id: int) -> list[LifecycleChange]:
 def awaiting_review_count(federation_id: int) -> int:
     query = for_federation(federation_id, ApplicationStatus.SUBMITTED.value).order_by(None)
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def record_of_founding(association_id: int) -> Establishment | None:
+    """How the association was founded (charter, approval, document number), if recorded."""
+    return db.session.scalar(
+        sa.select(Establishment).where(Establishment.tenant_id == association_id)
+    )
+
+
+def lifecycle_changes(association_id: int) -> sa.Select:
+    """The association's status changes by its federation, oldest first."""
+    return (
+        sa.select(LifecycleChange)
+        .where(LifecycleChange.tenant_id == association_id)
+        .order_by(LifecycleChange.changed_at, LifecycleChange.id)
+    )

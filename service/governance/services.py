@@ -74,11 +74,19 @@ def meetings(association_id: int, body: str | None = None) -> sa.Select:
     return query.order_by(Meeting.held_on.desc(), Meeting.id.desc())
 
 
-def officers(association_id: int, post: str | None = None) -> sa.Select:
-    """Every term in every post, current and past (the handover history)."""
+def officers(
+    association_id: int, post: str | None = None, holding_on: date | None = None
+) -> sa.Select:
+    """Every term in every post, current and past (the handover history); with
+    `holding_on`, only the terms held on that day."""
     query = sa.select(Officer).where(Officer.tenant_id == association_id)
     if post:
         query = query.where(Officer.post == post)
+    if holding_on:
+        query = query.where(
+            Officer.starts_on <= holding_on,
+            sa.or_(Officer.ends_on.is_(None), Officer.ends_on > holding_on),
+        )
     return query.order_by(Officer.post, Officer.starts_on.desc(), Officer.id.desc())
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import date
 
 import sqlalchemy as sa
@@ -189,6 +190,7 @@ def test_api_records_a_meeting_and_appoints_the_secretary_general(client, world)
         headers=headers,
     )
     assert meeting.status_code == 201, meeting.json
+    assert meeting.headers["Location"] == f"/api/v1/governance/meetings/{meeting.json['id']}"
     officer = client.post(
         f"/api/v1/governance/{tenant.association.id}/officers",
         json={
@@ -210,6 +212,25 @@ def test_api_records_a_meeting_and_appoints_the_secretary_general(client, world)
         ("赵强", "2026-03-11"),
     ]
     assert "X-Pagination" in listed.headers
+
+
+def test_api_with_the_job_queue_down_keeps_nothing_and_says_try_later(
+    client, world, app, monkeypatch
+):
+    """A meeting changes the findings, which a job recomputes: with the queue unreachable
+    the request is refused whole, never a meeting kept whose findings lag behind it."""
+    tenant = world.a.first
+    with socket.socket() as probe:  # a loopback port nothing listens on once it is closed
+        probe.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    monkeypatch.setitem(app.config, "REDIS_URL", dead)
+    response = client.post(
+        f"/api/v1/governance/{tenant.association.id}/meetings",
+        json={"body": "committee", "held_on": "2026-03-10", "attendance": 3},
+        headers=_bearer(tenant.tokens["rw"]),
+    )
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert _count(Meeting, tenant.association.id) == 2
 
 
 def test_api_rejects_unknown_fields(client, world):
