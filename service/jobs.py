@@ -30,6 +30,7 @@ from werkzeug.utils import import_string
 from service.unit_of_work import after_commit
 from tenants.db import db
 from tenants.jobs import job_path, run_scoped, scoped_call
+from tenants.scope import Scope, system_scope, use_scope
 
 QUEUES = ("default",)
 log = logging.getLogger(__name__)
@@ -139,15 +140,21 @@ def run_job(scope: dict, func_path: str, args: list, give_up_path: str | None = 
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
     with app.app_context():
         try:
-            result = run_scoped(scope, func_path, args)
-            db.session.commit()
-            return result
+            return _run_and_commit(scope, func_path, args)
         except Exception as error:
             db.session.rollback()
             if give_up_path and _last_attempt():
-                run_scoped(scope, give_up_path, [*args, _reason(error)])
-                db.session.commit()
+                _run_and_commit(scope, give_up_path, [*args, _reason(error)])
             raise
+
+
+def _run_and_commit(scope: dict, func_path: str, args: list) -> Any:
+    """The function, then the commit of its work, both under the caller's scope: what the
+    commit sets off (a rollup refresh queued on commit) is queued under that scope too."""
+    with use_scope(Scope.from_dict(scope)):
+        result = run_scoped(scope, func_path, args)
+        db.session.commit()
+    return result
 
 
 def _last_attempt() -> bool:
@@ -164,7 +171,9 @@ def run_periodic(periodic_id: str) -> Any:
     function opens its own system scope (it crosses every tenant on purpose)."""
     periodic = next(p for p in SCHEDULES if p.id == periodic_id)
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
-    with app.app_context():
+    with app.app_context(), system_scope(f"periodic job {periodic.id}"):
+        # The function opens its own system scope; the commit after it needs one too, for
+        # what the commit sets off (a rollup refresh queued on commit).
         result = import_string(periodic.func.replace(":", "."))()
         db.session.commit()
         return result
