@@ -49,7 +49,7 @@ SCHEDULES = (
     # Findings change with the date alone (a congress falls due with no write): recompute daily.
     Periodic("compliance-daily", "30 18 * * *", "service.governance.jobs:recompute_all"),
     # After the recompute, so reminders read today's findings (02:30 and 03:00 Beijing time).
-    Periodic("compliance-reminders", "0 19 * * *", "service.governance.reminders:send_reminders"),
+    Periodic("compliance-reminders", "0 19 * * *", "service.governance.jobs:send_reminders"),
     # After the recompute, so the dashboards' rollups read today's findings.
     Periodic("federation-rollups", "30 19 * * *", "service.federation.jobs:refresh_all"),
     # Pushes to national endpoints whose backoff has passed (RQ retries them too).
