@@ -145,6 +145,20 @@ def test_thresholds_can_be_tightened_but_not_loosened():
     assert compliance.validate_override("no_such_rule", 1) is not None
 
 
+def test_a_province_s_thresholds_are_kept_all_or_none(app, world):
+    """One value that loosens the document refuses the lot before any is written: the
+    province keeps the thresholds it had, in this very transaction."""
+    federation_id = world.a.federation.id
+    with app.test_request_context(), use_scope(Scope.federation(federation_id)):
+        with pytest.raises(governance.GovernanceError) as refused:
+            compliance.set_overrides(
+                federation_id, {"congress_max_years": 4, "meeting_due_soon_days": 10}
+            )
+        assert refused.value.field == "meeting_due_soon_days"
+        assert compliance.thresholds_for(federation_id).congress_max_years == 5
+    assert _threshold_rows() == 0
+
+
 def test_a_tighter_province_sees_the_congress_due_sooner(app, world):
     with app.test_request_context(), use_scope(Scope.federation(world.a.federation.id)):
         compliance.set_override(world.a.federation.id, "congress_max_years", 4)
@@ -249,6 +263,20 @@ def test_reminders_go_out_once_for_what_falls_due(app, world, client):
     client.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
     page = client.get("/").get_data(as_text=True)
     assert "2029-04-20" in page
+
+
+def test_the_scheduler_s_jobs_resolve_and_the_reminders_old_path_still_does():
+    """A periodic job names its function by path; the reminders moved to governance.jobs,
+    and runs queued under the old path find the same job."""
+    from werkzeug.utils import import_string
+
+    from service import jobs
+    from service.governance import jobs as governance_jobs
+
+    for periodic in jobs.SCHEDULES:
+        assert callable(import_string(periodic.func.replace(":", "."))), periodic.func
+    old = import_string("service.governance.reminders.send_reminders")
+    assert old is governance_jobs.send_reminders
 
 
 def test_reminders_are_emailed_where_smtp_is_configured(app, world, monkeypatch):
