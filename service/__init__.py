@@ -23,7 +23,7 @@ from flask_login import current_user
 from werkzeug.exceptions import HTTPException, ServiceUnavailable, default_exceptions
 
 from service import config as config_module
-from service.extensions import api, babel, csrf, db, limiter, login_manager, migrate
+from service.extensions import api, babel, csrf, db, limiter, login_manager, mailer, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -88,6 +88,7 @@ def _init_extensions(app: Flask) -> None:
     csrf.init_app(app)
     limiter.init_app(app)
     babel.init_app(app, locale_selector=_locale)
+    mailer.init_app(app)
     api.init_app(app)
     from service import jobs
 
@@ -343,12 +344,14 @@ def _error_message(error: HTTPException) -> str:
 
 def _register_templates(app: Flask) -> None:
     from service.associations.models import FIELD_LABELS
+    from service.audit import presentation
     from service.auth.principal import current_principal
     from service.auth.roles import ROLES
     from service.web import filters
     from service.web.navigation import navigation_for
 
     filters.register(app)
+    app.jinja_env.filters["display_name"] = presentation.display_name
     app.jinja_env.filters["field_label"] = lambda name: str(FIELD_LABELS.get(name, name))
 
     @app.context_processor

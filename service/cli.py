@@ -165,10 +165,11 @@ def worker(burst: bool) -> None:
     """Run an RQ worker (with the scheduler) on every queue."""
     from rq import Worker
 
-    from service.jobs import QUEUES, queue
+    from service.jobs import QUEUES, queue, serve
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed")
+    serve(current_app._get_current_object())
     queues = [queue(name) for name in QUEUES]
     Worker(queues, connection=queues[0].connection).work(with_scheduler=True, burst=burst)
 

@@ -117,10 +117,13 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         "MAX_UPLOAD_BYTES": int(env.get("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
         "IMPORT_MAX_BYTES": int(env.get("IMPORT_MAX_BYTES", str(5 * 1024 * 1024))),
         "IMPORT_MAX_ROWS": int(env.get("IMPORT_MAX_ROWS", "20000")),
-        # Reminders are e-mailed only where an SMTP relay is configured; in-app always.
-        "SMTP_HOST": env.get("SMTP_HOST") or None,
-        "SMTP_PORT": int(env.get("SMTP_PORT", "25")),
-        "MAIL_FROM": env.get("MAIL_FROM", "noreply@kexie.example.cn"),
+        # Flask-Mailman's settings, from the SMTP_* names the deployment sets. Mail goes out
+        # only where a relay is named (service/mail.py); what it says is shown in-app always.
+        "MAIL_BACKEND": "smtp",
+        "MAIL_SERVER": env.get("SMTP_HOST") or None,
+        "MAIL_PORT": int(env.get("SMTP_PORT", "25")),
+        "MAIL_DEFAULT_SENDER": env.get("MAIL_FROM", "noreply@kexie.example.cn"),
+        "MAIL_TIMEOUT": 10,  # seconds; a relay that hangs must not hold a request for long
         "DEMO_PASSWORD": env.get("DEMO_PASSWORD", "kexie-demo-2026"),
         # How many proxies in front set X-Forwarded-*: 1 behind nginx, 0 when reached directly.
         "PROXY_FIX": int(env.get("PROXY_FIX", "0")),

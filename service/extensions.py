@@ -4,6 +4,7 @@ from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_smorest import Api as SmorestApi
 from flask_smorest.pagination import PaginationMetadataSchema
@@ -33,6 +34,7 @@ api = Api()
 babel = Babel()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=get_remote_address, default_limits=[])
+mailer = Mail()  # service/mail.py sends through it
 
 
-__all__ = ["api", "babel", "csrf", "db", "limiter", "login_manager", "migrate"]
+__all__ = ["api", "babel", "csrf", "db", "limiter", "login_manager", "mailer", "migrate"]

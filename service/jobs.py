@@ -190,12 +190,17 @@ def cron_scheduler(connection) -> CronScheduler:
 
 
 def _app_for_worker() -> Flask:
-    global _worker_app
+    """The app a worker runs jobs in: `flask worker` (or `flask scheduler`) has it."""
     if _worker_app is None:
-        from service import create_app
-
-        _worker_app = create_app()
+        raise RuntimeError("jobs run under `flask worker`, which provides the app")
     return _worker_app
+
+
+def serve(app: Flask) -> None:
+    """Make `app` the one this process's worker runs its jobs in (`flask worker`): RQ's work
+    horse may run a job outside the command's app context."""
+    global _worker_app
+    _worker_app = app
 
 
 # --- the embedded default: RQ's worker in this process ------------------------------------

@@ -2,8 +2,9 @@
 
 A request's writes are committed after its view has answered with a success (below 400), and
 rolled back otherwise; a job's are committed when its function returns (`service.jobs`).
-Views, API handlers and services never commit: services flush when they need ids, and a page
-that refuses a form after writing calls `discard()`. Work that must follow a commit (queueing
+Views, API handlers and services never commit: services flush when they need ids, a page
+that refuses a form after writing calls `discard()`, and one whose refusal is itself recorded
+(a failed sign-in counted) calls `keep_despite_refusal()`. Work that must follow a commit (queueing
 a job that reads what the request wrote) is registered with `after_commit`, and is dropped if
 the transaction rolls back instead.
 """
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from flask import Flask, Response
+from flask import Flask, Response, g
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction
 
@@ -26,6 +27,13 @@ def discard() -> None:
     the page then renders or redirects on a clean session, and nothing of the attempt is
     committed at the boundary. Later writes in the same request are committed as usual."""
     db.session.rollback()
+
+
+def keep_despite_refusal() -> None:
+    """Commit this request's writes even though it answers with a refusal: where the record
+    of the attempt is the work itself (a wrong password counted, a second-factor key that must
+    stay the same on the next look)."""
+    g.keep_work = True
 
 
 def after_commit(callback: Callable[[], None]) -> None:
@@ -49,7 +57,7 @@ def install(app: Flask, session_class: type[Session]) -> None:
     def end_unit_of_work(response: Response) -> Response:
         if not db.session().in_transaction():
             return response
-        if response.status_code < 400:
+        if response.status_code < 400 or g.pop("keep_work", False):
             db.session.commit()
         else:
             db.session.rollback()

@@ -96,6 +96,8 @@ def app(database_urls):
             "RATELIMIT_STORAGE_URI": REDIS_URL or "memory://",
             "SESSION_COOKIE_SECURE": False,
             "REMEMBER_COOKIE_SECURE": False,
+            # Sent mail stays in memory (Flask-Mailman's locmem); see the `outbox` fixture.
+            "MAIL_BACKEND": "locmem",
         }
     )
     app.test_client_class = CsrfClient
@@ -233,6 +235,16 @@ def world(db_session, _module_world) -> factories.World:
     module (it is the costliest fixture); each test runs in a SAVEPOINT rolled back after
     it, so the world is the same at the start of every test."""
     return _module_world.world
+
+
+@pytest.fixture
+def outbox(app, monkeypatch) -> list:
+    """Mail configured (an SMTP relay named): what is sent, in order, as Flask-Mailman's
+    messages (`.to`, `.subject`, `.body`). Without this fixture no relay is configured."""
+    monkeypatch.setitem(app.config, "MAIL_SERVER", "smtp.example.edu.cn")
+    sent: list = []
+    monkeypatch.setattr(app.extensions["mailman"], "outbox", sent, raising=False)
+    return sent
 
 
 @pytest.fixture

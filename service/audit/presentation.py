@@ -20,6 +20,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
+from flask import g
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.core import UnboundField
@@ -470,3 +471,28 @@ def name_field(entity: str) -> str | None:
     model = _model_of(entity)
     column = _name_column(model) if model is not None else None
     return column.key if column is not None else None
+
+
+def display_name(author: str | None) -> str:
+    """Who wrote or did something, by name: the display name of the account behind an audit
+    label ("user:12 alice"), a "user:alice" or a bare username; anything else (a role, a
+    removed account) as it was kept. Looked up once per request."""
+    if not author:
+        return ""
+    names = g.setdefault("display_names", {})
+    if author not in names:
+        names[author] = _display_name(author)
+    return names[author]
+
+
+def _display_name(author: str) -> str:
+    owner = accounts.owners_of_labels([author]).get(author)
+    if owner is not None and owner.name:
+        return owner.name
+    kind, _, rest = author.partition(":")
+    username = rest if kind == "user" else author
+    user = accounts.find_user(username) if username and " " not in username else None
+    if user is not None:
+        return user.display_name
+    # "system", a role, a gone account
+    return actor_names([author])[author]

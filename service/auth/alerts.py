@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from service.auth.models import User
-from service.mail import send_mail
+from service.mail import send_template
 from tenants.models import utcnow
 
 
@@ -22,14 +22,13 @@ def record_failures(user: User, failures: int) -> bool:
     address = _address(user)
     if not address:
         return False
-    subject = _l("Failed sign-ins to your account")
-    body = _l(
-        "There were %(count)s failed attempts to sign in as %(username)s. If they were not"
-        " yours, change your password after you sign in. Your account is not locked.",
+    return send_template(
+        address,
+        "mail/failed_sign_ins.txt",
+        _l("Failed sign-ins to your account"),
         count=failures,
         username=user.username,
     )
-    return send_mail(address, str(subject), str(body))
 
 
 def notice_at_sign_in(user: User) -> str | None:

@@ -14,7 +14,7 @@ from service.audit.services import record
 from service.auth import password_links
 from service.auth.models import User
 from service.auth.password_links import Purpose
-from service.mail import mail_configured, send_mail
+from service.mail import mail_configured, send_template
 from tenants.db import db
 
 
@@ -26,16 +26,15 @@ class Reset:
 
 
 def _mail_link(user: User, link: str, why: object) -> bool:
-    body = _l(
-        "%(why)s\nYour username is %(username)s. Choose a new password within %(days)d days"
-        " through this link, which works once:\n%(link)s\n"
-        "If you did not expect this, tell your platform operator.",
+    return bool(user.email) and send_template(
+        user.email,
+        "mail/password_link.txt",
+        _l("Set your password"),
         why=why,
         username=user.username,
         days=password_links.link_days(),
         link=link,
     )
-    return bool(user.email) and send_mail(user.email, str(_l("Set your password")), str(body))
 
 
 def forgotten(username: str) -> None:

@@ -23,7 +23,7 @@ from service.auth import sealed, services
 from service.auth.models import RecoveryCode, User
 from service.auth.roles import Role
 from service.errors import RuleBroken
-from service.mail import send_mail
+from service.mail import send_template
 from tenants.db import db
 from tenants.models import utcnow
 
@@ -231,14 +231,11 @@ def operator_reset(user: User) -> str | None:
     user.totp_last_step = None
     db.session.execute(sa.delete(RecoveryCode).where(RecoveryCode.user_id == user.id))
     services.end_sessions(user)
-    body = _l(
-        "The platform operator removed the second factor of your account %(username)s."
-        " Your sessions are signed out; set up the second factor again at your next sign-in."
-        "\nIf you did not ask for this, tell your platform operator at once.",
+    emailed = bool(user.email) and send_template(
+        user.email,
+        "mail/second_factor_reset.txt",
+        _l("Your second factor was reset"),
         username=user.username,
-    )
-    emailed = bool(user.email) and send_mail(
-        user.email, str(_l("Your second factor was reset")), str(body)
     )
     record(
         db.session, "second_factor_reset", "user_account", user.id, user.association_id,

@@ -24,6 +24,7 @@ from service.auth.principal import current_principal, principal_for_user, requir
 from service.auth.roles import Permission
 from service.auth.views import safe_next
 from service.extensions import limiter
+from service.unit_of_work import keep_despite_refusal
 from tenants.db import db
 
 bp = Blueprint("second_factor", __name__)
@@ -79,7 +80,7 @@ def _count_failure(user: User) -> None:
     reached = throttle.failed(user.username, _address())
     if reached:
         alerts.record_failures(user, reached)
-    db.session.commit()
+    keep_despite_refusal()  # the page refuses the code; the count stands
 
 
 @bp.route("/account/second-factor", methods=["GET", "POST"])
@@ -98,7 +99,7 @@ def enrol():
             return redirect(url_for(".challenge"))
         return _status(user, SecondFactorForm(), 200)
     enrolment = second_factor.start_enrolment(user)
-    db.session.commit()  # the key is kept from the first look: a reload shows the same one
+    keep_despite_refusal()  # the key is kept from the first look: a reload shows the same one
     form = SecondFactorForm()
     if form.validate_on_submit():
         try:
@@ -121,7 +122,6 @@ def enrol():
 def _enrolled(user: User, codes: list[str], pending: dict | None):
     """Show the recovery codes, once; a held sign-in completes here."""
     if pending is None:
-        db.session.commit()
         return render_template("auth/recovery_codes.html", codes=codes, target=None), 201
     target = safe_next(pending.get("next"))
 
@@ -160,7 +160,6 @@ def renew_recovery_codes():
         except second_factor.SecondFactorError as exc:
             form.code.errors.append(str(exc))
         else:
-            db.session.commit()
             return render_template("auth/recovery_codes.html", codes=codes, target=None), 201
     return _status(user, form, 400)
 
@@ -184,7 +183,6 @@ def reset():
             except second_factor.SecondFactorError as exc:
                 form.username.errors.append(str(exc))
             else:
-                db.session.commit()
                 done = {"username": user.username, "emailed_to": emailed_to}
     status = 400 if form.errors else 200
     return render_template("auth/second_factor_reset.html", form=form, done=done), status

@@ -39,7 +39,7 @@ def complete(
         db.session, "login", "user_account", user.id, tenant_id=user.association_id,
         changes=details or None,
     )  # fmt: skip
-    db.session.commit()
+    db.session.flush()  # what the sign-in wrote, in its scope (an SSO one runs in the provider's)
     if notice:
         flash(notice, "error")
     response = respond()
@@ -52,6 +52,7 @@ def hold(
 ) -> Response:
     """The password was right; the second factor is still to come (or to be set up).
     `carry` goes into the session once signed in (an SSO sign-in's end-session hint)."""
+    db.session.flush()  # what the sign-in wrote, in its scope (an SSO one runs in the provider's)
     session.clear()
     session[PENDING] = {
         "token": user.session_token,

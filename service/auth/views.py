@@ -46,6 +46,7 @@ from service.auth.roles import ROLES, Level, Permission, Role
 from service.extensions import limiter
 from service.mail import mail_configured
 from service.sso import services as sso
+from service.unit_of_work import keep_despite_refusal
 from service.web.choices import options
 from tenants.db import db
 from tenants.models import Federation
@@ -121,7 +122,7 @@ def _count_failure(username: str, address: str) -> None:
     if user is not None:
         set_actor("system:sign-in-throttle")  # not the guesser: the service counted it
         alerts.record_failures(user, reached)
-        db.session.commit()
+    keep_despite_refusal()  # the page answers 401; the count and the alert stand
 
 
 @bp.post("/logout")
@@ -131,7 +132,6 @@ def logout():
     farewell = end_session_target() if current_principal().kind == "user" else None
     if current_principal().kind == "user":
         services.end_sessions(_current_user())
-        db.session.commit()
     logout_user()
     session.clear()
     flash(_("You are signed out."), "info")
@@ -150,7 +150,6 @@ def password():
         except services.AuthError as exc:
             form.current.errors.append(str(exc))
         else:
-            db.session.commit()
             login_user(user)  # this session goes on with the new token; all others end
             flash(_("Your password is changed. Other sessions are signed out."), "success")
             return redirect(url_for("web.home"))
@@ -184,7 +183,6 @@ def set_password():
             record(
                 db.session, "set_password", "user_account", link.user.id, link.user.association_id
             )
-            db.session.commit()
             flash(_("Your password is set. Sign in with it."), "success")
             return redirect(url_for(".login"))
     status = 400 if form.errors else 200
@@ -199,7 +197,6 @@ def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         recovery.forgotten(form.username.data)
-        db.session.commit()
         flash(
             _(
                 "If this account has an e-mail address on file, a link to set a new password"
@@ -227,7 +224,6 @@ def account_recovery():
             form.username.errors.append(_("Change your own password on the password page."))
         else:
             reset = recovery.operator_reset(user)
-            db.session.commit()
     status = 400 if form.errors else 200
     return render_template("auth/recovery.html", form=form, reset=reset), status
 
@@ -281,7 +277,6 @@ def create_token():
     except services.AuthError as exc:
         form.name.errors.append(str(exc))
         return _render_tokens(form, status=400)
-    db.session.commit()
     # Shown once on this page and never again: it is not stored, only its hash is.
     return _render_tokens(_token_form(), created=plaintext, status=201)
 
@@ -293,7 +288,6 @@ def revoke_token(token_id: int):
     if token is None:
         abort(404)
     services.revoke_token(token)
-    db.session.commit()
     flash(_("The token is revoked."), "success")
     return redirect(url_for(".tokens"))
 
@@ -346,7 +340,6 @@ def create_user():
     except services.AuthError as exc:
         form.username.errors.append(str(exc))
         return _render_users(form, status=400)
-    db.session.commit()
     flash(_("The account is created."), "success")
     return redirect(url_for(".users"))
 
@@ -362,6 +355,5 @@ def set_active(user_id: int):
         flash(_("You cannot deactivate yourself."), "error")
         return redirect(url_for(".users"))
     services.set_user_active(user, request.form.get("active") == "1")
-    db.session.commit()
     flash(_("The account is updated."), "success")
     return redirect(url_for(".users"))

@@ -19,7 +19,7 @@ from service.associations.models import AssociationProfile
 from service.federation.models import Audience, Guidance, GuidanceFile, GuidanceReceipt
 from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
-from service.mail import mail_configured, send_mail
+from service.mail import send_template
 from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Association, utcnow
@@ -256,7 +256,11 @@ def _email(association_id: int, guidance: Guidance) -> bool:
             AssociationProfile.tenant_id == association_id
         )
     )
-    if not address or not mail_configured():
+    if not address:
         return False
-    subject = _("Reminder: %(title)s", title=guidance.title)
-    return send_mail(address, subject, guidance.body)
+    return send_template(
+        address,
+        "mail/guidance_reminder.txt",
+        _("Reminder: %(title)s", title=guidance.title),
+        guidance=guidance,
+    )

@@ -16,7 +16,7 @@ from service.auth import password_links
 from service.auth.models import User
 from service.auth.roles import Role
 from service.governance.models import EstablishmentApplication
-from service.mail import send_mail
+from service.mail import send_template
 from tenants.db import db
 
 USERNAME_MAX = 80
@@ -74,15 +74,14 @@ def welcome(user: User, association_name: str, email: str | None) -> Welcome:
     mail goes out now, before the request's commit: call this as the approval's last step,
     after every check. Raises LinkRefused once the account has set its password."""
     link = password_links.url(password_links.issue_first(user))
-    subject = _l("%(name)s is approved: set your password", name=association_name)
-    body = _l(
-        "Your association is approved. Your username is %(username)s.\n"
-        "Set your password within %(days)d days through this link, which works once:\n%(link)s",
+    emailed = bool(email) and send_template(
+        email,
+        "mail/first_admin.txt",
+        _l("%(name)s is approved: set your password", name=association_name),
         username=user.username,
         days=password_links.link_days(),
         link=link,
     )
-    emailed = bool(email) and send_mail(email, str(subject), str(body))
     record(
         db.session,
         "set_password_link",

@@ -14,7 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from service.governance import compliance
+from service.governance import compliance, reminders
 from tenants.db import db
 from tenants.models import Association
 from tenants.scope import system_scope
@@ -53,13 +53,10 @@ def recompute_all(today: str | None = None) -> int:
 
 def send_reminders(today: str | None = None) -> int:
     """The daily run: remind every association of what changed state; idempotent."""
-    # Imported here, not above: `reminders` re-exports this job under its old path, and so
-    # imports this module.
-    from service.governance import reminders
-
     day = date.fromisoformat(today) if today else date.today()
     with system_scope("daily compliance reminders"):
         due = db.session.scalars(reminders.due()).all()
         for row in due:
             reminders.remind(row, day)
+        db.session.flush()  # written under the scope that may write them
     return len(due)

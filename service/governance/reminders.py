@@ -1,4 +1,5 @@
-"""Reminders about findings: a daily job over the stored findings.
+"""Reminders about findings, sent by a daily job over the stored findings
+(`service.governance.jobs.send_reminders`).
 
 An association is reminded of each finding that is due soon, overdue or missing, once per
 rule, period and state: a finding that moves from due soon to overdue to missing is reminded
@@ -16,7 +17,7 @@ from flask_babel import lazy_gettext as _l
 from service.associations.models import AssociationProfile
 from service.governance import compliance
 from service.governance.models import ComplianceFinding, Reminder
-from service.mail import send_mail
+from service.mail import send_template
 from tenants.db import db
 
 Status = compliance.Status
@@ -42,14 +43,9 @@ def due(association_id: int | None = None) -> sa.Select:
     )
 
 
-# The daily job is in governance.jobs now; runs queued under this path still resolve.
-from service.governance.jobs import send_reminders  # noqa: E402, F401
-
-
 def remind(row: ComplianceFinding, day: date) -> Reminder:
     """Remind the association of one finding's present state: kept for the app, and
-    e-mailed to its contact where SMTP is configured. The daily job is
-    `service.governance.jobs.send_reminders`."""
+    e-mailed to its contact where SMTP is configured."""
     finding = compliance.as_finding(row)
     email = db.session.scalar(
         sa.select(AssociationProfile.contact_email).where(
@@ -94,4 +90,4 @@ def _email(address: str, finding: compliance.Finding) -> bool:
         subject = _l("Overdue (%(period)s): %(rule)s", period=period, rule=rule)
     else:
         subject = _l("Missing (%(period)s): %(rule)s", period=period, rule=rule)
-    return send_mail(address, str(subject), f"{finding.label}\n{finding.evidence}")
+    return send_template(address, "mail/compliance_reminder.txt", subject, finding=finding)

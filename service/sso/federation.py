@@ -21,10 +21,11 @@ from service.auth.models import User
 from service.auth.roles import Role
 from service.sso.models import FederationIdentityProvider, FederationSsoLink, ProviderKind
 from service.sso.oidc import MissingSecret, checked_discovery_url
+from service.sso.oidc import end_session_url as oidc_end_session_url
 from service.sso.services import Assertion, SsoError, check_cas_url, ticket_hash
 from tenants.db import db
 from tenants.models import Federation
-from tenants.scope import system_scope
+from tenants.scope import Scope, system_scope, use_scope
 
 FEDERATION_ROLES = (Role.FEDERATION_OFFICER.value, Role.EDUCATION_SUPERVISOR.value)
 
@@ -253,4 +254,14 @@ def _logged_out(link: FederationSsoLink | None, federation_id: int) -> User | No
         db.session, "sso_logout", "user_account", user.id, None,
         {"federation_provider": link.provider_id},
     )  # fmt: skip
+    db.session.flush()  # in the caller's scope: the request ends outside it
     return user
+
+
+def end_session_url(federation_id: int, id_token: str, back: str) -> str | None:
+    """The federation's OIDC end-session address for this sign-in, if any."""
+    with use_scope(Scope.federation(federation_id)):
+        provider = provider_of(federation_id, enabled_only=False)
+        if provider is None or provider.kind != ProviderKind.OIDC:
+            return None
+        return oidc_end_session_url(provider, id_token, back)

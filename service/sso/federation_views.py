@@ -215,7 +215,6 @@ def link(federation_id: int):
             db.session.flush()
             set_actor(principal_for_user(user).audit_label)
             session.pop(ASSERTED, None)
-            db.session.commit()
             return _sign_in(
                 user, asserted["next"], provider.id, bool(asserted.get("mfa")),
                 asserted.get("carry") or {},
@@ -242,8 +241,7 @@ def cas_logout(federation_id: int):
         provider = federation.provider_of(federation_id, enabled_only=False)
         if provider is None or provider.kind != ProviderKind.CAS:
             return "", 404
-        if federation.single_logout(federation_id, ticket) is not None:
-            db.session.commit()
+        federation.single_logout(federation_id, ticket)
     return "", 200
 
 
@@ -261,18 +259,8 @@ def oidc_logout(federation_id: int):
             ended = oidc.logout_token(provider, token)
         except services.SsoError as refusal:
             return no_store({"error": "invalid_request", "error_description": str(refusal)}, 400)
-        if federation.backchannel_logout(provider, ended.subject, ended.sid) is not None:
-            db.session.commit()
+        federation.backchannel_logout(provider, ended.subject, ended.sid)
     return no_store({}, 200)
-
-
-def end_session_url(federation_id: int, id_token: str, back: str) -> str | None:
-    """The federation's OIDC end-session address for this sign-in, if any."""
-    with use_scope(Scope.federation(federation_id)):
-        provider = federation.provider_of(federation_id, enabled_only=False)
-        if provider is None or provider.kind != ProviderKind.OIDC:
-            return None
-        return oidc.end_session_url(provider, id_token, back)
 
 
 # --- settings --------------------------------------------------------------------------
@@ -337,7 +325,6 @@ def _settings_page(federation_id: int, here: str):
             address = form.discovery_url if form.kind.data == "oidc" else form.server_url
             address.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("The federation's sign-in is saved."), "success")
             return redirect(here)
     page = render_template(

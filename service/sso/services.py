@@ -447,4 +447,5 @@ def _logged_out(link: SsoLink | None, association_id: int) -> User | None:
         db.session, "sso_logout", "user_account", user.id, association_id,
         {"provider": link.provider_id},
     )  # fmt: skip
+    db.session.flush()  # in the caller's scope: the request ends outside it
     return user

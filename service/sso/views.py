@@ -189,8 +189,7 @@ def cas_logout(association_id: int):
         provider = services.provider_of(association_id, enabled_only=False)
         if provider is None or provider.kind != ProviderKind.CAS:
             return "", 404
-        if services.single_logout(association_id, ticket) is not None:
-            db.session.commit()
+        services.single_logout(association_id, ticket)
     return "", 200
 
 
@@ -209,8 +208,7 @@ def oidc_logout(association_id: int):
             ended = oidc.logout_token(provider, token)
         except services.SsoError as refusal:
             return no_store({"error": "invalid_request", "error_description": str(refusal)}, 400)
-        if services.backchannel_logout(provider, ended.subject, ended.sid) is not None:
-            db.session.commit()
+        services.backchannel_logout(provider, ended.subject, ended.sid)
     return no_store({}, 200)
 
 
@@ -305,10 +303,10 @@ def end_session_target() -> str | None:
         return None
     federation_id = signed_in_with.get("federation")
     if isinstance(federation_id, int):
-        from service.sso.federation_views import end_session_url
-
         back = url_for("auth.login", _external=True)
-        return end_session_url(federation_id, str(signed_in_with.get("id_token", "")), back)
+        return federation.end_session_url(
+            federation_id, str(signed_in_with.get("id_token", "")), back
+        )
     association_id = signed_in_with.get("association")
     if not isinstance(association_id, int):
         return None
@@ -440,7 +438,6 @@ def _settings_page(association_id: int, here: str, show_linked: bool):
             address = form.discovery_url if form.kind.data == "oidc" else form.server_url
             address.errors.append(str(exc))
         else:
-            db.session.commit()
             flash(_("The university sign-in is saved."), "success")
             return redirect(here)
     page = render_template(
@@ -532,7 +529,6 @@ def unlink_own():
         )
         return page, 400
     _unlink(user, link, by_holder=True)
-    db.session.commit()
     logout_user()
     session.clear()
     flash(
@@ -560,7 +556,6 @@ def unlink_account(user_id: int):
         flash(_("Tick the box to unlink the accounts."), "error")
     else:
         _unlink(user, link, by_holder=False)
-        db.session.commit()
         flash(_("The account is unlinked; its sessions are ended."), "success")
     if user.federation_id is not None:
         return redirect(url_for("sso_federation.settings_for", federation_id=user.federation_id))

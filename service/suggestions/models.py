@@ -69,7 +69,7 @@ class SuggestionState(StrEnum):
 
 
 STATE_LABELS = {
-    SuggestionState.RECEIVED: _l("Received"),
+    SuggestionState.RECEIVED: _l("Received, not yet in hand"),
     SuggestionState.IN_PROGRESS: _l("In progress"),
     SuggestionState.ANSWERED: _l("Answered"),
     SuggestionState.CLOSED: _l("Closed"),

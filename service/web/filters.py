@@ -8,7 +8,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import Flask, g
+from flask import Flask
 from markupsafe import Markup, escape
 
 from service.sorting import by_pinyin
@@ -69,34 +69,6 @@ def _sort_pinyin(items: Iterable[Any], attribute: str | None = None) -> list[Any
     return by_pinyin(items, pick)
 
 
-def display_name(author: str | None) -> str:
-    """Who wrote or did something, by name: the display name of the account behind an audit
-    label ("user:12 alice"), a "user:alice" or a bare username; anything else (a role, a
-    removed account) as it was kept. Looked up once per request."""
-    if not author:
-        return ""
-    names = g.setdefault("display_names", {})
-    if author not in names:
-        names[author] = _display_name(author)
-    return names[author]
-
-
-def _display_name(author: str) -> str:
-    from service.auth import services as accounts
-
-    owner = accounts.owners_of_labels([author]).get(author)
-    if owner is not None and owner.name:
-        return owner.name
-    kind, _, rest = author.partition(":")
-    username = rest if kind == "user" else author
-    user = accounts.find_user(username) if username and " " not in username else None
-    if user is not None:
-        return user.display_name
-    from service.audit.presentation import actor_names  # "system", a role, a gone account
-
-    return actor_names([author])[author]
-
-
 def register(app: Flask) -> None:
     app.jinja_env.filters.update(
         local_time=local_time,
@@ -104,5 +76,4 @@ def register(app: Flask) -> None:
         number=number,
         number_cell=number_cell,
         sort_pinyin=_sort_pinyin,
-        display_name=display_name,
     )

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -26,11 +28,15 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_env(tmp_path_factory) -> dict:
     """The live server's environment: its database, for tests that set things up in it."""
-    workdir = tmp_path_factory.mktemp("live")
+    return server_env(tmp_path_factory.mktemp("live") / "live.sqlite3")
+
+
+def server_env(database: Path) -> dict:
+    """The environment of a live server on the SQLite file `database`, with no Redis."""
     env = {
         **os.environ,
         "FLASK_APP": "wsgi",
-        "DATABASE_URL": f"sqlite:///{workdir / 'live.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{database}",
         "APP_ENV": "development",
         # Every browser test signs in from the same address; throttling is tested elsewhere.
         "LOGIN_RATE_LIMIT": "1000 per minute",
@@ -42,13 +48,25 @@ def live_env(tmp_path_factory) -> dict:
 @pytest.fixture(scope="session")
 def live_server(live_env):
     """`flask db upgrade`, `flask seed-demo`, then `flask run`, on a fresh SQLite file."""
-    env = live_env
+    seed_demo(live_env)
+    with serving(live_env) as url:
+        yield url
+
+
+def seed_demo(env: dict) -> None:
+    """Migrate the database of `env` and load the demo data into it."""
     flask = [sys.executable, "-m", "flask"]
     for command in (["db", "upgrade"], ["seed-demo"]):
         subprocess.run(flask + command, cwd=ROOT, env=env, check=True, capture_output=True)
+
+
+@contextlib.contextmanager
+def serving(env: dict) -> Iterator[str]:
+    """`flask run` in a process of its own with `env`, on a free port; its address, once it
+    answers."""
     port = _free_port()
     server = subprocess.Popen(
-        [*flask, "run", "--host", "127.0.0.1", "--port", str(port)],
+        [sys.executable, "-m", "flask", "run", "--host", "127.0.0.1", "--port", str(port)],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 from openpyxl import Workbook
 
-from tests.factories import PDF_BYTES
+from tests.factories.files import PDF_BYTES
 from tests.live.conftest import LiveService, wait_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"

@@ -1,10 +1,10 @@
 """A small hand-counted fixture for the reporting tests: this year's records on top of the
 world.
 
-The world's work (tests.factories.make_work) gives every association two held academic forums
-of 2026 (1 event, 120 participants, 15 papers each), a consulting report submitted and adopted
-in 2026, a 2026 transfer (1 contract, 2,000,000 yuan), a proposed provincial nomination and a
-proposed exemplar of 2026 (neither counts), and two suggestions received today, one escalated.
+The world's work (tests.factories.activities.make_work) gives every association two held academic
+forums of 2026 (1 event, 120 participants, 15 papers each), a consulting report submitted and
+adopted in 2026, a 2026 transfer (1 contract, 2,000,000 yuan), a proposed provincial nomination and
+a proposed exemplar of 2026 (neither counts), and two suggestions received today, one escalated.
 Its 2026 records count only while this year is 2026: `W` is 1 then, and 0 after.
 """
 

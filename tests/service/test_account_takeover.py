@@ -20,41 +20,6 @@ LINK = "/account/set-password"
 PASSWORD = "the-holders-own-2026"
 
 
-class Outbox:
-    """An SMTP relay that keeps what it is given."""
-
-    def __init__(self):
-        self.sent: list = []
-        outbox = self
-
-        class FakeSMTP:
-            def __init__(self, host, port, timeout):
-                pass
-
-            def __enter__(self):
-                return self
-
-            def __exit__(self, *exc):
-                return False
-
-            def send_message(self, message):
-                outbox.sent.append(message)
-
-        self.smtp = FakeSMTP
-
-    def body(self, index: int = -1) -> str:
-        return self.sent[index].get_content()
-
-
-def _outbox(app, monkeypatch) -> Outbox:
-    from service import mail
-
-    outbox = Outbox()
-    monkeypatch.setattr(mail.smtplib, "SMTP", outbox.smtp)
-    monkeypatch.setitem(app.config, "SMTP_HOST", "smtp.example.edu.cn")
-    return outbox
-
-
 def _approve(client, world) -> tuple[str, str]:
     """The officer approves province A's application; returns the review URL and the token
     of the first administrator's link shown to the officer."""
@@ -148,19 +113,19 @@ def test_an_expired_link_says_so(app, client, world, monkeypatch):
     assert "此链接已过期" in response.get_data(as_text=True)
 
 
-def test_a_forgotten_password_is_reset_through_the_address_on_file(app, client, world, monkeypatch):
-    outbox = _outbox(app, monkeypatch)
+def test_a_forgotten_password_is_reset_through_the_address_on_file(app, client, world, outbox):
     _url, token = _approve(client, world)
     client.delete_cookie("session")  # signing out would end all the officer's sessions
     assert _set_password(client, token).status_code == 302
-    welcome = len(outbox.sent)
+    welcome = len(outbox)
 
     response = client.post("/account/forgot-password", data={"username": "mali@example.edu.cn"})
     assert response.status_code == 302
-    assert len(outbox.sent) == welcome + 1
-    message = outbox.sent[-1]
-    assert message["To"] == "mali@example.edu.cn"
-    reset = factories.set_password_token(outbox.body())
+    assert len(outbox) == welcome + 1
+    message = outbox[-1]
+    assert message.to == ["mali@example.edu.cn"] and message.subject == "设置登录密码"
+    assert "有人（可能是您本人）申请重置您的密码。" in message.body
+    reset = factories.set_password_token(message.body)
     assert _set_password(client, reset, "a-new-one-2026-x").status_code == 302
     assert _signs_in(app, "mali@example.edu.cn", "a-new-one-2026-x")
     assert not _signs_in(app, "mali@example.edu.cn", PASSWORD)
@@ -169,7 +134,7 @@ def test_a_forgotten_password_is_reset_through_the_address_on_file(app, client, 
     for username in ("nobody-at-all", world.a.first.users[Role.ASSOCIATION_STAFF].username):
         response = client.post("/account/forgot-password", data={"username": username})
         assert response.status_code == 302
-    assert len(outbox.sent) == welcome + 1
+    assert len(outbox) == welcome + 1
 
 
 def test_without_smtp_a_forgotten_password_goes_to_the_operator(client, world):
@@ -180,8 +145,7 @@ def test_without_smtp_a_forgotten_password_goes_to_the_operator(client, world):
     assert _links() == before
 
 
-def test_the_operator_reset_tells_the_holder_and_is_audited(app, client, world, monkeypatch):
-    outbox = _outbox(app, monkeypatch)
+def test_the_operator_reset_tells_the_holder_and_is_audited(app, client, world, outbox):
     _url, token = _approve(client, world)
     client.delete_cookie("session")  # signing out would end all the officer's sessions
     assert _set_password(client, token).status_code == 302
@@ -201,8 +165,8 @@ def test_the_operator_reset_tells_the_holder_and_is_audited(app, client, world, 
     assert response.status_code == 200 and "的密码已重置" in page
     # The link went to the holder, not to the operator's page.
     assert "/account/set-password#" not in page
-    assert outbox.sent[-1]["To"] == "mali@example.edu.cn"
-    assert "平台运维人员已重置您的密码" in outbox.body()
+    assert outbox[-1].to == ["mali@example.edu.cn"]
+    assert "平台运维人员已重置您的密码" in outbox[-1].body
     # The old password and the holder's session stop at once.
     assert not _signs_in(app, admin.username, PASSWORD)
     assert holder.get("/").status_code == 302
@@ -215,7 +179,7 @@ def test_the_operator_reset_tells_the_holder_and_is_audited(app, client, world, 
     assert "password_reset" in actions
     # The holder chooses the new password; the officer still cannot send a link.
     assert (
-        _set_password(app.test_client(), factories.set_password_token(outbox.body())).status_code
+        _set_password(app.test_client(), factories.set_password_token(outbox[-1].body)).status_code
         == 302
     )
     assert _signs_in(app, admin.username, PASSWORD)

@@ -17,7 +17,7 @@ from service.auth.roles import Role
 from tenants.db import db
 from tenants.scope import Scope, use_scope
 from tests.conftest import run_queued_jobs
-from tests.factories import make_group_member
+from tests.factories.members import make_group_member
 from tests.service import rosters
 from tests.service.test_import_engine import _sheet
 from tests.service.test_members import last_import

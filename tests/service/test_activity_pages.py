@@ -14,7 +14,7 @@ from service.auth.roles import Role
 from tenants.db import db
 from tenants.scope import system_scope
 from tests import office_files
-from tests.factories import PDF_BYTES as PDF
+from tests.factories.files import PDF_BYTES as PDF
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

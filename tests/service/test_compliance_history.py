@@ -12,12 +12,13 @@ import sqlalchemy as sa
 from service.auth.roles import Role
 from service.federation.models import Problem, ProblemFinding
 from service.governance import services as governance
-from service.governance.jobs import recompute_findings
-from service.governance.models import ComplianceFinding, Establishment, Reminder
-from service.governance.reminders import send_reminders
+from service.governance.jobs import recompute_findings, send_reminders
+from service.governance.models import ComplianceFinding, Reminder
 from tenants.db import db
+from tenants.models import Federation
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
+from tests.factories.governance import make_establishment
 
 
 @pytest.fixture
@@ -25,19 +26,9 @@ def quiet(app, world):
     """An association of province A, founded in 2019, whose congress of 2024 elected a
     committee that met in 2024 and then not at all in 2025."""
     with app.test_request_context(), system_scope("test: an association that stopped meeting"):
-        association = factories.make_association(
-            db.session.get(factories.Federation, world.a.federation.id)
-        )
+        association = factories.make_association(db.session.get(Federation, world.a.federation.id))
         tid = association.id
-        db.session.add(
-            Establishment(
-                tenant_id=tid,
-                charter_accepted_on=date(2019, 3, 1),
-                approved_on=date(2019, 5, 30),
-                approved_by_federation_id=association.federation_id,
-                document_number="科协函〔2019〕88号",
-            )
-        )
+        make_establishment(association, "科协函〔2019〕88号")
         governance.hold_congress(
             tid,
             held_on=date(2024, 4, 20),

@@ -10,10 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from service.auth.models import TokenLevel, User
-from service.governance import first_admin
 from service.governance.models import ApplicationEvent, EstablishmentApplication
 from tenants.db import db
-from tenants.models import Association
+from tenants.models import Association, Federation
 from tenants.scope import system_scope
 from tests import factories
 
@@ -22,7 +21,7 @@ from tests import factories
 def writer(world) -> dict:
     """A federation token of province A that may write."""
     with system_scope("test: a writing federation token"):
-        federation = db.session.get(factories.Federation, world.a.federation.id)
+        federation = db.session.get(Federation, world.a.federation.id)
         _token, plaintext = factories.make_token(
             TokenLevel.FEDERATION, federation=federation, read_only=False
         )
@@ -157,12 +156,8 @@ def test_rejecting_keeps_the_reason(client, world, writer):
 
 
 def test_approval_makes_the_first_admin_who_sets_a_password_and_signs_in(
-    client, world, writer, app, monkeypatch
+    client, world, writer, app, outbox
 ):
-    sent = []
-    monkeypatch.setattr(
-        first_admin, "send_mail", lambda to, subject, body: sent.append(body) or True
-    )
     application = _submit(client, writer, contact_name="周敏", contact_email="Zhoumin@hzu.edu.cn")[
         "application"
     ]
@@ -179,7 +174,11 @@ def test_approval_makes_the_first_admin_who_sets_a_password_and_signs_in(
     assert approval["application"]["status"] == "approved"
     assert approval["admin_username"] == "zhoumin@hzu.edu.cn"
     assert approval["emailed_to"] == "Zhoumin@hzu.edu.cn"
-    assert approval["set_password_link"] in sent[0]
+    (welcome,) = outbox
+    assert welcome.to == ["Zhoumin@hzu.edu.cn"]
+    assert welcome.subject.endswith("已获批准成立：请设置登录密码")
+    assert "您的用户名为 zhoumin@hzu.edu.cn" in welcome.body
+    assert approval["set_password_link"] in welcome.body
     with system_scope("test: the new account"):
         admin = db.session.scalar(sa.select(User).where(User.username == "zhoumin@hzu.edu.cn"))
         assert (admin.role, admin.association_id, admin.display_name) == (

@@ -24,7 +24,7 @@ from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.scope import Scope, use_scope
 from tests import office_files
-from tests.factories import PDF_BYTES, PNG_BYTES
+from tests.factories.files import PDF_BYTES, PNG_BYTES
 
 JPEG_BYTES = b"\xff\xd8\xff\xe0" + b"\x00" * 16
 WEBP_BYTES = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 8

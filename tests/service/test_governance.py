@@ -12,6 +12,7 @@ from service.governance import compliance
 from service.governance.compliance import Status
 from service.governance.models import CommitteeTerm, Congress, Meeting, Officer
 from tenants.db import db
+from tenants.models import Federation
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
 
@@ -27,7 +28,7 @@ def _fresh_association(world) -> tuple[int, object]:
     """A new association of province A with an admin and nothing recorded."""
     with system_scope("test: a new association"):
         federation = db.session.scalar(
-            sa.select(factories.Federation).where(factories.Federation.id == world.a.federation.id)
+            sa.select(Federation).where(Federation.id == world.a.federation.id)
         )
         association = factories.make_association(federation)
         admin = factories.make_user(Role.ASSOCIATION_ADMIN, association=association)

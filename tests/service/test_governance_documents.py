@@ -23,9 +23,10 @@ from service.governance.models import (
 )
 from tenants import portability
 from tenants.db import db
+from tenants.models import Federation
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
-from tests.factories import PDF_BYTES, PNG_BYTES
+from tests.factories.files import PDF_BYTES, PNG_BYTES
 
 
 def _file(data: bytes, name: str) -> tuple[io.BytesIO, str]:
@@ -281,7 +282,7 @@ def test_minutes_through_the_api(client, world):
 
 def test_supporting_documents_through_the_api(client, world):
     with system_scope("test: a writing federation token"):
-        federation = db.session.get(factories.Federation, world.a.federation.id)
+        federation = db.session.get(Federation, world.a.federation.id)
         _token, plaintext = factories.make_token(
             TokenLevel.FEDERATION, federation=federation, read_only=False
         )

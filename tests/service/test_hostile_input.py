@@ -18,6 +18,7 @@ from service.auth.models import TokenLevel
 from service.auth.roles import Role
 from service.validation import ID_MAX
 from tenants.db import db
+from tenants.models import Federation
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
 from tests.snapshots import row_counts
@@ -297,7 +298,7 @@ def _writer_for(world, path: str) -> dict[str, str]:
     if not path.startswith(FEDERATION_PATHS):
         return _bearer(world)
     with system_scope("test: a writing federation token"):
-        federation = db.session.get(factories.Federation, world.a.federation.id)
+        federation = db.session.get(Federation, world.a.federation.id)
         _token, plaintext = factories.make_token(
             TokenLevel.FEDERATION, federation=federation, read_only=False
         )
