@@ -30,6 +30,7 @@ from werkzeug.utils import import_string
 from service.unit_of_work import after_commit
 from tenants.db import db
 from tenants.jobs import job_path, run_scoped, scoped_call
+from tenants.scope import system_scope
 
 QUEUES = ("default",)
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ SCHEDULES = (
     # Findings change with the date alone (a congress falls due with no write): recompute daily.
     Periodic("compliance-daily", "30 18 * * *", "service.governance.jobs:recompute_all"),
     # After the recompute, so reminders read today's findings (02:30 and 03:00 Beijing time).
-    Periodic("compliance-reminders", "0 19 * * *", "service.governance.reminders:send_reminders"),
+    Periodic("compliance-reminders", "0 19 * * *", "service.governance.jobs:send_reminders"),
     # After the recompute, so the dashboards' rollups read today's findings.
     Periodic("federation-rollups", "30 19 * * *", "service.federation.jobs:refresh_all"),
     # Pushes to national endpoints whose backoff has passed (RQ retries them too).
@@ -174,7 +175,9 @@ def run_periodic(periodic_id: str) -> Any:
     function opens its own system scope (it crosses every tenant on purpose)."""
     periodic = next(p for p in SCHEDULES if p.id == periodic_id)
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
-    with app.app_context():
+    with app.app_context(), system_scope(f"periodic job {periodic.id}"):
+        # The function opens its own system scope; the commit after it needs one too, for
+        # what the commit sets off (a rollup refresh queued on commit).
         result = import_string(periodic.func.replace(":", "."))()
         db.session.commit()
         return result

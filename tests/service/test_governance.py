@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from service.auth.roles import Role
@@ -85,6 +86,27 @@ def test_a_malformed_member_list_is_a_form_error_and_records_nothing(client, wor
     assert response.status_code == 400
     assert "第1行：第三列只能填写“常委”。" in response.get_data(as_text=True)
     assert _count(Congress, association_id) == 0
+
+
+def test_a_refused_election_leaves_the_committee_in_office_as_it_was(app, world):
+    """Every rule is checked before anything is written: nothing is left half done for the
+    page that shows the refusal, or for a later step of the same request."""
+    from service.governance import services
+
+    tid = world.a.first.association.id
+    with app.test_request_context(), use_scope(Scope.association(tid)):
+        in_office = services.current_term(tid, date(2026, 5, 20))
+        with pytest.raises(services.GovernanceError, match="常务委员会"):
+            services.hold_congress(
+                tid,
+                held_on=date(2026, 5, 20),
+                delegates=80,
+                today=date(2026, 5, 20),
+                # A standing member, but no date the standing committee was formed.
+                members=[services.NewMember("周涛", "校长办公室", on_standing_committee=True)],
+            )
+        assert in_office.ends_on == date(2029, 4, 20), "the committee in office stepped down"
+        assert services.current_term(tid, date(2026, 6, 1)) is in_office
 
 
 def test_a_congress_in_the_future_is_refused(client, world):
