@@ -43,8 +43,8 @@ from service.errors import NotFound, RuleBroken
 from service.files import services as files
 from service.files.checks import EVIDENCE_KINDS, check_upload
 from service.files.models import StoredFile
-from service.members import services as members
 from service.imports.writing import to_xlsx
+from service.members import services as members
 from tenants.db import db
 from tenants.models import utcnow
 from tenants.scope import ScopeKind, current_scope

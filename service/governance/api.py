@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date
-from functools import partial
 from typing import TypeVar
 
 from flask.views import MethodView
@@ -19,7 +18,7 @@ from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
 from service.files.services import file_response
 from service.governance import compliance, establishment, services
 from service.governance.jobs import recompute_findings
-from service.governance.models import CommitteeTerm, Congress, Meeting, Officer
+from service.governance.models import Congress
 from service.governance.schemas import (
     CommitteeTermSchema,
     CongressCreateSchema,
@@ -64,18 +63,11 @@ VIEW, MANAGE, RECORD = (
 T = TypeVar("T")
 
 
-# The lookups by id: NotFound for a missing id and another association's alike. Named as
-# the governance services' own `access_<thing>` helpers will be, which replace them here.
-access_congress = partial(services.access, Congress)
-access_committee_term = partial(services.access, CommitteeTerm)
-access_meeting = partial(services.access, Meeting)
-access_officer = partial(services.access, Officer)
-
 in_association = Within("association_id", associations.access_association)
 congresses = Resource(
     blp,
     CongressSchema,
-    access=access_congress,
+    access=services.access_congress,
     id_name="congress_id",
     located_at="CongressById",
     within=in_association,
@@ -83,14 +75,14 @@ congresses = Resource(
 committee_terms = Resource(
     blp,
     CommitteeTermSchema,
-    access=access_committee_term,
+    access=services.access_committee_term,
     id_name="term_id",
     within=in_association,
 )
 meetings = Resource(
     blp,
     MeetingSchema,
-    access=access_meeting,
+    access=services.access_meeting,
     id_name="meeting_id",
     located_at="MeetingById",
     within=in_association,
@@ -98,7 +90,7 @@ meetings = Resource(
 officers = Resource(
     blp,
     OfficerSchema,
-    access=access_officer,
+    access=services.access_officer,
     id_name="officer_id",
     located_at="OfficerById",
     within=in_association,
@@ -203,18 +195,18 @@ class MeetingMinutes(MethodView):
     @blp.response(200, content_type="application/octet-stream", description="The file")
     def get(self, meeting_id):
         """Download the meeting's minutes file"""
-        meeting = access_meeting(meeting_id)
+        meeting = services.access_meeting(meeting_id)
         if meeting.minutes_file is None:
             abort(404, message="No minutes file is kept for this meeting.")
         return file_response(meeting.minutes_file)
 
     @blp.requires(RECORD, write=True)
-    @found_first(access_meeting, "meeting_id")
+    @found_first(services.access_meeting, "meeting_id")
     @blp.arguments(UploadSchema, location="files")
     @blp.response(200, MeetingSchema)
     def post(self, files, meeting_id):
         """Upload the minutes as a file (PDF or image); replaces an earlier file"""
-        meeting = access_meeting(meeting_id)
+        meeting = services.access_meeting(meeting_id)
         try:
             upload = check_upload(files["file"], DOCUMENT_KINDS)
         except UploadRejected as error:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -36,8 +35,6 @@ from service.governance.models import (
 )
 from tenants.access import find_in_scope
 from tenants.db import db
-
-T = TypeVar("T")
 
 
 class GovernanceError(RuleBroken):
@@ -82,12 +79,6 @@ def access_founding_document(founding_document_id: int) -> FoundingDocument:
     """One of the founding papers of an association the current scope holds; NotFound
     otherwise."""
     return in_scope(FoundingDocument, founding_document_id)
-
-
-def access(model: type[T], id_: int) -> T:
-    """Kept only for `service.governance.api` until that module (changed elsewhere) moves to
-    the `access_<thing>` helpers above: the row in scope, NotFound otherwise."""
-    return in_scope(model, id_)
 
 
 # --- reading --------------------------------------------------------------------------
