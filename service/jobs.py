@@ -30,6 +30,7 @@ from werkzeug.utils import import_string
 from service.unit_of_work import after_commit
 from tenants.db import db
 from tenants.jobs import job_path, run_scoped, scoped_call
+from tenants.scope import system_scope
 
 QUEUES = ("default",)
 log = logging.getLogger(__name__)
@@ -48,7 +49,7 @@ SCHEDULES = (
     # Findings change with the date alone (a congress falls due with no write): recompute daily.
     Periodic("compliance-daily", "30 18 * * *", "service.governance.jobs:recompute_all"),
     # After the recompute, so reminders read today's findings (02:30 and 03:00 Beijing time).
-    Periodic("compliance-reminders", "0 19 * * *", "service.governance.reminders:send_reminders"),
+    Periodic("compliance-reminders", "0 19 * * *", "service.governance.jobs:send_reminders"),
     # After the recompute, so the dashboards' rollups read today's findings.
     Periodic("federation-rollups", "30 19 * * *", "service.federation.jobs:refresh_all"),
     # Pushes to national endpoints whose backoff has passed (RQ retries them too).
@@ -57,6 +58,17 @@ SCHEDULES = (
     Periodic("lost-compiles", "*/10 * * * *", "service.reporting.jobs:give_up_lost_compiles"),
     Periodic("lost-imports", "*/10 * * * *", "service.members.jobs:give_up_lost_imports"),
 )
+# Jobs queued before their bodies moved into their package's `jobs` module name the old
+# place: they run the body where it is now.
+MOVED = {
+    f"service.{old}:{name}": f"service.{package}.jobs:{name}"
+    for old, package, names in (
+        ("reporting.services", "reporting", ("compile_report", "compile_gave_up")),
+        ("reporting.push", "reporting", ("deliver",)),
+        ("federation.rollups", "federation", ("refresh_association",)),
+    )
+    for name in names
+}
 _worker_app: Flask | None = None
 
 
@@ -92,10 +104,10 @@ def queue(name: str = "default", app: Flask | None = None) -> Queue:
 
 
 def enqueue(
-    func: Callable,
+    func: Callable | str,
     *ids: Any,
     queue_name: str = "default",
-    on_give_up: Callable | None = None,
+    on_give_up: Callable | str | None = None,
     retry: Retry | None = None,
 ) -> Job:
     """Run `func(*ids)` in a worker under the caller's scope, once the caller's transaction
@@ -137,6 +149,8 @@ def run_job(scope: dict, func_path: str, args: list, give_up_path: str | None = 
     restored, then the function; its writes are committed when it returns (the job's unit of
     work), rolled back when it raises."""
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
+    func_path = MOVED.get(func_path, func_path)
+    give_up_path = MOVED.get(give_up_path, give_up_path) if give_up_path else None
     with app.app_context():
         try:
             return run_scoped(scope, func_path, args, then=db.session.commit)
@@ -161,7 +175,9 @@ def run_periodic(periodic_id: str) -> Any:
     function opens its own system scope (it crosses every tenant on purpose)."""
     periodic = next(p for p in SCHEDULES if p.id == periodic_id)
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
-    with app.app_context():
+    with app.app_context(), system_scope(f"periodic job {periodic.id}"):
+        # The function opens its own system scope; the commit after it needs one too, for
+        # what the commit sets off (a rollup refresh queued on commit).
         result = import_string(periodic.func.replace(":", "."))()
         db.session.commit()
         return result

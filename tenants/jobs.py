@@ -16,7 +16,14 @@ from tenants.scope import Scope, current_scope, use_scope
 _ID_TYPES = (int, str)
 
 
-def job_path(func: Callable) -> str:
+def job_path(func: Callable | str) -> str:
+    """ "module:function" for a function, or the path itself: a service may name the job it
+    queues by path (as RQ allows) where importing its jobs module would make a cycle."""
+    if isinstance(func, str):
+        module, _, name = func.partition(":")
+        if not module or not name:
+            raise ValueError(f"a job path is 'module:function', not {func!r}")
+        return func
     return f"{func.__module__}:{func.__qualname__}"
 
 
@@ -26,7 +33,7 @@ def check_ids(args: tuple) -> None:
             raise TypeError(f"job arguments must be ids, not {type(arg).__name__}")
 
 
-def scoped_call(func: Callable, *args: Any) -> tuple[dict, str, tuple]:
+def scoped_call(func: Callable | str, *args: Any) -> tuple[dict, str, tuple]:
     """The (scope, function, ids) triple a worker needs to run `func(*args)` as the caller."""
     check_ids(args)
     return current_scope().to_dict(), job_path(func), args

@@ -161,6 +161,9 @@ def _apply(session: Session, connection: sa.Connection, *, fresh: bool = False) 
     if connection.dialect.name == "postgresql" and not (fresh and settings == NOTHING):
         roundtrips.defer(connection, _SET, (settings["t"], settings["f"], settings["b"]))
     session.info["rls_scope"] = scope
+    # Which session's scope the connection now carries: two sessions on one connection (the
+    # tests' request and test body, each committing its savepoint) must not trust each other's.
+    connection.info["rls_applied"] = (id(session), scope)
 
 
 def _after_begin(session: Session, transaction, connection: sa.Connection) -> None:
@@ -176,7 +179,8 @@ def _resync(session: Session) -> None:
     # Take the connection first: when that begins the transaction, `_after_begin` has set
     # the scope already, and a second set_config would cost a round trip per transaction.
     connection = session.connection()
-    if session.info.get("rls_scope", _UNSET) != peek_scope():
+    scope = session.info.get("rls_scope", _UNSET)
+    if scope != peek_scope() or connection.info.get("rls_applied") != (id(session), scope):
         _apply(session, connection)
 
 

@@ -32,8 +32,8 @@ from service.activities.schemas import (
 from service.associations.services import profiles_in_scope
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
-from service.rest import Blueprint, found_first, paginate
-from tenants.db import db
+from service.resources import Resource, Within
+from service.rest import Blueprint, paginate
 
 blp = Blueprint(
     "activities_api",
@@ -47,80 +47,90 @@ blp = Blueprint(
 )
 
 
-def _save(action):
-    """Run a service call and commit it (a refusal is answered by `service.rest.refusal`)."""
-    result = action()
-    db.session.commit()
-    return result
+VIEW, RECORD = Permission.VIEW_ACTIVITIES, Permission.RECORD_ACTIVITIES
 
 
 def _by() -> str:
     return current_principal().audit_label
 
 
+activities = Resource(
+    blp,
+    ActivitySchema,
+    access=services.access_activity,
+    id_name="activity_id",
+    located_at="ActivityById",
+)
+evidence = Resource(blp, EvidenceSchema, within=Within("activity_id", services.access_activity))
+reports = Resource(
+    blp,
+    ConsultingReportSchema,
+    access=services.access_consulting_report,
+    id_name="consulting_report_id",
+    located_at="ConsultingReportById",
+)
+transfers = Resource(
+    blp,
+    TechTransferSchema,
+    access=services.access_tech_transfer,
+    id_name="tech_transfer_id",
+    located_at="TechTransferById",
+)
+nominations = Resource(
+    blp,
+    NominationSchema,
+    access=talent.access_nomination,
+    id_name="nomination_id",
+    located_at="NominationById",
+)
+exemplars = Resource(
+    blp,
+    ExemplarSchema,
+    access=talent.access_exemplar,
+    id_name="exemplar_id",
+    located_at="ExemplarById",
+)
+
+
 @blp.route("/activities/")
 class Activities(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.arguments(ActivityQueryArgsSchema, location="query")
-    @blp.response(200, ActivitySchema(many=True))
-    @blp.paginate()
-    def get(self, args, pagination_parameters):
-        """List activities, filtered by task, subtype, period, organiser and status"""
-        return paginate(services.activities_query(**args), pagination_parameters)
-
-    @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
-    @blp.arguments(ActivityCreateSchema)
-    @blp.response(201, ActivitySchema)
-    def post(self, data):
-        """Record an activity (planned, or held after the fact) with its figures"""
-        status = data.pop("status")
-        return _save(lambda: services.create_activity(data, _by(), status=status))
+    get = activities.listing(
+        "List activities, filtered by task, subtype, period, organiser and status",
+        VIEW,
+        lambda args: services.activities_query(**args),
+        args=ActivityQueryArgsSchema,
+    )
+    post = activities.creating(
+        "Record an activity (planned, or held after the fact) with its figures",
+        RECORD,
+        ActivityCreateSchema,
+        lambda data: services.create_activity(data, _by(), status=data["status"]),
+    )
 
 
 @blp.route("/activities/<int:activity_id>")
 class ActivityById(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.response(200, ActivitySchema)
-    def get(self, activity_id):
-        """Read one activity"""
-        return services.access_activity(activity_id)
-
-    @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
-    @found_first(services.access_activity, "activity_id")
-    @blp.arguments(ActivityUpdateSchema)
-    @blp.response(200, ActivitySchema)
-    def patch(self, changes, activity_id):
-        """Change an activity's fields or move it on (planned → held → reported)"""
-        activity = services.access_activity(activity_id)
-        status = changes.pop("status", None)
-
-        def change():
-            if changes:
-                services.update_activity(activity, changes)
-            if status:
-                services.set_status(activity, status)
-            return activity
-
-        return _save(change)
+    get = activities.reading("Read one activity", VIEW)
+    patch = activities.updating(
+        "Change an activity's fields or move it on (planned → held → reported)",
+        RECORD,
+        ActivityUpdateSchema,
+        services.change_activity,
+    )
 
 
 @blp.route("/activities/<int:activity_id>/evidence/")
 class ActivityEvidence(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.response(200, EvidenceSchema(many=True))
-    @blp.paginate()
-    def get(self, activity_id, pagination_parameters):
-        """List the evidence files of an activity (names, types, sizes, checksums)"""
-        activity = services.access_activity(activity_id)
-        items = services.evidence_of(activity)
-        pagination_parameters.item_count = len(items)
-        start = pagination_parameters.first_item
-        return items[start : start + pagination_parameters.page_size]
+    get = evidence.listing(
+        "List the evidence files of an activity (names, types, sizes, checksums)",
+        VIEW,
+        services.evidence_query,
+    )
 
 
 @blp.route("/activity-figures/")
 class ActivityFigures(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
+    @blp.requires(VIEW)
     @blp.arguments(FiguresQueryArgsSchema, location="query")
     @blp.response(200, FiguresSchema(many=True))
     @blp.paginate()
@@ -141,7 +151,7 @@ class ActivityFigures(MethodView):
 
 @blp.route("/activity-vocabulary")
 class ActivityVocabulary(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
+    @blp.requires(VIEW)
     @blp.response(200, VocabularySchema)
     def get(self):
         """The five tasks, each task's subtypes and the figures it records"""
@@ -160,74 +170,56 @@ class ActivityVocabulary(MethodView):
 
 @blp.route("/consulting-reports/")
 class ConsultingReports(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.arguments(OutcomeQueryArgsSchema, location="query")
-    @blp.response(200, ConsultingReportSchema(many=True))
-    @blp.paginate()
-    def get(self, args, pagination_parameters):
-        """List decision-consulting reports, optionally of one year"""
-        return paginate(services.consulting_reports_query(args.get("year")), pagination_parameters)
-
-    @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
-    @blp.arguments(ConsultingReportCreateSchema)
-    @blp.response(201, ConsultingReportSchema)
-    def post(self, data):
-        """Record a decision-consulting report"""
-        return _save(lambda: services.save_consulting_report(None, data))
+    get = reports.listing(
+        "List decision-consulting reports, optionally of one year",
+        VIEW,
+        lambda args: services.consulting_reports_query(args.get("year")),
+        args=OutcomeQueryArgsSchema,
+    )
+    post = reports.creating(
+        "Record a decision-consulting report",
+        RECORD,
+        ConsultingReportCreateSchema,
+        lambda data: services.save_consulting_report(None, data),
+    )
 
 
 @blp.route("/consulting-reports/<int:consulting_report_id>")
 class ConsultingReportById(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.response(200, ConsultingReportSchema)
-    def get(self, consulting_report_id):
-        """Read one consulting report"""
-        return services.access_consulting_report(consulting_report_id)
-
-    @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
-    @found_first(services.access_consulting_report, "consulting_report_id")
-    @blp.arguments(ConsultingReportUpdateSchema)
-    @blp.response(200, ConsultingReportSchema)
-    def patch(self, changes, consulting_report_id):
-        """Change a consulting report, for example record its adoption"""
-        report = services.access_consulting_report(consulting_report_id)
-        return _save(lambda: services.save_consulting_report(report, changes))
+    get = reports.reading("Read one consulting report", VIEW)
+    patch = reports.updating(
+        "Change a consulting report, for example record its adoption",
+        RECORD,
+        ConsultingReportUpdateSchema,
+        services.save_consulting_report,
+    )
 
 
 @blp.route("/tech-transfers/")
 class TechTransfers(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.arguments(OutcomeQueryArgsSchema, location="query")
-    @blp.response(200, TechTransferSchema(many=True))
-    @blp.paginate()
-    def get(self, args, pagination_parameters):
-        """List technology-transfer outcomes, optionally of one year"""
-        return paginate(services.tech_transfers_query(args.get("year")), pagination_parameters)
-
-    @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
-    @blp.arguments(TechTransferCreateSchema)
-    @blp.response(201, TechTransferSchema)
-    def post(self, data):
-        """Record a technology-transfer outcome"""
-        return _save(lambda: services.save_tech_transfer(None, data))
+    get = transfers.listing(
+        "List technology-transfer outcomes, optionally of one year",
+        VIEW,
+        lambda args: services.tech_transfers_query(args.get("year")),
+        args=OutcomeQueryArgsSchema,
+    )
+    post = transfers.creating(
+        "Record a technology-transfer outcome",
+        RECORD,
+        TechTransferCreateSchema,
+        lambda data: services.save_tech_transfer(None, data),
+    )
 
 
 @blp.route("/tech-transfers/<int:tech_transfer_id>")
 class TechTransferById(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.response(200, TechTransferSchema)
-    def get(self, tech_transfer_id):
-        """Read one technology-transfer outcome"""
-        return services.access_tech_transfer(tech_transfer_id)
-
-    @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
-    @found_first(services.access_tech_transfer, "tech_transfer_id")
-    @blp.arguments(TechTransferUpdateSchema)
-    @blp.response(200, TechTransferSchema)
-    def patch(self, changes, tech_transfer_id):
-        """Change a technology-transfer outcome"""
-        transfer = services.access_tech_transfer(tech_transfer_id)
-        return _save(lambda: services.save_tech_transfer(transfer, changes))
+    get = transfers.reading("Read one technology-transfer outcome", VIEW)
+    patch = transfers.updating(
+        "Change a technology-transfer outcome",
+        RECORD,
+        TechTransferUpdateSchema,
+        services.save_tech_transfer,
+    )
 
 
 # --- nominations and exemplars -------------------------------------------------------------
@@ -235,55 +227,41 @@ class TechTransferById(MethodView):
 
 @blp.route("/nominations/")
 class Nominations(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.arguments(TalentQueryArgsSchema, location="query")
-    @blp.response(200, NominationSchema(many=True))
-    @blp.paginate()
-    def get(self, args, pagination_parameters):
-        """List award nominations"""
-        query = talent.nominations_query(args.get("status"), args.get("year"))
-        return paginate(query, pagination_parameters)
-
-    @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
-    @blp.arguments(NominationCreateSchema)
-    @blp.response(201, NominationSchema)
-    def post(self, data):
-        """Propose a nominee for an award (consent to be named recorded with it)"""
-        return _save(lambda: talent.propose_nomination(data, _by()))
+    get = nominations.listing(
+        "List award nominations",
+        VIEW,
+        lambda args: talent.nominations_query(args.get("status"), args.get("year")),
+        args=TalentQueryArgsSchema,
+    )
+    post = nominations.creating(
+        "Propose a nominee for an award (consent to be named recorded with it)",
+        RECORD,
+        NominationCreateSchema,
+        lambda data: talent.propose_nomination(data, _by()),
+    )
 
 
 @blp.route("/nominations/<int:nomination_id>")
 class NominationById(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.response(200, NominationSchema)
-    def get(self, nomination_id):
-        """Read one nomination"""
-        return talent.access_nomination(nomination_id)
+    get = nominations.reading("Read one nomination", VIEW)
 
 
 @blp.route("/exemplars/")
 class Exemplars(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.arguments(TalentQueryArgsSchema, location="query")
-    @blp.response(200, ExemplarSchema(many=True))
-    @blp.paginate()
-    def get(self, args, pagination_parameters):
-        """List exemplars (先进典型)"""
-        query = talent.exemplars_query(args.get("status"), args.get("year"))
-        return paginate(query, pagination_parameters)
-
-    @blp.requires(Permission.RECORD_ACTIVITIES, write=True)
-    @blp.arguments(ExemplarCreateSchema)
-    @blp.response(201, ExemplarSchema)
-    def post(self, data):
-        """Propose an exemplar to the federation"""
-        return _save(lambda: talent.propose_exemplar(data, _by()))
+    get = exemplars.listing(
+        "List exemplars (先进典型)",
+        VIEW,
+        lambda args: talent.exemplars_query(args.get("status"), args.get("year")),
+        args=TalentQueryArgsSchema,
+    )
+    post = exemplars.creating(
+        "Propose an exemplar to the federation",
+        RECORD,
+        ExemplarCreateSchema,
+        lambda data: talent.propose_exemplar(data, _by()),
+    )
 
 
 @blp.route("/exemplars/<int:exemplar_id>")
 class ExemplarById(MethodView):
-    @blp.requires(Permission.VIEW_ACTIVITIES)
-    @blp.response(200, ExemplarSchema)
-    def get(self, exemplar_id):
-        """Read one exemplar"""
-        return talent.access_exemplar(exemplar_id)
+    get = exemplars.reading("Read one exemplar", VIEW)

@@ -33,8 +33,8 @@ from service.imports.engine import Context, Row
 from service.imports.fields import Field
 from service.imports.kinds import ImportKind
 from service.imports.normalise import choice_key
+from service.imports.writing import to_xlsx
 from service.members.importing import report_progress
-from service.members.tabular import to_xlsx
 from tenants.db import db
 
 KIND = "activities"

@@ -8,10 +8,13 @@ from datetime import date, timedelta
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, current_app
+from flask import current_app
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
+from service.access import in_scope
+from service.activities import tabular
 from service.activities.models import (
     COUNT_FIELDS,
     COUNTED,
@@ -34,12 +37,14 @@ from service.activities.models import (
     TransferMode,
     Visibility,
 )
-from service.errors import RuleBroken
+from service.associations import services as associations
+from service.audit.services import record
+from service.errors import NotFound, RuleBroken
 from service.files import services as files
 from service.files.checks import EVIDENCE_KINDS, check_upload
 from service.files.models import StoredFile
+from service.imports.writing import to_xlsx
 from service.members import services as members
-from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import utcnow
 from tenants.scope import ScopeKind, current_scope
@@ -104,13 +109,13 @@ def visible_activities() -> sa.Select:
 
 
 def access_activity(activity_id: int) -> Activity:
-    """The activity if the current scope may see it; 404 for missing, not yours and
-    not shared with you alike."""
-    activity = db.session.execute(
-        visible_activities().where(Activity.id == activity_id)
-    ).scalar_one_or_none()
-    if activity is None:
-        abort(404)
+    """The activity with this id if the current scope may see it. Raises `NotFound` for a
+    missing one, another association's and one its association did not share with the
+    caller's scope alike."""
+    activity = in_scope(Activity, activity_id)
+    if not _sees_everything() and activity.visibility == Visibility.PRIVATE.value:
+        # Told as `in_scope` tells of one that does not exist.
+        raise NotFound(_l("There is no such record, or it is not yours to see."))
     return activity
 
 
@@ -160,6 +165,24 @@ def organiser_names() -> dict[int, str]:
     """Names of the group members the scope sees, by id: who may organise an activity."""
     groups = db.session.scalars(members.group_members_query()).all()
     return {g.id: g.name for g in groups}
+
+
+def export_xlsx(filters: dict[str, Any], *, by_association: bool, tenant_id: int | None) -> bytes:
+    """The filtered list as a spreadsheet with Chinese headers and labels (a column naming
+    each activity's association when `by_association`); the export is logged."""
+    activities = list(db.session.scalars(activities_query(**filters)))
+    with force_locale("zh_Hans_CN"):
+        header, rows = tabular.export(
+            activities, organiser_names(), associations.names_in_scope() if by_association else None
+        )
+    record(
+        db.session,
+        "export",
+        "activity",
+        tenant_id=tenant_id,
+        changes={"format": "xlsx", "rows": len(rows)},
+    )
+    return to_xlsx(header, rows, title="活动")
 
 
 def calendar_month(year: int, month: int, *, public_only: bool) -> dict[date, list[Activity]]:
@@ -341,6 +364,7 @@ def create_activity(
     if status == ActivityStatus.HELD.value:
         activity.held_at = utcnow()
     db.session.add(activity)
+    db.session.flush()  # its id, for the page or the Location it is answered with
     return activity
 
 
@@ -378,6 +402,17 @@ def advance(activity: Activity, today: date | None = None) -> str:
     return activity.status
 
 
+def change_activity(activity: Activity, changes: dict[str, Any]) -> Activity:
+    """The API's change: the fields given, then, with `status`, the step to the next
+    status (fields first: a reported activity refuses them before it could be moved)."""
+    fields = {k: v for k, v in changes.items() if k != "status"}
+    if fields:
+        update_activity(activity, fields)
+    if changes.get("status"):
+        set_status(activity, changes["status"])
+    return activity
+
+
 def set_status(activity: Activity, status: str, today: date | None = None) -> None:
     """Move to `status`, which must be the next one (the API's way to advance)."""
     if status == activity.status:
@@ -395,13 +430,17 @@ def max_evidence_files() -> int:
     return int(current_app.config.get("EVIDENCE_MAX_FILES", 20))
 
 
-def evidence_of(activity: Activity) -> list[ActivityEvidence]:
+def evidence_query(activity: Activity) -> sa.Select:
     """The activity's files, without their bytes (a stored file's data is deferred)."""
-    return db.session.scalars(
+    return (
         sa.select(ActivityEvidence)
         .where(ActivityEvidence.activity_id == activity.id)
         .order_by(ActivityEvidence.id)
-    ).all()
+    )
+
+
+def evidence_of(activity: Activity) -> list[ActivityEvidence]:
+    return list(db.session.scalars(evidence_query(activity)))
 
 
 def add_evidence(
@@ -434,12 +473,12 @@ def remove_evidence(item: ActivityEvidence) -> None:
         db.session.delete(stored)
 
 
-def access_evidence(evidence_id: int) -> tuple[ActivityEvidence, Activity]:
-    """The file and its activity, if the current scope may see that activity; else 404."""
-    item = find_in_scope(ActivityEvidence, evidence_id)
-    if item is None:
-        abort(404)
-    return item, access_activity(item.activity_id)
+def access_evidence(evidence_id: int) -> ActivityEvidence:
+    """The evidence file with this id if the current scope may see its activity (see
+    `access_activity`). Raises `NotFound` for missing and not-yours alike."""
+    item = in_scope(ActivityEvidence, evidence_id)
+    access_activity(item.activity_id)
+    return item
 
 
 # --- consulting reports and technology transfers --------------------------------------------
@@ -459,17 +498,15 @@ TRANSFER_FIELDS = ("title", "partner", "mode", "signed_on", "contracts", "value_
 
 
 def access_consulting_report(report_id: int) -> ConsultingReport:
-    report = find_in_scope(ConsultingReport, report_id)
-    if report is None:
-        abort(404)
-    return report
+    """The consulting report with this id if the current scope holds it. Raises `NotFound`
+    for missing and not-yours alike."""
+    return in_scope(ConsultingReport, report_id)
 
 
 def access_tech_transfer(transfer_id: int) -> TechTransfer:
-    transfer = find_in_scope(TechTransfer, transfer_id)
-    if transfer is None:
-        abort(404)
-    return transfer
+    """The technology transfer with this id if the current scope holds it. Raises
+    `NotFound` for missing and not-yours alike."""
+    return in_scope(TechTransfer, transfer_id)
 
 
 def consulting_reports_query(year: int | None = None) -> sa.Select:
@@ -483,11 +520,19 @@ def consulting_reports_query(year: int | None = None) -> sa.Select:
     return query
 
 
+def consulting_reports(year: int | None = None) -> list[ConsultingReport]:
+    return list(db.session.scalars(consulting_reports_query(year)))
+
+
 def tech_transfers_query(year: int | None = None) -> sa.Select:
     query = sa.select(TechTransfer).order_by(TechTransfer.signed_on.desc(), TechTransfer.id.desc())
     if year:
         query = query.where(TechTransfer.signed_on.between(date(year, 1, 1), date(year, 12, 31)))
     return query
+
+
+def tech_transfers(year: int | None = None) -> list[TechTransfer]:
+    return list(db.session.scalars(tech_transfers_query(year)))
 
 
 def _check_report(values: dict[str, Any]) -> None:
@@ -521,6 +566,7 @@ def save_consulting_report(report: ConsultingReport | None, data: dict[str, Any]
     if report is None:
         report = ConsultingReport(**values)
         db.session.add(report)
+        db.session.flush()  # its id, for the answer
     else:
         for field, value in values.items():
             setattr(report, field, value)
@@ -557,6 +603,7 @@ def save_tech_transfer(transfer: TechTransfer | None, data: dict[str, Any]):
     if transfer is None:
         transfer = TechTransfer(**values)
         db.session.add(transfer)
+        db.session.flush()  # its id, for the answer
     else:
         for field, value in values.items():
             setattr(transfer, field, value)

@@ -13,7 +13,7 @@ from service.activities.models import (
     PartnerKind,
     SpeakerKind,
 )
-from service.members.tabular import neutralise
+from service.imports.writing import neutralise
 
 # Fixed Chinese headers: what secretariats and the federation file away, whatever the UI
 # language of the person exporting.

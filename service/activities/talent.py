@@ -15,9 +15,9 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import lazy_gettext as _l
 
+from service.access import in_scope
 from service.activities.models import (
     AwardLevel,
     Exemplar,
@@ -27,9 +27,9 @@ from service.activities.models import (
     NominationStatus,
 )
 from service.errors import RuleBroken
-from tenants.access import find_in_scope
+from service.federation import exemplars as exemplar_page
 from tenants.db import db
-from tenants.models import Association, utcnow
+from tenants.models import Association, Federation, utcnow
 
 
 class TalentError(RuleBroken):
@@ -41,17 +41,16 @@ EXEMPLAR_FIELDS = ("kind", "name", "unit", "deeds", "year")
 
 
 def access_nomination(nomination_id: int) -> Nomination:
-    found = find_in_scope(Nomination, nomination_id)
-    if found is None:
-        abort(404)
-    return found
+    """The nomination with this id if the current scope holds it (its association's, or
+    one of its federation's associations'). Raises `NotFound` for missing and not-yours
+    alike."""
+    return in_scope(Nomination, nomination_id)
 
 
 def access_exemplar(exemplar_id: int) -> Exemplar:
-    found = find_in_scope(Exemplar, exemplar_id)
-    if found is None:
-        abort(404)
-    return found
+    """The exemplar with this id if the current scope holds it. Raises `NotFound` for
+    missing and not-yours alike."""
+    return in_scope(Exemplar, exemplar_id)
 
 
 def nominations_query(status: str | None = None, year: int | None = None) -> sa.Select:
@@ -63,6 +62,10 @@ def nominations_query(status: str | None = None, year: int | None = None) -> sa.
     return query
 
 
+def nominations(status: str | None = None, year: int | None = None) -> list[Nomination]:
+    return list(db.session.scalars(nominations_query(status, year)))
+
+
 def exemplars_query(status: str | None = None, year: int | None = None) -> sa.Select:
     query = sa.select(Exemplar).order_by(Exemplar.year.desc(), Exemplar.id.desc())
     if status:
@@ -70,6 +73,10 @@ def exemplars_query(status: str | None = None, year: int | None = None) -> sa.Se
     if year:
         query = query.where(Exemplar.year == year)
     return query
+
+
+def exemplars(status: str | None = None, year: int | None = None) -> list[Exemplar]:
+    return list(db.session.scalars(exemplars_query(status, year)))
 
 
 def _text(value: Any, limit: int) -> str | None:
@@ -102,6 +109,7 @@ def propose_nomination(data: dict[str, Any], proposed_by: str) -> Nomination:
     nomination = Nomination(**values, proposed_by=proposed_by)
     set_nomination_consent(nomination, bool(data.get("consent_given")))
     db.session.add(nomination)
+    db.session.flush()  # its id, for the page or the answer
     return nomination
 
 
@@ -172,6 +180,7 @@ def propose_exemplar(data: dict[str, Any], proposed_by: str) -> Exemplar:
     exemplar = Exemplar(**values, proposed_by=proposed_by, published=False)
     set_exemplar_consent(exemplar, bool(data.get("consent_to_publish")))
     db.session.add(exemplar)
+    db.session.flush()  # its id, for the page or the answer
     return exemplar
 
 
@@ -227,6 +236,14 @@ def public_awards() -> list[tuple[Nomination, str]]:
         .order_by(Nomination.year.desc(), Nomination.id.desc())
     )
     return [(n, name) for n, name in rows]
+
+
+def published_page_code(federation_id: int) -> str | None:
+    """The code in the address of the federation's public exemplar page, once published."""
+    code = db.session.scalar(sa.select(Federation.code).where(Federation.id == federation_id))
+    if code is None or exemplar_page.published_at(federation_id) is None:
+        return None
+    return code
 
 
 def current_year() -> int:

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -19,18 +18,12 @@ from service.activities.forms import (
     PublishForm,
 )
 from service.activities.models import EXEMPLAR_STATUS_LABELS, NOMINATION_STATUS_LABELS
+from service.associations import services as associations
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
-from service.errors import flash_refusal
-from service.federation import exemplars as exemplar_page
-from tenants.db import db
-from tenants.models import Association, Federation
+from service.errors import blame, flash_refusal
 
 bp = Blueprint("talent", __name__, url_prefix="/talent")
-
-
-def _names() -> dict[int, str]:
-    return dict(db.session.execute(sa.select(Association.id, Association.name)).all())
 
 
 def _year() -> int | None:
@@ -44,7 +37,6 @@ def _years() -> range:
 
 
 def _done(message: str, endpoint: str, **values):
-    db.session.commit()
     flash(message, "success")
     return redirect(url_for(endpoint, **values))
 
@@ -60,12 +52,12 @@ def nominations():
     year = _year()
     return render_template(
         "talent/nominations.html",
-        nominations=db.session.scalars(talent.nominations_query(status, year)).all(),
+        nominations=talent.nominations(status, year),
         statuses=NOMINATION_STATUS_LABELS,
         status=status,
         year=year,
         years=_years(),
-        names=_names(),
+        names=associations.names_in_scope(),
     )
 
 
@@ -76,10 +68,8 @@ def new_nomination():
     if form.validate_on_submit():
         try:
             found = talent.propose_nomination(form.data, current_principal().audit_label)
-            db.session.flush()
         except talent.TalentError as refused:
-            db.session.rollback()
-            form.form_errors.append(str(refused))
+            blame(form, refused)  # refused before anything was written
         else:
             return _done(_("The nomination is proposed."), ".nomination", nomination_id=found.id)
     status = 400 if form.errors or form.form_errors else 200
@@ -99,7 +89,7 @@ def nomination(nomination_id: int):
     return render_template(
         "talent/nomination.html",
         nomination=found,
-        association=_names().get(found.tenant_id),
+        association=associations.name_of(found.tenant_id),
         consent_form=ConsentForm(consent=found.consent_given),
         outcome_form=OutcomeForm(),
         decision_form=DecisionForm(),
@@ -161,12 +151,12 @@ def exemplars():
     year = _year()
     return render_template(
         "talent/exemplars.html",
-        exemplars=db.session.scalars(talent.exemplars_query(status, year)).all(),
+        exemplars=talent.exemplars(status, year),
         statuses=EXEMPLAR_STATUS_LABELS,
         status=status,
         year=year,
         years=_years(),
-        names=_names(),
+        names=associations.names_in_scope(),
         federation_id=principal.federation_id,
     )
 
@@ -178,10 +168,8 @@ def new_exemplar():
     if form.validate_on_submit():
         try:
             found = talent.propose_exemplar(form.data, current_principal().audit_label)
-            db.session.flush()
         except talent.TalentError as refused:
-            db.session.rollback()
-            form.form_errors.append(str(refused))
+            blame(form, refused)  # refused before anything was written
         else:
             return _done(_("The exemplar is proposed."), ".exemplar", exemplar_id=found.id)
     status = 400 if form.errors or form.form_errors else 200
@@ -204,7 +192,7 @@ def exemplar(exemplar_id: int):
     return render_template(
         "talent/exemplar.html",
         exemplar=found,
-        association=_names().get(found.tenant_id),
+        association=associations.name_of(found.tenant_id),
         consent_form=ConsentForm(consent=found.consent_to_publish),
         decision_form=DecisionForm(),
         publish_form=PublishForm(publish="0" if found.published else "1"),
@@ -261,7 +249,7 @@ def exemplar_publish(exemplar_id: int):
 def public_exemplars(federation_id: int):
     """The address the page first had: now the federation's one public page, which its
     officer publishes (404 until then)."""
-    federation = db.session.scalar(sa.select(Federation).where(Federation.id == federation_id))
-    if federation is None or exemplar_page.published_at(federation_id) is None:
+    code = talent.published_page_code(federation_id)
+    if code is None:
         abort(404)
-    return redirect(url_for("federation_public.exemplar_page", code=federation.code), 301)
+    return redirect(url_for("federation_public.exemplar_page", code=code), 301)

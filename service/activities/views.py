@@ -6,15 +6,12 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from service.activities import aggregates, services
 from service.activities import importing as activity_importing
-from service.activities import tabular as activity_tabular
 from service.activities.forms import (
     ActionForm,
     ConsultingReportForm,
@@ -40,22 +37,17 @@ from service.activities.models import (
     Task,
 )
 from service.activities.services import ActivityError
-from service.audit.services import record
+from service.associations import services as associations
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
-from service.errors import blame
+from service.errors import blame, flash_refusal
 from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
 from service.members import import_pages
-from service.members.tabular import to_xlsx
-from service.sorting import pinyin_order
 from service.validation import ID_MAX
 from service.web.confirmations import confirm_first
 from service.web.downloads import XLSX, download
 from service.web.pagination import page_of
-from tenants.access import find_in_scope
-from tenants.db import db
-from tenants.models import Association
 
 bp = Blueprint("activities", __name__, url_prefix="/activities")
 
@@ -107,13 +99,6 @@ def _filters() -> dict:
     }
 
 
-def _association_names() -> dict[int, str]:
-    rows = db.session.execute(
-        sa.select(Association.id, Association.name).order_by(pinyin_order(Association.name))
-    )
-    return dict(rows.all())
-
-
 def _above_association() -> bool:
     return current_principal().level is Level.FEDERATION
 
@@ -133,7 +118,7 @@ def index():
         subtypes=SUBTYPES,
         statuses=STATUS_FILTER_LABELS,
         organisers=services.organiser_names(),
-        associations=_association_names() if _above_association() else {},
+        associations=associations.names_in_scope() if _above_association() else {},
         years=range(date.today().year + 1, 2019, -1),
     )
 
@@ -152,12 +137,9 @@ def new(task: str):
             activity = services.create_activity(
                 form.activity_data(), current_principal().audit_label, status=form.status.data
             )
-            db.session.flush()
         except ActivityError as refused:
-            db.session.rollback()
-            blame(form, refused)
+            blame(form, refused)  # refused before anything was written
         else:
-            db.session.commit()
             flash(_("The activity is recorded."), "success")
             return redirect(url_for(".detail", activity_id=activity.id))
     status = 400 if form.errors or form.form_errors else 200
@@ -184,7 +166,7 @@ def detail(activity_id: int):
         action_form=ActionForm(),
         next_status=ACTIVITY_STATUS_LABELS[following] if following else None,
         allowed=accepted(EVIDENCE_KINDS),
-        association=find_in_scope(Association, activity.tenant_id),
+        association=associations.name_of(activity.tenant_id),
     )
 
 
@@ -199,12 +181,9 @@ def edit(activity_id: int):
     if form.validate_on_submit():
         try:
             services.update_activity(activity, form.activity_data())
-            db.session.flush()
         except ActivityError as refused:
-            db.session.rollback()
-            blame(form, refused)
+            blame(form, refused)  # refused before anything was changed
         else:
-            db.session.commit()
             flash(_("The activity is saved."), "success")
             return redirect(url_for(".detail", activity_id=activity.id))
     status = 400 if form.errors or form.form_errors else 200
@@ -220,15 +199,13 @@ def advance(activity_id: int):
     activity = services.access_activity(activity_id)
     if not ActionForm().validate_on_submit():
         abort(400)
+    back = url_for(".detail", activity_id=activity_id)
     try:
         services.advance(activity)
     except ActivityError as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-    else:
-        db.session.commit()
-        flash(_("The activity is now: %(status)s.", status=activity.status_label), "success")
-    return redirect(url_for(".detail", activity_id=activity_id))
+        return flash_refusal(refused, back)
+    flash(_("The activity is now: %(status)s.", status=activity.status_label), "success")
+    return redirect(back)
 
 
 @bp.post("/<int:activity_id>/evidence")
@@ -242,10 +219,9 @@ def upload_evidence(activity_id: int):
     try:
         services.add_evidence(activity, form.file.data, current_principal().id)
     except (UploadRejected, ActivityError) as refused:
-        db.session.rollback()
+        # Both are refused before the file is stored: nothing to take back.
         flash(str(refused), "error")
     else:
-        db.session.commit()
         flash(_("The file is kept with the activity."), "success")
     return redirect(url_for(".detail", activity_id=activity_id))
 
@@ -253,20 +229,18 @@ def upload_evidence(activity_id: int):
 @bp.get("/evidence/<int:evidence_id>")
 @require(Permission.VIEW_ACTIVITIES)
 def download_evidence(evidence_id: int):
-    item, _activity = services.access_evidence(evidence_id)
-    return file_response(item.file)
+    return file_response(services.access_evidence(evidence_id).file)
 
 
 @bp.post("/evidence/<int:evidence_id>/delete")
 @require(Permission.RECORD_ACTIVITIES)
 def delete_evidence(evidence_id: int):
-    item, activity = services.access_evidence(evidence_id)
+    item = services.access_evidence(evidence_id)
     if not ActionForm().validate_on_submit():
         abort(400)
     services.remove_evidence(item)
-    db.session.commit()
     flash(_("The file is removed."), "success")
-    return redirect(url_for(".detail", activity_id=activity.id))
+    return redirect(url_for(".detail", activity_id=item.activity_id))
 
 
 # --- calendar, figures, export ---------------------------------------------------------
@@ -311,7 +285,7 @@ def calendar():
         previous="{:04d}-{:02d}".format(*previous),
         following="{:04d}-{:02d}".format(*following),
         public_only=public_only,
-        associations=_association_names() if public_only else {},
+        associations=associations.names_in_scope() if public_only else {},
         today=date.today(),
     )
 
@@ -322,7 +296,7 @@ def figures():
     """The year's figures: the association's against last year, or every association's."""
     year = _int(request.args.get("year"), 2000, 2100) or date.today().year
     above = _above_association()
-    names = _association_names()
+    names = associations.names_in_scope()
     current = aggregates.all_figures(list(names), year)
     context = {
         "year": year,
@@ -347,25 +321,11 @@ def figures():
 @require(Permission.VIEW_ACTIVITIES)
 def export():
     """The filtered list as a spreadsheet with Chinese headers."""
-    filters = _filters()
-    activities = db.session.scalars(services.activities_query(**filters)).all()
-    above = _above_association()
-    with force_locale("zh_Hans_CN"):
-        header, rows = activity_tabular.export(
-            activities,
-            services.organiser_names(),
-            _association_names() if above else None,
-        )
-    principal = current_principal()
-    record(
-        db.session,
-        "export",
-        "activity",
-        tenant_id=principal.association_id,
-        changes={"format": "xlsx", "rows": len(rows)},
+    content = services.export_xlsx(
+        _filters(),
+        by_association=_above_association(),
+        tenant_id=current_principal().association_id,
     )
-    db.session.commit()
-    content = to_xlsx(header, rows, title="活动")
     return download(content, "activities.xlsx", XLSX)
 
 
@@ -378,13 +338,13 @@ def outcomes():
     year = _int(request.args.get("year"), 2000, 2100)
     return render_template(
         "activities/outcomes.html",
-        reports=db.session.scalars(services.consulting_reports_query(year)).all(),
-        transfers=db.session.scalars(services.tech_transfers_query(year)).all(),
+        reports=services.consulting_reports(year),
+        transfers=services.tech_transfers(year),
         levels=RECIPIENT_LEVEL_LABELS,
         modes=TRANSFER_MODE_LABELS,
         year=year,
         years=range(date.today().year, 2019, -1),
-        associations=_association_names() if _above_association() else {},
+        associations=associations.names_in_scope() if _above_association() else {},
     )
 
 
@@ -393,12 +353,9 @@ def _outcome_page(form, title: str, saver, existing=None):
         data = {k: v for k, v in form.data.items() if k != "csrf_token"}
         try:
             saver(existing, data)
-            db.session.flush()
         except ActivityError as refused:
-            db.session.rollback()
-            blame(form, refused)
+            blame(form, refused)  # refused before anything was written
         else:
-            db.session.commit()
             flash(_("Saved."), "success")
             return redirect(url_for(".outcomes"))
     status = 400 if form.errors or form.form_errors else 200

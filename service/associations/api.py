@@ -12,8 +12,7 @@ from service.associations.schemas import (
 )
 from service.auth.roles import Permission
 from service.federation import categories
-from service.rest import Blueprint, paginate
-from tenants.db import db
+from service.rest import Blueprint, found_first, paginate
 
 blp = Blueprint(
     "associations_api",
@@ -44,6 +43,7 @@ class AssociationById(MethodView):
         return services.access_profile(association_id)
 
     @blp.requires(Permission.EDIT_PROFILE, write=True)
+    @found_first(services.access_profile, "association_id")
     @blp.arguments(AssociationUpdateSchema)
     @blp.response(200, AssociationSchema)
     def patch(self, changes, association_id):
@@ -51,5 +51,4 @@ class AssociationById(MethodView):
         profile = services.access_profile(association_id)
         categories.apply_edit(profile, changes)
         services.update_profile(profile, changes)
-        db.session.commit()
         return profile

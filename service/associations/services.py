@@ -1,16 +1,20 @@
-"""Reading and changing association profiles, always through the current scope."""
+"""Reading and changing association profiles, always through the current scope.
+
+Services never commit: the request commits once, at its end. A record looked up by id is
+`access_<thing>`, NotFound when the caller's scope does not hold it."""
 
 from __future__ import annotations
 
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort
+from flask_babel import lazy_gettext as _l
 
+from service.access import in_scope
 from service.associations.models import AssociationProfile
 from service.auth.roles import Permission, Role
+from service.errors import NotFound
 from service.sorting import pinyin_order
-from tenants.access import find_in_scope
 from tenants.db import db
 from tenants.models import Association
 
@@ -29,24 +33,27 @@ REQUIRED_FOR_COMPLETE = ("contact_name", "contact_phone", "contact_email", "addr
 
 
 def access_association(association_id: int) -> Association:
-    """The association if the current scope sees it; 404 for missing and not-yours alike."""
-    association = find_in_scope(Association, association_id)
-    if association is None:
-        abort(404)
-    return association
+    """The association if the current scope holds it (its own, or one of its federations');
+    NotFound for a missing id and another's alike."""
+    return in_scope(Association, association_id)
 
 
 def access_profile(association_id: int) -> AssociationProfile:
-    """The profile of an association the current scope sees; 404 otherwise."""
+    """The profile of an association the current scope holds, by the association's id;
+    NotFound for a missing one and another's alike."""
     profile = db.session.scalar(
         sa.select(AssociationProfile).where(AssociationProfile.tenant_id == association_id)
     )
     if profile is None:
-        abort(404)
+        raise NotFound(_l("There is no such record, or it is not yours to see."))
     return profile
 
 
-def profiles_in_scope(category: str | None = None, status: str | None = None) -> sa.Select:
+def profiles_in_scope(
+    category: str | None = None, status: str | None = None, among: sa.Select | None = None
+) -> sa.Select:
+    """The profiles the scope holds, by name in pinyin order; of one category, of one
+    status, and only the associations `among` selects (their ids), each when given."""
     query = (
         sa.select(AssociationProfile)
         .join(AssociationProfile.association)
@@ -56,7 +63,21 @@ def profiles_in_scope(category: str | None = None, status: str | None = None) ->
         query = query.where(AssociationProfile.category == category)
     if status:
         query = query.where(Association.status == status)
+    if among is not None:
+        query = query.where(AssociationProfile.tenant_id.in_(among))
     return query
+
+
+def names_in_federation(federation_id: int | None) -> dict[int, str]:
+    """Each association of the federation (that the scope holds) by id, with its name, in
+    pinyin order."""
+    return dict(
+        db.session.execute(
+            sa.select(Association.id, Association.name)
+            .where(Association.federation_id == federation_id)
+            .order_by(pinyin_order(Association.name))
+        ).all()
+    )
 
 
 def contact_visible_to(principal) -> bool:
@@ -103,3 +124,21 @@ def counts_by_status() -> dict[str, int]:
         sa.select(Association.status, sa.func.count()).group_by(Association.status)
     )
     return dict(rows.all())
+
+
+def every_profile_in_scope() -> list[AssociationProfile]:
+    """Every profile the current scope sees, in pinyin order of the names."""
+    return list(db.session.scalars(profiles_in_scope()))
+
+
+def names_in_scope() -> dict[int, str]:
+    """The name of each association the current scope sees, by id, in pinyin order."""
+    rows = db.session.execute(
+        sa.select(Association.id, Association.name).order_by(pinyin_order(Association.name))
+    )
+    return dict(rows.all())
+
+
+def name_of(association_id: int) -> str | None:
+    """The association's name if the current scope sees it."""
+    return db.session.scalar(sa.select(Association.name).where(Association.id == association_id))

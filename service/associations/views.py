@@ -7,14 +7,13 @@ from flask_babel import gettext as _
 
 from service.associations import services
 from service.associations.forms import ProfileForm
-from service.associations.models import STATUS_LABELS, AssociationProfile
+from service.associations.models import STATUS_LABELS
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.federation import categories
 from service.governance import compliance
 from service.privacy import mask_email, mask_phone
 from service.web.pagination import page_of
-from tenants.db import db
 
 bp = Blueprint("associations", __name__, url_prefix="/associations")
 
@@ -30,10 +29,8 @@ def index():
         category = None
     if finding not in (None, *compliance.STATUS_LABELS):
         finding = None
-    query = services.profiles_in_scope(category, status)
-    if finding:
-        query = query.where(AssociationProfile.tenant_id.in_(compliance.with_status(finding)))
-    page = page_of(query)
+    with_finding = compliance.with_status(finding) if finding else None
+    page = page_of(services.profiles_in_scope(category, status, among=with_finding))
     categories.label_profiles(page.items)
     findings = compliance.stored_findings([p.tenant_id for p in page.items])
     return render_template(
@@ -83,7 +80,6 @@ def edit(association_id: int):
         changes = {f: getattr(form, f).data for f in ("name", *services.EDITABLE)}
         categories.apply_edit(profile, changes)
         services.update_profile(profile, changes)
-        db.session.commit()
         flash(_("The profile is saved."), "success")
         return redirect(url_for(".profile", association_id=association.id))
     status = 400 if form.errors else 200

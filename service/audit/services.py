@@ -131,7 +131,9 @@ def _entries(session: Session) -> list[dict]:
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
-    session.info.setdefault("audit_pending", []).extend(_entries(session))
+    # This flush's writes only: what a failed flush had gathered (its writes undone with
+    # its savepoint or transaction) must not be logged by the next one.
+    session.info["audit_pending"] = _entries(session)
 
 
 def _after_flush(session: Session, flush_context) -> None:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import io
-
 from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
@@ -11,19 +9,13 @@ from openpyxl import Workbook
 from service.associations.models import STATUS_LABELS
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
 from service.governance import compliance
-from service.members.tabular import neutralise
+from service.imports.writing import workbook_bytes
 from service.web.downloads import XLSX, download
 
 
 def _response(workbook: Workbook, name: str) -> Response:
     # Names and labels come from users (associations, categories): none may run as a formula.
-    for sheet in workbook.worksheets:
-        for row in sheet.iter_rows():
-            for cell in row:
-                cell.value = neutralise(cell.value)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return download(buffer.getvalue(), name, XLSX)
+    return download(workbook_bytes(workbook), name, XLSX)
 
 
 def overview(data: dict, category_labels: dict[str, str]) -> Response:

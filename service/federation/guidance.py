@@ -278,3 +278,17 @@ def _email(association_id: int, guidance: Guidance) -> bool:
         _("Reminder: %(title)s", title=guidance.title),
         guidance=guidance,
     )
+
+
+def waiting_for(association_id: int) -> list:
+    """The guidance the association has yet to acknowledge or answer, newest first (its
+    to-do list shows ten)."""
+    return [(g, r) for g, r in inbox(association_id) if not _done(g, r)][:10]
+
+
+def _done(item, receipt) -> bool:
+    return (
+        receipt.responded_at is not None
+        if item.response_required
+        else (receipt.acknowledged_at is not None)
+    )

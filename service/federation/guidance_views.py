@@ -200,16 +200,3 @@ def inbox_attachment(guidance_file_id: int):
 def own_response_file(guidance_id: int):
     _item, receipt = guidance.receipt_for(current_principal().association_id, guidance_id)
     return files.file_response(guidance.response_file(receipt))
-
-
-def for_home(association_id: int) -> list:
-    """What the association's home page lists: guidance not yet done, newest first."""
-    return [(g, r) for g, r in guidance.inbox(association_id) if not _done(g, r)][:10]
-
-
-def _done(item, receipt) -> bool:
-    return (
-        receipt.responded_at is not None
-        if item.response_required
-        else (receipt.acknowledged_at is not None)
-    )

@@ -133,8 +133,9 @@ def _queue_refresh(session: Session) -> None:
     touched = session.info.pop("rollup_tenants", set())
     if not touched:
         return
-    from service.federation.jobs import refresh_association
     from service.jobs import JobsUnavailable, enqueue
+
+    refresh_association = "service.federation.jobs:refresh_association"  # jobs imports us
 
     for association_id in sorted(touched):
         try:
@@ -161,15 +162,3 @@ def install(session_class: type[Session]) -> None:
         event.listen(session_class, "before_flush", _note_writes)
         event.listen(session_class, "after_commit", _queue_refresh)
         event.listen(session_class, "after_rollback", _forget)
-
-
-# Jobs queued before their bodies moved to `jobs` name them here; they still resolve.
-_MOVED_TO_JOBS = {"refresh_association", "refresh_all"}
-
-
-def __getattr__(name: str):
-    if name in _MOVED_TO_JOBS:
-        from service.federation import jobs
-
-        return getattr(jobs, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

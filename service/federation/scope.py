@@ -41,3 +41,8 @@ def associations(federation_id: int) -> list[Association]:
             .order_by(pinyin_order(Association.name))
         )
     )
+
+
+def current_federation() -> Federation:
+    """The caller's federation itself (see `federation_id`)."""
+    return federation(federation_id())

@@ -3,9 +3,10 @@ compliance findings, for the associations in the token's scope."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
+from typing import TypeVar
 
-import sqlalchemy as sa
 from flask.views import MethodView
 from flask_smorest import abort
 
@@ -15,16 +16,9 @@ from service.auth.principal import current_principal
 from service.auth.roles import Permission
 from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
 from service.files.services import file_response
-from service.governance import compliance, services
+from service.governance import compliance, establishment, services
 from service.governance.jobs import recompute_findings
-from service.governance.models import (
-    CommitteeTerm,
-    Congress,
-    Establishment,
-    LifecycleChange,
-    Meeting,
-    Officer,
-)
+from service.governance.models import Congress
 from service.governance.schemas import (
     CommitteeTermSchema,
     CongressCreateSchema,
@@ -45,8 +39,8 @@ from service.governance.schemas import (
     SecretariatSchema,
     UploadSchema,
 )
+from service.resources import Resource, Within
 from service.rest import Blueprint, found_first, paginate
-from tenants.db import db
 from tenants.models import Association
 
 blp = Blueprint(
@@ -66,110 +60,133 @@ VIEW, MANAGE, RECORD = (
     Permission.MANAGE_GOVERNANCE,
     Permission.RECORD_MEETINGS,
 )
+T = TypeVar("T")
 
 
-_association_first = found_first(associations.access_association, "association_id")
+in_association = Within("association_id", associations.access_association)
+congresses = Resource(
+    blp,
+    CongressSchema,
+    access=services.access_congress,
+    id_name="congress_id",
+    located_at="CongressById",
+    within=in_association,
+)
+committee_terms = Resource(
+    blp,
+    CommitteeTermSchema,
+    access=services.access_committee_term,
+    id_name="term_id",
+    within=in_association,
+)
+meetings = Resource(
+    blp,
+    MeetingSchema,
+    access=services.access_meeting,
+    id_name="meeting_id",
+    located_at="MeetingById",
+    within=in_association,
+)
+officers = Resource(
+    blp,
+    OfficerSchema,
+    access=services.access_officer,
+    id_name="officer_id",
+    located_at="OfficerById",
+    within=in_association,
+)
+secretariat = Resource(
+    blp, SecretariatSchema, access=associations.access_association, id_name="association_id"
+)
+lifecycle = Resource(blp, LifecycleChangeSchema, within=in_association)
 
 
-def _written(association_id: int) -> None:
-    """Commit once, then have the findings recomputed (inline without Redis)."""
-    db.session.commit()
-    jobs.enqueue(recompute_findings, association_id)
+def _recomputed(write: Callable[..., T]) -> Callable[..., T]:
+    """`write`, then the association's findings recomputed by a job queued for when the
+    request commits (inline without Redis). With the queue down the request is refused
+    whole: 503, nothing kept, so that a finding never lags behind the record it reads."""
+
+    def written(*args) -> T:
+        row = write(*args)
+        jobs.enqueue(recompute_findings, row.tenant_id)
+        return row
+
+    return written
+
+
+def _hold_congress(data: dict, association: Association) -> Congress:
+    election = data.get("committee") or {}
+    return services.hold_congress(
+        association.id,
+        held_on=data["held_on"],
+        delegates=data["delegates"],
+        notes=data.get("notes"),
+        today=date.today(),
+        term_ends_on=election.get("ends_on"),
+        members=[services.NewMember(**m) for m in election.get("members", [])],
+        standing_committee_formed_on=election.get("standing_committee_formed_on"),
+    )
 
 
 @blp.route("/<int:association_id>/congresses")
 class Congresses(MethodView):
-    @blp.requires(VIEW)
-    @blp.arguments(ListArgsSchema, location="query")
-    @blp.response(200, CongressSchema(many=True))
-    @blp.paginate()
-    def get(self, _args, association_id, pagination_parameters):
-        """List an association's congress sessions, latest first"""
-        association = associations.access_association(association_id)
-        return paginate(services.congresses(association.id), pagination_parameters)
-
-    @blp.requires(MANAGE, write=True)
-    @_association_first
-    @blp.arguments(CongressCreateSchema)
-    @blp.response(201, CongressSchema)
-    def post(self, data, association_id):
-        """Record a congress session and the committee it elected"""
-        association = associations.access_association(association_id)
-        election = data.get("committee") or {}
-        congress = services.hold_congress(
-            association.id,
-            held_on=data["held_on"],
-            delegates=data["delegates"],
-            notes=data.get("notes"),
-            today=date.today(),
-            term_ends_on=election.get("ends_on"),
-            members=[services.NewMember(**m) for m in election.get("members", [])],
-            standing_committee_formed_on=election.get("standing_committee_formed_on"),
-        )
-        _written(association.id)
-        return congress
+    get = congresses.listing(
+        "List an association's congress sessions, latest first",
+        VIEW,
+        lambda _args, association: services.congresses(association.id),
+        args=ListArgsSchema,
+    )
+    post = congresses.creating(
+        "Record a congress session and the committee it elected",
+        MANAGE,
+        CongressCreateSchema,
+        _recomputed(_hold_congress),
+    )
 
 
 @blp.route("/congresses/<int:congress_id>")
 class CongressById(MethodView):
-    @blp.requires(VIEW)
-    @blp.response(200, CongressSchema)
-    def get(self, congress_id):
-        """Read one congress session"""
-        return services.access(Congress, congress_id)
+    get = congresses.reading("Read one congress session", VIEW)
 
 
 @blp.route("/<int:association_id>/committee-terms")
 class CommitteeTerms(MethodView):
-    @blp.requires(VIEW)
-    @blp.arguments(ListArgsSchema, location="query")
-    @blp.response(200, CommitteeTermSchema(many=True))
-    @blp.paginate()
-    def get(self, _args, association_id, pagination_parameters):
-        """List an association's committee terms with their members, latest first"""
-        association = associations.access_association(association_id)
-        return paginate(services.committee_terms(association.id), pagination_parameters)
+    get = committee_terms.listing(
+        "List an association's committee terms with their members, latest first",
+        VIEW,
+        lambda _args, association: services.committee_terms(association.id),
+        args=ListArgsSchema,
+    )
 
 
 @blp.route("/committee-terms/<int:term_id>")
 class CommitteeTermById(MethodView):
-    @blp.requires(VIEW)
-    @blp.response(200, CommitteeTermSchema)
-    def get(self, term_id):
-        """Read one committee term with its members"""
-        return services.access(CommitteeTerm, term_id)
+    get = committee_terms.reading("Read one committee term with its members", VIEW)
 
 
 @blp.route("/<int:association_id>/meetings")
 class Meetings(MethodView):
-    @blp.requires(VIEW)
-    @blp.arguments(MeetingQueryArgsSchema, location="query")
-    @blp.response(200, MeetingSchema(many=True))
-    @blp.paginate()
-    def get(self, args, association_id, pagination_parameters):
-        """List an association's meetings, latest first"""
-        association = associations.access_association(association_id)
-        return paginate(services.meetings(association.id, args.get("body")), pagination_parameters)
-
-    @blp.requires(RECORD, write=True)
-    @_association_first
-    @blp.arguments(MeetingCreateSchema)
-    @blp.response(201, MeetingSchema)
-    def post(self, data, association_id):
-        """Record a meeting of the committee or the standing committee"""
-        association = associations.access_association(association_id)
-        meeting = services.record_meeting(association.id, today=date.today(), **data)
-        _written(association.id)
-        return meeting
+    get = meetings.listing(
+        "List an association's meetings, latest first",
+        VIEW,
+        lambda args, association: services.meetings(association.id, args.get("body")),
+        args=MeetingQueryArgsSchema,
+    )
+    post = meetings.creating(
+        "Record a meeting of the committee or the standing committee",
+        RECORD,
+        MeetingCreateSchema,
+        _recomputed(
+            lambda data, association: services.record_meeting(
+                association.id, today=date.today(), **data
+            )
+        ),
+    )
 
 
 @blp.route("/meetings/<int:meeting_id>")
 class MeetingById(MethodView):
-    @blp.requires(VIEW)
-    @blp.response(200, MeetingSchema)
-    def get(self, meeting_id):
-        """Read one meeting"""
-        return services.access(Meeting, meeting_id)
+    get = meetings.reading("Read one meeting", VIEW)
 
 
 @blp.route("/meetings/<int:meeting_id>/minutes")
@@ -178,75 +195,53 @@ class MeetingMinutes(MethodView):
     @blp.response(200, content_type="application/octet-stream", description="The file")
     def get(self, meeting_id):
         """Download the meeting's minutes file"""
-        meeting = services.access(Meeting, meeting_id)
+        meeting = services.access_meeting(meeting_id)
         if meeting.minutes_file is None:
             abort(404, message="No minutes file is kept for this meeting.")
         return file_response(meeting.minutes_file)
 
     @blp.requires(RECORD, write=True)
-    @found_first(lambda meeting_id: services.access(Meeting, meeting_id), "meeting_id")
+    @found_first(services.access_meeting, "meeting_id")
     @blp.arguments(UploadSchema, location="files")
     @blp.response(200, MeetingSchema)
     def post(self, files, meeting_id):
         """Upload the minutes as a file (PDF or image); replaces an earlier file"""
-        meeting = services.access(Meeting, meeting_id)
+        meeting = services.access_meeting(meeting_id)
         try:
-            services.attach_minutes(meeting, check_upload(files["file"], DOCUMENT_KINDS))
+            upload = check_upload(files["file"], DOCUMENT_KINDS)
         except UploadRejected as error:
-            db.session.rollback()
             abort(422, message=str(error), errors={"files": {"file": [str(error)]}})
-        db.session.commit()
+        services.attach_minutes(meeting, upload)
         return meeting
 
 
 @blp.route("/<int:association_id>/officers")
 class Officers(MethodView):
-    @blp.requires(VIEW)
-    @blp.arguments(OfficerQueryArgsSchema, location="query")
-    @blp.response(200, OfficerSchema(many=True))
-    @blp.paginate()
-    def get(self, args, association_id, pagination_parameters):
-        """List the officers' terms, current and past (the handover history)"""
-        association = associations.access_association(association_id)
-        query = services.officers(association.id, args.get("post"))
-        if args.get("current"):
-            today = date.today()
-            query = query.where(
-                Officer.starts_on <= today,
-                sa.or_(Officer.ends_on.is_(None), Officer.ends_on > today),
-            )
-        return paginate(query, pagination_parameters)
-
-    @blp.requires(MANAGE, write=True)
-    @_association_first
-    @blp.arguments(OfficerCreateSchema)
-    @blp.response(201, OfficerSchema)
-    def post(self, data, association_id):
-        """Appoint an officer; a new chair or secretary-general takes over from the holder"""
-        association = associations.access_association(association_id)
-        officer = services.appoint(association.id, **data)
-        _written(association.id)
-        return officer
+    get = officers.listing(
+        "List the officers' terms, current and past (the handover history)",
+        VIEW,
+        lambda args, association: services.officers(
+            association.id, args.get("post"), date.today() if args.get("current") else None
+        ),
+        args=OfficerQueryArgsSchema,
+    )
+    post = officers.creating(
+        "Appoint an officer; a new chair or secretary-general takes over from the holder",
+        MANAGE,
+        OfficerCreateSchema,
+        _recomputed(lambda data, association: services.appoint(association.id, **data)),
+    )
 
 
 @blp.route("/officers/<int:officer_id>")
 class OfficerById(MethodView):
-    @blp.requires(VIEW)
-    @blp.response(200, OfficerSchema)
-    def get(self, officer_id):
-        """Read one officer's term"""
-        return services.access(Officer, officer_id)
-
-    @blp.requires(MANAGE, write=True)
-    @found_first(lambda officer_id: services.access(Officer, officer_id), "officer_id")
-    @blp.arguments(OfficerEndSchema)
-    @blp.response(200, OfficerSchema)
-    def patch(self, data, officer_id):
-        """End an officer's term"""
-        officer = services.access(Officer, officer_id)
-        services.end_term(officer, data["ends_on"])
-        _written(officer.tenant_id)
-        return officer
+    get = officers.reading("Read one officer's term", VIEW)
+    patch = officers.updating(
+        "End an officer's term",
+        MANAGE,
+        OfficerEndSchema,
+        _recomputed(lambda officer, data: services.end_term(officer, data["ends_on"])),
+    )
 
 
 @blp.route("/<int:association_id>/secretariat")
@@ -261,33 +256,22 @@ class SecretariatResource(MethodView):
             abort(404, message="No host office is recorded yet.")
         return row
 
-    @blp.requires(MANAGE, write=True)
-    @_association_first
-    @blp.arguments(SecretariatSchema)
-    @blp.response(200, SecretariatSchema)
-    def put(self, data, association_id):
-        """Set the office that hosts the secretariat"""
-        association = associations.access_association(association_id)
-        row = services.set_host_office(association.id, data["host_office"])
-        db.session.commit()
-        return row
+    put = secretariat.updating(
+        "Set the office that hosts the secretariat",
+        MANAGE,
+        SecretariatSchema,
+        lambda association, data: services.set_host_office(association.id, data["host_office"]),
+    )
 
 
 @blp.route("/<int:association_id>/lifecycle")
 class Lifecycle(MethodView):
-    @blp.requires(VIEW)
-    @blp.arguments(ListArgsSchema, location="query")
-    @blp.response(200, LifecycleChangeSchema(many=True))
-    @blp.paginate()
-    def get(self, _args, association_id, pagination_parameters):
-        """List the association's status changes by its federation, with the reasons"""
-        association = associations.access_association(association_id)
-        query = (
-            sa.select(LifecycleChange)
-            .where(LifecycleChange.tenant_id == association.id)
-            .order_by(LifecycleChange.changed_at, LifecycleChange.id)
-        )
-        return paginate(query, pagination_parameters)
+    get = lifecycle.listing(
+        "List the association's status changes by its federation, with the reasons",
+        VIEW,
+        lambda _args, association: establishment.lifecycle_changes(association.id),
+        args=ListArgsSchema,
+    )
 
 
 @blp.route("/<int:association_id>/establishment")
@@ -297,9 +281,7 @@ class EstablishmentResource(MethodView):
     def get(self, association_id):
         """Read how the association was founded: charter, approval, document number"""
         association = associations.access_association(association_id)
-        record = db.session.scalar(
-            sa.select(Establishment).where(Establishment.tenant_id == association.id)
-        )
+        record = establishment.record_of_founding(association.id)
         if record is None:
             abort(404, message="No establishment record.")
         return record
@@ -339,10 +321,7 @@ class Findings(MethodView):
     @compliance_blp.paginate()
     def get(self, args, pagination_parameters):
         """List the stored findings of the associations in scope, by association and rule"""
-        query = sa.select(Association.id).order_by(Association.id)
-        if args.get("status"):
-            query = query.where(Association.id.in_(compliance.with_status(args["status"])))
-        ids = paginate(query, pagination_parameters)
+        ids = paginate(compliance.associations_with(args.get("status")), pagination_parameters)
         stored = compliance.stored_findings(ids)
         return [
             _finding_row(association_id, finding)

@@ -23,6 +23,7 @@ from enum import StrEnum
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
+from service.access import in_scope
 from service.governance import services
 from service.governance.models import (
     Body,
@@ -129,6 +130,16 @@ def thresholds_for(federation_id: int) -> Thresholds:
             thresholds, standing_meetings_max_per_year=thresholds.standing_meetings_per_year
         )
     return thresholds
+
+
+def set_overrides(federation_id: int, values: dict[str, int]) -> None:
+    """The province's thresholds, all or none: every value is checked before any is kept."""
+    for key, value in values.items():
+        error = validate_override(key, value)
+        if error:
+            raise services.GovernanceError(error, key)
+    for key, value in values.items():
+        set_override(federation_id, key, value)
 
 
 def set_override(federation_id: int, key: str, value: int) -> ProvincialThreshold:
@@ -792,8 +803,9 @@ def _by_year(pairs) -> list[tuple[int, Finding]]:
 
 
 def access_finding(finding_id: int) -> ComplianceFinding:
-    """A stored finding in the caller's scope; 404 for one that is missing or not theirs."""
-    return services.access(ComplianceFinding, finding_id)
+    """A stored finding of an association the current scope holds; NotFound for one that is
+    missing or not theirs alike."""
+    return in_scope(ComplianceFinding, finding_id)
 
 
 def explain(row: ComplianceFinding, text: str, actor: str) -> None:
@@ -811,3 +823,12 @@ def explain(row: ComplianceFinding, text: str, actor: str) -> None:
     row.explained_by = actor
     row.explained_at = utcnow()
     db.session.flush()
+
+
+def associations_with(status: str | None = None) -> sa.Select:
+    """The ids of the associations in scope, by id; with `status`, only those with a
+    stored finding of that status (see `with_status`)."""
+    query = sa.select(Association.id).order_by(Association.id)
+    if status:
+        query = query.where(Association.id.in_(with_status(status)))
+    return query

@@ -12,11 +12,13 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort, url_for
+from flask import url_for
 from flask_babel import lazy_gettext as _l
 
+from service.access import in_scope
 from service.associations.models import AssociationProfile
 from service.auth.roles import Permission
+from service.errors import NotFound
 from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
 from service.governance import first_admin
@@ -117,27 +119,29 @@ def attach_documents(application: EstablishmentApplication, uploads: list[Checke
     db.session.expire(application, ["documents"])
 
 
-def document_in(federation_ids, document_id: int) -> ApplicationDocument:
-    """A document of an application addressed to one of these federations; 404 otherwise."""
-    document = db.session.scalar(
-        sa.select(ApplicationDocument)
-        .join(EstablishmentApplication)
-        .where(
-            ApplicationDocument.id == document_id,
-            EstablishmentApplication.federation_id.in_(list(federation_ids)),
-        )
+def access_application_document(document_id: int) -> ApplicationDocument:
+    """A supporting document of an application the current scope holds
+    (`access_application`); NotFound for a missing document and another federation's alike."""
+    application_id = db.session.scalar(
+        sa.select(ApplicationDocument.application_id).where(ApplicationDocument.id == document_id)
     )
-    if document is None:
-        abort(404)
-    return document
+    application = access_application(application_id) if application_id else None
+    return _document_of(application, document_id)
 
 
-def document_by_key(key: str, document_id: int) -> ApplicationDocument:
-    """A document of the applicant's own application; 404 for any other."""
-    application = by_key(key)
-    document = next((d for d in application.documents if d.id == document_id), None)
+def access_applicant_document(key: str, document_id: int) -> ApplicationDocument:
+    """A document of the application the applicant's secret key opens; NotFound for a key
+    that opens none and for a document of any other application alike."""
+    return _document_of(find_by_key(key), document_id)
+
+
+def _document_of(
+    application: EstablishmentApplication | None, document_id: int
+) -> ApplicationDocument:
+    documents = application.documents if application is not None else []
+    document = next((d for d in documents if d.id == document_id), None)
     if document is None:
-        abort(404)
+        raise NotFound(_l("There is no such record, or it is not yours to see."))
     return document
 
 
@@ -159,14 +163,6 @@ def find_by_key(key: str) -> EstablishmentApplication | None:
         )
 
 
-def by_key(key: str) -> EstablishmentApplication:
-    """The applicant's own application; 404 for any other key."""
-    application = find_by_key(key)
-    if application is None:
-        abort(404)
-    return application
-
-
 def applicant_scope(federation_id: int) -> contextlib.AbstractContextManager[Scope]:
     """The scope an applicant's request writes and reads under: the federation the
     application is addressed to, the only one whose rows it touches (its own application)."""
@@ -183,8 +179,21 @@ def resubmit(application: EstablishmentApplication, data: dict[str, Any]) -> Non
     _event(application, "resubmitted", None, "applicant")
 
 
+def federations() -> list[Federation]:
+    """The provinces an applicant may address an application to (a directory, not tenant
+    data)."""
+    return db.session.scalars(sa.select(Federation).order_by(Federation.code)).all()
+
+
 def for_federation(federation_id: int, status: str | None = None) -> sa.Select:
     return for_federations({federation_id}, status)
+
+
+def applications_of(
+    federation_id: int, status: str | None = None
+) -> list[EstablishmentApplication]:
+    """The applications addressed to the officer's federation, newest first."""
+    return db.session.scalars(for_federation(federation_id, status)).all()
 
 
 def for_federations(federation_ids, status: str | None = None) -> sa.Select:
@@ -203,19 +212,11 @@ def applicant_contact_visible_to(principal) -> bool:
     return principal.can(Permission.REVIEW_ESTABLISHMENT)
 
 
-def access_application(federation_id: int | None, application_id: int) -> EstablishmentApplication:
-    """An application addressed to the officer's federation; 404 otherwise."""
-    return access_in({federation_id} if federation_id else set(), application_id)
-
-
-def access_in(federation_ids, application_id: int) -> EstablishmentApplication:
-    """An application addressed to one of these federations; 404 otherwise."""
-    application = db.session.scalar(
-        for_federations(federation_ids).where(EstablishmentApplication.id == application_id)
-    )
-    if application is None:
-        abort(404)
-    return application
+def access_application(application_id: int) -> EstablishmentApplication:
+    """An application addressed to a federation the current scope covers (an officer's and
+    a federation token's: their own; a national token's: each it covers); NotFound for a
+    missing id and another federation's alike. An association's scope sees none."""
+    return in_scope(EstablishmentApplication, application_id)
 
 
 def _awaiting(application: EstablishmentApplication) -> None:
@@ -319,6 +320,8 @@ def _keep_founding_documents(application: EstablishmentApplication, tenant_id: i
 
 
 def _event(application: EstablishmentApplication, action: str, comment, actor: str) -> None:
+    """A step of the application's history, flushed at once: an applicant's steps are
+    written under the scope of their request's block (`applicant_scope`), not at its end."""
     db.session.add(
         ApplicationEvent(
             application_id=application.id,
@@ -328,6 +331,7 @@ def _event(application: EstablishmentApplication, action: str, comment, actor: s
             occurred_at=utcnow(),
         )
     )
+    db.session.flush()
 
 
 # --- lifecycle ------------------------------------------------------------------------
@@ -363,3 +367,19 @@ def history(association_id: int) -> list[LifecycleChange]:
 def awaiting_review_count(federation_id: int) -> int:
     query = for_federation(federation_id, ApplicationStatus.SUBMITTED.value).order_by(None)
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+def record_of_founding(association_id: int) -> Establishment | None:
+    """How the association was founded (charter, approval, document number), if recorded."""
+    return db.session.scalar(
+        sa.select(Establishment).where(Establishment.tenant_id == association_id)
+    )
+
+
+def lifecycle_changes(association_id: int) -> sa.Select:
+    """The association's status changes by its federation, oldest first."""
+    return (
+        sa.select(LifecycleChange)
+        .where(LifecycleChange.tenant_id == association_id)
+        .order_by(LifecycleChange.changed_at, LifecycleChange.id)
+    )

@@ -14,7 +14,6 @@ from service.auth.roles import Permission
 from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
 from service.files.services import file_response
 from service.governance import establishment, first_admin
-from service.governance.api import found_first
 from service.governance.jobs import recompute_findings
 from service.governance.schemas import (
     ApplicationCreatedSchema,
@@ -28,8 +27,7 @@ from service.governance.schemas import (
     ReturnSchema,
     UploadSchema,
 )
-from service.rest import Blueprint, paginate
-from tenants.db import db
+from service.rest import Blueprint, found_first, paginate
 
 blp = Blueprint(
     "establishment_api",
@@ -54,11 +52,7 @@ def _federations() -> frozenset[int]:
     return current_principal().scope.federation_ids
 
 
-def _application(application_id: int):
-    return establishment.access_in(_federations(), application_id)
-
-
-_application_first = found_first(_application, "application_id")
+_application_first = found_first(establishment.access_application, "application_id")
 
 
 @blp.route("/applications")
@@ -80,7 +74,6 @@ class Applications(MethodView):
         application, key = establishment.submit(
             current_principal().federation_id, data, date.today()
         )
-        db.session.commit()
         return {
             "application": application,
             "tracking_url": establishment.tracking_url(key),
@@ -93,7 +86,7 @@ class ApplicationById(MethodView):
     @blp.response(200, ApplicationSchema)
     def get(self, application_id):
         """Read one application with its timestamped steps"""
-        return _application(application_id)
+        return establishment.access_application(application_id)
 
 
 @blp.route("/applications/<int:application_id>/approve")
@@ -104,16 +97,15 @@ class Approve(MethodView):
     @blp.response(200, ApprovalSchema)
     def post(self, data, application_id):
         """Approve: creates the association, its first administrator and a set-password link"""
-        application = _application(application_id)
+        application = establishment.access_application(application_id)
         association = establishment.approve(
             application, data["document_number"], current_principal().audit_label, date.today()
         )
-        db.session.commit()
         jobs.enqueue(recompute_findings, association.id)
+        # The last step: the link is e-mailed at once (see first_admin.welcome).
         welcome = first_admin.welcome(
             first_admin.admin_of(application), association.name, application.contact_email
         )
-        db.session.commit()
         return {
             "application": application,
             "association_id": association.id,
@@ -131,11 +123,10 @@ class ReturnForRevision(MethodView):
     @blp.response(200, ApplicationSchema)
     def post(self, data, application_id):
         """Return for revision, with comments the applicant reads on the tracking page"""
-        application = _application(application_id)
+        application = establishment.access_application(application_id)
         establishment.return_for_revision(
             application, data["comment"], current_principal().audit_label
         )
-        db.session.commit()
         return application
 
 
@@ -147,9 +138,8 @@ class Reject(MethodView):
     @blp.response(200, ApplicationSchema)
     def post(self, data, application_id):
         """Reject, with the reason"""
-        application = _application(application_id)
+        application = establishment.access_application(application_id)
         establishment.reject(application, data["reason"], current_principal().audit_label)
-        db.session.commit()
         return application
 
 
@@ -161,14 +151,12 @@ class ApplicationDocuments(MethodView):
     @blp.response(201, DocumentSchema)
     def post(self, files, application_id):
         """Add a supporting document (PDF or image) to an application not yet decided"""
-        application = _application(application_id)
+        application = establishment.access_application(application_id)
         try:
             upload = check_upload(files["file"], DOCUMENT_KINDS)
-            establishment.attach_documents(application, [upload])
         except UploadRejected as error:
-            db.session.rollback()
             abort(422, message=str(error), errors={"files": {"file": [str(error)]}})
-        db.session.commit()
+        establishment.attach_documents(application, [upload])
         return application.documents[-1]
 
 
@@ -178,4 +166,4 @@ class ApplicationDocumentById(MethodView):
     @blp.response(200, content_type="application/octet-stream", description="The file")
     def get(self, application_document_id):
         """Download a supporting document"""
-        return file_response(establishment.document_in(_federations(), application_document_id))
+        return file_response(establishment.access_application_document(application_document_id))

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -37,15 +36,10 @@ from service.governance.models import (
 )
 from service.governance.services import GovernanceError
 from service.governance.views import checked_files
+from service.unit_of_work import discard
 from service.web.choices import options
-from tenants.db import db
-from tenants.models import Federation
 
 bp = Blueprint("establishment", __name__, url_prefix="/establishment")
-
-
-def _federations() -> list[Federation]:
-    return db.session.scalars(sa.select(Federation).order_by(Federation.code)).all()
 
 
 def _application_data(form: ApplicationForm) -> dict:
@@ -60,7 +54,7 @@ def _application_data(form: ApplicationForm) -> dict:
 @limiter.limit("10/hour", methods=["POST"])
 def apply():
     """Public: a university without an association applies to its federation."""
-    form = ApplicationForm(federations=_federations())
+    form = ApplicationForm(federations=establishment.federations())
     if form.validate_on_submit():
         with establishment.applicant_scope(int(form.federation_id.data)):
             submitted = _submit(form)
@@ -71,7 +65,8 @@ def apply():
 
 
 def _submit(form: ApplicationForm) -> str | None:
-    """The submitted page, or None when the form has errors (set on it)."""
+    """The submitted page, or None when the form has errors (set on it, and nothing of the
+    application kept)."""
     try:
         documents = checked_files(form.documents)
         application, key = establishment.submit(
@@ -81,13 +76,12 @@ def _submit(form: ApplicationForm) -> str | None:
             raise UploadRejected(_("Attach at least one supporting document."))
         establishment.attach_documents(application, documents)
     except UploadRejected as error:
-        db.session.rollback()
+        discard()  # the application may be written already
         form.documents.errors.append(str(error))
     except GovernanceError as error:
-        db.session.rollback()
+        discard()
         blame(form, error)
     else:
-        db.session.commit()
         # The key is shown once: it is the applicant's only way back to the application.
         return render_template(
             "establishment/submitted.html",
@@ -119,9 +113,9 @@ def _track(key: str, application):
     """The applicant's page of their application; a resubmission when it is posted."""
     resubmitting = request.form.get("resubmit") == "1"
     if resubmitting:
-        form = ApplicationForm(obj=application, federations=_federations())
+        form = ApplicationForm(obj=application, federations=establishment.federations())
     else:  # opening the page: the stored answers, not the posted key
-        form = ApplicationForm(None, obj=application, federations=_federations())
+        form = ApplicationForm(None, obj=application, federations=establishment.federations())
     form.federation_id.data = str(application.federation_id)
     if resubmitting and form.validate():
         try:
@@ -129,15 +123,13 @@ def _track(key: str, application):
             establishment.resubmit(application, _application_data(form))
             establishment.attach_documents(application, documents)
         except UploadRejected as error:
-            db.session.rollback()
             form.documents.errors.append(str(error))
         except GovernanceError as error:
-            db.session.rollback()
+            discard()  # the page shows the application as stored, not as half resubmitted
             blame(form, error)
         else:
-            db.session.commit()
             flash(_("The application is resubmitted."), "success")
-            form = ApplicationForm(None, obj=application, federations=_federations())
+            form = ApplicationForm(None, obj=application, federations=establishment.federations())
     status = 400 if form.errors or form.form_errors else 200
     return render_template(
         "establishment/track.html",
@@ -166,7 +158,7 @@ def track_document(application_document_id: int):
     if not form.validate_on_submit():
         abort(404)
     return file_response(
-        establishment.document_by_key(form.key.data.strip(), application_document_id)
+        establishment.access_applicant_document(form.key.data.strip(), application_document_id)
     )
 
 
@@ -174,12 +166,7 @@ def track_document(application_document_id: int):
 @require(Permission.REVIEW_ESTABLISHMENT)
 def document(application_document_id: int):
     """A supporting document, for the officers of the federation the application is for."""
-    federation_id = current_principal().federation_id
-    return file_response(
-        establishment.document_in(
-            {federation_id} if federation_id else set(), application_document_id
-        )
-    )
+    return file_response(establishment.access_application_document(application_document_id))
 
 
 @bp.get("/")
@@ -189,10 +176,9 @@ def index():
     if status not in (None, *APPLICATION_STATUS_LABELS):
         status = None
     federation_id = current_principal().federation_id
-    applications = db.session.scalars(establishment.for_federation(federation_id, status)).all()
     return render_template(
         "establishment/index.html",
-        applications=applications,
+        applications=establishment.applications_of(federation_id, status),
         status=status,
         statuses=APPLICATION_STATUS_LABELS,
     )
@@ -202,7 +188,7 @@ def index():
 @require(Permission.REVIEW_ESTABLISHMENT)
 def review(application_id: int):
     principal = current_principal()
-    application = establishment.access_application(principal.federation_id, application_id)
+    application = establishment.access_application(application_id)
     form = DecisionForm()
     if form.validate_on_submit():
         comment = form.comment.data or ""
@@ -220,10 +206,8 @@ def review(application_id: int):
             else:
                 establishment.reject(application, comment, principal.audit_label)
         except GovernanceError as error:
-            db.session.rollback()
             blame(form, error)
         else:
-            db.session.commit()
             if created_id is not None:  # its findings appear on the province's list at once
                 jobs.enqueue(recompute_findings, created_id)
                 _flash_welcome(application)
@@ -244,16 +228,14 @@ def review(application_id: int):
 def _flash_welcome(application) -> None:
     """Issue the first administrator's one-time link: shown to the officer, who may pass it
     on, and e-mailed to the contact where SMTP is configured. Refused (with the reason
-    flashed) once the administrator has set a password."""
+    flashed, and nothing written) once the administrator has set a password."""
     admin = first_admin.admin_of(application)
     association = associations.access_association(application.association_id)
     try:
         welcome = first_admin.welcome(admin, association.name, application.contact_email)
     except password_links.LinkRefused as refusal:
-        db.session.rollback()
         flash(str(refusal), "error")
         return
-    db.session.commit()
     flash(
         _(
             "The first administrator's username is %(username)s. One-time link to set the"
@@ -272,9 +254,7 @@ def _flash_welcome(application) -> None:
 def admin_link(application_id: int):
     """A new one-time link for the first administrator, when the first was lost or expired,
     as long as the administrator has not yet set a password."""
-    application = establishment.access_application(
-        current_principal().federation_id, application_id
-    )
+    application = establishment.access_application(application_id)
     if first_admin.admin_of(application) is None:
         flash(_("This application has no association yet."), "error")
     else:
@@ -296,10 +276,8 @@ def lifecycle(association_id: int):
                 association, form.status.data, form.reason.data, current_principal().audit_label
             )
         except GovernanceError as error:
-            db.session.rollback()
             blame(form, error)
         else:
-            db.session.commit()
             flash(_("The association's status is changed."), "success")
             return redirect(url_for(".lifecycle", association_id=association.id))
     status = 400 if form.errors or form.form_errors else 200
@@ -319,13 +297,11 @@ def provision():
     form = ProvisionForm()
     report = None
     if form.validate_on_submit():
+        # Checked whole before anything is written: a refused file leaves nothing behind.
         report = provisioning.provision(form.workbook.data.stream, current_principal().audit_label)
         if report.ok:
-            db.session.commit()
             provisioning.queue_first_findings(report.created_ids)
             flash(_("%(n)d associations are created.", n=report.created), "success")
-        else:
-            db.session.rollback()
     status = 400 if form.errors or (report and not report.ok) else 200
     return render_template(
         "establishment/provision.html",

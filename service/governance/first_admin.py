@@ -70,9 +70,9 @@ def admin_of(application: EstablishmentApplication) -> User | None:
 
 
 def welcome(user: User, association_name: str, email: str | None) -> Welcome:
-    """A fresh one-time link, e-mailed where SMTP is configured; the issue is audited (the
-    caller commits). Call after the approval's commit, so no mail goes out for an approval
-    that was rolled back. Raises LinkRefused once the account has set its password."""
+    """A fresh one-time link, e-mailed where SMTP is configured; the issue is audited. The
+    mail goes out now, before the request's commit: call this as the approval's last step,
+    after every check. Raises LinkRefused once the account has set its password."""
     link = password_links.url(password_links.issue_first(user))
     emailed = bool(email) and send_template(
         email,

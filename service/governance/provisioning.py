@@ -280,8 +280,10 @@ def _create(values: dict, actor: str) -> int:
 
 
 def queue_first_findings(association_ids: list[int]) -> None:
-    """After the commit: each new association's findings, so that the province's list shows
-    them at once (as after an approval), each job in its own association's scope."""
+    """Each new association's findings, computed once the associations are committed, so
+    that the province's list shows them at once (as after an approval), each job in its own
+    association's scope. With the queue unreachable the associations still stand: the daily
+    recompute computes their findings."""
     for association_id in association_ids:
         try:
             with use_scope(Scope.association(association_id)):

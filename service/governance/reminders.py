@@ -1,4 +1,5 @@
-"""Reminders about findings: a daily job over the stored findings.
+"""Reminders about findings, sent by a daily job over the stored findings
+(`service.governance.jobs.send_reminders`).
 
 An association is reminded of each finding that is due soon, overdue or missing, once per
 rule, period and state: a finding that moves from due soon to overdue to missing is reminded
@@ -18,7 +19,6 @@ from service.governance import compliance
 from service.governance.models import ComplianceFinding, Reminder
 from service.mail import send_template
 from tenants.db import db
-from tenants.scope import system_scope
 
 Status = compliance.Status
 REMINDED = (Status.DUE_SOON.value, Status.OVERDUE.value, Status.MISSING.value)
@@ -43,33 +43,27 @@ def due(association_id: int | None = None) -> sa.Select:
     )
 
 
-def send_reminders(today: str | None = None) -> int:
-    """The daily run: remind every association of what changed state; idempotent."""
-    day = date.fromisoformat(today) if today else date.today()
-    sent = 0
-    with system_scope("daily compliance reminders"):
-        for row in db.session.scalars(due()).all():
-            finding = compliance.as_finding(row)
-            email = db.session.scalar(
-                sa.select(AssociationProfile.contact_email).where(
-                    AssociationProfile.tenant_id == row.tenant_id
-                )
-            )
-            emailed = _email(email, finding) if email else False
-            db.session.add(
-                Reminder(
-                    tenant_id=row.tenant_id,
-                    rule=row.rule,
-                    period=row.period,
-                    state=row.status,
-                    due_on=_about(finding, day),
-                    sent_on=day,
-                    emailed_to=email if emailed else None,
-                )
-            )
-            sent += 1
-        db.session.commit()
-    return sent
+def remind(row: ComplianceFinding, day: date) -> Reminder:
+    """Remind the association of one finding's present state: kept for the app, and
+    e-mailed to its contact where SMTP is configured."""
+    finding = compliance.as_finding(row)
+    email = db.session.scalar(
+        sa.select(AssociationProfile.contact_email).where(
+            AssociationProfile.tenant_id == row.tenant_id
+        )
+    )
+    emailed = _email(email, finding) if email else False
+    reminder = Reminder(
+        tenant_id=row.tenant_id,
+        rule=row.rule,
+        period=row.period,
+        state=row.status,
+        due_on=_about(finding, day),
+        sent_on=day,
+        emailed_to=email if emailed else None,
+    )
+    db.session.add(reminder)
+    return reminder
 
 
 def _about(finding: compliance.Finding, day: date) -> date:

@@ -1,20 +1,21 @@
 """Recording governance: congresses electing committees, meetings, officers and handovers.
 
-Services take validated data, check the domain's rules, add rows and never commit: the view
-commits once. A broken rule raises `GovernanceError` with a message for the clerk.
+Services take validated data, check the domain's rules before they write, add rows and never
+commit: the request (or job) commits once, at its end. A broken rule raises `GovernanceError`
+with a message for the clerk; a record looked up by id is `access_<thing>`, NotFound when the
+caller's scope does not hold it.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import TypeVar
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import lazy_gettext as _l
 
-from service.errors import RuleBroken
+from service.access import in_scope
+from service.errors import NotFound, RuleBroken
 from service.files import services as files
 from service.files.checks import CheckedUpload
 from service.files.models import StoredFile
@@ -24,6 +25,8 @@ from service.governance.models import (
     CommitteeTerm,
     Congress,
     Eligibility,
+    Establishment,
+    FoundingDocument,
     Meeting,
     Officer,
     Post,
@@ -33,19 +36,49 @@ from service.governance.models import (
 from tenants.access import find_in_scope
 from tenants.db import db
 
-T = TypeVar("T")
-
 
 class GovernanceError(RuleBroken):
     """Input that breaks a governance rule; `field` names the form field to blame."""
 
 
-def access(model: type[T], id_: int) -> T:
-    """The row if the current scope sees it; 404 for missing and not-yours alike."""
-    row = find_in_scope(model, id_)
-    if row is None:
-        abort(404)
-    return row
+# --- one record by id: NotFound for a missing id and another association's alike -------
+
+
+def access_congress(congress_id: int) -> Congress:
+    """A congress session of an association the current scope holds; NotFound otherwise."""
+    return in_scope(Congress, congress_id)
+
+
+def access_committee_term(term_id: int) -> CommitteeTerm:
+    """A committee term (with its members) of an association the current scope holds;
+    NotFound otherwise."""
+    return in_scope(CommitteeTerm, term_id)
+
+
+def access_meeting(meeting_id: int) -> Meeting:
+    """A meeting of an association the current scope holds; NotFound otherwise."""
+    return in_scope(Meeting, meeting_id)
+
+
+def access_minutes_file(meeting_id: int) -> StoredFile:
+    """The minutes file of a meeting the current scope holds (`access_meeting`); NotFound
+    too when the meeting keeps its minutes as text only."""
+    meeting = access_meeting(meeting_id)
+    if meeting.minutes_file is None:
+        raise NotFound(_l("No minutes file is kept for this meeting."))
+    return meeting.minutes_file
+
+
+def access_officer(officer_id: int) -> Officer:
+    """One officer's term in a post (chair, vice-chair, secretary-general) of an association
+    the current scope holds; NotFound otherwise."""
+    return in_scope(Officer, officer_id)
+
+
+def access_founding_document(founding_document_id: int) -> FoundingDocument:
+    """One of the founding papers of an association the current scope holds; NotFound
+    otherwise."""
+    return in_scope(FoundingDocument, founding_document_id)
 
 
 # --- reading --------------------------------------------------------------------------
@@ -74,11 +107,19 @@ def meetings(association_id: int, body: str | None = None) -> sa.Select:
     return query.order_by(Meeting.held_on.desc(), Meeting.id.desc())
 
 
-def officers(association_id: int, post: str | None = None) -> sa.Select:
-    """Every term in every post, current and past (the handover history)."""
+def officers(
+    association_id: int, post: str | None = None, holding_on: date | None = None
+) -> sa.Select:
+    """Every term in every post, current and past (the handover history); with
+    `holding_on`, only the terms held on that day."""
     query = sa.select(Officer).where(Officer.tenant_id == association_id)
     if post:
         query = query.where(Officer.post == post)
+    if holding_on:
+        query = query.where(
+            Officer.starts_on <= holding_on,
+            sa.or_(Officer.ends_on.is_(None), Officer.ends_on > holding_on),
+        )
     return query.order_by(Officer.post, Officer.starts_on.desc(), Officer.id.desc())
 
 
@@ -102,6 +143,43 @@ def current_officers(association_id: int, day: date) -> list[Officer]:
 
 def secretariat(association_id: int) -> Secretariat | None:
     return db.session.scalar(sa.select(Secretariat).where(Secretariat.tenant_id == association_id))
+
+
+def approving_meetings(association_id: int) -> list[Meeting]:
+    """The meetings that may approve a secretary-general: the committee's and the standing
+    committee's, latest first."""
+    return [m for m in db.session.scalars(meetings(association_id)) if m.body != Body.CONGRESS]
+
+
+@dataclass(frozen=True)
+class Record:
+    """An association's governance as its overview shows it, latest first."""
+
+    congresses: list[Congress]
+    terms: list[CommitteeTerm]
+    meetings: list[Meeting]
+    officers: list[Officer]
+    secretariat: Secretariat | None
+    establishment: Establishment | None
+    founding_documents: list[FoundingDocument]
+
+
+def record_of(association_id: int) -> Record:
+    return Record(
+        congresses=db.session.scalars(congresses(association_id)).all(),
+        terms=db.session.scalars(committee_terms(association_id)).all(),
+        meetings=db.session.scalars(meetings(association_id)).all(),
+        officers=db.session.scalars(officers(association_id)).all(),
+        secretariat=secretariat(association_id),
+        establishment=db.session.scalar(
+            sa.select(Establishment).where(Establishment.tenant_id == association_id)
+        ),
+        founding_documents=db.session.scalars(
+            sa.select(FoundingDocument)
+            .where(FoundingDocument.tenant_id == association_id)
+            .order_by(FoundingDocument.id)
+        ).all(),
+    )
 
 
 # --- congress and committee -----------------------------------------------------------
@@ -131,16 +209,16 @@ def hold_congress(
         raise GovernanceError(_l("A congress can be recorded once it has been held."), "held_on")
     if delegates < 1:
         raise GovernanceError(_l("A congress needs at least one delegate."), "delegates")
+    if standing_committee_formed_on and not members:
+        raise GovernanceError(
+            _l("A standing committee is formed by a newly elected committee."), "members"
+        )
     congress = Congress(tenant_id=association_id, held_on=held_on, delegates=delegates, notes=notes)
     if members:
         term = elect_committee(
             association_id, held_on, term_ends_on, members, standing_committee_formed_on
         )
         congress.elected_term_id = term.id
-    elif standing_committee_formed_on:
-        raise GovernanceError(
-            _l("A standing committee is formed by a newly elected committee."), "members"
-        )
     db.session.add(congress)
     db.session.flush()
     return congress
@@ -153,12 +231,25 @@ def elect_committee(
     members: list[NewMember],
     standing_committee_formed_on: date | None = None,
 ) -> CommitteeTerm:
+    """A new committee term with its members (and its standing committee), after every rule
+    is checked: the committee in office steps down the day it starts."""
     if ends_on is not None and ends_on <= starts_on:
         raise GovernanceError(_l("The term must end after it starts."), "term_ends_on")
+    has_standing = any(m.on_standing_committee for m in members)
+    if standing_committee_formed_on or has_standing:
+        if not (standing_committee_formed_on and has_standing):
+            raise GovernanceError(
+                _l("A standing committee needs its formation date and its members."), "members"
+            )
+        if standing_committee_formed_on < starts_on:
+            raise GovernanceError(
+                _l("The standing committee is formed after the committee is elected."),
+                "standing_committee_formed_on",
+            )
     previous = current_term(association_id, starts_on)
+    if previous is not None and previous.starts_on == starts_on:
+        raise GovernanceError(_l("A committee term already starts on that day."), "held_on")
     if previous is not None:
-        if previous.starts_on == starts_on:
-            raise GovernanceError(_l("A committee term already starts on that day."), "held_on")
         previous.ends_on = starts_on
     term = CommitteeTerm(tenant_id=association_id, starts_on=starts_on, ends_on=ends_on)
     db.session.add(term)
@@ -173,17 +264,7 @@ def elect_committee(
                 on_standing_committee=member.on_standing_committee,
             )
         )
-    has_standing = any(m.on_standing_committee for m in members)
-    if standing_committee_formed_on or has_standing:
-        if not (standing_committee_formed_on and has_standing):
-            raise GovernanceError(
-                _l("A standing committee needs its formation date and its members."), "members"
-            )
-        if standing_committee_formed_on < starts_on:
-            raise GovernanceError(
-                _l("The standing committee is formed after the committee is elected."),
-                "standing_committee_formed_on",
-            )
+    if standing_committee_formed_on:
         db.session.add(
             StandingCommittee(
                 tenant_id=association_id, term_id=term.id, formed_on=standing_committee_formed_on
@@ -279,13 +360,13 @@ def appoint(
         meeting = _check_secretary_general_approval(nominated_on, approving_meeting_id, starts_on)
         officer.nominated_on, officer.approving_meeting_id = nominated_on, meeting.id
     if post in (Post.CHAIR, Post.SECRETARY_GENERAL):
-        for holder in current_officers(association_id, starts_on):
-            if holder.post == post.value:
-                if holder.starts_on >= starts_on:
-                    raise GovernanceError(
-                        _l("The current holder's term starts on or after that day."), "starts_on"
-                    )
-                holder.ends_on = starts_on
+        holders = [h for h in current_officers(association_id, starts_on) if h.post == post.value]
+        if any(holder.starts_on >= starts_on for holder in holders):
+            raise GovernanceError(
+                _l("The current holder's term starts on or after that day."), "starts_on"
+            )
+        for holder in holders:
+            holder.ends_on = starts_on
     db.session.add(officer)
     db.session.flush()
     return officer

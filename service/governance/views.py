@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
-import sqlalchemy as sa
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
@@ -29,18 +28,14 @@ from service.governance.forms import (
     SecretariatForm,
     ThresholdsForm,
 )
-from service.governance.jobs import recompute_findings
-from service.governance.models import Body, Establishment, FoundingDocument, Meeting, Officer
-from service.sorting import pinyin_order
-from tenants.db import db
-from tenants.models import Association
+from service.governance.jobs import recompute_federation, recompute_findings
 
 bp = Blueprint("governance", __name__, url_prefix="/governance")
 
 
 def _written(association_id: int, message: str):
-    """Commit once, have the findings recomputed, and go back to the overview."""
-    db.session.commit()
+    """Have the findings recomputed once the write is committed, and go back to the
+    overview."""
     jobs.enqueue(recompute_findings, association_id)
     flash(message, "success")
     return redirect(url_for(".overview", association_id=association_id))
@@ -93,16 +88,13 @@ def set_thresholds():
     principal = current_principal()
     form = ThresholdsForm(labels=compliance.THRESHOLD_LABELS)
     if form.validate_on_submit():
+        values = {key: getattr(form, key).data for key in compliance.THRESHOLD_KEYS}
         try:
-            for key in compliance.THRESHOLD_KEYS:
-                compliance.set_override(principal.federation_id, key, getattr(form, key).data)
+            compliance.set_overrides(principal.federation_id, values)
         except services.GovernanceError as error:
-            db.session.rollback()  # all or nothing: no half-tightened province
             blame(form, error)
         else:
-            db.session.commit()
-            for association_id in db.session.scalars(sa.select(Association.id)):
-                jobs.enqueue(recompute_findings, association_id)
+            jobs.enqueue(recompute_federation, principal.federation_id)
             flash(_("The province's thresholds are saved."), "success")
             return redirect(url_for(".rules"))
     in_force = compliance.thresholds_for(principal.federation_id)
@@ -128,24 +120,19 @@ def overview(association_id: int):
     association = associations.access_association(association_id)
     today = date.today()
     principal = current_principal()
+    record = services.record_of(association.id)
     return render_template(
         "governance/overview.html",
         association=association,
         today=today,
         findings=compliance.evaluate(association.id, today),
-        congresses=db.session.scalars(services.congresses(association.id)).all(),
-        terms=db.session.scalars(services.committee_terms(association.id)).all(),
-        meetings=db.session.scalars(services.meetings(association.id)).all(),
-        officers=db.session.scalars(services.officers(association.id)).all(),
-        secretariat=services.secretariat(association.id),
-        establishment=db.session.scalar(
-            sa.select(Establishment).where(Establishment.tenant_id == association.id)
-        ),
-        founding_documents=db.session.scalars(
-            sa.select(FoundingDocument)
-            .where(FoundingDocument.tenant_id == association.id)
-            .order_by(FoundingDocument.id)
-        ).all(),
+        congresses=record.congresses,
+        terms=record.terms,
+        meetings=record.meetings,
+        officers=record.officers,
+        secretariat=record.secretariat,
+        establishment=record.establishment,
+        founding_documents=record.founding_documents,
         can_manage=principal.can(Permission.MANAGE_GOVERNANCE),
         can_record=principal.can(Permission.RECORD_MEETINGS),
         can_change_status=principal.can(Permission.CHANGE_LIFECYCLE),
@@ -196,10 +183,8 @@ def explain_finding(finding_id: int):
         try:
             compliance.explain(row, form.explanation.data, current_actor())
         except services.GovernanceError as error:
-            db.session.rollback()
             blame(form, error)
         else:
-            db.session.commit()
             flash(_("The explanation is recorded; the finding is closed."), "success")
             return redirect(url_for(".compliance_page", association_id=association.id))
     return _compliance_page(association, form, row.id)
@@ -209,13 +194,7 @@ def explain_finding(finding_id: int):
 @require(Permission.VIEW_FEDERATION)
 def findings_list():
     """The province's compliance list: open findings by year, then the history."""
-    names = dict(
-        db.session.execute(
-            sa.select(Association.id, Association.name)
-            .where(Association.federation_id == current_principal().federation_id)
-            .order_by(pinyin_order(Association.name))
-        ).all()
-    )
+    names = associations.names_in_federation(current_principal().federation_id)
     ids = list(names)
     return render_template(
         "governance/findings.html",
@@ -243,7 +222,6 @@ def new_congress(association_id: int):
                 notes=form.notes.data or None,
             )
         except services.GovernanceError as error:
-            db.session.rollback()
             blame(form, error)
         else:
             return _written(association.id, _("The congress session is recorded."))
@@ -269,10 +247,8 @@ def new_meeting(association_id: int):
                 today=date.today(),
             )
         except UploadRejected as error:
-            db.session.rollback()
             form.minutes_file.errors.append(str(error))
         except services.GovernanceError as error:
-            db.session.rollback()
             blame(form, error)
         else:
             return _written(association.id, _("The meeting is recorded."))
@@ -283,17 +259,14 @@ def new_meeting(association_id: int):
 @require(Permission.VIEW_GOVERNANCE)
 def minutes_file(meeting_id: int):
     """The meeting's minutes file, for everyone who may see the association's governance."""
-    meeting = services.access(Meeting, meeting_id)
-    if meeting.minutes_file is None:
-        abort(404)
-    return file_response(meeting.minutes_file)
+    return file_response(services.access_minutes_file(meeting_id))
 
 
 @bp.get("/founding-documents/<int:founding_document_id>")
 @require(Permission.VIEW_GOVERNANCE)
 def founding_document(founding_document_id: int):
     """One of the association's founding papers, copied from its approved application."""
-    document = services.access(FoundingDocument, founding_document_id)
+    document = services.access_founding_document(founding_document_id)
     return file_response(document.file)
 
 
@@ -301,12 +274,7 @@ def founding_document(founding_document_id: int):
 @require(Permission.MANAGE_GOVERNANCE)
 def new_officer(association_id: int):
     association = associations.access_association(association_id)
-    approving = [
-        m
-        for m in db.session.scalars(services.meetings(association.id))
-        if m.body != Body.CONGRESS.value
-    ]
-    form = OfficerForm(meetings=approving)
+    form = OfficerForm(meetings=services.approving_meetings(association.id))
     if form.validate_on_submit():
         try:
             services.appoint(
@@ -322,7 +290,6 @@ def new_officer(association_id: int):
                 else None,
             )
         except services.GovernanceError as error:
-            db.session.rollback()
             blame(form, error)
         else:
             return _written(association.id, _("The officer is appointed."))
@@ -332,13 +299,12 @@ def new_officer(association_id: int):
 @bp.post("/officers/<int:officer_id>/end")
 @require(Permission.MANAGE_GOVERNANCE)
 def end_officer_term(officer_id: int):
-    officer = services.access(Officer, officer_id)
+    officer = services.access_officer(officer_id)
     form = EndTermForm()
     if form.validate_on_submit():
         try:
             services.end_term(officer, form.ends_on.data)
         except services.GovernanceError as error:
-            db.session.rollback()
             flash(str(error.message), "error")
         else:
             return _written(officer.tenant_id, _("The term is ended."))
@@ -356,10 +322,8 @@ def secretariat(association_id: int):
         try:
             services.set_host_office(association.id, form.host_office.data)
         except services.GovernanceError as error:
-            db.session.rollback()
             blame(form, error)
         else:
-            db.session.commit()
             flash(_("The secretariat's host office is saved."), "success")
             return redirect(url_for(".overview", association_id=association.id))
     return _form_page("governance/secretariat_form.html", form, association)

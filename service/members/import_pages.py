@@ -13,11 +13,12 @@ from flask_babel import gettext as _
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.errors import flash_refusal
+from service.imports.writing import neutralise, to_csv
 from service.jobs import JobsUnavailable
 from service.members import import_review, importing, jobs
 from service.members.forms import ImportForm, ImportReviewForm
 from service.members.models import MemberImport
-from service.members.tabular import neutralise, to_csv, to_xlsx
+from service.members.tabular import to_xlsx
 from service.unit_of_work import discard
 from service.web.downloads import CSV, XLSX, download
 

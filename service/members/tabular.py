@@ -6,17 +6,14 @@ UTF-8 or GBK/GB18030, which is what Excel on Chinese Windows saves.
 
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass
-from datetime import date
 
-from openpyxl import Workbook
-
+from service.imports import writing
 from service.imports.normalise import written
 from service.imports.reading import ImportRefused, Limits, read_table
 from service.imports.table import locate
 from service.imports.titles import LEVEL_TEXT
+from service.imports.writing import neutralise
 from service.members.models import ProfessionalTitle
 
 __all__ = ["COLUMNS", "ImportRefused", "Limits", "read_rows"]
@@ -49,7 +46,6 @@ HEADERS = {c.header: c.field for c in COLUMNS}
 TITLE_TEXT = LEVEL_TEXT
 GENDER_TEXT = {"male": "男", "female": "女"}
 # Spreadsheet software runs a cell that starts like this as a formula.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def read_rows(filename: str, content: bytes, limits: Limits) -> list[tuple[int, dict]]:
@@ -66,13 +62,6 @@ def read_rows(filename: str, content: bytes, limits: Limits) -> list[tuple[int, 
 
 
 # --- writing ---------------------------------------------------------------------------
-
-
-def neutralise(value: object) -> object:
-    """Text that a spreadsheet would run as a formula is written with a leading quote."""
-    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
-        return "'" + value
-    return value
 
 
 def export_row(member, masked_fields: dict) -> list:
@@ -92,22 +81,7 @@ def export_row(member, masked_fields: dict) -> list:
 
 
 def to_xlsx(header: list[str], rows: list[list], title: str = "会员") -> bytes:
-    book = Workbook(write_only=True)
-    sheet = book.create_sheet(title)
-    sheet.append(header)
-    for row in rows:
-        sheet.append([v.isoformat() if isinstance(v, date) else v for v in row])
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def to_csv(header: list[str], rows: list[list]) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return out.getvalue().encode("utf-8-sig")  # the BOM lets Excel read UTF-8 Chinese
+    return writing.to_xlsx(header, rows, title)
 
 
 def template_xlsx() -> bytes:

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.errors import flash_refusal
+from service.imports.writing import to_csv
 from service.members import (
     applications,
     group_import,
@@ -33,7 +34,7 @@ from service.members.models import (
     ApplicationStatus,
     MemberStatus,
 )
-from service.members.tabular import COLUMNS, template_xlsx, to_csv, to_xlsx
+from service.members.tabular import COLUMNS, template_xlsx, to_xlsx
 from service.privacy import mask_email, mask_phone, mask_staff_number
 from service.unit_of_work import discard
 from service.validation import ID_MAX

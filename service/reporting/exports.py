@@ -14,7 +14,7 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Border, Font, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
-from service.members.tabular import neutralise
+from service.imports.writing import neutralise
 from service.reporting import indicators, national_forms
 from service.reporting.indicators import Figures
 from service.reporting.national_forms import Header

@@ -92,10 +92,13 @@ def queue_delivery(outbox_id: int) -> None:
     """Queue the delivery for once the lock is committed. With the queue down the lock
     stands all the same: the outbox row is due now, so the periodic sweep delivers it."""
     from service.jobs import JobsUnavailable, enqueue
-    from service.reporting.jobs import deliver
 
     try:
-        enqueue(deliver, outbox_id, retry=Retry(max=len(BACKOFF), interval=list(BACKOFF)))
+        enqueue(
+            "service.reporting.jobs:deliver",
+            outbox_id,
+            retry=Retry(max=len(BACKOFF), interval=list(BACKOFF)),
+        )
     except JobsUnavailable:
         log.warning("delivery of push %s not queued; the sweep sends it", outbox_id)
 
@@ -133,15 +136,3 @@ def send(endpoint: NationalEndpoint | None, key: str, body: dict) -> tuple[int |
         return refused.code, refused.reason
     except (urllib.error.URLError, OSError) as unreachable:
         return None, str(getattr(unreachable, "reason", unreachable))[:200]
-
-
-# Jobs queued before their bodies moved to `jobs` name them here; they still resolve.
-_MOVED_TO_JOBS = {"deliver", "deliver_due"}
-
-
-def __getattr__(name: str):
-    if name in _MOVED_TO_JOBS:
-        from service.reporting import jobs
-
-        return getattr(jobs, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -519,26 +519,13 @@ def queue_compile(association_id: int, period: ReportingPeriod) -> AnnualReport:
     from rq import Retry
 
     from service import jobs
-    from service.reporting import jobs as reporting_jobs
 
     report = start_compile(association_id, period)
     job = jobs.enqueue(
-        reporting_jobs.compile_report,
+        "service.reporting.jobs:compile_report",  # by path: the jobs module imports this one
         report.id,
         retry=Retry(max=2, interval=[10, 60]),
-        on_give_up=reporting_jobs.compile_gave_up,
+        on_give_up="service.reporting.jobs:compile_gave_up",
     )
     report.job_id = job.id
     return report
-
-
-# Jobs queued before their bodies moved to `jobs` name them here; they still resolve.
-_MOVED_TO_JOBS = {"compile_report", "compile_gave_up", "give_up_lost_compiles"}
-
-
-def __getattr__(name: str):
-    if name in _MOVED_TO_JOBS:
-        from service.reporting import jobs
-
-        return getattr(jobs, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

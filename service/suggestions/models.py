@@ -97,7 +97,7 @@ class Suggestion(TenantOwned, db.Model):
         ),
     )
 
-    # No sequence: see `random_id`. A clash (one in millions) is retried by the submit view.
+    # No sequence: see `random_id`. A clash (one in millions) is drawn again (`services.file`).
     id: Mapped[int] = mapped_column(
         primary_key=True, default=lambda: random_id(), autoincrement=False
     )

@@ -14,11 +14,13 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask import abort
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.exc import IntegrityError
 
+from service.access import in_scope
+from service.audit.services import concealed_actor, concealed_time
 from service.auth.models import User
-from service.errors import RuleBroken
+from service.errors import Conflict, NotFound, RuleBroken
 from service.suggestions.models import (
     ANSWERED_STATES,
     Suggestion,
@@ -31,6 +33,9 @@ from tenants.models import utcnow
 from tenants.scope import ScopeKind, current_scope
 
 RECEIPT_PREFIX = "JY-"
+# Random ids (see `Suggestion.id`) drawn before a submission gives up: one clash is one in
+# millions, three in a row is something else.
+ID_DRAWS = 3
 # What a scope above the association sees of an escalated item (its page, its API schema):
 # never who submitted, answered or escalated it.
 ESCALATED_FIELDS = frozenset(
@@ -102,6 +107,22 @@ def submit(data: dict[str, Any], submitter_user_id: int | None) -> tuple[Suggest
     return suggestion, code
 
 
+def file(data: dict[str, Any], user_id: int) -> tuple[Suggestion, str | None]:
+    """Submit for the signed-in `user_id`: named, or anonymous when `data` asks (see
+    `submit`). Its audit lines are written at the day, not the second, and an anonymous
+    one's without the actor, so that neither can be matched to a sign-in nor told from the
+    other. A random id that clashes with another's is drawn again."""
+    anonymous = bool(data.get("anonymous"))
+    for _draw in range(ID_DRAWS):
+        with concealed_actor() if anonymous else concealed_time():
+            try:
+                with db.session.begin_nested():  # written here, under the concealment
+                    return submit(data, None if anonymous else user_id)
+            except IntegrityError:
+                continue  # the savepoint is undone; draw again
+    raise Conflict(_l("The suggestion could not be saved just now. Please submit it again."))
+
+
 def mine(user_id: int) -> list[Suggestion]:
     """The named items this account submitted (anonymous ones are not linked to anyone)."""
     return db.session.scalars(
@@ -149,25 +170,36 @@ def inbox_query(
     return query
 
 
+def escalated_query(theme: str | None = None) -> sa.Select:
+    """The escalated items the scope sees, theme by theme, latest escalated first."""
+    return (
+        inbox_query(theme=theme, escalated=True)
+        .order_by(None)
+        .order_by(Suggestion.theme, Suggestion.escalated_at.desc(), Suggestion.id.desc())
+    )
+
+
 def access_suggestion(suggestion_id: int) -> Suggestion:
-    """An item of the association; 404 for missing and not-yours alike. Above the
-    association only escalated items exist (see `access_escalated`)."""
-    found = db.session.scalar(sa.select(Suggestion).where(Suggestion.id == suggestion_id))
-    if found is None or current_scope().kind not in (ScopeKind.ASSOCIATION, ScopeKind.SYSTEM):
-        abort(404)
-    return found
+    """The item with this id if it is the current association's. Raises `NotFound` for
+    missing and not-yours alike, and for every id above an association: there only
+    escalated items exist, through `access_escalated`."""
+    if current_scope().kind not in (ScopeKind.ASSOCIATION, ScopeKind.SYSTEM):
+        raise _not_found()
+    return in_scope(Suggestion, suggestion_id)
 
 
 def access_escalated(suggestion_id: int) -> Suggestion:
-    """An escalated item of an association in scope; 404 for any other."""
-    found = db.session.scalar(
-        sa.select(Suggestion).where(
-            Suggestion.id == suggestion_id, Suggestion.escalated_at.isnot(None)
-        )
-    )
-    if found is None:
-        abort(404)
+    """The escalated item with this id if an association in the current scope escalated it.
+    Raises `NotFound` for missing, not-yours and not escalated alike."""
+    found = in_scope(Suggestion, suggestion_id)
+    if found.escalated_at is None:
+        raise _not_found()
     return found
+
+
+def _not_found() -> NotFound:
+    # Worded as `in_scope` words a missing one, so that the answers cannot be told apart.
+    return NotFound(_l("There is no such record, or it is not yours to see."))
 
 
 def start(suggestion: Suggestion) -> None:
@@ -204,6 +236,23 @@ def escalate(suggestion: Suggestion, note: str | None, by: str) -> None:
     suggestion.escalation_note = (note or "").strip()[:1000] or None
 
 
+def handle(suggestion: Suggestion, changes: dict[str, Any], by: str) -> Suggestion:
+    """The API's handling in one call: a state (an answer moves the item to answered),
+    then, when asked, the escalation."""
+    state = changes.get("state")
+    if "answer" in changes and state not in (None, SuggestionState.ANSWERED.value):
+        raise SuggestionError(_l("An answer moves the item to answered."))
+    if state == SuggestionState.IN_PROGRESS.value:
+        start(suggestion)
+    elif state == SuggestionState.ANSWERED.value or "answer" in changes:
+        answer(suggestion, changes.get("answer", ""), by)
+    elif state == SuggestionState.CLOSED.value:
+        close(suggestion)
+    if changes.get("escalate"):
+        escalate(suggestion, changes.get("escalation_note"), by)
+    return suggestion
+
+
 def reply_from_federation(suggestion: Suggestion, text: str, by: str) -> None:
     if suggestion.escalated_at is None:
         raise SuggestionError(_l("Only an escalated item has a federation reply."))
@@ -215,11 +264,7 @@ def reply_from_federation(suggestion: Suggestion, text: str, by: str) -> None:
 
 def escalated_by_theme(theme: str | None = None) -> dict[str, list[Suggestion]]:
     """The escalated items the scope sees, grouped by theme (themes in their list order)."""
-    items = db.session.scalars(
-        inbox_query(theme=theme, escalated=True)
-        .order_by(None)
-        .order_by(Suggestion.escalated_at.desc(), Suggestion.id.desc())
-    ).all()
+    items = db.session.scalars(escalated_query(theme)).all()
     grouped: dict[str, list[Suggestion]] = {t.value: [] for t in Theme}
     for item in items:
         grouped[item.theme].append(item)

@@ -15,11 +15,11 @@ from flask import (
     url_for,
 )
 from flask_babel import gettext as _
-from sqlalchemy.exc import IntegrityError
 
-from service.audit.services import concealed_actor, concealed_time
+from service.associations import services as associations
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.errors import DomainError, blame, flash_refusal
 from service.extensions import limiter
 from service.suggestions import services
 from service.suggestions.forms import (
@@ -31,8 +31,6 @@ from service.suggestions.forms import (
 )
 from service.suggestions.models import STATE_LABELS, THEME_LABELS
 from service.web.pagination import page_of
-from tenants.db import db
-from tenants.models import Association
 
 bp = Blueprint("suggestions", __name__, url_prefix="/suggestions")
 
@@ -50,37 +48,17 @@ def new():
     form = SuggestionForm()
     if form.validate_on_submit():
         try:
-            anonymous, code = _file(form.data)
-        except services.SuggestionError as refused:
-            db.session.rollback()
-            form.form_errors.append(str(refused))
+            suggestion, code = services.file(form.data, current_principal().id)
+        except DomainError as refused:
+            blame(form, refused)  # nothing of it was kept
         else:
             # Named or anonymous, one answer: a 303 to the same page, with a session of the
             # same shape (a named item carries a code that is thrown away, so even the
             # cookie's size does not tell them apart).
-            session[RECEIVED] = [int(anonymous), code or services.new_receipt_code()]
+            session[RECEIVED] = [int(suggestion.anonymous), code or services.new_receipt_code()]
             return redirect(url_for(".received"), 303)
     status = 400 if form.errors or form.form_errors else 200
     return render_template("suggestions/new.html", form=form), status
-
-
-def _file(data: dict) -> tuple[bool, str | None]:
-    """Submit and commit. The same work on both paths, both audited at the day; only the
-    anonymous one hides its actor. A random id that clashes with another is drawn again."""
-    anonymous = bool(data.get("anonymous"))
-    submitter = None if anonymous else current_principal().id
-    for attempt in range(3):
-        with concealed_actor() if anonymous else concealed_time():
-            try:
-                _suggestion, code = services.submit(data, submitter)
-                db.session.commit()
-            except IntegrityError:
-                db.session.rollback()
-                if attempt == 2:
-                    raise
-            else:
-                return anonymous, code
-    raise AssertionError("unreachable")
 
 
 @bp.get("/received")
@@ -150,14 +128,12 @@ def detail(suggestion_id: int):
     )
 
 
-def _back(suggestion_id: int, message: str | None = None, error: Exception | None = None):
+def _back(suggestion_id: int, message: str | None = None, error: DomainError | None = None):
+    back = url_for(".detail", suggestion_id=suggestion_id)
     if error is not None:
-        db.session.rollback()
-        flash(str(error), "error")
-    else:
-        db.session.commit()
-        flash(message, "success")
-    return redirect(url_for(".detail", suggestion_id=suggestion_id))
+        return flash_refusal(error, back)
+    flash(message, "success")
+    return redirect(back)
 
 
 @bp.post("/<int:suggestion_id>/handle")
@@ -196,10 +172,6 @@ def escalate(suggestion_id: int):
 # --- the federation ----------------------------------------------------------------------
 
 
-def _association_names() -> dict[int, str]:
-    return dict(db.session.execute(db.select(Association.id, Association.name)).all())
-
-
 @bp.get("/escalated/")
 @require(Permission.VIEW_ESCALATED_SUGGESTIONS)
 def escalated():
@@ -210,7 +182,7 @@ def escalated():
         counts=services.escalated_counts(),
         themes=THEME_LABELS,
         theme=theme,
-        names=_association_names(),
+        names=associations.names_in_scope(),
     )
 
 
@@ -221,7 +193,7 @@ def escalated_detail(suggestion_id: int):
     return render_template(
         "suggestions/escalated_detail.html",
         suggestion=found,
-        association=_association_names().get(found.tenant_id),
+        association=associations.name_of(found.tenant_id),
         reply_form=ReplyForm(data={"reply": found.federation_reply}),
     )
 
@@ -233,12 +205,10 @@ def reply(suggestion_id: int):
     form = ReplyForm()
     if not form.validate_on_submit():
         abort(400)
+    back = url_for(".escalated_detail", suggestion_id=suggestion_id)
     try:
         services.reply_from_federation(found, form.reply.data, current_principal().audit_label)
     except services.SuggestionError as refused:
-        db.session.rollback()
-        flash(str(refused), "error")
-    else:
-        db.session.commit()
-        flash(_("The reply is sent to the association."), "success")
-    return redirect(url_for(".escalated_detail", suggestion_id=suggestion_id))
+        return flash_refusal(refused, back)
+    flash(_("The reply is sent to the association."), "success")
+    return redirect(back)

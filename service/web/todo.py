@@ -22,7 +22,6 @@ from service.auth import services as auth
 from service.auth.principal import Principal
 from service.auth.roles import Level, Permission
 from service.federation import guidance, problems
-from service.federation import guidance_views as guidance_pages
 from service.governance import compliance, establishment
 from service.members import applications
 from service.reporting import services as reporting
@@ -159,7 +158,7 @@ def _suggestions(principal: Principal, today: date) -> Iterator[ToDo]:
 def _guidance(principal: Principal, today: date) -> Iterator[ToDo]:
     if not principal.can(P.RESPOND_GUIDANCE):
         return
-    for item, receipt in guidance_pages.for_home(principal.association_id):
+    for item, receipt in guidance.waiting_for(principal.association_id):
         if item.response_required:
             text = _("Answer the guidance “%(title)s”.", title=item.title)
         else:

@@ -22,10 +22,10 @@ from service.auth.roles import ROLES, Level, Permission
 from service.auth.views import safe_next
 from service.federation import categories, directory
 from service.federation.forms import FederationForm
+from service.federation.scope import current_federation
 from service.governance import compliance, reminders
 from service.web import todo
 from tenants.db import db
-from tenants.models import Federation
 
 bp = Blueprint("web", __name__)
 
@@ -56,13 +56,10 @@ def home():
 
 
 def _federation_home(principal):
-    federation = db.session.scalar(
-        sa.select(Federation).where(Federation.id == principal.federation_id)
-    )
-    profiles = db.session.scalars(associations.profiles_in_scope()).all()
+    profiles = associations.every_profile_in_scope()
     return render_template(
         "home_federation.html",
-        federation=federation,
+        federation=current_federation(),
         total=len(profiles),
         by_category=associations.counts_by_category(),
         categories=categories.labels(principal.federation_id),
@@ -91,7 +88,6 @@ def new_federation():
         except directory.DirectoryError as refused:
             getattr(form, refused.field).errors.append(refused.message)
         else:
-            db.session.commit()
             flash(_("The federation is created. Now make its supervisors' accounts."), "success")
             return redirect(url_for(".federation", federation_id=federation.id))
     status = 400 if form.errors else 200

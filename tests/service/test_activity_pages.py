@@ -380,6 +380,8 @@ def test_the_api_records_and_validates_activities(world, app):
     assert created.status_code == 201, created.get_json()
     body = created.get_json()
     assert body["association_id"] == tenant.association.id and body["audience"] == 500
+    assert created.headers["Location"] == f"/api/v1/activities/{body['id']}"
+    assert client.get(created.headers["Location"], headers=rw).get_json() == body
     for changes in (
         {"audience": -1},
         {"audience": 10.0},
@@ -406,6 +408,21 @@ def test_the_api_records_and_validates_activities(world, app):
     assert moved.status_code == 200 and moved.get_json()["status"] == "reported"
     back = client.patch(f"/api/v1/activities/{body['id']}", json={"status": "held"}, headers=rw)
     assert back.status_code == 422
+
+    # A change whose step is refused keeps nothing, not even the fields it changed first.
+    planned = client.post(
+        "/api/v1/activities/",
+        json=integrity_json(status="planned", starts_on="2099-09-12", ends_on="2099-09-12"),
+        headers=rw,
+    ).get_json()
+    skipped = client.patch(
+        f"/api/v1/activities/{planned['id']}",
+        json={"title": "改过的标题", "status": "reported"},
+        headers=rw,
+    )
+    assert skipped.status_code == 422
+    (kept,) = rows(Activity, id=planned["id"])
+    assert kept.title == planned["title"] and kept.status == "planned"
 
     listed = client.get("/api/v1/activities/?task=integrity&year=2025", headers=rw)
     assert [a["id"] for a in listed.get_json()] == [body["id"]]
@@ -476,6 +493,9 @@ def test_the_api_records_outcomes_nominations_and_exemplars(world, app):
         headers=rw,
     )
     assert nomination.status_code == 201 and nomination.get_json()["status"] == "proposed"
+    for created in (report, nomination):
+        found = client.get(created.headers["Location"], headers=rw)
+        assert found.status_code == 200 and found.get_json()["id"] == created.get_json()["id"]
     exemplar = client.post(
         "/api/v1/exemplars/",
         json={"kind": "person", "name": "周文", "deeds": "科普", "year": 2026},

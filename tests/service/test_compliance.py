@@ -145,6 +145,20 @@ def test_thresholds_can_be_tightened_but_not_loosened():
     assert compliance.validate_override("no_such_rule", 1) is not None
 
 
+def test_a_province_s_thresholds_are_kept_all_or_none(app, world):
+    """One value that loosens the document refuses the lot before any is written: the
+    province keeps the thresholds it had, in this very transaction."""
+    federation_id = world.a.federation.id
+    with app.test_request_context(), use_scope(Scope.federation(federation_id)):
+        with pytest.raises(governance.GovernanceError) as refused:
+            compliance.set_overrides(
+                federation_id, {"congress_max_years": 4, "meeting_due_soon_days": 10}
+            )
+        assert refused.value.field == "meeting_due_soon_days"
+        assert compliance.thresholds_for(federation_id).congress_max_years == 5
+    assert _threshold_rows() == 0
+
+
 def test_a_tighter_province_sees_the_congress_due_sooner(app, world):
     with app.test_request_context(), use_scope(Scope.federation(world.a.federation.id)):
         compliance.set_override(world.a.federation.id, "congress_max_years", 4)
@@ -217,9 +231,8 @@ def test_an_officer_tightens_the_province_on_the_web_but_cannot_loosen(client, w
 
 def test_reminders_go_out_once_for_what_falls_due(app, world, client):
     from service.auth.roles import Role
-    from service.governance.jobs import recompute_findings
+    from service.governance.jobs import recompute_findings, send_reminders
     from service.governance.models import Reminder
-    from service.governance.reminders import send_reminders
 
     tid = world.a.first.association.id
     with app.test_request_context():
@@ -251,15 +264,25 @@ def test_reminders_go_out_once_for_what_falls_due(app, world, client):
     assert "2029-04-20" in page
 
 
+def test_every_scheduled_job_s_path_resolves():
+    """A periodic job is queued by its id and found by its path when it runs: a path that
+    names nothing (a job moved to another module) would fail only at 03:00."""
+    from werkzeug.utils import import_string
+
+    from service import jobs
+
+    for periodic in jobs.SCHEDULES:
+        assert callable(import_string(periodic.func.replace(":", "."))), periodic.func
+
+
 def test_reminders_are_emailed_where_smtp_is_configured(app, world, outbox):
-    from service.governance import reminders
-    from service.governance.jobs import recompute_findings
+    from service.governance.jobs import recompute_findings, send_reminders
 
     tid = world.a.first.association.id
     with app.test_request_context():
         with use_scope(Scope.association(tid)):
             recompute_findings(tid, "2027-06-01")
-        assert reminders.send_reminders("2027-06-02") == 3
+        assert send_reminders("2027-06-02") == 3
     with system_scope("test: the association's contact"):
         contact = db.session.scalar(
             sa.select(AssociationProfile.contact_email).where(AssociationProfile.tenant_id == tid)

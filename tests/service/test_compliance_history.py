@@ -12,9 +12,8 @@ import sqlalchemy as sa
 from service.auth.roles import Role
 from service.federation.models import Problem, ProblemFinding
 from service.governance import services as governance
-from service.governance.jobs import recompute_findings
+from service.governance.jobs import recompute_findings, send_reminders
 from service.governance.models import ComplianceFinding, Reminder
-from service.governance.reminders import send_reminders
 from tenants.db import db
 from tenants.models import Federation
 from tenants.scope import Scope, system_scope, use_scope

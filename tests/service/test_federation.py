@@ -6,7 +6,6 @@ from __future__ import annotations
 import io
 from datetime import date
 
-import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
@@ -648,13 +647,6 @@ def test_the_overview_is_cut_by_category(world, client):
     ] == (2, 3)
     whole = client.get("/federation/").get_data(as_text=True)
     assert 'id="n-associations">2<' in whole and 'id="n-problems">1<' in whole
-
-
-@pytest.mark.parametrize("name", ["refresh_association", "refresh_all"])
-def test_a_refresh_queued_before_the_bodies_moved_to_jobs_still_runs_them(name):
-    from werkzeug.utils import import_string
-
-    assert import_string(f"service.federation.rollups.{name}") is getattr(jobs, name)
 
 
 def test_a_university_listed_twice_is_a_form_error_and_stays_listed_once(world, client):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import socket
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 
 from service.auth.roles import Role
@@ -84,6 +86,27 @@ def test_a_malformed_member_list_is_a_form_error_and_records_nothing(client, wor
     assert response.status_code == 400
     assert "第1行：第三列只能填写“常委”。" in response.get_data(as_text=True)
     assert _count(Congress, association_id) == 0
+
+
+def test_a_refused_election_leaves_the_committee_in_office_as_it_was(app, world):
+    """Every rule is checked before anything is written: nothing is left half done for the
+    page that shows the refusal, or for a later step of the same request."""
+    from service.governance import services
+
+    tid = world.a.first.association.id
+    with app.test_request_context(), use_scope(Scope.association(tid)):
+        in_office = services.current_term(tid, date(2026, 5, 20))
+        with pytest.raises(services.GovernanceError, match="常务委员会"):
+            services.hold_congress(
+                tid,
+                held_on=date(2026, 5, 20),
+                delegates=80,
+                today=date(2026, 5, 20),
+                # A standing member, but no date the standing committee was formed.
+                members=[services.NewMember("周涛", "校长办公室", on_standing_committee=True)],
+            )
+        assert in_office.ends_on == date(2029, 4, 20), "the committee in office stepped down"
+        assert services.current_term(tid, date(2026, 6, 1)) is in_office
 
 
 def test_a_congress_in_the_future_is_refused(client, world):
@@ -189,6 +212,7 @@ def test_api_records_a_meeting_and_appoints_the_secretary_general(client, world)
         headers=headers,
     )
     assert meeting.status_code == 201, meeting.json
+    assert meeting.headers["Location"] == f"/api/v1/governance/meetings/{meeting.json['id']}"
     officer = client.post(
         f"/api/v1/governance/{tenant.association.id}/officers",
         json={
@@ -210,6 +234,25 @@ def test_api_records_a_meeting_and_appoints_the_secretary_general(client, world)
         ("赵强", "2026-03-11"),
     ]
     assert "X-Pagination" in listed.headers
+
+
+def test_api_with_the_job_queue_down_keeps_nothing_and_says_try_later(
+    client, world, app, monkeypatch
+):
+    """A meeting changes the findings, which a job recomputes: with the queue unreachable
+    the request is refused whole, never a meeting kept whose findings lag behind it."""
+    tenant = world.a.first
+    with socket.socket() as probe:  # a loopback port nothing listens on once it is closed
+        probe.bind(("127.0.0.1", 0))
+        dead = f"redis://127.0.0.1:{probe.getsockname()[1]}/0"
+    monkeypatch.setitem(app.config, "REDIS_URL", dead)
+    response = client.post(
+        f"/api/v1/governance/{tenant.association.id}/meetings",
+        json={"body": "committee", "held_on": "2026-03-10", "attendance": 3},
+        headers=_bearer(tenant.tokens["rw"]),
+    )
+    assert response.status_code == 503 and response.headers["Retry-After"] == "60"
+    assert _count(Meeting, tenant.association.id) == 2
 
 
 def test_api_rejects_unknown_fields(client, world):

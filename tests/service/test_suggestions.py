@@ -270,5 +270,36 @@ def test_a_random_id_that_clashes_is_drawn_again(world, app, monkeypatch):
     draws = iter([taken, 424242])
     monkeypatch.setattr(models, "random_id", lambda: next(draws))
     client = app.test_client().login_as(world.a.first.users[Role.MEMBER])
+    logged_before = created_events()
     assert submit(client, "撞号").status_code == 303
     assert suggestion_rows("撞号")[0].id == 424242
+    # The log tells what was written: the item that was kept, not the draw that clashed.
+    assert created_events() == logged_before + 1
+    assert created_events(424242) == 1
+
+
+def test_a_submission_whose_every_draw_clashes_is_refused_and_keeps_nothing(
+    world, app, monkeypatch
+):
+    from service.suggestions import models
+
+    taken = world.a.first.suggestions[0].id
+    monkeypatch.setattr(models, "random_id", lambda: taken)
+    client = app.test_client().login_as(world.a.first.users[Role.MEMBER])
+    logged_before = created_events()
+    refused = submit(client, "三次撞号")
+    assert refused.status_code == 400
+    assert "建议暂时未能保存，请重新提交。" in refused.get_data(as_text=True)
+    assert suggestion_rows("三次撞号") == []
+    assert created_events() == logged_before
+
+
+def created_events(suggestion_id: int | None = None) -> int:
+    """How many times the log says a suggestion (this one, or any) was created."""
+    query = sa.select(sa.func.count()).where(
+        AuditEvent.entity == "suggestion", AuditEvent.action == "create"
+    )
+    if suggestion_id is not None:
+        query = query.where(AuditEvent.entity_id == str(suggestion_id))
+    with system_scope("test: read the audit log"):
+        return db.session.scalar(query)
