@@ -9,10 +9,7 @@ from tenants.scope import system_scope
 
 
 def row_counts() -> dict[str, int]:
-    """Rows in every table, the audit log included (a refused request writes no event).
-    The test's session sets its scope on the connection again: a request or job that
-    committed, on the tests' one connection, left its own settings there (PostgreSQL)."""
-    db.session.info.pop("rls_scope", None)
+    """Rows in every table, the audit log included (a refused request writes no event)."""
     with system_scope("test: count the rows of every table"):
         return {
             table.name: db.session.scalar(sa.select(sa.func.count()).select_from(table))
