@@ -66,6 +66,7 @@ MOVED = {
         ("reporting.services", "reporting", ("compile_report", "compile_gave_up")),
         ("reporting.push", "reporting", ("deliver",)),
         ("federation.rollups", "federation", ("refresh_association",)),
+        ("members.importing", "members", ("run_import", "gave_up")),
     )
     for name in names
 }

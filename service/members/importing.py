@@ -730,17 +730,3 @@ SPEC = ImportKind(
     write=_write_members,
     entity="member",
 )
-
-
-# Jobs queued before the job bodies moved to `service.members.jobs` name them here
-# (`service.members.importing:run_import`, `...:gave_up`): they still resolve. Lazily, as
-# `jobs` itself builds on this module.
-_MOVED_TO_JOBS = ("run_import", "gave_up", "give_up_lost_imports")
-
-
-def __getattr__(name: str):
-    if name in _MOVED_TO_JOBS:
-        from service.members import jobs
-
-        return getattr(jobs, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

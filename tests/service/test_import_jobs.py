@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 from service.auth.roles import Role
-from service.members import importing
+from service.members import importing, jobs
 from service.members.models import MemberImport
 from tenants.db import db
 from tenants.scope import Scope, use_scope
@@ -15,8 +15,6 @@ from tests.service.test_members import csv_bytes, members_of, row
 
 
 def test_an_import_is_queued_with_retries(world, client, monkeypatch):
-    from service.members import jobs
-
     queued, original = {}, jobs.enqueue
 
     def remember(func, *ids, **options):
@@ -33,7 +31,7 @@ def test_an_import_is_queued_with_retries(world, client, monkeypatch):
         content_type="multipart/form-data",
     )
     run_queued_jobs()
-    assert queued["func"] is importing.run_import
+    assert queued["func"] is jobs.run_import
     assert queued["options"]["retry"].max == 2
 
 
@@ -54,14 +52,13 @@ def test_running_an_import_again_after_a_crash_imports_its_rows_once(world, clie
         upload_id = upload.id
     # The worker died after the import finished but before RQ heard of it: RQ runs it again.
     with use_scope(Scope.association(tenant.association.id)):
-        assert importing.run_import(upload_id) == "done"
+        assert jobs.run_import(upload_id) == "done"
     names = [m.name for m in members_of(tenant)]
     assert names.count("韩梅梅") == 1
 
 
 def test_a_re_check_that_cannot_be_queued_leaves_the_import_in_review(world, client, monkeypatch):
     from service.jobs import JobsUnavailable
-    from service.members import jobs
 
     tenant = world.a.first
     client.login_as(tenant.users[Role.ASSOCIATION_ADMIN])
