@@ -46,3 +46,32 @@ def _cycles(graph: grimp.ImportGraph) -> list[list[str]]:
 def test_no_module_imports_itself_through_others():
     graph = grimp.build_graph("service", "tenants")
     assert _cycles(graph) == []
+
+
+PAGES_AND_API = ("views", "api", "pages")  # endings of the modules that answer requests
+
+
+def _package(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if parts[0] == "service" and len(parts) > 2 else None
+
+
+def _answers_requests(module: str) -> bool:
+    last = module.rsplit(".", 1)[-1]
+    return any(last == end or last.endswith(f"_{end}") for end in PAGES_AND_API)
+
+
+def test_no_package_reaches_into_another_packages_pages_or_api():
+    """Packages use each other through services: a page or resource of one package is never
+    imported by another (create_app, which registers them all, is the one exception)."""
+    graph = grimp.build_graph("service", "tenants")
+    reaching = sorted(
+        f"{importer} -> {imported}"
+        for imported in graph.modules
+        if _answers_requests(imported) and _package(imported)
+        for importer in graph.find_modules_that_directly_import(imported)
+        if importer != "service"
+        and _package(importer) != _package(imported)
+        and _package(imported) != "web"  # the web layer's kits are shared by design
+    )
+    assert reaching == []

@@ -43,8 +43,8 @@ from service.auth.roles import Level, Permission
 from service.errors import blame, flash_refusal
 from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
-from service.members import import_pages
 from service.validation import ID_MAX
+from service.web import import_screens
 from service.web.confirmations import confirm_first
 from service.web.downloads import XLSX, download
 from service.web.pagination import page_of
@@ -406,7 +406,7 @@ def edit_tech_transfer(tech_transfer_id: int):
 
 # --- imports of past years' activities -----------------------------------------------------
 
-IMPORTS = import_pages.Pages(
+IMPORTS = import_screens.Pages(
     blueprint="activities",
     kind="activities",
     template="activities.template",
@@ -415,7 +415,7 @@ IMPORTS = import_pages.Pages(
     id_name="activity_import_id",
 )
 # Past years' activities are uploaded on the members' import engine, pages and job.
-import_pages.add_routes(bp, Permission.RECORD_ACTIVITIES, IMPORTS)
+import_screens.add_routes(bp, Permission.RECORD_ACTIVITIES, IMPORTS)
 
 
 @bp.get("/template.xlsx")

@@ -13,7 +13,6 @@ from service.imports.writing import to_csv
 from service.members import (
     applications,
     group_import,
-    import_pages,
     import_review,
     services,
 )
@@ -38,6 +37,7 @@ from service.members.tabular import COLUMNS, template_xlsx, to_xlsx
 from service.privacy import mask_email, mask_phone, mask_staff_number
 from service.unit_of_work import discard
 from service.validation import ID_MAX
+from service.web import import_screens
 from service.web.downloads import CSV, XLSX, download
 from service.web.pagination import page_of
 
@@ -156,10 +156,10 @@ def template():
     return download(template_xlsx(), "member-template.xlsx", XLSX)
 
 
-MEMBERS = import_pages.Pages(
+MEMBERS = import_screens.Pages(
     blueprint="members", kind="members", template="members.template", back="members.index"
 )
-GROUPS = import_pages.Pages(
+GROUPS = import_screens.Pages(
     blueprint="members",
     kind="groups",
     template="members.group_template",
@@ -170,7 +170,7 @@ GROUPS = import_pages.Pages(
 )
 # The upload pages of members (/imports) and group members (/groups/imports), on the same
 # engine, status and review pages.
-import_pages.add_routes(bp, Permission.EDIT_MEMBERS, MEMBERS, GROUPS)
+import_screens.add_routes(bp, Permission.EDIT_MEMBERS, MEMBERS, GROUPS)
 
 
 @bp.get("/groups/template.xlsx")
