@@ -3,26 +3,15 @@
 from __future__ import annotations
 
 from flask.views import MethodView
-from marshmallow import Schema, fields
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
+from service.auth.schemas import TokenInfoSchema
 from service.rest import Blueprint
 
 blp = Blueprint(
     "auth_api", __name__, url_prefix="/api/v1/me", description="The calling token itself."
 )
-
-
-class TokenInfoSchema(Schema):
-    id = fields.Integer()
-    name = fields.String(attribute="label")
-    level = fields.String()
-    association_id = fields.Integer(allow_none=True)
-    federation_id = fields.Integer(allow_none=True)
-    federation_ids = fields.List(fields.Integer(), attribute="scope.federation_ids")
-    read_only = fields.Boolean()
-    permissions = fields.List(fields.String())
 
 
 @blp.route("/")
