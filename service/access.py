@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import TypeVar
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.errors import NotFound
 from tenants.access import find_in_scope
@@ -23,7 +22,7 @@ def in_scope(model: type[T], id_: int) -> T:
     """The tenant row of `model` with `id_` if the current scope holds it."""
     row = find_in_scope(model, id_)
     if row is None:
-        raise NotFound(_not_found())
+        raise NotFound()
     return row
 
 
@@ -35,9 +34,5 @@ def owned_by_federation(model: type[T], id_: int, federation_id: int | None) -> 
         sa.select(model).where(model.id == id_, model.federation_id == federation_id)
     )
     if row is None:
-        raise NotFound(_not_found())
+        raise NotFound()
     return row
-
-
-def _not_found() -> object:
-    return _l("There is no such record, or it is not yours to see.")

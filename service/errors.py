@@ -12,6 +12,7 @@ catches its package's error keeps working and the API needs no shim per package.
 from __future__ import annotations
 
 from flask import flash, redirect
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
@@ -38,10 +39,19 @@ class DomainError(ValueError):
         return str(self.message)
 
 
+NOT_YOURS = _l("There is no such record, or it is not yours to see.")
+
+
 class NotFound(DomainError):
-    """No such thing in the caller's scope (missing and not-yours alike)."""
+    """No such thing in the caller's scope (missing and not-yours alike); by default the one
+    message that cannot tell the two apart."""
 
     status = 404
+
+    def __init__(self, message: object = None, field: str | None = None):
+        super().__init__(
+            message or _l("There is no such record, or it is not yours to see."), field
+        )
 
 
 class Conflict(DomainError):

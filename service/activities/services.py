@@ -115,7 +115,7 @@ def access_activity(activity_id: int) -> Activity:
     activity = in_scope(Activity, activity_id)
     if not _sees_everything() and activity.visibility == Visibility.PRIVATE.value:
         # Told as `in_scope` tells of one that does not exist.
-        raise NotFound(_l("There is no such record, or it is not yours to see."))
+        raise NotFound()
     return activity
 
 

@@ -8,7 +8,6 @@ from __future__ import annotations
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.access import in_scope
 from service.associations.models import AssociationProfile
@@ -45,7 +44,7 @@ def access_profile(association_id: int) -> AssociationProfile:
         sa.select(AssociationProfile).where(AssociationProfile.tenant_id == association_id)
     )
     if profile is None:
-        raise NotFound(_l("There is no such record, or it is not yours to see."))
+        raise NotFound()
     return profile
 
 

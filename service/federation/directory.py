@@ -68,7 +68,7 @@ def access_federation(federation_id: int) -> Summary:
     """One federation as the operator sees it; NotFound when there is none."""
     federation = db.session.scalar(sa.select(Federation).where(Federation.id == federation_id))
     if federation is None:
-        raise NotFound(_l("There is no such record, or it is not yours to see."))
+        raise NotFound()
     with system_scope("operator reads a federation's directory entry"):
         associations = db.session.execute(
             sa.select(Association.name, Association.status, Association.id)

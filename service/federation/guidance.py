@@ -13,7 +13,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from service.access import in_scope, owned_by_federation
 from service.associations.models import AssociationProfile
@@ -27,7 +26,6 @@ from tenants.db import db
 from tenants.models import Association, utcnow
 
 # What `service.access` says, for the lookups that are not by a row's own id.
-NOT_YOURS = _l("There is no such record, or it is not yours to see.")
 
 
 def audience_ids(federation_id: int, audience: str, targets: list) -> list[int]:
@@ -120,7 +118,7 @@ def access_guidance_file(file_id: int, federation_id: int) -> GuidanceFile:
         .where(GuidanceFile.id == file_id, Guidance.federation_id == federation_id)
     )
     if found is None:
-        raise NotFound(NOT_YOURS)
+        raise NotFound()
     return found
 
 
@@ -132,7 +130,7 @@ def received_file(association_id: int, file_id: int) -> GuidanceFile:
         .where(GuidanceFile.id == file_id, GuidanceReceipt.tenant_id == association_id)
     )
     if found is None:
-        raise NotFound(NOT_YOURS)
+        raise NotFound()
     return found
 
 
@@ -146,7 +144,7 @@ def response_file(receipt: GuidanceReceipt) -> StoredFile:
     """The file an association sent with its response (its tenant data, read in scope);
     NotFound when it sent none."""
     if receipt.response_file_id is None:
-        raise NotFound(NOT_YOURS)
+        raise NotFound()
     return in_scope(StoredFile, receipt.response_file_id)
 
 
@@ -173,7 +171,7 @@ def receipt_for(association_id: int, guidance_id: int) -> tuple[Guidance, Guidan
         .where(GuidanceReceipt.tenant_id == association_id, Guidance.id == guidance_id)
     ).first()
     if row is None:
-        raise NotFound(NOT_YOURS)
+        raise NotFound()
     return row[0], row[1]
 
 

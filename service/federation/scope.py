@@ -6,7 +6,6 @@ problems, categories) are scoped by the ORM criteria and row-level security
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.auth.principal import current_principal
 from service.errors import NotFound
@@ -24,7 +23,7 @@ def federation_id() -> int:
     federations = principal.scope.federation_ids
     if len(federations) == 1:
         return next(iter(federations))
-    raise NotFound(_l("There is no such record, or it is not yours to see."))
+    raise NotFound()
 
 
 def federation(federation_id: int) -> Federation:

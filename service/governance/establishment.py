@@ -141,7 +141,7 @@ def _document_of(
     documents = application.documents if application is not None else []
     document = next((d for d in documents if d.id == document_id), None)
     if document is None:
-        raise NotFound(_l("There is no such record, or it is not yours to see."))
+        raise NotFound()
     return document
 
 

@@ -42,7 +42,7 @@ def open_for_applications(
     policy = services.policy()
     invited = policy.procedure != JoiningProcedure.INVITATION_ONLY or code == policy.invite_code
     if association.status != "active" or not invited:
-        raise NotFound(_l("There is no such record, or it is not yours to see."))
+        raise NotFound()
     return association, policy
 
 

@@ -133,7 +133,7 @@ def access_import(import_id: int, kinds: Collection[str] | None = None) -> Membe
     and another kind's alike."""
     upload = in_scope(MemberImport, import_id)
     if kinds is not None and (upload.kind or KIND) not in kinds:
-        raise NotFound(_l("There is no such record, or it is not yours to see."))
+        raise NotFound()
     return upload
 
 

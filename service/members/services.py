@@ -102,7 +102,7 @@ def member_of_account(user_id: int) -> Member:
         sa.select(Member).where(Member.user_id == user_id, Member.erased_at.is_(None))
     )
     if member is None:
-        raise NotFound(_l("There is no such record, or it is not yours to see."))
+        raise NotFound()
     return member
 
 

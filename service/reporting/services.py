@@ -41,7 +41,6 @@ class ReportingError(DomainError):
 # --- by id: NotFound for a missing row and one the scope does not see alike -------------
 
 # What `service.access` says, for the lookups that are not by a row's own id.
-NOT_YOURS = _l("There is no such record, or it is not yours to see.")
 
 
 def access_period(period_id: int) -> ReportingPeriod:
@@ -81,7 +80,7 @@ def period_of_rollup(rollup: FederationRollup) -> ReportingPeriod:
         )
     )
     if period is None:
-        raise NotFound(NOT_YOURS)
+        raise NotFound()
     return period
 
 
@@ -435,7 +434,7 @@ def access_granted_federation(federation_id: int) -> Federation:
     if federation_id in current_scope().federation_ids:
         federation = db.session.scalar(granted_federations().where(Federation.id == federation_id))
     if federation is None:
-        raise NotFound(NOT_YOURS)
+        raise NotFound()
     return federation
 
 

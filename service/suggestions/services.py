@@ -184,7 +184,7 @@ def access_suggestion(suggestion_id: int) -> Suggestion:
     missing and not-yours alike, and for every id above an association: there only
     escalated items exist, through `access_escalated`."""
     if current_scope().kind not in (ScopeKind.ASSOCIATION, ScopeKind.SYSTEM):
-        raise _not_found()
+        raise NotFound()
     return in_scope(Suggestion, suggestion_id)
 
 
@@ -193,13 +193,8 @@ def access_escalated(suggestion_id: int) -> Suggestion:
     Raises `NotFound` for missing, not-yours and not escalated alike."""
     found = in_scope(Suggestion, suggestion_id)
     if found.escalated_at is None:
-        raise _not_found()
+        raise NotFound()
     return found
-
-
-def _not_found() -> NotFound:
-    # Worded as `in_scope` words a missing one, so that the answers cannot be told apart.
-    return NotFound(_l("There is no such record, or it is not yours to see."))
 
 
 def start(suggestion: Suggestion) -> None:
