@@ -71,6 +71,7 @@ MOVED = {
     for name in names
 }
 _worker_app: Flask | None = None
+_fake_lock = threading.Lock()
 
 
 class JobsUnavailable(RuntimeError):
@@ -91,9 +92,14 @@ def _connection(app: Flask):
         return Redis.from_url(url, socket_connect_timeout=2)
     ext = app.extensions.setdefault("kexie_jobs", {})
     if "fake" not in ext:
-        from fakeredis import FakeRedis
+        # Each FakeRedis is a server of its own: two threads' first use at once (a request
+        # enqueueing as the embedded scheduler ticks) must not make two, or a job pushed to
+        # the one a worker never reads is lost.
+        with _fake_lock:
+            if "fake" not in ext:
+                from fakeredis import FakeRedis
 
-        ext["fake"] = FakeRedis()
+                ext["fake"] = FakeRedis()
     return ext["fake"]
 
 

@@ -5,6 +5,7 @@ workflows themselves are proven in tests/live/.)"""
 
 from __future__ import annotations
 
+import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -148,3 +149,22 @@ def test_periodic_jobs_are_enqueued_when_their_time_comes(app, monkeypatch):
 
 def periodic_note() -> None:
     CALLS.append("periodic")
+
+
+def test_threads_using_the_queue_first_at_once_share_one_queue(app):
+    """A request enqueueing as the embedded scheduler's first tick reads the queue: both
+    must reach the same in-process Redis, or the job goes where no worker looks."""
+    app.extensions.pop("kexie_jobs", None)
+    start = threading.Barrier(8)
+    seen: list[int] = []
+
+    def first_use() -> None:
+        start.wait()
+        seen.append(id(jobs.queue(app=app).connection))
+
+    threads = [threading.Thread(target=first_use) for _ in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert len(set(seen)) == 1, f"{len(set(seen))} separate queues"
