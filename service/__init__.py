@@ -343,16 +343,18 @@ def _error_message(error: HTTPException) -> str:
 
 
 def _register_templates(app: Flask) -> None:
-    from service.associations.models import FIELD_LABELS
+    from service.associations import services as associations
     from service.audit import presentation
     from service.auth.principal import current_principal
     from service.auth.roles import ROLES
+    from service.federation import categories
     from service.web import filters
     from service.web.navigation import navigation_for
 
     filters.register(app)
     app.jinja_env.filters["display_name"] = presentation.display_name
-    app.jinja_env.filters["field_label"] = lambda name: str(FIELD_LABELS.get(name, name))
+    app.jinja_env.filters["field_label"] = associations.field_label
+    app.jinja_env.filters["category_label"] = categories.label_of_profile
 
     @app.context_processor
     def layout_context() -> dict:
