@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_request_hooks(app)
     _register_error_handlers(app)
     _register_templates(app)
+    _register_audit_words()
     from service.cli import register as register_cli
 
     register_cli(app)
@@ -93,6 +94,21 @@ def _init_extensions(app: Flask) -> None:
     from service import jobs
 
     jobs.install(app)
+
+
+def _register_audit_words() -> None:
+    """Each package tells the audit log how its records and codes are called
+    (`service.audit.words`): importing its `audit_words` registers them, once."""
+    from service.activities import audit_words as _activities  # noqa: F401
+    from service.associations import audit_words as _associations  # noqa: F401
+    from service.audit import owned_elsewhere_words as _reporting_and_sso  # noqa: F401
+    from service.auth import audit_words as _auth  # noqa: F401
+    from service.federation import audit_words as _federation  # noqa: F401
+    from service.files import audit_words as _files  # noqa: F401
+    from service.governance import audit_words as _governance  # noqa: F401
+    from service.imports import audit_words as _imports  # noqa: F401
+    from service.members import audit_words as _members  # noqa: F401
+    from service.suggestions import audit_words as _suggestions  # noqa: F401
 
 
 def _locale() -> str:
