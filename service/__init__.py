@@ -132,7 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.federation import guidance_views, problem_views
     from service.federation import public as federation_public
     from service.federation import views as federation_views
-    from service.files import models as _files  # noqa: F401  (the table the domains share)
+    from service.files import services as _files  # noqa: F401  (the table the domains share)
     from service.governance import api as governance_api
     from service.governance import establishment_api, establishment_views
     from service.governance import views as governance_views
