@@ -191,6 +191,8 @@ def _register_blueprints(app: Flask) -> None:
     ):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie
+    # The universities' own sign-ins on the login page, and their end of a session.
+    auth_views.offer_other_sign_ins(app, sso_views.login_choices, sso_views.end_session_target)
 
 
 def is_api_request() -> bool:

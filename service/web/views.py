@@ -18,7 +18,7 @@ from flask_babel import gettext as _
 from service.associations import services as associations
 from service.auth.principal import current_principal, require
 from service.auth.roles import ROLES, Level, Permission
-from service.auth.views import safe_next
+from service.auth.signing_in import safe_next
 from service.federation import categories, directory
 from service.federation.forms import FederationForm
 from service.federation.scope import current_federation
