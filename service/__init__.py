@@ -49,6 +49,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     _register_request_hooks(app)
     _register_error_handlers(app)
     _register_templates(app)
+    _register_audit_words()
     from service.cli import register as register_cli
 
     register_cli(app)
@@ -95,6 +96,21 @@ def _init_extensions(app: Flask) -> None:
     jobs.install(app)
 
 
+def _register_audit_words() -> None:
+    """Each package tells the audit log how its records and codes are called
+    (`service.audit.words`): importing its `audit_words` registers them, once."""
+    from service.activities import audit_words as _activities  # noqa: F401
+    from service.associations import audit_words as _associations  # noqa: F401
+    from service.audit import owned_elsewhere_words as _reporting_and_sso  # noqa: F401
+    from service.auth import audit_words as _auth  # noqa: F401
+    from service.federation import audit_words as _federation  # noqa: F401
+    from service.files import audit_words as _files  # noqa: F401
+    from service.governance import audit_words as _governance  # noqa: F401
+    from service.imports import audit_words as _imports  # noqa: F401
+    from service.members import audit_words as _members  # noqa: F401
+    from service.suggestions import audit_words as _suggestions  # noqa: F401
+
+
 def _locale() -> str:
     """The visitor's choice; Chinese by default, and in jobs (which have no visitor)."""
     if has_request_context():
@@ -116,7 +132,7 @@ def _register_blueprints(app: Flask) -> None:
     from service.federation import guidance_views, problem_views
     from service.federation import public as federation_public
     from service.federation import views as federation_views
-    from service.files import models as _files  # noqa: F401  (the table the domains share)
+    from service.files import services as _files  # noqa: F401  (the table the domains share)
     from service.governance import api as governance_api
     from service.governance import establishment_api, establishment_views
     from service.governance import views as governance_views
@@ -175,6 +191,8 @@ def _register_blueprints(app: Flask) -> None:
     ):
         api.register_blueprint(blp)
         csrf.exempt(blp)  # bearer tokens only; the API never reads the session cookie
+    # The universities' own sign-ins on the login page, and their end of a session.
+    auth_views.offer_other_sign_ins(app, sso_views.login_choices, sso_views.end_session_target)
 
 
 def is_api_request() -> bool:
@@ -343,16 +361,18 @@ def _error_message(error: HTTPException) -> str:
 
 
 def _register_templates(app: Flask) -> None:
-    from service.associations.models import FIELD_LABELS
+    from service.associations import services as associations
     from service.audit import presentation
     from service.auth.principal import current_principal
     from service.auth.roles import ROLES
+    from service.federation import categories
     from service.web import filters
     from service.web.navigation import navigation_for
 
     filters.register(app)
     app.jinja_env.filters["display_name"] = presentation.display_name
-    app.jinja_env.filters["field_label"] = lambda name: str(FIELD_LABELS.get(name, name))
+    app.jinja_env.filters["field_label"] = associations.field_label
+    app.jinja_env.filters["category_label"] = categories.label_of_profile
 
     @app.context_processor
     def layout_context() -> dict:

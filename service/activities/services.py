@@ -29,6 +29,8 @@ from service.activities.models import (
     ActivityStatus,
     AudienceGroup,
     ConsultingReport,
+    Exemplar,
+    ExemplarStatus,
     PartnerKind,
     RecipientLevel,
     SpeakerKind,
@@ -42,11 +44,10 @@ from service.audit.services import record
 from service.errors import NotFound, RuleBroken
 from service.files import services as files
 from service.files.checks import EVIDENCE_KINDS, check_upload
-from service.files.models import StoredFile
 from service.imports.writing import to_xlsx
 from service.members import services as members
 from tenants.db import db
-from tenants.models import utcnow
+from tenants.models import Association, utcnow
 from tenants.scope import ScopeKind, current_scope
 
 # A figure larger than this is a typing slip, not an activity.
@@ -413,6 +414,11 @@ def change_activity(activity: Activity, changes: dict[str, Any]) -> Activity:
     return activity
 
 
+def is_held(activity: Activity) -> bool:
+    """Held, not reported yet: its next step (to 已上报) is the final one."""
+    return activity.status == ActivityStatus.HELD.value
+
+
 def set_status(activity: Activity, status: str, today: date | None = None) -> None:
     """Move to `status`, which must be the next one (the API's way to advance)."""
     if status == activity.status:
@@ -466,11 +472,9 @@ def add_evidence(
 
 def remove_evidence(item: ActivityEvidence) -> None:
     """Unlink the file and delete it: it was kept for this activity only."""
-    stored = db.session.scalar(sa.select(StoredFile).where(StoredFile.id == item.file_id))
     db.session.delete(item)
     db.session.flush()
-    if stored is not None:
-        db.session.delete(stored)
+    files.delete_file(item.file_id)
 
 
 def access_evidence(evidence_id: int) -> ActivityEvidence:
@@ -614,3 +618,27 @@ def held_not_reported_count() -> int:
     """Activities marked held and not yet reported (已举办, not 已上报)."""
     query = activities_query(status="held").order_by(None)
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+# --- exemplars, for the federation's page ----------------------------------------------------
+
+
+def recognised_exemplars(
+    federation_id: int, *, public_only: bool = False
+) -> list[tuple[Exemplar, str]]:
+    """(exemplar, association name) of the recognised exemplars of the federation's
+    associations, newest year first; with `public_only`, those published one by one (which
+    the database allows only for a recognised exemplar with consent on record)."""
+    conditions = [
+        Association.federation_id == federation_id,
+        Exemplar.status == ExemplarStatus.RECOGNISED.value,
+    ]
+    if public_only:
+        conditions += [Exemplar.published.is_(True), Exemplar.consent_to_publish.is_(True)]
+    rows = db.session.execute(
+        sa.select(Exemplar, Association.name)
+        .join(Association, Association.id == Exemplar.tenant_id)
+        .where(*conditions)
+        .order_by(Exemplar.year.desc(), Association.name, Exemplar.id)
+    )
+    return [(exemplar, name) for exemplar, name in rows]

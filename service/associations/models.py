@@ -69,8 +69,3 @@ class AssociationProfile(TenantOwned, db.Model):
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
     association: Mapped[Association] = db.relationship(lazy="joined", innerjoin=True)
-
-    # The name of `category` in the federation's taxonomy, for the pages that show it: they
-    # ask the taxonomy (`service.federation.categories.label_profiles`). Not a column, and the
-    # model runs no query for it.
-    category_label = None

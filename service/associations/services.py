@@ -5,12 +5,19 @@ Services never commit: the request commits once, at its end. A record looked up 
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import sqlalchemy as sa
 
 from service.access import in_scope
-from service.associations.models import AssociationProfile
+from service.associations.models import (
+    CATEGORY_LABELS,
+    FIELD_LABELS,
+    STATUS_LABELS,
+    AssociationProfile,
+    Category,
+)
 from service.auth.roles import Permission, Role
 from service.errors import NotFound
 from service.sorting import pinyin_order
@@ -141,3 +148,62 @@ def names_in_scope() -> dict[int, str]:
 def name_of(association_id: int) -> str | None:
     """The association's name if the current scope sees it."""
     return db.session.scalar(sa.select(Association.name).where(Association.id == association_id))
+
+
+# The words of the association's record, for the pages and logs of other packages.
+
+
+def status_labels() -> Mapping[str, Any]:
+    """An association's lifecycle status (applying, active, …) -> its label."""
+    return STATUS_LABELS
+
+
+def default_category_labels() -> Mapping[str, Any]:
+    """The default categories every federation's taxonomy starts with: code -> label."""
+    return {str(code): label for code, label in CATEGORY_LABELS.items()}
+
+
+def default_category_codes() -> list[str]:
+    """The codes of the default categories, in their order."""
+    return [c.value for c in Category]
+
+
+def field_labels() -> Mapping[str, Any]:
+    """A profile's field -> its label."""
+    return FIELD_LABELS
+
+
+def field_label(name: str) -> str:
+    """The label of a profile's field, else the name itself: the template filter."""
+    return str(FIELD_LABELS.get(name, name))
+
+
+def contact_length(field: str) -> int:
+    """How long the profile's contact field (`contact_name`, `contact_email`) may be."""
+    return getattr(AssociationProfile, field).type.length
+
+
+def contact_email(association_id: int) -> str | None:
+    """The e-mail of the association's contact, if it has one (read in the current scope)."""
+    return db.session.scalar(
+        sa.select(AssociationProfile.contact_email).where(
+            AssociationProfile.tenant_id == association_id
+        )
+    )
+
+
+def ids_in_scope(categories: Collection[str] | None = None) -> sa.Select:
+    """A subquery of the ids of the associations with a profile in the current scope; of
+    those categories when given (none: no association)."""
+    query = sa.select(AssociationProfile.tenant_id)
+    if categories is not None:
+        query = query.where(AssociationProfile.category.in_(list(categories)))
+    return query
+
+
+def add_profile(association_id: int, **values: Any) -> AssociationProfile:
+    """The profile of a new association (its university, category, contact, founding day),
+    added to the session: written with the association that the caller creates."""
+    profile = AssociationProfile(tenant_id=association_id, **values)
+    db.session.add(profile)
+    return profile

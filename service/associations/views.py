@@ -31,7 +31,6 @@ def index():
         finding = None
     with_finding = compliance.with_status(finding) if finding else None
     page = page_of(services.profiles_in_scope(category, status, among=with_finding))
-    categories.label_profiles(page.items)
     findings = compliance.stored_findings([p.tenant_id for p in page.items])
     return render_template(
         "associations/index.html",
@@ -54,7 +53,6 @@ def index():
 def profile(association_id: int):
     association = services.access_association(association_id)
     profile = services.access_profile(association.id)
-    categories.label_profiles([profile])
     visible = services.contact_visible_to(current_principal())
     return render_template(
         "associations/profile.html",

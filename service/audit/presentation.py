@@ -1,9 +1,10 @@
 """The audit log in words: "张三 修改了 活动《科普周》的 状态：计划中 → 已举办".
 
-Every label the log shows lives here, once: what a kind of record is called, what an action
-is called, a field's label (the label of the form that edits it, else the mapping below) and a
-coded value's label (the owning package's own label table). A code without a label is shown as
-it is, so a new table or field is still readable, only less so.
+How a record, an action, a field and a coded value are called: a kind of record, a form's
+field labels and the labels of coded values are the owning packages' words, which they
+register in `words` (each from its own `audit_words` module); the actions, the bookkeeping
+fields and the accounts' roles are worded here. A code without a label is shown as it is,
+so a new table or field is still readable, only less so.
 
 This module words what `visibility` already decided the viewer may see; it never widens it:
 a record is named by its title only when the viewer may see that field, and a personal or
@@ -25,43 +26,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms.fields.core import UnboundField
 
-from service.activities import forms as activity_forms
-from service.activities.models import (
-    ACTIVITY_STATUS_LABELS,
-    AUDIENCE_GROUP_LABELS,
-    AWARD_LEVEL_LABELS,
-    EXEMPLAR_KIND_LABELS,
-    EXEMPLAR_STATUS_LABELS,
-    FIGURE_LABELS,
-    NOMINATION_STATUS_LABELS,
-    PARTNER_KIND_LABELS,
-    RECIPIENT_LEVEL_LABELS,
-    SPEAKER_KIND_LABELS,
-    SUBTYPE_LABELS,
-    TASK_LABELS,
-    TRANSFER_MODE_LABELS,
-    VISIBILITY_LABELS,
-)
-from service.associations import forms as association_forms
-from service.associations.models import CATEGORY_LABELS, FIELD_LABELS
-from service.associations.models import STATUS_LABELS as ASSOCIATION_STATUS_LABELS
+from service.audit import words
 from service.audit.services import CONCEALED_ACTOR
 from service.auth import services as accounts
 from service.auth.roles import ROLES, Role
-from service.federation.metrics import METRICS
-from service.governance import compliance
-from service.governance import forms as governance_forms
-from service.governance.models import APPLICATION_STATUS_LABELS, BODY_LABELS, POST_LABELS
-from service.governance.models import ELIGIBILITY_LABELS as GOVERNANCE_ELIGIBILITY_LABELS
-from service.members import forms as member_forms
-from service.members.models import KIND_LABELS as GROUP_KIND_LABELS
-from service.members.models import STATUS_LABELS as MEMBER_STATUS_LABELS
-from service.members.models import TITLE_LABELS
-from service.reporting.models import STATUS_LABELS as REPORT_STATUS_LABELS
-from service.suggestions import forms as suggestion_forms
-from service.suggestions.models import KIND_LABELS as SUGGESTION_KIND_LABELS
-from service.suggestions.models import STATE_LABELS as SUGGESTION_STATE_LABELS
-from service.suggestions.models import THEME_LABELS
 from service.web.filters import local_time, number
 from tenants.db import db
 
@@ -84,64 +52,16 @@ NAME_FIELDS = ("title", "name", "display_name", "university_name")
 # "title" is the applicant's professional title, not a name.
 UNNAMED_ENTITIES = frozenset({"member", "member_application", "committee_member", "officer"})
 
-ENTITY_LABELS: dict[str, Any] = {
-    "activity": _l("activity"),
-    "activity_evidence": _l("activity evidence"),
-    "consulting_report": _l("consulting report"),
-    "tech_transfer": _l("technology transfer"),
-    "nomination": _l("award nomination"),
-    "exemplar": _l("exemplar"),
-    "stored_file": _l("file"),
-    "suggestion": _l("suggestion"),
-    "member": _l("member"),
-    "group_member": _l("group member"),
-    "group_member_status_change": _l("group member status change"),
-    "member_status_change": _l("member status change"),
-    "member_application": _l("membership application"),
-    "member_import": _l("member import"),
-    "membership_policy": _l("membership policy"),
-    "association": _l("association"),
-    "association_profile": _l("association profile"),
-    "committee_term": _l("committee term"),
-    "committee_member": _l("committee member"),
-    "standing_committee": _l("standing committee"),
-    "congress": _l("member congress"),
-    "governance_meeting": _l("meeting"),
-    "officer": _l("officer"),
-    "secretariat": _l("secretariat"),
-    "establishment": _l("establishment"),
-    "founding_document": _l("founding document"),
-    "compliance_finding": _l("compliance finding"),
-    "reminder": _l("reminder"),
-    "category_change": _l("category change"),
-    "lifecycle_change": _l("status change of the association"),
-    "establishment_application": _l("establishment application"),
-    "application_document": _l("application document"),
-    "annual_report": _l("annual report"),
-    "metric_rollup": _l("statistics roll-up"),
-    "federation_rollup": _l("provincial roll-up"),
-    "guidance": _l("guidance"),
-    "guidance_receipt": _l("guidance receipt"),
-    "federation_problem": _l("problem"),
-    "federation_problem_finding": _l("problem finding"),
-    "federation_comment": _l("comment"),
-    "user_account": _l("account"),
-    "api_token": _l("API token"),
-    "federation": _l("federation"),
-    "statistical_form_header": _l("national form header"),
-    "reporting_period": _l("reporting period"),
-    "tenant": _l("association data"),
-    "application_event": _l("establishment application step"),
-    "federation_problem_event": _l("problem step"),
-    "push_outbox": _l("national submission"),
-    "password_link": _l("password link"),
-    "sso_link": _l("university sign-in link"),
-    "title_word": _l("professional title word"),
-    "reopen_request": _l("request to reopen a report"),
-    "import_sheet": _l("import sheet"),
-    "import_mapping": _l("import column mapping"),
-    "identity_provider": _l("university sign-in settings"),
-}
+# What each kind of record is called: the owning package's words (`words.register`); the
+# tenancy layer's own records are named here.
+ENTITY_LABELS = words.ENTITY_LABELS
+ENTITY_LABELS.update(
+    {
+        "association": _l("association"),
+        "federation": _l("federation"),
+        "tenant": _l("association data"),
+    }
+)
 
 ACTION_LABELS: dict[str, Any] = {
     "create": _l("created"),
@@ -222,80 +142,19 @@ COMMON_FIELD_LABELS: dict[str, Any] = {
     "reported_at": _l("Marked reported at"),
     "metric": _l("Indicator"),
     "value": _l("Value"),
-    **FIGURE_LABELS,
-    **FIELD_LABELS,
 }
 
-# The forms that edit each kind of record: their labels are the fields' labels.
-FORMS: dict[str, Iterable[type]] = {
-    "activity": [activity_forms.ActivityForm],
-    "consulting_report": [activity_forms.ConsultingReportForm],
-    "tech_transfer": [activity_forms.TechTransferForm],
-    "nomination": [activity_forms.NominationForm],
-    "exemplar": [activity_forms.ExemplarForm],
-    "member": [member_forms.MemberForm],
-    "group_member": [member_forms.GroupMemberForm],
-    "membership_policy": [member_forms.PolicyForm],
-    "member_application": [member_forms.ApplicationForm],
-    "suggestion": [suggestion_forms.SuggestionForm, suggestion_forms.HandleForm],
-    "congress": [governance_forms.CongressForm],
-    "governance_meeting": [governance_forms.MeetingForm],
-    "officer": [governance_forms.OfficerForm],
-    "secretariat": [governance_forms.SecretariatForm],
-    "establishment_application": [governance_forms.ApplicationForm],
-    "association_profile": [association_forms.ProfileForm],
-}
-
-_STATUS_BY_ENTITY: dict[str, Mapping] = {
-    "activity": ACTIVITY_STATUS_LABELS,
-    "annual_report": REPORT_STATUS_LABELS,
-    "association": ASSOCIATION_STATUS_LABELS,
-    "establishment_application": APPLICATION_STATUS_LABELS,
-    "nomination": NOMINATION_STATUS_LABELS,
-    "compliance_finding": compliance.STATUS_LABELS,
-    "exemplar": EXEMPLAR_STATUS_LABELS,
-    "member": MEMBER_STATUS_LABELS,
-    "member_application": {
-        "pending": _l("Pending"),
-        "approved": _l("Approved"),
-        "rejected": _l("Rejected"),
-    },
-}
-_KIND_BY_ENTITY: dict[str, Mapping] = {
-    "suggestion": SUGGESTION_KIND_LABELS,
-    "group_member": GROUP_KIND_LABELS,
-    "exemplar": EXEMPLAR_KIND_LABELS,
-}
-# Coded values by field, whatever the record (status is by record: the codes differ).
-VALUE_LABELS: dict[str, Mapping] = {
-    "task": TASK_LABELS,
-    "subtype": SUBTYPE_LABELS,
-    "visibility": VISIBILITY_LABELS,
-    "category": CATEGORY_LABELS,
-    "speaker_kind": SPEAKER_KIND_LABELS,
-    "audience_group": AUDIENCE_GROUP_LABELS,
-    "body": BODY_LABELS,
-    "post": POST_LABELS,
-    "role": {role.value: spec.label for role, spec in ROLES.items()},
-    "from_status": ASSOCIATION_STATUS_LABELS,
-    "to_status": ASSOCIATION_STATUS_LABELS,
-    "from_code": CATEGORY_LABELS,
-    "to_code": CATEGORY_LABELS,
-    "theme": THEME_LABELS,
-    "mode": TRANSFER_MODE_LABELS,
-    "recipient_level": RECIPIENT_LEVEL_LABELS,
-    "eligibility": GOVERNANCE_ELIGIBILITY_LABELS,
-    "partner_kind": PARTNER_KIND_LABELS,
-    "metric": {m.code: m.label for m in METRICS},
-    "rule": {r.code: r.label for r in compliance.RULES},
-    "state": SUGGESTION_STATE_LABELS,
-    "level": {
-        **AWARD_LEVEL_LABELS,
-        "association": _l("Association"),
-        "federation": _l("Federation"),
-        "national": _l("National"),
-    },
-}
+# Coded values of the accounts' own fields, whatever the record; the packages add theirs.
+words.register(
+    values={
+        "role": {role.value: spec.label for role, spec in ROLES.items()},
+        "level": {
+            "association": _l("Association"),
+            "federation": _l("Federation"),
+            "national": _l("National"),
+        },
+    }
+)
 _PLAIN_ACTORS: dict[str, Any] = {
     "system": _l("the system"),
     "cli": _l("the command line"),
@@ -315,10 +174,16 @@ def _form_labels(form: type) -> dict[str, Any]:
     }
 
 
-_FIELD_LABELS_BY_ENTITY: dict[str, dict[str, Any]] = {
-    entity: {k: v for form in forms for k, v in _form_labels(form).items()}
-    for entity, forms in FORMS.items()
-}
+def _field_labels_of(entity: str) -> dict[str, Any]:
+    """The labels of the forms that edit this kind of record (read once per kind)."""
+    if entity not in _FIELD_LABELS_BY_ENTITY:
+        _FIELD_LABELS_BY_ENTITY[entity] = {
+            k: v for form in words.FORMS.get(entity, ()) for k, v in _form_labels(form).items()
+        }
+    return _FIELD_LABELS_BY_ENTITY[entity]
+
+
+_FIELD_LABELS_BY_ENTITY: dict[str, dict[str, Any]] = {}
 
 
 def entity_label(entity: str) -> str:
@@ -330,7 +195,11 @@ def action_label(action: str) -> str:
 
 
 def field_label(entity: str, field: str) -> str:
-    label = _FIELD_LABELS_BY_ENTITY.get(entity, {}).get(field) or COMMON_FIELD_LABELS.get(field)
+    label = (
+        _field_labels_of(entity).get(field)
+        or words.FIELD_LABELS.get(field)
+        or COMMON_FIELD_LABELS.get(field)
+    )
     return str(label) if label is not None else field
 
 
@@ -343,14 +212,9 @@ def value_label(entity: str, field: str, value: Any) -> str:
         return _("(changed)")
     if isinstance(value, bool):
         return _("yes") if value else _("no")
-    if field == "status":
-        labels = _STATUS_BY_ENTITY.get(entity)
-    elif field == "kind":
-        labels = _KIND_BY_ENTITY.get(entity)
-    elif field == "title":  # a person's professional title is a code; a record's is its name
-        labels = TITLE_LABELS if entity in UNNAMED_ENTITIES else None
-    else:
-        labels = VALUE_LABELS.get(field)
+    # A status or a kind is the record's own (the codes differ); a person's professional
+    # title is a code (`member`'s `title`), a record's title its name.
+    labels = words.RECORD_VALUE_LABELS.get((entity, field), words.VALUE_LABELS.get(field))
     if labels is not None and isinstance(value, str) and value in labels:
         return str(labels[value])
     if isinstance(value, str) and value[:1] in "[{" and value[-1:] in "]}":

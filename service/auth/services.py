@@ -227,6 +227,35 @@ def access_user(principal: Principal, user_id: int) -> User | None:
     return db.session.scalar(users_visible_to(principal).where(User.id == user_id))
 
 
+def display_name_in(user_id: int, association_id: int) -> str | None:
+    """The display name of an account of this association (None for another's or none)."""
+    return db.session.scalar(
+        sa.select(User.display_name).where(
+            User.id == user_id, User.association_id == association_id
+        )
+    )
+
+
+def federation_accounts(federation_id: int) -> list[User]:
+    """The accounts of a federation's supervisors, by username."""
+    return list(
+        db.session.scalars(
+            sa.select(User).where(User.federation_id == federation_id).order_by(User.username)
+        )
+    )
+
+
+def federation_officers(federation_id: int) -> list[User]:
+    """The federation's officers (who a problem can be assigned to), by name."""
+    return list(
+        db.session.scalars(
+            sa.select(User)
+            .where(User.federation_id == federation_id, User.role == Role.FEDERATION_OFFICER.value)
+            .order_by(User.display_name, User.id)
+        )
+    )
+
+
 def assignable_roles(principal: Principal) -> list[Role]:
     if principal.level is Level.ASSOCIATION:
         return [r for r, spec in ROLES.items() if spec.level is Level.ASSOCIATION]

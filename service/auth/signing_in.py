@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from urllib.parse import urlsplit
 
 from flask import Response, flash, redirect, session, url_for
 from flask_login import login_user
@@ -22,6 +23,18 @@ from tenants.db import db
 
 PENDING = "second_factor_pending"
 PENDING_SECONDS = 300
+
+
+def safe_next(target: str | None) -> str:
+    """Only a path on this site; anything else (another host, //host) goes home."""
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
+        return target
+    return url_for("web.home")
 
 
 def complete(

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit
+from collections.abc import Callable
 
 import sqlalchemy as sa
 from flask import (
     Blueprint,
+    Flask,
     abort,
     current_app,
     flash,
@@ -43,6 +44,7 @@ from service.auth.forms import (
 from service.auth.models import User
 from service.auth.principal import current_principal, principal_for_user, require
 from service.auth.roles import ROLES, Level, Permission, Role
+from service.auth.signing_in import safe_next
 from service.extensions import limiter
 from service.mail import mail_configured
 from service.sso import services as sso
@@ -53,21 +55,34 @@ from tenants.models import Federation
 
 bp = Blueprint("auth", __name__)
 
+# Other ways to sign in (a university's own accounts, service/sso) add their choices to the
+# login page and their end of a session to signing out. The application factory wires them
+# (`offer_other_sign_ins`): this package does not import their pages.
+OTHER_SIGN_INS = "auth.other_sign_ins"
+
+
+def offer_other_sign_ins(
+    app: Flask,
+    login_choices: Callable[[], dict],
+    end_session_target: Callable[[], str | None],
+) -> None:
+    """Show `login_choices()` on the login page, and send a signing-out user on to
+    `end_session_target()` when it names an address (the provider's end of the session)."""
+    app.extensions[OTHER_SIGN_INS] = (login_choices, end_session_target)
+
+
+def _other_login_choices() -> dict:
+    choices = current_app.extensions.get(OTHER_SIGN_INS)
+    return choices[0]() if choices else {}
+
+
+def _other_sign_out() -> str | None:
+    choices = current_app.extensions.get(OTHER_SIGN_INS)
+    return choices[1]() if choices else None
+
 
 def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this site; anything else (another host, //host) goes home."""
-    if (
-        target
-        and target.startswith("/")
-        and not target.startswith("//")
-        and not urlsplit(target).netloc
-    ):
-        return target
-    return url_for("web.home")
 
 
 def _current_user() -> User:
@@ -110,9 +125,7 @@ def login():
 
 def _login_page(form: LoginForm) -> str:
     # The universities whose members sign in with their own account (service/sso).
-    from service.sso.views import login_choices
-
-    return render_template("auth/login.html", form=form, **login_choices())
+    return render_template("auth/login.html", form=form, **_other_login_choices())
 
 
 def _count_failure(username: str, address: str) -> None:
@@ -127,9 +140,8 @@ def _count_failure(username: str, address: str) -> None:
 
 @bp.post("/logout")
 def logout():
-    from service.sso.views import end_session_target  # signed in through OIDC: end there too
-
-    farewell = end_session_target() if current_principal().kind == "user" else None
+    # Signed in through OIDC: end the session there too.
+    farewell = _other_sign_out() if current_principal().kind == "user" else None
     if current_principal().kind == "user":
         services.end_sessions(_current_user())
     logout_user()

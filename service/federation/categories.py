@@ -3,27 +3,30 @@ from one category to another with its history."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import g, has_app_context
 from flask_babel import lazy_gettext as _l
 
-from service.associations.models import AssociationProfile, Category
+from service.associations import services as associations
 from service.audit.services import current_actor
 from service.errors import RuleBroken
 from service.federation.models import CategoryChange, UniversityCategory
 from tenants.db import db
 from tenants.models import Association
 
+if TYPE_CHECKING:  # a hint only: profiles are read and changed through their services
+    from service.associations.models import AssociationProfile
+
 # The names a new federation's default categories start with; a federation may rename them
-# or add its own. The codes are the `Category` enum's values, which profiles already hold.
-DEFAULTS: tuple[tuple[str, str], ...] = (
-    (Category.RESEARCH.value, "研究型大学"),
-    (Category.TEACHING_RESEARCH.value, "教学研究型大学"),
-    (Category.APPLIED.value, "应用型本科高校"),
-    (Category.VOCATIONAL.value, "高职院校"),
-    (Category.PRIVATE.value, "民办高校"),
+# or add its own. The codes are the associations' default codes, which profiles already hold.
+DEFAULTS: tuple[tuple[str, str], ...] = tuple(
+    zip(
+        associations.default_category_codes(),
+        ("研究型大学", "教学研究型大学", "应用型本科高校", "高职院校", "民办高校"),
+        strict=True,
+    )
 )
 
 
@@ -98,11 +101,10 @@ def label_of(federation_id: int, code: str) -> str:
     return labels(federation_id).get(code, code)
 
 
-def label_profiles(profiles: Iterable[AssociationProfile]) -> None:
-    """Give each profile its category's name in its federation's taxonomy, for a page that
-    shows it (`profile.category_label`); one query per federation and request."""
-    for profile in profiles:
-        profile.category_label = label_of(profile.association.federation_id, profile.category)
+def label_of_profile(profile: AssociationProfile) -> str:
+    """A profile's category by its name in its federation's taxonomy: the template filter
+    `category_label` (one query per federation and request)."""
+    return label_of(profile.association.federation_id, profile.category)
 
 
 def apply_edit(profile: AssociationProfile, changes: dict) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask_babel import gettext as _
 
-from service.associations.models import STATUS_LABELS
+from service.associations import services as associations
 from service.federation.metrics import BY_CODE
 from service.governance import compliance
 
@@ -48,7 +48,7 @@ def _bars(
 
 
 def overview(data: dict, category_labels: dict[str, str]) -> dict[str, dict]:
-    by_status = {str(STATUS_LABELS[s]): n for s, n in data["by_status"].items() if n}
+    by_status = {str(associations.status_labels()[s]): n for s, n in data["by_status"].items() if n}
     coverage = {
         _("Universities with an association"): data["coverage"]["with_association"],
         _("Universities without an association"): data["coverage"]["without_association"],

@@ -4,17 +4,21 @@ their associations' names and counts and their supervisors' accounts, never thei
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from service.auth.models import User
+from service.auth import services as auth
 from service.errors import NotFound, RuleBroken
 from service.federation import categories
 from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.scope import system_scope
+
+if TYPE_CHECKING:  # a hint only: accounts are read through their services
+    from service.auth.models import User
 
 
 class DirectoryError(RuleBroken):
@@ -75,7 +79,5 @@ def access_federation(federation_id: int) -> Summary:
             .where(Association.federation_id == federation_id)
             .order_by(pinyin_order(Association.name))
         ).all()
-    accounts = db.session.scalars(
-        sa.select(User).where(User.federation_id == federation_id).order_by(User.username)
-    ).all()
-    return Summary(federation, [tuple(a) for a in associations], list(accounts))
+    accounts = auth.federation_accounts(federation_id)
+    return Summary(federation, [tuple(a) for a in associations], accounts)

@@ -14,10 +14,10 @@ from datetime import datetime
 
 import sqlalchemy as sa
 
-from service.activities.models import Exemplar, ExemplarStatus
+from service.activities import services as activities
 from service.federation.models import ExemplarPage
 from tenants.db import db
-from tenants.models import Association, Federation, utcnow
+from tenants.models import Federation, utcnow
 from tenants.scope import Scope, use_scope
 
 
@@ -55,18 +55,7 @@ class Entry:
 def recognised(federation_id: int, *, public_only: bool = False) -> list[Entry]:
     """The recognised exemplars of the federation's associations, newest year first; with
     `public_only`, those published one by one (recognised and consented, by the check)."""
-    conditions = [
-        Association.federation_id == federation_id,
-        Exemplar.status == ExemplarStatus.RECOGNISED.value,
-    ]
-    if public_only:
-        conditions += [Exemplar.published.is_(True), Exemplar.consent_to_publish.is_(True)]
-    rows = db.session.execute(
-        sa.select(Exemplar, Association.name)
-        .join(Association, Association.id == Exemplar.tenant_id)
-        .where(*conditions)
-        .order_by(Exemplar.year.desc(), Association.name, Exemplar.id)
-    )
+    rows = activities.recognised_exemplars(federation_id, public_only=public_only)
     return [
         Entry(
             e.id,

@@ -6,7 +6,7 @@ from flask import Response
 from flask_babel import gettext as _
 from openpyxl import Workbook
 
-from service.associations.models import STATUS_LABELS
+from service.associations import services as associations
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
 from service.governance import compliance
 from service.imports.writing import workbook_bytes
@@ -28,7 +28,7 @@ def overview(data: dict, category_labels: dict[str, str]) -> Response:
         sheet.append([_("University category"), category_labels.get(category, category)])
     sheet.append([_("Associations"), data["associations"]])
     for status, n in data["by_status"].items():
-        sheet.append([str(STATUS_LABELS[status]), n])
+        sheet.append([str(associations.status_labels()[status]), n])
     sheet.append([_("Universities with an association"), data["coverage"]["with_association"]])
     sheet.append(
         [_("Universities without an association"), data["coverage"]["without_association"]]
@@ -73,7 +73,7 @@ def table(rows: list[dict], year: int) -> Response:
             [
                 row["name"],
                 row["category_label"],
-                str(STATUS_LABELS[row["status"]]),
+                str(associations.status_labels()[row["status"]]),
                 str(compliance.STATUS_LABELS[compliance.Status(row["compliance"])]),
                 *[row["metrics"][m.code] for m in DASHBOARD_METRICS],
                 row["health"],

@@ -10,20 +10,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
 from service.access import in_scope, owned_by_federation
-from service.associations.models import AssociationProfile
+from service.associations import services as associations
 from service.errors import NotFound
 from service.federation.models import Audience, Guidance, GuidanceFile, GuidanceReceipt
+from service.files import services as stored_files
 from service.files.checks import CheckedUpload
-from service.files.models import StoredFile
 from service.mail import send_template
 from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Association, utcnow
+
+if TYPE_CHECKING:  # a hint only: files are kept and read through their services
+    from service.files.models import StoredFile
 
 # What `service.access` says, for the lookups that are not by a row's own id.
 
@@ -32,11 +36,12 @@ def audience_ids(federation_id: int, audience: str, targets: list) -> list[int]:
     """The associations of the federation that guidance with this audience reaches."""
     query = (
         sa.select(Association.id)
-        .join(AssociationProfile, AssociationProfile.tenant_id == Association.id)
+        .where(Association.id.in_(associations.ids_in_scope()))
         .where(Association.federation_id == federation_id, Association.status != "dissolved")
     )
     if audience == Audience.CATEGORIES:
-        query = query.where(AssociationProfile.category.in_([str(t) for t in targets]))
+        in_categories = associations.ids_in_scope([str(t) for t in targets])
+        query = query.where(Association.id.in_(in_categories))
     elif audience == Audience.ASSOCIATIONS:
         query = query.where(Association.id.in_([int(t) for t in targets]))
     return list(db.session.scalars(query.order_by(Association.id)))
@@ -145,7 +150,7 @@ def response_file(receipt: GuidanceReceipt) -> StoredFile:
     NotFound when it sent none."""
     if receipt.response_file_id is None:
         raise NotFound()
-    return in_scope(StoredFile, receipt.response_file_id)
+    return stored_files.access_file(receipt.response_file_id)
 
 
 # --- the association's side -----------------------------------------------------------
@@ -263,11 +268,7 @@ def remind(guidance: Guidance, today: date | None = None) -> int:
 
 
 def _email(association_id: int, guidance: Guidance) -> bool:
-    address = db.session.scalar(
-        sa.select(AssociationProfile.contact_email).where(
-            AssociationProfile.tenant_id == association_id
-        )
-    )
+    address = associations.contact_email(association_id)
     if not address:
         return False
     return send_template(

@@ -2,18 +2,22 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from service.access import owned_by_federation
-from service.associations.models import AssociationProfile
-from service.auth.models import User
-from service.auth.roles import Role
+from service.associations import services as associations
+from service.auth import services as accounts
 from service.errors import Conflict
 from service.federation.models import Problem, ProblemEvent, ProblemFinding, ProblemState
 from service.governance import compliance
-from service.governance.models import ComplianceFinding
 from tenants.db import db
+
+if TYPE_CHECKING:  # hints only: accounts and findings are read through their services
+    from service.auth.models import User
+    from service.governance.models import ComplianceFinding
 
 
 class ProblemRefused(Conflict):
@@ -23,13 +27,7 @@ class ProblemRefused(Conflict):
 
 def officers(federation_id: int) -> list[User]:
     """Who a problem can be assigned to: the federation's officers."""
-    return list(
-        db.session.scalars(
-            sa.select(User)
-            .where(User.federation_id == federation_id, User.role == Role.FEDERATION_OFFICER.value)
-            .order_by(User.display_name, User.id)
-        )
-    )
+    return accounts.federation_officers(federation_id)
 
 
 def _assignee(federation_id: int, user_id: int | None) -> int | None:
@@ -113,9 +111,7 @@ def of_federation(
     if open_only:
         query = query.where(Problem.state != ProblemState.RESOLVED.value)
     if category:
-        in_category = sa.select(AssociationProfile.tenant_id).where(
-            AssociationProfile.category == category
-        )
+        in_category = associations.ids_in_scope([category])
         query = query.where(
             sa.or_(Problem.category == category, Problem.association_id.in_(in_category))
         )
@@ -124,19 +120,17 @@ def of_federation(
 
 def findings(problem: Problem) -> list[tuple[int, compliance.Finding]]:
     """(association id, finding) of every finding linked to the problem, open or closed."""
-    rows = db.session.scalars(
-        sa.select(ComplianceFinding)
-        .join(
-            ProblemFinding,
-            sa.and_(
-                ProblemFinding.association_id == ComplianceFinding.tenant_id,
-                ProblemFinding.finding_id == ComplianceFinding.id,
-            ),
-        )
+    links = db.session.execute(
+        sa.select(ProblemFinding.association_id, ProblemFinding.finding_id)
         .where(ProblemFinding.problem_id == problem.id)
         .order_by(ProblemFinding.id)
-    )
-    return [(row.tenant_id, compliance.as_finding(row)) for row in rows]
+    ).all()
+    found = compliance.findings_by_id([finding_id for _a, finding_id in links])
+    return [
+        found[finding_id]
+        for association_id, finding_id in links
+        if finding_id in found and found[finding_id][0] == association_id
+    ]
 
 
 def open_findings(problem: Problem) -> list[tuple[int, compliance.Finding]]:
@@ -146,14 +140,12 @@ def open_findings(problem: Problem) -> list[tuple[int, compliance.Finding]]:
 
 def candidates(problem: Problem) -> list[tuple[int, compliance.Finding]]:
     """Open findings the problem may be linked to: of its association, or of the province."""
-    in_scope = sa.select(AssociationProfile.tenant_id)
     if problem.association_id:
         ids = [problem.association_id]
     elif problem.category:
-        in_category = in_scope.where(AssociationProfile.category == problem.category)
-        ids = list(db.session.scalars(in_category))
+        ids = list(db.session.scalars(associations.ids_in_scope([problem.category])))
     else:
-        ids = list(db.session.scalars(in_scope))
+        ids = list(db.session.scalars(associations.ids_in_scope()))
     linked = {f.id for _a, f in findings(problem)}
     return [(a, f) for a, f in compliance.open_findings(ids) if f.id not in linked]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from marshmallow import EXCLUDE, Schema, fields, validate
 
-from service.associations.models import STATUS_LABELS
+from service.associations import services as associations
 from service.federation.metrics import DASHBOARD_METRICS, SORTS
 from service.governance import compliance
 
@@ -25,7 +25,7 @@ class OverviewArgs(YearArgs):
 
 class TableArgs(YearArgs):
     category = fields.String(validate=validate.Length(max=20))
-    status = fields.String(validate=validate.OneOf(list(STATUS_LABELS)))
+    status = fields.String(validate=validate.OneOf(list(associations.status_labels())))
     compliance = fields.String(validate=validate.OneOf(list(compliance.STATUS_LABELS)))
     sort = fields.String(validate=validate.OneOf(SORTS))
     order = fields.String(validate=validate.OneOf(["asc", "desc"]))

@@ -6,7 +6,6 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 
 from service.associations import services as associations
-from service.associations.models import STATUS_LABELS
 from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
@@ -49,7 +48,7 @@ def table_args(taxonomy: dict[str, str]) -> dict:
     """The table's filters and sort from the query string; unknown values are ignored."""
     args = request.args
     category = args.get("category") if args.get("category") in taxonomy else None
-    status = args.get("status") if args.get("status") in STATUS_LABELS else None
+    status = args.get("status") if args.get("status") in associations.status_labels() else None
     finding = args.get("compliance") if args.get("compliance") in compliance.STATUS_LABELS else None
     sort = args.get("sort") if args.get("sort") in SORTS else "name"
     return {
@@ -78,7 +77,7 @@ def overview():
         data=data,
         charts=charts.overview(data, taxonomy),
         categories=taxonomy,
-        statuses=STATUS_LABELS,
+        statuses=associations.status_labels(),
         open_problems=problems.of_federation(fed, open_only=True, category=category),
         rules={r.code: r.label for r in compliance.RULES},
         tasks={code: BY_CODE[code].label for code in data["activities_by_task"]},
@@ -98,7 +97,7 @@ def table():
         args=args,
         year=year,
         categories=taxonomy,
-        statuses=STATUS_LABELS,
+        statuses=associations.status_labels(),
         compliance_statuses=compliance.STATUS_LABELS,
         metrics=DASHBOARD_METRICS,
         weights=weight,
@@ -184,7 +183,7 @@ def association(association_id: int):
         data=data,
         chart=charts.association(data, labels),
         labels=labels,
-        statuses=STATUS_LABELS,
+        statuses=associations.status_labels(),
         compliance_statuses=compliance.STATUS_LABELS,
         rules={r.code: r.label for r in compliance.RULES},
         history=categories.history(found.id),

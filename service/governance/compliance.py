@@ -15,7 +15,7 @@ province, never loosen them: `validate_override` says which way is tighter for e
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass, field, fields, replace
 from datetime import date, datetime, timedelta
 from enum import StrEnum
@@ -800,6 +800,15 @@ def _by_year(pairs) -> list[tuple[int, Finding]]:
     return sorted(
         pairs, key=lambda p: (-(p[1].year or 0), p[0], order.get(p[1].rule, 99), p[1].period)
     )
+
+
+def findings_by_id(finding_ids: Collection[int]) -> dict[int, tuple[int, Finding]]:
+    """(association id, finding) of these stored findings that the current scope holds, by
+    the finding's id, open or closed."""
+    rows = db.session.scalars(
+        sa.select(ComplianceFinding).where(ComplianceFinding.id.in_(list(finding_ids)))
+    )
+    return {row.id: (row.tenant_id, as_finding(row)) for row in rows}
 
 
 def access_finding(finding_id: int) -> ComplianceFinding:

@@ -16,11 +16,11 @@ from flask import url_for
 from flask_babel import lazy_gettext as _l
 
 from service.access import in_scope
-from service.associations.models import AssociationProfile
+from service.associations import services as associations
 from service.auth.roles import Permission
 from service.errors import NotFound
+from service.files import services as files
 from service.files.checks import CheckedUpload
-from service.files.models import StoredFile
 from service.governance import first_admin
 from service.governance.models import (
     LIFECYCLE_MOVES,
@@ -264,16 +264,16 @@ def approve(
         db.session.add(association)
         db.session.flush()
         tid = association.id
+        associations.add_profile(
+            tid,
+            university_name=application.university_name,
+            category=application.category,
+            contact_name=application.contact_name,
+            contact_email=application.contact_email,
+            founded_on=today,
+        )
         db.session.add_all(
             [
-                AssociationProfile(
-                    tenant_id=tid,
-                    university_name=application.university_name,
-                    category=application.category,
-                    contact_name=application.contact_name,
-                    contact_email=application.contact_email,
-                    founded_on=today,
-                ),
                 Establishment(
                     tenant_id=tid,
                     charter_accepted_on=application.submitted_on,
@@ -305,17 +305,7 @@ def _keep_founding_documents(application: EstablishmentApplication, tenant_id: i
     """Copy the supporting documents into the new association's files, so that it keeps its
     founding papers (and its export carries them) whatever becomes of the application."""
     for document in application.documents:
-        stored = StoredFile(
-            tenant_id=tenant_id,
-            name=document.name,
-            content_type=document.content_type,
-            size=document.size,
-            sha256=document.sha256,
-            data=document.data,
-            uploaded_at=document.uploaded_at,
-        )
-        db.session.add(stored)
-        db.session.flush()
+        stored = files.copy_into(tenant_id, document)
         db.session.add(FoundingDocument(tenant_id=tenant_id, file_id=stored.id))
 
 

@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 
 from service import jobs
 from service.associations import services as associations
-from service.associations.models import STATUS_LABELS
 from service.auth import password_links
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
@@ -268,7 +267,8 @@ def lifecycle(association_id: int):
     association = associations.access_association(association_id)
     form = LifecycleForm()
     form.status.choices = options(
-        (s, str(STATUS_LABELS[s])) for s in LIFECYCLE_MOVES.get(association.status, ())
+        (s, str(associations.status_labels()[s]))
+        for s in LIFECYCLE_MOVES.get(association.status, ())
     )
     if form.validate_on_submit():
         try:
@@ -286,7 +286,7 @@ def lifecycle(association_id: int):
         association=association,
         form=form,
         history=establishment.history(association.id),
-        statuses=STATUS_LABELS,
+        statuses=associations.status_labels(),
     ), status
 
 

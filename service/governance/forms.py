@@ -21,7 +21,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
-from service.associations.models import CATEGORY_LABELS
+from service.associations import services as associations
 from service.governance.models import (
     BODY_LABELS,
     ELIGIBILITY_LABELS,
@@ -173,7 +173,7 @@ class ApplicationForm(FlaskForm):
         super().__init__(*args, **kwargs)
         self.federation_id.choices = options((str(f.id), f.name) for f in federations)
         self.category.choices = options(
-            (c.value, str(label)) for c, label in CATEGORY_LABELS.items()
+            (code, str(label)) for code, label in associations.default_category_labels().items()
         )
 
 

@@ -14,7 +14,7 @@ from typing import IO
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from service.associations.models import AssociationProfile
+from service.associations import services as associations
 from service.federation import categories
 from service.governance.jobs import recompute_findings
 from service.governance.models import Establishment, LifecycleChange
@@ -51,7 +51,7 @@ FIELDS = (
         "联系人",
         "name",
         ("联系人姓名", "科协联系人"),
-        AssociationProfile.contact_name.type.length,
+        associations.contact_length("contact_name"),
     ),
     Field("contact_phone", "联系电话", "phone", ("电话", "手机", "手机号码", "联系方式"), 30),
     Field(
@@ -59,7 +59,7 @@ FIELDS = (
         "联系邮箱",
         "email",
         ("邮箱", "电子邮箱", "电子邮件", "E-mail"),
-        AssociationProfile.contact_email.type.length,
+        associations.contact_length("contact_email"),
     ),
     Field("approved_on", "批准日期", "date", ("批准成立日期", "成立日期", "批准时间"), 10, True),
     Field(
@@ -249,17 +249,17 @@ def _create(values: dict, actor: str) -> int:
     db.session.add(association)
     db.session.flush()
     tid = association.id
+    associations.add_profile(
+        tid,
+        university_name=values["university"],
+        category=values["category"],
+        contact_name=values["contact_name"],
+        contact_phone=values["contact_phone"],
+        contact_email=values["contact_email"],
+        founded_on=values["approved_on"],
+    )
     db.session.add_all(
         [
-            AssociationProfile(
-                tenant_id=tid,
-                university_name=values["university"],
-                category=values["category"],
-                contact_name=values["contact_name"],
-                contact_phone=values["contact_phone"],
-                contact_email=values["contact_email"],
-                founded_on=values["approved_on"],
-            ),
             Establishment(
                 tenant_id=tid,
                 charter_accepted_on=values["charter_accepted_on"],

@@ -14,7 +14,7 @@ from datetime import date
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
-from service.associations.models import AssociationProfile
+from service.associations import services as associations
 from service.governance import compliance
 from service.governance.models import ComplianceFinding, Reminder
 from service.mail import send_template
@@ -47,11 +47,7 @@ def remind(row: ComplianceFinding, day: date) -> Reminder:
     """Remind the association of one finding's present state: kept for the app, and
     e-mailed to its contact where SMTP is configured."""
     finding = compliance.as_finding(row)
-    email = db.session.scalar(
-        sa.select(AssociationProfile.contact_email).where(
-            AssociationProfile.tenant_id == row.tenant_id
-        )
-    )
+    email = associations.contact_email(row.tenant_id)
     emailed = _email(email, finding) if email else False
     reminder = Reminder(
         tenant_id=row.tenant_id,

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask_smorest.fields import Upload
 from marshmallow import EXCLUDE, Schema, fields, post_dump, validate
 
-from service.associations.models import CATEGORY_LABELS
+from service.associations import services as associations
 from service.auth.principal import current_principal
 from service.governance.compliance import STATUS_LABELS as COMPLIANCE_STATUSES
 from service.governance.establishment import applicant_contact_visible_to
@@ -233,7 +233,7 @@ class ApplicationSchema(Schema):
 class ApplicationCreateSchema(StrictSchema):
     university_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     category = fields.String(
-        required=True, validate=validate.OneOf([c.value for c in CATEGORY_LABELS])
+        required=True, validate=validate.OneOf(associations.default_category_codes())
     )
     charter_accepted = fields.Boolean(required=True)
     st_workers = fields.Integer(required=True, validate=validate.Range(min=1, max=1000000))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
@@ -18,7 +19,6 @@ from service.access import in_scope
 from service.errors import NotFound, RuleBroken
 from service.files import services as files
 from service.files.checks import CheckedUpload
-from service.files.models import StoredFile
 from service.governance.models import (
     Body,
     CommitteeMember,
@@ -35,6 +35,9 @@ from service.governance.models import (
 )
 from tenants.access import find_in_scope
 from tenants.db import db
+
+if TYPE_CHECKING:  # a hint only: files are kept and read through their services
+    from service.files.models import StoredFile
 
 
 class GovernanceError(RuleBroken):

@@ -8,9 +8,10 @@ from datetime import datetime
 import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
-from service.members.models import PERSONAL
 from tenants.db import db
 from tenants.models import TenantOwned, tenant_fk, utcnow
+
+PERSONAL = {"personal": True}  # a member's data, in a sheet under review (PIPL)
 
 
 class ImportMapping(TenantOwned, db.Model):

@@ -7,7 +7,23 @@ win over the seeds.
 
 from __future__ import annotations
 
-from service.members.models import ProfessionalTitle as Level
+from enum import StrEnum
+
+
+class Level(StrEnum):
+    """A title level (职称等级), in rank order: what the words of every series come to.
+    Membership's rules are written in these levels (`members.models.ProfessionalTitle`)."""
+
+    NONE = "none"
+    JUNIOR = "junior"
+    INTERMEDIATE = "intermediate"
+    ASSOCIATE_SENIOR = "associate_senior"
+    SENIOR = "senior"
+
+    @property
+    def rank(self) -> int:
+        return list(Level).index(self)
+
 
 _SERIES = {
     Level.SENIOR: (

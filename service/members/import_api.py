@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from typing import TYPE_CHECKING
 
 from flask import request, url_for
 from flask.views import MethodView
@@ -15,7 +16,6 @@ from marshmallow import ValidationError
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
-from service.imports.models import ImportSheet
 from service.imports.reading import ROWS_FILENAME, ImportRefused, check_file, rows_content
 from service.members import importing, jobs
 from service.members.import_schemas import (
@@ -31,6 +31,9 @@ from service.members.import_schemas import (
 from service.members.models import MemberImport
 from service.privacy import mask_email, mask_phone
 from service.rest import Blueprint
+
+if TYPE_CHECKING:  # a hint only: the engine's sheets are read and kept through its services
+    from service.imports.models import ImportSheet
 
 blp = Blueprint(
     "member_imports_api",

@@ -5,19 +5,21 @@ and the association's own job-title words."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from service.errors import RuleBroken
+from service.imports import services as imports
 from service.imports.fields import Field
-from service.imports.models import ImportSheet, TitleWord
 from service.imports.titles import SEEDED
 from service.members import importing
 from service.members.importing import MEMBER_FIELDS
 from service.members.models import TITLE_LABELS, MemberImport
-from tenants.db import db
+
+if TYPE_CHECKING:  # hints only: the engine's sheets and words are kept through its services
+    from service.imports.models import ImportSheet, TitleWord
 
 # Rows drawn in the page; the report download has every row, and the page says how many more.
 SHOWN_BAD, SHOWN_GOOD = 1000, 200
@@ -133,7 +135,7 @@ def rejected(report: dict) -> tuple[list[str], list[list[str]]]:
 
 def title_words() -> tuple[list[TitleWord], dict[str, list[str]]]:
     """The association's own words, and the seeded words by level (those it has not changed)."""
-    own = db.session.scalars(sa.select(TitleWord).order_by(TitleWord.word)).all()
+    own = imports.own_title_words()
     changed = {w.word for w in own}
     seeded: dict[str, list[str]] = {level.value: [] for level in TITLE_LABELS}
     for word, level in SEEDED.items():
@@ -144,8 +146,4 @@ def title_words() -> tuple[list[TitleWord], dict[str, list[str]]]:
 
 def set_title_word(word: str, level: str) -> None:
     word = word.strip().replace(" ", "")
-    found = db.session.scalars(sa.select(TitleWord).where(TitleWord.word == word)).first()
-    if found is None:
-        db.session.add(TitleWord(word=word, level=level))
-    else:
-        found.level = level
+    imports.set_title_word(word, level)

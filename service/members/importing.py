@@ -12,6 +12,7 @@ import functools
 import re
 from collections.abc import Collection
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from blinker import signal
@@ -25,10 +26,10 @@ from service.access import in_scope
 from service.audit.services import record
 from service.errors import Conflict, NotFound
 from service.federation import rollups
+from service.imports import services as imports
 from service.imports.engine import Context, Row, check_rows, display
 from service.imports.fields import Column, Field, header_key, suggest
 from service.imports.kinds import ImportKind, kind_spec
-from service.imports.models import ImportMapping, ImportSheet, TitleWord
 from service.imports.reading import ROWS_FILENAME, ImportRefused, Limits, read_table
 from service.imports.societies import CAST_SOCIETIES
 from service.imports.table import Located, given, locate
@@ -39,6 +40,9 @@ from service.members.models import Member, MemberImport, ProfessionalTitle
 from service.validation import PHONE_PATTERN
 from tenants.db import db, one_of, prepared_for_bulk, refresh_statistics
 from tenants.models import utcnow
+
+if TYPE_CHECKING:  # a hint only: the engine's sheets are read and kept through its services
+    from service.imports.models import ImportSheet
 
 KIND = "members"
 CHUNK = 1000
@@ -152,9 +156,7 @@ def start_import(
             )
             db.session.add(upload)
             db.session.flush()
-            sheet = ImportSheet(member_import_id=upload.id, **{"stage": "check", **choices})
-            db.session.add(sheet)
-            db.session.flush()
+            imports.new_sheet(upload.id, **{"stage": "check", **choices})
     except IntegrityError as taken:
         raise KeyTaken(
             _l(
@@ -167,9 +169,7 @@ def start_import(
 
 def sheet_under_key(key: str) -> ImportSheet | None:
     """The sheet of the import first made under this idempotency key, if any."""
-    return db.session.scalars(
-        sa.select(ImportSheet).where(ImportSheet.idempotency_key == key)
-    ).first()
+    return imports.sheet_under_key(key)
 
 
 def recent_uploads(kind: str) -> list[MemberImport]:
@@ -185,17 +185,13 @@ def recent_uploads(kind: str) -> list[MemberImport]:
 
 
 def find_sheet(upload: MemberImport) -> ImportSheet | None:
-    return db.session.scalars(
-        sa.select(ImportSheet).where(ImportSheet.member_import_id == upload.id)
-    ).first()
+    return imports.sheet_of_import(upload.id)
 
 
 def sheet_of(upload: MemberImport) -> ImportSheet:
     sheet = find_sheet(upload)
     if sheet is None:  # an upload made before the engine: checked like a new one
-        sheet = ImportSheet(member_import_id=upload.id, stage="check")
-        db.session.add(sheet)
-        db.session.flush()
+        sheet = imports.new_sheet(upload.id, stage="check")
     return sheet
 
 
@@ -268,13 +264,7 @@ def columns_for(
             Column(i, h, chosen.get(i) or None, "chosen" if chosen.get(i) else "ignored")
             for i, h in enumerate(headers)
         ]
-    saved = dict(
-        db.session.execute(
-            sa.select(ImportMapping.header, ImportMapping.field).where(
-                ImportMapping.kind == spec.name
-            )
-        ).all()
-    )
+    saved = imports.saved_mapping(spec.name)
     if sheet.mapping is not None:  # the API's mapping by heading, over the saved one
         saved |= {header_key(h): f or "" for h, f in sheet.mapping[BY_HEADING].items()}
     samples = [cells for _n, cells in located.body[:50]]
@@ -292,7 +282,7 @@ def _nothing_to_decide(columns: list[Column], rows: list[Row]) -> bool:
 
 
 def context(spec: ImportKind | None = None) -> Context:
-    words = dict(db.session.execute(sa.select(TitleWord.word, TitleWord.level)).all())
+    words = imports.title_words()
     choices = spec.choices() if spec is not None else {}
     return Context(titles=title_table(words), societies=CAST_SOCIETIES, choices=choices)
 
@@ -624,19 +614,8 @@ def _update(rows: list[Row]) -> int:
 
 def _remember_mapping(columns: list[Column], kind: str = KIND) -> None:
     """The headings of this file and their fields, offered the next time."""
-    saved = {
-        m.header: m
-        for m in db.session.scalars(sa.select(ImportMapping).where(ImportMapping.kind == kind))
-    }
-    for column in columns:
-        key = header_key(column.header)[:100]
-        if not key:
-            continue
-        field = column.field or ""
-        if key in saved:
-            saved[key].field = field
-        else:
-            db.session.add(ImportMapping(kind=kind, header=key, field=field))
+    fields = {header_key(c.header)[:100]: c.field or "" for c in columns}
+    imports.remember_mapping(kind, {key: field for key, field in fields.items() if key})
 
 
 # --- what the pages ask -----------------------------------------------------------------

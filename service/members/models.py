@@ -10,6 +10,9 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+# 职称, in rank order (the document lets 中级 and above join): the levels the import engine
+# reads the titles of every series into.
+from service.imports.titles import Level as ProfessionalTitle
 from tenants.db import db
 from tenants.models import TenantOwned, tenant_fk, utcnow
 
@@ -18,20 +21,6 @@ PERSONAL = {"personal": True}
 
 def new_invite_code() -> str:
     return secrets.token_urlsafe(12)
-
-
-class ProfessionalTitle(StrEnum):
-    """职称, in rank order: the document lets 中级 and above join."""
-
-    NONE = "none"
-    JUNIOR = "junior"
-    INTERMEDIATE = "intermediate"
-    ASSOCIATE_SENIOR = "associate_senior"
-    SENIOR = "senior"
-
-    @property
-    def rank(self) -> int:
-        return list(ProfessionalTitle).index(self)
 
 
 TITLE_LABELS = {

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from service.access import in_scope
 from service.audit.services import record
-from service.auth.models import User
 from service.auth.services import set_user_active
 from service.errors import NotFound, RuleBroken
 from service.members import history
@@ -27,6 +26,9 @@ from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import utcnow
 from tenants.scope import Scope, use_scope
+
+if TYPE_CHECKING:  # a hint only: accounts are changed through their services
+    from service.auth.models import User
 
 MEMBER_FIELDS = (
     "name",

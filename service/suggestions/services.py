@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 
 from service.access import in_scope
 from service.audit.services import concealed_actor, concealed_time
-from service.auth.models import User
+from service.auth import services as accounts
 from service.errors import Conflict, NotFound, RuleBroken
 from service.suggestions.models import (
     ANSWERED_STATES,
@@ -145,11 +145,7 @@ def submitter_name(suggestion: Suggestion) -> str | None:
     """Who submitted a named item, for the association handling it (never sent upward)."""
     if suggestion.anonymous or suggestion.submitter_user_id is None:
         return None
-    return db.session.scalar(
-        sa.select(User.display_name).where(
-            User.id == suggestion.submitter_user_id, User.association_id == suggestion.tenant_id
-        )
-    )
+    return accounts.display_name_in(suggestion.submitter_user_id, suggestion.tenant_id)
 
 
 # --- handling ------------------------------------------------------------------------------

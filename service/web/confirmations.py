@@ -141,10 +141,9 @@ def _activity(activity_id: int):
 
 def _reports_activity() -> bool:
     """Only the step to 已上报 is final; planned → held is an ordinary step."""
-    from service.activities.models import ActivityStatus
+    from service.activities import services
 
-    activity = _activity(request.view_args["activity_id"])
-    return activity.status == ActivityStatus.HELD.value
+    return services.is_held(_activity(request.view_args["activity_id"]))
 
 
 def _report_activity_says(activity_id: int) -> list[str]:

@@ -6,6 +6,7 @@ and one job serve members, group members and activities alike."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,10 +18,12 @@ from service.imports.writing import neutralise, to_csv
 from service.jobs import JobsUnavailable
 from service.members import import_review, importing, jobs
 from service.members.forms import ImportForm, ImportReviewForm
-from service.members.models import MemberImport
 from service.members.tabular import to_xlsx
 from service.unit_of_work import discard
 from service.web.downloads import CSV, XLSX, download
+
+if TYPE_CHECKING:  # a hint only: uploads are read through the members' import services
+    from service.members.models import MemberImport
 
 
 @dataclass(frozen=True)

@@ -25,11 +25,11 @@ from service.federation import guidance, problems
 from service.governance import compliance, establishment
 from service.members import applications
 from service.reporting import services as reporting
-from service.reporting.models import ReportStatus
 from service.suggestions import services as suggestions
 
 P = Permission
-S = ReportStatus
+# An annual report's status codes, as the reporting API gives them.
+SUBMITTED, RETURNED, APPROVED = "submitted", "returned", "approved"
 # A deadline this close is shown as due soon.
 DUE_SOON = timedelta(days=14)
 
@@ -92,7 +92,7 @@ def _annual_reports(principal: Principal, today: date) -> Iterator[ToDo]:
                 date=due,
             )
             url = url_for("reporting.period", period_id=period.id)
-        elif report.status == S.RETURNED:
+        elif report.status == RETURNED:
             text = _(
                 "Annual report %(year)d was returned with %(n)d comments; "
                 "revise and submit it by %(date)s.",
@@ -101,7 +101,7 @@ def _annual_reports(principal: Principal, today: date) -> Iterator[ToDo]:
                 date=due,
             )
             url = url_for("reporting.report", report_id=report.id)
-        elif report.status == S.SUBMITTED:
+        elif report.status == SUBMITTED:
             continue  # with the federation now
         else:
             text = _(
@@ -206,7 +206,7 @@ def _reviews(principal: Principal, today: date) -> Iterator[ToDo]:
     reviews = principal.can(P.REVIEW_REPORTS)
     for period, latest in reporting.federation_filing_status(principal.federation_id):
         url = url_for("reporting.period", period_id=period.id)
-        submitted = sum(1 for r in latest.values() if r.status == S.SUBMITTED)
+        submitted = sum(1 for r in latest.values() if r.status == SUBMITTED)
         if submitted:
             text = (
                 _("%(n)d reports for %(year)d wait for your review.", n=submitted, year=period.year)
@@ -219,7 +219,7 @@ def _reviews(principal: Principal, today: date) -> Iterator[ToDo]:
             )
             yield ToDo(text, url, Urgency.DUE_SOON if reviews else Urgency.WAITING)
         unfiled = reporting.filing_associations_count(principal.federation_id) - sum(
-            1 for r in latest.values() if r.status in (S.SUBMITTED, S.APPROVED)
+            1 for r in latest.values() if r.status in (SUBMITTED, APPROVED)
         )
         urgency = urgency_of(period.deadline, today)
         if reviews and unfiled > 0 and urgency is not Urgency.WAITING:

@@ -16,10 +16,9 @@ from flask import (
 from flask_babel import gettext as _
 
 from service.associations import services as associations
-from service.associations.models import STATUS_LABELS
 from service.auth.principal import current_principal, require
 from service.auth.roles import ROLES, Level, Permission
-from service.auth.views import safe_next
+from service.auth.signing_in import safe_next
 from service.federation import categories, directory
 from service.federation.forms import FederationForm
 from service.federation.scope import current_federation
@@ -42,7 +41,6 @@ def home():
     if principal.level is Level.FEDERATION:
         return _federation_home(principal)
     profile = associations.access_profile(principal.association_id)
-    categories.label_profiles([profile])
     return render_template(
         "home_association.html",
         profile=profile,
@@ -101,7 +99,7 @@ def federation(federation_id: int):
         "operator/federation.html",
         summary=directory.access_federation(federation_id),
         roles=ROLES,
-        statuses=STATUS_LABELS,
+        statuses=associations.status_labels(),
     )
 
 

@@ -1,0 +1,16 @@
+"""How the audit log names accounts and their keys (`audit.words`); roles and token levels
+are worded by the log itself, which names the actors."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from service.audit import words
+
+words.register(
+    entities={
+        "user_account": _l("account"),
+        "api_token": _l("API token"),
+        "password_link": _l("password link"),
+    }
+)

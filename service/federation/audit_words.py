@@ -1,0 +1,22 @@
+"""How the audit log names the federation's records and its indicators (`audit.words`)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from service.audit import words
+from service.federation.metrics import METRICS
+
+words.register(
+    entities={
+        "category_change": _l("category change"),
+        "metric_rollup": _l("statistics roll-up"),
+        "guidance": _l("guidance"),
+        "guidance_receipt": _l("guidance receipt"),
+        "federation_problem": _l("problem"),
+        "federation_problem_finding": _l("problem finding"),
+        "federation_problem_event": _l("problem step"),
+        "federation_comment": _l("comment"),
+    },
+    values={"metric": {m.code: m.label for m in METRICS}},
+)
