@@ -79,6 +79,22 @@ def exists(association_id: int) -> bool:
     return found is not None
 
 
+def federation_of(association_id: int) -> int:
+    """The federation of an association in the scope."""
+    return db.session.scalar(
+        sa.select(Association.federation_id).where(Association.id == association_id)
+    )
+
+
+def federation_ids() -> list[int]:
+    """Every federation with an association the scope sees."""
+    return list(
+        db.session.scalars(
+            sa.select(Association.federation_id).distinct().order_by(Association.federation_id)
+        )
+    )
+
+
 def read(ids: list[int], year: int) -> dict[int, dict[str, float]]:
     """The stored rollups: association -> metric -> value (0 where none is stored)."""
     out = {a: {m.code: 0.0 for m in METRICS} for a in ids}

@@ -1,0 +1,143 @@
+"""Governance in figures, for other packages (the annual report, the federation's dashboards):
+whether each association existed at a year's end, its congress and committee in office then,
+and the meetings held in the year; one statement for the whole family.
+
+One row per association, each figure a correlated subquery on that association's rows (every
+table here is indexed by tenant first): one round trip, whatever the number of figures.
+States are as at 31 December, from the dates of the events; counts are of the events that
+took place in the year.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from dataclasses import dataclass
+from datetime import date, datetime
+
+import sqlalchemy as sa
+
+from service.associations.models import AssociationProfile
+from service.governance.models import (
+    Body,
+    CommitteeMember,
+    CommitteeTerm,
+    Congress,
+    Establishment,
+    LifecycleChange,
+    Meeting,
+)
+from tenants.db import db
+from tenants.models import Association
+
+
+@dataclass(frozen=True)
+class GovernanceFigures:
+    """One association's governance at a year's end and over the year."""
+
+    approved_on: date | None  # the federation's approval of its founding
+    founded_on: date | None  # the founding date on its profile
+    created_at: datetime  # when its record was made
+    dissolved_at: datetime | None  # the first dissolution on record
+    congress_delegates: int | None  # of the latest congress held by the year's end
+    congresses_held: int  # in the year
+    committee_members: int | None  # of the term in office at the year's end; None: no term
+    standing_members: int  # of that term's standing committee
+    committee_meetings: int  # in the year
+    standing_meetings: int  # in the year
+
+    def founded(self) -> date:
+        """The federation's approval, else the profile's founding date, else (neither on
+        file) the day its record was made."""
+        return self.approved_on or self.founded_on or self.created_at.date()
+
+    def exists_on(self, day: date) -> bool:
+        """Founded by `day` and not dissolved by then (one suspended still exists)."""
+        dissolved = self.dissolved_at is not None and self.dissolved_at.date() <= day
+        return self.founded() <= day and not dissolved
+
+
+def _scalar(query: sa.Select) -> sa.ScalarSelect:
+    return query.correlate(Association).scalar_subquery()
+
+
+def _count(model, *conditions) -> sa.ScalarSelect:
+    return _scalar(
+        sa.select(sa.func.count())
+        .select_from(model)
+        .where(model.tenant_id == Association.id, *conditions)
+    )
+
+
+def governance_figures(association_ids: Collection[int], year: int) -> dict[int, GovernanceFigures]:
+    """The governance figures of each association (in the scope) for `year`."""
+    ids = sorted({int(a) for a in association_ids})
+    if not ids:
+        return {}
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    latest_congress = _scalar(
+        sa.select(Congress.delegates)
+        .where(Congress.tenant_id == Association.id, Congress.held_on <= end)
+        .order_by(Congress.held_on.desc(), Congress.id.desc())
+        .limit(1)
+    )
+    term_in_office = _scalar(
+        sa.select(CommitteeTerm.id)
+        .where(
+            CommitteeTerm.tenant_id == Association.id,
+            CommitteeTerm.starts_on <= end,
+            sa.or_(CommitteeTerm.ends_on.is_(None), CommitteeTerm.ends_on >= end),
+        )
+        .order_by(CommitteeTerm.starts_on.desc(), CommitteeTerm.id.desc())
+        .limit(1)
+    )
+    of_term = (
+        CommitteeMember.tenant_id == Association.id,
+        CommitteeMember.term_id == term_in_office,
+    )
+    standing = sa.func.coalesce(
+        sa.func.sum(sa.case((CommitteeMember.on_standing_committee, 1), else_=0)), 0
+    )
+    held = (Meeting.held_on >= start, Meeting.held_on <= end)
+    rows = db.session.execute(
+        sa.select(
+            Association.id,
+            _scalar(
+                sa.select(Establishment.approved_on).where(
+                    Establishment.tenant_id == Association.id
+                )
+            ),
+            _scalar(
+                sa.select(AssociationProfile.founded_on).where(
+                    AssociationProfile.tenant_id == Association.id
+                )
+            ),
+            Association.created_at,
+            _scalar(
+                sa.select(sa.func.min(LifecycleChange.changed_at)).where(
+                    LifecycleChange.tenant_id == Association.id,
+                    LifecycleChange.to_status == "dissolved",
+                )
+            ),
+            latest_congress,
+            _count(Congress, Congress.held_on >= start, Congress.held_on <= end),
+            sa.case((term_in_office.is_(None), None), else_=_count(CommitteeMember, *of_term[1:])),
+            _scalar(sa.select(standing).where(*of_term)),
+            _count(Meeting, Meeting.body == Body.COMMITTEE.value, *held),
+            _count(Meeting, Meeting.body == Body.STANDING_COMMITTEE.value, *held),
+        ).where(Association.id.in_(ids))
+    )
+    return {
+        row[0]: GovernanceFigures(
+            approved_on=row[1],
+            founded_on=row[2],
+            created_at=row[3],
+            dissolved_at=row[4],
+            congress_delegates=row[5],
+            congresses_held=int(row[6] or 0),
+            committee_members=None if row[7] is None else int(row[7]),
+            standing_members=int(row[8] or 0),
+            committee_meetings=int(row[9] or 0),
+            standing_meetings=int(row[10] or 0),
+        )
+        for row in rows
+    }
