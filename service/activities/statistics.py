@@ -12,8 +12,16 @@ from __future__ import annotations
 from collections.abc import Collection
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from service.activities import aggregates
+from service.activities.models import (
+    Activity,
+    ConsultingReport,
+    Exemplar,
+    Nomination,
+    TechTransfer,
+)
 from tenants.db import db
 
 
@@ -44,3 +52,15 @@ def work_figures(association_ids: Collection[int], year: int) -> aggregates.Figu
         for name in names:
             figures[name] += int(row[name] or 0)
     return out
+
+
+# The records the annual report counts, and how each is dated: (model, what the page calls
+# them, the date column, counted when dated in the year (True) or in or before it).
+# `service.reporting.amendments` notes every write of one under a locked year.
+COUNTED_RECORDS: tuple[tuple[type, object, str, bool], ...] = (
+    (Activity, _l("activities"), "starts_on", True),
+    (ConsultingReport, _l("consulting reports"), "submitted_on", True),
+    (TechTransfer, _l("technology transfers"), "signed_on", True),
+    (Nomination, _l("nominations"), "year", True),
+    (Exemplar, _l("exemplars"), "year", True),
+)

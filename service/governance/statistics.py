@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from service.associations.models import AssociationProfile
 from service.governance.models import (
@@ -141,3 +142,20 @@ def governance_figures(association_ids: Collection[int], year: int) -> dict[int,
         )
         for row in rows
     }
+
+
+def _term_start(member: CommitteeMember) -> list[object]:
+    """A committee member is dated by the start of their term."""
+    term = db.session.get(CommitteeTerm, member.term_id) if member.term_id else None
+    return [term.starts_on] if term is not None else []
+
+
+# The records the annual report counts, and how each is dated (see
+# `service.activities.statistics.COUNTED_RECORDS`): a date column, or a function giving the
+# dates of a record.
+COUNTED_RECORDS: tuple[tuple[type, object, object, bool], ...] = (
+    (Meeting, _l("meetings"), "held_on", True),
+    (Congress, _l("congresses"), "held_on", False),
+    (CommitteeTerm, _l("committee terms"), "starts_on", False),
+    (CommitteeMember, _l("committee members"), _term_start, False),
+)

@@ -12,8 +12,10 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 
 from service.members import history
+from service.members.models import GroupMember, Member
 from tenants.db import db
 
 
@@ -56,3 +58,11 @@ def member_counts_as_of(association_ids: Collection[int], day: date) -> dict[int
         else:
             out[tenant_id].groups[kind] = int(n)
     return out
+
+
+# The records the annual report counts, and how each is dated (see
+# `service.activities.statistics.COUNTED_RECORDS`): members at the year's end.
+COUNTED_RECORDS: tuple[tuple[type, object, str, bool], ...] = (
+    (Member, _l("individual members"), "joined_on", False),
+    (GroupMember, _l("group members"), "created_at", False),
+)
