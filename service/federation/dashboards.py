@@ -9,7 +9,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from service.associations.models import STATUS_LABELS, AssociationProfile
+from service.associations import statistics as associations_statistics
 from service.federation import categories, problems, rollups
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, METRICS, TASK_EVENTS
 from service.federation.models import (
@@ -19,10 +19,10 @@ from service.federation.models import (
     University,
 )
 from service.governance import compliance
-from service.governance.models import ComplianceFinding
-from service.sorting import pinyin_key, pinyin_order
+from service.governance import statistics as governance_statistics
+from service.sorting import pinyin_key
 from tenants.db import db
-from tenants.models import Association, utcnow
+from tenants.models import utcnow
 
 # Every dashboard metric may count in the health score, by the federation's weight.
 SCORED = DASHBOARD_METRICS
@@ -60,28 +60,11 @@ def this_year() -> int:
 
 def _associations(federation_id: int) -> list[tuple[int, str, str, str]]:
     """(id, name, category code, status) of the federation's associations in the scope."""
-    return list(
-        db.session.execute(
-            sa.select(
-                Association.id, Association.name, AssociationProfile.category, Association.status
-            )
-            .join(AssociationProfile, AssociationProfile.tenant_id == Association.id)
-            .where(Association.federation_id == federation_id)
-            .order_by(pinyin_order(Association.name), Association.id)
-        ).all()
-    )
+    return associations_statistics.of_federation(federation_id)
 
 
 def _worst_findings(ids: list[int]) -> dict[int, str]:
-    statuses: dict[int, list[str]] = {a: [] for a in ids}
-    rows = db.session.execute(
-        sa.select(ComplianceFinding.tenant_id, ComplianceFinding.status).where(
-            ComplianceFinding.tenant_id.in_(ids), compliance.standing()
-        )
-    )
-    for tenant, status in rows:
-        statuses[tenant].append(status)
-    return {a: compliance.worst(s).value for a, s in statuses.items()}
+    return governance_statistics.worst_findings(ids)
 
 
 # --- health score ---------------------------------------------------------------------
@@ -207,7 +190,7 @@ def overview(federation_id: int, year: int, category: str | None = None) -> dict
     ]
     ids = [aid for aid, _code, _st in associations]
     labels = categories.labels(federation_id)
-    by_status = {s: 0 for s in STATUS_LABELS}
+    by_status = {s: 0 for s in associations_statistics.STATUSES}
     for _aid, _code, st in associations:
         by_status[st] = by_status.get(st, 0) + 1
     sums = _rollup_sums(ids, (year - 1, year))
@@ -261,16 +244,17 @@ def overview(federation_id: int, year: int, category: str | None = None) -> dict
 def _rollup_sums(ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, str, str], float]:
     """(year, category code, metric) -> the sum of the rollups of `ids`; the nightly run
     keeps last year's as well as this year's."""
+    category = associations_statistics.categories()
     rows = db.session.execute(
         sa.select(
             MetricRollup.year,
-            AssociationProfile.category,
+            category.c.category,
             MetricRollup.metric,
             sa.func.sum(MetricRollup.value),
         )
-        .join(AssociationProfile, AssociationProfile.tenant_id == MetricRollup.tenant_id)
+        .join(category, category.c.tenant_id == MetricRollup.tenant_id)
         .where(MetricRollup.tenant_id.in_(ids), MetricRollup.year.in_(years))
-        .group_by(MetricRollup.year, AssociationProfile.category, MetricRollup.metric)
+        .group_by(MetricRollup.year, category.c.category, MetricRollup.metric)
     )
     return {(y, code, metric): float(value) for y, code, metric, value in rows}
 

@@ -14,26 +14,24 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from service.activities.models import Activity
-from service.associations.models import AssociationProfile
+from service.activities import statistics as activities_statistics
+from service.associations import statistics as associations_statistics
 from service.federation.metrics import METRICS, compute_all
 from service.federation.models import MetricRollup
-from service.governance.models import ComplianceFinding, Congress, Meeting
-from service.members.models import GroupMember, Member
+from service.governance import statistics as governance_statistics
+from service.members import statistics as members_statistics
 from tenants.db import db
 from tenants.models import Association, utcnow
 
 log = logging.getLogger(__name__)
 
-# Writes to these change a metric; the rollup's own writes are not among them.
+# Writes to these change a metric (each package names its own); the rollup's own writes
+# are not among them.
 WATCHED = (
-    Member,
-    GroupMember,
-    Congress,
-    Meeting,
-    ComplianceFinding,
-    AssociationProfile,
-    Activity,
+    *members_statistics.DASHBOARD_RECORDS,
+    *governance_statistics.DASHBOARD_RECORDS,
+    *associations_statistics.DASHBOARD_RECORDS,
+    *activities_statistics.DASHBOARD_RECORDS,
 )
 
 

@@ -10,6 +10,7 @@ took place in the year.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -18,10 +19,12 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from service.associations.models import AssociationProfile
+from service.governance import compliance
 from service.governance.models import (
-    Body,
+    Body,  # the bodies whose meetings are counted
     CommitteeMember,
     CommitteeTerm,
+    ComplianceFinding,
     Congress,
     Establishment,
     LifecycleChange,
@@ -29,6 +32,9 @@ from service.governance.models import (
 )
 from tenants.db import db
 from tenants.models import Association
+
+# The association ids of a statement, given when it runs.
+IDS = sa.bindparam("association_ids", expanding=True)
 
 
 @dataclass(frozen=True)
@@ -74,6 +80,28 @@ def governance_figures(association_ids: Collection[int], year: int) -> dict[int,
     ids = sorted({int(a) for a in association_ids})
     if not ids:
         return {}
+    rows = db.session.execute(_governance_statement(year), {"association_ids": ids})
+    return {
+        row[0]: GovernanceFigures(
+            approved_on=row[1],
+            founded_on=row[2],
+            created_at=row[3],
+            dissolved_at=row[4],
+            congress_delegates=row[5],
+            congresses_held=int(row[6] or 0),
+            committee_members=None if row[7] is None else int(row[7]),
+            standing_members=int(row[8] or 0),
+            committee_meetings=int(row[9] or 0),
+            standing_meetings=int(row[10] or 0),
+        )
+        for row in rows
+    }
+
+
+@functools.lru_cache(maxsize=8)
+def _governance_statement(year: int) -> sa.Select:
+    """The statement of `governance_figures`, built once per year (the association ids are
+    given when it runs)."""
     start, end = date(year, 1, 1), date(year, 12, 31)
     latest_congress = _scalar(
         sa.select(Congress.delegates)
@@ -99,49 +127,30 @@ def governance_figures(association_ids: Collection[int], year: int) -> dict[int,
         sa.func.sum(sa.case((CommitteeMember.on_standing_committee, 1), else_=0)), 0
     )
     held = (Meeting.held_on >= start, Meeting.held_on <= end)
-    rows = db.session.execute(
-        sa.select(
-            Association.id,
-            _scalar(
-                sa.select(Establishment.approved_on).where(
-                    Establishment.tenant_id == Association.id
-                )
-            ),
-            _scalar(
-                sa.select(AssociationProfile.founded_on).where(
-                    AssociationProfile.tenant_id == Association.id
-                )
-            ),
-            Association.created_at,
-            _scalar(
-                sa.select(sa.func.min(LifecycleChange.changed_at)).where(
-                    LifecycleChange.tenant_id == Association.id,
-                    LifecycleChange.to_status == "dissolved",
-                )
-            ),
-            latest_congress,
-            _count(Congress, Congress.held_on >= start, Congress.held_on <= end),
-            sa.case((term_in_office.is_(None), None), else_=_count(CommitteeMember, *of_term[1:])),
-            _scalar(sa.select(standing).where(*of_term)),
-            _count(Meeting, Meeting.body == Body.COMMITTEE.value, *held),
-            _count(Meeting, Meeting.body == Body.STANDING_COMMITTEE.value, *held),
-        ).where(Association.id.in_(ids))
-    )
-    return {
-        row[0]: GovernanceFigures(
-            approved_on=row[1],
-            founded_on=row[2],
-            created_at=row[3],
-            dissolved_at=row[4],
-            congress_delegates=row[5],
-            congresses_held=int(row[6] or 0),
-            committee_members=None if row[7] is None else int(row[7]),
-            standing_members=int(row[8] or 0),
-            committee_meetings=int(row[9] or 0),
-            standing_meetings=int(row[10] or 0),
-        )
-        for row in rows
-    }
+    return sa.select(
+        Association.id,
+        _scalar(
+            sa.select(Establishment.approved_on).where(Establishment.tenant_id == Association.id)
+        ),
+        _scalar(
+            sa.select(AssociationProfile.founded_on).where(
+                AssociationProfile.tenant_id == Association.id
+            )
+        ),
+        Association.created_at,
+        _scalar(
+            sa.select(sa.func.min(LifecycleChange.changed_at)).where(
+                LifecycleChange.tenant_id == Association.id,
+                LifecycleChange.to_status == "dissolved",
+            )
+        ),
+        latest_congress,
+        _count(Congress, Congress.held_on >= start, Congress.held_on <= end),
+        sa.case((term_in_office.is_(None), None), else_=_count(CommitteeMember, *of_term[1:])),
+        _scalar(sa.select(standing).where(*of_term)),
+        _count(Meeting, Meeting.body == Body.COMMITTEE.value, *held),
+        _count(Meeting, Meeting.body == Body.STANDING_COMMITTEE.value, *held),
+    ).where(Association.id.in_(IDS))
 
 
 def _term_start(member: CommitteeMember) -> list[object]:
@@ -159,3 +168,77 @@ COUNTED_RECORDS: tuple[tuple[type, object, object, bool], ...] = (
     (CommitteeTerm, _l("committee terms"), "starts_on", False),
     (CommitteeMember, _l("committee members"), _term_start, False),
 )
+
+
+# --- the federation's dashboards: one grouped query per metric -------------------------------
+
+
+def _per_association(query: sa.Select) -> dict[int, int]:
+    return {tenant: int(n) for tenant, n in db.session.execute(query)}
+
+
+def held_in_year(
+    association_ids: Collection[int], year: int, body: Body | None = None
+) -> dict[int, int]:
+    """Congresses (no `body`), or meetings of `body`, held in `year`, per association (those
+    that held none are absent)."""
+    model = Congress if body is None else Meeting
+    conditions = [] if body is None else [Meeting.body == body.value]
+    return _per_association(
+        sa.select(model.tenant_id, sa.func.count())
+        .where(
+            model.tenant_id.in_(association_ids),
+            model.held_on >= date(year, 1, 1),
+            model.held_on <= date(year, 12, 31),
+            *conditions,
+        )
+        .group_by(model.tenant_id)
+    )
+
+
+def findings_not_in_order(association_ids: Collection[int]) -> dict[int, int]:
+    """Standing compliance findings that are not in order, per association (the compliance
+    job keeps them current)."""
+    return _per_association(
+        sa.select(ComplianceFinding.tenant_id, sa.func.count())
+        .where(
+            ComplianceFinding.tenant_id.in_(association_ids),
+            ComplianceFinding.status != compliance.Status.OK.value,
+            compliance.standing(),
+        )
+        .group_by(ComplianceFinding.tenant_id)
+    )
+
+
+def breaking_rule(association_ids: Collection[int], rule: str) -> set[int]:
+    """The associations with a standing finding of `rule` not in order."""
+    return set(
+        db.session.scalars(
+            sa.select(ComplianceFinding.tenant_id)
+            .where(
+                ComplianceFinding.tenant_id.in_(association_ids),
+                ComplianceFinding.rule == rule,
+                ComplianceFinding.status != compliance.Status.OK.value,
+                compliance.standing(),
+            )
+            .distinct()
+        )
+    )
+
+
+def worst_findings(association_ids: Collection[int]) -> dict[int, str]:
+    """Each association's worst standing compliance status ("ok" with none)."""
+    statuses: dict[int, list[str]] = {a: [] for a in association_ids}
+    rows = db.session.execute(
+        sa.select(ComplianceFinding.tenant_id, ComplianceFinding.status).where(
+            ComplianceFinding.tenant_id.in_(list(association_ids)), compliance.standing()
+        )
+    )
+    for tenant, status in rows:
+        statuses[tenant].append(status)
+    return {a: compliance.worst(s).value for a, s in statuses.items()}
+
+
+# Writes to these change a dashboard metric (`service.federation.rollups` refreshes the
+# association's rollups after them).
+DASHBOARD_RECORDS: tuple[type, ...] = (Congress, Meeting, ComplianceFinding)

@@ -24,11 +24,9 @@ from typing import NamedTuple
 
 from service.activities import aggregates
 from service.activities import statistics as activities_statistics
-from service.activities.models import COUNTED
 from service.governance import statistics as governance_statistics
 from service.governance.statistics import GovernanceFigures
 from service.members import statistics as members_statistics
-from service.members.models import GroupMemberKind
 
 NOT_APPLICABLE = "-"
 Figure = int | str  # a whole number, or NOT_APPLICABLE
@@ -183,12 +181,12 @@ def _members(ids: Sequence[int], year: int) -> dict[int, Figures]:
 
 
 GROUP_CODES = {
-    GroupMemberKind.UNDERGRADUATE: "ORG031",
-    GroupMemberKind.GRADUATE: "ORG032",
-    GroupMemberKind.YOUNG_TEACHER: "ORG033",
-    GroupMemberKind.RETIRED_TEACHER: "ORG034",
-    GroupMemberKind.DEPARTMENT: "ORG035",
-    GroupMemberKind.OTHER: "ORG036",
+    members_statistics.GroupMemberKind.UNDERGRADUATE: "ORG031",
+    members_statistics.GroupMemberKind.GRADUATE: "ORG032",
+    members_statistics.GroupMemberKind.YOUNG_TEACHER: "ORG033",
+    members_statistics.GroupMemberKind.RETIRED_TEACHER: "ORG034",
+    members_statistics.GroupMemberKind.DEPARTMENT: "ORG035",
+    members_statistics.GroupMemberKind.OTHER: "ORG036",
 }
 
 
@@ -200,7 +198,7 @@ def _group_members(ids: Sequence[int], year: int) -> dict[int, Figures]:
             continue
         figures: Figures = {"ORG03": counts.group_total}
         for kind, n in counts.groups.items():
-            code = GROUP_CODES[GroupMemberKind(kind)]
+            code = GROUP_CODES[members_statistics.GroupMemberKind(kind)]
             figures[code] = int(figures.get(code, 0)) + n
         out[aid] = figures
     return out
@@ -400,7 +398,9 @@ _HELD = "只统计当年开始、状态为“已举办”或“已上报”的�
 
 def _activities(task: str, subtype: str | None = None) -> Records:
     """The association's activity list, filtered to the task (and subtype) and the year."""
-    filters = (("task", task), ("status", COUNTED)) + ((("subtype", subtype),) if subtype else ())
+    filters = (("task", task), ("status", activities_statistics.COUNTED)) + (
+        (("subtype", subtype),) if subtype else ()
+    )
     return Records("activities.index", filters=filters, by_year=True)
 
 

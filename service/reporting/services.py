@@ -66,6 +66,19 @@ def period_of(report: AnnualReport) -> ReportingPeriod:
     return access_period(report.period_id)
 
 
+def access_report_with_period(report_id: int) -> tuple[AnnualReport, ReportingPeriod]:
+    """The report version and its period in one read, if the scope sees both (a compile
+    needs both; NotFound as `access_report`)."""
+    row = db.session.execute(
+        sa.select(AnnualReport, ReportingPeriod)
+        .join(ReportingPeriod, ReportingPeriod.id == AnnualReport.period_id)
+        .where(AnnualReport.id == report_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
 def association_of(report: AnnualReport) -> Association:
     """The association whose report it is."""
     return in_scope(Association, report.tenant_id)

@@ -23,11 +23,11 @@ from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
 from tests.service.reporting_fixtures import EXPECTED_FIRST, YEAR, add_other_work, add_records
 
-# A compile: the report and its period, then governance, membership, the association's work
+# A compile: the report with its period, then governance, membership, the association's work
 # and suggestions (one statement each), then the figures written (the report's UPDATE and
-# the row recording the write): 8 statements, where there were 20.
-COMPILE_SELECTS = 6
-COMPILE_STATEMENTS = 8
+# the audit row recording the write): 7 statements, where there were 20.
+COMPILE_SELECTS = 5
+COMPILE_STATEMENTS = 7
 
 
 # The test harness's savepoints around each test's session (not the service's work).
