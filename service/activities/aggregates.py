@@ -17,6 +17,7 @@ What is counted:
 from __future__ import annotations
 
 from collections.abc import Callable, Collection
+from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
@@ -56,39 +57,56 @@ def _sum_if(condition, expression=None) -> sa.ColumnElement:
     return _sum(sa.case((condition, 1 if expression is None else expression), else_=0))
 
 
-def _grouped(
-    model, columns: dict[str, sa.ColumnElement], where: list, associations: AssociationIds
-) -> Figures:
-    query = (
-        sa.select(model.tenant_id, *(expr.label(name) for name, expr in columns.items()))
-        .where(*where)
-        .group_by(model.tenant_id)
-    )
-    result: Figures = {}
-    if associations is not None:
-        ids = sorted({int(a) for a in associations})
-        if not ids:
-            return {}
-        query = query.where(model.tenant_id.in_(ids))
-        result = {a: dict.fromkeys(columns, 0) for a in ids}
-    for row in db.session.execute(query).mappings():
-        result[row["tenant_id"]] = {name: int(row[name] or 0) for name in columns}
-    return result
+@dataclass(frozen=True)
+class Grouped:
+    """One aggregate as a query not yet run: its table, its figures, what it counts.
+    `run` runs it alone; `service.activities.statistics` runs several as one statement."""
+
+    model: type
+    columns: dict[str, sa.ColumnElement]
+    where: tuple
+
+    def select(self, associations: AssociationIds) -> sa.Select:
+        query = (
+            sa.select(
+                self.model.tenant_id, *(expr.label(name) for name, expr in self.columns.items())
+            )
+            .where(*self.where)
+            .group_by(self.model.tenant_id)
+        )
+        if associations is not None:
+            query = query.where(self.model.tenant_id.in_(sorted({int(a) for a in associations})))
+        return query
+
+    def run(self, associations: AssociationIds) -> Figures:
+        result: Figures = {}
+        if associations is not None:
+            ids = sorted({int(a) for a in associations})
+            if not ids:
+                return {}
+            result = {a: dict.fromkeys(self.columns, 0) for a in ids}
+        for row in db.session.execute(self.select(associations)).mappings():
+            result[row["tenant_id"]] = {name: int(row[name] or 0) for name in self.columns}
+        return result
 
 
-def _activities(task: Task, columns: dict, associations: AssociationIds, year: int) -> Figures:
+def _grouped(model, columns: dict[str, sa.ColumnElement], where: list) -> Grouped:
+    return Grouped(model, columns, tuple(where))
+
+
+def _activities(task: Task, columns: dict, year: int) -> Grouped:
     where = [
         Activity.task == task.value,
         Activity.status.in_(COUNTED_STATUSES),
         _year(Activity.starts_on, year),
     ]
-    return _grouped(Activity, columns, where, associations)
+    return _grouped(Activity, columns, where)
 
 
 A = Activity
 
 
-def academic(associations: AssociationIds, year: int) -> Figures:
+def academic_query(year: int) -> Grouped:
     """Academic exchange: events, participants, papers, international exchange."""
     international = A.subtype == "international"
     return _activities(
@@ -103,12 +121,11 @@ def academic(associations: AssociationIds, year: int) -> Figures:
             "international_participants": _sum_if(international, A.participants),
             "foreign_participants": _sum(A.foreign_participants),
         },
-        associations,
         year,
     )
 
 
-def consulting(associations: AssociationIds, year: int) -> Figures:
+def consulting_query(year: int) -> Grouped:
     """Decision-consulting reports submitted in the year, and how many were adopted."""
     R = ConsultingReport
     return _grouped(
@@ -118,11 +135,10 @@ def consulting(associations: AssociationIds, year: int) -> Figures:
             "consulting_reports_adopted": _sum_if(R.adopted.is_(True)),
         },
         [_year(R.submitted_on, year)],
-        associations,
     )
 
 
-def tech_transfer(associations: AssociationIds, year: int) -> Figures:
+def tech_transfer_query(year: int) -> Grouped:
     """Technology-transfer contracts signed in the year and their value in yuan."""
     T = TechTransfer
     return _grouped(
@@ -132,11 +148,10 @@ def tech_transfer(associations: AssociationIds, year: int) -> Figures:
             "tech_transfer_value_yuan": _sum(T.value_yuan),
         },
         [_year(T.signed_on, year)],
-        associations,
     )
 
 
-def popularisation(associations: AssociationIds, year: int) -> Figures:
+def popularisation_query(year: int) -> Grouped:
     """Science popularisation: events (Science Week and Popularisation Day among them),
     audience, volunteers and their hours, venues opened and their visitors."""
     return _activities(
@@ -152,12 +167,11 @@ def popularisation(associations: AssociationIds, year: int) -> Figures:
             "venues_opened": _sum(A.venues_opened),
             "venue_visitors": _sum(A.venue_visitors),
         },
-        associations,
         year,
     )
 
 
-def talent(associations: AssociationIds, year: int) -> Figures:
+def talent_query(year: int) -> Grouped:
     """Talent work: mentoring, young-talent selection, CAST Member Day."""
     member_day = A.subtype == "member_day"
     return _activities(
@@ -171,12 +185,11 @@ def talent(associations: AssociationIds, year: int) -> Figures:
             "member_day_events": _sum_if(member_day, A.events),
             "member_day_participants": _sum_if(member_day, A.participants),
         },
-        associations,
         year,
     )
 
 
-def nominations(associations: AssociationIds, year: int) -> Figures:
+def nominations_query(year: int) -> Grouped:
     """Award nominations that went forward at provincial level or higher, and awards won."""
     N = Nomination
     forward = N.status.in_(NOMINATED_STATUSES)
@@ -192,11 +205,10 @@ def nominations(associations: AssociationIds, year: int) -> Figures:
             "awards_won_provincial_or_higher": _sum_if(sa.and_(awarded, high)),
         },
         [N.year == year],
-        associations,
     )
 
 
-def exemplars(associations: AssociationIds, year: int) -> Figures:
+def exemplars_query(year: int) -> Grouped:
     """Exemplars proposed by the associations and recognised by the federation."""
     E = Exemplar
     return _grouped(
@@ -207,11 +219,10 @@ def exemplars(associations: AssociationIds, year: int) -> Figures:
             "exemplars_published": _sum_if(E.published.is_(True)),
         },
         [E.year == year],
-        associations,
     )
 
 
-def integrity(associations: AssociationIds, year: int) -> Figures:
+def integrity_query(year: int) -> Grouped:
     """Research integrity education: lectures, their speakers, the audience by group."""
     columns = {
         "integrity_lectures": _sum(A.events),
@@ -227,10 +238,10 @@ def integrity(associations: AssociationIds, year: int) -> Figures:
         columns[f"integrity_audience_{group.value}"] = _sum_if(
             A.audience_group == group.value, A.audience
         )
-    return _activities(Task.INTEGRITY, columns, associations, year)
+    return _activities(Task.INTEGRITY, columns, year)
 
 
-def student_practice(associations: AssociationIds, year: int) -> Figures:
+def student_practice_query(year: int) -> Grouped:
     """Student S&T practice, with the Youth Science Camp and the High-school Talent
     Programme's secondary-school students and mentors."""
     camp = A.subtype == "youth_science_camp"
@@ -247,9 +258,42 @@ def student_practice(associations: AssociationIds, year: int) -> Figures:
             "high_school_talent_students": _sum_if(high_school, A.secondary_students),
             "secondary_school_mentors": _sum_if(sa.or_(camp, high_school), A.mentors),
         },
-        associations,
         year,
     )
+
+
+def _run(query: Callable[[int], Grouped]) -> Callable[[AssociationIds, int], Figures]:
+    def aggregate(associations: AssociationIds, year: int) -> Figures:
+        return query(year).run(associations)
+
+    aggregate.__name__ = query.__name__.removesuffix("_query")
+    aggregate.__doc__ = query.__doc__
+    return aggregate
+
+
+# The aggregates, one grouped query each: `{association id: {figure: whole number}}`.
+academic = _run(academic_query)
+consulting = _run(consulting_query)
+tech_transfer = _run(tech_transfer_query)
+popularisation = _run(popularisation_query)
+talent = _run(talent_query)
+nominations = _run(nominations_query)
+exemplars = _run(exemplars_query)
+integrity = _run(integrity_query)
+student_practice = _run(student_practice_query)
+# What `service.activities.statistics` reads in one statement (suggestions are another
+# package's, and answer with their own).
+QUERIES: tuple[Callable[[int], Grouped], ...] = (
+    academic_query,
+    consulting_query,
+    tech_transfer_query,
+    popularisation_query,
+    talent_query,
+    nominations_query,
+    exemplars_query,
+    integrity_query,
+    student_practice_query,
+)
 
 
 def suggestions(associations: AssociationIds, year: int) -> Figures:

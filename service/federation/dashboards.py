@@ -9,19 +9,20 @@ from datetime import date
 
 import sqlalchemy as sa
 
-from service.associations.models import STATUS_LABELS, AssociationProfile
+from service.associations import statistics as associations_statistics
 from service.federation import categories, problems, rollups
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, METRICS, TASK_EVENTS
 from service.federation.models import (
+    CategoryRollup,
     HealthWeight,
     MetricRollup,
     University,
 )
 from service.governance import compliance
-from service.governance.models import ComplianceFinding
-from service.sorting import pinyin_key, pinyin_order
+from service.governance import statistics as governance_statistics
+from service.sorting import pinyin_key
 from tenants.db import db
-from tenants.models import Association
+from tenants.models import utcnow
 
 # Every dashboard metric may count in the health score, by the federation's weight.
 SCORED = DASHBOARD_METRICS
@@ -59,28 +60,11 @@ def this_year() -> int:
 
 def _associations(federation_id: int) -> list[tuple[int, str, str, str]]:
     """(id, name, category code, status) of the federation's associations in the scope."""
-    return list(
-        db.session.execute(
-            sa.select(
-                Association.id, Association.name, AssociationProfile.category, Association.status
-            )
-            .join(AssociationProfile, AssociationProfile.tenant_id == Association.id)
-            .where(Association.federation_id == federation_id)
-            .order_by(pinyin_order(Association.name), Association.id)
-        ).all()
-    )
+    return associations_statistics.of_federation(federation_id)
 
 
 def _worst_findings(ids: list[int]) -> dict[int, str]:
-    statuses: dict[int, list[str]] = {a: [] for a in ids}
-    rows = db.session.execute(
-        sa.select(ComplianceFinding.tenant_id, ComplianceFinding.status).where(
-            ComplianceFinding.tenant_id.in_(ids), compliance.standing()
-        )
-    )
-    for tenant, status in rows:
-        statuses[tenant].append(status)
-    return {a: compliance.worst(s).value for a, s in statuses.items()}
+    return governance_statistics.worst_findings(ids)
 
 
 # --- health score ---------------------------------------------------------------------
@@ -113,6 +97,10 @@ def set_weights(federation_id: int, new: dict[str, int]) -> None:
             db.session.add(HealthWeight(federation_id=federation_id, metric=code, weight=weight))
         else:
             row.weight = weight
+    db.session.flush()
+    # The stored category views place associations by their health: they follow the weights.
+    for year in stored_category_years(federation_id):
+        store_category_views(federation_id, year)
 
 
 def health_scores(
@@ -202,7 +190,7 @@ def overview(federation_id: int, year: int, category: str | None = None) -> dict
     ]
     ids = [aid for aid, _code, _st in associations]
     labels = categories.labels(federation_id)
-    by_status = {s: 0 for s in STATUS_LABELS}
+    by_status = {s: 0 for s in associations_statistics.STATUSES}
     for _aid, _code, st in associations:
         by_status[st] = by_status.get(st, 0) + 1
     sums = _rollup_sums(ids, (year - 1, year))
@@ -256,16 +244,17 @@ def overview(federation_id: int, year: int, category: str | None = None) -> dict
 def _rollup_sums(ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, str, str], float]:
     """(year, category code, metric) -> the sum of the rollups of `ids`; the nightly run
     keeps last year's as well as this year's."""
+    category = associations_statistics.categories()
     rows = db.session.execute(
         sa.select(
             MetricRollup.year,
-            AssociationProfile.category,
+            category.c.category,
             MetricRollup.metric,
             sa.func.sum(MetricRollup.value),
         )
-        .join(AssociationProfile, AssociationProfile.tenant_id == MetricRollup.tenant_id)
+        .join(category, category.c.tenant_id == MetricRollup.tenant_id)
         .where(MetricRollup.tenant_id.in_(ids), MetricRollup.year.in_(years))
-        .group_by(MetricRollup.year, AssociationProfile.category, MetricRollup.metric)
+        .group_by(MetricRollup.year, category.c.category, MetricRollup.metric)
     )
     return {(y, code, metric): float(value) for y, code, metric, value in rows}
 
@@ -281,11 +270,44 @@ def quartiles(values: list[float]) -> dict[str, float]:
     return {"min": min(values), "q1": q1, "median": median, "q3": q3, "max": max(values)}
 
 
-def category_view(federation_id: int, code: str, year: int, most: int = 3) -> dict:
+# How many leaders and laggards a category view names: the stored views are computed with it.
+MOST = 3
+
+
+def category_view(federation_id: int, code: str, year: int, most: int = MOST) -> dict:
     """Each metric's distribution within one category, every association placed among its
     peers, and the leaders and laggards: up to `most` each, never the same association in
-    both, and none where every association has the same value."""
-    rows = table(federation_id, year, category=code)
+    both, and none where every association has the same value.
+
+    Read from the view stored beside the rollups (one indexed read) when there is one;
+    computed from the rollups otherwise (a year or a category not refreshed yet)."""
+    stored = None
+    if most == MOST:
+        stored = db.session.scalar(
+            sa.select(CategoryRollup.view).where(
+                CategoryRollup.federation_id == federation_id,
+                CategoryRollup.category == code,
+                CategoryRollup.year == year,
+            )
+        )
+    if stored is None:
+        stored = _category_payload(table(federation_id, year, category=code), most)
+    return _labelled(federation_id, code, year, stored)
+
+
+def _labelled(federation_id: int, code: str, year: int, payload: dict) -> dict:
+    """The view with its names in the reader's language (they are not stored)."""
+    return {
+        "year": year,
+        "category": code,
+        "category_label": categories.label_of(federation_id, code),
+        "associations": payload["associations"],
+        "metrics": [{**m, "label": str(BY_CODE[m["code"]].label)} for m in payload["metrics"]],
+    }
+
+
+def _category_payload(rows: list[Row], most: int = MOST) -> dict:
+    """What a category view shows of its rows, without names (`_labelled` adds them)."""
     ranked = max(1, min(most, len(rows) // 2))
     metrics = []
     for metric in DASHBOARD_METRICS:
@@ -299,19 +321,70 @@ def category_view(federation_id: int, code: str, year: int, most: int = 3) -> di
         metrics.append(
             {
                 "code": metric.code,
-                "label": str(metric.label),
                 "distribution": quartiles(values),
                 "leaders": [r.name for r in ordered[:ranked]] if spread else [],
                 "laggards": [r.name for r in ordered[::-1][:ranked]] if spread else [],
             }
         )
     return {
-        "year": year,
-        "category": code,
-        "category_label": categories.label_of(federation_id, code),
         "associations": [{**r.as_dict(), "placement": _placement(rows, r)} for r in rows],
         "metrics": metrics,
     }
+
+
+def category_views(federation_id: int, year: int) -> dict[str, dict]:
+    """Every category's view of the federation for `year`, from the rollups, in one pass:
+    the federation's categories (an empty one too) and any code an association still has."""
+    rows = table(federation_id, year)
+    codes = [*categories.labels(federation_id), *sorted({r.category for r in rows})]
+    return {
+        code: _category_payload([r for r in rows if r.category == code])
+        for code in dict.fromkeys(codes)
+    }
+
+
+def store_category_views(federation_id: int, year: int) -> None:
+    """Write the federation's category views for `year` beside its rollups (called where
+    the rollups are refreshed, and when the health weights change)."""
+    views = category_views(federation_id, year)
+    existing = {
+        row.category: row
+        for row in db.session.scalars(
+            sa.select(CategoryRollup).where(
+                CategoryRollup.federation_id == federation_id, CategoryRollup.year == year
+            )
+        )
+    }
+    now = utcnow()
+    for code, view in views.items():
+        row = existing.pop(code, None)
+        if row is None:
+            db.session.add(
+                CategoryRollup(
+                    federation_id=federation_id,
+                    category=code,
+                    year=year,
+                    view=view,
+                    computed_at=now,
+                )
+            )
+        elif row.view != view:
+            row.view, row.computed_at = view, now
+    for gone in existing.values():  # a category no association has and the taxonomy lost
+        db.session.delete(gone)
+    db.session.flush()
+
+
+def stored_category_years(federation_id: int) -> list[int]:
+    """The years whose category views are stored for the federation."""
+    return list(
+        db.session.scalars(
+            sa.select(CategoryRollup.year)
+            .where(CategoryRollup.federation_id == federation_id)
+            .distinct()
+            .order_by(CategoryRollup.year)
+        )
+    )
 
 
 def _placement(rows: list[Row], row: Row) -> dict[str, int]:

@@ -17,8 +17,8 @@ from flask_babel import lazy_gettext as _l
 
 from service.activities import aggregates
 from service.governance import compliance
-from service.governance.models import ComplianceFinding, Congress, Meeting
-from service.members import history
+from service.governance import statistics as governance_statistics
+from service.members import statistics as members_statistics
 from tenants.db import db
 from tenants.models import Association
 
@@ -46,60 +46,37 @@ def _grouped(query: sa.Select) -> dict[int, float]:
     return {tenant: float(n) for tenant, n in db.session.execute(query)}
 
 
+def _floats(counts: dict[int, int]) -> dict[int, float]:
+    return {a: float(n) for a, n in counts.items()}
+
+
 def members_individual(ids: list[int], year: int, today: date) -> dict[int, float]:
     """Members as at the year's end, from their dated history (the annual report's count)."""
-    return {a: float(n) for a, n in history.members_on(ids, year_end(year, today)).items()}
+    return _floats(members_statistics.individual_members_on(ids, year_end(year, today)))
 
 
 def members_group(ids: list[int], year: int, today: date) -> dict[int, float]:
     """Group members as at the year's end: joined by then and active on that day."""
-    out: dict[int, float] = {}
-    for (aid, _kind), n in history.group_members_on(ids, year_end(year, today)).items():
-        out[aid] = out.get(aid, 0.0) + n
-    return out
+    return _floats(members_statistics.group_members_on(ids, year_end(year, today)))
 
 
-def _held_in(model, *conditions) -> Compute:
+def _held_in(body: governance_statistics.Body | None = None) -> Compute:
+    """Congresses (no `body`) or meetings of `body` held in the year."""
+
     def compute(ids: list[int], year: int, today: date) -> dict[int, float]:
-        return _grouped(
-            sa.select(model.tenant_id, sa.func.count())
-            .where(
-                model.tenant_id.in_(ids),
-                model.held_on >= date(year, 1, 1),
-                model.held_on <= date(year, 12, 31),
-                *conditions,
-            )
-            .group_by(model.tenant_id)
-        )
+        return _floats(governance_statistics.held_in_year(ids, year, body))
 
     return compute
 
 
 def compliance_issues(ids: list[int], year: int, today: date) -> dict[int, float]:
     """Rules not in order, from the stored findings (the compliance job keeps them current)."""
-    return _grouped(
-        sa.select(ComplianceFinding.tenant_id, sa.func.count())
-        .where(
-            ComplianceFinding.tenant_id.in_(ids),
-            ComplianceFinding.status != compliance.Status.OK.value,
-            compliance.standing(),
-        )
-        .group_by(ComplianceFinding.tenant_id)
-    )
+    return _floats(governance_statistics.findings_not_in_order(ids))
 
 
 def _rule_finding(rule: str) -> Compute:
     def compute(ids: list[int], year: int, today: date) -> dict[int, float]:
-        return _grouped(
-            sa.select(ComplianceFinding.tenant_id, sa.literal(1))
-            .where(
-                ComplianceFinding.tenant_id.in_(ids),
-                ComplianceFinding.rule == rule,
-                ComplianceFinding.status != compliance.Status.OK.value,
-                compliance.standing(),
-            )
-            .distinct()
-        )
+        return dict.fromkeys(governance_statistics.breaking_rule(ids, rule), 1.0)
 
     return compute
 
@@ -136,20 +113,20 @@ METRICS: tuple[Metric, ...] = (
     Metric(
         "congresses",
         _l("Congresses held"),
-        _held_in(Congress),
+        _held_in(),
         over_the_year=True,
     ),
     Metric(
         "committee_meetings",
         _l("Committee meetings"),
-        _held_in(Meeting, Meeting.body == "committee"),
+        _held_in(governance_statistics.Body.COMMITTEE),
         over_the_year=True,
         default_weight=1,
     ),
     Metric(
         "standing_meetings",
         _l("Standing committee meetings"),
-        _held_in(Meeting, Meeting.body == "standing_committee"),
+        _held_in(governance_statistics.Body.STANDING_COMMITTEE),
         over_the_year=True,
     ),
     Metric(

@@ -81,6 +81,22 @@ class MetricRollup(TenantOwned, db.Model):
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+class CategoryRollup(FederationOnly, db.Model):
+    """One category's view of the federation for one year (distributions, placements,
+    leaders and laggards), computed from the metric rollups whenever they are refreshed
+    (`service.federation.jobs`), so that the category view is one indexed read."""
+
+    __tablename__ = "category_rollup"
+    __table_args__ = (
+        sa.UniqueConstraint("federation_id", "category", "year", name="uq_category_rollup_key"),
+    )
+
+    category: Mapped[str] = mapped_column(sa.String(20))
+    year: Mapped[int]
+    view: Mapped[dict] = mapped_column(sa.JSON)
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
 class Audience(StrEnum):
     ALL = "all"
     CATEGORIES = "categories"

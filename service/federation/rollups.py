@@ -14,26 +14,24 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
-from service.activities.models import Activity
-from service.associations.models import AssociationProfile
+from service.activities import statistics as activities_statistics
+from service.associations import statistics as associations_statistics
 from service.federation.metrics import METRICS, compute_all
 from service.federation.models import MetricRollup
-from service.governance.models import ComplianceFinding, Congress, Meeting
-from service.members.models import GroupMember, Member
+from service.governance import statistics as governance_statistics
+from service.members import statistics as members_statistics
 from tenants.db import db
 from tenants.models import Association, utcnow
 
 log = logging.getLogger(__name__)
 
-# Writes to these change a metric; the rollup's own writes are not among them.
+# Writes to these change a metric (each package names its own); the rollup's own writes
+# are not among them.
 WATCHED = (
-    Member,
-    GroupMember,
-    Congress,
-    Meeting,
-    ComplianceFinding,
-    AssociationProfile,
-    Activity,
+    *members_statistics.DASHBOARD_RECORDS,
+    *governance_statistics.DASHBOARD_RECORDS,
+    *associations_statistics.DASHBOARD_RECORDS,
+    *activities_statistics.DASHBOARD_RECORDS,
 )
 
 
@@ -77,6 +75,22 @@ def exists(association_id: int) -> bool:
     """Whether the association is in the scope (and the database) still."""
     found = db.session.scalar(sa.select(Association.id).where(Association.id == association_id))
     return found is not None
+
+
+def federation_of(association_id: int) -> int:
+    """The federation of an association in the scope."""
+    return db.session.scalar(
+        sa.select(Association.federation_id).where(Association.id == association_id)
+    )
+
+
+def federation_ids() -> list[int]:
+    """Every federation with an association the scope sees."""
+    return list(
+        db.session.scalars(
+            sa.select(Association.federation_id).distinct().order_by(Association.federation_id)
+        )
+    )
 
 
 def read(ids: list[int], year: int) -> dict[int, dict[str, float]]:

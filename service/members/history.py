@@ -118,6 +118,12 @@ def record_untracked(tenant_id: int) -> None:
 def members_on(association_ids: Sequence[int], day: date) -> dict[int, int]:
     """Individual members per association as at `day`: those whose latest change on or
     before it left them active (erased members count for the days they were members)."""
+    rows = db.session.execute(members_on_query(association_ids, day))
+    return {tenant_id: n for tenant_id, n in rows}
+
+
+def members_on_query(association_ids: Sequence[int], day: date) -> sa.Select:
+    """(association id, members) as at `day`, as a query (`members_on` runs it)."""
     ranked = (
         sa.select(
             MemberStatusChange.tenant_id,
@@ -135,12 +141,11 @@ def members_on(association_ids: Sequence[int], day: date) -> dict[int, int]:
         )
         .subquery()
     )
-    rows = db.session.execute(
+    return (
         sa.select(ranked.c.tenant_id, sa.func.count())
         .where(ranked.c.rank == 1, ranked.c.status == MemberStatus.ACTIVE.value)
         .group_by(ranked.c.tenant_id)
     )
-    return {tenant_id: n for tenant_id, n in rows}
 
 
 def _group_status_on(day: date) -> sa.ColumnElement:
@@ -172,7 +177,13 @@ def _group_status_on(day: date) -> sa.ColumnElement:
 def group_members_on(association_ids: Sequence[int], day: date) -> dict[tuple[int, str], int]:
     """Active group members per association and kind as at `day`: joined by then, and
     active on that day."""
-    rows = db.session.execute(
+    rows = db.session.execute(group_members_on_query(association_ids, day))
+    return {(tenant_id, kind): n for tenant_id, kind, n in rows}
+
+
+def group_members_on_query(association_ids: Sequence[int], day: date) -> sa.Select:
+    """(association id, kind, group members) as at `day`, as a query."""
+    return (
         sa.select(GroupMember.tenant_id, GroupMember.kind, sa.func.count())
         .where(
             GroupMember.tenant_id.in_(association_ids),
@@ -181,4 +192,3 @@ def group_members_on(association_ids: Sequence[int], day: date) -> dict[tuple[in
         )
         .group_by(GroupMember.tenant_id, GroupMember.kind)
     )
-    return {(tenant_id, kind): n for tenant_id, kind, n in rows}

@@ -28,16 +28,10 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from service.activities.models import (
-    Activity,
-    ConsultingReport,
-    Exemplar,
-    Nomination,
-    TechTransfer,
-)
+from service.activities import statistics as activities_statistics
 from service.errors import Conflict
-from service.governance.models import CommitteeMember, CommitteeTerm, Congress, Meeting
-from service.members.models import GroupMember, Member
+from service.governance import statistics as governance_statistics
+from service.members import statistics as members_statistics
 from service.reporting import indicators
 from service.reporting.models import AnnualReport, ReportingPeriod, ReportStatus
 from tenants.db import db
@@ -123,23 +117,14 @@ def _column(name: str) -> Callable[[object], list[object]]:
     return dates
 
 
-def _term_start(obj: CommitteeMember) -> list[object]:
-    term = db.session.get(CommitteeTerm, obj.term_id) if obj.term_id else None
-    return [term.starts_on] if term is not None else []
-
-
+# Each package says which of its records a year's figures count, and how they are dated.
 TRACKED: dict[type, Dated] = {
-    Activity: Dated(_l("activities"), _column("starts_on"), in_year=True),
-    Meeting: Dated(_l("meetings"), _column("held_on"), in_year=True),
-    ConsultingReport: Dated(_l("consulting reports"), _column("submitted_on"), in_year=True),
-    TechTransfer: Dated(_l("technology transfers"), _column("signed_on"), in_year=True),
-    Nomination: Dated(_l("nominations"), _column("year"), in_year=True),
-    Exemplar: Dated(_l("exemplars"), _column("year"), in_year=True),
-    Member: Dated(_l("individual members"), _column("joined_on"), in_year=False),
-    GroupMember: Dated(_l("group members"), _column("created_at"), in_year=False),
-    Congress: Dated(_l("congresses"), _column("held_on"), in_year=False),
-    CommitteeTerm: Dated(_l("committee terms"), _column("starts_on"), in_year=False),
-    CommitteeMember: Dated(_l("committee members"), _term_start, in_year=False),
+    model: Dated(label, _column(dates) if isinstance(dates, str) else dates, in_year)
+    for model, label, dates, in_year in (
+        *activities_statistics.COUNTED_RECORDS,
+        *governance_statistics.COUNTED_RECORDS,
+        *members_statistics.COUNTED_RECORDS,
+    )
 }
 LABELS = {cls.__tablename__: dated.label for cls, dated in TRACKED.items()}
 

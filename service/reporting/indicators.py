@@ -16,30 +16,17 @@ something that happened later leaves an earlier year's figures as they were.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
-import sqlalchemy as sa
-
 from service.activities import aggregates
-from service.activities.models import COUNTED
-from service.associations.models import AssociationProfile
-from service.governance.models import (
-    Body,
-    CommitteeMember,
-    CommitteeTerm,
-    Congress,
-    Establishment,
-    LifecycleChange,
-    Meeting,
-)
-from service.members import history
-from service.members.models import GroupMemberKind
-from tenants.db import db
-from tenants.models import Association
+from service.activities import statistics as activities_statistics
+from service.governance import statistics as governance_statistics
+from service.governance.statistics import GovernanceFigures
+from service.members import statistics as members_statistics
 
 NOT_APPLICABLE = "-"
 Figure = int | str  # a whole number, or NOT_APPLICABLE
@@ -138,134 +125,119 @@ def year_end(year: int) -> date:
     return date(year, 12, 31)
 
 
+# --- one statement per table family -----------------------------------------------------
+#
+# Each package answers for its own tables with one statement per family of tables
+# (`<package>.statistics`); the indicator families below each take their codes from one of
+# those answers. While `compute` runs, an answer is read once and shared by every family
+# that takes from it, so a compile costs one statement per table family, not per indicator
+# family. Called alone (outside `compute`), a family reads its answer itself.
+
+_shared: ContextVar[dict | None] = ContextVar("indicator_reads", default=None)
+
+
+def _read(source: Callable, ids: Sequence[int], year: int):
+    """`source(ids, year)`, read once per `compute` for every family that takes from it."""
+    memo = _shared.get()
+    if memo is None:
+        return source(ids, year)
+    key = (source, tuple(ids), year)
+    if key not in memo:
+        memo[key] = source(ids, year)
+    return memo[key]
+
+
+def _governance(ids: Sequence[int], year: int) -> dict[int, GovernanceFigures]:
+    return governance_statistics.governance_figures(ids, year)
+
+
+def _membership(ids: Sequence[int], year: int) -> dict[int, members_statistics.MemberCounts]:
+    return members_statistics.member_counts_as_of(ids, year_end(year))
+
+
+def _work(ids: Sequence[int], year: int) -> dict[int, dict[str, int]]:
+    return activities_statistics.work_figures(ids, year)
+
+
 def _associations(ids: Sequence[int], year: int) -> dict[int, Figures]:
     """Each association founded by the year's end and not dissolved by then (one suspended
     still exists, and counts). Founded: the federation's approval, else the founding date
     of its profile, else (neither on file) the day its record was made."""
     end = year_end(year)
-    dissolved = (
-        sa.select(sa.func.min(LifecycleChange.changed_at))
-        .where(
-            LifecycleChange.tenant_id == Association.id,
-            LifecycleChange.to_status == "dissolved",
-        )
-        .correlate(Association)
-        .scalar_subquery()
-    )
-    rows = db.session.execute(
-        sa.select(
-            Association.id,
-            Establishment.approved_on,
-            AssociationProfile.founded_on,
-            Association.created_at,
-            dissolved,
-        )
-        .outerjoin(Establishment, Establishment.tenant_id == Association.id)
-        .outerjoin(AssociationProfile, AssociationProfile.tenant_id == Association.id)
-        .where(Association.id.in_(ids))
-    )
-    out: dict[int, Figures] = {}
-    for aid, approved_on, founded_on, created_at, dissolved_at in rows:
-        founded = approved_on or founded_on or created_at.date()
-        if founded <= end and (dissolved_at is None or dissolved_at.date() > end):
-            out[aid] = {"ORG01": 1}
-    return out
+    return {
+        aid: {"ORG01": 1}
+        for aid, figures in _read(_governance, ids, year).items()
+        if figures.exists_on(end)
+    }
 
 
 def _members(ids: Sequence[int], year: int) -> dict[int, Figures]:
     """Individual members as at 31 December, from their dated status history."""
-    return {aid: {"ORG02": n} for aid, n in history.members_on(ids, year_end(year)).items()}
+    return {
+        aid: {"ORG02": counts.individual}
+        for aid, counts in _read(_membership, ids, year).items()
+        if counts.individual
+    }
 
 
 GROUP_CODES = {
-    GroupMemberKind.UNDERGRADUATE: "ORG031",
-    GroupMemberKind.GRADUATE: "ORG032",
-    GroupMemberKind.YOUNG_TEACHER: "ORG033",
-    GroupMemberKind.RETIRED_TEACHER: "ORG034",
-    GroupMemberKind.DEPARTMENT: "ORG035",
-    GroupMemberKind.OTHER: "ORG036",
+    members_statistics.GroupMemberKind.UNDERGRADUATE: "ORG031",
+    members_statistics.GroupMemberKind.GRADUATE: "ORG032",
+    members_statistics.GroupMemberKind.YOUNG_TEACHER: "ORG033",
+    members_statistics.GroupMemberKind.RETIRED_TEACHER: "ORG034",
+    members_statistics.GroupMemberKind.DEPARTMENT: "ORG035",
+    members_statistics.GroupMemberKind.OTHER: "ORG036",
 }
 
 
 def _group_members(ids: Sequence[int], year: int) -> dict[int, Figures]:
     """Group members as at 31 December: joined by then and active on that day."""
-    out: dict[int, Figures] = defaultdict(lambda: {"ORG03": 0})
-    for (aid, kind), n in history.group_members_on(ids, year_end(year)).items():
-        figures = out[aid]
-        code = GROUP_CODES[GroupMemberKind(kind)]
-        figures[code] = int(figures.get(code, 0)) + n
-        figures["ORG03"] = int(figures["ORG03"]) + n
-    return dict(out)
+    out: dict[int, Figures] = {}
+    for aid, counts in _read(_membership, ids, year).items():
+        if not counts.groups:
+            continue
+        figures: Figures = {"ORG03": counts.group_total}
+        for kind, n in counts.groups.items():
+            code = GROUP_CODES[members_statistics.GroupMemberKind(kind)]
+            figures[code] = int(figures.get(code, 0)) + n
+        out[aid] = figures
+    return out
 
 
 def _congresses(ids: Sequence[int], year: int) -> dict[int, Figures]:
     """Delegates of the congress in force at the year's end ("-" before the first), and
     congress sessions held in the year."""
-    rows = db.session.execute(
-        sa.select(Congress.tenant_id, Congress.held_on, Congress.delegates)
-        .where(Congress.tenant_id.in_(ids), Congress.held_on <= year_end(year))
-        .order_by(Congress.tenant_id, Congress.held_on, Congress.id)
-    )
     out: dict[int, Figures] = {aid: {"ORG04": NOT_APPLICABLE} for aid in ids}
-    for aid, held_on, delegates in rows:
-        out[aid]["ORG04"] = delegates  # the latest one wins, in date order
-        if held_on.year == year:
-            out[aid]["ORG071"] = int(out[aid].get("ORG071", 0)) + 1
+    for aid, figures in _read(_governance, ids, year).items():
+        if figures.congress_delegates is not None:
+            out[aid]["ORG04"] = figures.congress_delegates
+        if figures.congresses_held:
+            out[aid]["ORG071"] = figures.congresses_held
     return out
 
 
 def _committees(ids: Sequence[int], year: int) -> dict[int, Figures]:
     """Members of the committee (and standing committee) in office at the year's end;
     "-" when none was in office, or the term has no standing committee."""
-    end = year_end(year)
-    standing = sa.func.sum(sa.case((CommitteeMember.on_standing_committee, 1), else_=0))
-    rows = db.session.execute(
-        sa.select(
-            CommitteeTerm.tenant_id,
-            CommitteeTerm.starts_on,
-            sa.func.count(CommitteeMember.id),
-            standing,
-        )
-        .outerjoin(
-            CommitteeMember,
-            sa.and_(
-                CommitteeMember.tenant_id == CommitteeTerm.tenant_id,
-                CommitteeMember.term_id == CommitteeTerm.id,
-            ),
-        )
-        .where(
-            CommitteeTerm.tenant_id.in_(ids),
-            CommitteeTerm.starts_on <= end,
-            sa.or_(CommitteeTerm.ends_on.is_(None), CommitteeTerm.ends_on >= end),
-        )
-        .group_by(CommitteeTerm.tenant_id, CommitteeTerm.id, CommitteeTerm.starts_on)
-        .order_by(CommitteeTerm.tenant_id, CommitteeTerm.starts_on, CommitteeTerm.id)
-    )
     out: dict[int, Figures] = {
         aid: {"ORG05": NOT_APPLICABLE, "ORG06": NOT_APPLICABLE} for aid in ids
     }
-    for aid, _starts, members, standing_members in rows:  # the latest term wins
-        out[aid] = {"ORG05": members, "ORG06": int(standing_members or 0) or NOT_APPLICABLE}
+    for aid, figures in _read(_governance, ids, year).items():
+        if figures.committee_members is not None:
+            out[aid] = {
+                "ORG05": figures.committee_members,
+                "ORG06": figures.standing_members or NOT_APPLICABLE,
+            }
     return out
 
 
-MEETING_CODES = {Body.COMMITTEE: "ORG072", Body.STANDING_COMMITTEE: "ORG073"}
-
-
 def _meetings(ids: Sequence[int], year: int) -> dict[int, Figures]:
-    rows = db.session.execute(
-        sa.select(Meeting.tenant_id, Meeting.body, sa.func.count())
-        .where(
-            Meeting.tenant_id.in_(ids),
-            Meeting.held_on.between(date(year, 1, 1), year_end(year)),
-            Meeting.body.in_([b.value for b in MEETING_CODES]),
-        )
-        .group_by(Meeting.tenant_id, Meeting.body)
-    )
-    out: dict[int, Figures] = defaultdict(dict)
-    for aid, body, n in rows:
-        out[aid][MEETING_CODES[Body(body)]] = n
-    return dict(out)
+    out: dict[int, Figures] = {}
+    for aid, figures in _read(_governance, ids, year).items():
+        held = {"ORG072": figures.committee_meetings, "ORG073": figures.standing_meetings}
+        if any(held.values()):
+            out[aid] = {code: n for code, n in held.items() if n}
+    return out
 
 
 # --- the association's work: activities, outcomes, talent, suggestions -----------------------
@@ -274,21 +246,39 @@ Aggregate = Callable[[Sequence[int], int], aggregates.Figures]
 Derive = Callable[[dict[str, int]], Figures]
 
 
+def _from_work(codes: dict[str, str], derive: Derive | None = None) -> Compute:
+    """A family taking figures of the association's work (one statement for all of them,
+    `service.activities.statistics`): each under its indicator code, plus those `derive`
+    works out from the figures."""
+
+    def family(ids: Sequence[int], year: int) -> dict[int, Figures]:
+        return _pick(_read(_work, ids, year), codes, derive)
+
+    return family
+
+
 def _from_aggregate(
     aggregate: Aggregate, codes: dict[str, str], derive: Derive | None = None
 ) -> Compute:
-    """A family reading one aggregate (one grouped query): each figure under its indicator
-    code, plus those `derive` works out from the figures."""
+    """A family reading one aggregate of another package (one grouped query)."""
 
     def family(ids: Sequence[int], year: int) -> dict[int, Figures]:
-        out: dict[int, Figures] = {}
-        for aid, figures in aggregate(ids, year).items():
-            out[aid] = {code: figures[key] for key, code in codes.items()}
-            if derive:
-                out[aid].update(derive(figures))
-        return out
+        return _pick(_read(aggregate, ids, year), codes, derive)
 
     return family
+
+
+def _pick(
+    figures_by_association: dict[int, dict[str, int]],
+    codes: dict[str, str],
+    derive: Derive | None,
+) -> dict[int, Figures]:
+    out: dict[int, Figures] = {}
+    for aid, figures in figures_by_association.items():
+        out[aid] = {code: figures[key] for key, code in codes.items()}
+        if derive:
+            out[aid].update(derive(figures))
+    return out
 
 
 def _domestic_events(figures: dict[str, int]) -> Figures:
@@ -314,8 +304,7 @@ FAMILIES: dict[str, Compute] = {
     "congresses": _congresses,
     "committees": _committees,
     "meetings": _meetings,
-    "academic": _from_aggregate(
-        aggregates.academic,
+    "academic": _from_work(
         {
             "academic_events": "ACA01",
             "international_events": "ACA012",
@@ -324,15 +313,11 @@ FAMILIES: dict[str, Compute] = {
         },
         _domestic_events,
     ),
-    "consulting": _from_aggregate(
-        aggregates.consulting,
+    "consulting": _from_work(
         {"consulting_reports_submitted": "ACA04", "consulting_reports_adopted": "ACA05"},
     ),
-    "tech_transfer": _from_aggregate(
-        aggregates.tech_transfer, {"tech_transfer_contracts": "ACA06"}, _transfer_value
-    ),
-    "popularisation": _from_aggregate(
-        aggregates.popularisation,
+    "tech_transfer": _from_work({"tech_transfer_contracts": "ACA06"}, _transfer_value),
+    "popularisation": _from_work(
         {
             "popularisation_events": "POP01",
             "science_week_events": "POP011",
@@ -344,17 +329,15 @@ FAMILIES: dict[str, Compute] = {
             "volunteer_hours": "POP06",
         },
     ),
-    "nominations": _from_aggregate(
-        aggregates.nominations,
+    "nominations": _from_work(
         {
             "nominations_provincial_or_higher": "TAL01",
             "awards_won_provincial_or_higher": "TAL02",
         },
     ),
-    "exemplars": _from_aggregate(aggregates.exemplars, {"exemplars_recognised": "TAL03"}),
-    "talent": _from_aggregate(aggregates.talent, {"member_day_events": "TAL04"}),
-    "integrity": _from_aggregate(
-        aggregates.integrity,
+    "exemplars": _from_work({"exemplars_recognised": "TAL03"}),
+    "talent": _from_work({"member_day_events": "TAL04"}),
+    "integrity": _from_work(
         {
             "integrity_lectures": "INT01",
             "integrity_audience": "INT02",
@@ -363,8 +346,7 @@ FAMILIES: dict[str, Compute] = {
             "integrity_audience_young_teacher": "INT023",
         },
     ),
-    "student_practice": _from_aggregate(
-        aggregates.student_practice,
+    "student_practice": _from_work(
         {
             "student_activities": "STU01",
             "student_participants": "STU02",
@@ -416,7 +398,9 @@ _HELD = "只统计当年开始、状态为“已举办”或“已上报”的�
 
 def _activities(task: str, subtype: str | None = None) -> Records:
     """The association's activity list, filtered to the task (and subtype) and the year."""
-    filters = (("task", task), ("status", COUNTED)) + ((("subtype", subtype),) if subtype else ())
+    filters = (("task", task), ("status", activities_statistics.COUNTED)) + (
+        (("subtype", subtype),) if subtype else ()
+    )
     return Records("activities.index", filters=filters, by_year=True)
 
 
@@ -871,20 +855,27 @@ CATALOGUE: tuple[Indicator, ...] = (
     *ACTIVITY_CATALOGUE,
 )
 BY_CODE = {i.code: i for i in CATALOGUE}
+CODES = tuple(BY_CODE)
 
 
 def compute(
     association_ids: Sequence[int], year: int, progress: Callable[[int, int], None] | None = None
 ) -> dict[int, Figures]:
-    """Every indicator for every association: one query per family, empty figures as 0."""
+    """Every indicator for every association, empty figures as 0: one statement per table
+    family (governance, membership, the association's work, suggestions), each read once and
+    shared by the indicator families that take from it."""
     ids = sorted(set(association_ids))
     out: dict[int, Figures] = {aid: {i.code: 0 for i in CATALOGUE} for aid in ids}
-    for done, family in enumerate(FAMILIES.values(), start=1):
-        if progress:
-            progress(done - 1, len(FAMILIES))
-        for aid, figures in family(ids, year).items():
-            if aid in out:
-                out[aid].update({code: _whole(value) for code, value in figures.items()})
+    reads = _shared.set({})
+    try:
+        for done, family in enumerate(FAMILIES.values(), start=1):
+            if progress:
+                progress(done - 1, len(FAMILIES))
+            for aid, figures in family(ids, year).items():
+                if aid in out:
+                    out[aid].update({code: _whole(value) for code, value in figures.items()})
+    finally:
+        _shared.reset(reads)
     return out
 
 
@@ -902,15 +893,15 @@ def add(a: Figure, b: Figure) -> Figure:
 
 
 def total(reports: Sequence[Figures]) -> Figures:
-    """The roll-up of several reports' figures, indicator by indicator."""
+    """The roll-up of several reports' figures, indicator by indicator: the sum of the
+    figures, "-" contributing nothing, and "-" only where every report says "-" (as `add`
+    folds them, in one pass per indicator)."""
     out: Figures = {}
-    for figures in reports:
-        for indicator in CATALOGUE:
-            value = figures.get(indicator.code, 0)
-            out[indicator.code] = (
-                add(out[indicator.code], value) if indicator.code in out else value
-            )
-    return {i.code: out.get(i.code, 0) for i in CATALOGUE}
+    for code in CODES:
+        values = [figures.get(code, 0) for figures in reports]
+        numbers = [int(v) for v in values if v != NOT_APPLICABLE]
+        out[code] = sum(numbers) if numbers or not values else NOT_APPLICABLE
+    return out
 
 
 def moved_a_lot(current: Figure, previous: Figure | None, threshold: float = 0.3) -> bool:

@@ -25,14 +25,15 @@ S = ReportStatus
 
 def compile_report(report_id: int) -> str:
     """The job. Computes every figure, then writes them at once: a worker killed on the
-    way leaves the report as it was, and the retried job writes the same figures."""
+    way leaves the report as it was, and the retried job writes the same figures. One
+    statement reads the report with its period, one per table family computes the figures
+    (`indicators.compute`), and the job's one commit writes them (`service.jobs.run_job`)."""
     try:
-        report = services.access_report(report_id)
+        report, period = services.access_report_with_period(report_id)
     except NotFound:
         return "missing"
     if report.status != S.COMPILING:
         return report.status
-    period = services.period_of(report)
     figures = indicators.compute([report.tenant_id], period.year, progress=_progress)
     services.record_figures(report, figures[report.tenant_id])
     db.session.flush()

@@ -66,6 +66,19 @@ def period_of(report: AnnualReport) -> ReportingPeriod:
     return access_period(report.period_id)
 
 
+def access_report_with_period(report_id: int) -> tuple[AnnualReport, ReportingPeriod]:
+    """The report version and its period in one read, if the scope sees both (a compile
+    needs both; NotFound as `access_report`)."""
+    row = db.session.execute(
+        sa.select(AnnualReport, ReportingPeriod)
+        .join(ReportingPeriod, ReportingPeriod.id == AnnualReport.period_id)
+        .where(AnnualReport.id == report_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound()
+    return row[0], row[1]
+
+
 def association_of(report: AnnualReport) -> Association:
     """The association whose report it is."""
     return in_scope(Association, report.tenant_id)
@@ -335,10 +348,9 @@ def reopen(report: AnnualReport, reason: str, actor: str) -> AnnualReport:
 # --- the federation's roll-up -----------------------------------------------------------
 
 
-def approved_reports(federation_id: int, year: int) -> list[AnnualReport]:
-    """The latest approved version of each association's report for the year."""
-    rows = db.session.scalars(
-        sa.select(AnnualReport)
+def _approved_query(federation_id: int, year: int, *columns) -> sa.Select:
+    return (
+        sa.select(*columns)
         .join(ReportingPeriod, ReportingPeriod.id == AnnualReport.period_id)
         .where(
             ReportingPeriod.federation_id == federation_id,
@@ -347,6 +359,11 @@ def approved_reports(federation_id: int, year: int) -> list[AnnualReport]:
         )
         .order_by(AnnualReport.tenant_id, AnnualReport.version)
     )
+
+
+def approved_reports(federation_id: int, year: int) -> list[AnnualReport]:
+    """The latest approved version of each association's report for the year."""
+    rows = db.session.scalars(_approved_query(federation_id, year, AnnualReport))
     return list({r.tenant_id: r for r in rows}.values())
 
 
@@ -359,26 +376,33 @@ def rollups(federation_id: int, year: int):
 
 
 def compile_rollup(federation_id: int, year: int) -> FederationRollup:
-    """Sum the approved reports into the draft roll-up (a new version after a lock)."""
+    """Sum the approved reports into the draft roll-up (a new version after a lock).
+    Reads the four columns the sum needs, not whole reports: a province's roll-up reads
+    every association's figures."""
     latest = db.session.scalars(rollups(federation_id, year).limit(1)).first()
     if latest is None or latest.locked:
         latest = FederationRollup(
             federation_id=federation_id, year=year, version=(latest.version + 1) if latest else 1
         )
         db.session.add(latest)
-    approved = approved_reports(federation_id, year)
+    A = AnnualReport
+    rows = db.session.execute(
+        _approved_query(federation_id, year, A.tenant_id, A.version, A.locked_hash, A.figures)
+    )
+    approved = {row.tenant_id: row for row in rows}  # the latest version of each
     associations = db.session.execute(
         sa.select(Association.id, Association.name)
         .where(Association.federation_id == federation_id, Association.status == "active")
         .order_by(Association.id)
     ).all()
-    done = {r.tenant_id for r in approved}
-    latest.figures = indicators.total([r.figures for r in approved])
+    latest.figures = indicators.total([r.figures for r in approved.values()])
     latest.included = [
         {"association_id": r.tenant_id, "report_version": r.version, "hash": r.locked_hash}
-        for r in sorted(approved, key=lambda r: r.tenant_id)
+        for r in sorted(approved.values(), key=lambda r: r.tenant_id)
     ]
-    latest.missing = [{"association_id": a, "name": n} for a, n in associations if a not in done]
+    latest.missing = [
+        {"association_id": a, "name": n} for a, n in associations if a not in approved
+    ]
     latest.compiled_at = utcnow()
     db.session.flush()
     return latest

@@ -193,9 +193,11 @@ def _open_reports(province: ScaleDb, ids: list[int], year: int) -> dict[int, int
 
 
 def _compile(app, association_id: int, report_id: int) -> None:
-    """What the worker does: the job's function in the association's scope."""
+    """What the worker does: the job's function in the association's scope, then the job's
+    one commit (`service.jobs.run_job`: the figures are written when the job returns)."""
     with app.app_context(), use_scope(Scope.association(association_id)):
         assert reporting_jobs.compile_report(report_id) == "compiled"
+        db.session.commit()
 
 
 def _mark_compiling(connection: sa.Connection, report_ids: list[int]) -> None:

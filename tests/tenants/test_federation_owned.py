@@ -10,7 +10,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.auth.models import ApiToken, User
-from service.federation.models import ExemplarPage, HealthWeight, University
+from service.federation.models import CategoryRollup, ExemplarPage, HealthWeight, University
 from service.governance.models import ProvincialThreshold
 from service.sso.models import FederationIdentityProvider, FederationSsoLink
 from tenants.db import db
@@ -37,6 +37,9 @@ NOT_FEDERATION_OWNED = {
 EXTRA_ROWS = {
     University: lambda f: University(federation_id=f, name=f"测试学院{f}", category="applied"),
     HealthWeight: lambda f: HealthWeight(federation_id=f, metric="activities", weight=1),
+    CategoryRollup: lambda f: CategoryRollup(
+        federation_id=f, category="applied", year=2025, view={"associations": [], "metrics": []}
+    ),
     ExemplarPage: lambda f: ExemplarPage(federation_id=f, changed_by="test"),
     ProvincialThreshold: lambda f: ProvincialThreshold(
         federation_id=f, key="congress_max_years", value=5

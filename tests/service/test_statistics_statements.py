@@ -1,0 +1,178 @@
+"""What the statistics cost the database, as behaviour rather than timing: a report's compile
+sends one statement per table family (issue 21, item 3), and the federation's category view
+is one read of the views stored beside the rollups, equal to what the live aggregate gives
+(item 4)."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Iterator
+from datetime import date
+
+import pytest
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from service.federation import dashboards, jobs, metrics, rollups
+from service.federation.models import CategoryRollup
+from service.reporting import indicators
+from service.reporting import jobs as reporting_jobs
+from service.reporting import services as reporting
+from tenants.db import db
+from tenants.scope import Scope, system_scope, use_scope
+from tests import factories
+from tests.service.reporting_fixtures import EXPECTED_FIRST, YEAR, add_other_work, add_records
+
+# A compile: the report with its period, then governance, membership, the association's work
+# and suggestions (one statement each), then the figures written (the report's UPDATE and
+# the audit row recording the write): 7 statements, where there were 20.
+COMPILE_SELECTS = 5
+COMPILE_STATEMENTS = 7
+
+
+# The test harness's savepoints around each test's session (not the service's work).
+HARNESS = {"SAVEPOINT", "RELEASE", "ROLLBACK"}
+
+
+@contextlib.contextmanager
+def statements() -> Iterator[list[str]]:
+    """The statements the service sends inside the block, by verb (the scope's set_config
+    aside: it rides with the transaction, not with the work)."""
+    sent: list[str] = []
+
+    def note(conn, cursor, statement, parameters, context, executemany) -> None:
+        verb = statement.lstrip().split(None, 1)[0].upper()
+        if "set_config(" not in statement.lower() and verb not in HARNESS:
+            sent.append(verb)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        yield sent
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+
+
+@pytest.fixture
+def counted(world):
+    with system_scope("test: records of the year"):
+        add_records(world.a.first.association)
+        add_other_work(world.a.second.association)
+        db.session.commit()
+    return world
+
+
+def test_a_compile_sends_one_statement_per_table_family(counted):
+    world = counted
+    aid = world.a.first.association.id
+    with system_scope("test: a period"):
+        period = reporting.open_period(world.a.federation.id, YEAR, date(YEAR + 1, 3, 31), "t")
+        report_id = reporting.start_compile(aid, period).id
+        db.session.commit()
+    with use_scope(Scope.association(aid)), statements() as sent:
+        assert reporting_jobs.compile_report(report_id) == "compiled"
+    db.session.commit()
+    assert sent.count("SELECT") == COMPILE_SELECTS, sent
+    assert len(sent) == COMPILE_STATEMENTS, [v for v in sent if v != "SELECT"]
+    with use_scope(Scope.association(aid)):
+        assert reporting.access_report(report_id).figures == EXPECTED_FIRST
+
+
+def test_the_figures_of_a_province_cost_the_same_statements_as_one_association(counted):
+    world = counted
+    ids = [world.a.first.association.id, world.a.second.association.id]
+    with use_scope(Scope.federation(world.a.federation.id)):
+        with statements() as one:
+            indicators.compute(ids[:1], YEAR)
+        with statements() as both:
+            figures = indicators.compute(ids, YEAR)
+    assert len(one) == len(both) == 4  # governance, membership, work, suggestions
+    assert figures[ids[0]] == EXPECTED_FIRST
+
+
+def _live_view(federation_id: int, code: str, year: int) -> dict:
+    """The category view computed from the live aggregate over the base tables, without
+    the rollups: what the stored view must equal."""
+    everyone = dashboards.table(federation_id, year)
+    live = metrics.compute_all([r.association_id for r in everyone], year)
+    rows = [
+        dashboards.Row(
+            r.association_id,
+            r.name,
+            r.category,
+            r.category_label,
+            r.status,
+            r.compliance,
+            live[r.association_id],
+            0.0,
+        )
+        for r in everyone
+    ]
+    scores = dashboards.health_scores(
+        {r.association_id: r.metrics for r in rows}, dashboards.weights(federation_id)
+    )
+    peers = [
+        dashboards.Row(**{**r.__dict__, "health": scores[r.association_id]})
+        for r in rows
+        if r.category == code
+    ]
+    peers.sort(key=lambda r: dashboards.pinyin_key(r.name))
+    return dashboards._labelled(federation_id, code, year, dashboards._category_payload(peers))
+
+
+def test_the_category_view_is_one_read_of_the_stored_views_and_equals_the_live_one(counted):
+    world = counted
+    fed = world.a.federation.id
+    year = date.today().year
+    with system_scope("test: a third association, in the same category"):
+        extra = factories.make_association(world.a.federation)
+        factories.make_member(extra)
+        db.session.commit()
+    jobs.refresh_all()
+    db.session.commit()
+    with use_scope(Scope.federation(fed)):
+        stored = db.session.scalars(
+            sa.select(CategoryRollup.category).where(CategoryRollup.year == year)
+        ).all()
+        assert "research" in stored
+        dashboards.categories.labels(fed)  # the request's cached taxonomy, as the API has it
+        with statements() as sent:
+            view = dashboards.category_view(fed, "research", year)
+        assert sent == ["SELECT"]
+        assert view == _live_view(fed, "research", year)
+        assert len(view["associations"]) == 2
+
+
+def test_a_refreshed_association_refreshes_its_category_view(counted):
+    world = counted
+    fed, aid = world.a.federation.id, world.a.first.association.id
+    year = date.today().year
+    jobs.refresh_all()
+    db.session.commit()
+    with system_scope("test: one more member"):
+        factories.make_member(world.a.first.association)
+        db.session.commit()
+    with use_scope(Scope.association(aid)):
+        jobs.refresh_association(aid)
+    db.session.commit()
+    with use_scope(Scope.federation(fed)):
+        view = dashboards.category_view(fed, "research", year)
+        assert view == _live_view(fed, "research", year)
+        mine = next(a for a in view["associations"] if a["association_id"] == aid)
+        assert (
+            mine["metrics"]["members_individual"]
+            == rollups.read([aid], year)[aid]["members_individual"]
+        )
+
+
+def test_changed_weights_change_the_stored_health(counted, client):
+    world = counted
+    fed = world.a.federation.id
+    year = date.today().year
+    jobs.refresh_all()
+    db.session.commit()
+    with use_scope(Scope.federation(fed)):
+        dashboards.set_weights(fed, {m.code: 0 for m in dashboards.SCORED})
+        db.session.commit()
+        view = dashboards.category_view(fed, "research", year)
+        assert {a["health"] for a in view["associations"]} == {0.0}
+        assert view == _live_view(fed, "research", year)
