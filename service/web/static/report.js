@@ -44,11 +44,13 @@
       var code = row.id.slice("figure-".length);
       row.classList.toggle("needs-explanation", codes.indexOf(code) >= 0);
     });
-    document.querySelectorAll("[data-attention-of]").forEach(function (badge) {
-      var section = document.getElementById(badge.getAttribute("data-attention-of"));
+    // The sections' counts (in the index and on each section's heading line): the number
+    // in their words follows, and a count of none is hidden.
+    document.querySelectorAll("[data-attention-of]").forEach(function (note) {
+      var section = document.getElementById(note.getAttribute("data-attention-of"));
       var left = section.querySelectorAll("tr.needs-explanation, tr.has-comment").length;
-      badge.textContent = String(left);
-      badge.hidden = left === 0;
+      note.textContent = note.textContent.replace(/\d+/, String(left));
+      note.hidden = left === 0;
     });
   }
 
