@@ -389,6 +389,11 @@ def test_a_refused_submit_names_each_figure_in_words(cycle, client):
     assert not any(code in flash for code in MOVED)  # in words, never by code
     assert '<a href="#figure-ORG02">个人会员数</a>' in _between(page, 'id="summary"', "</section>")
     assert _report(first.association.id).status == "compiled"
+    # nothing to confirm yet: the button is refused at once, in the same words
+    at_once = client.post(f"/reporting/reports/{report.id}/submit")
+    assert at_once.status_code == 302 and at_once.location.endswith("#summary")
+    page = _page(client, report.id)
+    assert "个人会员数、团体会员数" in _between(page, 'class="flash flash-error"', "</p>")
 
 
 def test_a_returned_reports_comments_are_at_the_top_once(cycle, client):
