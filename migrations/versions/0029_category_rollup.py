@@ -1,7 +1,7 @@
 """federation: each category's view precomputed beside the metric rollups
 
 Revision ID: 0029
-Revises: 0027
+Revises: 0028
 Create Date: 2026-11-30 09:00:00
 
 The category view (compare like with like) is computed from the rollups whenever they are
@@ -16,7 +16,7 @@ from alembic import op
 from tenants import rls
 
 revision = "0029"
-down_revision = "0027"
+down_revision = "0028"
 branch_labels = None
 depends_on = None
 

@@ -1,11 +1,12 @@
 """Supervisors' comments: the federation's own notes on one of its associations or on its
 guidance, written by its officers and by the education department's supervisors (joint
-supervision). The association never reads them; the report page shows those of the
-reporting period beside the figures."""
+supervision). The association never reads them. A comment written on a report page names
+the report version it is about: that version's page shows it as current, a later version's
+page as an earlier version's."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
 
 import sqlalchemy as sa
 
@@ -26,6 +27,7 @@ def add(
     *,
     association_id: int | None = None,
     guidance_id: int | None = None,
+    report_id: int | None = None,
 ) -> Comment:
     """A comment of the federation; empty or overlong text is refused, nothing written."""
     text = (body or "").strip()
@@ -35,6 +37,7 @@ def add(
         federation_id=federation_id,
         association_id=association_id,
         guidance_id=guidance_id,
+        report_id=report_id,
         body=text,
         author=author,
     )
@@ -42,15 +45,19 @@ def add(
     return comment
 
 
-def on_association(
-    federation_id: int, association_id: int, since: datetime | None = None
-) -> list[Comment]:
-    """The federation's comments on one association, oldest first (since a time, if given)."""
+def on_association(federation_id: int, association_id: int) -> list[Comment]:
+    """The federation's comments on one association (on its reports too), oldest first."""
     query = sa.select(Comment).where(
         Comment.federation_id == federation_id, Comment.association_id == association_id
     )
-    if since is not None:
-        query = query.where(Comment.created_at >= since)
+    return list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
+
+
+def on_reports(federation_id: int, report_ids: Iterable[int]) -> list[Comment]:
+    """The federation's comments on the given report versions, oldest first."""
+    query = sa.select(Comment).where(
+        Comment.federation_id == federation_id, Comment.report_id.in_(list(report_ids))
+    )
     return list(db.session.scalars(query.order_by(Comment.created_at, Comment.id)))
 
 

@@ -245,8 +245,8 @@ class ProblemFinding(FederationOnly, db.Model):
 
 
 class Comment(FederationOnly, db.Model):
-    """A supervisor's comment on an association or on guidance (the education department
-    reads and comments; the federation manages)."""
+    """A supervisor's comment on an association, on one version of its annual report, or on
+    guidance (the education department reads and comments; the federation manages)."""
 
     __tablename__ = "federation_comment"
 
@@ -254,6 +254,9 @@ class Comment(FederationOnly, db.Model):
     guidance_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("guidance.id", ondelete="CASCADE")
     )
+    # The version of the association's annual report the comment was written on: a later
+    # version's page shows it as an earlier version's, not as current (migration 0028).
+    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("annual_report.id"), index=True)
     body: Mapped[str] = mapped_column(sa.Text)
     author: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -22,6 +22,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import NamedTuple
 
+from flask import has_request_context
+from flask_babel import get_locale
+
 from service.activities import aggregates
 from service.activities import statistics as activities_statistics
 from service.governance import statistics as governance_statistics
@@ -856,6 +859,54 @@ CATALOGUE: tuple[Indicator, ...] = (
 )
 BY_CODE = {i.code: i for i in CATALOGUE}
 CODES = tuple(BY_CODE)
+
+
+@dataclass(frozen=True)
+class Section:
+    """A part of the report: the indicators whose codes begin with `prefix`, as the catalogue
+    groups them (组织建设, 学术交流, ...)."""
+
+    prefix: str
+    name_zh: str
+    name_en: str
+
+    @property
+    def anchor(self) -> str:
+        return f"section-{self.prefix.lower()}"
+
+    def holds(self, indicator: Indicator) -> bool:
+        return indicator.code.rstrip("0123456789") == self.prefix
+
+
+SECTIONS = (
+    Section("ORG", "组织建设", "Organisation"),
+    Section("ACA", "学术交流", "Academic exchange"),
+    Section("POP", "科普", "Science popularisation"),
+    Section("TAL", "人才", "Talent"),
+    Section("INT", "科研诚信", "Research integrity"),
+    Section("STU", "学生科技实践", "Student S&T practice"),
+    Section("SRV", "服务科技工作者", "Services to S&T workers"),
+)
+
+
+def sections() -> list[tuple[Section, list[Indicator]]]:
+    """The catalogue in its sections, each indicator in catalogue order."""
+    return [(section, [i for i in CATALOGUE if section.holds(i)]) for section in SECTIONS]
+
+
+def name_of(code: str) -> str:
+    """An indicator's name in the reader's language (Chinese unless the page is English)."""
+    indicator = BY_CODE[code]
+    return indicator.name_en if _english() else indicator.name_zh
+
+
+def names_of(codes: Sequence[str]) -> str:
+    """Indicators' names as a list in words: 个人会员数、团体会员数 (in English, commas)."""
+    return (", " if _english() else "、").join(name_of(code) for code in codes)
+
+
+def _english() -> bool:
+    return has_request_context() and str(get_locale()).startswith("en")
 
 
 def compute(

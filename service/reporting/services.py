@@ -282,10 +282,13 @@ def submit(report: AnnualReport) -> None:
         raise ReportingError(_l("Only a compiled or returned report can be submitted."))
     missing = unexplained(report)
     if missing:
+        # In words: the indicators' names, as the report page shows them, never codes alone.
         raise ReportingError(
             _l(
-                "Explain the figures that moved a lot from last year: %(codes)s",
-                codes=", ".join(missing),
+                "%(n)d figures moved more than 30 per cent from last year and need an "
+                "explanation before the report can be submitted: %(names)s.",
+                n=len(missing),
+                names=indicators.names_of(missing),
             )
         )
     report.status = S.SUBMITTED.value

@@ -5,7 +5,17 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from service.auth.principal import current_principal, require
@@ -22,6 +32,7 @@ from service.reporting.forms import (
     ReopenForm,
 )
 from service.reporting.models import AnnualReport
+from service.unit_of_work import discard
 from service.web.confirmations import confirm_first
 from service.web.downloads import CSV, XLSX, download
 
@@ -68,7 +79,7 @@ def open_period():
             principal.federation_id, form.year.data, form.deadline.data, principal.audit_label
         )
     except services.ReportingError as error:  # checked before anything is written
-        getattr(form, error.field or "year").errors = [str(error.message)]
+        getattr(form, error.field or "year").errors = [str(error)]
         return _index_page(form, 400)
     flash(_("The reporting period is open."), "success")
     return redirect(url_for(".period", period_id=period.id))
@@ -171,16 +182,18 @@ def report(report_id: int):
     report = services.access_report(report_id)
     principal = current_principal()
     latest = services.current_report(report.tenant_id, report.period_id)
+    context = _report_context(report)
+    unexplained = services.unexplained(report) if report.figures else []
     return render_template(
         "reporting/report.html",
-        **_report_context(report),
+        **context,
+        **_working_surface(report, context["lines"], unexplained),
         progress=jobs.compile_progress(report),
         lost=services.was_lost(report),
         is_latest=latest.id == report.id,
         can_prepare=principal.can(P.PREPARE_REPORTS),
         can_review=principal.can(P.REVIEW_REPORTS),
-        **_supervision(report),
-        unexplained=set(services.unexplained(report)) if report.figures else set(),
+        **_supervision(report, context["versions"]),
         action_form=ActionForm(),
         explanation_form=ExplanationForm(),
         reopen_form=ReopenForm(),
@@ -188,17 +201,51 @@ def report(report_id: int):
     )
 
 
-def _supervision(report: AnnualReport) -> dict:
-    """The supervisors' comments on the association made during this reporting period, and
-    whether this reader may add one (officers and education supervisors of its federation;
-    the association never sees them)."""
+def _working_surface(report: AnnualReport, lines: list[dict], unexplained: list[str]) -> dict:
+    """The report as one page to work on: what still needs an explanation and the
+    federation's comments (the summary at the top, each with a link to its row), and the
+    figures in the catalogue's sections, those needing attention open."""
+    by_code = {line["indicator"].code: line for line in lines}
+    sections = []
+    for section, members in indicators.sections():
+        rows = [by_code[i.code] for i in members]
+        attention = sum(1 for r in rows if r["indicator"].code in unexplained or r["comment"])
+        sections.append(
+            {
+                "section": section,
+                "lines": rows,
+                "attention": attention,
+                "moved": sum(1 for r in rows if r["moved"]),
+            }
+        )
+    # Every section is open where nothing at all asks for attention (a report to read).
+    nothing_asks = not any(s["attention"] or s["moved"] for s in sections)
+    for entry in sections:
+        entry["open"] = nothing_asks or bool(entry["attention"] or entry["moved"])
+    return {
+        "sections": sections,
+        "unexplained": [(code, indicators.name_of(code)) for code in unexplained],
+        "to_explain": set(unexplained),
+        "review_comments": [
+            (line["indicator"].code, indicators.name_of(line["indicator"].code), line["comment"])
+            for line in lines
+            if line["comment"]
+        ],
+    }
+
+
+def _supervision(report: AnnualReport, versions: list[AnnualReport]) -> dict:
+    """The supervisors' comments on this version of the report, those on its earlier
+    versions (labelled with their version), and whether this reader may add one (officers
+    and education supervisors of its federation; the association never sees them)."""
     principal = current_principal()
     if principal.level is not Level.FEDERATION:
-        return {"supervisor_comments": [], "can_comment": False}
+        return {"supervisor_comments": [], "earlier_comments": [], "can_comment": False}
+    earlier = {v.id: v.version for v in versions if v.version < report.version}
+    found = comments.on_reports(principal.federation_id, [report.id, *earlier])
     return {
-        "supervisor_comments": comments.on_association(
-            principal.federation_id, report.tenant_id, since=services.period_of(report).opened_at
-        ),
+        "supervisor_comments": [c for c in found if c.report_id == report.id],
+        "earlier_comments": [(earlier[c.report_id], c) for c in found if c.report_id in earlier],
         "can_comment": principal.can(P.COMMENT_FEDERATION),
         "comment_limit": comments.MAX_LENGTH,
     }
@@ -207,7 +254,7 @@ def _supervision(report: AnnualReport) -> dict:
 @bp.post("/reports/<int:report_id>/comments")
 @require(P.COMMENT_FEDERATION)
 def comment(report_id: int):
-    """Comment on a report as a supervisor (kept as the federation's note on the association)."""
+    """Comment on this version of a report as a supervisor (also a note on the association)."""
     report = services.access_report(report_id)
     target = url_for(".report", report_id=report.id, _anchor="supervisor-comments")
     principal = current_principal()
@@ -219,6 +266,7 @@ def comment(report_id: int):
             request.form.get("body", ""),
             principal.label,
             association_id=report.tenant_id,
+            report_id=report.id,
         )
     except comments.CommentError:
         flash(_("Write a comment of at most %(n)d characters.", n=comments.MAX_LENGTH), "error")
@@ -245,18 +293,43 @@ def _after_lock(report: AnnualReport) -> dict:
 @bp.post("/reports/<int:report_id>/explain")
 @require(P.PREPARE_REPORTS)
 def explain(report_id: int):
+    """Save one figure's explanation. A form posted by the page without script goes back to
+    its row; the page's script (report.js) asks for JSON and stays where it is."""
     report = services.access_report(report_id)
     form = ExplanationForm()
-    target = url_for(".report", report_id=report.id)
+    code = form.code.data or ""
+    target = url_for(".report", report_id=report.id, _anchor=f"figure-{code}")
     if not form.validate_on_submit():
-        flash(_("Write the explanation (at most 1000 characters)."), "error")
-        return redirect(target)
+        refusal = services.ReportingError(
+            _("Write the explanation (at most 1000 characters)."), "text"
+        )
+        return _explain_refused(refusal, target)
     try:
-        services.explain(report, form.code.data, form.text.data)
+        services.explain(report, code, form.text.data)
     except services.ReportingError as error:
-        return flash_refusal(error, target)
+        return _explain_refused(error, target)
+    if _wants_json():
+        still = services.unexplained(report)
+        return jsonify(
+            saved=True,
+            code=code,
+            unexplained=[{"code": c, "name": indicators.name_of(c)} for c in still],
+        )
     flash(_("The explanation is saved."), "success")
     return redirect(target)
+
+
+def _wants_json() -> bool:
+    """Whether the caller asked for JSON (the page's script) rather than a page."""
+    accepted = request.accept_mimetypes
+    return accepted.best_match(["text/html", "application/json"]) == "application/json"
+
+
+def _explain_refused(error: services.ReportingError, target: str):
+    if _wants_json():
+        discard()
+        return jsonify(saved=False, message=str(error)), error.status
+    return flash_refusal(error, target)
 
 
 @bp.post("/reports/<int:report_id>/submit")
@@ -270,7 +343,8 @@ def submit(report_id: int):
     try:
         services.submit(report)
     except services.ReportingError as error:
-        return flash_refusal(error, target)
+        # Back to the summary, which links each figure still to explain to its row.
+        return flash_refusal(error, url_for(".report", report_id=report.id, _anchor="summary"))
     flash(_("The report is submitted to the federation."), "success")
     return redirect(target)
 

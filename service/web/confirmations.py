@@ -139,6 +139,15 @@ def _activity(activity_id: int):
     return services.access_activity(activity_id)
 
 
+def _could_submit() -> bool:
+    """A report with figures still to explain is refused at once, naming them: there is
+    nothing to confirm yet."""
+    from service.reporting import services
+
+    report = services.access_report(request.view_args["report_id"])
+    return not (report.figures and services.unexplained(report))
+
+
 def _reports_activity() -> bool:
     """Only the step to 已上报 is final; planned → held is an ordinary step."""
     from service.activities import services
@@ -184,6 +193,7 @@ CONFIRMATIONS: dict[str, Confirmation] = {
         _l("Confirm and submit"),
         _submit_says,
         _report_page,
+        applies=_could_submit,
     ),
     "reporting.review": Confirmation(
         _l("Approve and lock the report?"),

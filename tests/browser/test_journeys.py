@@ -290,7 +290,12 @@ def test_association_compiles_explains_and_submits_its_report(walk):
     w.click("link", "查看", within=period)
     status = w.page.locator("#report-status")
     assert status.inner_text().startswith("退回修改")
-    assert RETURN_COMMENT in w.page.locator("#figure-POP01").inner_text()
+    # The federation's comment once, in the summary at the top, and the row points to it.
+    assert RETURN_COMMENT in w.page.locator("#review-comments").inner_text()
+    assert RETURN_COMMENT not in w.page.locator("#figure-POP01").inner_text()
+    expect(
+        w.page.locator("#figure-POP01").get_by_role("link", name="查看联合会意见")
+    ).to_be_visible()
     w.step("returned")
 
     w.click("button", "根据记录重新生成")
@@ -298,10 +303,11 @@ def test_association_compiles_explains_and_submits_its_report(walk):
     w.step("compiled")
 
     line = w.page.locator("#figure-POP01")
-    w.reach(line.get_by_role("textbox")).fill("年底补录两场科普开放日，次数以活动记录为准。")
-    w.click("button", "保存说明", within=line)
-    assert "说明已保存" in w.flash()
-    assert "年底补录两场科普开放日" in w.page.locator("#figure-POP01").inner_text()
+    explanation = "年底补录两场科普开放日，次数以活动记录为准。"
+    w.reach(line.get_by_role("textbox")).fill(explanation)
+    w.click("button", "保存说明", within=line)  # saved in place, the page stays
+    expect(line.locator(".save-state")).to_have_text("已保存")
+    assert line.get_by_role("textbox").input_value() == explanation
     w.step("explained")
 
     w.click("button", "报送联合会")

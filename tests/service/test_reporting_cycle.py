@@ -4,6 +4,7 @@ locking changes nothing in the snapshot; reopening makes version 2."""
 
 from __future__ import annotations
 
+import html
 from datetime import date
 
 import pytest
@@ -288,3 +289,147 @@ def test_a_job_queued_before_its_body_moved_to_jobs_still_runs_it(old, new):
     module, name = new.split(":")
     assert old.endswith(f":{name}") and module.endswith(".jobs")
     assert callable(import_string(new.replace(":", ".")))
+
+
+# --- the report page as one working surface --------------------------------------------------
+
+JSON = {"Accept": "application/json"}
+
+
+def _page(client, report_id: int) -> str:
+    response = client.get(f"/reporting/reports/{report_id}")
+    assert response.status_code == 200
+    return html.unescape(response.get_data(as_text=True))
+
+
+def _between(page: str, start: str, end: str) -> str:
+    return page.split(start, 1)[1].split(end, 1)[0]
+
+
+def test_the_report_page_leads_with_a_summary_and_its_sections(cycle, client):
+    world, period_id = cycle
+    first = world.a.first
+    _compile(client, first.users[Role.ASSOCIATION_ADMIN], period_id)
+    report = _report(first.association.id)
+
+    page = _page(client, report.id)
+
+    # the page header: the primary actions on the right of the title
+    actions = _between(page, 'id="report-actions"', 'id="summary"')
+    for action in ("根据记录重新生成", "报送联合会", "打印", "导出"):
+        assert action in actions
+    # the summary: status, deadline, and each figure still to explain by name, linked to its row
+    summary = _between(page, 'id="summary"', "</section>")
+    assert "已生成" in summary and f"{YEAR + 1}-03-31" in summary
+    assert f'id="unexplained-count">{len(MOVED)}<' in summary
+    for code in MOVED:
+        assert f'<a href="#figure-{code}">{indicators.BY_CODE[code].name_zh}</a>' in summary
+        assert f'id="figure-{code}"' in page
+    # sections by the catalogue's families, each with its anchor in the index
+    index = _between(page, 'class="section-index"', "</nav>")
+    sections = (("section-org", "组织建设"), ("section-pop", "科普"), ("section-int", "科研诚信"))
+    for anchor, name in sections:
+        assert f'href="#{anchor}">{name}</a>' in index and f'id="{anchor}"' in page
+    # a figure to explain in it: the section is open, with its figures in it
+    assert '<details class="report-section" id="section-org" open>' in page
+    org = _between(page, 'id="section-org"', "</details>")
+    assert "figure-ORG01" in org and "figure-ORG02" in org and page.count('id="figure-') == 48
+
+
+def test_an_explanation_is_shown_once_and_saved_in_place(cycle, client):
+    world, period_id = cycle
+    first = world.a.first
+    _compile(client, first.users[Role.ASSOCIATION_ADMIN], period_id)
+    report = _report(first.association.id)
+    url = f"/reporting/reports/{report.id}/explain"
+
+    # the page's script asks for JSON: the answer says what is still to explain
+    answer = client.post(url, data={"code": "ORG02", "text": "今年新会员较多 EXPL-1"}, headers=JSON)
+    assert answer.status_code == 200 and answer.is_json
+    body = answer.get_json()
+    assert body["saved"] is True and body["code"] == "ORG02"
+    left = [item["code"] for item in body["unexplained"]]
+    assert "ORG02" not in left and len(left) == len(MOVED) - 1
+    assert {"code": "ORG03", "name": "团体会员数"} in body["unexplained"]
+
+    page = _page(client, report.id)
+    assert page.count("今年新会员较多 EXPL-1") == 1  # in its field, not beside it again
+    assert f'id="unexplained-count">{len(MOVED) - 1}<' in page
+    assert '<a href="#figure-ORG02">' not in _between(page, 'id="summary"', "</section>")
+
+    # refused as JSON: a message, a 4xx, nothing changed
+    refused = client.post(url, data={"code": "ORG02", "text": "   "}, headers=JSON)
+    assert refused.status_code == 422 and refused.get_json()["saved"] is False
+    assert "说明" in refused.get_json()["message"]
+    unknown = client.post(url, data={"code": "NOPE", "text": "x"}, headers=JSON)
+    assert unknown.status_code == 422 and "没有该指标" in unknown.get_json()["message"]
+    assert _report(first.association.id).explanations == {"ORG02": "今年新会员较多 EXPL-1"}
+
+    # without script: the form posts and the page comes back at the row
+    plain = client.post(url, data={"code": "ORG03", "text": "新成立团体会员"})
+    assert plain.status_code == 302 and plain.location.endswith(
+        f"/reporting/reports/{report.id}#figure-ORG03"
+    )
+
+
+def test_a_refused_submit_names_each_figure_in_words(cycle, client):
+    world, period_id = cycle
+    first = world.a.first
+    _compile(client, first.users[Role.ASSOCIATION_ADMIN], period_id)
+    report = _report(first.association.id)
+
+    response = client.post(
+        f"/reporting/reports/{report.id}/submit", data=CONFIRMED, follow_redirects=True
+    )
+
+    page = html.unescape(response.get_data(as_text=True))
+    flash = _between(page, 'class="flash flash-error"', "</p>")
+    assert f"有 {len(MOVED)} 项数字较上年变动超过 30%" in flash
+    assert "个人会员数、团体会员数" in flash and "学术交流活动次数" in flash
+    assert not any(code in flash for code in MOVED)  # in words, never by code
+    assert '<a href="#figure-ORG02">个人会员数</a>' in _between(page, 'id="summary"', "</section>")
+    assert _report(first.association.id).status == "compiled"
+    # nothing to confirm yet: the button is refused at once, in the same words
+    at_once = client.post(f"/reporting/reports/{report.id}/submit")
+    assert at_once.status_code == 302 and at_once.location.endswith("#summary")
+    page = _page(client, report.id)
+    assert "个人会员数、团体会员数" in _between(page, 'class="flash flash-error"', "</p>")
+
+
+def test_a_returned_reports_comments_are_at_the_top_once(cycle, client):
+    world, period_id = cycle
+    first = world.a.first
+    admin, officer = first.users[Role.ASSOCIATION_ADMIN], world.a.users[Role.FEDERATION_OFFICER]
+    _compile(client, admin, period_id)
+    report = _report(first.association.id)
+    for code in MOVED:
+        client.post(f"/reporting/reports/{report.id}/explain", data={"code": code, "text": "新"})
+    client.post(f"/reporting/reports/{report.id}/submit", data=CONFIRMED)
+    client.login_as(officer)
+    client.post(
+        f"/reporting/reports/{report.id}/review",
+        data={
+            "decision": "return",
+            "comment_POP01": "请核对科普活动次数 RC-1",
+            "comment_ORG01": "再核",
+        },
+    )
+    client.login_as(admin)
+
+    page = _page(client, report.id)
+
+    assert page.count("请核对科普活动次数 RC-1") == 1
+    top = _between(page, 'id="summary"', "</section>")
+    assert "联合会退回报表，共 2 条意见" in top and 'id="review-comment-count">2<' in top
+    assert '<a href="#figure-POP01">科普活动次数</a>：请核对科普活动次数 RC-1' in top
+    # the row points back to the comment, and its field is described by it
+    row = _between(page, 'id="figure-POP01"', "</tr>")
+    assert 'href="#review-comment-POP01"' in row
+    assert 'aria-describedby="review-comment-POP01"' in row
+
+
+def test_the_periods_link_says_what_it_does(world, client):
+    client.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
+    page = html.unescape(client.get("/reporting/").get_data(as_text=True))
+    row = _between(page, 'id="periods"', "</table>")
+    assert "已批准" in row and ">查看</a>" in row and "待处理" not in row

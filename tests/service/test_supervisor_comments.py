@@ -11,6 +11,7 @@ import sqlalchemy as sa
 from service.auth.models import User
 from service.auth.roles import Role
 from service.federation.models import Comment
+from service.reporting.models import AnnualReport
 from tenants.db import db
 from tenants.scope import system_scope
 
@@ -133,3 +134,100 @@ def test_a_problems_history_names_who_acted(world, client):
 
     history = page.split("<caption>")[-1]
     assert "李处长" in history and f"user:{officer.id}" not in history
+
+
+# --- comments per report version -------------------------------------------------------------
+
+
+def _versions(world) -> list[int]:
+    """Ids of world.a.first's report versions of its period, oldest first."""
+    db.session.info.pop("rls_scope", None)
+    with system_scope("test: the report's versions"):
+        period_id = db.session.get(AnnualReport, _report_id(world)).period_id
+        return list(
+            db.session.scalars(
+                sa.select(AnnualReport.id)
+                .where(
+                    AnnualReport.tenant_id == world.a.first.association.id,
+                    AnnualReport.period_id == period_id,
+                )
+                .order_by(AnnualReport.version)
+            )
+        )
+
+
+def _reopened(world, client) -> tuple[int, int]:
+    """world.a.first's approved report with a supervisor's comment on it, then reopened as
+    version 2 by the officer; the ids of both versions."""
+    first_id = _report_id(world)
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    client.post(f"/reporting/reports/{first_id}/comments", data={"body": "第一版的意见 V1-NOTE"})
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    response = client.post(f"/reporting/reports/{first_id}/reopen", data={"reason": "补报"})
+    assert response.status_code == 302
+    versions = _versions(world)
+    assert versions[0] == first_id and len(versions) == 2
+    return first_id, versions[1]
+
+
+def _section(page: str, element_id: str) -> str:
+    if f'id="{element_id}"' not in page:
+        return ""
+    return page.split(f'id="{element_id}"', 1)[1].split("</ul>", 1)[0]
+
+
+def test_a_later_versions_page_shows_earlier_comments_as_earlier(world, client):
+    first_id, second_id = _reopened(world, client)
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    client.post(f"/reporting/reports/{second_id}/comments", data={"body": "第二版的意见 V2-NOTE"})
+
+    page = _page(client, second_id)
+    current, earlier = _section(page, "current-comments"), _section(page, "earlier-comments")
+    assert "V2-NOTE" in current and "V1-NOTE" not in current
+    assert "第 1 版" in earlier and "V1-NOTE" in earlier and "V2-NOTE" not in earlier
+
+    # the first version's page: its own comment as current, nothing of the later version
+    page = _page(client, first_id)
+    assert "V1-NOTE" in _section(page, "current-comments")
+    assert "V2-NOTE" not in page and _section(page, "earlier-comments") == ""
+    # the association's page at the federation keeps every note on the association
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    association_id = world.a.first.association.id
+    overview = html.unescape(
+        client.get(f"/federation/associations/{association_id}").get_data(as_text=True)
+    )
+    assert "V1-NOTE" in overview and "V2-NOTE" in overview
+
+
+def test_migration_0028_ties_existing_comments_to_the_version_then_current(world, client):
+    import importlib.util
+    from datetime import datetime
+    from pathlib import Path
+
+    path = next(Path("migrations/versions").glob("0028_*.py"))
+    spec = importlib.util.spec_from_file_location("migration_0028", path)
+    migration = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(migration)
+
+    first_id, second_id = _reopened(world, client)
+    client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    client.post(f"/reporting/reports/{second_id}/comments", data={"body": "V2-NOTE"})
+    db.session.info.pop("rls_scope", None)
+    with system_scope("test: comments as they were before 0028"):
+        db.session.add(
+            Comment(
+                federation_id=world.a.federation.id,
+                association_id=world.a.first.association.id,
+                body="EARLY-NOTE",
+                author="factory",
+                created_at=datetime(2000, 1, 1),
+            )
+        )
+        db.session.flush()
+        db.session.execute(sa.update(Comment).values(report_id=None))
+        db.session.execute(sa.text(migration.BACKFILL))
+        tied = dict(db.session.execute(sa.select(Comment.body, Comment.report_id)).all())
+        db.session.rollback()
+
+    assert tied["第一版的意见 V1-NOTE"] == first_id and tied["V2-NOTE"] == second_id
+    assert tied["EARLY-NOTE"] is None  # written before any report of the association
