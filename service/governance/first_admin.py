@@ -17,9 +17,15 @@ from service.auth.models import User
 from service.auth.roles import Role
 from service.governance.models import EstablishmentApplication
 from service.mail import send_template
+from service.unique_keys import claimed
 from tenants.db import db
 
 USERNAME_MAX = 80
+USERNAME_TAKEN = {
+    "username": _l(
+        "The first administrator's username was taken at the same moment; approve again."
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -49,8 +55,8 @@ def create(application: EstablishmentApplication, association_id: int) -> User:
         role=Role.ASSOCIATION_ADMIN.value,
         association_id=association_id,
     )
-    db.session.add(user)
-    db.session.flush()
+    with claimed(User, USERNAME_TAKEN):  # the e-mail made another's username since the check
+        db.session.add(user)
     return user
 
 
@@ -71,8 +77,9 @@ def admin_of(application: EstablishmentApplication) -> User | None:
 
 def welcome(user: User, association_name: str, email: str | None) -> Welcome:
     """A fresh one-time link, e-mailed where SMTP is configured; the issue is audited. The
-    mail goes out now, before the request's commit: call this as the approval's last step,
-    after every check. Raises LinkRefused once the account has set its password."""
+    mail goes out once the request commits (`send_template`), so an approval refused after
+    this step welcomes no one to an account that was never made. Raises LinkRefused once
+    the account has set its password."""
     link = password_links.url(password_links.issue_first(user))
     emailed = bool(email) and send_template(
         email,

@@ -16,6 +16,7 @@ from service.errors import NotFound, RuleBroken
 from service.members import history
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import (
+    KEYS_TAKEN,
     GroupMember,
     GroupMemberStatusChange,
     Member,
@@ -24,6 +25,7 @@ from service.members.models import (
 )
 from service.members.tabular import export_row
 from service.sorting import pinyin_order
+from service.unique_keys import claimed
 from tenants.db import db
 from tenants.models import utcnow
 from tenants.scope import Scope, use_scope
@@ -199,8 +201,8 @@ def create_member(data: dict[str, Any]) -> Member:
     check_member(data)
     _refuse_duplicates(data)
     member = Member(**data)
-    db.session.add(member)
-    db.session.flush()
+    with claimed(Member, KEYS_TAKEN):
+        db.session.add(member)
     history.joined(member)
     return member
 
@@ -211,8 +213,9 @@ def update_member(member: Member, changes: dict[str, Any]) -> Member:
     check_member(merged)
     _refuse_duplicates(merged, exclude_id=member.id)
     joined_on = member.joined_on
-    for field, value in changes.items():
-        setattr(member, field, value)
+    with claimed(Member, KEYS_TAKEN):
+        for field, value in changes.items():
+            setattr(member, field, value)
     if member.joined_on != joined_on:
         history.joining_moved(member)
     return member
