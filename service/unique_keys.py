@@ -17,6 +17,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import sqlalchemy as sa
+from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from service.errors import Conflict
@@ -24,6 +25,12 @@ from tenants.db import db
 
 # Columns that say whose the key is rather than what it is.
 OWNER_COLUMNS = frozenset({"tenant_id", "federation_id"})
+# For a setting saved in place (a threshold, a weight, a title word): two saves of a new
+# one at once, and the second finds the first's row where it meant to add its own.
+SAVED_MEANWHILE = _l(
+    "Someone else saved this at the same moment. Look at the page again and repeat your"
+    " change if it is still needed."
+)
 UNIQUE_VIOLATION = "23505"  # PostgreSQL's SQLSTATE
 SQLITE_UNIQUE = re.compile(r"UNIQUE constraint failed: (.+)")
 

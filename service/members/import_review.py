@@ -17,6 +17,7 @@ from service.imports.titles import SEEDED
 from service.members import importing
 from service.members.importing import MEMBER_FIELDS
 from service.members.models import TITLE_LABELS, MemberImport
+from service.unique_keys import SAVED_MEANWHILE, claimed
 from tenants.db import db
 
 # Rows drawn in the page; the report download has every row, and the page says how many more.
@@ -145,7 +146,8 @@ def title_words() -> tuple[list[TitleWord], dict[str, list[str]]]:
 def set_title_word(word: str, level: str) -> None:
     word = word.strip().replace(" ", "")
     found = db.session.scalars(sa.select(TitleWord).where(TitleWord.word == word)).first()
-    if found is None:
-        db.session.add(TitleWord(word=word, level=level))
-    else:
-        found.level = level
+    with claimed(TitleWord, {"word": SAVED_MEANWHILE}):  # flushed
+        if found is None:
+            db.session.add(TitleWord(word=word, level=level))
+        else:
+            found.level = level

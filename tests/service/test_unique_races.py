@@ -12,10 +12,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+import flask_migrate
 import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
+from service import create_app
 from service.auth import services as auth_services
 from service.auth.models import User
 from service.auth.roles import Role
@@ -25,9 +27,10 @@ from service.members import importing
 from service.members import services as members
 from service.members.models import Member, MemberApplication, MemberImport
 from service.unique_keys import claimed, taken_field
-from tenants.db import db
+from tenants.db import Session, db
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
+from tests.conftest import PG_URL, REDIS_URL, _pg_databases
 from tests.service.test_member_review import _snapshot
 
 PHONE_TAKEN = "该手机号已被本会另一位会员使用。"
@@ -265,3 +268,48 @@ def test_only_the_clashing_write_is_undone_and_other_refusals_pass_through(world
         with pytest.raises(IntegrityError) as other, claimed(Member, {"phone": "x"}):
             db.session.add(Member(name="无联系方式", title="senior"))  # the one-contact check
         assert taken_field(other.value, Member.__table__) is None
+
+
+@pytest.mark.skipif(not PG_URL, reason="two transactions at once: PostgreSQL")
+def test_two_transactions_racing_for_one_phone_on_postgresql(monkeypatch):
+    """The race with two real transactions, in a database of its own with committed rows:
+    the other request's session commits its member between this request's check and its
+    write; the write is refused, as a Conflict, and this request's session goes on."""
+    databases = _pg_databases(PG_URL)
+    app_url, owner_url = next(databases)
+    app = create_app(
+        {
+            "APP_ENV": "testing",
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": app_url,
+            "MIGRATION_DATABASE_URL": owner_url,
+            "REDIS_URL": REDIS_URL,
+            "RATELIMIT_STORAGE_URI": "memory://",
+        }
+    )
+    try:
+        with app.app_context():
+            flask_migrate.upgrade()
+            with system_scope("test: committed rows"):
+                association_id = factories.make_association(factories.make_federation()).id
+                db.session.commit()
+
+        def another_request(_connection: sa.Connection) -> None:
+            other = Session(db, bind=db.engine)  # its own connection and transaction
+            with other, use_scope(Scope.association(association_id)):
+                other.add(Member(name="另一请求的会员", phone="13800003333", title="senior"))
+                other.commit()
+
+        with app.test_request_context(), use_scope(Scope.association(association_id)):
+            landed = _race(monkeypatch, members, "find_duplicate", another_request)
+            with pytest.raises(Conflict) as refused:
+                members.create_member({"name": "赛跑者", "phone": "13800003333", "title": "senior"})
+            assert landed and refused.value.field == "phone"
+            assert str(refused.value) == PHONE_TAKEN
+            holders = sa.select(Member.name).where(Member.phone == "13800003333")
+            assert db.session.scalars(holders).all() == ["另一请求的会员"]
+            db.session.rollback()
+    finally:
+        with app.app_context():
+            db.engine.dispose()
+        databases.close()
