@@ -17,7 +17,6 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.exc import IntegrityError
 
-from service import create_app
 from service.auth import services as auth_services
 from service.auth.models import User
 from service.auth.roles import Role
@@ -30,8 +29,9 @@ from service.unique_keys import claimed, taken_field
 from tenants.db import Session, db
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
-from tests.conftest import PG_URL, REDIS_URL, _pg_databases
+from tests.conftest import PG_URL, _pg_databases
 from tests.service.test_member_review import _snapshot
+from tests.service.test_round_trips import _app as app_on
 
 PHONE_TAKEN = "该手机号已被本会另一位会员使用。"
 EMAIL_TAKEN = "该电子邮箱已被本会另一位会员使用。"
@@ -277,16 +277,7 @@ def test_two_transactions_racing_for_one_phone_on_postgresql(monkeypatch):
     write; the write is refused, as a Conflict, and this request's session goes on."""
     databases = _pg_databases(PG_URL)
     app_url, owner_url = next(databases)
-    app = create_app(
-        {
-            "APP_ENV": "testing",
-            "TESTING": True,
-            "SQLALCHEMY_DATABASE_URI": app_url,
-            "MIGRATION_DATABASE_URL": owner_url,
-            "REDIS_URL": REDIS_URL,
-            "RATELIMIT_STORAGE_URI": "memory://",
-        }
-    )
+    app = app_on(app_url, owner_url)
     try:
         with app.app_context():
             flask_migrate.upgrade()
