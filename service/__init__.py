@@ -101,13 +101,14 @@ def _register_audit_words() -> None:
     (`service.audit.words`): importing its `audit_words` registers them, once."""
     from service.activities import audit_words as _activities  # noqa: F401
     from service.associations import audit_words as _associations  # noqa: F401
-    from service.audit import owned_elsewhere_words as _reporting_and_sso  # noqa: F401
     from service.auth import audit_words as _auth  # noqa: F401
     from service.federation import audit_words as _federation  # noqa: F401
     from service.files import audit_words as _files  # noqa: F401
     from service.governance import audit_words as _governance  # noqa: F401
     from service.imports import audit_words as _imports  # noqa: F401
     from service.members import audit_words as _members  # noqa: F401
+    from service.reporting import audit_words as _reporting  # noqa: F401
+    from service.sso import audit_words as _sso  # noqa: F401
     from service.suggestions import audit_words as _suggestions  # noqa: F401
 
 

@@ -27,6 +27,7 @@ from rq.registry import ScheduledJobRegistry
 from rq.timeouts import TimerDeathPenalty
 from werkzeug.utils import import_string
 
+from service.errors import DomainError
 from service.unit_of_work import after_commit
 from tenants.db import db
 from tenants.jobs import job_path, run_scoped, scoped_call
@@ -174,6 +175,8 @@ def _last_attempt() -> bool:
 
 
 def _reason(error: Exception) -> str:
+    if isinstance(error, DomainError):  # a refusal worded for the user (a key taken meanwhile)
+        return str(error)[:500]
     return f"{type(error).__name__}: {error}"[:500]
 
 

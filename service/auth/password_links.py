@@ -23,7 +23,7 @@ from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from service.auth.models import PasswordLink, User, new_session_token
-from service.auth.services import hash_password
+from service.auth.services import hash_password, unusable_password
 from tenants.db import db
 from tenants.models import utcnow
 
@@ -50,11 +50,6 @@ def _serializer() -> URLSafeTimedSerializer:
 
 def _digest(nonce: str) -> str:
     return hashlib.sha256(nonce.encode()).hexdigest()
-
-
-def unusable_password() -> str:
-    """A hash no one knows the password of: the account waits for its link."""
-    return hash_password(secrets.token_urlsafe(32))
 
 
 def url(token: str) -> str:

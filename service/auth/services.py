@@ -19,6 +19,7 @@ from service.auth.models import ApiToken, TokenLevel, User, new_session_token
 from service.auth.principal import Principal
 from service.auth.roles import ROLES, TOKEN_PERMISSIONS, Level, Permission, Role
 from service.errors import RuleBroken
+from service.unique_keys import claimed
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
 from tenants.scope import Scope
@@ -27,6 +28,9 @@ MIN_PASSWORD_LENGTH = 10
 TOKEN_PREFIX = "kx"  # noqa: S105 - a marker, not a secret
 # A real hash to compare against when the username is unknown, so timing does not tell.
 _DUMMY_HASH = generate_password_hash("not-a-password-of-anyone")
+
+
+USERNAME_TAKEN = {"username": _l("That username is taken.")}
 
 
 class AuthError(RuleBroken):
@@ -264,6 +268,52 @@ def assignable_roles(principal: Principal) -> list[Role]:
     return []
 
 
+def username_taken(username: str) -> bool:
+    """Whether an account has this username (they are unique across the platform)."""
+    return db.session.scalar(sa.select(User.id).where(User.username == username)) is not None
+
+
+def unusable_password() -> str:
+    """A hash no one knows the password of: the account waits for its link."""
+    return hash_password(secrets.token_urlsafe(32))
+
+
+def add_awaiting_password(
+    *,
+    username: str,
+    display_name: str,
+    email: str | None,
+    role: Role,
+    association_id: int,
+    taken: dict,
+) -> User:
+    """An account that signs in once its holder has set a password through a one-time
+    link (an association's first administrator). A username another request took at the
+    same moment is a Conflict with `taken`'s message."""
+    user = User(
+        username=username,
+        display_name=display_name,
+        password_hash=unusable_password(),
+        awaits_first_password=True,
+        email=email,
+        role=role.value,
+        association_id=association_id,
+    )
+    with claimed(User, taken):
+        db.session.add(user)
+    return user
+
+
+def oldest_of_role(association_id: int, role: Role) -> User | None:
+    """The association's first account of `role` (the administrator made on approval)."""
+    return db.session.scalar(
+        sa.select(User)
+        .where(User.association_id == association_id, User.role == role.value)
+        .order_by(User.id)
+        .limit(1)
+    )
+
+
 def create_user(
     principal: Principal,
     *,
@@ -278,8 +328,8 @@ def create_user(
     if role not in assignable_roles(principal):
         raise AuthError(_l("You may not give that role."))
     username = username.strip()
-    if not username or db.session.scalar(sa.select(User.id).where(User.username == username)):
-        raise AuthError(_l("That username is taken."))
+    if not username or username_taken(username):
+        raise AuthError(USERNAME_TAKEN["username"])
     level = ROLES[role].level
     user = User(
         username=username,
@@ -295,8 +345,8 @@ def create_user(
         if federation_id is None or db.session.scalar(known) is None:
             raise AuthError(_l("Choose the federation for this role."))
         user.federation_id = federation_id
-    db.session.add(user)
-    db.session.flush()
+    with claimed(User, USERNAME_TAKEN):  # by another request since the check
+        db.session.add(user)
     # The grant named as such in the log (the row's creation is logged too): roles above
     # member are given here only, never by a sign-in's attributes (service/sso).
     record(

@@ -45,6 +45,7 @@ from service.auth.models import User
 from service.auth.principal import current_principal, principal_for_user, require
 from service.auth.roles import ROLES, Level, Permission, Role
 from service.auth.signing_in import safe_next
+from service.errors import DomainError
 from service.extensions import limiter
 from service.mail import mail_configured
 from service.sso import services as sso
@@ -349,7 +350,7 @@ def create_user():
             federation_id=federation or None,
             email=form.email.data,
         )
-    except services.AuthError as exc:
+    except DomainError as exc:  # AuthError, or a username taken since the check (Conflict)
         form.username.errors.append(str(exc))
         return _render_users(form, status=400)
     flash(_("The account is created."), "success")

@@ -13,6 +13,7 @@ from service.associations import services as associations
 from service.audit.services import current_actor
 from service.errors import RuleBroken
 from service.federation.models import CategoryChange, UniversityCategory
+from service.unique_keys import claimed
 from tenants.db import db
 from tenants.models import Association
 
@@ -71,8 +72,8 @@ def add(federation_id: int, code: str, name: str) -> UniversityCategory:
     category = UniversityCategory(
         federation_id=federation_id, code=code, name=name, position=len(labels(federation_id))
     )
-    db.session.add(category)
-    db.session.flush()
+    with claimed(UniversityCategory, {"code": _l("This code is taken.")}):  # meanwhile
+        db.session.add(category)
     if has_app_context():
         g.pop("category_labels", None)  # the request's cached labels lack it
     return category

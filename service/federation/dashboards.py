@@ -21,6 +21,7 @@ from service.federation.models import (
 from service.governance import compliance
 from service.governance import statistics as governance_statistics
 from service.sorting import pinyin_key
+from service.unique_keys import SAVED_MEANWHILE, claimed
 from tenants.db import db
 from tenants.models import utcnow
 
@@ -89,13 +90,14 @@ def set_weights(federation_id: int, new: dict[str, int]) -> None:
             sa.select(HealthWeight).where(HealthWeight.federation_id == federation_id)
         )
     }
-    for code, weight in new.items():
-        if code not in BY_CODE:
-            raise ValueError(f"unknown metric {code}")
-        row = existing.get(code)
-        if row is None:
-            db.session.add(HealthWeight(federation_id=federation_id, metric=code, weight=weight))
-        else:
+    if unknown := [code for code in new if code not in BY_CODE]:
+        raise ValueError(f"unknown metric {unknown[0]}")
+    with claimed(HealthWeight, {"metric": SAVED_MEANWHILE}):  # flushed
+        for code, weight in new.items():
+            row = existing.get(code)
+            if row is None:
+                row = HealthWeight(federation_id=federation_id, metric=code)
+                db.session.add(row)
             row.weight = weight
     db.session.flush()
     # The stored category views place associations by their health: they follow the weights.

@@ -9,6 +9,7 @@ from flask_babel import lazy_gettext as _l
 from service.errors import Conflict
 from service.federation.models import University
 from service.sorting import pinyin_order
+from service.unique_keys import claimed
 from tenants.db import db
 
 
@@ -26,16 +27,13 @@ def listed(federation_id: int) -> list[University]:
 def add(federation_id: int, name: str, category: str) -> University:
     """List a university; Conflict when the federation lists one of that name already
     (checked first; the unique key decides between two at the same moment)."""
-    taken = Conflict(_l("This university is already listed."), "name")
+    taken = _l("This university is already listed.")
     clash = sa.select(University.id).where(
         University.federation_id == federation_id, University.name == name
     )
     if db.session.scalar(clash) is not None:
-        raise taken
+        raise Conflict(taken, "name")
     university = University(federation_id=federation_id, name=name, category=category)
-    db.session.add(university)
-    try:
-        db.session.flush()
-    except sa.exc.IntegrityError as lost_race:
-        raise taken from lost_race
+    with claimed(University, {"name": taken}):
+        db.session.add(university)
     return university

@@ -34,6 +34,7 @@ from service.governance.models import (
     Post,
     ProvincialThreshold,
 )
+from service.unique_keys import SAVED_MEANWHILE, claimed
 from tenants.db import db
 from tenants.models import Association, utcnow
 
@@ -151,11 +152,11 @@ def set_override(federation_id: int, key: str, value: int) -> ProvincialThreshol
             ProvincialThreshold.federation_id == federation_id, ProvincialThreshold.key == key
         )
     )
-    if row is None:
-        row = ProvincialThreshold(federation_id=federation_id, key=key, value=value)
-        db.session.add(row)
-    row.value = value
-    db.session.flush()
+    with claimed(ProvincialThreshold, {"key": SAVED_MEANWHILE}):  # flushed
+        if row is None:
+            row = ProvincialThreshold(federation_id=federation_id, key=key, value=value)
+            db.session.add(row)
+        row.value = value
     return row
 
 

@@ -102,7 +102,7 @@ class Approve(MethodView):
             application, data["document_number"], current_principal().audit_label, date.today()
         )
         jobs.enqueue(recompute_findings, association.id)
-        # The last step: the link is e-mailed at once (see first_admin.welcome).
+        # The link is e-mailed once the approval is committed (see first_admin.welcome).
         welcome = first_admin.welcome(
             first_admin.admin_of(application), association.name, application.contact_email
         )

@@ -13,7 +13,7 @@ from service.associations import services as associations
 from service.auth import password_links
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
-from service.errors import blame
+from service.errors import DomainError, blame
 from service.extensions import limiter
 from service.federation import categories
 from service.files.checks import UploadRejected
@@ -204,7 +204,7 @@ def review(application_id: int):
                 establishment.return_for_revision(application, comment, principal.audit_label)
             else:
                 establishment.reject(application, comment, principal.audit_label)
-        except GovernanceError as error:
+        except DomainError as error:  # a GovernanceError, or a username taken meanwhile
             blame(form, error)
         else:
             if created_id is not None:  # its findings appear on the province's list at once

@@ -7,19 +7,27 @@ the password of an account in use)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 
 from service.audit.services import record
 from service.auth import password_links
-from service.auth.models import User
+from service.auth import services as accounts
 from service.auth.roles import Role
 from service.governance.models import EstablishmentApplication
 from service.mail import send_template
 from tenants.db import db
 
+if TYPE_CHECKING:  # hints only: accounts are made and read through auth's services
+    from service.auth.models import User
+
 USERNAME_MAX = 80
+USERNAME_TAKEN = {
+    "username": _l(
+        "The first administrator's username was taken at the same moment; approve again."
+    )
+}
 
 
 @dataclass(frozen=True)
@@ -32,47 +40,35 @@ class Welcome:
 def _username(email: str, association_id: int) -> str:
     """The contact's e-mail address, which they know; a fixed name if it is taken."""
     wanted = email.strip().lower()
-    taken = db.session.scalar(sa.select(User.id).where(User.username == wanted))
-    if len(wanted) <= USERNAME_MAX and taken is None:
+    if len(wanted) <= USERNAME_MAX and not accounts.username_taken(wanted):
         return wanted
     return f"admin-{association_id}"
 
 
 def create(application: EstablishmentApplication, association_id: int) -> User:
     """The association's first administrator, waiting for a password. Audited as a write."""
-    user = User(
+    return accounts.add_awaiting_password(
         username=_username(application.contact_email, association_id),
         display_name=application.contact_name,
-        password_hash=password_links.unusable_password(),
-        awaits_first_password=True,
         email=application.contact_email.strip() or None,
-        role=Role.ASSOCIATION_ADMIN.value,
+        role=Role.ASSOCIATION_ADMIN,
         association_id=association_id,
+        taken=USERNAME_TAKEN,  # the e-mail made another's username since the check
     )
-    db.session.add(user)
-    db.session.flush()
-    return user
 
 
 def admin_of(application: EstablishmentApplication) -> User | None:
     """The first administrator made on approval: the oldest admin of the new association."""
     if application.association_id is None:
         return None
-    return db.session.scalar(
-        sa.select(User)
-        .where(
-            User.association_id == application.association_id,
-            User.role == Role.ASSOCIATION_ADMIN.value,
-        )
-        .order_by(User.id)
-        .limit(1)
-    )
+    return accounts.oldest_of_role(application.association_id, Role.ASSOCIATION_ADMIN)
 
 
 def welcome(user: User, association_name: str, email: str | None) -> Welcome:
     """A fresh one-time link, e-mailed where SMTP is configured; the issue is audited. The
-    mail goes out now, before the request's commit: call this as the approval's last step,
-    after every check. Raises LinkRefused once the account has set its password."""
+    mail goes out once the request commits (`send_template`), so an approval refused after
+    this step welcomes no one to an account that was never made. Raises LinkRefused once
+    the account has set its password."""
     link = password_links.url(password_links.issue_first(user))
     emailed = bool(email) and send_template(
         email,

@@ -9,6 +9,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from service.imports.models import ImportMapping, ImportSheet, TitleWord
+from service.unique_keys import SAVED_MEANWHILE, claimed
 from tenants.db import db
 
 
@@ -71,7 +72,8 @@ def own_title_words() -> list[TitleWord]:
 def set_title_word(word: str, level: str) -> None:
     """Give a job-title word its level, the association's own from now on."""
     found = db.session.scalars(sa.select(TitleWord).where(TitleWord.word == word)).first()
-    if found is None:
-        db.session.add(TitleWord(word=word, level=level))
-    else:
-        found.level = level
+    with claimed(TitleWord, {"word": SAVED_MEANWHILE}):  # flushed
+        if found is None:
+            db.session.add(TitleWord(word=word, level=level))
+        else:
+            found.level = level

@@ -19,6 +19,7 @@ from service.access import in_scope
 from service.errors import NotFound
 from service.members import services
 from service.members.models import (
+    KEYS_TAKEN,
     ApplicationStatus,
     JoiningProcedure,
     Member,
@@ -26,6 +27,7 @@ from service.members.models import (
     MembershipPolicy,
     MemberStatus,
 )
+from service.unique_keys import claimed
 from tenants.db import db
 from tenants.models import Association, utcnow
 
@@ -144,9 +146,10 @@ def merge(
             raise NameNotChosen()
         if keep_name == "application":
             member.name = application.name
-    for field, value in _applicant_data(application, reason).items():
-        if value not in (None, "") and getattr(member, field) in (None, "", False):
-            setattr(member, field, value)
+    with claimed(Member, KEYS_TAKEN):  # a phone or e-mail given to another since
+        for field, value in _applicant_data(application, reason).items():
+            if value not in (None, "") and getattr(member, field) in (None, "", False):
+                setattr(member, field, value)
     if member.status != MemberStatus.ACTIVE:
         services.set_member_status(member, MemberStatus.ACTIVE)
     return _admitted(application, member, decided_by)

@@ -36,7 +36,8 @@ from service.imports.table import Located, given, locate
 from service.imports.titles import title_table
 from service.members import history
 from service.members.eligibility import Eligibility, eligibility
-from service.members.models import Member, MemberImport, ProfessionalTitle
+from service.members.models import KEYS_TAKEN, Member, MemberImport, ProfessionalTitle
+from service.unique_keys import claimed
 from service.validation import PHONE_PATTERN
 from tenants.db import db, one_of, prepared_for_bulk, refresh_statistics
 from tenants.models import utcnow
@@ -580,7 +581,9 @@ def _write_members(upload: MemberImport, new: list[Row], changed: list[Row]) -> 
     # ORM would otherwise leave out each row's own NULLs and group rows by what is left).
     blank = {field: None for field in FIELDS} | {"joined_on": utcnow().date()}
     insert = sa.insert(Member).execution_options(render_nulls=True)
-    with prepared_for_bulk(db.session):
+    # A member saved through a form since the rows were checked may hold a key of a row:
+    # the import stops with the key named, and its job's retry checks the rows again.
+    with claimed(Member, KEYS_TAKEN), prepared_for_bulk(db.session):
         for start in range(0, len(new), CHUNK):
             chunk = [
                 {**blank, **r.values, "tenant_id": upload.tenant_id}
@@ -608,7 +611,8 @@ def _update(rows: list[Row]) -> int:
                 setattr(member, field, value)
         if member.joined_on != joined_on:
             history.joining_moved(member)
-    db.session.flush()
+    with claimed(Member, KEYS_TAKEN):
+        db.session.flush()
     return len(rows)
 
 

@@ -99,6 +99,15 @@ class Member(TenantOwned, db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
+# A member's unique keys in the association, as a clash is told when the check before the
+# write was passed by someone else's write at the same moment (`claimed`).
+KEYS_TAKEN = {
+    "phone": _l("This mobile phone number is already used by another member of this association."),
+    "email": _l("This e-mail address is already used by another member of this association."),
+    "staff_number": _l("This staff number is already used by another member of this association."),
+}
+
+
 class MemberChange(StrEnum):
     """What happened to a member on a day; each leaves the member in one status."""
 

@@ -11,6 +11,7 @@ from flask_login import current_user, logout_user
 
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.errors import Conflict, blame
 from service.members import services
 from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import SelfServiceForm
@@ -46,6 +47,8 @@ def record_page():
             services.update_member(member, form.data)
         except services.MembershipError as refused:  # checked before anything is changed
             form.phone.errors.append(str(refused))
+        except Conflict as taken:  # a key given to another member since the check
+            blame(form, taken)
         else:
             flash(_("Your record is corrected."), "success")
             return redirect(url_for(".record_page"))

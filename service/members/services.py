@@ -15,6 +15,7 @@ from service.errors import NotFound, RuleBroken
 from service.members import history
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import (
+    KEYS_TAKEN,
     GroupMember,
     GroupMemberStatusChange,
     Member,
@@ -23,6 +24,7 @@ from service.members.models import (
 )
 from service.members.tabular import export_row
 from service.sorting import pinyin_order
+from service.unique_keys import claimed
 from tenants.db import db
 from tenants.models import utcnow
 from tenants.scope import Scope, use_scope
@@ -89,6 +91,30 @@ def access_member(member_id: int) -> Member:
     """The member with `member_id` if the current scope holds it: NotFound for a missing
     id and for another association's member alike."""
     return in_scope(Member, member_id)
+
+
+def member_or_none(member_id: int) -> Member | None:
+    """The member with `member_id` if the current scope holds it, else None (a link
+    remembered in a session may name a record since erased or out of reach)."""
+    try:
+        return access_member(member_id)
+    except NotFound:
+        return None
+
+
+def active_members_with(field: str, value: str) -> list[Member]:
+    """The scope's active, unerased members whose `field` ("email", case-insensitive;
+    "staff_number" or "phone", exact) equals `value`: how a university account finds its
+    record."""
+    column = getattr(Member, field)
+    same = sa.func.lower(column) == value.lower() if field == "email" else column == value
+    return list(
+        db.session.scalars(
+            sa.select(Member).where(
+                same, Member.status == MemberStatus.ACTIVE.value, Member.erased_at.is_(None)
+            )
+        )
+    )
 
 
 def access_group_member(group_member_id: int) -> GroupMember:
@@ -201,8 +227,8 @@ def create_member(data: dict[str, Any]) -> Member:
     check_member(data)
     _refuse_duplicates(data)
     member = Member(**data)
-    db.session.add(member)
-    db.session.flush()
+    with claimed(Member, KEYS_TAKEN):
+        db.session.add(member)
     history.joined(member)
     return member
 
@@ -213,8 +239,9 @@ def update_member(member: Member, changes: dict[str, Any]) -> Member:
     check_member(merged)
     _refuse_duplicates(merged, exclude_id=member.id)
     joined_on = member.joined_on
-    for field, value in changes.items():
-        setattr(member, field, value)
+    with claimed(Member, KEYS_TAKEN):
+        for field, value in changes.items():
+            setattr(member, field, value)
     if member.joined_on != joined_on:
         history.joining_moved(member)
     return member

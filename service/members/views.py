@@ -8,7 +8,7 @@ from flask_babel import lazy_gettext as _l
 
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
-from service.errors import flash_refusal
+from service.errors import Conflict, blame, flash_refusal
 from service.imports.writing import to_csv
 from service.members import (
     applications,
@@ -75,6 +75,8 @@ def new():
             return redirect(url_for(".detail", member_id=duplicate.existing.id))
         except services.MembershipError as refused:
             form.name.errors.append(str(refused))
+        except Conflict as taken:  # a key given to another member since the check
+            blame(form, taken)
         else:
             flash(_("The member is added."), "success")
             return redirect(url_for(".detail", member_id=member.id))
@@ -106,6 +108,8 @@ def edit(member_id: int):
             services.update_member(member, form.data)
         except services.MembershipError as refused:  # checked before anything is changed
             form.name.errors.append(str(refused))
+        except Conflict as taken:  # a key given to another member since the check
+            blame(form, taken)
         else:
             flash(_("The member is saved."), "success")
             return redirect(url_for(".detail", member_id=member.id))
@@ -222,7 +226,7 @@ def application(member_application_id: int):
                 flash(_("The applicant is a member now."), "success")
                 return redirect(url_for(".detail", member_id=member.id))
             applications.reject(found, decided_by, form.reason.data or "")
-        except services.MembershipError as refused:
+        except (services.MembershipError, Conflict) as refused:
             discard()  # a merge may have filled the member's fields before its refusal
             form.reason.errors.append(str(refused))
             if isinstance(refused, applications.NamesDiffer):
@@ -288,7 +292,7 @@ def _decide_merge(found, member, form: MergeForm):
         else:
             applications.reject(found, decided_by, form.reason.data or "")
             kept = None
-    except services.MembershipError as refused:
+    except (services.MembershipError, Conflict) as refused:
         discard()  # a merge may have filled the member's fields before its refusal
         target = form.keep_name if isinstance(refused, applications.NameNotChosen) else form.reason
         target.errors = [*target.errors, str(refused)]

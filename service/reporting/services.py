@@ -21,11 +21,15 @@ from service.reporting.models import (
     RollupStatus,
     content_hash,
 )
+from service.unique_keys import claimed
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
 from tenants.scope import current_scope
 
 S = ReportStatus
+
+
+PERIOD_TAKEN = {"year": _l("A reporting period for that year is open already.")}
 
 
 class ReportingError(DomainError):
@@ -123,14 +127,14 @@ def open_period(federation_id: int, year: int, deadline: date, actor: str) -> Re
         )
     )
     if exists:
-        raise ReportingError(_l("A reporting period for that year is open already."), "year")
+        raise ReportingError(PERIOD_TAKEN["year"], "year")
     if deadline.year < year:
         raise ReportingError(_l("The deadline cannot come before the year reported."), "deadline")
     period = ReportingPeriod(
         federation_id=federation_id, year=year, deadline=deadline, opened_by=actor
     )
-    db.session.add(period)
-    db.session.flush()
+    with claimed(ReportingPeriod, PERIOD_TAKEN):  # by another request since the check
+        db.session.add(period)
     return period
 
 

@@ -78,8 +78,8 @@ def open_period():
         period = services.open_period(
             principal.federation_id, form.year.data, form.deadline.data, principal.audit_label
         )
-    except services.ReportingError as error:  # checked before anything is written
-        getattr(form, error.field or "year").errors = [str(error)]
+    except DomainError as error:  # checked first; a Conflict when opened at the same moment
+        getattr(form, error.field or "year").errors = [str(error.message)]
         return _index_page(form, 400)
     flash(_("The reporting period is open."), "success")
     return redirect(url_for(".period", period_id=period.id))

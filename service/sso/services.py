@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 import sqlalchemy as sa
@@ -25,7 +26,7 @@ from service.auth import services
 from service.auth.models import User
 from service.auth.roles import Role
 from service.errors import RuleBroken
-from service.members.models import Member, MemberStatus
+from service.members import services as members
 from service.sso.models import (
     FederationIdentityProvider,
     IdentityProvider,
@@ -35,6 +36,9 @@ from service.sso.models import (
 from tenants.db import db
 from tenants.models import Association
 from tenants.scope import system_scope
+
+if TYPE_CHECKING:  # hints only: records are read through the members' services
+    from service.members.models import Member
 
 VALIDATE_TIMEOUT = 10  # seconds for the server-to-server ticket validation
 
@@ -194,17 +198,20 @@ def linked_user(assertion: Assertion, ticket: str) -> User | None:
     return user
 
 
-def _relinkable(tenant_id: int) -> sa.ColumnElement[bool]:
+def linkable(member: Member) -> bool:
     """The record has no account, or a member account of the association that is linked to
     no university account (unlinked before, or made by hand): linking it again keeps its
     history. An account of a higher role is never reached through a record."""
-    unlinked_member_accounts = sa.select(User.id).where(
-        User.association_id == tenant_id,
+    if member.user_id is None:
+        return True
+    unlinked_member_account = sa.select(User.id).where(
+        User.id == member.user_id,
+        User.association_id == member.tenant_id,
         User.role == Role.MEMBER.value,
         User.active.is_(True),
         ~sa.exists().where(SsoLink.user_id == User.id),
     )
-    return sa.or_(Member.user_id.is_(None), Member.user_id.in_(unlinked_member_accounts))
+    return db.session.scalar(unlinked_member_account) is not None
 
 
 def matching_member(provider: IdentityProvider, assertion: Assertion) -> Member | None:
@@ -213,32 +220,15 @@ def matching_member(provider: IdentityProvider, assertion: Assertion) -> Member 
     value = assertion.attribute(provider.match_attribute)
     if not value:
         return None
-    if provider.match_field == MatchField.EMAIL:
-        same = sa.func.lower(Member.email) == value.lower()
-    elif provider.match_field == MatchField.STAFF_NUMBER:
-        same = Member.staff_number == value
-    else:
-        same = Member.phone == value
-    matches = db.session.scalars(
-        sa.select(Member).where(
-            Member.tenant_id == provider.tenant_id,
-            same,
-            Member.status == MemberStatus.ACTIVE.value,
-            Member.erased_at.is_(None),
-            _relinkable(provider.tenant_id),
-        )
-    ).all()
-    return matches[0] if len(matches) == 1 else None  # two records: no guess
-
-
-def linkable(member: Member) -> bool:
-    """The record may still be linked (no account, or an unlinked member account)."""
-    return (
-        db.session.scalar(
-            sa.select(Member.id).where(Member.id == member.id, _relinkable(member.tenant_id))
-        )
-        is not None
+    field = {MatchField.EMAIL: "email", MatchField.STAFF_NUMBER: "staff_number"}.get(
+        provider.match_field, "phone"
     )
+    matches = [
+        member
+        for member in members.active_members_with(field, value)
+        if member.tenant_id == provider.tenant_id and linkable(member)
+    ]
+    return matches[0] if len(matches) == 1 else None  # two records: no guess
 
 
 def link_member(assertion: Assertion, member: Member, ticket_digest: str) -> User:

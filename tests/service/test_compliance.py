@@ -283,6 +283,9 @@ def test_reminders_are_emailed_where_smtp_is_configured(app, world, outbox):
         with use_scope(Scope.association(tid)):
             recompute_findings(tid, "2027-06-01")
         assert send_reminders("2027-06-02") == 3
+        assert outbox == [], "mailed before the job's commit"
+        with system_scope("test: the job's unit of work"):
+            db.session.commit()  # the reminders go out after it
     with system_scope("test: the association's contact"):
         contact = db.session.scalar(
             sa.select(AssociationProfile.contact_email).where(AssociationProfile.tenant_id == tid)

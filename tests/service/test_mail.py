@@ -9,6 +9,7 @@ import logging
 import socket
 from datetime import date
 
+import pytest
 import sqlalchemy as sa
 from flask import session
 from flask_mailman import Mail
@@ -17,6 +18,7 @@ from service.associations.models import AssociationProfile
 from service.auth import alerts, password_links, second_factor
 from service.auth.models import User
 from service.auth.roles import Role
+from service.federation import guidance
 from service.federation.models import Guidance
 from service.governance import first_admin
 from service.mail import send_template
@@ -26,6 +28,12 @@ from tenants.scope import system_scope
 from tests import factories
 
 LINK = "/account/set-password#"
+
+
+def _end_request(app, status: int) -> None:
+    """What Flask does once the view has answered: the unit of work commits (below 400) or
+    rolls back, and the mail waiting for the commit goes out or is dropped."""
+    app.process_response(app.response_class(status=status))
 
 
 def _with_email(user: User, address: str) -> None:
@@ -71,6 +79,7 @@ def test_the_first_administrator_gets_the_link(app, world, outbox):
         )
         admin.awaits_first_password = True
         welcome = first_admin.welcome(admin, "杭州大学科学技术协会", "Zhou@hzu.cn")
+        _end_request(app, 200)
     assert welcome.emailed_to == "Zhou@hzu.cn"
     (message,) = outbox
     assert message.to == ["Zhou@hzu.cn"]
@@ -86,6 +95,7 @@ def test_the_holder_is_told_the_second_factor_was_reset(app, world, outbox):
         holder = db.session.get(User, officer.id)
         holder.totp_enrolled_at = utcnow()
         assert second_factor.operator_reset(holder) == "officer@zj.example.cn"
+        _end_request(app, 200)
     (message,) = outbox
     assert message.to == ["officer@zj.example.cn"]
     assert message.subject == "您的二次验证已被重置"
@@ -98,12 +108,40 @@ def test_the_holder_is_told_of_failed_sign_ins(app, world, outbox):
     _with_email(staff, "staff@example.edu.cn")
     with app.test_request_context(), system_scope("test: failures counted"):
         assert alerts.record_failures(db.session.get(User, staff.id), 12)
+        _end_request(app, 200)
     (message,) = outbox
     assert message.to == ["staff@example.edu.cn"] and message.subject == "您的账号有多次登录失败"
     assert message.body == (
         f"有人以 {staff.username} 登录失败了 12 次。如果不是您本人，请登录后修改密码。"
         "您的账号没有被锁定。"
     )
+
+
+@pytest.mark.parametrize(("status", "sent"), [(200, 1), (302, 1), (409, 0), (500, 0)])
+def test_a_welcome_goes_out_only_once_the_approval_is_committed(app, world, outbox, status, sent):
+    """An approval that fails after the welcome is prepared (a later check, a crash) is
+    rolled back: no mail for an account that does not exist."""
+    with app.test_request_context(method="POST"), system_scope("test: an approval"):
+        admin = factories.make_user(
+            Role.ASSOCIATION_ADMIN, association=world.a.first.association, username="wu@hzu.cn"
+        )
+        admin.awaits_first_password = True
+        welcome = first_admin.welcome(admin, "杭州大学科学技术协会", "wu@hzu.cn")
+        assert welcome.emailed_to == "wu@hzu.cn"
+        assert outbox == [], "the mail went out before the commit"
+        _end_request(app, status)
+    assert [m.to for m in outbox] == [["wu@hzu.cn"]] * sent
+
+
+def test_a_reminder_job_that_fails_sends_no_reminder(app, world, outbox):
+    """A job's unit of work: the guidance reminders of a job that raises are not sent."""
+    with system_scope("test: the guidance is overdue"):
+        db.session.get(Guidance, world.a.guidance_id).deadline = date(2020, 1, 1)
+        db.session.commit()
+    with app.test_request_context(), system_scope("test: a reminding job"):
+        assert guidance.remind(db.session.get(Guidance, world.a.guidance_id)) == 1
+        db.session.rollback()  # what run_job does when the job raises
+    assert outbox == []
 
 
 def test_an_association_is_reminded_of_guidance(client, world, outbox):
