@@ -18,8 +18,9 @@ documented contract (tests/service/test_api_contract.py) is unchanged by constru
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
+from operator import attrgetter
 from typing import Any
 
 from marshmallow import Schema, fields, missing
@@ -27,7 +28,9 @@ from marshmallow import Schema, fields, missing
 # tests/service/test_api_contract.py compares every read with marshmallow's own dump.
 _plain: ContextVar[bool] = ContextVar("plain_marshmallow", default=False)
 
-Step = Callable[[Any, dict], None]
+# How a planned field is dumped: its value read and formatted by the field's `_serialize`;
+# computed by it from the object (a Method or Function field); or by `Field.serialize`.
+READ, COMPUTED, BY_MARSHMALLOW = "read", "computed", "by marshmallow"
 
 
 @contextlib.contextmanager
@@ -47,13 +50,45 @@ def fast_dumping(schema: Schema) -> Schema:
         return schema
     if type(schema)._serialize is not Schema._serialize or "_serialize" in vars(schema):
         return schema
-    steps = [_step(schema, name, field) for name, field in schema.dump_fields.items()]
+    plan, sources = [], []
+    for name, field in schema.dump_fields.items():
+        how, key, source, format_, default, identity = _planned(name, field)
+        plan.append((how, key, name, source, len(sources), format_, default, identity))
+        if how is READ:
+            sources.append(source)
+    read_all = attrgetter(*sources) if sources else None
+    one_source = len(sources) == 1
     new_record = schema.dict_class
 
     def one(obj: Any) -> dict:
+        # An ORM row (no __getitem__) has every attribute read in one call, as getattr
+        # would; a mapping, or a row missing one, is read field by field as marshmallow does.
+        values = None
+        if read_all is not None and not hasattr(obj, "__getitem__"):
+            try:
+                values = read_all(obj)
+            except AttributeError:
+                values = None
+            else:
+                values = (values,) if one_source else values
         out = new_record()
-        for step in steps:
-            step(obj, out)
+        for how, key, name, source, index, format_, default, identity in plan:
+            if how is READ:
+                value = values[index] if values is not None else _read(obj, source)
+                if value is missing:
+                    value = default() if callable(default) else default
+                    if value is missing:
+                        continue
+                if identity is not None and (value is None or type(value) is identity):
+                    out[key] = value
+                else:
+                    out[key] = format_(value, name, obj)
+            elif how is COMPUTED:
+                out[key] = format_(None, name, obj)
+            else:
+                value = format_(name, obj, accessor=schema.get_attribute)
+                if value is not missing:
+                    out[key] = value
         return out
 
     def serialize(obj: Any, *, many: bool = False) -> Any:
@@ -68,7 +103,7 @@ def fast_dumping(schema: Schema) -> Schema:
 
 
 def _read(obj: Any, key: str) -> Any:
-    # utils._get_value_for_key, for an undotted key: an ORM row has no __getitem__.
+    # utils._get_value_for_key, for an undotted key.
     if not hasattr(obj, "__getitem__"):
         return getattr(obj, key, missing)
     try:
@@ -77,56 +112,26 @@ def _read(obj: Any, key: str) -> Any:
         return getattr(obj, key, missing)
 
 
-def _step(schema: Schema, name: str, field: fields.Field) -> Step:
-    """How one field is dumped into the record: as `Schema._serialize` would do it."""
+def _planned(name: str, field: fields.Field) -> tuple:
+    """(how, key, source, formatter, dump_default, identity): as `Schema._serialize` would."""
     key = field.data_key if field.data_key is not None else name
     kind = type(field)
     plain = kind.serialize is fields.Field.serialize and kind.get_value is fields.Field.get_value
     source = field.attribute if field.attribute is not None else name
     if not plain or "." in source:
-        return _by_marshmallow(schema, name, field, key)
-    formatted = field._serialize
-    if not field._CHECK_ATTRIBUTE:  # a Method or Function field computes from the object
-
-        def computed(obj: Any, out: dict) -> None:
-            out[key] = formatted(None, name, obj)
-
-        return computed
-    default = field.dump_default
-    identity = _identity_type(field)
-
-    def read(obj: Any, out: dict) -> None:
-        value = _read(obj, source)
-        if value is missing:
-            value = default() if callable(default) else default
-            if value is missing:
-                return
-        if value is None and identity is not None:
-            out[key] = None
-        elif identity is not None and type(value) is identity:
-            out[key] = value
-        else:
-            out[key] = formatted(value, name, obj)
-
-    return read
+        return (BY_MARSHMALLOW, key, source, field.serialize, missing, None)
+    if not field._CHECK_ATTRIBUTE:
+        return (COMPUTED, key, source, field._serialize, missing, None)
+    return (READ, key, source, field._serialize, field.dump_default, _identity(field))
 
 
-def _identity_type(field: fields.Field) -> type | None:
-    """The type whose values the field's formatting returns unchanged (None for None too)."""
+def _identity(field: fields.Field) -> type | None:
+    """The type whose values (and None) the field's formatting returns unchanged."""
     if type(field) is fields.String:
         return str
     if type(field) is fields.Integer and not field.as_string:
         return int
     return None
-
-
-def _by_marshmallow(schema: Schema, name: str, field: fields.Field, key: str) -> Step:
-    def dumped(obj: Any, out: dict) -> None:
-        value = field.serialize(name, obj, accessor=schema.get_attribute)
-        if value is not missing:
-            out[key] = value
-
-    return dumped
 
 
 __all__ = ["fast_dumping", "plain_marshmallow"]

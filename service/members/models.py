@@ -31,7 +31,11 @@ class ProfessionalTitle(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(ProfessionalTitle).index(self)
+        return _TITLE_RANKS[self]
+
+
+# Read for every member an API page or a list shows (its eligibility): looked up, not searched.
+_TITLE_RANKS = {title: rank for rank, title in enumerate(ProfessionalTitle)}
 
 
 TITLE_LABELS = {

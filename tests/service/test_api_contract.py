@@ -12,11 +12,15 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 
 import pytest
 
 from service import dumping
+from tenants.db import db
+from tenants.scope import Scope, use_scope
+from tests.factories.members import make_member
 from tests.service.test_isolation_matrix import ROUTES, _api_caller, _call, _own_id
 
 RECORDED = Path(__file__).parent / "api_contract" / "openapi_reads.json"
@@ -87,3 +91,47 @@ def test_every_read_answers_the_bytes_marshmallow_itself_would(app, world, clien
         assert fast.headers.get("X-Pagination") == plain.headers.get("X-Pagination"), endpoint
         answered += fast.status_code == 200 and fast.get_data() not in (b"[]\n", b"{}\n")
     assert answered >= 5  # records, not empty pages or refusals alone
+
+
+def test_a_member_reads_as_documented_chinese_escaped_nulls_kept_dates_iso(world, client):
+    tenant = world.a.first
+    with use_scope(Scope.association(tenant.association.id)):
+        member = make_member(
+            tenant.association,
+            name="欧阳晓",
+            phone="13800009876",
+            email=None,
+            department=None,
+            birth_year=1980,
+            joined_on=date(2024, 9, 1),
+        )
+        member_id = member.id
+        db.session.commit()
+    headers = {"Authorization": f"Bearer {tenant.tokens['rw'][1]}"}
+    one = client.get(f"/api/v1/members/{member_id}", headers=headers)
+    page = client.get("/api/v1/members/?page_size=50", headers=headers)
+    assert one.status_code == page.status_code == 200
+    assert one.json == {
+        "id": member_id,
+        "name": "欧阳晓",
+        "staff_number": None,
+        "gender": None,
+        "birth_year": 1980,
+        "department": None,
+        "discipline": None,
+        "title": "intermediate",
+        "position": None,
+        "phone": "13800009876",
+        "email": None,
+        "societies": None,
+        "in_cast_society": False,
+        "exception_reason": None,
+        "joined_on": "2024-09-01",
+        "status": "active",
+        "eligibility": "may_join",
+    }
+    body = one.get_data(as_text=True)
+    # Flask's JSON provider as before: ASCII with escapes, keys sorted, no spaces.
+    assert '"name":"\\u6b27\\u9633\\u6653"' in body
+    assert list(json.loads(body)) == sorted(one.json)
+    assert one.json in page.json
