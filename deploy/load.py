@@ -32,9 +32,10 @@ CSRF = re.compile(r'name="csrf_token" (?:type="hidden" )?value="([^"]+)"')
 NAV_LINK = re.compile(r'<nav[^>]*\bclass="[^"]*\bmain-nav\b[^"]*".*?</nav>', re.DOTALL)
 HREF = re.compile(r'href="(/[^"]*)"')
 NEW_TOKEN = re.compile(r'id="new-token">([^<]+)<')
-# The admin who issues the integration's tokens, and the export an association's staff takes.
+# The admin who issues the integration's tokens, and the export an association's staff takes
+# (a federation's export of every association's activities is a rare, heavier request).
 ISSUER = "zju-admin"
-EXPORT = "/activities/export.xlsx"
+EXPORTER, EXPORT = "zju-staff", "/activities/export.xlsx"
 # A federation's figures: the pages that aggregate over its associations.
 DASHBOARDS = (
     "/federation/",
@@ -115,6 +116,7 @@ def issue_tokens(base: urllib.parse.SplitResult, cookie: str) -> dict[str, str]:
     for kind, writable in (("read", False), ("write", True)):
         conn.request("GET", "/tokens", headers={"Cookie": cookie})
         page = conn.getresponse()
+        cookie = _cookie(page) or cookie  # the form's CSRF token may be new to the session
         form = {
             "csrf_token": CSRF.search(page.read().decode()).group(1),
             "name": f"load {kind}",
@@ -151,8 +153,9 @@ def _timed(conn, base, tally: Tally, method: str, path: str, headers: dict, body
     return conn, payload
 
 
-def walk(base, cookie: str, paths: list[str], deadline: float, tally: Tally) -> None:
-    conn, turn = _connection(base), 0
+def walk(base, cookie: str, paths: list[str], deadline: float, tally: Tally, start: int) -> None:
+    # Each connection starts at its own place in the round, so a short run visits them all.
+    conn, turn = _connection(base), start
     while time.monotonic() < deadline:
         path = paths[turn % len(paths)]
         turn += 1
@@ -202,16 +205,17 @@ def main() -> int:
     password = os.environ.get("DEMO_PASSWORD", "kexie-demo-2026")
     sessions = {username: sign_in(base, username, password) for username in ACCOUNTS}
     tokens = issue_tokens(base, sessions[ISSUER][0])
-    browsers = []
-    for cookie, paths in sessions.values():  # an association's staff export its activities
-        browsers.append((cookie, [*paths, EXPORT] if "/activities/" in paths else paths))
+    browsers = [
+        (cookie, [*paths, EXPORT] if username == EXPORTER else paths)
+        for username, (cookie, paths) in sessions.items()
+    ]
     tally = Tally()
     deadline = time.monotonic() + args.seconds
     threads = [
         threading.Thread(target=integrate, args=(base, tokens, deadline, tally))
         if i % 4 == 3
         else threading.Thread(
-            target=walk, args=(base, *browsers[i % len(browsers)], deadline, tally)
+            target=walk, args=(base, *browsers[i % len(browsers)], deadline, tally, i * 7)
         )
         for i in range(args.connections)
     ]
