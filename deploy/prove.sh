@@ -7,7 +7,8 @@
 # without restarting the app; kill the worker mid-import and see a new worker finish it;
 # the login rate limit holds across both nodes; compile an annual report on the worker. Everything it starts is stopped by process
 # id, and its folders are removed. Bounded by PROVE_TIMEOUT seconds (default 420).
-# With LOAD_SECONDS=N (make load), first a mixed load through nginx (deploy/load.py).
+# With LOAD_SECONDS=N (make load), first a mixed load through nginx (deploy/load.py); with
+# LOAD_ONLY=1 as well, only that load (its latencies per endpoint class), not the proof.
 #
 #   deploy/prove.sh            (needs: nginx, PostgreSQL 15 binaries, redis-server, .venv)
 set -euo pipefail
@@ -179,6 +180,10 @@ if [[ ${LOAD_SECONDS:-0} -gt 0 ]]; then
       die "database connections grew during the soak: $warm_connections -> $(connections)"
     say "ok: soak of ${LOAD_SECONDS}s: every worker within 10% of its warm memory; connections $warm_connections -> $(connections)"
   fi
+fi
+if [[ ${LOAD_ONLY:-0} == 1 ]]; then  # the load's figures alone (a short, repeatable run)
+  say "LOAD_ONLY: the proof's other steps skipped"
+  exit 0
 fi
 
 served_by() {  # how many of the request ids starting with $1 node $2 logged

@@ -8,12 +8,14 @@ from functools import wraps
 
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
+from flask_smorest.utils import resolve_schema_instance
 from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.exceptions import default_exceptions
 from werkzeug.routing import IntegerConverter
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
+from service.dumping import fast_dumping
 from service.errors import DomainError
 from service.extensions import api
 from service.unit_of_work import discard
@@ -126,7 +128,8 @@ class Blueprint(SmorestBlueprint):
     """A smorest Blueprint whose views need a bearer token and a permission.
 
     Documents 401 and 403 on every operation it wraps, as bemserver does. Every argument
-    schema (query, path, body) has its integers bounded (`bounded_integers`). A domain
+    schema (query, path, body) has its integers bounded (`bounded_integers`). Every
+    response schema dumps through its plan (`service.dumping`), to the same JSON. A domain
     refusal raised in its views is answered by `refusal`, so views need no try/except.
     """
 
@@ -136,6 +139,11 @@ class Blueprint(SmorestBlueprint):
 
     def arguments(self, schema, **kwargs):
         return super().arguments(bounded_integers(schema), **kwargs)
+
+    def response(self, status_code, schema=None, **kwargs):
+        if schema is not None and not isinstance(schema, (str, dict)):
+            schema = fast_dumping(resolve_schema_instance(schema))
+        return super().response(status_code, schema, **kwargs)
 
     def requires(self, permission: Permission, *, write: bool = False):
         def decorator(func):

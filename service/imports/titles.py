@@ -22,7 +22,11 @@ class Level(StrEnum):
 
     @property
     def rank(self) -> int:
-        return list(Level).index(self)
+        return _RANKS[self]
+
+
+# Read for every member an API page or a list shows (its eligibility): looked up, not searched.
+_RANKS = {level: rank for rank, level in enumerate(Level)}
 
 
 _SERIES = {

@@ -38,16 +38,19 @@ class MemberSchema(Schema):
     def _eligibility(self, member) -> str:
         return eligibility(member.in_cast_society, member.title, member.exception_reason).value
 
-    @post_dump
-    def mask_contacts(self, data: dict, **kwargs) -> dict:
-        """Integrations read contacts masked; only a token that may write sees them."""
+    @post_dump(pass_collection=True)
+    def mask_contacts(self, data: dict | list[dict], many: bool, **kwargs) -> dict | list[dict]:
+        """Integrations read contacts masked; only a token that may write sees them. Asked
+        once for a page, not once per row."""
         from service.auth.roles import Permission
 
-        if not current_principal().can(Permission.EDIT_MEMBERS):
-            data["phone"] = mask_phone(data.get("phone"))
-            data["email"] = mask_email(data.get("email"))
-            if "staff_number" in data:
-                data["staff_number"] = mask_staff_number(data["staff_number"])
+        if current_principal().can(Permission.EDIT_MEMBERS):
+            return data
+        for member in data if many else [data]:
+            member["phone"] = mask_phone(member.get("phone"))
+            member["email"] = mask_email(member.get("email"))
+            if "staff_number" in member:
+                member["staff_number"] = mask_staff_number(member["staff_number"])
         return data
 
 

@@ -67,3 +67,14 @@ def test_the_nginx_sites_pass_nginx_t(tmp_path, site):
         capture_output=True, text=True, check=False,
     )  # fmt: skip
     assert check.returncode == 0, check.stderr
+
+
+def test_the_load_tool_reports_each_endpoint_class_of_the_mixed_load():
+    load = runpy.run_path(str(DEPLOY / "load.py"))
+    kind = load["endpoint_class"]
+    assert kind("GET", "/api/v1/members/?page=2&page_size=50") == "api read"
+    assert kind("PATCH", "/api/v1/members/7") == "api write"
+    assert kind("GET", "/activities/export.xlsx") == "export"
+    assert kind("GET", "/federation/trends") == "dashboard"
+    assert kind("GET", "/members/") == "page"
+    assert set(load["CLASSES"]) == {"api read", "api write", "page", "dashboard", "export"}

@@ -51,7 +51,7 @@ def _gunicorn(database_url: str, port: int) -> subprocess.Popen:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(100):
+    for _ in range(300):  # up to a minute: a machine shared with other work boots slowly
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
             return process
