@@ -614,3 +614,59 @@ def held_not_reported_count() -> int:
     """Activities marked held and not yet reported (已举办, not 已上报)."""
     query = activities_query(status="held").order_by(None)
     return db.session.scalar(sa.select(sa.func.count()).select_from(query.subquery()))
+
+
+# --- many at once -------------------------------------------------------------------------
+
+# One action marks at most this many: a select-all beyond it is refused, not cut short.
+MAX_BULK = 500
+# A refusal or a confirmation names at most this many activities, then says how many more.
+NAMED = 10
+
+
+def selected_activities(
+    activity_ids: list[int], filters: dict[str, Any] | None = None
+) -> list[Activity]:
+    """The activities a clerk chose: every one matching `filters` (a select-all of the list's
+    current filter) when given, else the ticked ids, each read in the caller's scope (a
+    foreign id is a NotFound, as on its own page). Refused when there are none or too many."""
+    if filters is not None:
+        chosen = list(db.session.scalars(activities_query(**filters).limit(MAX_BULK + 1)))
+    else:
+        chosen = [access_activity(i) for i in dict.fromkeys(activity_ids)]
+    if not chosen:
+        raise _refuse(None, _l("Choose at least one activity."))
+    if len(chosen) > MAX_BULK:
+        raise _refuse(None, _l("Choose at most %(n)d activities at a time.", n=MAX_BULK))
+    return chosen
+
+
+def named(activities: list[Activity]) -> str:
+    """“A”、“B” … and N more: the names a clerk reads in a refusal or a confirmation."""
+    names = "、".join(f"“{a.title}”" for a in activities[:NAMED])
+    more = len(activities) - NAMED
+    return str(_l("%(names)s and %(n)d more", names=names, n=more)) if more > 0 else names
+
+
+def not_reportable(activities: list[Activity]) -> list[Activity]:
+    """Those that cannot be marked 已上报 now: only a held activity can."""
+    return [a for a in activities if a.status != ActivityStatus.HELD.value]
+
+
+def mark_reported(activities: list[Activity], today: date | None = None) -> int:
+    """Mark every one reported, or none: a refusal names each activity that cannot change
+    (planned, or reported already) before anything is changed. Returns how many changed."""
+    blocked = not_reportable(activities)
+    if blocked:
+        raise _refuse(
+            None,
+            _l(
+                "Nothing was marked: only held activities can be marked as reported, and "
+                "%(n)d of those chosen are not: %(names)s.",
+                n=len(blocked),
+                names=named(blocked),
+            ),
+        )
+    for activity in activities:
+        advance(activity, today)
+    return len(activities)

@@ -158,6 +158,49 @@ def _report_activity_says(activity_id: int) -> list[str]:
     ]
 
 
+def _chosen_activities() -> list | None:
+    """The activities of a bulk form, or None when the choice itself is refused (none
+    chosen, too many): the view then says why. A foreign id is a 404 here already."""
+    from service.activities import forms, services
+
+    try:
+        return services.selected_activities(*forms.bulk_choice(request.form, request.args))
+    except services.ActivityError:
+        return None
+
+
+def _all_reportable() -> bool:
+    """Asked only when every chosen activity can be marked: otherwise the view refuses at
+    once, naming those that cannot, and nothing is changed."""
+    from service.activities import services
+
+    chosen = _chosen_activities()
+    return bool(chosen) and not services.not_reportable(chosen)
+
+
+def _report_many_says() -> list[str]:
+    from service.activities import services
+
+    chosen = _chosen_activities() or []
+    return [
+        _(
+            "%(n)d activities will be marked as reported: %(names)s.",
+            n=len(chosen),
+            names=services.named(chosen),
+        ),
+        _(
+            "A reported activity is final: it can no longer be edited, and its figures count "
+            "in the association's statistics and annual report."
+        ),
+    ]
+
+
+def _activity_list() -> str:
+    return url_for(
+        "activities.index", **{k: v for k, v in request.args.items() if k != "page" and v}
+    )
+
+
 def _withdraw_says() -> list[str]:
     return [
         _("Your name will no longer be passed upward to the federation or national reporting."),
@@ -205,6 +248,13 @@ CONFIRMATIONS: dict[str, Confirmation] = {
         _report_activity_says,
         lambda activity_id: url_for("activities.detail", activity_id=activity_id),
         applies=_reports_activity,
+    ),
+    "activities.report_many": Confirmation(
+        _l("Mark the chosen activities as reported?"),
+        _l("Confirm: mark them as reported"),
+        _report_many_says,
+        _activity_list,
+        applies=_all_reportable,
     ),
     "me.withdraw_consent": Confirmation(
         _l("Withdraw your consent?"),

@@ -316,6 +316,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("activities.edit", "GET"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
     ("activities.edit", "POST"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
     ("activities.advance", "POST"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
+    # The ids are in the body: see the "web-activities-marked-reported" body case.
+    ("activities.report_many", "POST"): Route(P.RECORD_ACTIVITIES),
     ("activities.upload_evidence", "POST"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
     ("activities.download_evidence", "GET"): Route(P.VIEW_ACTIVITIES, ("evidence_id",)),
     ("activities.delete_evidence", "POST"): Route(P.RECORD_ACTIVITIES, ("evidence_id",)),
@@ -930,6 +932,15 @@ BODY_CASES = {
         _academic_form,
         "organiser_group_id",
         "group_id",
+    ),
+    "web-activities-marked-reported": BodyCase(
+        Role.ASSOCIATION_STAFF,
+        "POST",
+        lambda w: "/activities/reported",
+        lambda w: {"confirmed": "yes"},
+        "activity_id",
+        "activity_id",
+        many=True,
     ),
     "web-officer-approving-meeting": BodyCase(
         Role.ASSOCIATION_ADMIN,
