@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
 from service.access import in_scope
@@ -16,6 +17,7 @@ from service.errors import NotFound, RuleBroken
 from service.members import history
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import (
+    STATUS_LABELS,
     GroupMember,
     GroupMemberStatusChange,
     Member,
@@ -254,19 +256,32 @@ def erase_member(member: Member) -> None:
     set_member_status(member, MemberStatus.WITHDRAWN, on, erased=True)
 
 
-def exported_rows(masks: dict, tenant_id: int | None, fmt: str) -> list[list]:
-    """Every member not erased, as rows of the spreadsheet, with the fields in `masks`
-    masked; the export is recorded in the audit log (how many rows, and whether the
+def exported_rows(
+    masks: dict,
+    tenant_id: int | None,
+    fmt: str,
+    search: str | None = None,
+    status: str | None = None,
+    title: str | None = None,
+) -> list[list]:
+    """The members of the list's filter (every one not erased without a filter), in its
+    order, as rows of the spreadsheet with their status last, the fields in `masks` masked;
+    the export is recorded in the audit log (how many rows, the filter, and whether the
     contacts went out in clear)."""
-    rows = [export_row(m, masks) for m in db.session.scalars(members_query())]
-    record(
-        db.session,
-        "export",
-        "member",
-        tenant_id=tenant_id,
-        changes={"format": fmt, "rows": len(rows), "contacts": "masked" if masks else "clear"},
-    )
+    query = members_query(search, status, title)
+    rows = [[*export_row(m, masks), status_text(m)] for m in db.session.scalars(query)]
+    chosen = {"search": search, "status": status, "title": title}
+    changes = {"format": fmt, "rows": len(rows), "contacts": "masked" if masks else "clear"}
+    if any(chosen.values()):
+        changes["filter"] = {k: v for k, v in chosen.items() if v}
+    record(db.session, "export", "member", tenant_id=tenant_id, changes=changes)
     return rows
+
+
+def status_text(member: Member) -> str:
+    """The member's status in the export's words (Chinese, whatever the page's language)."""
+    with force_locale("zh_Hans_CN"):
+        return str(STATUS_LABELS[member.status])
 
 
 def export_own_record(member: Member) -> None:

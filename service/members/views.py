@@ -33,7 +33,7 @@ from service.members.models import (
     ApplicationStatus,
     MemberStatus,
 )
-from service.members.tabular import COLUMNS, template_xlsx, to_xlsx
+from service.members.tabular import COLUMNS, STATUS_HEADER, template_xlsx, to_xlsx
 from service.privacy import mask_email, mask_phone, mask_staff_number
 from service.unit_of_work import discard
 from service.validation import ID_MAX
@@ -44,19 +44,32 @@ from service.web.pagination import page_of
 bp = Blueprint("members", __name__, url_prefix="/members")
 
 
+def _filters() -> dict:
+    """The list's filters from the query string (unknown values are ignored): the page and
+    its exports read the same ones, so an export holds exactly the rows on show."""
+    args = request.args
+    return {
+        "search": args.get("q", "").strip()[:50] or None,
+        "status": args.get("status") if args.get("status") in STATUS_LABELS else None,
+        "title": args.get("title") if args.get("title") in TITLE_LABELS else None,
+    }
+
+
 @bp.get("/")
 @require(Permission.VIEW_MEMBERS)
 def index():
-    search = request.args.get("q", "").strip()[:50] or None
-    status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
-    title = request.args.get("title") if request.args.get("title") in TITLE_LABELS else None
-    page = page_of(services.members_query(search, status, title))
+    filters = _filters()
+    page = page_of(services.members_query(**filters))
+    query_args = {
+        "q": filters["search"],
+        "status": filters["status"],
+        "title": filters["title"],
+    }
     return render_template(
         "members/index.html",
         page=page,
-        search=search,
-        status=status,
-        title=title,
+        query_args={k: v for k, v in query_args.items() if v},
+        **filters,
         statuses=STATUS_LABELS,
         titles=TITLE_LABELS,
         counts=services.member_counts(),
@@ -143,8 +156,8 @@ def export(fmt: str):
         if clear
         else {"phone": mask_phone, "email": mask_email, "staff_number": mask_staff_number}
     )
-    rows = services.exported_rows(masks, principal.association_id, fmt)
-    header = [c.header for c in COLUMNS]
+    rows = services.exported_rows(masks, principal.association_id, fmt, **_filters())
+    header = [c.header for c in COLUMNS] + [STATUS_HEADER]
     if fmt == "xlsx":
         return download(to_xlsx(header, rows), "members.xlsx", XLSX)
     return download(to_csv(header, rows), "members.csv", CSV)

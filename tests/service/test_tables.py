@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import date
 
@@ -126,3 +127,74 @@ def test_table_headers_stay_in_view_and_numbers_align_right(client):
     css = client.get("/static/app.css").get_data(as_text=True)
     assert re.search(r"thead th \{[^}]*position: sticky", css)
     assert re.search(r"td\.num \{[^}]*text-align: right", css)
+
+
+# --- exports follow the filters --------------------------------------------------------
+
+
+def _xlsx_rows(data: bytes) -> list[list]:
+    from openpyxl import load_workbook
+
+    return [[c.value for c in r] for r in load_workbook(io.BytesIO(data)).active.iter_rows()]
+
+
+def _members_for_export(world) -> None:
+    association = world.a.first.association
+    with use_scope(Scope.association(association.id)):
+        factories.make_member(association, name="中导出", department="化学院", status="withdrawn")
+        factories.make_member(association, name="安导出", department="化学院", status="withdrawn")
+        factories.make_member(association, name="北导出", department="化学院")
+        db.session.commit()
+
+
+def test_the_member_export_holds_the_filter_s_rows_in_its_order_with_their_status(world, client):
+    _members_for_export(world)
+    client.login_as(world.a.first.users[Role.ASSOCIATION_STAFF])
+
+    rows = _xlsx_rows(client.get("/members/export.xlsx?q=化学院&status=withdrawn").data)
+
+    assert rows[0][-1] == "状态"
+    assert [(r[0], r[-1]) for r in rows[1:]] == [("安导出", "已退会"), ("中导出", "已退会")]
+    # Without a filter: every member, each with the status the page shows.
+    every = _xlsx_rows(client.get("/members/export.xlsx").data)
+    statuses = {r[0]: r[-1] for r in every[1:]}
+    assert statuses["北导出"] == "在册" and statuses["中导出"] == "已退会"
+
+
+def test_the_member_csv_export_follows_the_filter_too(world, client):
+    _members_for_export(world)
+    client.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
+    text = client.get("/members/export.csv?q=导出&status=active").data.decode("utf-8-sig")
+    lines = text.splitlines()
+    assert lines[0].endswith(",状态")
+    assert [line.split(",")[0] for line in lines[1:]] == ["北导出"]
+
+
+def test_the_export_links_carry_the_list_s_filter(world, client):
+    client.login_as(world.a.first.users[Role.ASSOCIATION_STAFF])
+    page = client.get("/members/?q=化学&status=withdrawn&title=senior").get_data(as_text=True)
+    assert re.search(r'href="/members/export\.xlsx\?[^"]*status=withdrawn', page)
+    for link in re.findall(r'href="(/members/export\.(?:xlsx|csv)\?[^"]*)"', page):
+        assert "q=%E5%8C%96%E5%AD%A6" in link and "title=senior" in link
+    activities = client.get("/activities/?status=held&task=academic").get_data(as_text=True)
+    assert re.search(r'href="/activities/export\.xlsx\?[^"]*status=held', activities)
+
+
+def test_the_export_of_a_filter_is_audited_with_the_filter(world, client):
+    from service.audit.models import AuditEvent
+
+    client.login_as(world.a.first.users[Role.ASSOCIATION_STAFF])
+    client.get("/members/export.xlsx?status=withdrawn")
+    with system_scope("test: read the log"):
+        event = db.session.scalars(sa.select(AuditEvent).where(AuditEvent.action == "export")).one()
+    assert event.changes["filter"] == {"status": "withdrawn"}
+
+
+def test_a_formula_in_a_filtered_export_stays_text(world, client):
+    association = world.a.first.association
+    with use_scope(Scope.association(association.id)):
+        factories.make_member(association, name="=HYPERLINK(1)", department="@导出")
+        db.session.commit()
+    client.login_as(world.a.first.users[Role.ASSOCIATION_STAFF])
+    rows = _xlsx_rows(client.get("/members/export.xlsx?q=导出").data)
+    assert rows[1][0] == "'=HYPERLINK(1)"
