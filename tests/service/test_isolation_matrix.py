@@ -420,6 +420,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # federation: dashboards, categories, guidance, problems
     ("federation.overview", "GET"): Route(P.VIEW_FEDERATION),
     ("federation.table", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.choose_columns", "POST"): Route(P.VIEW_FEDERATION),
     ("federation.set_weights", "POST"): Route(P.MANAGE_FEDERATION),
     ("federation.category", "GET"): Route(P.VIEW_FEDERATION, values=(("code", "research"),)),
     ("federation.trends", "GET"): Route(P.VIEW_FEDERATION),

@@ -90,8 +90,8 @@ def test_the_association_table_shows_figures_right_aligned_with_separators(world
 
     page = client.get(f"/federation/associations?year={date.today().year}").get_data(as_text=True)
 
-    assert '<td class="num">75,480,000</td>' in page
-    assert '<td class="num">231</td>' in page
+    assert re.search(r'<td class="num"[^>]*>75,480,000</td>', page)
+    assert re.search(r'<td class="num"[^>]*>231</td>', page)
     assert "75480000" not in page and "231.0" not in page
     assert re.search(r'<th class="num"><a [^>]*>[^<]*</a></th>', page)
 
@@ -198,3 +198,96 @@ def test_a_formula_in_a_filtered_export_stays_text(world, client):
     client.login_as(world.a.first.users[Role.ASSOCIATION_STAFF])
     rows = _xlsx_rows(client.get("/members/export.xlsx?q=导出").data)
     assert rows[1][0] == "'=HYPERLINK(1)"
+
+
+def test_the_association_table_export_follows_the_filter_and_the_sort(world, client):
+    _rename(world)
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    page = client.get("/federation/associations?sort=name&order=desc").get_data(as_text=True)
+    link = re.search(r'href="(/federation/export/associations\.xlsx\?[^"]*)"', page).group(1)
+    assert "sort=name" in link and "order=desc" in link
+    rows = _xlsx_rows(client.get(link.replace("&amp;", "&")).data)
+    names = [r[0] for r in rows[1:]]
+    assert names.index(ZHONG) < names.index(AN)
+    # Every column in the file, whatever the page shows.
+    assert len(rows[0]) == 16
+    filtered = _xlsx_rows(
+        client.get("/federation/export/associations.xlsx?status=no_such_status&category=x").data
+    )
+    assert len(filtered) - 1 == len(names)
+    with system_scope("test: one association suspended"):
+        db.session.execute(
+            sa.update(Association)
+            .where(Association.id == world.a.second.association.id)
+            .values(status="suspended")
+        )
+        db.session.commit()
+    page = client.get("/federation/associations?status=suspended").get_data(as_text=True)
+    link = re.search(r'href="(/federation/export/associations\.xlsx\?[^"]*)"', page).group(1)
+    only = _xlsx_rows(client.get(link.replace("&amp;", "&")).data)
+    assert [r[0] for r in only[1:]] == [AN]
+    assert only[1][2] == "暂停"
+
+
+# --- the association table's columns ----------------------------------------------------
+
+
+def _header_cells(page: str) -> list[str]:
+    head = page.split('<table id="association-table"')[1].split("</thead>")[0]
+    return re.findall(r"<th[^>]*>(?:<a [^>]*>)?([^<▲▼]+)", head)
+
+
+def test_the_association_table_shows_eight_columns_at_first(world, client):
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    page = client.get("/federation/associations").get_data(as_text=True)
+    shown = _header_cells(page)
+    assert len(shown) == 8
+    assert shown[0].strip() == "高校科协" and shown[-1].strip() == "健康分"
+    # The chooser lists all sixteen, the shown ones ticked.
+    chooser = page.split('id="column-chooser"')[1].split("</details>")[0]
+    assert chooser.count('name="column"') == 15
+    assert chooser.count(" checked>") == 7
+
+
+def test_a_chosen_set_of_columns_is_kept_for_the_user(app, world, client):
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    chosen = client.post(
+        "/federation/associations/columns?status=active&sort=health",
+        data={"column": ["congresses", "health", "no_such_column"]},
+    )
+    assert chosen.status_code == 303
+    assert chosen.headers["Location"].endswith("/federation/associations?status=active&sort=health")
+    page = client.get("/federation/associations").get_data(as_text=True)
+    assert [c.strip() for c in _header_cells(page)] == [
+        "高校科协",
+        "会员（代表）大会次数",
+        "健康分",
+    ]
+    # Another user's table is untouched, and the default comes back on request.
+    other = app.test_client()
+    other.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
+    assert len(_header_cells(other.get("/federation/associations").get_data(as_text=True))) == 8
+    client.post("/federation/associations/columns", data={"reset": "1"})
+    assert len(_header_cells(client.get("/federation/associations").get_data(as_text=True))) == 8
+
+
+def test_the_column_choice_needs_the_csrf_token(world, client):
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    client.csrf = False
+    try:
+        response = client.post("/federation/associations/columns", data={"column": ["health"]})
+    finally:
+        client.csrf = True
+    assert response.status_code == 400
+
+
+def test_the_table_becomes_cards_on_a_phone(world, client):
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    page = client.get("/federation/associations").get_data(as_text=True)
+    body = page.split('<table id="association-table"')[1].split("</table>")[0]
+    assert 'class="cards"' in body
+    cells = re.findall(r"<td[^>]*>", body.split("<tbody>")[1])
+    assert cells and all("data-label=" in c for c in cells)
+    css = client.get("/static/app.css").get_data(as_text=True)
+    assert re.search(r"@media \(max-width: 640px\) \{\s*table\.cards \{", css)
+    assert "table.cards td[data-label]::before { content: attr(data-label)" in css
