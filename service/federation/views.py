@@ -39,8 +39,23 @@ from service.governance import compliance
 from service.privacy import mask_email, mask_name, mask_phone
 from service.unit_of_work import discard
 from service.web.columns import ColumnChoice
+from service.web.filters import local_date
+from tenants.models import utcnow
 
 bp = Blueprint("federation", __name__, url_prefix="/federation")
+
+
+@bp.context_processor
+def _print_header() -> dict:
+    """What a printed dashboard states at its top: who issues it (the federation, by name)
+    and the day it was printed (Beijing time). Read only when a page is drawn, and only for
+    a user of a federation: an error page drawn here for anyone else shows no header."""
+
+    def issuer() -> str | None:
+        own = current_principal().federation_id
+        return scope.federation(own).name if own else None
+
+    return {"print_issuer": issuer, "printed_on": local_date(utcnow())}
 
 
 def _year() -> int:
@@ -231,7 +246,7 @@ def association(association_id: int):
             mask_email(profile.contact_email),
         ),
         data=data,
-        chart=charts.association(data, labels),
+        small_charts=charts.association(data, labels),
         labels=labels,
         statuses=STATUS_LABELS,
         compliance_statuses=compliance.STATUS_LABELS,
