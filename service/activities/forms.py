@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from flask import abort
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -38,6 +37,7 @@ from service.activities.models import (
 )
 from service.activities.services import MAX_FIGURE
 from service.validation import ID_MAX, DateField, IntegerField
+from service.web import bulk
 from service.web.choices import options
 
 # One text box per kind of co-organiser, one name a line.
@@ -322,17 +322,9 @@ def list_filters(args: MultiDict) -> dict:
     }
 
 
-# The bulk form's fields: the ticked rows, or every row of the list's filter.
-CHOSEN = "activity_id"
-ALL_MATCHING = "all_matching"
-
-
 def bulk_choice(form: MultiDict, args: MultiDict) -> tuple[list[int], dict | None]:
     """(ticked ids, None), or ([], the filter) when the clerk chose every activity matching
     the list's current filter (carried in the query string). A malformed id is a 400."""
-    if form.get(ALL_MATCHING) == "yes":
+    if bulk.all_matching(form):
         return [], list_filters(args)
-    ids = [parse_int(v, 1, ID_MAX) for v in form.getlist(CHOSEN)]
-    if None in ids:
-        abort(400)
-    return [i for i in ids if i is not None], None
+    return bulk.chosen_ids(form, "activity_id"), None

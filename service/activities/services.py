@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
+from service import naming
 from service.access import in_scope
 from service.activities import tabular
 from service.activities.models import (
@@ -620,8 +621,6 @@ def held_not_reported_count() -> int:
 
 # One action marks at most this many: a select-all beyond it is refused, not cut short.
 MAX_BULK = 500
-# A refusal or a confirmation names at most this many activities, then says how many more.
-NAMED = 10
 
 
 def selected_activities(
@@ -642,10 +641,8 @@ def selected_activities(
 
 
 def named(activities: list[Activity]) -> str:
-    """“A”、“B” … and N more: the names a clerk reads in a refusal or a confirmation."""
-    names = "、".join(f"“{a.title}”" for a in activities[:NAMED])
-    more = len(activities) - NAMED
-    return str(_l("%(names)s and %(n)d more", names=names, n=more)) if more > 0 else names
+    """“A”、“B” … and N more: the activities a clerk reads in a refusal or a confirmation."""
+    return naming.named([a.title for a in activities])
 
 
 def not_reportable(activities: list[Activity]) -> list[Activity]:

@@ -18,6 +18,7 @@ from service.members import (
 )
 from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import (
+    BulkStatusForm,
     DecisionForm,
     GroupMemberForm,
     MemberForm,
@@ -25,6 +26,7 @@ from service.members.forms import (
     PolicyForm,
     StatusForm,
     TitleWordForm,
+    list_filters,
 )
 from service.members.models import (
     KIND_LABELS,
@@ -38,6 +40,7 @@ from service.privacy import mask_email, mask_phone, mask_staff_number
 from service.unit_of_work import discard
 from service.validation import ID_MAX
 from service.web import import_screens
+from service.web.confirmations import confirm_first
 from service.web.downloads import CSV, XLSX, download
 from service.web.pagination import page_of
 
@@ -45,14 +48,9 @@ bp = Blueprint("members", __name__, url_prefix="/members")
 
 
 def _filters() -> dict:
-    """The list's filters from the query string (unknown values are ignored): the page and
-    its exports read the same ones, so an export holds exactly the rows on show."""
-    args = request.args
-    return {
-        "search": args.get("q", "").strip()[:50] or None,
-        "status": args.get("status") if args.get("status") in STATUS_LABELS else None,
-        "title": args.get("title") if args.get("title") in TITLE_LABELS else None,
-    }
+    """The list's filters from the query string: the page, its exports and its bulk form
+    read the same ones, so an export holds exactly the rows on show."""
+    return list_filters(request.args)
 
 
 @bp.get("/")
@@ -74,6 +72,29 @@ def index():
         titles=TITLE_LABELS,
         counts=services.member_counts(),
     )
+
+
+def _list_page() -> str:
+    """The list as the clerk left it: the filter travels in the query string."""
+    return url_for(".index", **{k: v for k, v in request.args.items() if k != "page" and v})
+
+
+@bp.post("/status")
+@require(Permission.EDIT_MEMBERS)
+@confirm_first
+def change_statuses():
+    """Set the status of every chosen member in one step, all or none (after the
+    confirmation, which is asked only when every chosen member can take the change)."""
+    form = BulkStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        chosen = services.selected_members(*form.chosen(request.args))
+        changed = services.set_status_of_many(chosen, MemberStatus(form.status.data), form.on.data)
+    except services.MembershipError as refused:
+        return flash_refusal(refused, _list_page())
+    flash(_("The status of %(n)d members is changed.", n=changed), "success")
+    return redirect(_list_page())
 
 
 @bp.route("/new", methods=["GET", "POST"])

@@ -114,6 +114,15 @@ SCENARIOS: dict[str, Scenario] = {
         "将有 1 项活动标记为已上报",
         id_field="activity_id",
     ),
+    "members.change_statuses": Scenario(
+        lambda w: w.a.first.users[Role.ASSOCIATION_STAFF],
+        lambda w: w.a.first.members[0].id,
+        "/members/status",
+        lambda member_id: db.session.get(Member, member_id).status,
+        "将有 1 名会员自",
+        (("status", "lapsed"),),
+        id_field="member_id",
+    ),
     "me.withdraw_consent": Scenario(
         lambda w: w.a.first.users[Role.MEMBER],
         _member_id,

@@ -87,6 +87,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("members.edit", "GET"): Route(P.EDIT_MEMBERS, ("member_id",)),
     ("members.edit", "POST"): Route(P.EDIT_MEMBERS, ("member_id",)),
     ("members.change_status", "POST"): Route(P.EDIT_MEMBERS, ("member_id",)),
+    # The ids are in the body: see the "web-members-status-changed" body case.
+    ("members.change_statuses", "POST"): Route(P.EDIT_MEMBERS),
     ("members.export", "GET"): Route(P.VIEW_MEMBERS, values=(("fmt", "csv"),)),
     ("members.template", "GET"): Route(P.EDIT_MEMBERS),
     ("members.imports", "GET"): Route(P.EDIT_MEMBERS),
@@ -941,6 +943,15 @@ BODY_CASES = {
         lambda w: {"confirmed": "yes"},
         "activity_id",
         "activity_id",
+        many=True,
+    ),
+    "web-members-status-changed": BodyCase(
+        Role.ASSOCIATION_STAFF,
+        "POST",
+        lambda w: "/members/status",
+        lambda w: {"status": "lapsed", "confirmed": "yes"},
+        "member_id",
+        "member_id",
         many=True,
     ),
     "web-officer-approving-meeting": BodyCase(
