@@ -291,3 +291,27 @@ def test_the_table_becomes_cards_on_a_phone(world, client):
     css = client.get("/static/app.css").get_data(as_text=True)
     assert re.search(r"@media \(max-width: 640px\) \{\s*table\.cards \{", css)
     assert "table.cards td[data-label]::before { content: attr(data-label)" in css
+
+
+def test_the_activity_export_holds_the_filter_s_rows_in_the_list_s_order(world, client):
+    association = world.a.first.association
+    with use_scope(Scope.association(association.id)):
+        for day, status in ((3, "held"), (9, "planned"), (6, "held")):
+            factories.make_activity(
+                association,
+                title=f"导出活动{day}",
+                status=status,
+                subtype="cross_discipline",
+                starts_on=date(2025, 3, day),
+                ends_on=date(2025, 3, day),
+            )
+        db.session.commit()
+    client.login_as(world.a.first.users[Role.ASSOCIATION_STAFF])
+    rows = _xlsx_rows(
+        client.get("/activities/export.xlsx?subtype=cross_discipline&status=held").data
+    )
+    named = [
+        next(c for c in r if isinstance(c, str) and c.startswith("导出活动")) for r in rows[1:]
+    ]
+    assert named == ["导出活动6", "导出活动3"]  # latest first, as the list shows them
+    assert "状态" in rows[0]
