@@ -121,3 +121,20 @@ def test_a_choice_of_columns_stays_with_the_supervisor(page, live_server):
     page.get_by_role("button", name="恢复默认的列").click()
     page.wait_for_load_state()
     assert "团体会员" in page.locator("#association-table thead").inner_text()
+
+
+def test_one_box_ticks_every_row_of_the_page(page, live_server):
+    """The head of the column of boxes ticks or clears the page's rows (bulk.js)."""
+    _sign_in(page, live_server, "hznu-admin")
+    page.goto(live_server + "/members/")
+    page.wait_for_load_state()
+    rows = page.locator("#member-list tbody input[name=member_id]")
+    assert rows.count() > 1
+    every = page.get_by_role("checkbox", name="选择本页全部")
+    every.check()
+    assert all(rows.nth(i).is_checked() for i in range(rows.count()))
+    rows.first.uncheck()
+    assert every.evaluate("el => el.indeterminate")
+    every.check()
+    every.uncheck()
+    assert not any(rows.nth(i).is_checked() for i in range(rows.count()))
