@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import date
 from functools import cache
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     SelectChoice,
@@ -25,6 +27,8 @@ from service.activities.models import (
     FIGURES,
     RECIPIENT_LEVEL_LABELS,
     SPEAKER_KIND_LABELS,
+    STATUS_FILTER_LABELS,
+    SUBTYPE_LABELS,
     SUBTYPES,
     TRANSFER_MODE_LABELS,
     VISIBILITY_LABELS,
@@ -32,7 +36,8 @@ from service.activities.models import (
     Task,
 )
 from service.activities.services import MAX_FIGURE
-from service.validation import DateField, IntegerField
+from service.validation import ID_MAX, DateField, IntegerField
+from service.web import bulk
 from service.web.choices import options
 
 # One text box per kind of co-organiser, one name a line.
@@ -275,3 +280,51 @@ class PublishForm(FlaskForm):
         choices=options([("1", _l("Publish")), ("0", _l("Take off the page"))]),
         validators=[DataRequired()],
     )
+
+
+# --- the list's filters and a choice of many ------------------------------------------------
+
+
+def parse_int(value: str | None, low: int, high: int) -> int | None:
+    try:
+        number = int(value or "")
+    except ValueError:
+        return None
+    return number if low <= number <= high else None
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value or "")
+    except ValueError:
+        return None
+
+
+def list_filters(args: MultiDict) -> dict:
+    """The activity list's filters from a query string; anything malformed is ignored."""
+    task = args.get("task") if args.get("task") in {t.value for t in Task} else None
+    subtype = args.get("subtype") if args.get("subtype") in SUBTYPE_LABELS else None
+    if task and subtype and subtype not in SUBTYPES[Task(task)]:
+        subtype = None
+    organiser = args.get("organiser") or None
+    if organiser and organiser != "association" and parse_int(organiser, 1, ID_MAX) is None:
+        organiser = None
+    status = args.get("status") if args.get("status") in STATUS_FILTER_LABELS else None
+    return {
+        "task": task,
+        "subtype": subtype,
+        "year": parse_int(args.get("year"), 2000, 2100),
+        "starts_from": _date(args.get("from")),
+        "ends_by": _date(args.get("to")),
+        "organiser": organiser,
+        "status": status,
+        "association_id": parse_int(args.get("association_id"), 1, 2**31),
+    }
+
+
+def bulk_choice(form: MultiDict, args: MultiDict) -> tuple[list[int], dict | None]:
+    """(ticked ids, None), or ([], the filter) when the clerk chose every activity matching
+    the list's current filter (carried in the query string). A malformed id is a 400."""
+    if bulk.all_matching(form):
+        return [], list_filters(args)
+    return bulk.chosen_ids(form, "activity_id"), None

@@ -13,6 +13,7 @@ from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
+from service import naming
 from service.access import in_scope
 from service.activities import tabular
 from service.activities.models import (
@@ -642,3 +643,55 @@ def recognised_exemplars(
         .order_by(Exemplar.year.desc(), Association.name, Exemplar.id)
     )
     return [(exemplar, name) for exemplar, name in rows]
+
+
+# --- many at once -------------------------------------------------------------------------
+
+# One action marks at most this many: a select-all beyond it is refused, not cut short.
+MAX_BULK = 500
+
+
+def selected_activities(
+    activity_ids: list[int], filters: dict[str, Any] | None = None
+) -> list[Activity]:
+    """The activities a clerk chose: every one matching `filters` (a select-all of the list's
+    current filter) when given, else the ticked ids, each read in the caller's scope (a
+    foreign id is a NotFound, as on its own page). Refused when there are none or too many."""
+    if filters is not None:
+        chosen = list(db.session.scalars(activities_query(**filters).limit(MAX_BULK + 1)))
+    else:
+        chosen = [access_activity(i) for i in dict.fromkeys(activity_ids)]
+    if not chosen:
+        raise _refuse(None, _l("Choose at least one activity."))
+    if len(chosen) > MAX_BULK:
+        raise _refuse(None, _l("Choose at most %(n)d activities at a time.", n=MAX_BULK))
+    return chosen
+
+
+def named(activities: list[Activity]) -> str:
+    """“A”、“B” … and N more: the activities a clerk reads in a refusal or a confirmation."""
+    return naming.named([a.title for a in activities])
+
+
+def not_reportable(activities: list[Activity]) -> list[Activity]:
+    """Those that cannot be marked 已上报 now: only a held activity can."""
+    return [a for a in activities if a.status != ActivityStatus.HELD.value]
+
+
+def mark_reported(activities: list[Activity], today: date | None = None) -> int:
+    """Mark every one reported, or none: a refusal names each activity that cannot change
+    (planned, or reported already) before anything is changed. Returns how many changed."""
+    blocked = not_reportable(activities)
+    if blocked:
+        raise _refuse(
+            None,
+            _l(
+                "Nothing was marked: only held activities can be marked as reported, and "
+                "%(n)d of those chosen are not: %(names)s.",
+                n=len(blocked),
+                names=named(blocked),
+            ),
+        )
+    for activity in activities:
+        advance(activity, today)
+    return len(activities)

@@ -18,7 +18,10 @@ from service.activities.forms import (
     EvidenceForm,
     TechTransferForm,
     activity_form,
+    bulk_choice,
+    list_filters,
     new_activity_form,
+    parse_int,
 )
 from service.activities.models import (
     ACTIVITY_STATUS_LABELS,
@@ -29,7 +32,6 @@ from service.activities.models import (
     RECIPIENT_LEVEL_LABELS,
     SPEAKER_KIND_LABELS,
     STATUS_FILTER_LABELS,
-    SUBTYPE_LABELS,
     SUBTYPES,
     TASK_LABELS,
     TRANSFER_MODE_LABELS,
@@ -43,7 +45,6 @@ from service.auth.roles import Level, Permission
 from service.errors import blame, flash_refusal
 from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
-from service.validation import ID_MAX
 from service.web import import_screens
 from service.web.confirmations import confirm_first
 from service.web.downloads import XLSX, download
@@ -62,41 +63,12 @@ def _task(value: str) -> Task:
 
 
 def _int(value: str | None, low: int, high: int) -> int | None:
-    try:
-        number = int(value or "")
-    except ValueError:
-        return None
-    return number if low <= number <= high else None
-
-
-def _date(value: str | None) -> date | None:
-    try:
-        return date.fromisoformat(value or "")
-    except ValueError:
-        return None
+    return parse_int(value, low, high)
 
 
 def _filters() -> dict:
     """The list's filters from the query string; anything malformed is ignored."""
-    args = request.args
-    task = args.get("task") if args.get("task") in {t.value for t in Task} else None
-    subtype = args.get("subtype") if args.get("subtype") in SUBTYPE_LABELS else None
-    if task and subtype and subtype not in SUBTYPES[Task(task)]:
-        subtype = None
-    organiser = args.get("organiser") or None
-    if organiser and organiser != "association" and _int(organiser, 1, ID_MAX) is None:
-        organiser = None
-    status = args.get("status") if args.get("status") in STATUS_FILTER_LABELS else None
-    return {
-        "task": task,
-        "subtype": subtype,
-        "year": _int(args.get("year"), 2000, 2100),
-        "starts_from": _date(args.get("from")),
-        "ends_by": _date(args.get("to")),
-        "organiser": organiser,
-        "status": status,
-        "association_id": _int(args.get("association_id"), 1, 2**31),
-    }
+    return list_filters(request.args)
 
 
 def _above_association() -> bool:
@@ -230,6 +202,32 @@ def upload_evidence(activity_id: int):
 @require(Permission.VIEW_ACTIVITIES)
 def download_evidence(evidence_id: int):
     return file_response(services.access_evidence(evidence_id).file)
+
+
+def chosen_activities() -> list:
+    """The activities a bulk form chose, read in the caller's scope."""
+    return services.selected_activities(*bulk_choice(request.form, request.args))
+
+
+def _list_page() -> str:
+    """The list as the clerk left it: the filter travels in the query string."""
+    return url_for(".index", **{k: v for k, v in request.args.items() if k != "page" and v})
+
+
+@bp.post("/reported")
+@require(Permission.RECORD_ACTIVITIES)
+@confirm_first
+def report_many():
+    """Mark the chosen activities 已上报 in one step, all or none (after the confirmation,
+    which is asked only when every chosen one can be marked)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        marked = services.mark_reported(chosen_activities())
+    except ActivityError as refused:
+        return flash_refusal(refused, _list_page())
+    flash(_("%(n)d activities are marked as reported.", n=marked), "success")
+    return redirect(_list_page())
 
 
 @bp.post("/evidence/<int:evidence_id>/delete")

@@ -22,6 +22,10 @@ from service.validation import IntegerField
 from service.web.choices import options
 
 
+class ActionForm(FlaskForm):
+    """A button that only needs the CSRF token (the table's column choice)."""
+
+
 class CategoryChangeForm(FlaskForm):
     category = SelectField(_l("New category"), validators=[DataRequired()])
     reason = TextAreaField(_l("Reason"), validators=[DataRequired(), Length(max=2000)])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from service.associations import services as associations
 from service.audit.services import current_actor
@@ -23,6 +24,7 @@ from service.federation import (
 )
 from service.federation import universities as unlisted
 from service.federation.forms import (
+    ActionForm,
     CategoryChangeForm,
     CategoryForm,
     CommentForm,
@@ -35,8 +37,24 @@ from service.federation.scope import federation_id
 from service.governance import compliance
 from service.privacy import mask_email, mask_name, mask_phone
 from service.unit_of_work import discard
+from service.web.columns import ColumnChoice
+from service.web.filters import local_date
+from tenants.models import utcnow
 
 bp = Blueprint("federation", __name__, url_prefix="/federation")
+
+
+@bp.context_processor
+def _print_header() -> dict:
+    """What a printed dashboard states at its top: who issues it (the federation, by name)
+    and the day it was printed (Beijing time). Read only when a page is drawn, and only for
+    a user of a federation: an error page drawn here for anyone else shows no header."""
+
+    def issuer() -> str | None:
+        own = current_principal().federation_id
+        return scope.federation(own).name if own else None
+
+    return {"print_issuer": issuer, "printed_on": local_date(utcnow())}
 
 
 def _year() -> int:
@@ -58,6 +76,35 @@ def table_args(taxonomy: dict[str, str]) -> dict:
         "sort": sort,
         "descending": args.get("order") == "desc",
     }
+
+
+# The association table has 16 columns: each user picks the ones to show (the name always),
+# from a default of eight that fits a laptop's screen.
+TABLE_COLUMNS = ColumnChoice(
+    key="federation_table_columns",
+    labels={
+        "category": _l("University category"),
+        "status": _l("Status"),
+        "compliance": _l("Compliance"),
+        **{m.code: m.label for m in DASHBOARD_METRICS},
+        "health": _l("Health score"),
+    },
+    default=(
+        "category",
+        "status",
+        "compliance",
+        "members_individual",
+        "members_group",
+        "academic_events",
+        "health",
+    ),
+    fixed=("name",),
+)
+
+
+def _filter_args() -> dict:
+    """The table's query string as it is, to come back to the same filter and sort."""
+    return {k: v for k, v in request.args.items() if v}
 
 
 def overview_category(fed: int) -> str | None:
@@ -102,9 +149,26 @@ def table():
         metrics=DASHBOARD_METRICS,
         weights=weight,
         weight_form=weights_form(weight),
-        export_args={**request.args.to_dict(), "year": year},
+        export_args={**_filter_args(), "year": year},
+        filter_args=_filter_args(),
+        columns=TABLE_COLUMNS,
+        shown=TABLE_COLUMNS.shown(),
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
     )
+
+
+@bp.post("/associations/columns")
+@require(Permission.VIEW_FEDERATION)
+def choose_columns():
+    """Keep the user's choice of the table's columns, and show the table again as it was."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    if request.form.get("reset"):
+        TABLE_COLUMNS.reset()
+    else:
+        TABLE_COLUMNS.remember(request.form.getlist("column"))
+    flash(_("The table shows the columns you chose."), "success")
+    return redirect(url_for(".table", **_filter_args()), 303)
 
 
 @bp.post("/weights")
@@ -181,7 +245,7 @@ def association(association_id: int):
             mask_email(profile.contact_email),
         ),
         data=data,
-        chart=charts.association(data, labels),
+        small_charts=charts.association(data, labels),
         labels=labels,
         statuses=associations.status_labels(),
         compliance_statuses=compliance.STATUS_LABELS,

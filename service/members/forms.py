@@ -1,8 +1,10 @@
 """Web forms for members, group members, the joining policy and imports."""
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
+from werkzeug.datastructures import MultiDict
 from wtforms import (
     BooleanField,
     EmailField,
@@ -21,6 +23,7 @@ from service.members.models import (
     JoiningProcedure,
 )
 from service.validation import PHONE_PATTERN, DateField, IntegerField
+from service.web import bulk
 from service.web.choices import options
 
 PHONE_MESSAGE = _l("Enter a mobile number or a landline such as 010-12345678.")
@@ -76,6 +79,26 @@ class StatusForm(FlaskForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.status.choices = _choices(STATUS_LABELS)
+
+
+class BulkStatusForm(StatusForm):
+    """The status (and the day it holds from) for every member chosen on the list."""
+
+    def chosen(self, args: MultiDict) -> tuple[list[int], dict | None]:
+        """(ticked ids, None), or ([], the list's filter) for every member of the filter."""
+        if bulk.all_matching(request.form):
+            return [], list_filters(args)
+        return bulk.chosen_ids(request.form, "member_id"), None
+
+
+def list_filters(args: MultiDict) -> dict:
+    """The member list's filters from a query string (unknown values are ignored): the
+    page, its exports and its bulk form read the same ones."""
+    return {
+        "search": args.get("q", "").strip()[:50] or None,
+        "status": args.get("status") if args.get("status") in STATUS_LABELS else None,
+        "title": args.get("title") if args.get("title") in TITLE_LABELS else None,
+    }
 
 
 class GroupMemberForm(FlaskForm):

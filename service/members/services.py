@@ -6,8 +6,10 @@ from datetime import date
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
+from flask_babel import force_locale
 from flask_babel import lazy_gettext as _l
 
+from service import naming
 from service.access import in_scope
 from service.audit.services import record
 from service.auth.services import set_user_active
@@ -16,6 +18,7 @@ from service.members import history
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import (
     KEYS_TAKEN,
+    STATUS_LABELS,
     GroupMember,
     GroupMemberStatusChange,
     Member,
@@ -283,19 +286,32 @@ def erase_member(member: Member) -> None:
     set_member_status(member, MemberStatus.WITHDRAWN, on, erased=True)
 
 
-def exported_rows(masks: dict, tenant_id: int | None, fmt: str) -> list[list]:
-    """Every member not erased, as rows of the spreadsheet, with the fields in `masks`
-    masked; the export is recorded in the audit log (how many rows, and whether the
+def exported_rows(
+    masks: dict,
+    tenant_id: int | None,
+    fmt: str,
+    search: str | None = None,
+    status: str | None = None,
+    title: str | None = None,
+) -> list[list]:
+    """The members of the list's filter (every one not erased without a filter), in its
+    order, as rows of the spreadsheet with their status last, the fields in `masks` masked;
+    the export is recorded in the audit log (how many rows, the filter, and whether the
     contacts went out in clear)."""
-    rows = [export_row(m, masks) for m in db.session.scalars(members_query())]
-    record(
-        db.session,
-        "export",
-        "member",
-        tenant_id=tenant_id,
-        changes={"format": fmt, "rows": len(rows), "contacts": "masked" if masks else "clear"},
-    )
+    query = members_query(search, status, title)
+    rows = [[*export_row(m, masks), status_text(m)] for m in db.session.scalars(query)]
+    chosen = {"search": search, "status": status, "title": title}
+    changes = {"format": fmt, "rows": len(rows), "contacts": "masked" if masks else "clear"}
+    if any(chosen.values()):
+        changes["filter"] = {k: v for k, v in chosen.items() if v}
+    record(db.session, "export", "member", tenant_id=tenant_id, changes=changes)
     return rows
+
+
+def status_text(member: Member) -> str:
+    """The member's status in the export's words (Chinese, whatever the page's language)."""
+    with force_locale("zh_Hans_CN"):
+        return str(STATUS_LABELS[member.status])
 
 
 def export_own_record(member: Member) -> None:
@@ -449,3 +465,53 @@ def address_of_account(user_id: int, association_id: int) -> str | None:
         return db.session.scalar(
             sa.select(Member.email).where(Member.user_id == user_id, Member.erased_at.is_(None))
         )
+
+
+# --- many at once -------------------------------------------------------------------------
+
+# One change covers at most this many members: a select-all beyond it is refused.
+MAX_BULK = 500
+
+
+def selected_members(member_ids: list[int], filters: dict[str, Any] | None = None) -> list[Member]:
+    """The members a clerk chose: every one of the list's filter when `filters` is given
+    (a select-all), else the ticked ids, each read in the caller's scope (a foreign id is a
+    NotFound). Refused when there are none or too many."""
+    if filters is not None:
+        chosen = list(db.session.scalars(members_query(**filters).limit(MAX_BULK + 1)))
+    else:
+        chosen = [access_member(i) for i in member_ids]
+        if any(m.erased_at is not None for m in chosen):
+            raise NotFound()  # not on the list: an erased record is nobody's to change
+    if not chosen:
+        raise MembershipError(_l("Choose at least one member."))
+    if len(chosen) > MAX_BULK:
+        raise MembershipError(_l("Choose at most %(n)d members at a time.", n=MAX_BULK))
+    return chosen
+
+
+def status_blocked(members: list[Member], on: date) -> list[Member]:
+    """Those whose history has a change after `on`: a change dated `on` would contradict it."""
+    return [m for m in members if (last := history.last_change_on(m)) is not None and on < last]
+
+
+def set_status_of_many(members: list[Member], status: MemberStatus, on: date | None = None) -> int:
+    """Set every chosen member's status from `on` (today by default), or none: a refusal
+    names each member whose recorded history forbids the date, before anything changes.
+    Members already in that status stay as they are. Returns how many changed."""
+    on = on or date.today()
+    blocked = status_blocked(members, on)
+    if blocked:
+        raise MembershipError(
+            _l(
+                "Nothing was changed: %(n)d of the chosen members have a change of status "
+                "recorded after %(day)s: %(names)s.",
+                n=len(blocked),
+                day=on.isoformat(),
+                names=naming.named([m.name for m in blocked]),
+            )
+        )
+    changing = [m for m in members if m.status != status.value]
+    for member in changing:
+        set_member_status(member, status, on)
+    return len(changing)

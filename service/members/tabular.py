@@ -43,6 +43,10 @@ COLUMNS = (
     Column("joined_on", "入会日期", "2024-09-01"),
 )
 HEADERS = {c.header: c.field for c in COLUMNS}
+# The export's last column: the member's status. Not a column of the import template (a
+# status is changed on the member's page, with its date, not by a file); an import that
+# meets it in an exported file leaves it aside.
+STATUS_HEADER = "状态"
 TITLE_TEXT = LEVEL_TEXT
 GENDER_TEXT = {"male": "男", "female": "女"}
 # Spreadsheet software runs a cell that starts like this as a formula.

@@ -18,6 +18,7 @@ from service.members import (
 )
 from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import (
+    BulkStatusForm,
     DecisionForm,
     GroupMemberForm,
     MemberForm,
@@ -25,6 +26,7 @@ from service.members.forms import (
     PolicyForm,
     StatusForm,
     TitleWordForm,
+    list_filters,
 )
 from service.members.models import (
     KIND_LABELS,
@@ -33,34 +35,66 @@ from service.members.models import (
     ApplicationStatus,
     MemberStatus,
 )
-from service.members.tabular import COLUMNS, template_xlsx, to_xlsx
+from service.members.tabular import COLUMNS, STATUS_HEADER, template_xlsx, to_xlsx
 from service.privacy import mask_email, mask_phone, mask_staff_number
 from service.unit_of_work import discard
 from service.validation import ID_MAX
 from service.web import import_screens
+from service.web.confirmations import confirm_first
 from service.web.downloads import CSV, XLSX, download
 from service.web.pagination import page_of
 
 bp = Blueprint("members", __name__, url_prefix="/members")
 
 
+def _filters() -> dict:
+    """The list's filters from the query string: the page, its exports and its bulk form
+    read the same ones, so an export holds exactly the rows on show."""
+    return list_filters(request.args)
+
+
 @bp.get("/")
 @require(Permission.VIEW_MEMBERS)
 def index():
-    search = request.args.get("q", "").strip()[:50] or None
-    status = request.args.get("status") if request.args.get("status") in STATUS_LABELS else None
-    title = request.args.get("title") if request.args.get("title") in TITLE_LABELS else None
-    page = page_of(services.members_query(search, status, title))
+    filters = _filters()
+    page = page_of(services.members_query(**filters))
+    query_args = {
+        "q": filters["search"],
+        "status": filters["status"],
+        "title": filters["title"],
+    }
     return render_template(
         "members/index.html",
         page=page,
-        search=search,
-        status=status,
-        title=title,
+        query_args={k: v for k, v in query_args.items() if v},
+        **filters,
         statuses=STATUS_LABELS,
         titles=TITLE_LABELS,
         counts=services.member_counts(),
     )
+
+
+def _list_page() -> str:
+    """The list as the clerk left it: the filter travels in the query string."""
+    return url_for(".index", **{k: v for k, v in request.args.items() if k != "page" and v})
+
+
+@bp.post("/status")
+@require(Permission.EDIT_MEMBERS)
+@confirm_first
+def change_statuses():
+    """Set the status of every chosen member in one step, all or none (after the
+    confirmation, which is asked only when every chosen member can take the change)."""
+    form = BulkStatusForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        chosen = services.selected_members(*form.chosen(request.args))
+        changed = services.set_status_of_many(chosen, MemberStatus(form.status.data), form.on.data)
+    except services.MembershipError as refused:
+        return flash_refusal(refused, _list_page())
+    flash(_("The status of %(n)d members is changed.", n=changed), "success")
+    return redirect(_list_page())
 
 
 @bp.route("/new", methods=["GET", "POST"])
@@ -147,8 +181,8 @@ def export(fmt: str):
         if clear
         else {"phone": mask_phone, "email": mask_email, "staff_number": mask_staff_number}
     )
-    rows = services.exported_rows(masks, principal.association_id, fmt)
-    header = [c.header for c in COLUMNS]
+    rows = services.exported_rows(masks, principal.association_id, fmt, **_filters())
+    header = [c.header for c in COLUMNS] + [STATUS_HEADER]
     if fmt == "xlsx":
         return download(to_xlsx(header, rows), "members.xlsx", XLSX)
     return download(to_csv(header, rows), "members.csv", CSV)

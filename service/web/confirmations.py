@@ -166,6 +166,105 @@ def _report_activity_says(activity_id: int) -> list[str]:
     ]
 
 
+def _chosen_activities() -> list | None:
+    """The activities of a bulk form, or None when the choice itself is refused (none
+    chosen, too many): the view then says why. A foreign id is a 404 here already."""
+    from service.activities import forms, services
+
+    try:
+        return services.selected_activities(*forms.bulk_choice(request.form, request.args))
+    except services.ActivityError:
+        return None
+
+
+def _all_reportable() -> bool:
+    """Asked only when every chosen activity can be marked: otherwise the view refuses at
+    once, naming those that cannot, and nothing is changed."""
+    from service.activities import services
+
+    chosen = _chosen_activities()
+    return bool(chosen) and not services.not_reportable(chosen)
+
+
+def _report_many_says() -> list[str]:
+    from service.activities import services
+
+    chosen = _chosen_activities() or []
+    return [
+        _(
+            "%(n)d activities will be marked as reported: %(names)s.",
+            n=len(chosen),
+            names=services.named(chosen),
+        ),
+        _(
+            "A reported activity is final: it can no longer be edited, and its figures count "
+            "in the association's statistics and annual report."
+        ),
+    ]
+
+
+def _activity_list() -> str:
+    return url_for(
+        "activities.index", **{k: v for k, v in request.args.items() if k != "page" and v}
+    )
+
+
+def _status_change():
+    """(the chosen members, the status, the day) of the members' bulk form, or None when
+    the form or the choice is refused: the view then says why."""
+    from datetime import date
+
+    from service.members import services
+    from service.members.forms import BulkStatusForm
+
+    form = BulkStatusForm()
+    if not form.validate():
+        return None
+    try:
+        chosen = services.selected_members(*form.chosen(request.args))
+    except services.MembershipError:
+        return None
+    return chosen, services.MemberStatus(form.status.data), form.on.data or date.today()
+
+
+def _statuses_can_change() -> bool:
+    from service.members import services
+
+    change = _status_change()
+    return change is not None and not services.status_blocked(change[0], change[2])
+
+
+def _change_statuses_says() -> list[str]:
+    from service import naming
+    from service.members.services import STATUS_LABELS
+
+    chosen, status, on = _status_change()
+    unchanged = [m for m in chosen if m.status == status.value]
+    says = [
+        _(
+            "%(n)d members will be “%(status)s” from %(day)s: %(names)s.",
+            n=len(chosen) - len(unchanged),
+            status=STATUS_LABELS[status],
+            day=on.isoformat(),
+            names=naming.named([m.name for m in chosen if m.status != status.value]),
+        ),
+        _("The change is recorded in each member's history, dated as above."),
+    ]
+    if unchanged:
+        says.append(
+            _(
+                "%(n)d of those chosen are “%(status)s” already and stay as they are.",
+                n=len(unchanged),
+                status=STATUS_LABELS[status],
+            )
+        )
+    return says
+
+
+def _member_list() -> str:
+    return url_for("members.index", **{k: v for k, v in request.args.items() if k != "page" and v})
+
+
 def _withdraw_says() -> list[str]:
     return [
         _("Your name will no longer be passed upward to the federation or national reporting."),
@@ -214,6 +313,20 @@ CONFIRMATIONS: dict[str, Confirmation] = {
         _report_activity_says,
         lambda activity_id: url_for("activities.detail", activity_id=activity_id),
         applies=_reports_activity,
+    ),
+    "activities.report_many": Confirmation(
+        _l("Mark the chosen activities as reported?"),
+        _l("Confirm: mark them as reported"),
+        _report_many_says,
+        _activity_list,
+        applies=_all_reportable,
+    ),
+    "members.change_statuses": Confirmation(
+        _l("Change the status of the chosen members?"),
+        _l("Confirm: change their status"),
+        _change_statuses_says,
+        _member_list,
+        applies=_statuses_can_change,
     ),
     "me.withdraw_consent": Confirmation(
         _l("Withdraw your consent?"),

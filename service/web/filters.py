@@ -51,9 +51,13 @@ def number(value: Any, places: int = 2) -> str:
     return f"{figure:,f}".rstrip("0").rstrip(".")
 
 
-def number_cell(value: Any, places: int = 2) -> Markup:
-    """A right-aligned table cell holding a number (`<td class="num">`)."""
-    return Markup('<td class="num">{}</td>').format(escape(number(value, places)))
+def number_cell(value: Any, places: int = 2, label: Any = None) -> Markup:
+    """A right-aligned table cell holding a number (`<td class="num">`); with `label`, the
+    column's name that the cell shows beside it when a phone lays the row out as a card."""
+    figure = escape(number(value, places))
+    if label is None:
+        return Markup('<td class="num">{}</td>').format(figure)
+    return Markup('<td class="num" data-label="{}">{}</td>').format(label, figure)
 
 
 def _sort_pinyin(items: Iterable[Any], attribute: str | None = None) -> list[Any]:

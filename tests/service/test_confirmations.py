@@ -65,6 +65,11 @@ class Scenario:
     state: Callable  # id -> what the action changes
     says: str  # words the confirmation must state
     data: tuple[tuple[str, str], ...] = ()
+    # For an action on rows chosen in a form (a bulk action): the field carrying the id.
+    id_field: str | None = None
+
+    def body(self, target: int) -> dict:
+        return {**dict(self.data), **({self.id_field: str(target)} if self.id_field else {})}
 
 
 def _report_status(report_id: int) -> str:
@@ -100,6 +105,23 @@ SCENARIOS: dict[str, Scenario] = {
         "/activities/{}/advance",
         lambda activity_id: db.session.get(Activity, activity_id).status,
         "已上报的活动即为最终状态",
+    ),
+    "activities.report_many": Scenario(
+        lambda w: w.a.first.users[Role.ASSOCIATION_STAFF],
+        _held_activity,
+        "/activities/reported",
+        lambda activity_id: db.session.get(Activity, activity_id).status,
+        "将有 1 项活动标记为已上报",
+        id_field="activity_id",
+    ),
+    "members.change_statuses": Scenario(
+        lambda w: w.a.first.users[Role.ASSOCIATION_STAFF],
+        lambda w: w.a.first.members[0].id,
+        "/members/status",
+        lambda member_id: db.session.get(Member, member_id).status,
+        "将有 1 名会员自",
+        (("status", "lapsed"),),
+        id_field="member_id",
     ),
     "me.withdraw_consent": Scenario(
         lambda w: w.a.first.users[Role.MEMBER],
@@ -154,7 +176,7 @@ def test_the_action_asks_first_and_changes_nothing_until_confirmed(client, world
     client.login_as(scenario.who(world))
     before, counts = _state(scenario, target), row_counts()
 
-    response = client.post(url, data=dict(scenario.data))
+    response = client.post(url, data=scenario.body(target))
     page = response.get_data(as_text=True)
     assert response.status_code == 200, page
     assert f'<h1 id="confirm-title">{entry.title}</h1>' in page
@@ -163,13 +185,13 @@ def test_the_action_asks_first_and_changes_nothing_until_confirmed(client, world
     assert re.search(rf'<button type="submit" class="danger">{entry.button}</button>', page)
     assert re.search(r'<a href="/[^"]*" class="back-link">返回</a>', page)
     # The form posts the same fields again, with the confirmation.
-    for name, value in scenario.data:
+    for name, value in scenario.body(target).items():
         assert f'<input type="hidden" name="{name}" value="{value}">' in page
     assert '<input type="hidden" name="confirmed" value="yes">' in page
     assert _state(scenario, target) == before
     assert row_counts() == counts
 
-    data = {**dict(scenario.data), "confirmed": "yes"}
+    data = {**scenario.body(target), "confirmed": "yes"}
     if entry.typed_word is not None:
         assert 'name="confirmation_word"' in page
         # The button alone is not enough: a missing or wrong word is refused, changing nothing.

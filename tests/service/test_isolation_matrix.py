@@ -87,6 +87,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("members.edit", "GET"): Route(P.EDIT_MEMBERS, ("member_id",)),
     ("members.edit", "POST"): Route(P.EDIT_MEMBERS, ("member_id",)),
     ("members.change_status", "POST"): Route(P.EDIT_MEMBERS, ("member_id",)),
+    # The ids are in the body: see the "web-members-status-changed" body case.
+    ("members.change_statuses", "POST"): Route(P.EDIT_MEMBERS),
     ("members.export", "GET"): Route(P.VIEW_MEMBERS, values=(("fmt", "csv"),)),
     ("members.template", "GET"): Route(P.EDIT_MEMBERS),
     ("members.imports", "GET"): Route(P.EDIT_MEMBERS),
@@ -316,6 +318,8 @@ ROUTES: dict[tuple[str, str], Route] = {
     ("activities.edit", "GET"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
     ("activities.edit", "POST"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
     ("activities.advance", "POST"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
+    # The ids are in the body: see the "web-activities-marked-reported" body case.
+    ("activities.report_many", "POST"): Route(P.RECORD_ACTIVITIES),
     ("activities.upload_evidence", "POST"): Route(P.RECORD_ACTIVITIES, ("activity_id",)),
     ("activities.download_evidence", "GET"): Route(P.VIEW_ACTIVITIES, ("evidence_id",)),
     ("activities.delete_evidence", "POST"): Route(P.RECORD_ACTIVITIES, ("evidence_id",)),
@@ -418,6 +422,7 @@ ROUTES: dict[tuple[str, str], Route] = {
     # federation: dashboards, categories, guidance, problems
     ("federation.overview", "GET"): Route(P.VIEW_FEDERATION),
     ("federation.table", "GET"): Route(P.VIEW_FEDERATION),
+    ("federation.choose_columns", "POST"): Route(P.VIEW_FEDERATION),
     ("federation.set_weights", "POST"): Route(P.MANAGE_FEDERATION),
     ("federation.category", "GET"): Route(P.VIEW_FEDERATION, values=(("code", "research"),)),
     ("federation.trends", "GET"): Route(P.VIEW_FEDERATION),
@@ -930,6 +935,24 @@ BODY_CASES = {
         _academic_form,
         "organiser_group_id",
         "group_id",
+    ),
+    "web-activities-marked-reported": BodyCase(
+        Role.ASSOCIATION_STAFF,
+        "POST",
+        lambda w: "/activities/reported",
+        lambda w: {"confirmed": "yes"},
+        "activity_id",
+        "activity_id",
+        many=True,
+    ),
+    "web-members-status-changed": BodyCase(
+        Role.ASSOCIATION_STAFF,
+        "POST",
+        lambda w: "/members/status",
+        lambda w: {"status": "lapsed", "confirmed": "yes"},
+        "member_id",
+        "member_id",
+        many=True,
     ),
     "web-officer-approving-meeting": BodyCase(
         Role.ASSOCIATION_ADMIN,
