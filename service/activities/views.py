@@ -95,7 +95,7 @@ def _filters() -> dict:
         "ends_by": _date(args.get("to")),
         "organiser": organiser,
         "status": status,
-        "association_id": _int(args.get("association_id"), 1, 2**31),
+        "association_id": _int(args.get("association_id"), 1, ID_MAX),
     }
 
 
