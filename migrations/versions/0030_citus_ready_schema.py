@@ -1,4 +1,5 @@
-"""tenancy: a schema ready for Citus — bigint ids, unique keys that hold tenant_id
+"""tenancy: a schema ready for Citus — bigint ids, unique keys that hold tenant_id,
+primary keys (tenant_id, id)
 
 Revision ID: 0030
 Revises: 0027
@@ -20,6 +21,13 @@ link's account, an SSO link's subject at its provider) take it: a distributed ta
 enforce a key that holds its distribution column. None is weakened: the provider is the
 tenant's own (composite key already), and the account is now the tenant's own too, by a
 composite key to `user_account(association_id, id)`, so one per tenant is one everywhere.
+On PostgreSQL the primary key of every tenant table (every table with a `tenant_id`)
+becomes `(tenant_id, id)`: a distributed table's primary key must hold the distribution
+column. The ORM's identity stays `id` (ids are unique on their own, from one sequence), and
+SQLite keeps `id INTEGER PRIMARY KEY`, its rowid and autoincrement; test_app's comparison of
+the models with the migrated database checks this one difference by name. The unique
+`(tenant_id, id)` that child tables reference stays: their foreign keys are bound to it.
+
 deploy/SCALE.md is the plan this migration prepares.
 """
 
@@ -135,15 +143,43 @@ def _account_keys_as_before() -> None:
         batch.drop_constraint("uq_user_account_association_id_id", type_="unique")
 
 
+def tenant_tables(connection: sa.Connection) -> list[str]:
+    """Every table with a `tenant_id` that is never NULL (the distributed tables of
+    deploy/SCALE.md; the audit log, which records platform events too, is not one)."""
+    return list(
+        connection.execute(
+            sa.text(
+                "SELECT c.table_name FROM information_schema.columns c"
+                " JOIN information_schema.tables t USING (table_schema, table_name)"
+                " WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE'"
+                " AND c.column_name = 'tenant_id' AND c.is_nullable = 'NO'"
+                " ORDER BY c.table_name"
+            )
+        ).scalars()
+    )
+
+
+def _primary_keys(connection: sa.Connection, columns: str) -> None:
+    for table in tenant_tables(connection):
+        op.execute(
+            f"ALTER TABLE {table} DROP CONSTRAINT pk_{table},"
+            f" ADD CONSTRAINT pk_{table} PRIMARY KEY ({columns})"
+        )
+
+
 def upgrade():
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
         _retype(connection, "integer", "bigint", keep=set())
     _account_keys_hold_the_tenant()
+    if connection.dialect.name == "postgresql":
+        _primary_keys(connection, "tenant_id, id")
 
 
 def downgrade():
     connection = op.get_bind()
+    if connection.dialect.name == "postgresql":
+        _primary_keys(connection, "id")
     _account_keys_as_before()
     if connection.dialect.name == "postgresql":
         _retype(connection, "bigint", "integer", keep=BIGINT_BEFORE)
