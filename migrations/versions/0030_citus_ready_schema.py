@@ -16,6 +16,10 @@ so the policies are kept, dropped and made again word for word around the change
 
 SQLite needs nothing: its integers are 64-bit, and `INTEGER PRIMARY KEY` stays the rowid.
 
+A problem's link to a finding (a federation's row about one association's finding) is
+distributed by its association, which its foreign key to the finding holds already: its
+unique key and, on PostgreSQL, its primary key take the association too.
+
 The three unique keys of tenant tables without `tenant_id` (a member's account, an SSO
 link's account, an SSO link's subject at its provider) take it: a distributed table can only
 enforce a key that holds its distribution column. None is weakened: the provider is the
@@ -159,12 +163,27 @@ def tenant_tables(connection: sa.Connection) -> list[str]:
     )
 
 
-def _primary_keys(connection: sa.Connection, columns: str) -> None:
-    for table in tenant_tables(connection):
+# Distributed by another column that holds the tenant: a problem's link to a finding.
+DISTRIBUTED_BY = {"federation_problem_finding": "association_id"}
+
+
+def _primary_keys(connection: sa.Connection, *, with_tenant: bool) -> None:
+    tables = {table: "tenant_id" for table in tenant_tables(connection)} | DISTRIBUTED_BY
+    for table, column in tables.items():
+        columns = f"{column}, id" if with_tenant else "id"
         op.execute(
             f"ALTER TABLE {table} DROP CONSTRAINT pk_{table},"
             f" ADD CONSTRAINT pk_{table} PRIMARY KEY ({columns})"
         )
+
+
+def _problem_findings_keyed_by_association(*, upgrade: bool) -> None:
+    old = ("uq_federation_problem_finding_problem_id_finding_id", ["problem_id", "finding_id"])
+    new = ("uq_federation_problem_finding", ["association_id", "problem_id", "finding_id"])
+    before, after = (old, new) if upgrade else (new, old)
+    with op.batch_alter_table("federation_problem_finding") as batch:
+        batch.drop_constraint(before[0], type_="unique")
+        batch.create_unique_constraint(*after)
 
 
 def upgrade():
@@ -172,14 +191,16 @@ def upgrade():
     if connection.dialect.name == "postgresql":
         _retype(connection, "integer", "bigint", keep=set())
     _account_keys_hold_the_tenant()
+    _problem_findings_keyed_by_association(upgrade=True)
     if connection.dialect.name == "postgresql":
-        _primary_keys(connection, "tenant_id, id")
+        _primary_keys(connection, with_tenant=True)
 
 
 def downgrade():
     connection = op.get_bind()
     if connection.dialect.name == "postgresql":
-        _primary_keys(connection, "id")
+        _primary_keys(connection, with_tenant=False)
+    _problem_findings_keyed_by_association(upgrade=False)
     _account_keys_as_before()
     if connection.dialect.name == "postgresql":
         _retype(connection, "bigint", "integer", keep=BIGINT_BEFORE)

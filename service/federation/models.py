@@ -216,7 +216,11 @@ class ProblemFinding(FederationOnly, db.Model):
             ["compliance_finding.tenant_id", "compliance_finding.id"],
             ondelete="CASCADE",
         ),
-        sa.UniqueConstraint("problem_id", "finding_id"),
+        # With the association, which the finding's key holds: a key of a table distributed
+        # by it (deploy/SCALE.md); the finding is one association's, so no weaker.
+        sa.UniqueConstraint(
+            "association_id", "problem_id", "finding_id", name="uq_federation_problem_finding"
+        ),
     )
 
     problem_id: Mapped[int] = mapped_column(

@@ -6,7 +6,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.validation import ID_MAX
-from tenants import rls, roundtrips
+from tenants import citus, rls, roundtrips
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
 from tests.conftest import PG_URL
@@ -123,3 +123,72 @@ def test_set_local_is_what_reaches_the_server(app, database_urls):
         admin.dispose()
     assert f"SET LOCAL app.tenant_ids = '{association}'" in proxy.statements
     assert not any("set_config" in s for s in proxy.statements)
+
+
+# --- the migrated catalog against Citus's rules ------------------------------------------
+
+
+@pytest.fixture
+def catalog(app):
+    with app.app_context(), db.engine.connect() as connection:
+        return citus.read_catalog(connection)
+
+
+@on_postgres
+def test_the_migrated_schema_keeps_citus_rules(catalog):
+    assert citus.violations(catalog) == []
+
+
+@on_postgres
+def test_the_check_finds_a_table_that_breaks_each_rule(database_urls):
+    """Tables made for the check and rolled back: each rule, broken once, is reported."""
+    _app_url, owner_url = database_urls
+    owner = sa.create_engine(owner_url, poolclass=sa.pool.NullPool)
+    try:
+        with owner.connect() as connection, connection.begin():
+            connection.exec_driver_sql(
+                "CREATE TABLE citus_probe ("
+                " id bigserial PRIMARY KEY,"
+                " tenant_id integer REFERENCES association (id),"  # NULL allowed, not bigint
+                " code text CONSTRAINT citus_probe_code UNIQUE,"
+                " member_id bigint,"
+                " CONSTRAINT citus_probe_member FOREIGN KEY (member_id, tenant_id)"
+                "  REFERENCES member (tenant_id, id))"  # the tenant matched with an id
+            )
+            connection.exec_driver_sql(
+                "CREATE UNIQUE INDEX citus_probe_member_once ON citus_probe (member_id)"
+            )
+            connection.exec_driver_sql("CREATE TABLE citus_probe_unplaced (id bigint PRIMARY KEY)")
+            connection.exec_driver_sql(
+                "ALTER TABLE federation ADD COLUMN probe_member bigint, ADD COLUMN probe_tenant"
+                " bigint, ADD CONSTRAINT federation_probe FOREIGN KEY (probe_tenant,"
+                " probe_member) REFERENCES member (tenant_id, id)"
+            )
+            found = citus.violations(citus.read_catalog(connection))
+            connection.rollback()
+    finally:
+        owner.dispose()
+    assert sorted(found) == sorted(
+        [
+            "citus_probe: distribution column tenant_id may be NULL",
+            "citus_probe: distribution column tenant_id is not bigint",
+            "citus_probe: key citus_probe_pkey ['id'] lacks tenant_id",
+            "citus_probe: key citus_probe_code ['code'] lacks tenant_id",
+            "citus_probe: foreign key citus_probe_member to member is not co-located",
+            "citus_probe: unique index citus_probe_member_once ['member_id'] lacks tenant_id",
+            "citus_probe_unplaced: neither distributed, reference nor local",
+            "federation: reference table's foreign key federation_probe to distributed member",
+        ]
+    )
+
+
+@on_postgres
+def test_the_plan_makes_reference_tables_before_the_tables_that_point_at_them(catalog):
+    statements = citus.plan_sql(catalog)
+    position = {s.split("'")[1]: i for i, s in enumerate(statements)}
+    assert position["federation"] < position["association"] < position["user_account"]
+    assert position["user_account"] < position["member"]
+    assert "SELECT create_distributed_table('member', 'tenant_id', colocate_with =>" in " ".join(
+        statements
+    )
+    assert not any("'audit_event'" in s for s in statements)
