@@ -82,6 +82,7 @@ def _init_extensions(app: Flask) -> None:
         if db.engine.dialect.name == "sqlite":
             configure_sqlite(db.engine)
         roundtrips.configure(db.engine)
+        rls.send_as_set_local(db.engine, app.config.get("RLS_SET_LOCAL", False))
     migrate.init_app(app, db, directory=str(ROOT / "migrations"))
     login_manager.init_app(app)
     login_manager.login_view = "auth.login"

@@ -63,6 +63,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         # statement sent again (tenants/roundtrips.py).
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": False},
         # None: migrate through the service's own connection (SQLite, development).
+        # Row-level security settings as SET LOCAL statements, which Citus propagates to its
+        # workers, rather than set_config() calls (tenants/rls.py, deploy/SCALE.md).
+        "RLS_SET_LOCAL": env.get("RLS_SET_LOCAL") == "1",
         "MIGRATION_DATABASE_URL": _postgres_driver(env.get("MIGRATION_DATABASE_URL") or "") or None,
         "REDIS_URL": redis_url,
         # How long a worker trusts a verified API token without the database: a revoked

@@ -83,7 +83,7 @@ def bounded_integers(schema: type[Schema] | Schema) -> Schema:
     """`schema` as an instance whose every integer field (nested ones, list items and dict
     values included) is held to 0..ID_MAX unless it already has a range with both ends.
 
-    Every integer a request brings ends in an INTEGER column or compares with one; beyond
+    Every integer a request brings ends in a BIGINT column or compares with one; beyond
     ID_MAX, or below zero, it is a 422 with the field's message, never a database error.
     """
     instance = schema() if isinstance(schema, type) else schema

@@ -13,9 +13,10 @@ from wtforms import IntegerField as FormIntegerField
 from wtforms import ValidationError as FormError
 from wtforms.validators import NumberRange
 
-# Ids are INTEGER columns, and no table holds more rows than an id can number: a larger
-# integer in a URL, a query or a body is no row and no page, never a database error.
-ID_MAX = 2**31 - 1
+# Ids (and every integer column) are BIGINT on PostgreSQL (tenants.db.BIGINT, migration
+# 0030), and no table holds more rows than an id can number: a larger integer in a URL, a
+# query or a body is no row and no page, never a database error.
+ID_MAX = 2**63 - 1
 
 # A mainland mobile number, or a landline with its area code (010-12345678). ASCII digits
 # only: Python's \d also matches full-width and other scripts' digits.
@@ -77,7 +78,7 @@ class DateField(FormDateField):
 
 class IntegerField(FormIntegerField):
     """A form integer held to 0..ID_MAX unless its validators give a range with both ends:
-    whatever it counts ends in an INTEGER column, where a larger number is an error."""
+    whatever it counts ends in a BIGINT column, where a larger number is an error."""
 
     def pre_validate(self, form) -> None:
         super().pre_validate(form)

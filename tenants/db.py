@@ -8,7 +8,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, registry
 
 # Stable constraint names, so Alembic can alter them on SQLite and PostgreSQL alike.
 NAMING_CONVENTION = {
@@ -20,8 +20,18 @@ NAMING_CONVENTION = {
 }
 
 
+# Every integer column, ids above all, is BIGINT on PostgreSQL: a nation of associations
+# (and a distributed database, deploy/SCALE.md) outgrows 2^31 ids, and a key's columns must
+# share one type across tables. SQLite keeps INTEGER, whose `INTEGER PRIMARY KEY` is the
+# rowid alias (autoincrement); its integers are 64-bit already.
+BIGINT = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
+
+
 class Base(DeclarativeBase):
-    metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
+    registry = registry(
+        metadata=sa.MetaData(naming_convention=NAMING_CONVENTION),
+        type_annotation_map={int: BIGINT},
+    )
 
 
 class Session(FlaskSession):

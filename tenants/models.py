@@ -106,6 +106,16 @@ class SharedWithAssociations(FederationOwned):
     federation_id = declared_attr(_federation_id)
 
 
+def account_of_the_tenant(column: str, **kw) -> sa.ForeignKeyConstraint:
+    """A composite foreign key `(tenant_id, column)` to `user_account(association_id, id)`:
+    the account is one of this tenant's own. A key unique per tenant on `column` is then
+    unique everywhere, as an account has one association; and the key holds the
+    distribution column, which a distributed table's unique keys must (deploy/SCALE.md)."""
+    return sa.ForeignKeyConstraint(
+        ["tenant_id", column], ["user_account.association_id", "user_account.id"], **kw
+    )
+
+
 def tenant_fk(column: str, parent_table: str, **kw) -> sa.ForeignKeyConstraint:
     """A composite foreign key `(tenant_id, column)` to `parent_table(tenant_id, id)`.
 

@@ -2,10 +2,16 @@
 
 Policies read transaction-local settings that `install()` sets at the start of every
 transaction (and again if the scope changes inside one) with `set_config(..., true)`:
-a pooled connection never carries one request's tenants into the next.
+a pooled connection never carries one request's tenants into the next. On an engine passed
+to `send_as_set_local` (RLS_SET_LOCAL=1) they go as three `SET LOCAL` statements instead,
+which Citus propagates to the workers of the transaction (`citus.propagate_set_commands =
+'local'`) where it does not propagate a function call; deploy/SCALE.md.
 """
 
 from __future__ import annotations
+
+import re
+import weakref
 
 import sqlalchemy as sa
 from sqlalchemy import event
@@ -146,6 +152,34 @@ _SET = (
 
 _UNSET = object()
 
+# Engines whose transactions get the settings as SET LOCAL statements.
+_set_local: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
+
+# What a setting may hold: ids and commas, or on/off. SET takes no parameters, so the
+# values are written into the statement, and only values of this form ever are.
+_SETTING_VALUE = re.compile(r"[0-9,]*|on|off")
+
+
+def send_as_set_local(engine: sa.Engine, on: bool = True) -> None:
+    """Send the settings on `engine`'s transactions as `SET LOCAL` (for Citus), or not."""
+    if on:
+        _set_local.add(engine)
+    else:
+        _set_local.discard(engine)
+
+
+def set_local_statements(settings: dict[str, str]) -> tuple[tuple[str, None], ...]:
+    """The settings as three `SET LOCAL` statements, ended with the transaction as
+    set_config(..., true) is."""
+    names = (("app.tenant_ids", "t"), ("app.federation_ids", "f"), ("app.bypass_rls", "b"))
+    statements = []
+    for name, key in names:
+        value = settings[key]
+        if not _SETTING_VALUE.fullmatch(value):
+            raise ValueError(f"not a setting value: {value!r}")
+        statements.append((f"SET LOCAL {name} = '{value}'", None))
+    return tuple(statements)
+
 
 NOTHING = settings_for(None)
 
@@ -159,7 +193,10 @@ def _apply(session: Session, connection: sa.Connection, *, fresh: bool = False) 
     scope = peek_scope()
     settings = settings_for(scope)
     if connection.dialect.name == "postgresql" and not (fresh and settings == NOTHING):
-        roundtrips.defer(connection, _SET, (settings["t"], settings["f"], settings["b"]))
+        if connection.engine in _set_local:
+            roundtrips.defer_all(connection, set_local_statements(settings))
+        else:
+            roundtrips.defer(connection, _SET, (settings["t"], settings["f"], settings["b"]))
     session.info["rls_scope"] = scope
     # Which session's scope the connection now carries: two sessions on one connection (the
     # tests' request and test body, each committing its savepoint) must not trust each other's.

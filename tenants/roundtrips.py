@@ -35,7 +35,8 @@ class _Pending:
     """What goes out ahead of a connection's next statement."""
 
     begin: bool = False
-    settings: tuple[str, tuple] | None = None  # driver-level SQL and parameters
+    # Driver-level statements and their parameters (None: a statement without).
+    settings: tuple[tuple[str, tuple | None], ...] | None = None
 
 
 # Keyed weakly by SQLAlchemy connection, and dropped when its transaction ends, so nothing
@@ -55,16 +56,22 @@ def _end(connection: sa.Connection) -> None:
     _pending.pop(connection, None)
 
 
-def defer(connection: sa.Connection, statement: str, parameters: tuple) -> None:
+def defer(connection: sa.Connection, statement: str, parameters: tuple | None) -> None:
     """Send `statement` (in the driver's paramstyle) before the next statement on
     `connection`, in the same round trip; at once where the engine does not pipeline.
 
     A later call before that statement replaces the earlier one: callers defer settings,
     of which only the latest counts."""
+    defer_all(connection, ((statement, parameters),))
+
+
+def defer_all(connection: sa.Connection, statements: tuple[tuple[str, tuple | None], ...]) -> None:
+    """As `defer`, for several statements sent in order (`SET LOCAL` sets one setting)."""
     if connection.engine not in _configured:
-        connection.exec_driver_sql(statement, parameters)
+        for statement, parameters in statements:
+            connection.exec_driver_sql(statement, parameters)
         return
-    _pending_for(connection).settings = (statement, parameters)
+    _pending_for(connection).settings = statements
 
 
 def _begin(connection: sa.Connection) -> None:
@@ -85,8 +92,8 @@ def _send(cursor, statement: str | None, parameters, pending: _Pending) -> None:
     with connection.pipeline():
         if pending.begin:
             connection.execute(b"BEGIN")
-        if pending.settings is not None:
-            connection.execute(*pending.settings)
+        for setting, setting_parameters in pending.settings or ():
+            connection.execute(setting, setting_parameters)
         if statement is None:
             pass
         elif parameters is None:

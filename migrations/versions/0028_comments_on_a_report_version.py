@@ -13,7 +13,8 @@ The backfill gives each existing note on an association the report version that 
 association's latest when it was written (of a period of the same federation already open
 then): the one the report page showed it beside. Notes written before any report, and
 notes on guidance, keep none. The table's row-level security and grants are the table's
-own (0014) and cover the new column; the backfill reads every tenant's reports, past
+own (0014) and cover the new column. It has no foreign key: comments are a reference table
+for Citus (tenants/citus.py), which may not point at a distributed table. The backfill reads every tenant's reports, past
 row-level security on purpose, as 0015 and 0017 do.
 """
 
@@ -47,12 +48,6 @@ def upgrade():
         batch_op.create_index(
             batch_op.f("ix_federation_comment_report_id"), ["report_id"], unique=False
         )
-        batch_op.create_foreign_key(
-            batch_op.f("fk_federation_comment_report_id_annual_report"),
-            "annual_report",
-            ["report_id"],
-            ["id"],
-        )
     bind = op.get_bind()
     if bind.dialect.name == "postgresql":
         bind.execute(sa.text("SELECT set_config('app.bypass_rls', 'on', true)"))
@@ -61,8 +56,5 @@ def upgrade():
 
 def downgrade():
     with op.batch_alter_table("federation_comment", schema=None) as batch_op:
-        batch_op.drop_constraint(
-            batch_op.f("fk_federation_comment_report_id_annual_report"), type_="foreignkey"
-        )
         batch_op.drop_index(batch_op.f("ix_federation_comment_report_id"))
         batch_op.drop_column("report_id")

@@ -318,7 +318,7 @@ def list_filters(args: MultiDict) -> dict:
         "ends_by": _date(args.get("to")),
         "organiser": organiser,
         "status": status,
-        "association_id": parse_int(args.get("association_id"), 1, 2**31),
+        "association_id": parse_int(args.get("association_id"), 1, ID_MAX),
     }
 
 

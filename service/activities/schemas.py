@@ -122,7 +122,8 @@ ActivityUpdateSchema = type(
 
 
 def _not_past_the_largest_id(organiser: str) -> None:
-    """Ten digits may still be past the largest id: no group member, never a database error."""
+    """Nineteen digits may still be past the largest id: no group member, never a database
+    error."""
     if organiser.isascii() and organiser.isdigit() and int(organiser) > ID_MAX:
         raise ValidationError(f"Must be less than or equal to {ID_MAX}.")
 
@@ -134,7 +135,7 @@ class ActivityQueryArgsSchema(Schema):
     starts_from = PlausibleDate(data_key="from")
     ends_by = PlausibleDate(data_key="to")
     organiser = fields.String(
-        validate=[validate.Regexp(r"^(association|\d{1,10})$"), _not_past_the_largest_id]
+        validate=[validate.Regexp(r"^(association|\d{1,19})$"), _not_past_the_largest_id]
     )
     status = fields.String(
         validate=validate.OneOf(list(STATUS_FILTER_LABELS)),

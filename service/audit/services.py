@@ -14,6 +14,7 @@ from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
 from service.audit.models import AuditEvent
+from service.validation import ID_MAX
 from tenants.models import Association, TenantOwned, utcnow
 
 _actor: ContextVar[str] = ContextVar("audit_actor", default="system")
@@ -165,7 +166,7 @@ def _insert(session: Session, rows: list[dict]) -> None:
 def _concealed_id() -> int:
     """A random id below zero, outside the sequence: a concealed event's place in the log's
     id order would otherwise sit it between the events just before and after it."""
-    return -secrets.randbelow(2**31 - 1) - 1
+    return -secrets.randbelow(ID_MAX) - 1
 
 
 def record(

@@ -35,6 +35,8 @@ class User(UserMixin, db.Model):
             " OR (role = 'operator' AND association_id IS NULL AND federation_id IS NULL)",
             name="role_level",
         ),
+        # The key `account_of_the_tenant` references: an account of one association.
+        sa.UniqueConstraint("association_id", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

@@ -232,7 +232,11 @@ class ProblemFinding(FederationOnly, db.Model):
             ["compliance_finding.tenant_id", "compliance_finding.id"],
             ondelete="CASCADE",
         ),
-        sa.UniqueConstraint("problem_id", "finding_id"),
+        # With the association, which the finding's key holds: a key of a table distributed
+        # by it (deploy/SCALE.md); the finding is one association's, so no weaker.
+        sa.UniqueConstraint(
+            "association_id", "problem_id", "finding_id", name="uq_federation_problem_finding"
+        ),
     )
 
     problem_id: Mapped[int] = mapped_column(
@@ -256,7 +260,10 @@ class Comment(FederationOnly, db.Model):
     )
     # The version of the association's annual report the comment was written on: a later
     # version's page shows it as an earlier version's, not as current (migration 0028).
-    report_id: Mapped[int | None] = mapped_column(sa.ForeignKey("annual_report.id"), index=True)
+    # The report version the comment was written on. No foreign key: comments are a
+    # reference table on Citus (tenants/citus.py), which may not point at a distributed one;
+    # the page that writes it has read the report through `access_report`.
+    report_id: Mapped[int | None] = mapped_column(index=True)
     body: Mapped[str] = mapped_column(sa.Text)
     author: Mapped[str] = mapped_column(sa.String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

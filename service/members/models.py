@@ -14,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 # reads the titles of every series into.
 from service.imports.titles import Level as ProfessionalTitle
 from tenants.db import db
-from tenants.models import TenantOwned, tenant_fk, utcnow
+from tenants.models import TenantOwned, account_of_the_tenant, tenant_fk, utcnow
 
 PERSONAL = {"personal": True}
 
@@ -53,6 +53,10 @@ class Member(TenantOwned, db.Model):
 
     __tablename__ = "member"
     __tenant_table_args__ = (
+        # One member per account: the account is of the member's own association (the
+        # composite key), so unique per association is unique everywhere (deploy/SCALE.md).
+        sa.UniqueConstraint("tenant_id", "user_id", name="uq_member_tenant_user"),
+        account_of_the_tenant("user_id"),
         sa.UniqueConstraint("tenant_id", "phone", name="uq_member_tenant_phone"),
         sa.UniqueConstraint("tenant_id", "email", name="uq_member_tenant_email"),
         # A staff number (工号) is the university's own key for a person, where it is given.
@@ -94,7 +98,7 @@ class Member(TenantOwned, db.Model):
     consent_at: Mapped[datetime | None]
     consent_withdrawn_at: Mapped[datetime | None]
     named_upward: Mapped[bool] = mapped_column(default=False)
-    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
+    user_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user_account.id"))
     erased_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

@@ -9,7 +9,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import db
-from tenants.models import FederationOnly, TenantOwned, tenant_fk, utcnow
+from tenants.models import FederationOnly, TenantOwned, account_of_the_tenant, tenant_fk, utcnow
 
 
 class MatchField(StrEnum):
@@ -63,13 +63,18 @@ class SsoLink(TenantOwned, db.Model):
 
     __tablename__ = "sso_link"
     __tenant_table_args__ = (
-        sa.UniqueConstraint("provider_id", "subject", name="uq_sso_link_provider_subject"),
+        sa.UniqueConstraint(
+            "tenant_id", "provider_id", "subject", name="uq_sso_link_provider_subject"
+        ),
+        # One link per account, an account of this association (see `Member`).
+        sa.UniqueConstraint("tenant_id", "user_id", name="uq_sso_link_tenant_user"),
         tenant_fk("provider_id", "identity_provider"),
+        account_of_the_tenant("user_id"),
     )
 
     provider_id: Mapped[int] = mapped_column(index=True)
     subject: Mapped[str] = mapped_column(sa.String(200))
-    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"), unique=True)
+    user_id: Mapped[int] = mapped_column(sa.ForeignKey("user_account.id"))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     # The service ticket of the last sign-in, hashed: the provider's single-logout request
     # names it, and the sessions of the account end.

@@ -10,12 +10,13 @@ import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.validation import ID_MAX
 from tenants.db import db
 from tenants.models import TenantOwned, utcnow
 
 SECRET = {"secret": True}  # the audit log records that it changed, never the value
-# Ids are bounded to the INTEGER range in URLs and bodies; a random id stays inside it.
-LARGEST_ID = 2**31 - 1
+# Ids are bounded to the BIGINT range in URLs and bodies; a random id stays inside it.
+LARGEST_ID = ID_MAX
 
 
 def random_id() -> int:

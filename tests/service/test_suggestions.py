@@ -13,6 +13,7 @@ from service.audit.models import AuditEvent
 from service.auth.roles import Role
 from service.observability import JsonFormatter
 from service.suggestions.models import Suggestion
+from service.validation import ID_MAX
 from tenants.db import db
 from tenants.scope import system_scope
 
@@ -243,7 +244,7 @@ def test_suggestion_ids_and_the_anonymous_audit_event_are_not_sequential(world, 
     ids = [suggestion_rows(title)[0].id for title in titles]
     # Not a run, not even close together: six draws from two billion.
     assert max(ids) - min(ids) > 10_000
-    assert all(0 < i < 2**31 for i in ids)  # inside the INTEGER range ids are bounded to
+    assert all(0 < i <= ID_MAX for i in ids)  # inside the BIGINT range ids are bounded to
     with system_scope("test: the audit log as a database admin sees it"):
         events = db.session.scalars(
             sa.select(AuditEvent).where(

@@ -1,0 +1,194 @@
+"""A schema ready for Citus (deploy/SCALE.md): bigint ids, from the URL to the catalog."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+
+from service.validation import ID_MAX
+from tenants import citus, rls, roundtrips
+from tenants.db import db
+from tenants.scope import Scope, system_scope, use_scope
+from tests.conftest import PG_URL
+from tests.tenants.test_rls import _host_and_port, _session_on_engine
+from tests.wire import WireProxy
+
+on_postgres = pytest.mark.skipif(not PG_URL, reason="the catalog and RLS of PostgreSQL")
+
+BIGINT_MAX = 2**63 - 1
+
+
+@pytest.fixture
+def api(client, world):
+    client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {world.a.first.tokens['rw'][1]}"
+    return client
+
+
+def test_the_api_bounds_ids_to_bigint():
+    assert ID_MAX == BIGINT_MAX
+
+
+@pytest.mark.parametrize("member_id", [2**31, 2**32 + 7, BIGINT_MAX])
+def test_an_id_beyond_the_integer_range_is_no_such_row(api, member_id):
+    response = api.get(f"/api/v1/members/{member_id}")
+    assert response.status_code == 404 and response.is_json
+
+
+def test_an_id_beyond_bigint_is_a_clear_4xx(api, world):
+    beyond = api.get(f"/api/v1/members/{BIGINT_MAX + 1}")
+    assert beyond.status_code == 404 and beyond.is_json
+    association = world.a.first.association.id
+    body = {"post": "chair", "name": "张三", "approving_meeting_id": BIGINT_MAX + 1}
+    refused = api.post(f"/api/v1/governance/{association}/officers", json=body)
+    assert refused.status_code == 422, refused.get_data(as_text=True)[:300]
+    assert "approving_meeting_id" in refused.get_data(as_text=True)
+
+
+# --- row-level security settings as SET LOCAL (Citus propagates them) -------------------
+
+COUNT = sa.text("SELECT count(*) FROM association_profile")
+
+
+@pytest.fixture(params=["set_config", "SET LOCAL"])
+def settings_form(request, app):
+    """Each form of sending the settings in turn, on the service's own engine."""
+    with app.app_context():
+        rls.send_as_set_local(db.engine, request.param == "SET LOCAL")
+        yield request.param
+        rls.send_as_set_local(db.engine, False)
+
+
+@on_postgres
+def test_both_forms_of_the_settings_isolate(world, settings_form):
+    with use_scope(Scope.association(world.a.first.association.id)):
+        assert db.session.execute(COUNT).scalar() == 1
+    with use_scope(Scope.federation(world.a.federation.id)):
+        assert db.session.execute(COUNT).scalar() == 2
+    with use_scope(Scope.nothing()):
+        assert db.session.execute(COUNT).scalar() == 0
+    with system_scope("test: every row"):
+        assert db.session.execute(COUNT).scalar() >= 4
+
+
+def test_set_local_writes_only_ids_and_switches_into_the_statement():
+    statements = rls.set_local_statements({"t": "", "f": "3,17", "b": "off"})
+    assert [s for s, _ in statements] == [
+        "SET LOCAL app.tenant_ids = ''",
+        "SET LOCAL app.federation_ids = '3,17'",
+        "SET LOCAL app.bypass_rls = 'off'",
+    ]
+    with pytest.raises(ValueError):
+        rls.set_local_statements({"t": "1'; RESET ALL; --", "f": "", "b": "off"})
+
+
+@on_postgres
+def test_set_local_is_what_reaches_the_server(app, database_urls):
+    """On the wire, through an engine configured as the service's is with RLS_SET_LOCAL:
+    three SET LOCAL statements ride with the first statement, and no set_config."""
+    app_url, owner_url = database_urls
+    superuser = sa.make_url(owner_url).set(username=sa.make_url(PG_URL).username)
+    admin = sa.create_engine(superuser, poolclass=sa.pool.NullPool)
+    with admin.begin() as c:
+        federation = c.execute(
+            sa.text(
+                "INSERT INTO federation (code, name, province, created_at)"
+                " VALUES ('SETLOCAL', 'f', 'p', now()) RETURNING id"
+            )
+        ).scalar()
+        association = c.execute(
+            sa.text(
+                "INSERT INTO association (federation_id, name, status, created_at)"
+                " VALUES (:f, 'set local', 'active', now()) RETURNING id"
+            ),
+            {"f": federation},
+        ).scalar()
+    proxy = WireProxy(*_host_and_port(PG_URL))
+    engine = sa.create_engine(proxy.url(app_url))
+    roundtrips.configure(engine)
+    rls.send_as_set_local(engine)
+    one = sa.text("SELECT count(*) FROM association WHERE id = :a")
+    try:
+        with app.app_context(), _session_on_engine(engine) as session, proxy.count():
+            with use_scope(Scope.association(association)):
+                assert session.execute(one, {"a": association}).scalar() == 1
+            session.rollback()
+            with use_scope(Scope.association(association + 1)):
+                assert session.execute(one, {"a": association}).scalar() == 0
+            session.rollback()
+    finally:
+        engine.dispose()
+        with admin.begin() as c:
+            c.execute(sa.text("DELETE FROM association WHERE id = :a"), {"a": association})
+            c.execute(sa.text("DELETE FROM federation WHERE id = :f"), {"f": federation})
+        admin.dispose()
+    assert f"SET LOCAL app.tenant_ids = '{association}'" in proxy.statements
+    assert not any("set_config" in s for s in proxy.statements)
+
+
+# --- the migrated catalog against Citus's rules ------------------------------------------
+
+
+@pytest.fixture
+def catalog(app):
+    with app.app_context(), db.engine.connect() as connection:
+        return citus.read_catalog(connection)
+
+
+@on_postgres
+def test_the_migrated_schema_keeps_citus_rules(catalog):
+    assert citus.violations(catalog) == []
+
+
+@on_postgres
+def test_the_check_finds_a_table_that_breaks_each_rule(database_urls):
+    """Tables made for the check and rolled back: each rule, broken once, is reported."""
+    _app_url, owner_url = database_urls
+    owner = sa.create_engine(owner_url, poolclass=sa.pool.NullPool)
+    try:
+        with owner.connect() as connection, connection.begin():
+            connection.exec_driver_sql(
+                "CREATE TABLE citus_probe ("
+                " id bigserial PRIMARY KEY,"
+                " tenant_id integer REFERENCES association (id),"  # NULL allowed, not bigint
+                " code text CONSTRAINT citus_probe_code UNIQUE,"
+                " member_id bigint,"
+                " CONSTRAINT citus_probe_member FOREIGN KEY (member_id, tenant_id)"
+                "  REFERENCES member (tenant_id, id))"  # the tenant matched with an id
+            )
+            connection.exec_driver_sql(
+                "CREATE UNIQUE INDEX citus_probe_member_once ON citus_probe (member_id)"
+            )
+            connection.exec_driver_sql("CREATE TABLE citus_probe_unplaced (id bigint PRIMARY KEY)")
+            connection.exec_driver_sql(
+                "ALTER TABLE federation ADD COLUMN probe_member bigint, ADD COLUMN probe_tenant"
+                " bigint, ADD CONSTRAINT federation_probe FOREIGN KEY (probe_tenant,"
+                " probe_member) REFERENCES member (tenant_id, id)"
+            )
+            found = citus.violations(citus.read_catalog(connection))
+            connection.rollback()
+    finally:
+        owner.dispose()
+    assert sorted(found) == sorted(
+        [
+            "citus_probe: distribution column tenant_id may be NULL",
+            "citus_probe: distribution column tenant_id is not bigint",
+            "citus_probe: key citus_probe_pkey ['id'] lacks tenant_id",
+            "citus_probe: key citus_probe_code ['code'] lacks tenant_id",
+            "citus_probe: foreign key citus_probe_member to member is not co-located",
+            "citus_probe: unique index citus_probe_member_once ['member_id'] lacks tenant_id",
+            "citus_probe_unplaced: neither distributed, reference nor local",
+            "federation: reference table's foreign key federation_probe to distributed member",
+        ]
+    )
+
+
+@on_postgres
+def test_the_plan_makes_reference_tables_before_the_tables_that_point_at_them(catalog):
+    statements = citus.plan_sql(catalog)
+    position = {s.split("'")[1]: i for i, s in enumerate(statements)}
+    assert position["federation"] < position["association"] < position["user_account"]
+    assert position["user_account"] < position["member"]
+    assert "SELECT create_distributed_table('member', 'tenant_id', colocate_with =>" in " ".join(
+        statements
+    )
+    assert not any("'audit_event'" in s for s in statements)
