@@ -3,7 +3,6 @@ the account), new recovery codes, and the operator's reset."""
 
 from __future__ import annotations
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     abort,
@@ -17,7 +16,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from service.audit.services import set_actor
-from service.auth import alerts, devices, second_factor, signing_in, throttle
+from service.auth import alerts, devices, second_factor, services, signing_in, throttle
 from service.auth.forms import SecondFactorForm, SecondFactorResetForm
 from service.auth.models import User
 from service.auth.principal import current_principal, principal_for_user, require
@@ -25,7 +24,6 @@ from service.auth.roles import Permission
 from service.auth.views import safe_next
 from service.extensions import limiter
 from service.unit_of_work import keep_despite_refusal
-from tenants.db import db
 
 bp = Blueprint("second_factor", __name__)
 
@@ -35,10 +33,7 @@ def _login_limit() -> str:
 
 
 def _signed_in_user() -> User | None:
-    principal = current_principal()
-    if principal.kind != "user":
-        return None
-    return db.session.scalar(sa.select(User).where(User.id == principal.id))
+    return services.account_of(current_principal())
 
 
 def _address() -> str:
@@ -172,7 +167,7 @@ def reset():
     form = SecondFactorResetForm()
     done = None
     if form.validate_on_submit():
-        user = db.session.scalar(sa.select(User).where(User.username == form.username.data.strip()))
+        user = services.account_named(form.username.data.strip())
         if user is None:
             form.username.errors.append(_("No account has this username."))
         elif user.id == current_principal().id:

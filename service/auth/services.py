@@ -181,6 +181,33 @@ def principal_for_token(token: ApiToken) -> Principal:
     )
 
 
+def account_of(principal: Principal) -> User | None:
+    """The account of the person signed in (None for a token, or an account since gone)."""
+    if principal.kind != "user":
+        return None
+    return db.session.scalar(sa.select(User).where(User.id == principal.id))
+
+
+def account_named(username: str) -> User | None:
+    """The account with this username (they are unique across the platform)."""
+    return db.session.scalar(sa.select(User).where(User.username == username))
+
+
+def federations() -> list[Federation]:
+    """Every federation, by code: what the operator chooses among."""
+    return list(db.session.scalars(sa.select(Federation).order_by(Federation.code)))
+
+
+def tokens_of(principal: Principal) -> list[ApiToken]:
+    """The API tokens `principal` may see and revoke."""
+    return list(db.session.scalars(tokens_visible_to(principal)))
+
+
+def accounts_of(principal: Principal) -> list[User]:
+    """The accounts `principal` may see and manage."""
+    return list(db.session.scalars(users_visible_to(principal)))
+
+
 def tokens_visible_to(principal: Principal) -> sa.Select:
     """Tokens a principal may list and revoke: its own association's or federation's;
     every token for a platform operator."""

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-import sqlalchemy as sa
 from flask import (
     Blueprint,
     Flask,
@@ -52,7 +51,6 @@ from service.sso import services as sso
 from service.unit_of_work import keep_despite_refusal
 from service.web.choices import options
 from tenants.db import db
-from tenants.models import Federation
 
 bp = Blueprint("auth", __name__)
 
@@ -87,7 +85,7 @@ def _login_limit() -> str:
 
 
 def _current_user() -> User:
-    user = db.session.scalar(sa.select(User).where(User.id == current_principal().id))
+    user = services.account_of(current_principal())
     if user is None:
         abort(401)
     return user
@@ -247,15 +245,14 @@ def account_recovery():
 def _token_form() -> TokenForm:
     form = TokenForm()
     if current_principal().level is Level.PLATFORM:
-        feds = db.session.scalars(sa.select(Federation).order_by(Federation.code))
-        form.federations.choices = options((f.id, f.name) for f in feds)
+        form.federations.choices = options((f.id, f.name) for f in services.federations())
     else:
         del form.federations
     return form
 
 
 def _render_tokens(form: TokenForm, created: str | None = None, status: int = 200):
-    tokens = db.session.scalars(services.tokens_visible_to(current_principal())).all()
+    tokens = services.tokens_of(current_principal())
     return (
         render_template("auth/tokens.html", form=form, tokens=tokens, created=created),
         status,
@@ -315,7 +312,7 @@ def _user_form() -> UserForm:
         (r.value, str(ROLES[r].label)) for r in services.assignable_roles(principal)
     )
     if principal.level is Level.PLATFORM:
-        feds = db.session.scalars(sa.select(Federation).order_by(Federation.code))
+        feds = services.federations()
         form.federation.choices = options([(0, "—"), *((f.id, f.name) for f in feds)])
     else:
         del form.federation
@@ -323,7 +320,7 @@ def _user_form() -> UserForm:
 
 
 def _render_users(form: UserForm, status: int = 200):
-    users = db.session.scalars(services.users_visible_to(current_principal())).all()
+    users = services.accounts_of(current_principal())
     return render_template("auth/users.html", form=form, users=users, roles=ROLES), status
 
 

@@ -174,6 +174,14 @@ def link_account(
     return user
 
 
+def account_in(federation_id: int, user_id: int) -> User | None:
+    """The federation's account with `user_id`, else None (an id remembered in a session
+    names no account of this federation)."""
+    return db.session.scalar(
+        sa.select(User).where(User.id == user_id, User.federation_id == federation_id)
+    )
+
+
 def link_of(user: User) -> FederationSsoLink | None:
     """The federation account's link to its federation's provider, if any."""
     if user.federation_id is None:

@@ -13,13 +13,11 @@ from __future__ import annotations
 
 import time
 
-import sqlalchemy as sa
 from flask import Blueprint, redirect, render_template, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from service.audit.services import set_actor
-from service.auth.models import User
 from service.auth.principal import principal_for_user
 from service.auth.roles import Permission
 from service.sso import federation, services
@@ -136,9 +134,7 @@ def link(federation_id: int):
         return redirect(url_for("auth.login"))
     with use_scope(Scope.federation(federation_id)):
         provider = federation.provider_of(federation_id)
-        user = db.session.scalar(
-            sa.select(User).where(User.id == asserted["user"], User.federation_id == federation_id)
-        )
+        user = federation.account_in(federation_id, asserted["user"])
         if provider is None or provider.id != asserted["provider"] or user is None:
             session.pop(ASSERTED, None)
             return redirect(url_for("auth.login"))

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import time
 
-import sqlalchemy as sa
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -254,7 +253,7 @@ def _signed_in_account() -> User:
     principal = current_principal()
     if not principal.is_authenticated or principal.kind != "user":
         abort(401)
-    user = db.session.scalar(sa.select(User).where(User.id == principal.id))
+    user = accounts.account_of(principal)
     if user is None:
         abort(401)
     return user
