@@ -17,7 +17,7 @@ from service.activities.models import (
 from service.associations.models import Category
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import Role
-from service.federation import rollups
+from service.federation import dashboards, rollups
 from service.files.models import StoredFile
 from service.members.models import GroupMember, Member, MemberApplication, MemberImport
 from service.suggestions.models import Suggestion
@@ -156,6 +156,8 @@ def make_world() -> World:
     # The dashboards' rollups, as the jobs queued by these writes would leave them.
     tenants = [a.first, a.second, b.first, b.second]
     rollups.store([t.association.id for t in tenants], date.today().year)
+    for province in (a, b):
+        dashboards.store_category_views(province.federation.id, date.today().year)
     operator = make_user(Role.OPERATOR)
     national_a = make_token(TokenLevel.NATIONAL, federations=[a.federation])
     return World(a, b, operator, national_a)
