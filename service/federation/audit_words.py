@@ -17,6 +17,7 @@ words.register(
         "federation_problem_finding": _l("problem finding"),
         "federation_problem_event": _l("problem step"),
         "federation_comment": _l("comment"),
+        "association_table": _l("associations table"),
     },
     values={"metric": {m.code: m.label for m in METRICS}},
 )

@@ -7,10 +7,12 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from service.associations import services as associations
+from service.audit.services import record
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
 from service.governance import compliance
 from service.imports.writing import workbook_bytes
 from service.web.downloads import XLSX, download
+from tenants.db import db
 
 
 def _response(workbook: Workbook, name: str) -> Response:
@@ -80,6 +82,19 @@ def table(rows: list[dict], year: int) -> Response:
             ]
         )
     return _response(book, f"associations-{year}.xlsx")
+
+
+def chosen(rows: list[dict], year: int) -> Response:
+    """The associations an officer ticked in the table, as `table` writes them; the log
+    keeps which ones left the service (a list of names and figures handed on)."""
+    ids = [row["association_id"] for row in rows]
+    record(
+        db.session,
+        "export",
+        "association_table",
+        changes={"format": "xlsx", "rows": len(ids), "associations": ids},
+    )
+    return table(rows, year)
 
 
 def category(view: dict) -> Response:

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import Blueprint, flash, redirect, render_template, url_for
+from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
 from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.errors import NotFound
 from service.federation import categories, comments, guidance, scope
 from service.federation.forms import CommentForm, GuidanceForm, ResponseForm
 from service.federation.models import AUDIENCE_LABELS
 from service.federation.scope import federation_id
 from service.files import services as files
 from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
+from service.web.bulk import chosen_ids
 
 bp = Blueprint("guidance", __name__, url_prefix="/federation/guidance")
 inbox_bp = Blueprint("inbox", __name__, url_prefix="/guidance")
@@ -37,7 +39,10 @@ def index():
 @require(Permission.MANAGE_FEDERATION)
 def new():
     fed = federation_id()
-    form = GuidanceForm(categories=categories.labels(fed), associations=scope.associations(fed))
+    own = scope.associations(fed)
+    form = GuidanceForm(categories=categories.labels(fed), associations=own)
+    if request.method == "GET" and "association" in request.args:
+        _address_to(form, chosen_ids(request.args, "association"), {a.id for a in own})
     if form.validate_on_submit():
         try:
             uploads = [
@@ -63,6 +68,15 @@ def new():
             return redirect(url_for(".detail", guidance_id=issued.id))
     status = 400 if form.errors else 200
     return render_template("federation/guidance_form.html", form=form), status
+
+
+def _address_to(form: GuidanceForm, chosen: list[int], own: set[int]) -> None:
+    """Preselect the associations ticked in the table (`?association=`) as the recipients;
+    the officer still writes and sends the guidance. Another federation's id is a 404."""
+    if any(association_id not in own for association_id in chosen):
+        raise NotFound()
+    form.audience.data = "associations"
+    form.associations.data = chosen
 
 
 @bp.get("/<int:guidance_id>")

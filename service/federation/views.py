@@ -37,6 +37,7 @@ from service.federation.scope import federation_id
 from service.governance import compliance
 from service.privacy import mask_email, mask_name, mask_phone
 from service.unit_of_work import discard
+from service.web.bulk import chosen_ids
 from service.web.columns import ColumnChoice
 from service.web.filters import local_date
 from tenants.models import utcnow
@@ -155,6 +156,31 @@ def table():
         shown=TABLE_COLUMNS.shown(),
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
     )
+
+
+@bp.post("/associations/chosen")
+@require(Permission.VIEW_FEDERATION)
+def act_on_chosen():
+    """The table's bulk form: export exactly the ticked associations, or open the guidance
+    form addressed to them. Every id must be an association of the caller's own federation
+    (another's is a 404, before anything is read or written)."""
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    chosen = [_own_association(i).id for i in chosen_ids(request.form, "association_id")]
+    if not chosen:
+        flash(_("Choose at least one association."), "error")
+        return redirect(url_for(".table", **_filter_args()))
+    if request.form.get("action") == "guidance":
+        # The guidance form is the officer's to complete and send (it needs the right to).
+        if not current_principal().can(Permission.MANAGE_FEDERATION):
+            abort(403)
+        return redirect(url_for("guidance.new", association=chosen))
+    fed, year = federation_id(), _year()
+    # The table's sort and none of its filters: a ticked row is exported even if the
+    # filter has moved on since the page was drawn.
+    args = table_args(categories.labels(fed)) | {"category": None, "status": None, "finding": None}
+    rows = [r.as_dict() for r in dashboards.table(fed, year, **args) if r.association_id in chosen]
+    return exports.chosen(rows, year)
 
 
 @bp.post("/associations/columns")

@@ -94,3 +94,54 @@ def test_the_header_puts_the_actions_on_the_right(client):
     css = client.get("/static/app.css").get_data(as_text=True)
     assert re.search(r"\.page-header \{[^}]*justify-content: space-between", css)
     assert re.search(r"\.page-actions \{[^}]*justify-content: flex-end", css)
+
+
+# --- reporting, accounts and sign-in settings --------------------------------------------
+
+
+def _open_period(world, client) -> int:
+    from datetime import date
+
+    import sqlalchemy as sa
+
+    from service.reporting.models import ReportingPeriod
+    from tenants.db import db
+    from tenants.scope import system_scope
+
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    client.post("/reporting/periods", data={"year": 2024, "deadline": date(2025, 3, 31)})
+    with system_scope("test: the period just opened"):
+        return db.session.scalar(sa.select(ReportingPeriod.id).where(ReportingPeriod.year == 2024))
+
+
+def _one_header(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200, url
+    page = response.get_data(as_text=True)
+    assert re.search(r"<h1[^>]*>", _header(page)), url
+    assert page.count("<h1") == 1, url
+    return _actions(page)
+
+
+def test_the_reporting_pages_open_with_the_page_header(world, client):
+    period_id = _open_period(world, client)
+    assert "/indicators" in _one_header(client, "/reporting/")
+    period = _one_header(client, f"/reporting/periods/{period_id}")
+    assert f"/reporting/periods/{period_id}/rollup" in period
+    rollup = _one_header(client, f"/reporting/periods/{period_id}/rollup")
+    assert f'action="/reporting/periods/{period_id}/rollup"' in rollup
+    # The association, before its report is compiled: the compile is the header's action.
+    client.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
+    waiting = _one_header(client, f"/reporting/periods/{period_id}")
+    assert f'action="/reporting/periods/{period_id}/compile"' in waiting
+
+
+def test_the_account_pages_put_their_actions_in_the_header(world, client):
+    client.login_as(world.a.first.users[Role.ASSOCIATION_ADMIN])
+    users = _one_header(client, "/users")
+    assert 'href="#create-account"' in users
+    tokens = _one_header(client, "/tokens")
+    assert 'href="#create-token"' in tokens
+    _one_header(client, "/sso/settings")
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+    _one_header(client, "/sso/federation/settings")

@@ -433,3 +433,28 @@ def test_the_periods_link_says_what_it_does(world, client):
     page = html.unescape(client.get("/reporting/").get_data(as_text=True))
     row = _between(page, 'id="periods"', "</table>")
     assert "已批准" in row and ">查看</a>" in row and "待处理" not in row
+
+
+def test_the_reviewer_approves_or_returns_from_the_page_header(cycle, client):
+    """审核通过 and 退回 sit with the page's other actions; the comments on the figures still
+    go with 退回 (they belong to the same form, wherever it is drawn)."""
+    world, period_id = cycle
+    first = world.a.first
+    _compile(client, first.users[Role.ASSOCIATION_ADMIN], period_id)
+    report = _report(first.association.id)
+    for code in MOVED:
+        client.post(f"/reporting/reports/{report.id}/explain", data={"code": code, "text": "新"})
+    client.post(f"/reporting/reports/{report.id}/submit", data=CONFIRMED)
+    client.login_as(world.a.users[Role.FEDERATION_OFFICER])
+
+    page = _page(client, report.id)
+
+    actions = _between(page, 'id="report-actions"', 'id="summary"')
+    assert 'id="review-form"' in actions
+    assert 'value="approve"' in actions and 'value="return"' in actions
+    assert 'name="comment_ORG02" form="review-form"' in page
+    client.post(
+        f"/reporting/reports/{report.id}/review",
+        data={"decision": "return", "comment_ORG02": "请核对", **CONFIRMED},
+    )
+    assert _report(first.association.id).review_comments == {"ORG02": "请核对"}
