@@ -3,6 +3,9 @@ function-level imports included (they are how a cycle is held shut, not how it i
 
 from __future__ import annotations
 
+import ast
+from pathlib import Path
+
 import grimp
 
 
@@ -48,9 +51,8 @@ def test_no_module_imports_itself_through_others():
     assert _cycles(graph) == []
 
 
+ROOT = Path(__file__).resolve().parents[1]
 PAGES_AND_API = ("views", "api", "pages")  # endings of the modules that answer requests
-# Reaches that other work is removing this round (service/sso takes `safe_next` from
-# service.auth.signing_in); seen since service.auth became a package the graph holds.
 
 
 def _package(module: str) -> str | None:
@@ -76,4 +78,19 @@ def test_no_package_reaches_into_another_packages_pages_or_api():
         and _package(importer) != _package(imported)
         and _package(imported) != "web"  # the web layer's kits are shared by design
     )
-    assert sorted(set(reaching)) == []
+    assert reaching == []
+
+
+def test_no_module_imports_another_modules_private_names():
+    """A name starting with `_` is its module's own: another module that needs it asks for a
+    public one, so that what a module promises is what it exports."""
+    private = [
+        f"{path}: from {node.module} import {alias.name}"
+        for path in [*Path(ROOT, "service").rglob("*.py"), *Path(ROOT, "tenants").rglob("*.py")]
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+        if isinstance(node, ast.ImportFrom)
+        and (node.module or "").split(".")[0] in ("service", "tenants")
+        for alias in node.names
+        if alias.name.startswith("_")
+    ]
+    assert private == []
