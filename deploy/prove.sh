@@ -210,7 +210,7 @@ say "ok: 1 good + 4 wrong sign-ins, then 429, 429 (limit shared in Redis): node 
 before=$(sql "SELECT count(*) FROM member")
 # The load's API writes leave their rollup and compliance refreshes queued (one worker, one
 # queue): the import takes its turn behind them, so the wait allows a second for each. (At
-# this stop the worker drained about 3 a second: a separate queue for these refreshes, so
+# this stop the worker drained about 1.5 a second: a separate queue for these refreshes, so
 # that a clerk's import goes first, is the fix still to come.)
 waiting=$(redis-cli -p "$REDIS_PORT" llen rq:queue:default)
 id=$(client import 300 | awk '{print $2}') || die "upload"
