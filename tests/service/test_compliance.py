@@ -194,6 +194,21 @@ def test_the_recompute_job_stores_findings_and_is_idempotent(app, world):
     assert ("committee_meets", "2028", Status.MISSING) in missed
 
 
+def test_a_recompute_for_an_association_out_of_sight_does_nothing(app, world):
+    """A write queues the recompute; the association may be gone (or, by a bad id, another
+    province's) when the job runs: it finishes quietly and stores nothing."""
+    from service.governance.jobs import recompute_findings
+
+    mine, theirs = world.a.first.association.id, world.b.first.association.id
+    with system_scope("test"):
+        before = compliance.stored_findings([theirs]).get(theirs, [])
+    with use_scope(Scope.association(mine)):
+        assert recompute_findings(theirs, "2029-05-01") == ""
+        assert recompute_findings(10**12, "2029-05-01") == ""
+    with system_scope("test"):
+        assert compliance.stored_findings([theirs]).get(theirs, []) == before
+
+
 def test_the_daily_run_covers_every_association(app, world):
     from service.governance.jobs import recompute_all
 
