@@ -9,6 +9,7 @@ jobs keep their times through `EmbeddedScheduler`, a thread of the serving proce
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import time
@@ -33,7 +34,14 @@ from tenants.db import db
 from tenants.jobs import job_path, run_scoped, scoped_call
 from tenants.scope import system_scope
 
-QUEUES = ("default",)
+DEFAULT, REFRESH = "default", "refresh"
+# A worker takes from these in order. REFRESH holds the recomputation of derived figures
+# (rollups, compliance findings) that writes queue by the hundred: a clerk's import or
+# compile on DEFAULT goes ahead of them rather than waiting its turn behind them.
+QUEUES = (DEFAULT, REFRESH)
+# How long a queued refresh stands for later requests of the same one (see `_push`): past
+# it, a refresh lost with its worker stops holding the others back.
+PENDING_SECONDS = 600
 log = logging.getLogger(__name__)
 
 
@@ -104,7 +112,7 @@ def _connection(app: Flask):
     return ext["fake"]
 
 
-def queue(name: str = "default", app: Flask | None = None) -> Queue:
+def queue(name: str = DEFAULT, app: Flask | None = None) -> Queue:
     app = app or current_app._get_current_object()
     if name not in QUEUES:
         raise ValueError(f"unknown queue {name!r}")
@@ -114,7 +122,7 @@ def queue(name: str = "default", app: Flask | None = None) -> Queue:
 def enqueue(
     func: Callable | str,
     *ids: Any,
-    queue_name: str = "default",
+    queue_name: str = DEFAULT,
     on_give_up: Callable | str | None = None,
     retry: Retry | None = None,
 ) -> Job:
@@ -139,9 +147,24 @@ def enqueue(
     return job
 
 
+def enqueue_refresh(func: Callable | str, *ids: Any) -> Job:
+    """`enqueue` on REFRESH: an idempotent recomputation of what the records imply, which
+    reads them when it runs. Asked for again while the same one (function, ids, scope)
+    waits unstarted, it is not queued twice: the one waiting will read this commit too."""
+    return enqueue(func, *ids, queue_name=REFRESH)
+
+
+def _pending_key(scope: dict, path: str, args: list) -> str:
+    return "kexie:pending:" + json.dumps([path, list(args), scope], sort_keys=True)
+
+
 def _push(app: Flask, target: Queue, job: Job) -> None:
     """Put a created job on its queue (after the commit it waited for); inline, have it run."""
     try:
+        if target.name == REFRESH and not target.connection.set(
+            _pending_key(*job.args[:3]), job.id, nx=True, ex=PENDING_SECONDS
+        ):
+            return  # the same refresh waits unstarted: it reads this commit when it runs
         target.enqueue_job(job)
     except RedisError:
         # The commit stands; the periodic sweeps (lost compiles and imports, the nightly
@@ -157,6 +180,7 @@ def run_job(scope: dict, func_path: str, args: list, give_up_path: str | None = 
     restored, then the function; its writes are committed when it returns (the job's unit of
     work), rolled back when it raises."""
     app = current_app._get_current_object() if has_app_context() else _app_for_worker()
+    _started(scope, func_path, args)
     func_path = MOVED.get(func_path, func_path)
     give_up_path = MOVED.get(give_up_path, give_up_path) if give_up_path else None
     with app.app_context():
@@ -167,6 +191,14 @@ def run_job(scope: dict, func_path: str, args: list, give_up_path: str | None = 
             if give_up_path and _last_attempt():
                 run_scoped(scope, give_up_path, [*args, _reason(error)], then=db.session.commit)
             raise
+
+
+def _started(scope: dict, func_path: str, args: list) -> None:
+    """A refresh starting stops standing for later requests of it, before it reads: a
+    commit from now on queues the next one, which reads what this one may not."""
+    job = get_current_job()
+    if job is not None and job.origin == REFRESH:
+        job.connection.delete(_pending_key(scope, func_path, args))
 
 
 def _last_attempt() -> bool:
@@ -198,7 +230,7 @@ def cron_scheduler(connection) -> CronScheduler:
     scheduler = CronScheduler(connection=connection, name="kexie")
     for periodic in SCHEDULES:
         scheduler.register(
-            run_periodic, "default", args=(periodic.id,), cron=periodic.cron, name=periodic.id
+            run_periodic, DEFAULT, args=(periodic.id,), cron=periodic.cron, name=periodic.id
         )
     return scheduler
 

@@ -151,9 +151,10 @@ def run_queued_jobs() -> None:
     if REDIS_URL:
         from rq import SimpleWorker
 
-        from service.jobs import queue
+        from service.jobs import QUEUES, queue
 
-        SimpleWorker([queue()], connection=queue().connection).work(burst=True)
+        queues = [queue(name) for name in QUEUES]
+        SimpleWorker(queues, connection=queues[0].connection).work(burst=True)
 
 
 @pytest.fixture(autouse=True)

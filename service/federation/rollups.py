@@ -147,13 +147,13 @@ def _queue_refresh(session: Session) -> None:
     touched = session.info.pop("rollup_tenants", set())
     if not touched:
         return
-    from service.jobs import JobsUnavailable, enqueue
+    from service.jobs import JobsUnavailable, enqueue_refresh
 
     refresh_association = "service.federation.jobs:refresh_association"  # jobs imports us
 
     for association_id in sorted(touched):
         try:
-            enqueue(refresh_association, association_id)
+            enqueue_refresh(refresh_association, association_id)
         except JobsUnavailable:
             # The write stands; the nightly run brings the rollups back in line.
             log.warning("rollup refresh of association %s not queued", association_id)

@@ -108,7 +108,7 @@ def _recomputed(write: Callable[..., T]) -> Callable[..., T]:
 
     def written(*args) -> T:
         row = write(*args)
-        jobs.enqueue(recompute_findings, row.tenant_id)
+        jobs.enqueue_refresh(recompute_findings, row.tenant_id)
         return row
 
     return written

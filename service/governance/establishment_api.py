@@ -101,7 +101,7 @@ class Approve(MethodView):
         association = establishment.approve(
             application, data["document_number"], current_principal().audit_label, date.today()
         )
-        jobs.enqueue(recompute_findings, association.id)
+        jobs.enqueue_refresh(recompute_findings, association.id)
         # The link is e-mailed once the approval is committed (see first_admin.welcome).
         welcome = first_admin.welcome(
             first_admin.admin_of(application), association.name, application.contact_email

@@ -208,7 +208,7 @@ def review(application_id: int):
             blame(form, error)
         else:
             if created_id is not None:  # its findings appear on the province's list at once
-                jobs.enqueue(recompute_findings, created_id)
+                jobs.enqueue_refresh(recompute_findings, created_id)
                 _flash_welcome(application)
             flash(_("The decision is recorded."), "success")
             return redirect(url_for(".review", application_id=application.id))

@@ -22,7 +22,7 @@ from service.imports.engine import Context, Row, check_rows
 from service.imports.fields import Field, suggest
 from service.imports.reading import ImportRefused, Limits, UnsafeWorkbook, read_table
 from service.imports.table import locate
-from service.jobs import JobsUnavailable, enqueue
+from service.jobs import JobsUnavailable, enqueue_refresh
 from service.validation import PHONE_PATTERN
 from tenants.db import db
 from tenants.models import Association, Federation
@@ -287,7 +287,7 @@ def queue_first_findings(association_ids: list[int]) -> None:
     for association_id in association_ids:
         try:
             with use_scope(Scope.association(association_id)):
-                enqueue(recompute_findings, association_id)
+                enqueue_refresh(recompute_findings, association_id)
         except JobsUnavailable:
             log.warning("first findings of association %s not queued", association_id)
             return  # the daily recompute computes them

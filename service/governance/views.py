@@ -36,7 +36,7 @@ bp = Blueprint("governance", __name__, url_prefix="/governance")
 def _written(association_id: int, message: str):
     """Have the findings recomputed once the write is committed, and go back to the
     overview."""
-    jobs.enqueue(recompute_findings, association_id)
+    jobs.enqueue_refresh(recompute_findings, association_id)
     flash(message, "success")
     return redirect(url_for(".overview", association_id=association_id))
 
@@ -94,7 +94,7 @@ def set_thresholds():
         except services.GovernanceError as error:
             blame(form, error)
         else:
-            jobs.enqueue(recompute_federation, principal.federation_id)
+            jobs.enqueue_refresh(recompute_federation, principal.federation_id)
             flash(_("The province's thresholds are saved."), "success")
             return redirect(url_for(".rules"))
     in_force = compliance.thresholds_for(principal.federation_id)
