@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from service.associations.models import AssociationProfile
 from tenants import roundtrips
 from tenants.db import Session, db
-from tenants.models import Association, TenantOwned, TenantTagged
+from tenants.models import Association, TenantOwned
 from tenants.scope import Scope, system_scope, use_scope
 from tenants.testing import tenant_models
 from tests.conftest import PG_URL
@@ -71,7 +71,7 @@ def test_the_service_role_cannot_bypass_and_owns_nothing(world):
 def test_every_tenant_table_has_forced_row_level_security(world):
     tables = {Association.__tablename__}
     for mapper in db.Model.registry.mappers:
-        if issubclass(mapper.class_, (TenantOwned, TenantTagged)):
+        if issubclass(mapper.class_, TenantOwned):
             tables.add(mapper.class_.__tablename__)
     rows = db.session.execute(
         sa.text(
