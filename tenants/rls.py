@@ -51,8 +51,8 @@ def policy_sql(table: str, *, tenant_column: bool = True, append_only: bool = Fa
     """Statements that turn on RLS for `table` (ENABLE + FORCE, so the owner is bound too).
 
     `tenant_column=False` is for the association table itself (its id is the tenant).
-    `append_only` lets any scope insert while reads stay scoped (the audit log before
-    migration 0031, which its earlier migrations still make).
+    `append_only` lets any scope insert while reads stay scoped: the tenants' audit log,
+    whose events are logged where they happen (a sign-in, before its scope exists).
     """
     rule = _TENANT_RULE if tenant_column else _ASSOCIATION_RULE
     check = "true" if append_only else rule

@@ -11,9 +11,9 @@ tenant cannot hold (deploy/SCALE.md). They move to `platform_audit_event`, which
 tenant column, keeping their ids (a concealed event's id below zero too); its sequence goes
 on after the highest. Then `audit_event.tenant_id` becomes NOT NULL and, on PostgreSQL, the
 primary key `(tenant_id, id)` and the unique `(tenant_id, id)` of every tenant table (0030,
-`TenantOwned`), and its policy is the tenant
-tables' own: a scope writes only the events of the tenants it may write (until now any
-scope could append any row, platform events included).
+`TenantOwned`). Its policy stays (0001): read as every tenant table is, appended from any
+scope, since an event about a tenant is logged where it happens, often outside that
+tenant's scope (a sign-in, before there is one; a password link; a sign-in throttled).
 
 The new table is append-only by trigger, as `audit_event` is; on PostgreSQL row-level
 security shows its rows only past the policies (`system_scope`, the operator's log), and
@@ -129,9 +129,6 @@ def upgrade():
             " ADD CONSTRAINT pk_audit_event PRIMARY KEY (tenant_id, id),"
             " ADD CONSTRAINT uq_audit_event_tenant_id_id UNIQUE (tenant_id, id)"
         )
-        op.execute("DROP POLICY tenant_isolation ON audit_event")
-        for statement in rls.policy_sql("audit_event"):
-            op.execute(statement)
     else:
         for statement in _drop_append_only_sqlite("audit_event"):
             op.execute(statement)
@@ -150,9 +147,6 @@ def downgrade():
     postgresql = bind.dialect.name == "postgresql"
     if postgresql:
         bind.execute(sa.text("SELECT set_config('app.bypass_rls', 'on', true)"))
-        op.execute("DROP POLICY tenant_isolation ON audit_event")
-        for statement in rls.policy_sql("audit_event", append_only=True):
-            op.execute(statement)
         op.execute(
             "ALTER TABLE audit_event DROP CONSTRAINT uq_audit_event_tenant_id_id,"
             " DROP CONSTRAINT pk_audit_event, ADD CONSTRAINT pk_audit_event PRIMARY KEY (id)"
