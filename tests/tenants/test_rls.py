@@ -187,3 +187,26 @@ def _session_on_engine(engine: sa.Engine) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+PLATFORM_COUNT = sa.text("SELECT count(*) FROM platform_audit_event")
+
+
+def test_the_platform_log_is_read_past_the_policies_only_and_appended_from_any(world):
+    with system_scope("test: the platform's log"):
+        before = db.session.execute(PLATFORM_COUNT).scalar()
+    assert before > 0
+    own = world.a.first.association.id
+    for scope in (Scope.association(own), Scope.federation(world.a.federation.id)):
+        with use_scope(scope):
+            assert db.session.execute(PLATFORM_COUNT).scalar() == 0
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO platform_audit_event (occurred_at, actor, action, entity)"
+                    " VALUES (now(), 'cli', 'create', 'probe')"
+                )
+            )
+    with use_scope(Scope.nothing()):
+        assert db.session.execute(PLATFORM_COUNT).scalar() == 0
+    with system_scope("test: the platform's log"):
+        assert db.session.execute(PLATFORM_COUNT).scalar() == before + 2
