@@ -60,9 +60,11 @@ REFERENCE_TABLES = frozenset(
 
 LOCAL_TABLES = {
     "alembic_version": "the migrations' own bookkeeping, on the coordinator",
-    "audit_event": (
-        "platform events have no tenant (tenant_id NULL), which a distributed table cannot"
-        " hold: the log stays a local table of the coordinator (deploy/SCALE.md)"
+    "platform_audit_event": (
+        "the platform's own audit events (no tenant): written on every platform-level change"
+        " and sign-in, read only by the operator's log, joined with nothing; a reference"
+        " table would copy each event to every node in a two-phase commit, for no reader"
+        " there (deploy/SCALE.md)"
     ),
 }
 

@@ -24,15 +24,16 @@ from tenants.models import (
     Association,
     FederationOnly,
     FederationOwned,
+    PlatformOwned,
     SharedWithAssociations,
     TenantOwned,
-    TenantTagged,
 )
 from tenants.scope import NoScope, Scope, ScopeKind, ScopeViolation, peek_scope
 
 # Federation rows are the platform's public directory (province names); not scoped.
-_TENANT_SCOPED = (TenantOwned, TenantTagged, Association)
-_SCOPED = (*_TENANT_SCOPED, FederationOwned)
+_TENANT_SCOPED = (TenantOwned, Association)
+# The platform's own rows (its audit log): seen in system_scope only.
+_SCOPED = (*_TENANT_SCOPED, FederationOwned, PlatformOwned)
 # The column that says whose a row is; it never changes once written.
 _OWNER_COLUMNS = frozenset({"tenant_id", "federation_id"})
 
@@ -45,23 +46,19 @@ def _tenant_criteria(scope: Scope) -> tuple:
     if scope.kind is ScopeKind.ASSOCIATION:
         aid = scope.association_id
         return (
-            *(
-                with_loader_criteria(base, lambda cls: cls.tenant_id == aid, include_aliases=True)
-                for base in (TenantOwned, TenantTagged)
+            with_loader_criteria(
+                TenantOwned, lambda cls: cls.tenant_id == aid, include_aliases=True
             ),
             with_loader_criteria(Association, lambda cls: cls.id == aid, include_aliases=True),
         )
     feds = sorted(scope.federation_ids)
     return (
-        *(
-            with_loader_criteria(
-                base,
-                lambda cls: cls.tenant_id.in_(
-                    sa.select(Association.id).where(Association.federation_id.in_(feds))
-                ),
-                include_aliases=True,
-            )
-            for base in (TenantOwned, TenantTagged)
+        with_loader_criteria(
+            TenantOwned,
+            lambda cls: cls.tenant_id.in_(
+                sa.select(Association.id).where(Association.federation_id.in_(feds))
+            ),
+            include_aliases=True,
         ),
         with_loader_criteria(
             Association, lambda cls: cls.federation_id.in_(feds), include_aliases=True
@@ -105,7 +102,8 @@ def _criteria(scope: Scope | None) -> tuple:
             with_loader_criteria(cls, sa.false(), include_aliases=True, propagate_to_loaders=True)
             for cls in _SCOPED
         )
-    return (*_tenant_criteria(scope), *_federation_criteria(scope))
+    platform = with_loader_criteria(PlatformOwned, sa.false(), include_aliases=True)
+    return (*_tenant_criteria(scope), *_federation_criteria(scope), platform)
 
 
 def _scoped_table_names() -> frozenset[str]:
@@ -211,7 +209,7 @@ def _guard_bulk_insert(state: ORMExecuteState, scope: Scope | None) -> None:
             raise ScopeViolation(f"a Core insert into {table.name} escapes the write guard")
         return
     cls = mapper.class_
-    if not issubclass(cls, (TenantOwned, TenantTagged, FederationOwned)):
+    if not issubclass(cls, (TenantOwned, FederationOwned)):
         return
     if scope is None:
         raise NoScope("a write to tenant data needs a scope")
@@ -348,7 +346,7 @@ def _guard_federation_writes(session: Session, scope: Scope, touched: list) -> N
 
 def _check_row(obj: object, allowed: set[int] | None, scope: Scope) -> None:
     name = type(obj).__name__
-    if isinstance(obj, (TenantOwned, TenantTagged)):
+    if isinstance(obj, TenantOwned):
         if inspect(obj).attrs.tenant_id.history.deleted and inspect(obj).persistent:
             raise ScopeViolation(f"{name}.tenant_id cannot change")
         tenant = obj.tenant_id
@@ -373,7 +371,7 @@ def visible_in_scope(session: Session, obj: object) -> bool:
         raise NoScope(f"a lookup of {type(obj).__name__} needs a scope")
     if scope.is_system:
         return True
-    if scope.kind is ScopeKind.NONE:
+    if scope.kind is ScopeKind.NONE or isinstance(obj, PlatformOwned):
         return False
     if isinstance(obj, FederationOwned):
         return obj.federation_id in _readable_federations(session, scope, obj)

@@ -62,16 +62,10 @@ class TenantOwned:
         return (sa.UniqueConstraint("tenant_id", "id"), *cls.__tenant_table_args__)
 
 
-class TenantTagged:
-    """Mixin for rows about a tenant that the platform may also write with none (the audit log).
-
-    Read under the same scope criteria as `TenantOwned`; a row with no tenant is seen only in
-    `system_scope`.
-    """
-
-    @declared_attr
-    def tenant_id(cls) -> Mapped[int | None]:
-        return mapped_column(sa.ForeignKey("association.id"), nullable=True)
+class PlatformOwned:
+    """Mixin for the platform's own rows, of no tenant and no federation (the platform's
+    audit log): read only in `system_scope`, by the ORM criteria and row-level security
+    alike. Any scope may append one (an event is logged where it happens)."""
 
 
 def _federation_id(cls) -> Mapped[int]:

@@ -25,7 +25,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapper, undefer
 
 from tenants.db import db
-from tenants.models import Association, TenantOwned, TenantTagged
+from tenants.models import Association, TenantOwned
 from tenants.scope import Scope, use_scope
 
 FORMAT = "kexie-tenant-export/1"
@@ -37,9 +37,7 @@ KEPT = APPEND_ONLY | {"annual_report", "report_amendment", "reopen_request"}
 def tenant_mappers() -> list[Mapper]:
     """Mappers of every tenant-owned table, parents before children."""
     order = {table.name: i for i, table in enumerate(db.metadata.sorted_tables)}
-    mappers = [
-        m for m in db.Model.registry.mappers if issubclass(m.class_, (TenantOwned, TenantTagged))
-    ]
+    mappers = [m for m in db.Model.registry.mappers if issubclass(m.class_, TenantOwned)]
     return sorted(mappers, key=lambda m: order[m.local_table.name])
 
 

@@ -51,8 +51,8 @@ def policy_sql(table: str, *, tenant_column: bool = True, append_only: bool = Fa
     """Statements that turn on RLS for `table` (ENABLE + FORCE, so the owner is bound too).
 
     `tenant_column=False` is for the association table itself (its id is the tenant).
-    `append_only` lets any scope insert (the audit log records platform events too) while
-    reads stay scoped.
+    `append_only` lets any scope insert while reads stay scoped: the tenants' audit log,
+    whose events are logged where they happen (a sign-in, before its scope exists).
     """
     rule = _TENANT_RULE if tenant_column else _ASSOCIATION_RULE
     check = "true" if append_only else rule
@@ -100,6 +100,21 @@ def drop_federation_policy_sql(table: str) -> list[str]:
         f"DROP POLICY IF EXISTS federation_isolation ON {table}",
         f"ALTER TABLE {table} NO FORCE ROW LEVEL SECURITY",
         f"ALTER TABLE {table} DISABLE ROW LEVEL SECURITY",
+    ]
+
+
+# The platform's own rows (its audit log): read only past row-level security, in
+# `system_scope`; appended from any scope, as an event is logged where it happens.
+PLATFORM_POLICY = "platform_only"
+
+
+def platform_policy_sql(table: str) -> list[str]:
+    """Statements that turn on RLS for a `PlatformOwned` table (ENABLE + FORCE)."""
+    return [
+        f"ALTER TABLE {table} ENABLE ROW LEVEL SECURITY",
+        f"ALTER TABLE {table} FORCE ROW LEVEL SECURITY",
+        f"CREATE POLICY {PLATFORM_POLICY} ON {table}"
+        " USING ((SELECT app_bypass())) WITH CHECK (true)",
     ]
 
 

@@ -7,18 +7,14 @@ from collections.abc import Iterable
 import sqlalchemy as sa
 
 from tenants.db import db
-from tenants.models import Association, FederationOwned, TenantOwned, TenantTagged
+from tenants.models import Association, FederationOwned, TenantOwned
 from tenants.scope import Scope, system_scope, use_scope
 
 
 def tenant_models() -> list[type]:
     """Every mapped model whose rows belong to a tenant."""
     return sorted(
-        (
-            m.class_
-            for m in db.Model.registry.mappers
-            if issubclass(m.class_, (TenantOwned, TenantTagged))
-        ),
+        (m.class_ for m in db.Model.registry.mappers if issubclass(m.class_, TenantOwned)),
         key=lambda cls: cls.__name__,
     )
 

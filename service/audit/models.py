@@ -1,4 +1,13 @@
-"""The audit log table. Rows are inserted, never updated or deleted (triggers enforce it)."""
+"""The audit log's two tables. Rows are inserted, never updated or deleted (triggers enforce
+it).
+
+An event about a tenant (anything written in an association's name, a sign-in to one of its
+accounts) goes to `audit_event`, a tenant table like any other: its `tenant_id` is never
+NULL, and row-level security shows it only to that tenant's scopes. An event of no tenant
+(the operator's work, a federation's own records, a sign-in of an account above the
+associations) goes to `platform_audit_event`, which has no tenant column at all and is read
+only in `system_scope`, by the operator's log (deploy/SCALE.md says why two tables).
+"""
 
 from __future__ import annotations
 
@@ -8,17 +17,11 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Mapped, mapped_column
 
 from tenants.db import db
-from tenants.models import TenantTagged, utcnow
+from tenants.models import PlatformOwned, TenantOwned, utcnow
 
 
-class AuditEvent(TenantTagged, db.Model):
-    __tablename__ = "audit_event"
-    # No RETURNING on insert: a platform event (no tenant) would fail the read policy that
-    # PostgreSQL applies to returned rows, and the log never needs the new id back.
-    __table_args__ = (
-        sa.Index("ix_audit_event_tenant_time", "tenant_id", "occurred_at"),
-        {"implicit_returning": False},
-    )
+class Logged:
+    """The columns of an event, the same in both tables."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
     occurred_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -27,3 +30,17 @@ class AuditEvent(TenantTagged, db.Model):
     entity: Mapped[str] = mapped_column(sa.String(60))
     entity_id: Mapped[str | None] = mapped_column(sa.String(40))
     changes: Mapped[dict | None] = mapped_column(sa.JSON)
+
+
+class AuditEvent(Logged, TenantOwned, db.Model):
+    """An event about one association (the tenant)."""
+
+    __tablename__ = "audit_event"
+    __tenant_table_args__ = (sa.Index("ix_audit_event_tenant_time", "tenant_id", "occurred_at"),)
+
+
+class PlatformAuditEvent(Logged, PlatformOwned, db.Model):
+    """An event of no tenant: the platform's and the federations' own."""
+
+    __tablename__ = "platform_audit_event"
+    __table_args__ = (sa.Index("ix_platform_audit_event_time", "occurred_at"),)

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from flask_sqlalchemy.pagination import Pagination
 
 from service.audit import presentation, visibility
-from service.audit.models import AuditEvent
+from service.audit.models import Logged
 from service.auth.principal import Principal
 from service.auth.roles import Level
 from service.sorting import by_pinyin
@@ -57,7 +57,8 @@ def page_for(
     principal: Principal, number: int | None = None, filters: AuditFilters | None = None
 ) -> tuple[Pagination, list[AuditLine]]:
     """One page of the events this viewer may see, newest first, each with only the fields
-    and the actor it may see. Operators read the platform's own events, never a tenant's."""
+    and the actor it may see. Operators read the platform's own log (events of no tenant),
+    never a tenant's; everyone else the tenants' log, never the platform's."""
     if principal.level is Level.PLATFORM:
         with system_scope("operator reads platform audit events"):
             return _page(principal, number, filters or AuditFilters())
@@ -76,9 +77,10 @@ def actor_choices(principal: Principal) -> list[tuple[str, str]]:
 
 def _actor_choices(principal: Principal) -> list[tuple[str, str]]:
     # Who acted among the latest events only: the cost stays bounded however long the log.
+    log = visibility.log_of(principal)
     latest = (
         visibility.events_visible_to(principal)
-        .with_only_columns(AuditEvent.actor, AuditEvent.id)
+        .with_only_columns(log.actor, log.id)
         .limit(ACTOR_SCAN)
         .subquery()
     )
@@ -100,14 +102,15 @@ def _actor_key(label: str) -> str:
 
 
 def _filtered(query: sa.Select, principal: Principal, filters: AuditFilters) -> sa.Select:
+    log = visibility.log_of(principal)
     if filters.start is not None:
-        query = query.where(AuditEvent.occurred_at >= _utc(filters.start))
+        query = query.where(log.occurred_at >= _utc(filters.start))
     if filters.end is not None:
-        query = query.where(AuditEvent.occurred_at < _utc(filters.end + timedelta(days=1)))
+        query = query.where(log.occurred_at < _utc(filters.end + timedelta(days=1)))
     if filters.action:
-        query = query.where(AuditEvent.action == filters.action)
+        query = query.where(log.action == filters.action)
     if filters.entity:
-        query = query.where(AuditEvent.entity == filters.entity)
+        query = query.where(log.entity == filters.entity)
     if filters.actor:
         # An actor the filter does not offer matches nothing: the log never confirms that
         # someone it shows only by role did something.
@@ -115,8 +118,8 @@ def _filtered(query: sa.Select, principal: Principal, filters: AuditFilters) -> 
             return query.where(sa.false())
         query = query.where(
             sa.or_(
-                AuditEvent.actor == filters.actor,
-                AuditEvent.actor.startswith(f"{filters.actor} "),
+                log.actor == filters.actor,
+                log.actor.startswith(f"{filters.actor} "),
             )
         )
     return query
@@ -132,14 +135,14 @@ def _page(
 ) -> tuple[Pagination, list[AuditLine]]:
     query = _filtered(visibility.events_visible_to(principal), principal, filters)
     page = page_of(query, PER_PAGE, number)
-    events: list[AuditEvent] = list(page.items)
+    events: list[Logged] = list(page.items)
     fields = visibility.fields_seen(principal, events)
     actors = visibility.actors_seen(principal, events)
     lines = [_line(event, fields[event.id], actors[event.id]) for event in events]
     return page, _in_words(lines, fields, events)
 
 
-def _line(event: AuditEvent, fields: frozenset[str] | None, actor: str) -> AuditLine:
+def _line(event: Logged, fields: frozenset[str] | None, actor: str) -> AuditLine:
     changes = event.changes
     if changes is not None and fields is not None:
         changes = {k: v for k, v in changes.items() if k in fields} or None
@@ -149,13 +152,13 @@ def _line(event: AuditEvent, fields: frozenset[str] | None, actor: str) -> Audit
         event.action,
         event.entity,
         event.entity_id,
-        event.tenant_id,
+        getattr(event, "tenant_id", None),  # a platform event has none
         changes,
     )
 
 
 def _in_words(
-    lines: list[AuditLine], fields: dict[int, frozenset | None], events: list[AuditEvent]
+    lines: list[AuditLine], fields: dict[int, frozenset | None], events: list[Logged]
 ) -> list[AuditLine]:
     """Each line with its sentence. A record is named only when the viewer may see its
     name field: by its current name, else by the name its creation logged."""

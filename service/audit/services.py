@@ -1,4 +1,6 @@
-"""Record every ORM write in the audit log, in the same transaction as the write."""
+"""Record every ORM write in the audit log, in the same transaction as the write: an event
+about a tenant in its log (`audit_event`), an event of none in the platform's
+(`platform_audit_event`)."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ import sqlalchemy as sa
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Session
 
-from service.audit.models import AuditEvent
+from service.audit.models import AuditEvent, PlatformAuditEvent
 from service.validation import ID_MAX
 from tenants.models import Association, TenantOwned, utcnow
 
@@ -112,7 +114,7 @@ def _entries(session: Session) -> list[dict]:
         ("delete", session.deleted),
     ):
         for obj in objs:
-            if isinstance(obj, AuditEvent) or not hasattr(obj, "__table__"):
+            if isinstance(obj, (AuditEvent, PlatformAuditEvent)) or not hasattr(obj, "__table__"):
                 continue
             if action == "update" and not session.is_modified(obj, include_collections=False):
                 continue
@@ -151,12 +153,26 @@ def _after_flush(session: Session, flush_context) -> None:
 
 
 def _insert(session: Session, rows: list[dict]) -> None:
-    """Core insert: the audit row needs no ORM round trip and is not itself audited. One row
-    goes as a one-row VALUES list: a plain one-row insert would first fetch its id from the
-    sequence, a round trip of its own, since the table takes no RETURNING."""
-    table = AuditEvent.__table__
+    """Core insert: the audit row needs no ORM round trip and is not itself audited. An
+    event with a tenant goes to that tenant's log, one with none to the platform's."""
     if _concealed.get():
         rows = [{**row, "id": _concealed_id()} for row in rows]
+    tenants = [row for row in rows if row["tenant_id"] is not None]
+    platform = [
+        {k: v for k, v in row.items() if k != "tenant_id"}
+        for row in rows
+        if row["tenant_id"] is None
+    ]
+    for table, batch in ((AuditEvent.__table__, tenants), (PlatformAuditEvent.__table__, platform)):
+        if batch:
+            _insert_into(session, table, batch)
+
+
+def _insert_into(session: Session, table: sa.Table, rows: list[dict]) -> None:
+    """One row goes as a one-row VALUES list, which SQLAlchemy sends without RETURNING: a
+    plain one-row insert would ask for the new id back, and PostgreSQL checks a returned row
+    against the read policy, which an event logged outside the scope that reads it (a
+    sign-in, before its scope; any platform event) would fail. The log never needs the id."""
     if len(rows) == 1:
         session.connection().execute(sa.insert(table).values(rows))
     else:

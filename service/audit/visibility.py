@@ -21,7 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy import inspect
 
 from service.activities import services as activities
-from service.audit.models import AuditEvent
+from service.audit.models import AuditEvent, Logged, PlatformAuditEvent
 from service.auth import services as accounts
 from service.auth.principal import Principal
 from service.auth.roles import Level, Permission, Role
@@ -235,22 +235,27 @@ def _ids_as_text(records: sa.Select) -> sa.Select:
     return records.with_only_columns(sa.cast(_key(records), sa.String(40))).order_by(None)
 
 
+def log_of(principal: Principal) -> type[AuditEvent] | type[PlatformAuditEvent]:
+    """The log this viewer reads: the operator the platform's own (events of no tenant,
+    read in `system_scope`), everyone else the tenants' (under the current scope, the
+    tenant filter). Neither ever reads the other."""
+    return PlatformAuditEvent if principal.level is Level.PLATFORM else AuditEvent
+
+
 def events_visible_to(principal: Principal) -> sa.Select:
-    """The events this viewer may see at all, newest first, under the current scope (the
-    tenant filter). Operators see the platform's own events (no tenant)."""
-    query = sa.select(AuditEvent)
-    if principal.level is Level.PLATFORM:
-        query = query.where(AuditEvent.tenant_id.is_(None))
+    """The events this viewer may see at all, newest first, from its log (`log_of`)."""
+    log = log_of(principal)
+    query = sa.select(log)
     for entity, rule in RULES.items():
         if not rule.hidden_otherwise:
             continue
         grant = grant_for(principal, entity)
         if grant is None:
-            query = query.where(AuditEvent.entity != entity)
+            query = query.where(log.entity != entity)
         elif grant.records is not None:
             seen = _ids_as_text(grant.records(principal))
-            query = query.where(sa.or_(AuditEvent.entity != entity, AuditEvent.entity_id.in_(seen)))
-    return query.order_by(AuditEvent.occurred_at.desc(), AuditEvent.id.desc())
+            query = query.where(sa.or_(log.entity != entity, log.entity_id.in_(seen)))
+    return query.order_by(log.occurred_at.desc(), log.id.desc())
 
 
 def _reached(principal: Principal, grant: Grant, ids: set[str]) -> set[str]:
@@ -263,7 +268,7 @@ def _reached(principal: Principal, grant: Grant, ids: set[str]) -> set[str]:
     return {str(i) for i in found}
 
 
-def fields_seen(principal: Principal, events: list[AuditEvent]) -> dict[int, frozenset | None]:
+def fields_seen(principal: Principal, events: list[Logged]) -> dict[int, frozenset | None]:
     """For each event, the fields of its record this viewer may see (None: every field the
     log kept). One query per kind of record on the page, not one per event."""
     ids: dict[str, set[str]] = {}
@@ -285,7 +290,7 @@ def fields_seen(principal: Principal, events: list[AuditEvent]) -> dict[int, fro
     return out
 
 
-def actors_seen(principal: Principal, events: list[AuditEvent]) -> dict[int, str]:
+def actors_seen(principal: Principal, events: list[Logged]) -> dict[int, str]:
     """Who acted, as this viewer may know it: the account itself when it belongs to the
     viewer's own association, federation or platform; from anywhere else, its role only.
     "anonymous", "system" and "cli" stay as they are."""

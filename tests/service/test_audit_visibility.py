@@ -13,9 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import pytest
+import sqlalchemy as sa
 
 from service.activities.models import Activity
 from service.audit import visibility
+from service.audit.models import AuditEvent, PlatformAuditEvent
 from service.audit.queries import page_for
 from service.audit.services import concealed_actor, record, reset_actor, set_actor
 from service.auth.principal import principal_for_user
@@ -334,3 +336,63 @@ def test_a_kind_of_record_with_no_rule_shows_its_metadata_only(app, world):
 def test_every_rule_names_a_table_that_exists(app):
     tables = {table.name for table in db.metadata.sorted_tables}
     assert set(visibility.RULES) <= tables
+
+
+# --- the platform's log and the tenants' ---------------------------------------------------
+
+PLATFORM_MARKER = "MK-PLATFORM-ONLY"
+
+
+def _everyone_but_the_operator(world) -> list:
+    users = []
+    for province in (world.a, world.b):
+        users += province.users.values()
+        for tenant in (province.first, province.second):
+            users += tenant.users.values()
+    return users
+
+
+def test_an_event_of_no_tenant_is_in_the_platform_log_for_the_operator_alone(app, world):
+    federation = world.a.federation
+    with acting(world.operator, federation_records=True):
+        record(
+            db.session, "update", "federation", federation.id, None,
+            {"name": [federation.name, PLATFORM_MARKER]},
+        )  # fmt: skip
+    with system_scope("test: where the event went"):
+        platform = db.session.scalars(
+            sa.select(PlatformAuditEvent)
+            .where(
+                PlatformAuditEvent.entity == "federation",
+                PlatformAuditEvent.entity_id == str(federation.id),
+            )
+            .order_by(PlatformAuditEvent.id)
+        ).all()
+        tenants = db.session.scalars(
+            sa.select(AuditEvent).where(AuditEvent.entity == "federation")
+        ).all()
+    assert platform[-1].changes == {"name": [federation.name, PLATFORM_MARKER]}
+    assert tenants == []
+
+    operator_log = page_log(app, world.operator)
+    (row,) = [r for r in rows(operator_log, "federation", federation.id) if PLATFORM_MARKER in r]
+    assert world.operator.display_name in row  # by name: the platform's own account
+
+    readers = _everyone_but_the_operator(world)
+    assert len(readers) > 10
+    for user in readers:
+        assert PLATFORM_MARKER not in service_log(app, user), user.role
+        assert rows(service_log(app, user), "federation", federation.id) == [], user.role
+    for user in (
+        world.a.first.users[Role.ASSOCIATION_ADMIN],
+        world.a.users[Role.FEDERATION_OFFICER],
+    ):
+        assert PLATFORM_MARKER not in page_log(app, user), user.role
+
+
+def test_the_operator_reads_no_tenants_event(app, world, audited):
+    """The other way: an association's own event (a sign-in to one of its accounts) is in
+    its log, never the operator's."""
+    log = page_log(app, world.operator)
+    assert rows(log, "user_account", audited.member) == []
+    assert absent(log, ASSOCIATION_CONTENT) == []

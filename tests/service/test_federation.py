@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from service.activities import talent
 from service.activities.models import Exemplar
 from service.associations.models import Category
-from service.audit.models import AuditEvent
+from service.audit.models import PlatformAuditEvent
 from service.auth.models import TokenLevel
 from service.auth.roles import Role
 from service.federation import exemplars, jobs, metrics, problems, rollups
@@ -494,7 +494,9 @@ def test_only_the_officer_publishes_the_exemplars_page(world, client):
     assert response.status_code == 302
     with system_scope("test"):
         logged = db.session.scalars(
-            sa.select(AuditEvent.actor).where(AuditEvent.entity == "federation_exemplar_page")
+            sa.select(PlatformAuditEvent.actor).where(
+                PlatformAuditEvent.entity == "federation_exemplar_page"
+            )
         ).all()
     assert len(logged) == 1 and world.a.users[Role.FEDERATION_OFFICER].username in logged[0]
     page = app_client(client).get(public)

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from service.audit.models import AuditEvent
+from service.audit.models import PlatformAuditEvent
 from service.auth.roles import Role
 from service.reporting import indicators, national_forms
 from service.reporting.models import AnnualReport, FederationRollup, FormHeader
@@ -228,7 +228,9 @@ def test_the_operator_sees_defaults_then_saves_and_the_change_is_audited(app, wo
     assert "科协统1表" in page and "国统制〔2025〕1号" in page
     with system_scope("test: the audit log"):
         events = db.session.scalars(
-            sa.select(AuditEvent).where(AuditEvent.entity == "statistical_form_header")
+            sa.select(PlatformAuditEvent).where(
+                PlatformAuditEvent.entity == "statistical_form_header"
+            )
         ).all()
     assert [e.action for e in events] == ["create"]
     assert events[0].changes["form_number"] == "科协统1表"

@@ -11,7 +11,7 @@ from datetime import date
 import pytest
 import sqlalchemy as sa
 
-from service.audit.models import AuditEvent
+from service.audit.models import AuditEvent, PlatformAuditEvent
 from service.auth.models import TokenLevel
 from service.reporting.models import content_hash
 from tenants.db import db
@@ -49,12 +49,14 @@ def _snapshot() -> dict:
         }
 
 
-def _events(entity: str, entity_id: int) -> list[AuditEvent]:
+def _events(entity: str, entity_id: int, log=AuditEvent) -> list:
+    """The record's events in `log`: the tenants' (a report), or the platform's (a
+    federation's own records: a period, a roll-up)."""
     with system_scope("test: read the audit log"):
         return db.session.scalars(
-            sa.select(AuditEvent)
-            .where(AuditEvent.entity == entity, AuditEvent.entity_id == str(entity_id))
-            .order_by(AuditEvent.id)
+            sa.select(log)
+            .where(log.entity == entity, log.entity_id == str(entity_id))
+            .order_by(log.id)
         ).all()
 
 
@@ -100,7 +102,7 @@ def test_the_whole_cycle_through_the_api(parties, client):
     assert response.status_code == 201, response.get_json()
     period = response.get_json()
     assert period["year"] == YEAR and period["federation_id"] == world.a.federation.id
-    (opened,) = _events("reporting_period", period["id"])
+    (opened,) = _events("reporting_period", period["id"], PlatformAuditEvent)
     assert opened.action == "create" and opened.actor.startswith(f"token:{federation_token} ")
     listed = client.get(f"{API}/periods", headers=association).get_json()
     assert period["id"] in [p["id"] for p in listed]
@@ -199,7 +201,11 @@ def test_the_whole_cycle_through_the_api(parties, client):
         (association_actor, "submitted"),
         (federation_actor, "approved"),
     ]
-    lock = [e for e in _events("federation_rollup", rollup["id"]) if e.action == "update"]
+    lock = [
+        e
+        for e in _events("federation_rollup", rollup["id"], PlatformAuditEvent)
+        if e.action == "update"
+    ]
     assert lock[-1].actor.startswith(f"{federation_actor} ") and lock[-1].changes["status"] == [
         "draft",
         "locked",

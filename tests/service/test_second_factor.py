@@ -10,7 +10,7 @@ import pyotp
 import pytest
 import sqlalchemy as sa
 
-from service.audit.models import AuditEvent
+from service.audit.models import AuditEvent, PlatformAuditEvent
 from service.auth import sealed
 from service.auth.models import RecoveryCode, User
 from service.auth.roles import Role
@@ -52,12 +52,13 @@ def _row(user_id: int) -> User:
     return row
 
 
-def _events(user_id: int, action: str) -> list[AuditEvent]:
+def _events(user, action: str) -> list[AuditEvent | PlatformAuditEvent]:
+    """The account's events: in its association's log, or in the platform's for an account
+    of none (an officer, the operator)."""
+    log = PlatformAuditEvent if user.association_id is None else AuditEvent
     with system_scope("test: read the log"):
         events = db.session.scalars(
-            sa.select(AuditEvent).where(
-                AuditEvent.entity_id == str(user_id), AuditEvent.action == action
-            )
+            sa.select(log).where(log.entity_id == str(user.id), log.action == action)
         ).all()
         db.session.expunge_all()
     return events
@@ -110,8 +111,8 @@ def test_a_privileged_account_enrols_before_its_sign_in_completes(app, world, cl
             sa.select(RecoveryCode.code_hash).where(RecoveryCode.user_id == admin.id)
         ).all()
     assert len(hashes) == 10 and not {c.replace("-", "") for c in codes} & set(hashes)
-    assert len(_events(admin.id, "second_factor_enrolled")) == 1
-    (login,) = _events(admin.id, "login")
+    assert len(_events(admin, "second_factor_enrolled")) == 1
+    (login,) = _events(admin, "login")
     assert login.changes == {"second_factor": "enrolled"}
 
 
@@ -135,7 +136,7 @@ def test_an_enrolled_account_is_asked_for_a_code_a_wrong_or_replayed_one_is_refu
     right = client.post("/login/second-factor", data={"code": _next_code(totp)})
     assert right.status_code == 302
     assert _signed_in(client)
-    assert [e.changes for e in _events(officer.id, "login")][-1] == {"second_factor": "totp"}
+    assert [e.changes for e in _events(officer, "login")][-1] == {"second_factor": "totp"}
 
 
 def test_a_recovery_code_works_once(app, world, required):
@@ -146,7 +147,7 @@ def test_a_recovery_code_works_once(app, world, required):
     _password(client, operator.username)
     assert client.post("/login/second-factor", data={"code": codes[3].upper()}).status_code == 302
     assert _signed_in(client)
-    assert _events(operator.id, "second_factor_recovery_used")[0].changes == {"left": 9}
+    assert _events(operator, "second_factor_recovery_used")[0].changes == {"left": 9}
 
     again = app.test_client()
     _password(again, operator.username)
@@ -239,7 +240,7 @@ def test_the_operator_resets_a_second_factor_the_holder_is_told(app, world, outb
     assert not _signed_in(holder)  # every session of the holder ended
     row = _row(officer.id)
     assert row.totp_secret is None and row.totp_enrolled_at is None
-    (event,) = _events(officer.id, "second_factor_reset")
+    (event,) = _events(officer, "second_factor_reset")
     assert event.actor.startswith(f"user:{world.operator.id}") and event.changes == {
         "emailed": True
     }

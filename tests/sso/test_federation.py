@@ -9,7 +9,7 @@ from __future__ import annotations
 import requests
 import sqlalchemy as sa
 
-from service.audit.models import AuditEvent
+from service.audit.models import PlatformAuditEvent
 from service.auth.models import User
 from service.auth.roles import Role
 from service.sso import federation as sso_federation
@@ -109,11 +109,12 @@ def test_an_officer_links_the_existing_account_once_confirmed(app, world, client
         db.session.expire_all()
         assert db.session.get(User, officer.id).role == Role.FEDERATION_OFFICER.value
         event = db.session.scalar(
-            sa.select(AuditEvent).where(
-                AuditEvent.action == "sso_link", AuditEvent.entity_id == str(officer.id)
+            sa.select(PlatformAuditEvent).where(
+                PlatformAuditEvent.action == "sso_link",
+                PlatformAuditEvent.entity_id == str(officer.id),
             )
         )
-        assert event.changes["federation"] == fed.id and event.tenant_id is None
+        assert event.changes["federation"] == fed.id  # in the platform's log: no tenant
         db.session.expunge_all()
 
     # Next time: straight in, nothing asked.
@@ -246,8 +247,9 @@ def test_the_operator_unlinks_an_officer(app, world, client, cas):
     assert _links() == [] and _signed_in_id(client) is None
     with system_scope("test: the log"):
         event = db.session.scalar(
-            sa.select(AuditEvent).where(
-                AuditEvent.action == "sso_unlink", AuditEvent.entity_id == str(officer.id)
+            sa.select(PlatformAuditEvent).where(
+                PlatformAuditEvent.action == "sso_unlink",
+                PlatformAuditEvent.entity_id == str(officer.id),
             )
         )
         assert event.changes["by"] == "administrator"

@@ -191,4 +191,19 @@ def test_the_plan_makes_reference_tables_before_the_tables_that_point_at_them(ca
     assert "SELECT create_distributed_table('member', 'tenant_id', colocate_with =>" in " ".join(
         statements
     )
-    assert not any("'audit_event'" in s for s in statements)
+    # The tenants' audit log is distributed with their rows; the platform's stays local.
+    joined = " ".join(statements)
+    assert "SELECT create_distributed_table('audit_event', 'tenant_id', colocate_with =>" in joined
+    assert "platform_audit_event" not in joined
+
+
+@on_postgres
+def test_no_tenant_table_may_hold_a_null_tenant(catalog):
+    """Every table with a tenant_id is distributed by it, none with a NULL allowed: the
+    audit log's events of no tenant live in a table without the column (migration 0031)."""
+    with_tenant = {t for t, c in catalog.types if c == "tenant_id"}
+    assert with_tenant <= citus.distributed_tables(catalog).keys()
+    assert {(t, "tenant_id") for t in with_tenant} <= catalog.not_null
+    assert "audit_event" in with_tenant
+    assert ("platform_audit_event", "tenant_id") not in catalog.types
+    assert "platform_audit_event" in citus.LOCAL_TABLES

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from service.associations.models import AssociationProfile
 from tenants import roundtrips
 from tenants.db import Session, db
-from tenants.models import Association, TenantOwned, TenantTagged
+from tenants.models import Association, TenantOwned
 from tenants.scope import Scope, system_scope, use_scope
 from tenants.testing import tenant_models
 from tests.conftest import PG_URL
@@ -71,7 +71,7 @@ def test_the_service_role_cannot_bypass_and_owns_nothing(world):
 def test_every_tenant_table_has_forced_row_level_security(world):
     tables = {Association.__tablename__}
     for mapper in db.Model.registry.mappers:
-        if issubclass(mapper.class_, (TenantOwned, TenantTagged)):
+        if issubclass(mapper.class_, TenantOwned):
             tables.add(mapper.class_.__tablename__)
     rows = db.session.execute(
         sa.text(
@@ -187,3 +187,26 @@ def _session_on_engine(engine: sa.Engine) -> Iterator[Session]:
         yield session
     finally:
         session.close()
+
+
+PLATFORM_COUNT = sa.text("SELECT count(*) FROM platform_audit_event")
+
+
+def test_the_platform_log_is_read_past_the_policies_only_and_appended_from_any(world):
+    with system_scope("test: the platform's log"):
+        before = db.session.execute(PLATFORM_COUNT).scalar()
+    assert before > 0
+    own = world.a.first.association.id
+    for scope in (Scope.association(own), Scope.federation(world.a.federation.id)):
+        with use_scope(scope):
+            assert db.session.execute(PLATFORM_COUNT).scalar() == 0
+            db.session.execute(
+                sa.text(
+                    "INSERT INTO platform_audit_event (occurred_at, actor, action, entity)"
+                    " VALUES (now(), 'cli', 'create', 'probe')"
+                )
+            )
+    with use_scope(Scope.nothing()):
+        assert db.session.execute(PLATFORM_COUNT).scalar() == 0
+    with system_scope("test: the platform's log"):
+        assert db.session.execute(PLATFORM_COUNT).scalar() == before + 2

@@ -5,6 +5,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.associations.models import AssociationProfile
+from service.audit.models import PlatformAuditEvent
 from tenants.db import db
 from tenants.models import Association, TenantOwned
 from tenants.scope import NoScope, Scope, ScopeViolation, system_scope, use_scope
@@ -236,3 +237,24 @@ def test_a_bulk_insert_into_another_tenant_raises(world):
         with pytest.raises(ScopeViolation):
             db.session.execute(sa.insert(AssociationProfile), [row])  # no tenant at all
     db.session.rollback()
+
+
+def test_the_platform_log_is_read_in_system_scope_only(world):
+    """Events of no tenant: no tenant's or federation's scope reads them, by the ORM, by a
+    Core statement or from the identity map; only system_scope (the operator's log)."""
+    with system_scope("test: the platform's log"):
+        ids = set(db.session.scalars(sa.select(PlatformAuditEvent.id)))
+        assert ids  # the world's federations and accounts above the associations logged some
+        loaded = db.session.get(PlatformAuditEvent, max(ids))
+    with pytest.raises(NoScope):
+        db.session.scalars(sa.select(PlatformAuditEvent)).all()
+    for scope in (
+        Scope.association(world.a.first.association.id),
+        Scope.federation(world.a.federation.id),
+        Scope.nothing(),
+    ):
+        with use_scope(scope):
+            assert db.session.scalars(sa.select(PlatformAuditEvent.id)).all() == []
+            assert db.session.get(PlatformAuditEvent, loaded.id) is None
+            with pytest.raises(ScopeViolation):
+                db.session.execute(sa.select(PlatformAuditEvent.__table__)).all()
