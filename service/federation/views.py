@@ -180,7 +180,7 @@ def act_on_chosen():
     # filter has moved on since the page was drawn.
     args = table_args(categories.labels(fed)) | {"category": None, "status": None, "finding": None}
     rows = [r.as_dict() for r in dashboards.table(fed, year, **args) if r.association_id in chosen]
-    return exports.chosen(rows, year)
+    return exports.logged_table(rows, year, exports.CHOSEN)
 
 
 @bp.post("/associations/columns")
@@ -426,7 +426,7 @@ def export(view: str):
         return exports.overview(data, taxonomy)
     if view == "associations":
         rows = dashboards.table(fed, year, **table_args(taxonomy))
-        return exports.table([r.as_dict() for r in rows], year)
+        return exports.logged_table([r.as_dict() for r in rows], year, exports.FILTERED)
     if view in taxonomy:
         return exports.category(dashboards.category_view(fed, view, year))
     abort(404)

@@ -69,8 +69,9 @@ def test_the_export_holds_exactly_the_chosen_associations_and_is_logged(world, c
     rows = _rows(response.data)
     assert len(rows[0]) == 16  # the columns of the whole table's export
     assert [r[0] for r in rows[1:]] == ["'=HYPERLINK(1)"]
-    (event,) = _exports()
-    assert event.changes["associations"] == [chosen.id] and event.changes["rows"] == 1
+    (event,) = _exports()  # one line, in the log of the association exported
+    assert (event.entity_id, event.tenant_id) == (str(chosen.id), chosen.id)
+    assert event.changes["selection"] == "chosen" and event.changes["rows"] == 1
 
 
 def test_guidance_opens_addressed_to_the_chosen_associations(world, client):
