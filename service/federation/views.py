@@ -37,8 +37,9 @@ from service.federation.scope import federation_id
 from service.governance import compliance
 from service.privacy import mask_email, mask_name, mask_phone
 from service.unit_of_work import discard
-from service.web.bulk import chosen_ids
+from service.web.bulk import all_matching, chosen_ids
 from service.web.columns import ColumnChoice
+from service.web.confirmations import confirm_first
 from service.web.filters import local_date
 from tenants.models import utcnow
 
@@ -160,27 +161,113 @@ def table():
 
 @bp.post("/associations/chosen")
 @require(Permission.VIEW_FEDERATION)
+@confirm_first
 def act_on_chosen():
     """The table's bulk form: export exactly the ticked associations, or open the guidance
     form addressed to them. Every id must be an association of the caller's own federation
-    (another's is a 404, before anything is read or written)."""
+    (another's is a 404, before anything is read or written). With "every association of
+    this filter" (after a confirmation that says how many), the filter in the form's query
+    string is worked out again here and the ticked ids are not read at all."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    chosen = [_own_association(i).id for i in chosen_ids(request.form, "association_id")]
+    guiding = _may_act()
+    every = all_matching(request.form)
+    if every:
+        rows = matching_rows()
+        chosen = [r.association_id for r in rows]
+    else:
+        chosen = [_own_association(i).id for i in chosen_ids(request.form, "association_id")]
     if not chosen:
-        flash(_("Choose at least one association."), "error")
+        if every:
+            flash(_("No association matches this filter."), "error")
+        else:
+            flash(_("Choose at least one association."), "error")
         return redirect(url_for(".table", **_filter_args()))
-    if request.form.get("action") == "guidance":
-        # The guidance form is the officer's to complete and send (it needs the right to).
-        if not current_principal().can(Permission.MANAGE_FEDERATION):
-            abort(403)
+    if guiding:
+        # The guidance form is the officer's to complete and send.
         return redirect(url_for("guidance.new", association=chosen))
-    fed, year = federation_id(), _year()
-    # The table's sort and none of its filters: a ticked row is exported even if the
-    # filter has moved on since the page was drawn.
-    args = table_args(categories.labels(fed)) | {"category": None, "status": None, "finding": None}
-    rows = [r.as_dict() for r in dashboards.table(fed, year, **args) if r.association_id in chosen]
-    return exports.logged_table(rows, year, exports.CHOSEN)
+    year = _year()
+    if not every:
+        # The table's sort and none of its filters: a ticked row is exported even if the
+        # filter has moved on since the page was drawn.
+        fed = federation_id()
+        args = table_args(categories.labels(fed))
+        args |= {"category": None, "status": None, "finding": None}
+        rows = [r for r in dashboards.table(fed, year, **args) if r.association_id in chosen]
+    selection = exports.FILTERED if every else exports.CHOSEN
+    return exports.logged_table([r.as_dict() for r in rows], year, selection)
+
+
+def _may_act() -> bool:
+    """Whether the bulk form asks for guidance (the officer's right alone: 403 otherwise);
+    False for an export."""
+    if request.form.get("action") != "guidance":
+        return False
+    if not current_principal().can(Permission.MANAGE_FEDERATION):
+        abort(403)
+    return True
+
+
+def matching_rows() -> list[dashboards.Row]:
+    """Every row of the table under the filter of the request's query string (the bulk
+    form posts to the table's own query string), as the table draws them, in the caller's
+    federation: worked out on the server, never taken from a list the page sends."""
+    fed = federation_id()
+    return dashboards.table(fed, _year(), **table_args(categories.labels(fed)))
+
+
+def filter_in_words() -> list[str]:
+    """The table's filter in force, as its labels ("University category: 研究型")."""
+    fed = federation_id()
+    args = table_args(categories.labels(fed))
+    shown = [
+        (_("University category"), categories.labels(fed).get(args["category"] or "")),
+        (_("Status"), associations.status_labels().get(args["status"] or "")),
+        (_("Compliance"), compliance.STATUS_LABELS.get(args["finding"] or "")),
+    ]
+    return [f"{label}：{value}" for label, value in shown if value]
+
+
+def chosen_says() -> list[str]:
+    """What "every association of this filter" will do, with how many: the confirmation."""
+    guiding = _may_act()
+    rows = matching_rows()
+    names = "、".join(r.name for r in rows[:10])
+    more = _(" and %(n)d more", n=len(rows) - 10) if len(rows) > 10 else ""
+    words = filter_in_words()
+    says = [
+        _("The table's filter: %(filter)s.", filter="；".join(words))
+        if words
+        else _("No filter: every association of the federation.")
+    ]
+    if guiding:
+        says.append(
+            _(
+                "The guidance form opens addressed to all %(n)d associations of this filter: "
+                "%(names)s%(more)s.",
+                n=len(rows),
+                names=names,
+                more=more,
+            )
+        )
+        says.append(_("Nothing is sent until you write the guidance and send it."))
+    else:
+        says.append(
+            _(
+                "All %(n)d associations of this filter will be exported to Excel: "
+                "%(names)s%(more)s.",
+                n=len(rows),
+                names=names,
+                more=more,
+            )
+        )
+        says.append(_("The export is recorded in the audit log."))
+    return says
+
+
+def table_page() -> str:
+    """The table as it was (its filter and sort): where "返回" leads."""
+    return url_for(".table", **_filter_args())
 
 
 @bp.post("/associations/columns")
