@@ -14,14 +14,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, seed_demo, server_env, serving
+from tests.browser.conftest import ROOT, SCREENSHOTS, seed_demo, server_env, serving
 from tests.browser.test_accessibility import _audit
 from tests.browser.test_layout import OVERFLOW, PHONE
 from tests.browser.test_profile_page import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="module")
