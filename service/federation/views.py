@@ -21,6 +21,7 @@ from service.federation import (
     guidance,
     problems,
     scope,
+    table_choice,
 )
 from service.federation import universities as unlisted
 from service.federation.forms import (
@@ -32,7 +33,7 @@ from service.federation.forms import (
     UniversityForm,
     weights_form,
 )
-from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, SORTS
+from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
 from service.federation.scope import federation_id
 from service.governance import compliance
 from service.privacy import mask_email, mask_name, mask_phone
@@ -59,27 +60,6 @@ def _print_header() -> dict:
     return {"print_issuer": issuer, "printed_on": local_date(utcnow())}
 
 
-def _year() -> int:
-    year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= 2100 else dashboards.this_year()
-
-
-def table_args(taxonomy: dict[str, str]) -> dict:
-    """The table's filters and sort from the query string; unknown values are ignored."""
-    args = request.args
-    category = args.get("category") if args.get("category") in taxonomy else None
-    status = args.get("status") if args.get("status") in associations.status_labels() else None
-    finding = args.get("compliance") if args.get("compliance") in compliance.STATUS_LABELS else None
-    sort = args.get("sort") if args.get("sort") in SORTS else "name"
-    return {
-        "category": category,
-        "status": status,
-        "finding": finding,
-        "sort": sort,
-        "descending": args.get("order") == "desc",
-    }
-
-
 # The association table has 16 columns: each user picks the ones to show (the name always),
 # from a default of eight that fits a laptop's screen.
 TABLE_COLUMNS = ColumnChoice(
@@ -104,11 +84,6 @@ TABLE_COLUMNS = ColumnChoice(
 )
 
 
-def _filter_args() -> dict:
-    """The table's query string as it is, to come back to the same filter and sort."""
-    return {k: v for k, v in request.args.items() if v}
-
-
 def overview_category(fed: int) -> str | None:
     """The overview's category cut from `?category=` (a code or an id); unknown is ignored."""
     return categories.resolve(fed, request.args.get("category"))
@@ -117,7 +92,7 @@ def overview_category(fed: int) -> str | None:
 @bp.get("/")
 @require(Permission.VIEW_FEDERATION)
 def overview():
-    fed, year = federation_id(), _year()
+    fed, year = federation_id(), table_choice.year()
     category = overview_category(fed)
     data = dashboards.overview(fed, year, category)
     taxonomy = categories.labels(fed)
@@ -136,9 +111,9 @@ def overview():
 @bp.get("/associations")
 @require(Permission.VIEW_FEDERATION)
 def table():
-    fed, year = federation_id(), _year()
+    fed, year = federation_id(), table_choice.year()
     taxonomy = categories.labels(fed)
-    args = table_args(taxonomy)
+    args = table_choice.table_args(taxonomy)
     weight = dashboards.weights(fed)
     return render_template(
         "federation/table.html",
@@ -151,8 +126,8 @@ def table():
         metrics=DASHBOARD_METRICS,
         weights=weight,
         weight_form=weights_form(weight),
-        export_args={**_filter_args(), "year": year},
-        filter_args=_filter_args(),
+        export_args={**table_choice.filter_args(), "year": year},
+        filter_args=table_choice.filter_args(),
         columns=TABLE_COLUMNS,
         shown=TABLE_COLUMNS.shown(),
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
@@ -170,10 +145,10 @@ def act_on_chosen():
     string is worked out again here and the ticked ids are not read at all."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    guiding = _may_act()
+    guiding = table_choice.guiding()
     every = all_matching(request.form)
     if every:
-        rows = matching_rows()
+        rows = table_choice.matching_rows()
         chosen = [r.association_id for r in rows]
     else:
         chosen = [_own_association(i).id for i in chosen_ids(request.form, "association_id")]
@@ -182,92 +157,20 @@ def act_on_chosen():
             flash(_("No association matches this filter."), "error")
         else:
             flash(_("Choose at least one association."), "error")
-        return redirect(url_for(".table", **_filter_args()))
+        return redirect(url_for(".table", **table_choice.filter_args()))
     if guiding:
         # The guidance form is the officer's to complete and send.
         return redirect(url_for("guidance.new", association=chosen))
-    year = _year()
+    year = table_choice.year()
     if not every:
         # The table's sort and none of its filters: a ticked row is exported even if the
         # filter has moved on since the page was drawn.
         fed = federation_id()
-        args = table_args(categories.labels(fed))
+        args = table_choice.table_args(categories.labels(fed))
         args |= {"category": None, "status": None, "finding": None}
         rows = [r for r in dashboards.table(fed, year, **args) if r.association_id in chosen]
     selection = exports.FILTERED if every else exports.CHOSEN
     return exports.logged_table([r.as_dict() for r in rows], year, selection)
-
-
-def _may_act() -> bool:
-    """Whether the bulk form asks for guidance (the officer's right alone: 403 otherwise);
-    False for an export."""
-    if request.form.get("action") != "guidance":
-        return False
-    if not current_principal().can(Permission.MANAGE_FEDERATION):
-        abort(403)
-    return True
-
-
-def matching_rows() -> list[dashboards.Row]:
-    """Every row of the table under the filter of the request's query string (the bulk
-    form posts to the table's own query string), as the table draws them, in the caller's
-    federation: worked out on the server, never taken from a list the page sends."""
-    fed = federation_id()
-    return dashboards.table(fed, _year(), **table_args(categories.labels(fed)))
-
-
-def filter_in_words() -> list[str]:
-    """The table's filter in force, as its labels ("University category: 研究型")."""
-    fed = federation_id()
-    args = table_args(categories.labels(fed))
-    shown = [
-        (_("University category"), categories.labels(fed).get(args["category"] or "")),
-        (_("Status"), associations.status_labels().get(args["status"] or "")),
-        (_("Compliance"), compliance.STATUS_LABELS.get(args["finding"] or "")),
-    ]
-    return [f"{label}：{value}" for label, value in shown if value]
-
-
-def chosen_says() -> list[str]:
-    """What "every association of this filter" will do, with how many: the confirmation."""
-    guiding = _may_act()
-    rows = matching_rows()
-    names = "、".join(r.name for r in rows[:10])
-    more = _(" and %(n)d more", n=len(rows) - 10) if len(rows) > 10 else ""
-    words = filter_in_words()
-    says = [
-        _("The table's filter: %(filter)s.", filter="；".join(words))
-        if words
-        else _("No filter: every association of the federation.")
-    ]
-    if guiding:
-        says.append(
-            _(
-                "The guidance form opens addressed to all %(n)d associations of this filter: "
-                "%(names)s%(more)s.",
-                n=len(rows),
-                names=names,
-                more=more,
-            )
-        )
-        says.append(_("Nothing is sent until you write the guidance and send it."))
-    else:
-        says.append(
-            _(
-                "All %(n)d associations of this filter will be exported to Excel: "
-                "%(names)s%(more)s.",
-                n=len(rows),
-                names=names,
-                more=more,
-            )
-        )
-        says.append(_("The export is recorded in the audit log."))
-    return says
-
-
-def table_page() -> str:
-    """The table as it was (its filter and sort): where "返回" leads."""
-    return url_for(".table", **_filter_args())
 
 
 @bp.post("/associations/columns")
@@ -281,7 +184,7 @@ def choose_columns():
     else:
         TABLE_COLUMNS.remember(request.form.getlist("column"))
     flash(_("The table shows the columns you chose."), "success")
-    return redirect(url_for(".table", **_filter_args()), 303)
+    return redirect(url_for(".table", **table_choice.filter_args()), 303)
 
 
 @bp.post("/weights")
@@ -302,7 +205,7 @@ def set_weights():
 @bp.get("/categories/<code>")
 @require(Permission.VIEW_FEDERATION)
 def category(code: str):
-    fed, year = federation_id(), _year()
+    fed, year = federation_id(), table_choice.year()
     taxonomy = categories.labels(fed)
     if code not in taxonomy:
         abort(404)
@@ -506,13 +409,13 @@ def publish_exemplar_page():
 @bp.get("/export/<view>.xlsx")
 @require(Permission.VIEW_FEDERATION)
 def export(view: str):
-    fed, year = federation_id(), _year()
+    fed, year = federation_id(), table_choice.year()
     taxonomy = categories.labels(fed)
     if view == "overview":
         data = dashboards.overview(fed, year, overview_category(fed))
         return exports.overview(data, taxonomy)
     if view == "associations":
-        rows = dashboards.table(fed, year, **table_args(taxonomy))
+        rows = dashboards.table(fed, year, **table_choice.table_args(taxonomy))
         return exports.logged_table([r.as_dict() for r in rows], year, exports.FILTERED)
     if view in taxonomy:
         return exports.category(dashboards.category_view(fed, view, year))

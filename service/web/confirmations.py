@@ -295,15 +295,15 @@ def _every_matching() -> bool:
 
 
 def _every_matching_says() -> list[str]:
-    from service.federation import views
+    from service.federation import table_choice
 
-    return views.chosen_says()
+    return table_choice.chosen_says()
 
 
 def _association_table() -> str:
-    from service.federation import views
+    from service.federation import table_choice
 
-    return views.table_page()
+    return table_choice.table_page()
 
 
 CONFIRMATIONS: dict[str, Confirmation] = {
