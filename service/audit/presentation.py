@@ -138,6 +138,9 @@ COMMON_FIELD_LABELS: dict[str, Any] = {
     "errors": _l("Errors"),
     "from_code": _l("Category before"),
     "to_code": _l("Category after"),
+    # what an export logs
+    "rows": _l("Rows"),
+    "format": _l("File format"),
     "held_at": _l("Marked held at"),
     "reported_at": _l("Marked reported at"),
     "metric": _l("Indicator"),

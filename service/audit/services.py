@@ -210,6 +210,31 @@ def record(
     )
 
 
+def record_each(
+    session: Session, action: str, entity: str, events: list[tuple[object, int, dict]]
+) -> None:
+    """Log one event per record, each in its own tenant: (entity id, tenant id, changes).
+    One insert for all of them (an export of a whole table logs one line per row's owner)."""
+    if not events:
+        return
+    now, actor = _now(), current_actor()
+    _insert(
+        session,
+        [
+            {
+                "occurred_at": now,
+                "actor": actor,
+                "action": action,
+                "entity": entity,
+                "entity_id": str(entity_id),
+                "tenant_id": tenant_id,
+                "changes": changes,
+            }
+            for entity_id, tenant_id, changes in events
+        ],
+    )
+
+
 def install(session_class: type[Session]) -> None:
     if not event.contains(session_class, "before_flush", _before_flush):
         event.listen(session_class, "before_flush", _before_flush)

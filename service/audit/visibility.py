@@ -186,6 +186,10 @@ RULES: dict[str, Rule] = {
         }
     ),
     "federation_problem_finding": Rule({Level.FEDERATION: Grant(P.VIEW_FEDERATION)}),
+    # An export of the federation's association table: one event in the log of each
+    # association exported (its figures left the service). The federation's readers see
+    # it; the association does not even see that it happened (the federation's work).
+    "association_table": Rule({Level.FEDERATION: Grant(P.VIEW_FEDERATION)}, hidden_otherwise=True),
     "federation_comment": Rule(
         {Level.FEDERATION: Grant(P.VIEW_FEDERATION, frozenset({"body", "guidance_id"}))}
     ),
@@ -209,6 +213,10 @@ RULES: dict[str, Rule] = {
     # The national forms' header block: the platform's own, set by its operator.
     "statistical_form_header": Rule({Level.PLATFORM: Grant(P.CONFIGURE_NATIONAL_FORMS)}),
 }
+
+
+#: Kinds of event that are about no row of a table of their own name (what was exported).
+EVENTS_WITHOUT_TABLE = frozenset({"association_table"})
 
 
 def rule_for(entity: str) -> Rule:

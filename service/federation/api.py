@@ -13,7 +13,7 @@ from service.auth.roles import Permission
 from service.federation import categories, dashboards, exemplars, guidance, problems, scope
 from service.federation.schemas import OverviewArgs, TableArgs, TrendArgs, YearArgs
 from service.federation.scope import federation_id
-from service.federation.views import table_args
+from service.federation.table_choice import table_args
 from service.rest import Blueprint
 
 blp = Blueprint(

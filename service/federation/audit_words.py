@@ -19,5 +19,12 @@ words.register(
         "federation_comment": _l("comment"),
         "association_table": _l("associations table"),
     },
+    fields={"selection": _l("Rows exported"), "association": _l("Association")},
     values={"metric": {m.code: m.label for m in METRICS}},
+    record_values={
+        ("association_table", "selection"): {
+            "chosen": _l("the associations chosen in the table"),
+            "filter": _l("every association of the table's filter"),
+        }
+    },
 )

@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from service.associations import services as associations
-from service.audit.services import record
+from service.audit.services import record_each
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
 from service.governance import compliance
 from service.imports.writing import workbook_bytes
@@ -84,15 +84,23 @@ def table(rows: list[dict], year: int) -> Response:
     return _response(book, f"associations-{year}.xlsx")
 
 
-def chosen(rows: list[dict], year: int) -> Response:
-    """The associations an officer ticked in the table, as `table` writes them; the log
-    keeps which ones left the service (a list of names and figures handed on)."""
-    ids = [row["association_id"] for row in rows]
-    record(
+#: What an export of the association table held: the rows ticked, or every row of a filter.
+CHOSEN, FILTERED = "chosen", "filter"
+
+
+def logged_table(rows: list[dict], year: int, selection: str) -> Response:
+    """The association table's export (`table`), logged in the log of every association
+    it names: the federation's own readers see which associations' figures left the
+    service, by whom and when; the association itself does not (`audit.visibility`)."""
+    changes = {"selection": selection, "rows": len(rows), "format": "xlsx"}
+    record_each(
         db.session,
         "export",
         "association_table",
-        changes={"format": "xlsx", "rows": len(ids), "associations": ids},
+        [
+            (r["association_id"], r["association_id"], {"association": r["name"], **changes})
+            for r in rows
+        ],
     )
     return table(rows, year)
 

@@ -21,6 +21,7 @@ from service.federation import (
     guidance,
     problems,
     scope,
+    table_choice,
 )
 from service.federation import universities as unlisted
 from service.federation.forms import (
@@ -32,13 +33,14 @@ from service.federation.forms import (
     UniversityForm,
     weights_form,
 )
-from service.federation.metrics import BY_CODE, DASHBOARD_METRICS, SORTS
+from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
 from service.federation.scope import federation_id
 from service.governance import compliance
 from service.privacy import mask_email, mask_name, mask_phone
 from service.unit_of_work import discard
-from service.web.bulk import chosen_ids
+from service.web.bulk import all_matching, chosen_ids
 from service.web.columns import ColumnChoice
+from service.web.confirmations import confirm_first
 from service.web.filters import local_date
 from tenants.models import utcnow
 
@@ -56,27 +58,6 @@ def _print_header() -> dict:
         return scope.federation(own).name if own else None
 
     return {"print_issuer": issuer, "printed_on": local_date(utcnow())}
-
-
-def _year() -> int:
-    year = request.args.get("year", type=int)
-    return year if year and 2000 <= year <= 2100 else dashboards.this_year()
-
-
-def table_args(taxonomy: dict[str, str]) -> dict:
-    """The table's filters and sort from the query string; unknown values are ignored."""
-    args = request.args
-    category = args.get("category") if args.get("category") in taxonomy else None
-    status = args.get("status") if args.get("status") in associations.status_labels() else None
-    finding = args.get("compliance") if args.get("compliance") in compliance.STATUS_LABELS else None
-    sort = args.get("sort") if args.get("sort") in SORTS else "name"
-    return {
-        "category": category,
-        "status": status,
-        "finding": finding,
-        "sort": sort,
-        "descending": args.get("order") == "desc",
-    }
 
 
 # The association table has 16 columns: each user picks the ones to show (the name always),
@@ -103,11 +84,6 @@ TABLE_COLUMNS = ColumnChoice(
 )
 
 
-def _filter_args() -> dict:
-    """The table's query string as it is, to come back to the same filter and sort."""
-    return {k: v for k, v in request.args.items() if v}
-
-
 def overview_category(fed: int) -> str | None:
     """The overview's category cut from `?category=` (a code or an id); unknown is ignored."""
     return categories.resolve(fed, request.args.get("category"))
@@ -116,7 +92,7 @@ def overview_category(fed: int) -> str | None:
 @bp.get("/")
 @require(Permission.VIEW_FEDERATION)
 def overview():
-    fed, year = federation_id(), _year()
+    fed, year = federation_id(), table_choice.year()
     category = overview_category(fed)
     data = dashboards.overview(fed, year, category)
     taxonomy = categories.labels(fed)
@@ -135,9 +111,9 @@ def overview():
 @bp.get("/associations")
 @require(Permission.VIEW_FEDERATION)
 def table():
-    fed, year = federation_id(), _year()
+    fed, year = federation_id(), table_choice.year()
     taxonomy = categories.labels(fed)
-    args = table_args(taxonomy)
+    args = table_choice.table_args(taxonomy)
     weight = dashboards.weights(fed)
     return render_template(
         "federation/table.html",
@@ -150,8 +126,8 @@ def table():
         metrics=DASHBOARD_METRICS,
         weights=weight,
         weight_form=weights_form(weight),
-        export_args={**_filter_args(), "year": year},
-        filter_args=_filter_args(),
+        export_args={**table_choice.filter_args(), "year": year},
+        filter_args=table_choice.filter_args(),
         columns=TABLE_COLUMNS,
         shown=TABLE_COLUMNS.shown(),
         can_manage=current_principal().can(Permission.MANAGE_FEDERATION),
@@ -160,27 +136,41 @@ def table():
 
 @bp.post("/associations/chosen")
 @require(Permission.VIEW_FEDERATION)
+@confirm_first
 def act_on_chosen():
     """The table's bulk form: export exactly the ticked associations, or open the guidance
     form addressed to them. Every id must be an association of the caller's own federation
-    (another's is a 404, before anything is read or written)."""
+    (another's is a 404, before anything is read or written). With "every association of
+    this filter" (after a confirmation that says how many), the filter in the form's query
+    string is worked out again here and the ticked ids are not read at all."""
     if not ActionForm().validate_on_submit():
         abort(400)
-    chosen = [_own_association(i).id for i in chosen_ids(request.form, "association_id")]
+    guiding = table_choice.guiding()
+    every = all_matching(request.form)
+    if every:
+        rows = table_choice.matching_rows()
+        chosen = [r.association_id for r in rows]
+    else:
+        chosen = [_own_association(i).id for i in chosen_ids(request.form, "association_id")]
     if not chosen:
-        flash(_("Choose at least one association."), "error")
-        return redirect(url_for(".table", **_filter_args()))
-    if request.form.get("action") == "guidance":
-        # The guidance form is the officer's to complete and send (it needs the right to).
-        if not current_principal().can(Permission.MANAGE_FEDERATION):
-            abort(403)
+        if every:
+            flash(_("No association matches this filter."), "error")
+        else:
+            flash(_("Choose at least one association."), "error")
+        return redirect(url_for(".table", **table_choice.filter_args()))
+    if guiding:
+        # The guidance form is the officer's to complete and send.
         return redirect(url_for("guidance.new", association=chosen))
-    fed, year = federation_id(), _year()
-    # The table's sort and none of its filters: a ticked row is exported even if the
-    # filter has moved on since the page was drawn.
-    args = table_args(categories.labels(fed)) | {"category": None, "status": None, "finding": None}
-    rows = [r.as_dict() for r in dashboards.table(fed, year, **args) if r.association_id in chosen]
-    return exports.chosen(rows, year)
+    year = table_choice.year()
+    if not every:
+        # The table's sort and none of its filters: a ticked row is exported even if the
+        # filter has moved on since the page was drawn.
+        fed = federation_id()
+        args = table_choice.table_args(categories.labels(fed))
+        args |= {"category": None, "status": None, "finding": None}
+        rows = [r for r in dashboards.table(fed, year, **args) if r.association_id in chosen]
+    selection = exports.FILTERED if every else exports.CHOSEN
+    return exports.logged_table([r.as_dict() for r in rows], year, selection)
 
 
 @bp.post("/associations/columns")
@@ -194,7 +184,7 @@ def choose_columns():
     else:
         TABLE_COLUMNS.remember(request.form.getlist("column"))
     flash(_("The table shows the columns you chose."), "success")
-    return redirect(url_for(".table", **_filter_args()), 303)
+    return redirect(url_for(".table", **table_choice.filter_args()), 303)
 
 
 @bp.post("/weights")
@@ -215,7 +205,7 @@ def set_weights():
 @bp.get("/categories/<code>")
 @require(Permission.VIEW_FEDERATION)
 def category(code: str):
-    fed, year = federation_id(), _year()
+    fed, year = federation_id(), table_choice.year()
     taxonomy = categories.labels(fed)
     if code not in taxonomy:
         abort(404)
@@ -419,14 +409,14 @@ def publish_exemplar_page():
 @bp.get("/export/<view>.xlsx")
 @require(Permission.VIEW_FEDERATION)
 def export(view: str):
-    fed, year = federation_id(), _year()
+    fed, year = federation_id(), table_choice.year()
     taxonomy = categories.labels(fed)
     if view == "overview":
         data = dashboards.overview(fed, year, overview_category(fed))
         return exports.overview(data, taxonomy)
     if view == "associations":
-        rows = dashboards.table(fed, year, **table_args(taxonomy))
-        return exports.table([r.as_dict() for r in rows], year)
+        rows = dashboards.table(fed, year, **table_choice.table_args(taxonomy))
+        return exports.logged_table([r.as_dict() for r in rows], year, exports.FILTERED)
     if view in taxonomy:
         return exports.category(dashboards.category_view(fed, view, year))
     abort(404)

@@ -286,6 +286,26 @@ def _own_record_page() -> str:
     return url_for("me.record_page")
 
 
+def _every_matching() -> bool:
+    """Only "every association of this filter" asks first: the officer does not see those
+    rows ticked one by one, so the confirmation says how many and which."""
+    from service.web.bulk import all_matching
+
+    return all_matching(request.form)
+
+
+def _every_matching_says() -> list[str]:
+    from service.federation import table_choice
+
+    return table_choice.chosen_says()
+
+
+def _association_table() -> str:
+    from service.federation import table_choice
+
+    return table_choice.table_page()
+
+
 CONFIRMATIONS: dict[str, Confirmation] = {
     "reporting.submit": Confirmation(
         _l("Submit the report to the federation?"),
@@ -327,6 +347,13 @@ CONFIRMATIONS: dict[str, Confirmation] = {
         _change_statuses_says,
         _member_list,
         applies=_statuses_can_change,
+    ),
+    "federation.act_on_chosen": Confirmation(
+        _l("Act on every association of this filter?"),
+        _l("Confirm and continue"),
+        _every_matching_says,
+        _association_table,
+        applies=_every_matching,
     ),
     "me.withdraw_consent": Confirmation(
         _l("Withdraw your consent?"),

@@ -16,7 +16,8 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = "/usr/bin/chromium"
-OUTPUT = ROOT / "tests" / "output" / "browser"
+# Every browser test's pictures, in the directory CI keeps as artefacts (.ci/run).
+SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "artifacts" / "screenshots")
 
 
 def _free_port() -> int:
@@ -121,7 +122,7 @@ def page(browser):
 
 
 def screenshot(page, name: str) -> Path:
-    OUTPUT.mkdir(parents=True, exist_ok=True)
-    path = OUTPUT / f"{name}.png"
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    path = SCREENSHOTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path

@@ -18,7 +18,7 @@ import pytest
 
 from tests.browser.conftest import screenshot
 from tests.browser.test_content_security_policy import ACCOUNTS, DEMO_PASSWORD, _sign_in
-from tests.browser.test_layout import PHONE
+from tests.browser.test_layout import OVERFLOW, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -92,9 +92,12 @@ def _links_in_main(page, live_server: str) -> list[str]:
     ]
 
 
-def _walk(page, live_server: str, start: list[str], depth: int = 2) -> tuple[list[str], list[str]]:
+def _walk(
+    page, live_server: str, start: list[str], depth: int = 2, also=None
+) -> tuple[list[str], list[str]]:
     """Audit the start pages and the pages linked from their content `depth` clicks deep,
-    one page of each kind. Returns the pages seen and the problems found."""
+    one page of each kind (and `also(page, where)`'s problems on each). Returns the pages
+    seen and the problems found."""
     seen: dict[str, str] = {}
     problems: list[str] = []
     level = list(dict.fromkeys(start))
@@ -112,17 +115,22 @@ def _walk(page, live_server: str, start: list[str], depth: int = 2) -> tuple[lis
             if "text/html" not in response.headers.get("content-type", ""):
                 continue
             problems += _audit(page, where)
+            if also is not None:
+                problems += also(page, where)
             following += _links_in_main(page, live_server)
         level = list(dict.fromkeys(u for u in following if _shape(u) not in seen))
     return list(seen.values()), problems
 
 
-def _walk_as(page, live_server: str, username: str, depth: int) -> tuple[list[str], list[str]]:
+def _walk_as(
+    page, live_server: str, username: str, depth: int, also=None
+) -> tuple[list[str], list[str]]:
     """Sign in as `username` and walk from the sidebar and the password page."""
     _sign_in(page, live_server, username)
     sidebar = page.locator("#sidebar a").evaluate_all("els => els.map(a => a.href)")
     assert sidebar, f"{username} sees no sidebar"
-    pages, problems = _walk(page, live_server, [*sidebar, live_server + "/account/password"], depth)
+    start = [*sidebar, live_server + "/account/password"]
+    pages, problems = _walk(page, live_server, start, depth, also)
     assert len(pages) > len(set(sidebar)), pages  # the walk went past the sidebar
     return pages, problems
 
@@ -154,12 +162,26 @@ def test_every_page_of_each_kind_of_user_passes_axe(page, live_server, username)
     assert not problems, "\n".join(problems)
 
 
+def _fits_a_phone(page, where: str) -> list[str]:
+    """At 390 px: nothing scrolls sideways, and the header is at most 64 px high."""
+    problems = []
+    over, widest = page.evaluate(OVERFLOW)
+    if over > 0:
+        problems.append(f"{where}: scrolls sideways by {over}px: {widest}")
+    height = page.locator("header.site-header").bounding_box()["height"]
+    if height > 64:
+        problems.append(f"{where}: a header of {height}px")
+    return problems
+
+
 @pytest.mark.parametrize("username", ACCOUNTS)
 def test_every_page_on_a_phone_passes_axe(browser, live_server, username):
-    """At 390 px a wide table scrolls in its own box, which the keyboard must reach."""
+    """At 390 px a wide table scrolls in its own box, which the keyboard must reach; and
+    every page reached (one click past the sidebar) fits the phone's width."""
     context = browser.new_context(locale="zh-CN", viewport=PHONE, is_mobile=True, has_touch=True)
     try:
-        _, problems = _walk_as(context.new_page(), live_server, username, depth=1)
+        page = context.new_page()
+        _, problems = _walk_as(page, live_server, username, depth=1, also=_fits_a_phone)
     finally:
         context.close()
     assert not problems, "\n".join(problems)

@@ -139,3 +139,62 @@ def test_one_box_ticks_every_row_of_the_page(page, live_server):
     every.check()
     every.uncheck()
     assert not any(rows.nth(i).is_checked() for i in range(rows.count()))
+
+
+def test_every_association_of_the_filter_is_exported_and_addressed(page, live_server):
+    """Gmail's "select all N": the officer chooses every association of the filter in force,
+    is told how many before anything happens, and the export and the guidance form hold
+    exactly the filter's rows (worked out again by the server)."""
+    import io
+    import re
+
+    from openpyxl import load_workbook
+
+    _sign_in(page, live_server, "zj-officer")
+    page.goto(live_server + "/federation/associations?status=active")
+    page.wait_for_load_state()
+    rows = page.locator("#association-table tbody input[name=association_id]")
+    names = page.locator("#association-table tbody .card-title").all_inner_texts()
+    n = rows.count()
+    assert n > 1
+    matching = page.locator("#all-matching")
+    label = page.locator("label:has(#all-matching)").inner_text()
+    assert f"选择当前筛选条件下的全部 {n} 个高校科协" in label
+
+    # The box ticks every row; taking a row out of the choice takes the box back.
+    matching.check()
+    assert all(rows.nth(i).is_checked() for i in range(n))
+    rows.first.uncheck()
+    assert not matching.is_checked()
+    matching.check()
+    assert rows.first.is_checked()
+    screenshot(page, "federation-table-all-matching")
+
+    page.get_by_role("button", name="导出所选").click()
+    page.wait_for_load_state()
+    assert page.get_by_role("heading", level=1).inner_text() == (
+        "对当前筛选条件下的全部高校科协执行此操作？"
+    )
+    consequence = page.locator(".consequence").inner_text()
+    assert f"当前筛选条件下的全部 {n} 个高校科协将导出为 Excel" in consequence
+    assert "总表的筛选条件：状态：" in consequence
+    screenshot(page, "federation-table-all-matching-confirm")
+    with page.expect_download() as download:
+        page.get_by_role("button", name="确认并继续").click()
+    book = load_workbook(io.BytesIO(download.value.path().read_bytes()))
+    exported = [r[0].value for r in book.active.iter_rows(min_row=2)]
+    assert sorted(exported) == sorted(names)
+
+    # The guidance form, addressed to the same associations; nothing is sent yet.
+    page.goto(live_server + "/federation/associations?status=active")
+    page.locator("#all-matching").check()
+    page.get_by_role("button", name="向所选发送指导").click()
+    page.wait_for_load_state()
+    assert (
+        f"收件方为当前筛选条件下的全部 {n} 个高校科协" in page.locator(".consequence").inner_text()
+    )
+    page.get_by_role("button", name="确认并继续").click()
+    page.wait_for_load_state()
+    assert re.search(r"/federation/guidance/new\?", page.url)
+    chosen = page.locator("select[name=associations] option:checked").all_inner_texts()
+    assert sorted(chosen) == sorted(names)

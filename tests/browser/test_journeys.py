@@ -1,6 +1,8 @@
 """Each role's main journeys, walked in the browser on a desktop (1366 px) and on a phone
 (390 px): what the user sees after every step (the flash, the status word, the row in the
-list), on the phone a page that never scrolls sideways, and a screenshot of every step.
+list), on the phone a page that never scrolls sideways under a header of at most 64 px,
+axe-core's audit of every step's page (the confirmations included), and a screenshot of
+every step.
 
 A journey changes the data (it submits, locks, erases), so each test has a server and a
 database of its own: a copy of the demo, seeded once for the module, with the reports that
@@ -12,7 +14,6 @@ Screenshots: `$SCREENSHOT_DIR` (default artifacts/screenshots/), one PNG a step,
 
 from __future__ import annotations
 
-import os
 import shutil
 import subprocess
 import sys
@@ -22,15 +23,15 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import Locator, Page, expect
 
-from tests.browser.conftest import ROOT, seed_demo, server_env, serving
+from tests.browser.conftest import ROOT, SCREENSHOTS, seed_demo, server_env, serving
 from tests.browser.journey_data import RETURN_COMMENT
+from tests.browser.test_accessibility import _audit
 from tests.browser.test_activity_record import _png
 from tests.browser.test_layout import OVERFLOW
 from tests.browser.test_profile_page import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
 
-SCREENSHOTS = Path(os.environ.get("SCREENSHOT_DIR") or ROOT / "artifacts" / "screenshots")
 VIEWPORTS = {1366: {"width": 1366, "height": 800}, 390: {"width": 390, "height": 844}}
 YEAR = date.today().year - 1  # the demo's open reporting period
 
@@ -138,7 +139,8 @@ class Walk:
         return row
 
     def step(self, name: str) -> None:
-        """The page as the user sees it now: it fits a phone, and it is photographed."""
+        """The page as the user sees it now: it fits a phone under a header of at most
+        64 px, axe-core finds nothing serious on it, and it is photographed."""
         self.steps += 1
         if self.on_phone:
             over, widest = self.page.evaluate(OVERFLOW)
@@ -146,6 +148,9 @@ class Walk:
             assert self.page.evaluate(
                 "document.documentElement.scrollWidth <= window.innerWidth"
             ), name
+            header = self.page.locator("header.site-header").bounding_box()
+            assert header["height"] <= 64, f"step {self.steps} ({name}): {header['height']}px"
+        assert _audit(self.page, f"{self.prefix} step {self.steps} ({name})") == []
         self.photograph(name)
 
     def photograph(self, name: str) -> None:

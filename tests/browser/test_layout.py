@@ -111,3 +111,23 @@ def test_no_page_scrolls_sideways_on_a_phone(phone, live_server, username):
             wide[link] = (over, widest)
     screenshot(phone, f"layout-phone-{username}")
     assert wide == {}
+
+
+def test_the_signed_out_pages_fit_a_phone_under_the_same_page_header(phone, live_server):
+    """Signed out: no sidebar and no trail of breadcrumbs, but the design system's page
+    header all the same, under a header of at most 64 px, and nothing sideways."""
+    from tests.browser.test_accessibility import ANONYMOUS_PAGES
+
+    wide, headers = {}, {}
+    for path in ANONYMOUS_PAGES:
+        phone.goto(live_server + path)
+        assert phone.locator("header.site-header").bounding_box()["height"] <= 64, path
+        assert phone.locator("#sidebar").count() == 0, path
+        assert phone.locator("nav.breadcrumbs").count() == 0, path
+        headers[path] = phone.locator("main .page-header h1").count()
+        over, widest = phone.evaluate(OVERFLOW)
+        if over > 0:
+            wide[path] = (over, widest)
+        screenshot(phone, "layout-phone-signed-out" + path.replace("/", "-"))
+    assert wide == {}
+    assert headers == dict.fromkeys(ANONYMOUS_PAGES, 1)

@@ -1,6 +1,7 @@
 """The annual report as one working surface, in the browser: an explanation typed into its
-row saves itself when the field is left (or typing stops), says 已保存 in the row, and the
-summary's count of figures still to explain drops, all without the page reloading or
+row saves itself when the field is left (or typing stops), says 已保存 in the row, its
+label drops the "explain why" warning, and the summary's count of figures still to explain
+drops, all without the page reloading or
 moving. The data: tests/browser/report_data.py on a copy of the demo."""
 
 from __future__ import annotations
@@ -13,14 +14,12 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import ROOT, seed_demo, server_env, serving
+from tests.browser.conftest import ROOT, SCREENSHOTS, seed_demo, server_env, serving
 from tests.browser.test_accessibility import _audit
 from tests.browser.test_layout import OVERFLOW, PHONE
 from tests.browser.test_profile_page import DEMO_PASSWORD
 
 pytestmark = pytest.mark.browser
-
-SCREENSHOTS = ROOT / "artifacts" / "screenshots"
 
 
 @pytest.fixture(scope="module")
@@ -71,6 +70,9 @@ def test_an_explanation_saves_in_place_and_the_count_drops(page, service):
     page.evaluate("window.notReloaded = true")
     row = page.locator("#figure-POP01")
     field = row.get_by_role("textbox")
+    warning = "与上年相比变化超过三成，请说明原因。"
+    expect(row.locator("label")).to_have_text(warning)
+    expect(row.locator("label strong.error")).to_be_visible()
     field.evaluate("el => el.scrollIntoView({block: 'center'})")
     # Where the field is on the screen: the summary above it shrinks as a figure is
     # explained, and the browser keeps the field where it was (scroll anchoring).
@@ -81,6 +83,9 @@ def test_an_explanation_saves_in_place_and_the_count_drops(page, service):
     field.press("Tab")  # leave the field
 
     expect(row.locator(".save-state")).to_have_text("已保存")
+    # The row's label is the saved state's at once, as a reload would draw it.
+    expect(row.locator("label")).to_have_text("情况说明")
+    expect(row.locator("label strong.error")).to_have_count(0)
     expect(count).to_have_text(str(before - 1))
     expect(summary.get_by_role("link", name="科普活动次数")).to_be_hidden()
     expect(page.locator("#section-pop [data-attention-of]")).to_be_hidden()  # 科普: none left
@@ -97,9 +102,13 @@ def test_an_explanation_saves_in_place_and_the_count_drops(page, service):
     assert page.evaluate("window.notReloaded === true")
     _shoot(page, "saved", full_page=False)
 
+    expect(page.locator("#figure-ORG02 label")).to_have_text("情况说明")
+
     # Kept: the page read again says the same.
     page.reload()
     expect(count).to_have_text(str(before - 2))
+    expect(page.locator("#figure-POP01 label")).to_have_text("情况说明")
+    expect(page.locator("#figure-ORG02 label")).to_have_text("情况说明")
     expect(page.locator("#explain-POP01")).to_have_value(
         "年底补录两场科普开放日，次数以活动记录为准。"
     )

@@ -14,6 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.activities.models import Activity
+from service.audit.models import AuditEvent
 from service.auth.models import User
 from service.auth.roles import Role
 from service.members.models import Member
@@ -67,9 +68,20 @@ class Scenario:
     data: tuple[tuple[str, str], ...] = ()
     # For an action on rows chosen in a form (a bulk action): the field carrying the id.
     id_field: str | None = None
+    # What the action answers once confirmed: a redirect, or a download.
+    done: int = 302
 
     def body(self, target: int) -> dict:
         return {**dict(self.data), **({self.id_field: str(target)} if self.id_field else {})}
+
+
+def _table_exports(_federation_id: int) -> int:
+    """How many lines the association table's exports left in the log."""
+    return db.session.scalar(
+        sa.select(sa.func.count())
+        .select_from(AuditEvent)
+        .where(AuditEvent.action == "export", AuditEvent.entity == "association_table")
+    )
 
 
 def _report_status(report_id: int) -> str:
@@ -122,6 +134,15 @@ SCENARIOS: dict[str, Scenario] = {
         "将有 1 名会员自",
         (("status", "lapsed"),),
         id_field="member_id",
+    ),
+    "federation.act_on_chosen": Scenario(
+        lambda w: w.a.users[Role.FEDERATION_OFFICER],
+        lambda w: w.a.federation.id,
+        "/federation/associations/chosen",
+        _table_exports,
+        "当前筛选条件下的全部 2 个高校科协将导出为 Excel",
+        (("action", "export"), ("all_matching", "yes")),
+        done=200,
     ),
     "me.withdraw_consent": Scenario(
         lambda w: w.a.first.users[Role.MEMBER],
@@ -202,7 +223,7 @@ def test_the_action_asks_first_and_changes_nothing_until_confirmed(client, world
             assert _state(scenario, target) == before
         data["confirmation_word"] = " 删除 "
     done = client.post(url, data=data)
-    assert done.status_code == 302, done.get_data(as_text=True)
+    assert done.status_code == scenario.done, done.get_data(as_text=True)
     assert _state(scenario, target) != before
 
 

@@ -5,6 +5,7 @@ not scattered down the page."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
 
@@ -145,3 +146,102 @@ def test_the_account_pages_put_their_actions_in_the_header(world, client):
     _one_header(client, "/sso/settings")
     client.login_as(world.a.users[Role.FEDERATION_OFFICER])
     _one_header(client, "/sso/federation/settings")
+
+
+# --- every full page, including the signed-out ones -------------------------------------
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "service"
+#: Documents drawn outside the layout on purpose, and why.
+OUTSIDE_THE_DESIGN_SYSTEM = {
+    # The national statistical forms on paper: their heading is the form's own title, laid
+    # out as the form prescribes (report-print.css), with no screen chrome.
+    "reporting/print.html",
+}
+
+
+def _templates() -> dict[str, str]:
+    found = {}
+    for folder in TEMPLATES.glob("**/templates"):
+        for path in folder.glob("**/*.html"):
+            found[path.relative_to(folder).as_posix()] = path.read_text(encoding="utf-8")
+    return found
+
+
+def _calls_page_header(name: str, templates: dict[str, str], seen=()) -> bool:
+    source = templates[name]
+    if re.search(r"(\{\{|\{%-? call) page_header\(", source):
+        return True
+    included = re.findall(r'\{%-? include "([^"]+)"', source)
+    return any(_calls_page_header(i, templates, (*seen, name)) for i in included if i not in seen)
+
+
+def _full_pages(templates: dict[str, str]) -> list[str]:
+    """Pages in the layout (they extend base.html) and documents of their own (<html>)."""
+    return sorted(
+        name
+        for name, source in templates.items()
+        if name != "base.html"
+        and name not in OUTSIDE_THE_DESIGN_SYSTEM
+        and ('{% extends "base.html" %}' in source or "<html" in source)
+    )
+
+
+def test_every_full_page_template_opens_with_the_page_header():
+    templates = _templates()
+    pages = _full_pages(templates)
+    assert "auth/login.html" in pages and "reporting/catalogue.html" in pages  # found them
+    without = [name for name in pages if not _calls_page_header(name, templates)]
+    assert without == [], f"full pages without the page_header macro: {without}"
+
+
+def test_no_template_writes_its_own_h1():
+    """The page's one <h1> is the macro's, so that no page hand-rolls an older header."""
+    templates = _templates()
+    own = [
+        name
+        for name, source in templates.items()
+        if "<h1" in source and name != "_page.html" and name not in OUTSIDE_THE_DESIGN_SYSTEM
+    ]
+    assert own == []
+
+
+def _html_pages(app) -> list[str]:
+    skip = ("/api/", "/static/", "/healthz", "/readyz", "/metrics", "/logout")
+    return sorted(
+        rule.rule
+        for rule in app.url_map.iter_rules()
+        if "GET" in rule.methods and not rule.arguments and not rule.rule.startswith(skip)
+    )
+
+
+def _pages_without_one_header(app, client) -> dict[str, str]:
+    wrong = {}
+    for path in _html_pages(app):
+        response = client.get(path)
+        if response.status_code != 200 or response.mimetype != "text/html":
+            continue
+        page = response.get_data(as_text=True)
+        headers = page.count('<div class="page-header">')
+        if headers != 1 or page.count("<h1") != 1 or not re.search(r"<h1[^>]*>", _header(page)):
+            wrong[path] = f"{headers} page headers, {page.count('<h1')} h1"
+    return wrong
+
+
+def test_every_page_a_role_can_open_has_one_page_header(app, world, client):
+    for user in (
+        world.a.users[Role.FEDERATION_OFFICER],
+        world.a.users[Role.EDUCATION_SUPERVISOR],
+        world.a.first.users[Role.ASSOCIATION_ADMIN],
+        world.a.first.users[Role.MEMBER],
+        world.operator,
+    ):
+        client.login_as(user)
+        assert _pages_without_one_header(app, client) == {}, user.role
+
+
+def test_the_signed_out_pages_use_the_same_header_without_a_trail(app, client):
+    assert _pages_without_one_header(app, client) == {}
+    for path in ("/login", "/account/forgot-password"):
+        page = client.get(path).get_data(as_text=True)
+        assert '<div class="page-header">' in page, path
+        assert 'class="breadcrumbs"' not in page, path

@@ -1,8 +1,9 @@
 // The annual report's explanations save themselves where they are written: when the field is
 // left, or a moment after typing stops. Each row's form still posts (and reloads the page at
 // that row) without script; with it, the form's own fields go by fetch, asking for JSON, and
-// the page stays where it is. The row says 已保存 or 保存失败, and the summary's count of
-// figures still to explain follows. The words come from the page (data-*), in its language.
+// the page stays where it is. The row says 已保存 or 保存失败, its label drops the
+// "explain why" warning once explained, and the summary's count of figures still to
+// explain follows. The words come from the page (data-*), in its language.
 (function () {
   "use strict";
   var PAUSE_MS = 1200;
@@ -13,8 +14,28 @@
   var words = {
     saving: figures.getAttribute("data-saving"),
     saved: figures.getAttribute("data-saved"),
-    failed: figures.getAttribute("data-failed")
+    failed: figures.getAttribute("data-failed"),
+    toExplain: figures.getAttribute("data-to-explain"),
+    explained: figures.getAttribute("data-explained")
   };
+
+  // A row's label says what the page would say on a reload: the warning while the figure
+  // still needs an explanation, the plain "Explanation" once it has one.
+  function label(row, needed) {
+    var element = row.querySelector("form.explanation label");
+    if (!element) {
+      return;
+    }
+    var warning = element.querySelector("strong.error");
+    if (needed && !warning) {
+      warning = document.createElement("strong");
+      warning.className = "error";
+      warning.textContent = words.toExplain;
+      element.replaceChildren(warning);
+    } else if (!needed && (warning || element.textContent !== words.explained)) {
+      element.replaceChildren(document.createTextNode(words.explained));
+    }
+  }
 
   function show(state, text, kind) {
     state.textContent = text;
@@ -42,7 +63,9 @@
     }
     document.querySelectorAll("#figures tr[id^='figure-']").forEach(function (row) {
       var code = row.id.slice("figure-".length);
-      row.classList.toggle("needs-explanation", codes.indexOf(code) >= 0);
+      var needed = codes.indexOf(code) >= 0;
+      row.classList.toggle("needs-explanation", needed);
+      label(row, needed);
     });
     // The sections' counts (in the index and on each section's heading line): the number
     // in their words follows, and a count of none is hidden.
