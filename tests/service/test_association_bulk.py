@@ -11,7 +11,7 @@ import re
 import sqlalchemy as sa
 from openpyxl import load_workbook
 
-from service.audit.models import PlatformAuditEvent
+from service.audit.models import AuditEvent
 from service.auth.roles import Role
 from service.federation.models import Guidance
 from tenants.db import db
@@ -25,14 +25,13 @@ def _rows(data: bytes) -> list[list]:
     return [[c.value for c in r] for r in load_workbook(io.BytesIO(data)).active.iter_rows()]
 
 
-def _exports() -> list[PlatformAuditEvent]:
-    """The exports in the platform's log: a federation's export is of no one tenant."""
+def _exports() -> list[AuditEvent]:
+    """The exports in the logs of the associations exported (their federation reads them)."""
     with system_scope("test: read the log"):
         return list(
             db.session.scalars(
-                sa.select(PlatformAuditEvent).where(
-                    PlatformAuditEvent.action == "export",
-                    PlatformAuditEvent.entity == "association_table",
+                sa.select(AuditEvent).where(
+                    AuditEvent.action == "export", AuditEvent.entity == "association_table"
                 )
             )
         )
