@@ -192,9 +192,10 @@ class Records:
     federation_id: int
     until: date
     congress_dates: list[date]
-    # (starts on, ends on, id, the day its standing committee was formed), every term
+    # (starts on, ends on, id, the day its standing committee was formed), every term in
+    # the order it started
     terms: list[tuple[date, date | None, int, date | None]]
-    meetings: list[tuple[str, date]]  # (body, held on)
+    meetings: list[tuple[str, date]]  # (body, held on), by day
     officers: list  # every Officer row, as `services.officers` orders them
     establishment: Establishment | None
 
@@ -266,10 +267,45 @@ def records_until(association_id: int, until: date) -> Records:
         federation_id=row.federation_id,
         until=until,
         congress_dates=sorted(congress_dates),
-        terms=terms,
-        meetings=meetings,
+        terms=sorted(terms, key=_by_start),
+        meetings=sorted(meetings, key=_by_day),
         officers=list(officers),
         establishment=row.Establishment,
+    )
+
+
+def _by_start(term: tuple) -> tuple[date, int]:
+    return term[0], term[2]
+
+
+def _by_day(meeting: tuple[str, date]) -> tuple[date, str]:
+    return meeting[1], meeting[0]
+
+
+def records_from(association: Association, record: services.Record, until: date) -> Records:
+    """The same records, taken from what the overview read already (`services.record_of`)."""
+    return Records(
+        association_id=association.id,
+        federation_id=association.federation_id,
+        until=until,
+        congress_dates=sorted(c.held_on for c in record.congresses if c.held_on <= until),
+        terms=sorted(
+            (
+                (
+                    t.starts_on,
+                    t.ends_on,
+                    t.id,
+                    t.standing_committee.formed_on if t.standing_committee else None,
+                )
+                for t in record.terms
+            ),
+            key=_by_start,
+        ),
+        meetings=sorted(
+            ((m.body, m.held_on) for m in record.meetings if m.held_on <= until), key=_by_day
+        ),
+        officers=list(record.officers),  # ordered as `services.officers` orders them
+        establishment=record.establishment,
     )
 
 
@@ -712,11 +748,13 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def evaluate(association_id: int, today: date) -> list[Finding]:
+def evaluate(association_id: int, today: date, records: Records | None = None) -> list[Finding]:
     """Every rule for one association as of `today`, under the current scope: per rule, its
     periods oldest first, so the last is the current one. A period the federation explained
-    or that was archived is history and is not checked again."""
-    records = records_until(association_id, today)  # read once: every day below is up to today
+    or that was archived is history and is not checked again. The records are read once
+    (every day below is up to today), unless the caller read them already."""
+    if records is None:
+        records = records_until(association_id, today)
     cache: dict[date, Facts] = {}
 
     def facts_of(day: date) -> Facts:
