@@ -48,13 +48,19 @@ def _year(column, year: int):
     return column.between(date(year, 1, 1), date(year, 12, 31))
 
 
+# Constants written into the SQL, not bound: a statement of every aggregate would otherwise
+# carry a hundred parameters, each converted and sent on every run.
+_ZERO = sa.literal_column("0", sa.Integer)
+_ONE = sa.literal_column("1", sa.Integer)
+
+
 def _sum(expression) -> sa.ColumnElement:
-    return sa.func.coalesce(sa.func.sum(expression), 0)
+    return sa.func.coalesce(sa.func.sum(expression), _ZERO)
 
 
 def _sum_if(condition, expression=None) -> sa.ColumnElement:
     """The sum of `expression` (or the number of rows) where `condition` holds."""
-    return _sum(sa.case((condition, 1 if expression is None else expression), else_=0))
+    return _sum(sa.case((condition, _ONE if expression is None else expression), else_=_ZERO))
 
 
 @dataclass(frozen=True)

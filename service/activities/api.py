@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from flask.views import MethodView
 
-from service.activities import aggregates, services, talent
+from service.activities import services, statistics, talent
 from service.activities.models import FIGURES, SUBTYPES, TASK_LABELS
 from service.activities.schemas import (
     ActivityCreateSchema,
@@ -137,7 +137,8 @@ class ActivityFigures(MethodView):
     def get(self, args, pagination_parameters):
         """The year's figures of every task, per association in the token's scope"""
         profiles = paginate(profiles_in_scope(), pagination_parameters)
-        figures = aggregates.all_figures([p.tenant_id for p in profiles], args["year"])
+        year = args["year"]
+        figures = statistics.all_figures([p.tenant_id for p in profiles], (year,))[year]
         return [
             {
                 "association_id": p.tenant_id,

@@ -38,18 +38,19 @@ IDS = sa.bindparam("association_ids", expanding=True)
 class _Union:
     statement: sa.CompoundSelect
     names: tuple[tuple[str, ...], ...]  # per branch, the figures its columns hold in order
+    years: tuple[int, ...]  # per branch, the year it counts
     width: int
 
 
 @functools.lru_cache(maxsize=8)
-def _work_union(year: int) -> _Union:
-    """The aggregates of `year` as one UNION ALL: each branch is (tenant_id, its branch
-    number, its figures in order), padded with zeros to the widest branch."""
-    queries = [query(year) for query in aggregates.QUERIES]
-    width = max(len(query.columns) for query in queries)
+def _work_union(years: tuple[int, ...]) -> _Union:
+    """The aggregates of each of `years` as one UNION ALL: each branch is (tenant_id, its
+    branch number, its figures in order), padded with zeros to the widest branch."""
+    queries = [(year, query(year)) for year in years for query in aggregates.QUERIES]
+    width = max(len(query.columns) for _year, query in queries)
     zero = sa.literal_column("0")
     branches = []
-    for number, query in enumerate(queries):
+    for number, (_year, query) in enumerate(queries):
         values = list(query.columns.values())
         values += [zero] * (width - len(values))
         branches.append(
@@ -61,24 +62,52 @@ def _work_union(year: int) -> _Union:
                 *(value.label(f"f{i}") for i, value in enumerate(values)),
             )
         )
-    names = tuple(tuple(query.columns) for query in queries)
-    return _Union(sa.union_all(*branches), names, width)
+    names = tuple(tuple(query.columns) for _year, query in queries)
+    branch_years = tuple(year for year, _query in queries)
+    return _Union(sa.union_all(*branches), names, branch_years, width)
 
 
 def work_figures(association_ids: Collection[int], year: int) -> aggregates.Figures:
     """Every figure of the activity, outcome and talent aggregates (suggestions aside: they
     are another package's) per association for `year`, zeros where nothing was recorded:
     `{association id: {figure: whole number}}`."""
+    return work_figures_of_years(association_ids, (year,))[year]
+
+
+def work_figures_of_years(
+    association_ids: Collection[int], years: tuple[int, ...]
+) -> dict[int, aggregates.Figures]:
+    """As `work_figures`, for each of `years` at once: still one statement."""
     ids = sorted({int(a) for a in association_ids})
-    if not ids:
-        return {}
-    union = _work_union(year)
-    every = [name for names in union.names for name in names]
-    out = {a: dict.fromkeys(every, 0) for a in ids}
+    years = tuple(sorted(set(years)))
+    if not ids or not years:
+        return {year: {} for year in years}
+    union = _work_union(years)
+    one_year = union.names[: len(aggregates.QUERIES)]
+    every = [name for names in one_year for name in names]
+    out = {year: {a: dict.fromkeys(every, 0) for a in ids} for year in years}
     for tenant_id, branch, *values in db.session.execute(union.statement, {"association_ids": ids}):
-        figures = out[tenant_id]
+        figures = out[union.years[branch]][tenant_id]
         for name, value in zip(union.names[branch], values, strict=False):
             figures[name] = int(value or 0)
+    return out
+
+
+def all_figures(
+    association_ids: Collection[int], years: tuple[int, ...]
+) -> dict[int, aggregates.Figures]:
+    """Every figure of `aggregates.all_figures` (suggestions too), per association in the
+    order given, for each of `years`: the work of every year in one statement, the
+    suggestions in one a year (their package's own query)."""
+    ids = list(dict.fromkeys(int(a) for a in association_ids))
+    work = work_figures_of_years(ids, years)
+    out: dict[int, aggregates.Figures] = {}
+    for year in years:
+        suggestions = aggregates.suggestions(ids, year) if ids else {}
+        out[year] = {}
+        for a in ids:
+            merged = {**work[year].get(a, {}), **suggestions.get(a, {})}
+            out[year][a] = {key: merged.get(key, 0) for key in aggregates.FIGURE_KEYS}
     return out
 
 

@@ -22,17 +22,22 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload
 
 from service.access import in_scope
+from service.errors import NotFound
 from service.governance import services
 from service.governance.models import (
     Body,
+    CommitteeTerm,
     ComplianceFinding,
     Congress,
     Establishment,
     Meeting,
+    Officer,
     Post,
     ProvincialThreshold,
+    StandingCommittee,
 )
 from service.unique_keys import SAVED_MEANWHILE, claimed
 from tenants.db import db
@@ -177,36 +182,158 @@ class Facts:
     establishment: Establishment | None = None
 
 
-def gather(association_id: int, today: date) -> Facts:
-    association = db.session.scalar(sa.select(Association).where(Association.id == association_id))
-    term = services.current_term(association_id, today)
-    meetings: dict[str, list[date]] = {}
-    for body, held_on in db.session.execute(
-        sa.select(Meeting.body, Meeting.held_on).where(
-            Meeting.tenant_id == association_id, Meeting.held_on <= today
+@dataclass(frozen=True)
+class Records:
+    """What the rules may read about one association up to a day, in three statements:
+    read once, and the facts of that day or any earlier one taken from it (`facts_on`), so
+    an evaluation that looks at several year ends reads the records once."""
+
+    association_id: int
+    federation_id: int
+    until: date
+    congress_dates: list[date]
+    # (starts on, ends on, id, the day its standing committee was formed), every term in
+    # the order it started
+    terms: list[tuple[date, date | None, int, date | None]]
+    meetings: list[tuple[str, date]]  # (body, held on), by day
+    officers: list  # every Officer row, as `services.officers` orders them
+    establishment: Establishment | None
+
+
+# The dated records of `records_until`, one UNION ALL: (kind, body, day, ends on, formed on, id).
+_CONGRESS, _MEETING, _TERM = "c", "m", "t"
+
+
+def _dated_records(association_id: int, until: date) -> sa.CompoundSelect:
+    no_date, no_text = sa.cast(sa.null(), sa.Date), sa.cast(sa.null(), sa.String)
+    no_id = sa.cast(sa.null(), sa.BigInteger)
+    return sa.union_all(
+        sa.select(
+            sa.literal(_CONGRESS, sa.String).label("kind"),
+            no_text.label("body"),
+            Congress.held_on.label("day"),
+            no_date.label("ends_on"),
+            no_date.label("formed_on"),
+            no_id.label("id"),
+        ).where(Congress.tenant_id == association_id, Congress.held_on <= until),
+        sa.select(
+            sa.literal(_MEETING, sa.String), Meeting.body, Meeting.held_on, no_date, no_date, no_id
+        ).where(Meeting.tenant_id == association_id, Meeting.held_on <= until),
+        sa.select(
+            sa.literal(_TERM, sa.String),
+            no_text,
+            CommitteeTerm.starts_on,
+            CommitteeTerm.ends_on,
+            StandingCommittee.formed_on,
+            CommitteeTerm.id,
         )
-    ):
-        meetings.setdefault(body, []).append(held_on)
-    return Facts(
-        association_id=association_id,
-        federation_id=association.federation_id,
-        congress_dates=sorted(
-            db.session.scalars(
-                sa.select(Congress.held_on).where(
-                    Congress.tenant_id == association_id, Congress.held_on <= today
-                )
-            )
-        ),
-        committee_starts_on=term.starts_on if term else None,
-        standing_formed_on=(
-            term.standing_committee.formed_on if term and term.standing_committee else None
-        ),
-        meetings=meetings,
-        officers=services.current_officers(association_id, today),
-        establishment=db.session.scalar(
-            sa.select(Establishment).where(Establishment.tenant_id == association_id)
-        ),
+        .outerjoin(
+            StandingCommittee,
+            sa.and_(
+                StandingCommittee.tenant_id == CommitteeTerm.tenant_id,
+                StandingCommittee.term_id == CommitteeTerm.id,
+            ),
+        )
+        .where(CommitteeTerm.tenant_id == association_id),
     )
+
+
+def records_until(association_id: int, until: date) -> Records:
+    """The association's governance records up to `until`: its federation and establishment,
+    its congresses, meetings and committee terms (one statement), and its officers with the
+    meetings that approved them."""
+    row = db.session.execute(
+        sa.select(Association.federation_id, Establishment)
+        .outerjoin(Establishment, Establishment.tenant_id == Association.id)
+        .where(Association.id == association_id)
+    ).one_or_none()
+    if row is None:
+        raise NotFound()
+    congress_dates, meetings, terms = [], [], []
+    for kind, body, day, ends_on, formed_on, term_id in db.session.execute(
+        _dated_records(association_id, until)
+    ):
+        if kind == _CONGRESS:
+            congress_dates.append(day)
+        elif kind == _MEETING:
+            meetings.append((body, day))
+        else:
+            terms.append((day, ends_on, term_id, formed_on))
+    officers = db.session.scalars(
+        services.officers(association_id).options(joinedload(Officer.approving_meeting))
+    ).all()
+    return Records(
+        association_id=association_id,
+        federation_id=row.federation_id,
+        until=until,
+        congress_dates=sorted(congress_dates),
+        terms=sorted(terms, key=_by_start),
+        meetings=sorted(meetings, key=_by_day),
+        officers=list(officers),
+        establishment=row.Establishment,
+    )
+
+
+def _by_start(term: tuple) -> tuple[date, int]:
+    return term[0], term[2]
+
+
+def _by_day(meeting: tuple[str, date]) -> tuple[date, str]:
+    return meeting[1], meeting[0]
+
+
+def records_from(association: Association, record: services.Record, until: date) -> Records:
+    """The same records, taken from what the overview read already (`services.record_of`)."""
+    return Records(
+        association_id=association.id,
+        federation_id=association.federation_id,
+        until=until,
+        congress_dates=sorted(c.held_on for c in record.congresses if c.held_on <= until),
+        terms=sorted(
+            (
+                (
+                    t.starts_on,
+                    t.ends_on,
+                    t.id,
+                    t.standing_committee.formed_on if t.standing_committee else None,
+                )
+                for t in record.terms
+            ),
+            key=_by_start,
+        ),
+        meetings=sorted(
+            ((m.body, m.held_on) for m in record.meetings if m.held_on <= until), key=_by_day
+        ),
+        officers=list(record.officers),  # ordered as `services.officers` orders them
+        establishment=record.establishment,
+    )
+
+
+def facts_on(record: Records, day: date) -> Facts:
+    """The facts as they stood on `day` (on or before the records' last day)."""
+    if day > record.until:
+        raise ValueError(f"the records end on {record.until}, before {day}")
+    # The committee in office: the latest started, not yet ended (`services.current_term`).
+    in_office = [t for t in record.terms if t[0] <= day and (t[1] is None or t[1] > day)]
+    term = max(in_office, key=lambda t: (t[0], t[2]), default=None)
+    meetings: dict[str, list[date]] = {}
+    for body, held_on in record.meetings:
+        if held_on <= day:
+            meetings.setdefault(body, []).append(held_on)
+    return Facts(
+        association_id=record.association_id,
+        federation_id=record.federation_id,
+        congress_dates=[d for d in record.congress_dates if d <= day],
+        committee_starts_on=term[0] if term else None,
+        standing_formed_on=term[3] if term else None,
+        meetings=meetings,
+        officers=[o for o in record.officers if o.holds_on(day)],
+        establishment=record.establishment,
+    )
+
+
+def gather(association_id: int, today: date) -> Facts:
+    return facts_on(records_until(association_id, today), today)
 
 
 # --- findings -------------------------------------------------------------------------
@@ -621,18 +748,21 @@ def _is_date(text: str) -> bool:
     return True
 
 
-def evaluate(association_id: int, today: date) -> list[Finding]:
+def evaluate(association_id: int, today: date, records: Records | None = None) -> list[Finding]:
     """Every rule for one association as of `today`, under the current scope: per rule, its
     periods oldest first, so the last is the current one. A period the federation explained
-    or that was archived is history and is not checked again."""
+    or that was archived is history and is not checked again. The records are read once
+    (every day below is up to today), unless the caller read them already."""
+    if records is None:
+        records = records_until(association_id, today)
     cache: dict[date, Facts] = {}
 
-    def facts_on(day: date) -> Facts:
+    def facts_of(day: date) -> Facts:
         if day not in cache:
-            cache[day] = gather(association_id, day)
+            cache[day] = facts_on(records, day)
         return cache[day]
 
-    facts = facts_on(today)
+    facts = facts_of(today)
     thresholds = thresholds_for(facts.federation_id)
     stored = _stored(association_id)
     findings = []
@@ -647,7 +777,7 @@ def evaluate(association_id: int, today: date) -> list[Finding]:
             if row is not None and not _stands(row):
                 continue
             if rule.yearly:
-                findings.append(_year(rule, int(period), facts_on, thresholds, today))
+                findings.append(_year(rule, int(period), facts_of, thresholds, today))
             else:
                 findings.append(_term(period, facts, thresholds, today))
     return findings

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import joinedload, selectinload
 
 from service.access import in_scope
 from service.errors import NotFound, RuleBroken
@@ -168,11 +169,20 @@ class Record:
 
 
 def record_of(association_id: int) -> Record:
+    """Everything the overview shows, each kind of record in one statement (the terms' members
+    and standing committees, and the meetings that approved officers, loaded with them): the
+    compliance rules read the same records (`compliance.records_from`)."""
     return Record(
         congresses=db.session.scalars(congresses(association_id)).all(),
-        terms=db.session.scalars(committee_terms(association_id)).all(),
+        terms=db.session.scalars(
+            committee_terms(association_id).options(
+                selectinload(CommitteeTerm.members), selectinload(CommitteeTerm.standing_committee)
+            )
+        ).all(),
         meetings=db.session.scalars(meetings(association_id)).all(),
-        officers=db.session.scalars(officers(association_id)).all(),
+        officers=db.session.scalars(
+            officers(association_id).options(joinedload(Officer.approving_meeting))
+        ).all(),
         secretariat=secretariat(association_id),
         establishment=db.session.scalar(
             sa.select(Establishment).where(Establishment.tenant_id == association_id)

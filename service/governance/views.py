@@ -125,7 +125,9 @@ def overview(association_id: int):
         "governance/overview.html",
         association=association,
         today=today,
-        findings=compliance.evaluate(association.id, today),
+        findings=compliance.evaluate(
+            association.id, today, compliance.records_from(association, record, today)
+        ),
         congresses=record.congresses,
         terms=record.terms,
         meetings=record.meetings,

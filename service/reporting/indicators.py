@@ -946,13 +946,23 @@ def add(a: Figure, b: Figure) -> Figure:
 def total(reports: Sequence[Figures]) -> Figures:
     """The roll-up of several reports' figures, indicator by indicator: the sum of the
     figures, "-" contributing nothing, and "-" only where every report says "-" (as `add`
-    folds them, in one pass per indicator)."""
-    out: Figures = {}
-    for code in CODES:
-        values = [figures.get(code, 0) for figures in reports]
-        numbers = [int(v) for v in values if v != NOT_APPLICABLE]
-        out[code] = sum(numbers) if numbers or not values else NOT_APPLICABLE
-    return out
+    folds them), in one pass over the reports."""
+    sums: dict[str, int] = dict.fromkeys(CODES, 0)
+    not_applicable: dict[str, int] = dict.fromkeys(CODES, 0)  # reports saying "-"
+    for figures in reports:  # one pass over each report's own figures
+        for code, value in figures.items():
+            if code not in sums:
+                continue
+            if value == NOT_APPLICABLE:
+                not_applicable[code] += 1
+            else:
+                sums[code] += int(value)
+    # A code a report lacks is 0 there, a number: "-" only where every report says "-".
+    every = len(reports)
+    return {
+        code: NOT_APPLICABLE if every and not_applicable[code] == every else sums[code]
+        for code in CODES
+    }
 
 
 def moved_a_lot(current: Figure, previous: Figure | None, threshold: float = 0.3) -> bool:

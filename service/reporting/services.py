@@ -385,13 +385,10 @@ def rollups(federation_id: int, year: int):
 def compile_rollup(federation_id: int, year: int) -> FederationRollup:
     """Sum the approved reports into the draft roll-up (a new version after a lock).
     Reads the four columns the sum needs, not whole reports: a province's roll-up reads
-    every association's figures."""
+    every association's figures. Everything is read before the roll-up is written, so a new
+    version is written once, whole (one INSERT and its audit row, not an empty row first
+    and its figures after)."""
     latest = db.session.scalars(rollups(federation_id, year).limit(1)).first()
-    if latest is None or latest.locked:
-        latest = FederationRollup(
-            federation_id=federation_id, year=year, version=(latest.version + 1) if latest else 1
-        )
-        db.session.add(latest)
     A = AnnualReport
     rows = db.session.execute(
         _approved_query(federation_id, year, A.tenant_id, A.version, A.locked_hash, A.figures)
@@ -402,6 +399,11 @@ def compile_rollup(federation_id: int, year: int) -> FederationRollup:
         .where(Association.federation_id == federation_id, Association.status == "active")
         .order_by(Association.id)
     ).all()
+    if latest is None or latest.locked:
+        latest = FederationRollup(
+            federation_id=federation_id, year=year, version=(latest.version + 1) if latest else 1
+        )
+        db.session.add(latest)
     latest.figures = indicators.total([r.figures for r in approved.values()])
     latest.included = [
         {"association_id": r.tenant_id, "report_version": r.version, "hash": r.locked_hash}

@@ -6,6 +6,7 @@ is one read of the views stored beside the rollups, equal to what the live aggre
 from __future__ import annotations
 
 import contextlib
+import random
 from collections.abc import Iterator
 from datetime import date
 
@@ -176,3 +177,72 @@ def test_changed_weights_change_the_stored_health(counted, client):
         view = dashboards.category_view(fed, "research", year)
         assert {a["health"] for a in view["associations"]} == {0.0}
         assert view == _live_view(fed, "research", year)
+
+
+def _fold(reports: list[dict]) -> dict:
+    """The roll-up as it was first defined: `indicators.add` folded over the reports, code by
+    code, a code a report lacks counting 0 there."""
+    out = {}
+    for code in indicators.CODES:
+        values = [figures.get(code, 0) for figures in reports]
+        total = values[0] if values else 0
+        for value in values[1:]:
+            total = indicators.add(total, value)
+        out[code] = total if total == indicators.NOT_APPLICABLE else int(total)
+    return out
+
+
+def test_the_roll_up_sums_as_the_figures_fold_one_by_one():
+    """The one-pass sum equals the fold of `indicators.add` over the reports, with "-",
+    zeros, codes a report lacks and codes it should not have."""
+    rng = random.Random(21)
+    codes = list(indicators.CODES)
+    for n in (0, 1, 2, 5, 40):
+        reports = []
+        for _ in range(n):
+            values = [0, 3, 17, 250, "-", "-"]
+            figures = {c: rng.choice(values) for c in codes if rng.random() > 0.1}
+            figures["NOT_A_CODE"] = 5
+            reports.append(figures)
+        # Some codes are "-" in every report, some in every report but one.
+        for figures in reports:
+            figures["ORG04"] = indicators.NOT_APPLICABLE
+            figures["ORG06"] = indicators.NOT_APPLICABLE
+        if reports:
+            reports[0]["ORG06"] = 9
+        total = indicators.total(reports)
+        assert total == _fold(reports), n
+        assert list(total) == codes
+        if reports:
+            assert total["ORG04"] == "-" and total["ORG06"] == 9
+
+
+def test_a_roll_up_reads_first_and_writes_once(counted):
+    """Three reads (the latest roll-up, the approved reports, the associations), then the new
+    roll-up version written whole with its audit row; its figures are the sum of the reports."""
+    world = counted
+    fed = world.a.federation.id
+    ids = [world.a.first.association.id, world.a.second.association.id]
+    with system_scope("test: two approved reports"):
+        period = reporting.open_period(fed, YEAR, date(YEAR + 1, 3, 31), "t")
+        reports = [reporting.start_compile(aid, period).id for aid in ids]
+        db.session.commit()
+    for aid, report_id in zip(ids, reports, strict=True):
+        with use_scope(Scope.association(aid)):
+            assert reporting_jobs.compile_report(report_id) == "compiled"
+        db.session.commit()
+    with system_scope("test: approve"):
+        figures = []
+        for report_id in reports:
+            report = reporting.access_report(report_id)
+            report.status = "submitted"
+            reporting.approve(report, "t")
+            figures.append(dict(report.figures))
+        db.session.commit()
+    with use_scope(Scope.federation(fed)), statements() as sent:
+        rollup = reporting.compile_rollup(fed, YEAR)
+    assert sent == ["SELECT", "SELECT", "SELECT", "INSERT", "INSERT"], sent
+    assert rollup.figures == _fold(figures)
+    assert rollup.figures["ORG01"] == 2
+    assert [i["association_id"] for i in rollup.included] == sorted(ids)
+    db.session.rollback()
