@@ -98,3 +98,20 @@ def test_a_limit_on_an_api_blueprint_still_counts_its_requests():
 
 def test_without_limits_api_requests_are_not_counted():
     assert _statuses("none") == [401, 401, 401, 401]
+
+
+def test_a_page_says_where_it_is_in_the_list(world, client):
+    headers = _bearer(world.a.first.tokens["ro"])
+    total = len(world.a.first.members)
+    assert total >= 2
+
+    def figures(page: int) -> dict:
+        response = client.get(f"/api/v1/members/?page={page}&page_size=1", headers=headers)
+        assert response.status_code == 200
+        assert len(response.json) == (1 if page <= total else 0)
+        return json.loads(response.headers["X-Pagination"])
+
+    whole = {"total": total, "total_pages": total, "first_page": 1, "last_page": total}
+    assert figures(1) == {**whole, "page": 1, "next_page": 2}
+    assert figures(total) == {**whole, "page": total, "previous_page": total - 1}
+    assert figures(total + 1) == whole
