@@ -25,7 +25,7 @@ from tests.perf.scale_db import BENCH_SCALE, BENCH_SCALE_NAME, needs_postgres, s
 ROOT = Path(__file__).resolve().parents[2]
 SECONDS = int(os.environ.get("BENCH_SECONDS", "10"))
 CONNECTIONS = int(os.environ.get("BENCH_CONNECTIONS", "16"))
-ROUNDS = 2
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "2"))
 GUNICORN = str(Path(sys.executable).parent / "gunicorn")
 WRK = ["wrk", "-t2", f"-c{CONNECTIONS}", f"-d{SECONDS}s", "--latency"]
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
