@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import inspect
 from contextlib import suppress
 from pathlib import Path
+from types import FunctionType
 from typing import Any
 
 from flask import (
@@ -18,6 +20,7 @@ from flask import (
     session,
     url_for,
 )
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, ServiceUnavailable, default_exceptions
@@ -26,10 +29,40 @@ from service import config as config_module
 from service.extensions import api, babel, csrf, db, limiter, login_manager, mailer, migrate
 
 ROOT = Path(__file__).resolve().parent.parent
+API_PREFIX = "/api/"
+
+
+class NoSessionOnTheApi(SecureCookieSessionInterface):
+    """The signed session cookie for pages; none on the API, which authenticates by bearer
+    token alone (`identify`) and is exempt from CSRF for that reason. An API request neither
+    reads a cookie nor answers with one, nor `Vary: Cookie`: its answer is the token's. What
+    reads the session there sees an empty one (the locale: the default, Chinese); writing to
+    it is an error."""
+
+    def open_session(self, app: Flask, request):
+        if request.path.startswith(API_PREFIX):
+            return self.make_null_session(app)
+        return super().open_session(app, request)
+
+
+class Service(Flask):
+    session_interface = NoSessionOnTheApi()
+
+    def ensure_sync(self, func):
+        """Flask asks this of every hook and view on every request; for a plain function
+        that is not a coroutine function the answer is the function itself, known without
+        `inspect.iscoroutinefunction`'s walk. Anything else is asked as Flask asks it."""
+        if (
+            type(func) is FunctionType
+            and not func.__code__.co_flags & inspect.CO_COROUTINE
+            and "_is_coroutine_marker" not in func.__dict__
+        ):
+            return func
+        return super().ensure_sync(func)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    app = Flask(
+    app = Service(
         __name__,
         instance_path=str(ROOT / "instance"),
         template_folder="web/templates",
@@ -89,12 +122,43 @@ def _init_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     limiter.init_app(app)
+    _check_limits_only_where_set(app)
     babel.init_app(app, locale_selector=_locale)
     mailer.init_app(app)
     api.init_app(app)
     from service import jobs
 
     jobs.install(app)
+
+
+def _check_limits_only_where_set(app: Flask) -> None:
+    """Flask-Limiter's check before every request, skipped for an API request to which no
+    limit could apply there: none for the whole application (application, default or meta
+    limits, or in-memory fallback ones), none on its blueprint, none hinted for its endpoint.
+    It found nothing to count for such a request, yet resolved that on every one. A limit
+    decorated on an API view is checked by its decorator as before, whatever this skips."""
+    check = limiter._check_request_limit
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if check not in hooks:
+        return
+
+    def has_limits(blueprint: str | None, endpoint: str | None) -> bool:
+        manager = limiter.limit_manager
+        return bool(
+            manager.application_limits
+            or manager.default_limits
+            or limiter._meta_limits
+            or limiter._in_memory_fallback
+            or (blueprint and manager.blueprint_limits(app, blueprint))
+            or manager.has_hints(endpoint or "")
+        )
+
+    def check_rate_limits() -> None:
+        if is_api_request() and not has_limits(request.blueprint, request.endpoint):
+            return
+        check()
+
+    hooks[hooks.index(check)] = check_rate_limits
 
 
 def _register_audit_words() -> None:
@@ -198,7 +262,7 @@ def _register_blueprints(app: Flask) -> None:
 
 
 def is_api_request() -> bool:
-    return request.path.startswith("/api/")
+    return request.path.startswith(API_PREFIX)
 
 
 def _register_request_hooks(app: Flask) -> None:

@@ -98,6 +98,8 @@ def _finish(response: Response) -> Response:
     if endpoint != "static":
         REQUESTS.labels(endpoint, request.method, str(response.status_code)).inc()
         LATENCY.labels(endpoint).observe(elapsed)
+    if not log.isEnabledFor(logging.INFO):  # LOG_LEVEL above INFO: no line to build
+        return response
     path = redact(request.path)
     log.info(
         "%s %s %s",

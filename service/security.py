@@ -84,25 +84,49 @@ def allow_form_target(url: str) -> None:
         g.setdefault("form_targets", set()).add(f"{parts.scheme}://{parts.netloc}")
 
 
-def content_security_policy(response: Response) -> str:
-    path = request.path.rstrip("/")
-    policy = _docs_policy(response, path) if _is_docs_page(path) else STRICT
-    targets = g.get("form_targets")
-    if targets:
-        policy = {**policy, "form-action": " ".join(["'self'", *sorted(targets)])}
+def _policy_text(policy: dict[str, str]) -> str:
     return "; ".join(f"{directive} {sources}" for directive, sources in policy.items())
 
 
+STRICT_POLICY = _policy_text(STRICT)
+
+
+def content_security_policy(response: Response) -> str:
+    path = request.path.rstrip("/")
+    targets = g.get("form_targets")
+    if not targets and not _is_docs_page(path):
+        return STRICT_POLICY
+    policy = _docs_policy(response, path) if _is_docs_page(path) else STRICT
+    if targets:
+        policy = {**policy, "form-action": " ".join(["'self'", *sorted(targets)])}
+    return _policy_text(policy)
+
+
+_HEADERS = tuple(
+    (name.lower(), name, value)
+    for name, value in (
+        ("X-Content-Type-Options", "nosniff"),
+        ("X-Frame-Options", "DENY"),
+        ("Referrer-Policy", "strict-origin-when-cross-origin"),
+        ("Cross-Origin-Opener-Policy", "same-origin"),
+    )
+)
+
+
 def add_headers(response: Response) -> Response:
+    """Each header unless the view set its own: the headers' names read once, each missing
+    one appended (Werkzeug's `setdefault` scans every header twice for each)."""
     headers = response.headers
-    headers.setdefault("Content-Security-Policy", content_security_policy(response))
-    headers.setdefault("X-Content-Type-Options", "nosniff")
-    headers.setdefault("X-Frame-Options", "DENY")
-    headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    present = {name.lower() for name, _value in headers.items()}
+    if "content-security-policy" not in present:
+        headers.add("Content-Security-Policy", content_security_policy(response))
+    for key, name, value in _HEADERS:
+        if key not in present:
+            headers.add(name, value)
     # Browsers remember HSTS for a year: never send it from a developer's plain-HTTP server.
-    if current_app.config["APP_ENV"] != "development":
-        headers.setdefault("Strict-Transport-Security", HSTS)
+    hsts = current_app.config["APP_ENV"] != "development"
+    if hsts and "strict-transport-security" not in present:
+        headers.add("Strict-Transport-Security", HSTS)
     return response
 
 
@@ -136,7 +160,9 @@ def refuse_hostile_text() -> None:
     (which PostgreSQL refuses to store), direction overrides (which make a name read
     differently from what it is), broken characters (a lone surrogate cannot be stored, and
     U+FFFD stands for bytes that were not UTF-8), and JSON nested past any schema."""
-    texts = [*request.args.values(), *request.form.values()]
+    texts = [*request.args.values()]
+    if request.content_type or request.content_length:  # without a body, no form to parse
+        texts.extend(request.form.values())
     texts.extend(v for v in (request.view_args or {}).values() if isinstance(v, str))
     if request.is_json:
         texts.extend(_json_texts(_json_body()))

@@ -162,6 +162,10 @@ def _fresh_rate_limits(app):
     from service.auth import token_cache
     from service.extensions import limiter
 
+    if not limiter.enabled and app.config.get("RATELIMIT_ENABLED", True):
+        # The limiter is one object for every app: an app another module made with its
+        # limiter off (test_round_trips, test_token_cache) turned it off for this one too.
+        limiter.init_app(app)
     limiter.reset()
     # Each test starts with no token known: a test that changes a token behind the
     # service's back (an expiry moved in the database) sees what a new worker would.
