@@ -3,10 +3,8 @@ orders them, not by code point (where 浙 comes before 北 and 中 after 重).
 
 In Python, `pinyin_key` / `by_pinyin` (pypinyin, which also reads 重庆 as chong). In SQL, for
 lists the database pages, `pinyin_order(column)`: on PostgreSQL the name's GB18030 bytes,
-which order the 6,763 common hanzi of GB2312 by pinyin (rarer ones follow by radical), as
-`pinyin_bytes(name)` (migration 0032: `convert_to` declared IMMUTABLE, so that an index can
-hold it, as the members' list's does); on SQLite a "pinyin" collation that calls
-`pinyin_key`.
+which order the 6,763 common hanzi of GB2312 by pinyin (rarer ones follow by radical); on
+SQLite a "pinyin" collation that calls `pinyin_key`.
 """
 
 from __future__ import annotations
@@ -60,7 +58,7 @@ def _collated(element: pinyin_order, compiler, **kw) -> str:
 
 @compiles(pinyin_order, "postgresql")
 def _gb18030(element: pinyin_order, compiler, **kw) -> str:
-    return f"pinyin_bytes({compiler.process(element.column, **kw)})"
+    return f"convert_to({compiler.process(element.column, **kw)}, 'GB18030')"
 
 
 def _compare(left: str, right: str) -> int:

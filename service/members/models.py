@@ -69,14 +69,6 @@ class Member(TenantOwned, db.Model):
             sqlite_where=sa.text("staff_number IS NOT NULL"),
         ),
         sa.Index("ix_member_tenant_status", "tenant_id", "status"),
-        # The list's order (service/sorting), on PostgreSQL alone: migration 0032.
-        sa.Index(
-            "ix_member_tenant_pinyin",
-            "tenant_id",
-            sa.text("pinyin_bytes(name)"),
-            "id",
-            postgresql_where=sa.text("erased_at IS NULL"),
-        ).ddl_if(dialect="postgresql"),
         sa.CheckConstraint(
             "erased_at IS NOT NULL OR phone IS NOT NULL OR email IS NOT NULL", name="one_contact"
         ),

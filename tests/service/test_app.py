@@ -181,8 +181,6 @@ def test_every_message_has_a_chinese_translation(tmp_path):
 # --- migrations -----------------------------------------------------------------------
 
 
-# SQLite reflects no index on an expression; the members' pinyin index is PostgreSQL's alone.
-@pytest.mark.filterwarnings("ignore:autogenerate skipping metadata-specified expression")
 def test_the_migrations_match_the_models(app, db_session):
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})

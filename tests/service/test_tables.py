@@ -123,37 +123,6 @@ def test_lists_the_database_pages_are_in_pinyin_order_too(world, client):
     assert page.index("安然") < page.index("北辰") < page.index("中文")
 
 
-def test_a_page_of_members_is_read_in_the_order_of_an_index(app, world):
-    """On PostgreSQL the list's ORDER BY (pinyin, then id) is the expression of migration
-    0032's index: a page is read from it, not by sorting every member of the association.
-    (The planner is told to avoid a sort where it can, since the test world is small enough
-    that a sort would win; what is checked is that the index can serve the order.)"""
-    if db.engine.dialect.name != "postgresql":
-        pytest.skip("SQLite orders by a collation, which no index holds")
-    from service.members.services import members_query
-
-    sent: list[tuple] = []
-
-    def remember(conn, cursor, statement, parameters, context, executemany):
-        if statement.lstrip().upper().startswith("SELECT") and "FROM member" in statement:
-            sent.append((statement, parameters))
-
-    with app.app_context(), use_scope(Scope.association(world.a.first.association.id)):
-        sa.event.listen(db.engine, "before_cursor_execute", remember)
-        try:
-            db.session.execute(members_query().limit(50).offset(0)).all()
-        finally:
-            sa.event.remove(db.engine, "before_cursor_execute", remember)
-        statement, parameters = sent[-1]
-        cursor = db.session.connection().connection.dbapi_connection.cursor()
-        cursor.execute("SET LOCAL enable_sort = off")
-        cursor.execute("EXPLAIN " + statement, parameters)
-        plan = "\n".join(row[0] for row in cursor.fetchall())
-        db.session.rollback()
-    assert "ix_member_tenant_pinyin" in plan, plan
-    assert "Sort" not in plan, plan
-
-
 def test_table_headers_stay_in_view_and_numbers_align_right(client):
     css = client.get("/static/app.css").get_data(as_text=True)
     assert re.search(r"thead th \{[^}]*position: sticky", css)
