@@ -9,6 +9,7 @@ jobs keep their times through `EmbeddedScheduler`, a thread of the serving proce
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
@@ -160,19 +161,26 @@ def _pending_key(scope: dict, path: str, args: list) -> str:
 
 def _push(app: Flask, target: Queue, job: Job) -> None:
     """Put a created job on its queue (after the commit it waited for); inline, have it run."""
+    pending = _pending_key(*job.args[:3]) if target.name == REFRESH else None
     try:
-        if target.name == REFRESH and not target.connection.set(
-            _pending_key(*job.args[:3]), job.id, nx=True, ex=PENDING_SECONDS
-        ):
+        if pending and not target.connection.set(pending, job.id, nx=True, ex=PENDING_SECONDS):
             return  # the same refresh waits unstarted: it reads this commit when it runs
         target.enqueue_job(job)
     except RedisError:
         # The commit stands; the periodic sweeps (lost compiles and imports, the nightly
         # recompute and refresh, due pushes) pick the work up again.
         log.warning("job %s could not be queued after its commit", job.id)
+        _forget_pending(target, pending)
         return
     if is_inline(app):
         _run_inline_soon(app)
+
+
+def _forget_pending(target: Queue, pending: str | None) -> None:
+    """A refresh that was not queued must not stand for the next request of it."""
+    if pending:
+        with contextlib.suppress(RedisError):  # else it expires after PENDING_SECONDS
+            target.connection.delete(pending)
 
 
 def run_job(scope: dict, func_path: str, args: list, give_up_path: str | None = None) -> Any:

@@ -71,3 +71,24 @@ def test_requests_before_the_worker_comes_share_the_refresh_of_their_scope(app, 
         _request_queueing(app, association_id, (jobs.enqueue_refresh, "rollups"), work=False)
     jobs.run_inline(app)
     assert RAN == ["rollups", "rollups"]  # the first association's, then the second's
+
+
+def test_a_refresh_that_could_not_be_queued_does_not_stand_for_the_next(app, world, monkeypatch):
+    """Redis failing between the mark and the push: the commit stands, nothing is queued,
+    and the next write's refresh is queued rather than skipped for the mark's ten minutes."""
+    from redis.exceptions import RedisError
+    from rq import Queue
+
+    RAN.clear()
+    association_id = world.a.first.association.id
+    push = Queue.enqueue_job
+
+    def fails(self, job, *args, **kwargs):
+        raise RedisError("connection reset")
+
+    monkeypatch.setattr(Queue, "enqueue_job", fails)
+    _request_queueing(app, association_id, (jobs.enqueue_refresh, "rollups"))
+    assert RAN == []
+    monkeypatch.setattr(Queue, "enqueue_job", push)
+    _request_queueing(app, association_id, (jobs.enqueue_refresh, "rollups"))
+    assert RAN == ["rollups"]
