@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import inspect
 from contextlib import suppress
 from pathlib import Path
-from types import FunctionType
 from typing import Any
 
 from flask import (
@@ -47,18 +45,6 @@ class NoSessionOnTheApi(SecureCookieSessionInterface):
 
 class Service(Flask):
     session_interface = NoSessionOnTheApi()
-
-    def ensure_sync(self, func):
-        """Flask asks this of every hook and view on every request; for a plain function
-        that is not a coroutine function the answer is the function itself, known without
-        `inspect.iscoroutinefunction`'s walk. Anything else is asked as Flask asks it."""
-        if (
-            type(func) is FunctionType
-            and not func.__code__.co_flags & inspect.CO_COROUTINE
-            and "_is_coroutine_marker" not in func.__dict__
-        ):
-            return func
-        return super().ensure_sync(func)
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

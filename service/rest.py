@@ -8,7 +8,6 @@ from functools import wraps
 
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
-from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import resolve_schema_instance
 from marshmallow import RAISE, Schema, fields, validate
 from werkzeug.exceptions import default_exceptions
@@ -125,9 +124,6 @@ def refusal(error: DomainError):
     return api.handle_http_exception(http_error)
 
 
-_PAGINATION_METADATA = PaginationMetadataSchema()
-
-
 class Blueprint(SmorestBlueprint):
     """A smorest Blueprint whose views need a bearer token and a permission.
 
@@ -143,24 +139,6 @@ class Blueprint(SmorestBlueprint):
 
     def arguments(self, schema, **kwargs):
         return super().arguments(bounded_integers(schema), **kwargs)
-
-    @staticmethod
-    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict:
-        """The X-Pagination header's figures as flask-smorest computes them, dumped by one
-        schema instance (flask-smorest makes a new one for every page it answers)."""
-        metadata = {"total": item_count}
-        if item_count == 0:
-            metadata["total_pages"] = 0
-            return _PAGINATION_METADATA.dump(metadata)
-        last_page = (item_count - 1) // page_size + 1
-        metadata.update(total_pages=last_page, first_page=1, last_page=last_page)
-        if page <= last_page:
-            metadata["page"] = page
-            if page > 1:
-                metadata["previous_page"] = page - 1
-            if page < last_page:
-                metadata["next_page"] = page + 1
-        return _PAGINATION_METADATA.dump(metadata)
 
     def response(self, status_code, schema=None, **kwargs):
         if schema is not None and not isinstance(schema, (str, dict)):

@@ -14,6 +14,7 @@ from datetime import date
 
 import sqlalchemy as sa
 
+from service.errors import NotFound
 from service.governance import compliance, reminders
 from tenants.db import db
 from tenants.models import Association
@@ -24,17 +25,13 @@ def recompute_findings(association_id: int, today: str | None = None) -> str:
     """Evaluate and store one association's findings; idempotent. `today` is ISO, for tests.
     A job for an association gone from the scope (or the database) does nothing: it was
     queued by a write, and the association was removed before the job ran."""
-    if _gone(association_id):
-        return ""
     day = date.fromisoformat(today) if today else date.today()
-    findings = compliance.evaluate(association_id, day)
+    try:
+        findings = compliance.evaluate(association_id, day)
+    except NotFound:
+        return ""
     compliance.store(association_id, findings, day)
     return compliance.worst(f.status for f in findings).value
-
-
-def _gone(association_id: int) -> bool:
-    found = db.session.scalar(sa.select(Association.id).where(Association.id == association_id))
-    return found is None
 
 
 def recompute_federation(federation_id: int, today: str | None = None) -> int:
