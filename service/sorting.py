@@ -2,9 +2,12 @@
 orders them, not by code point (where 浙 comes before 北 and 中 after 重).
 
 In Python, `pinyin_key` / `by_pinyin` (pypinyin, which also reads 重庆 as chong). In SQL, for
-lists the database pages, `pinyin_order(column)`: on PostgreSQL the name's GB18030 bytes,
-which order the 6,763 common hanzi of GB2312 by pinyin (rarer ones follow by radical); on
-SQLite a "pinyin" collation that calls `pinyin_key`.
+lists the database pages, `pinyin_order(column)`: the column in the collation "pinyin". On
+PostgreSQL that is ICU's Chinese pinyin order (migration 0032: every hanzi by its common
+reading, digits and Latin letters ahead of them), which an index can serve; on SQLite a
+collation of that name that calls `pinyin_key`. The two agree on names in hanzi; ICU reads a
+character one way wherever it stands (长城 as zhang), and puts Latin names before the hanzi
+where pypinyin files them among the syllables.
 """
 
 from __future__ import annotations
@@ -54,11 +57,6 @@ class pinyin_order(ColumnElement):
 @compiles(pinyin_order)
 def _collated(element: pinyin_order, compiler, **kw) -> str:
     return f"{compiler.process(element.column, **kw)} COLLATE pinyin"
-
-
-@compiles(pinyin_order, "postgresql")
-def _gb18030(element: pinyin_order, compiler, **kw) -> str:
-    return f"convert_to({compiler.process(element.column, **kw)}, 'GB18030')"
 
 
 def _compare(left: str, right: str) -> int:

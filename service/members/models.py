@@ -69,6 +69,15 @@ class Member(TenantOwned, db.Model):
             sqlite_where=sa.text("staff_number IS NOT NULL"),
         ),
         sa.Index("ix_member_tenant_status", "tenant_id", "status"),
+        # The member lists' order (`members_query`): a page is read from it, not sorted.
+        sa.Index(
+            "ix_member_tenant_pinyin",
+            "tenant_id",
+            sa.text("name COLLATE pinyin"),
+            "id",
+            postgresql_where=sa.text("erased_at IS NULL"),
+            sqlite_where=sa.text("erased_at IS NULL"),
+        ),
         sa.CheckConstraint(
             "erased_at IS NOT NULL OR phone IS NOT NULL OR email IS NOT NULL", name="one_contact"
         ),
