@@ -100,10 +100,10 @@ def refresh_statistics(session: sa.orm.Session, table: str, inserted: int) -> No
 
 @contextmanager
 def prepared_for_bulk(session: sa.orm.Session) -> Iterator[None]:
-    """On PostgreSQL, let psycopg prepare the statements run many times inside (a bulk
-    insert's executemany): the service's connections otherwise send every statement
-    unprepared (tenants/roundtrips.py says why), and 10,000 rows would be parsed and planned
-    one by one. The prepared statements are forgotten at the next ROLLBACK, as psycopg does."""
+    """On PostgreSQL, let psycopg prepare the statements run inside (a bulk insert's
+    executemany) from their first run, not their fifth (tenants/roundtrips.py): 10,000 rows
+    of an executemany are a statement run once per row, planned each time until prepared.
+    The prepared statements are forgotten at the next ROLLBACK, as psycopg does."""
     if session.get_bind().dialect.name != "postgresql":
         yield
         return

@@ -15,6 +15,14 @@ ping before every checkout: nothing has run in the transaction yet, so the pool 
 invalidated (every connection older than now is replaced when next checked out) and the
 statement is sent once more on a new connection. A failure later in a transaction is not
 retried: what ran before it is lost with the connection, and the caller must know.
+
+psycopg prepares a statement on a connection once it has run five times there (its
+`prepare_threshold`), and the server then plans it no more: a read under row-level security
+spent more time planning than running. Every request that succeeds ends with a COMMIT
+(service/unit_of_work.py), which keeps them; a ROLLBACK (a refused request, a failed job)
+makes psycopg forget them all, with a DEALLOCATE ALL of its own, a round trip more for that
+request. Schema changes go through migrations, in processes of their own; PostgreSQL plans
+a prepared statement again when a table under it changes.
 """
 
 from __future__ import annotations
@@ -151,9 +159,6 @@ def _do_executemany(cursor, statement: str, parameters, context) -> bool:
 def _connect(dbapi_connection, _record) -> None:
     # SQLAlchemy's transactions send the BEGIN (`_begin`), with their first statement.
     dbapi_connection.autocommit = True
-    # psycopg prepares a statement run five times, and forgets them all on every ROLLBACK
-    # with a DEALLOCATE ALL of its own: a round trip more for every read-only request.
-    dbapi_connection.prepare_threshold = None
 
 
 def configure(engine: sa.Engine) -> None:

@@ -25,6 +25,8 @@ class WireProxy:
         self.round_trips = 0
         self.statements: list[str] = []
         self.bursts: list[list[str]] = []  # the statements of each round trip
+        # Statements sent as text to parse (not run as prepared ones): the server plans them.
+        self.parsed: list[str] = []
         self.counting = False
         threading.Thread(target=self._accept, daemon=True).start()
 
@@ -38,7 +40,7 @@ class WireProxy:
     def count(self):
         """Count round trips and statements inside the block only."""
         with self.lock:
-            self.round_trips, self.statements, self.bursts = 0, [], []
+            self.round_trips, self.statements, self.bursts, self.parsed = 0, [], [], []
             self.counting = True
         try:
             yield self
@@ -64,8 +66,10 @@ class WireProxy:
                         return
                     if s is client:
                         statements = parser.feed(data)
+                        parsed, parser.parsed = parser.parsed, []
                         with self.lock:
                             if self.counting:
+                                self.parsed += parsed
                                 if server_spoke:
                                     self.round_trips += 1
                                     self.bursts.append([])
@@ -91,6 +95,7 @@ class _ClientMessages:
         self.buffer = b""
         self.started = False
         self.prepared: dict[bytes, str] = {}
+        self.parsed: list[str] = []
 
     def feed(self, data: bytes) -> list[str]:
         self.buffer += data
@@ -116,9 +121,11 @@ class _ClientMessages:
             body, self.buffer = self.buffer[5 : 1 + length], self.buffer[1 + length :]
             if kind == b"Q":
                 found.append(body.split(b"\0", 1)[0].decode())
+                self.parsed.append(found[-1])
             elif kind == b"P":
                 name, rest = body.split(b"\0", 1)
                 query = rest.split(b"\0", 1)[0].decode()
+                self.parsed.append(query)
                 if name:
                     self.prepared[name] = query
                 else:

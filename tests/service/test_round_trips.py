@@ -109,6 +109,30 @@ def test_a_token_read_of_one_member_takes_at_most_three_round_trips(served):
     assert sum("set_config" in s for s in wire.statements) == 1, wire.bursts
 
 
+def test_a_read_run_often_is_not_planned_again(served):
+    """psycopg prepares a statement past its fifth run on a connection, and a request that
+    succeeds ends with a COMMIT, which keeps it: the server plans the member's SELECT and
+    the settings no more. A refused request's ROLLBACK forgets them (psycopg's DEALLOCATE
+    ALL); they are prepared again as the reads go on."""
+    for _ in range(8):
+        assert _get(served.app, served).status_code == 200
+    with served.proxy.count() as wire:
+        assert _get(served.app, served).status_code == 200
+    assert any("FROM member" in s for s in wire.statements)
+    assert [s for s in wire.parsed if s not in ("BEGIN", "COMMIT")] == [], wire.bursts
+
+    client = served.app.test_client()
+    assert client.get("/api/v1/members/0", headers=served.header).status_code == 404
+    with served.proxy.count() as wire:
+        assert _get(served.app, served).status_code == 200
+    assert any("FROM member" in s for s in wire.parsed), wire.bursts
+    for _ in range(8):
+        assert _get(served.app, served).status_code == 200
+    with served.proxy.count() as wire:
+        assert _get(served.app, served).status_code == 200
+    assert [s for s in wire.parsed if s not in ("BEGIN", "COMMIT")] == [], wire.bursts
+
+
 def test_an_unknown_token_costs_one_round_trip_more(served):
     assert _get(served.app, served).status_code == 200
     token_cache.cache(served.app).entries.clear()  # as a worker that has not seen it

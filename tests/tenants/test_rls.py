@@ -175,6 +175,56 @@ def test_a_fresh_transaction_without_a_scope_sends_no_settings_and_sees_nothing(
     assert proxy.round_trips == 4, proxy.bursts
 
 
+def test_a_scope_changed_inside_a_transaction_is_sent_again(app, database_urls):
+    """On the service's own engine a session trusts the settings it sent at the start of
+    its transaction while the scope stays the same (no look at the connection per
+    statement); each change of scope inside the transaction is sent before the next
+    statement, and the settings of the scope before it are gone."""
+    _app_url, owner_url = database_urls
+    superuser = sa.make_url(owner_url).set(username=sa.make_url(PG_URL).username)
+    admin = sa.create_engine(superuser, poolclass=sa.pool.NullPool)
+    with admin.begin() as c:
+        federation = c.execute(
+            sa.text(
+                "INSERT INTO federation (code, name, province, created_at)"
+                " VALUES ('SWITCH', 'f', 'p', now()) RETURNING id"
+            )
+        ).scalar()
+        a, b = (
+            c.execute(
+                sa.text(
+                    "INSERT INTO association (federation_id, name, status, created_at)"
+                    " VALUES (:f, :n, 'active', now()) RETURNING id"
+                ),
+                {"f": federation, "n": name},
+            ).scalar()
+            for name in ("a", "b")
+        )
+    engine = sa.create_engine(_app_url)
+    roundtrips.configure(engine)
+    both = sa.text("SELECT id FROM association WHERE id IN (:a, :b) ORDER BY id")
+    seen = []
+    try:
+        with app.app_context(), _session_on_engine(engine) as session:
+            for scope in (
+                lambda: use_scope(Scope.association(a)),
+                lambda: use_scope(Scope.association(a)),
+                lambda: use_scope(Scope.association(b)),
+                lambda: system_scope("test: a block inside the transaction"),
+                lambda: use_scope(Scope.association(a)),
+            ):
+                with scope():
+                    seen.append(session.execute(both, {"a": a, "b": b}).scalars().all())
+            session.rollback()
+    finally:
+        engine.dispose()
+        with admin.begin() as c:
+            c.execute(sa.text("DELETE FROM association WHERE id IN (:a, :b)"), {"a": a, "b": b})
+            c.execute(sa.text("DELETE FROM federation WHERE id = :f"), {"f": federation})
+        admin.dispose()
+    assert seen == [[a], [a], [b], [a, b], [a]]
+
+
 def _host_and_port(url: str) -> tuple[str, int]:
     parsed = sa.make_url(url)
     return parsed.host or "127.0.0.1", parsed.port or 5432
