@@ -10,7 +10,7 @@ from tenants import citus, rls, roundtrips
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
 from tests.conftest import PG_URL
-from tests.tenants.test_rls import _host_and_port, _session_on_engine
+from tests.tenants.test_rls import _committed_associations, _host_and_port, _session_on_engine
 from tests.wire import WireProxy
 
 on_postgres = pytest.mark.skipif(not PG_URL, reason="the catalog and RLS of PostgreSQL")
@@ -86,29 +86,18 @@ def test_set_local_is_what_reaches_the_server(app, database_urls):
     """On the wire, through an engine configured as the service's is with RLS_SET_LOCAL:
     three SET LOCAL statements ride with the first statement, and no set_config."""
     app_url, owner_url = database_urls
-    superuser = sa.make_url(owner_url).set(username=sa.make_url(PG_URL).username)
-    admin = sa.create_engine(superuser, poolclass=sa.pool.NullPool)
-    with admin.begin() as c:
-        federation = c.execute(
-            sa.text(
-                "INSERT INTO federation (code, name, province, created_at)"
-                " VALUES ('SETLOCAL', 'f', 'p', now()) RETURNING id"
-            )
-        ).scalar()
-        association = c.execute(
-            sa.text(
-                "INSERT INTO association (federation_id, name, status, created_at)"
-                " VALUES (:f, 'set local', 'active', now()) RETURNING id"
-            ),
-            {"f": federation},
-        ).scalar()
     proxy = WireProxy(*_host_and_port(PG_URL))
     engine = sa.create_engine(proxy.url(app_url))
     roundtrips.configure(engine)
     rls.send_as_set_local(engine)
     one = sa.text("SELECT count(*) FROM association WHERE id = :a")
     try:
-        with app.app_context(), _session_on_engine(engine) as session, proxy.count():
+        with (
+            _committed_associations(owner_url, "SETLOCAL", 1) as (association,),
+            app.app_context(),
+            _session_on_engine(engine) as session,
+            proxy.count(),
+        ):
             with use_scope(Scope.association(association)):
                 assert session.execute(one, {"a": association}).scalar() == 1
             session.rollback()
@@ -117,10 +106,6 @@ def test_set_local_is_what_reaches_the_server(app, database_urls):
             session.rollback()
     finally:
         engine.dispose()
-        with admin.begin() as c:
-            c.execute(sa.text("DELETE FROM association WHERE id = :a"), {"a": association})
-            c.execute(sa.text("DELETE FROM federation WHERE id = :f"), {"f": federation})
-        admin.dispose()
     assert f"SET LOCAL app.tenant_ids = '{association}'" in proxy.statements
     assert not any("set_config" in s for s in proxy.statements)
 

@@ -131,22 +131,6 @@ def test_a_fresh_transaction_without_a_scope_sends_no_settings_and_sees_nothing(
     which is safe only because settings end with their transaction and unset ones fail
     closed. Checked on committed rows, through the service's own pooled connections."""
     _app_url, owner_url = database_urls
-    superuser = sa.make_url(owner_url).set(username=sa.make_url(PG_URL).username)
-    admin = sa.create_engine(superuser, poolclass=sa.pool.NullPool)
-    with admin.begin() as c:
-        federation = c.execute(
-            sa.text(
-                "INSERT INTO federation (code, name, province, created_at)"
-                " VALUES ('FRESH', 'f', 'p', now()) RETURNING id"
-            )
-        ).scalar()
-        association = c.execute(
-            sa.text(
-                "INSERT INTO association (federation_id, name, status, created_at)"
-                " VALUES (:f, 'fresh', 'active', now()) RETURNING id"
-            ),
-            {"f": federation},
-        ).scalar()
     # What reaches the server, read on the wire: set_config rides in the pipeline of the
     # statement after it, where SQLAlchemy's cursor events do not see it.
     proxy = WireProxy(*_host_and_port(PG_URL))
@@ -154,7 +138,11 @@ def test_a_fresh_transaction_without_a_scope_sends_no_settings_and_sees_nothing(
     roundtrips.configure(engine)  # as the service's engine is
     one = sa.text("SELECT count(*) FROM association WHERE id = :a")
     try:
-        with app.app_context(), _session_on_engine(engine) as session:
+        with (
+            _committed_associations(owner_url, "FRESH", 1) as (association,),
+            app.app_context(),
+            _session_on_engine(engine) as session,
+        ):
             with system_scope("test: bypass in the transaction before"):
                 assert session.execute(one, {"a": association}).scalar() == 1
                 session.commit()
@@ -166,10 +154,6 @@ def test_a_fresh_transaction_without_a_scope_sends_no_settings_and_sees_nothing(
                 session.rollback()
     finally:
         engine.dispose()
-        with admin.begin() as c:
-            c.execute(sa.text("DELETE FROM association WHERE id = :a"), {"a": association})
-            c.execute(sa.text("DELETE FROM federation WHERE id = :f"), {"f": federation})
-        admin.dispose()
     assert sum("set_config" in s for s in proxy.statements) == 1  # for the association only
     # Each transaction: BEGIN, settings and statement in one round trip, ROLLBACK in one.
     assert proxy.round_trips == 4, proxy.bursts
@@ -181,31 +165,16 @@ def test_a_scope_changed_inside_a_transaction_is_sent_again(app, database_urls):
     statement); each change of scope inside the transaction is sent before the next
     statement, and the settings of the scope before it are gone."""
     _app_url, owner_url = database_urls
-    superuser = sa.make_url(owner_url).set(username=sa.make_url(PG_URL).username)
-    admin = sa.create_engine(superuser, poolclass=sa.pool.NullPool)
-    with admin.begin() as c:
-        federation = c.execute(
-            sa.text(
-                "INSERT INTO federation (code, name, province, created_at)"
-                " VALUES ('SWITCH', 'f', 'p', now()) RETURNING id"
-            )
-        ).scalar()
-        a, b = (
-            c.execute(
-                sa.text(
-                    "INSERT INTO association (federation_id, name, status, created_at)"
-                    " VALUES (:f, :n, 'active', now()) RETURNING id"
-                ),
-                {"f": federation, "n": name},
-            ).scalar()
-            for name in ("a", "b")
-        )
     engine = sa.create_engine(_app_url)
     roundtrips.configure(engine)
     both = sa.text("SELECT id FROM association WHERE id IN (:a, :b) ORDER BY id")
     seen = []
     try:
-        with app.app_context(), _session_on_engine(engine) as session:
+        with (
+            _committed_associations(owner_url, "SWITCH", 2) as (a, b),
+            app.app_context(),
+            _session_on_engine(engine) as session,
+        ):
             for scope in (
                 lambda: use_scope(Scope.association(a)),
                 lambda: use_scope(Scope.association(a)),
@@ -218,11 +187,42 @@ def test_a_scope_changed_inside_a_transaction_is_sent_again(app, database_urls):
             session.rollback()
     finally:
         engine.dispose()
+    assert seen == [[a], [a], [b], [a, b], [a]]
+
+
+@contextmanager
+def _committed_associations(owner_url: str, code: str, count: int) -> Iterator[list[int]]:
+    """`count` associations of a new federation, committed past row-level security (as the
+    superuser) so that the service's own connections read them; deleted afterwards."""
+    superuser = sa.make_url(owner_url).set(username=sa.make_url(PG_URL).username)
+    admin = sa.create_engine(superuser, poolclass=sa.pool.NullPool)
+    with admin.begin() as c:
+        federation = c.execute(
+            sa.text(
+                "INSERT INTO federation (code, name, province, created_at)"
+                " VALUES (:code, 'f', 'p', now()) RETURNING id"
+            ),
+            {"code": code},
+        ).scalar()
+        ids = [
+            c.execute(
+                sa.text(
+                    "INSERT INTO association (federation_id, name, status, created_at)"
+                    " VALUES (:f, :n, 'active', now()) RETURNING id"
+                ),
+                {"f": federation, "n": f"{code.lower()} {n}"},
+            ).scalar()
+            for n in range(count)
+        ]
+    try:
+        yield ids
+    finally:
         with admin.begin() as c:
-            c.execute(sa.text("DELETE FROM association WHERE id IN (:a, :b)"), {"a": a, "b": b})
+            c.execute(
+                sa.text("DELETE FROM association WHERE federation_id = :f"), {"f": federation}
+            )
             c.execute(sa.text("DELETE FROM federation WHERE id = :f"), {"f": federation})
         admin.dispose()
-    assert seen == [[a], [a], [b], [a, b], [a]]
 
 
 def _host_and_port(url: str) -> tuple[str, int]:
