@@ -34,15 +34,26 @@ def write_result(name: str, figures: dict, summary: str) -> Path:
     return path
 
 
+# Written by hand: where the targets stand, and when and how each section was run. A run
+# rewrites SUMMARY.md, not this.
+TARGETS = RESULTS / "TARGETS.md"
+
+
 def pytest_sessionfinish(session, exitstatus) -> None:
-    """One Markdown page with every benchmark's latest summary, machine and date first."""
-    parts = sorted(p for p in RESULTS.glob("*.md") if p.name != "SUMMARY.md")
+    """One Markdown page: the targets, then every benchmark's latest summary."""
+    write_summary()
+
+
+def write_summary() -> None:
+    parts = sorted(p for p in RESULTS.glob("*.md") if p.name not in ("SUMMARY.md", TARGETS.name))
     if not parts:
         return
+    latest = max(json.loads(p.read_text())["when"] for p in RESULTS.glob("*.json"))
     head = (
-        f"# Benchmark results\n\nLast run {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on "
+        f"# Benchmark results\n\nLatest run {latest[:16].replace('T', ' ')} UTC on "
         f"{os.cpu_count()} cores, Python {platform.python_version()}. Each section is the "
         "latest run of that benchmark; its JSON beside it has every figure.\n"
     )
+    targets = [TARGETS.read_text().strip() + "\n"] if TARGETS.exists() else []
     sections = [f"## {p.stem}\n\n{p.read_text().strip()}\n" for p in parts]
-    (RESULTS / "SUMMARY.md").write_text("\n".join([head, *sections]))
+    (RESULTS / "SUMMARY.md").write_text("\n".join([head, *targets, *sections]))
