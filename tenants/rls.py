@@ -235,7 +235,7 @@ def _resync(session: Session) -> None:
         and not isinstance(session.bind, sa.Connection)
     ):
         # The session began this transaction on a connection of its own and applied the
-        # scope in force: nothing to check on the connection (a twentieth of a read's CPU).
+        # scope in force: no need to ask the pool for that connection before each statement.
         return
     # Take the connection first: when that begins the transaction, `_after_begin` has set
     # the scope already, and a second set_config would cost a round trip per transaction.

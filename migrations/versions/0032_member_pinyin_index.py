@@ -15,8 +15,8 @@ order: a page is read from the index instead of sorting the association's member
 has the same-named collation (`service.sorting`, by pypinyin), registered on every
 connection the service opens, and the same index.
 
-PostgreSQL must be built with ICU (Debian's, Red Hat's and the official images are); Citus
-propagates CREATE COLLATION to its workers.
+PostgreSQL must be built with ICU (Debian's, Red Hat's and the official images are); on
+Citus the collation reaches the workers with the table whose index needs it (deploy/SCALE.md).
 """
 
 import sqlalchemy as sa
