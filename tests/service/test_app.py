@@ -183,55 +183,40 @@ def test_every_message_has_a_chinese_translation(tmp_path):
 
 
 def test_the_migrations_match_the_models(app, db_session):
+    collated = _collated_indexes()
     with app.app_context(), db.engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        diff = [d for d in compare_metadata(context, db.metadata) if not _collated_index(d)]
-        collated = _collated_index_definitions(connection)
+        diff = [
+            d
+            for d in compare_metadata(context, db.metadata)
+            if not (d[0] in ("add_index", "remove_index") and d[1].name in collated)
+        ]
+        defined = {name: _index_columns(connection, name) for name in collated}
     assert diff == [], json.dumps([str(d) for d in diff], ensure_ascii=False)
-    assert collated == {"ix_member_tenant_pinyin": ["tenant_id", "name COLLATE pinyin", "id"]}
+    assert defined == {"ix_member_tenant_pinyin": ["tenant_id", "name COLLATE pinyin", "id"]}
 
 
-def _index_expressions(index: sa.Index) -> list[str]:
-    # Alembic wraps a text expression of the models' index in an element holding `text`.
-    return [
-        e.name if isinstance(e, sa.Column) else str(getattr(e, "text", e))
-        for e in index.expressions
-    ]
-
-
-def _collated_index(difference: tuple) -> bool:
-    """Alembic reflects an index column's collation as the bare column, so an index in a
-    collation (`name COLLATE pinyin`) reads as removed and added; its definition is checked
-    below instead."""
-    kind, index = difference[0], difference[1]
-    if kind not in ("add_index", "remove_index"):
-        return False
-    return any(" COLLATE " in e for e in _index_expressions(index)) or (
-        kind == "remove_index" and index.name in _collated_model_indexes()
-    )
-
-
-def _collated_model_indexes() -> dict[str, list[str]]:
+def _collated_indexes() -> set[str]:
+    """The models' indexes with a column in a collation (`name COLLATE pinyin`). Alembic
+    reflects such a column as the bare column, so its comparison reads the index as removed
+    and added; the database's own definition of it is checked instead."""
     return {
-        index.name: _index_expressions(index)
+        index.name
         for table in db.metadata.tables.values()
         for index in table.indexes
-        if any(" COLLATE " in e for e in _index_expressions(index))
+        if any(" COLLATE " in str(e) for e in index.expressions)
     }
 
 
-def _collated_index_definitions(connection: sa.Connection) -> dict[str, list[str]]:
-    """The model's collated indexes as the database defines them."""
-    found = {}
-    for name in _collated_model_indexes():
-        if connection.dialect.name == "postgresql":
-            sql = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
-        else:
-            sql = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"
-        definition = connection.execute(sa.text(sql), {"name": name}).scalar_one()
-        columns = re.search(r"\((.*?)\)(?: WHERE|$)", definition).group(1)
-        found[name] = [c.strip().replace('"', "") for c in columns.split(",")]
-    return found
+def _index_columns(connection: sa.Connection, name: str) -> list[str]:
+    """The columns of index `name` as the database defines it."""
+    if connection.dialect.name == "postgresql":
+        sql = "SELECT indexdef FROM pg_indexes WHERE indexname = :name"
+    else:
+        sql = "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = :name"
+    definition = connection.execute(sa.text(sql), {"name": name}).scalar_one()
+    columns = re.search(r"\((.*?)\)(?: WHERE|$)", definition).group(1)
+    return [c.strip().replace('"', "") for c in columns.split(",")]
 
 
 def test_the_primary_keys_are_the_models_but_on_postgresql_hold_the_tenant(app, db_session):

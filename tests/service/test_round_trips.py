@@ -103,7 +103,7 @@ def test_a_token_read_of_one_member_takes_at_most_three_round_trips(served):
         response = _get(served.app, served)
     assert response.status_code == 200
     assert response.json["id"] == served.member_id
-    # BEGIN + RLS settings + the member in one pipeline, then ROLLBACK.
+    # BEGIN + RLS settings + the member in one pipeline, then COMMIT.
     assert wire.round_trips <= 3, wire.bursts
     assert wire.round_trips == 2, wire.bursts
     assert sum("set_config" in s for s in wire.statements) == 1, wire.bursts
@@ -139,7 +139,7 @@ def test_an_unknown_token_costs_one_round_trip_more(served):
     with served.proxy.count() as wire:
         response = _get(served.app, served)
     assert response.status_code == 200
-    # BEGIN + the token; the settings + the member; ROLLBACK.
+    # BEGIN + the token; the settings + the member; COMMIT.
     assert wire.round_trips == 3, wire.bursts
 
 
