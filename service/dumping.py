@@ -18,12 +18,14 @@ documented contract (tests/service/test_api_contract.py) is unchanged by constru
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+import functools
+from collections.abc import Callable, Iterator
 from contextvars import ContextVar
-from operator import attrgetter
+from operator import attrgetter, itemgetter
 from typing import Any
 
 from marshmallow import Schema, fields, missing
+from sqlalchemy.engine import Row
 
 # tests/service/test_api_contract.py compares every read with marshmallow's own dump.
 _plain: ContextVar[bool] = ContextVar("plain_marshmallow", default=False)
@@ -60,11 +62,25 @@ def fast_dumping(schema: Schema) -> Schema:
     one_source = len(sources) == 1
     new_record = schema.dict_class
 
+    @functools.cache
+    def read_row(names: tuple[str, ...]) -> Callable[[Row], tuple] | None:
+        # A database row's values by position. Its __getitem__ takes no name, so marshmallow
+        # reads it by getattr, which gives the same values; a row without one of the
+        # sources is read field by field.
+        if read_all is None or not set(sources) <= set(names):
+            return None
+        positions = [names.index(source) for source in sources]
+        return (lambda row: (row[positions[0]],)) if one_source else itemgetter(*positions)
+
     def one(obj: Any) -> dict:
-        # An ORM row (no __getitem__) has every attribute read in one call, as getattr
-        # would; a mapping, or a row missing one, is read field by field as marshmallow does.
+        # An ORM object (no __getitem__) has every attribute read in one call, as getattr
+        # would; a mapping, or an object missing one, is read field by field as marshmallow
+        # does.
         values = None
-        if read_all is not None and not hasattr(obj, "__getitem__"):
+        if isinstance(obj, Row):
+            reader = read_row(obj._fields)
+            values = reader(obj) if reader is not None else None
+        elif read_all is not None and not hasattr(obj, "__getitem__"):
             try:
                 values = read_all(obj)
             except AttributeError:
@@ -102,6 +118,11 @@ def fast_dumping(schema: Schema) -> Schema:
     return schema
 
 
+def dumped_attributes(schema: type[Schema]) -> set[str]:
+    """The attributes `schema` reads to dump an object: what a select of rows for it holds."""
+    return {field.attribute or name for name, field in schema().dump_fields.items()}
+
+
 def _read(obj: Any, key: str) -> Any:
     # utils._get_value_for_key, for an undotted key.
     if not hasattr(obj, "__getitem__"):
@@ -134,4 +155,4 @@ def _identity(field: fields.Field) -> type | None:
     return None
 
 
-__all__ = ["fast_dumping", "plain_marshmallow"]
+__all__ = ["dumped_attributes", "fast_dumping", "plain_marshmallow"]

@@ -106,7 +106,7 @@ def _criteria(scope: Scope | None) -> tuple:
     return (*_tenant_criteria(scope), *_federation_criteria(scope), platform)
 
 
-def _scoped_table_names() -> frozenset[str]:
+def scoped_table_names() -> frozenset[str]:
     """Names of the tables the criteria scope (looked up again when a table is added)."""
     return _scoped_tables_of(len(db.metadata.tables))
 
@@ -143,7 +143,7 @@ def _top_level(statement) -> list:
 
 
 def _first_bare(elements: list, *, descend: bool) -> str | None:
-    names = _scoped_table_names()
+    names = scoped_table_names()
     stack = list(elements)
     while stack:
         element = stack.pop()
@@ -190,7 +190,7 @@ def _guard_bulk_update(state: ORMExecuteState, scope: Scope | None) -> None:
     mapper = state.bind_mapper
     if mapper is None:
         name = state.statement.table.name
-        scoped = name in _scoped_table_names()
+        scoped = name in scoped_table_names()
     else:
         name, scoped = mapper.class_.__name__, issubclass(mapper.class_, _SCOPED)
     if mapper is not None and mapper.class_ is Association and scope and scope.is_system:
@@ -204,7 +204,7 @@ def _guard_bulk_insert(state: ORMExecuteState, scope: Scope | None) -> None:
     mapper = state.bind_mapper
     if mapper is None:
         table = getattr(state.statement, "table", None)
-        names = _scoped_table_names()
+        names = scoped_table_names()
         if table is not None and table.name in names and not (scope and scope.is_system):
             raise ScopeViolation(f"a Core insert into {table.name} escapes the write guard")
         return

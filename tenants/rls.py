@@ -225,7 +225,7 @@ def _after_begin(session: Session, transaction, connection: sa.Connection) -> No
     _apply(session, connection, fresh=fresh)
 
 
-def _resync(session: Session) -> None:
+def resync(session: Session) -> None:
     """Re-apply when the scope changed inside a transaction (a `system_scope` block in a
     request), or when the session joined a transaction begun elsewhere."""
     scope = session.info.get("rls_scope", _UNSET)
@@ -246,11 +246,11 @@ def _resync(session: Session) -> None:
 
 
 def _before_execute(state: ORMExecuteState) -> None:
-    _resync(state.session)
+    resync(state.session)
 
 
 def _before_flush(session: Session, flush_context, instances) -> None:
-    _resync(session)
+    resync(session)
 
 
 def _after_end(session: Session, transaction) -> None:

@@ -6,7 +6,7 @@ from flask.views import MethodView
 
 from service.associations.services import profiles_in_scope
 from service.auth.roles import Permission
-from service.members import services
+from service.members import reads, services
 from service.members.models import MemberStatus
 from service.members.schemas import (
     GroupMemberCreateSchema,
@@ -19,6 +19,7 @@ from service.members.schemas import (
     MemberUpdateSchema,
 )
 from service.rest import Blueprint, found_first, paginate
+from service.validation import bounded_page
 
 blp = Blueprint(
     "members_api",
@@ -36,8 +37,12 @@ class Members(MethodView):
     @blp.paginate()
     def get(self, args, pagination_parameters):
         """List the association's members"""
-        query = services.members_query(args.get("q"), args.get("status"), args.get("title"))
-        return paginate(query, pagination_parameters)
+        per_page = pagination_parameters.page_size
+        page = bounded_page(pagination_parameters.page, per_page)
+        rows, pagination_parameters.item_count = reads.member_page(
+            (page - 1) * per_page, per_page, args.get("q"), args.get("status"), args.get("title")
+        )
+        return rows
 
     @blp.requires(Permission.EDIT_MEMBERS, write=True)
     @blp.arguments(MemberCreateSchema)
@@ -53,7 +58,7 @@ class MemberById(MethodView):
     @blp.response(200, MemberSchema)
     def get(self, member_id):
         """Read one member"""
-        return services.access_member(member_id)
+        return reads.member_row(member_id)
 
     @blp.requires(Permission.EDIT_MEMBERS, write=True)
     @found_first(services.access_member, "member_id")

@@ -140,26 +140,33 @@ def member_of_account(user_id: int) -> Member:
 def members_query(
     search: str | None = None, status: str | None = None, title: str | None = None
 ) -> sa.Select:
-    query = (
+    like = f"%{search.strip()}%" if search else None
+    return (
         sa.select(Member)
-        .where(Member.erased_at.is_(None))
+        .where(*member_filters(Member, like, status or None, title or None))
         .order_by(pinyin_order(Member.name), Member.id)
     )
-    if search:
-        like = f"%{search.strip()}%"
-        query = query.where(
+
+
+def member_filters(members: Any, like: Any, status: Any, title: Any) -> list:
+    """The member lists' conditions on `members` (the mapped class, or a table of members):
+    not erased, and the search, status and title chosen (values, or bound parameters
+    standing for them; None: not chosen)."""
+    conditions = [members.erased_at.is_(None)]
+    if like is not None:
+        conditions.append(
             sa.or_(
-                Member.name.like(like),
-                Member.department.like(like),
-                Member.phone.like(like),
-                Member.staff_number.like(like),
+                members.name.like(like),
+                members.department.like(like),
+                members.phone.like(like),
+                members.staff_number.like(like),
             )
         )
-    if status:
-        query = query.where(Member.status == status)
-    if title:
-        query = query.where(Member.title == title)
-    return query
+    if status is not None:
+        conditions.append(members.status == status)
+    if title is not None:
+        conditions.append(members.title == title)
+    return conditions
 
 
 def find_duplicate(phone: str | None, email: str | None, exclude_id: int | None = None):

@@ -1,0 +1,125 @@
+"""`TenantRead`: a read built once with the scope's condition written in, which sees what the
+ORM criteria would let the scope see, fails closed as they do, and is refused when it names
+a tenant table without its condition. On PostgreSQL these run as the NOBYPASSRLS app role:
+a read that went out without the scope's row-level security settings would see nothing."""
+
+import pytest
+import sqlalchemy as sa
+
+from service.members.models import GroupMember, Member
+from tenants.db import db
+from tenants.models import Association
+from tenants.reads import TenantRead
+from tenants.scope import NoScope, Scope, ScopeViolation, system_scope, use_scope
+
+MEMBERS = Member.__table__
+GROUPS = GroupMember.__table__
+
+IDS = TenantRead(lambda owned: sa.select(MEMBERS.c.id).where(owned(MEMBERS)))
+
+
+def _ids(tenants) -> set[int]:
+    return {m.id for tenant in tenants for m in tenant.members}
+
+
+def _read() -> set[int]:
+    return {row.id for row in IDS.rows(db.session)}
+
+
+def test_a_read_sees_the_association_of_its_scope_only(world):
+    with use_scope(Scope.association(world.a.first.association.id)):
+        assert _read() == _ids([world.a.first])
+
+
+def test_a_federation_reads_its_associations_and_a_national_scope_its_federations(world):
+    with use_scope(Scope.federation(world.a.federation.id)):
+        assert _read() == _ids([world.a.first, world.a.second])
+    with use_scope(Scope.national([world.a.federation.id, world.b.federation.id])):
+        assert _read() >= _ids([world.a.first, world.a.second, world.b.first, world.b.second])
+    with use_scope(Scope.national([world.b.federation.id])):
+        assert _read().isdisjoint(_ids([world.a.first, world.a.second]))
+
+
+def test_a_scope_that_sees_nothing_reads_nothing_and_no_scope_raises(world):
+    with use_scope(Scope.nothing()):
+        assert _read() == set()
+    with use_scope(Scope.national([])):
+        assert _read() == set()
+    with pytest.raises(NoScope):
+        _read()
+
+
+def test_the_system_reads_every_association(world):
+    with system_scope("test: every tenant's members"):
+        assert _read() >= _ids([world.a.first, world.b.second])
+
+
+def test_parameters_are_bound_beside_the_scope(world):
+    own = world.a.first
+    by_id = TenantRead(
+        lambda owned: sa.select(MEMBERS.c.name).where(
+            owned(MEMBERS), MEMBERS.c.id == sa.bindparam("member_id")
+        )
+    )
+    with use_scope(Scope.association(own.association.id)):
+        assert [r.name for r in by_id.rows(db.session, {"member_id": own.members[0].id})] == [
+            own.members[0].name
+        ]
+        foreign = world.b.first.members[0].id
+        assert by_id.rows(db.session, {"member_id": foreign}) == []
+
+
+def test_a_subquery_on_an_alias_has_its_own_condition(world):
+    def build(owned):
+        counted = MEMBERS.alias()
+        total = sa.select(sa.func.count()).select_from(counted).where(owned(counted))
+        return sa.select(MEMBERS.c.id, total.scalar_subquery().label("total")).where(owned(MEMBERS))
+
+    with use_scope(Scope.association(world.a.first.association.id)):
+        rows = TenantRead(build).rows(db.session)
+    assert {r.total for r in rows} == {len(world.a.first.members)}
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda owned: sa.select(MEMBERS.c.id),
+        lambda owned: sa.select(MEMBERS.c.id).where(owned(MEMBERS)).join_from(MEMBERS, GROUPS),
+        lambda owned: sa.select(MEMBERS.c.id).where(
+            owned(MEMBERS), MEMBERS.c.tenant_id.in_(sa.select(GROUPS.c.tenant_id))
+        ),
+        lambda owned: sa.select(MEMBERS.c.id).where(
+            owned(MEMBERS), MEMBERS.c.tenant_id.in_(sa.select(MEMBERS.alias().c.tenant_id))
+        ),
+        lambda owned: sa.select(MEMBERS.c.id).where(
+            owned(MEMBERS), MEMBERS.c.tenant_id == Association.__table__.c.id
+        ),
+        lambda owned: (owned(GROUPS), sa.select(MEMBERS.c.id).where(owned(MEMBERS)))[1],
+    ],
+    ids=["no-condition", "joined", "subquery", "alias", "association-table", "unused-condition"],
+)
+def test_a_read_that_names_a_tenant_table_without_its_condition_is_refused(build):
+    with pytest.raises(ScopeViolation):
+        TenantRead(build)
+
+
+def test_only_a_tenant_table_takes_an_owner_condition():
+    with pytest.raises(TypeError, match="not a tenant table"):
+        TenantRead(
+            lambda owned: sa.select(Association.__table__.c.id).where(owned(Association.__table__))
+        )
+
+
+def test_a_read_sees_what_the_session_has_not_flushed_yet(world):
+    own = world.a.first
+    with use_scope(Scope.association(own.association.id)):
+        member = Member(
+            tenant_id=own.association.id, name="未写入", title="none", phone="13911112222"
+        )
+        db.session.add(member)
+        names = {r.name for r in TenantRead(_names).rows(db.session)}
+    assert "未写入" in names
+
+
+def _names(owned):
+    return sa.select(MEMBERS.c.name).where(owned(MEMBERS))
