@@ -2,32 +2,44 @@
 
 psycopg begins a transaction with a BEGIN of its own, and waits for its answer before the
 first statement, even in pipeline mode. On the service's engine (`configure`) the driver
-is left in autocommit and SQLAlchemy's transactions send the BEGIN themselves, as on
-SQLite (tenants/db.py): in one psycopg pipeline with the transaction's first statement
-and with any statement deferred for it (the row-level security settings of
-`tenants.rls`), which is one round trip where there were three. A later statement carries
-the settings deferred since the one before it. A transaction that runs no statement
-costs none: no BEGIN is sent, and psycopg sends no ROLLBACK or COMMIT for it.
+is left in autocommit and SQLAlchemy's transactions are sent by this module, as on SQLite
+(tenants/db.py), in one psycopg pipeline with a statement and with what was deferred for
+it (the row-level security settings of `tenants.rls`).
+
+A transaction sends no BEGIN until it writes. Until then each read goes out with the
+latest settings in a pipeline of its own, which PostgreSQL runs as one transaction ended
+by the pipeline's Sync: `set_config(..., true)` holds for the read and ends with it, as
+the settings of a longer transaction would. Under READ COMMITTED every statement reads its
+own snapshot anyway, so a read sees what it would have seen inside BEGIN and COMMIT; a
+request that only reads costs one round trip per statement, and no COMMIT or ROLLBACK
+(psycopg sends neither when the server is idle). The first statement that does more than
+read (`_reads_only`: a write, a lock, SELECT FOR UPDATE, a sequence, set_config of its
+own, SAVEPOINT, anything not a plain SELECT) goes out after BEGIN and the settings, and the
+transaction is then an ordinary one until its COMMIT or ROLLBACK. A transaction that runs
+no statement costs none.
 
 A pooled connection that PostgreSQL dropped (a restart, a failover, an idle timeout, an
-administrator's pg_terminate_backend) is found when that first statement fails, not by a
-ping before every checkout: nothing has run in the transaction yet, so the pool is
-invalidated (every connection older than now is replaced when next checked out) and the
-statement is sent once more on a new connection. A failure later in a transaction is not
-retried: what ran before it is lost with the connection, and the caller must know.
+administrator's pg_terminate_backend) is found when a statement fails, not by a ping before
+every checkout: while no BEGIN has gone out, nothing of the transaction is open on the
+server, so the pool is invalidated (every connection older than now is replaced when next
+checked out) and the statement is sent once more on a new connection. A failure inside an
+explicit transaction is not retried: what ran before it is lost with the connection, and
+the caller must know.
 
 psycopg prepares a statement on a connection once it has run five times there (its
 `prepare_threshold`), and the server then plans it no more: a read under row-level security
-spent more time planning than running. Every request that succeeds ends with a COMMIT
-(service/unit_of_work.py), which keeps them; a ROLLBACK (a refused request, a failed job)
-makes psycopg forget them all, with a DEALLOCATE ALL of its own, a round trip more for that
-request. Schema changes go through migrations, in processes of their own; PostgreSQL plans
-a prepared statement again when a table under it changes.
+spent more time planning than running. A transaction that wrote ends with a COMMIT when its
+request succeeds (service/unit_of_work.py), which keeps them; a ROLLBACK (a refused write,
+a failed job) makes psycopg forget them all, with a DEALLOCATE ALL of its own, a round trip
+more for that request. A request that only read sends neither, and keeps them. Schema
+changes go through migrations, in processes of their own; PostgreSQL plans a prepared
+statement again when a table under it changes.
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import weakref
 from dataclasses import dataclass
 
@@ -39,29 +51,55 @@ log = logging.getLogger(__name__)
 
 
 @dataclass
-class _Pending:
-    """What goes out ahead of a connection's next statement."""
+class _Transaction:
+    """What one of SQLAlchemy's transactions has sent to the server, and must send."""
 
-    begin: bool = False
-    # Driver-level statements and their parameters (None: a statement without).
-    settings: tuple[tuple[str, tuple | None], ...] | None = None
+    # BEGIN has gone out: an explicit transaction is open on the server. A transaction of
+    # reads alone never sends one (see `_reads_only`).
+    begun: bool = False
+    # The latest driver-level statements deferred (the scope's settings) and their
+    # parameters (None: a statement without).
+    settings: tuple[tuple[str, tuple | None], ...] = ()
+    # Deferred since the last statement of the explicit transaction.
+    unsent: bool = False
 
 
 # Keyed weakly by SQLAlchemy connection, and dropped when its transaction ends, so nothing
-# pending outlives the transaction it was meant for.
-_pending: weakref.WeakKeyDictionary[sa.Connection, _Pending] = weakref.WeakKeyDictionary()
+# deferred outlives the transaction it was meant for.
+_transactions: weakref.WeakKeyDictionary[sa.Connection, _Transaction] = weakref.WeakKeyDictionary()
 _configured: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
+# A statement that only reads, and may run in a transaction of its own: a SELECT that locks
+# no row, takes no lock, sets nothing and creates nothing. Anything else begins the
+# explicit transaction first.
+_SELECT = re.compile(r"\s*(\(\s*)*SELECT\b", re.IGNORECASE)
+_NOT_ONLY_READING = re.compile(
+    r"\bFOR\s+(NO\s+KEY\s+UPDATE|UPDATE|KEY\s+SHARE|SHARE)\b|\bINTO\b"
+    r"|\b(nextval|setval|set_config|pg_advisory\w*|pg_try_advisory\w*)\s*\(",
+    re.IGNORECASE,
+)
 
-def _pending_for(connection: sa.Connection) -> _Pending:
-    pending = _pending.get(connection)
-    if pending is None:
-        pending = _pending[connection] = _Pending()
-    return pending
+
+def _reads_only(statement: str) -> bool:
+    return bool(_SELECT.match(statement)) and not _NOT_ONLY_READING.search(statement)
+
+
+def _set_in_any_transaction(transaction: _Transaction) -> bool:
+    # set_config(..., true) holds for the transaction the pipeline's Sync ends; a SET LOCAL
+    # (Citus) outside a block that BEGIN opened only warns.
+    return not any(s.lstrip().upper().startswith("SET ") for s, _p in transaction.settings)
+
+
+def _transaction(connection: sa.Connection) -> _Transaction:
+    transaction = _transactions.get(connection)
+    if transaction is None:
+        # Not begun by `_begin`: psycopg begins it itself, before the first statement.
+        transaction = _transactions[connection] = _Transaction(begun=True)
+    return transaction
 
 
 def _end(connection: sa.Connection) -> None:
-    _pending.pop(connection, None)
+    _transactions.pop(connection, None)
 
 
 def defer(connection: sa.Connection, statement: str, parameters: tuple | None) -> None:
@@ -69,7 +107,8 @@ def defer(connection: sa.Connection, statement: str, parameters: tuple | None) -
     `connection`, in the same round trip; at once where the engine does not pipeline.
 
     A later call before that statement replaces the earlier one: callers defer settings,
-    of which only the latest counts."""
+    of which only the latest counts. Until the transaction's first write, each read runs
+    in a transaction of its own, and the latest settings go out with every one."""
     defer_all(connection, ((statement, parameters),))
 
 
@@ -79,7 +118,8 @@ def defer_all(connection: sa.Connection, statements: tuple[tuple[str, tuple | No
         for statement, parameters in statements:
             connection.exec_driver_sql(statement, parameters)
         return
-    _pending_for(connection).settings = statements
+    transaction = _transaction(connection)
+    transaction.settings, transaction.unsent = statements, True
 
 
 def _begin(connection: sa.Connection) -> None:
@@ -88,26 +128,41 @@ def _begin(connection: sa.Connection) -> None:
     if connection.get_execution_options().get("isolation_level"):
         return
     if connection.connection.dbapi_connection.autocommit:
-        _pending_for(connection).begin = True
+        _transactions[connection] = _Transaction()
 
 
-def _take(context) -> _Pending | None:
-    return _pending.pop(context.root_connection, None)
-
-
-def _send(cursor, statement: str | None, parameters, pending: _Pending) -> None:
+def _send(cursor, statement: str | None, parameters, ahead: list[tuple]) -> None:
     connection = cursor.connection
+    if not ahead:  # a read alone: no pipeline to set up
+        _run(cursor, statement, parameters)
+        return
     with connection.pipeline():
-        if pending.begin:
-            connection.execute(b"BEGIN")
-        for setting, setting_parameters in pending.settings or ():
-            connection.execute(setting, setting_parameters)
-        if statement is None:
-            pass
-        elif parameters is None:
-            cursor.execute(statement)
-        else:
-            cursor.execute(statement, parameters)
+        for sent, sent_parameters in ahead:
+            connection.execute(sent, sent_parameters)
+        _run(cursor, statement, parameters)
+
+
+def _run(cursor, statement: str | None, parameters) -> None:
+    if statement is None:
+        pass
+    elif parameters is None:
+        cursor.execute(statement)
+    else:
+        cursor.execute(statement, parameters)
+
+
+def _ahead(transaction: _Transaction, statement: str | None) -> list[tuple]:
+    """What goes out ahead of `statement` (None: one SQLAlchemy runs itself, or many), and
+    what the transaction has then sent."""
+    if transaction.begun:
+        ahead = list(transaction.settings) if transaction.unsent else []
+    elif statement is not None and _reads_only(statement) and _set_in_any_transaction(transaction):
+        return list(transaction.settings)  # a transaction of its own, ended by the Sync
+    else:
+        ahead = [(b"BEGIN", None), *transaction.settings]
+        transaction.begun = True
+    transaction.unsent = False
+    return ahead
 
 
 def _reconnect(context, error: BaseException):
@@ -125,22 +180,27 @@ def _reconnect(context, error: BaseException):
 
 
 def _execute(cursor, statement: str | None, parameters, context) -> bool:
-    """Send what is pending with the statement (None: only what is pending)."""
-    pending = _take(context)
-    if pending is None or not (pending.begin or pending.settings):
+    """Send what must go ahead of the statement with it, in one pipeline (None: only what
+    goes ahead)."""
+    transaction = _transactions.get(context.root_connection)
+    if transaction is None or (transaction.begun and not transaction.unsent):
         return False  # SQLAlchemy executes it as usual
     if isinstance(cursor, psycopg.ServerCursor):  # it cannot ride a pipeline
-        _send(cursor, None, None, pending)
+        statement = None
+    explicit = transaction.begun
+    ahead = _ahead(transaction, statement)
+    if explicit and not ahead:
         return False
     try:
-        _send(cursor, statement, parameters, pending)
+        _send(cursor, statement, parameters, ahead)
     except psycopg.OperationalError as error:
+        # Nothing of an explicit transaction has run yet: the statement may go again.
         dropped = context.dialect.is_disconnect(error, cursor.connection, cursor)
-        if not (pending.begin and dropped):
+        if explicit or not dropped:
             raise
         log.warning("connection dropped by the server; retrying on a new one: %s", error)
-        _send(_reconnect(context, error), statement, parameters, pending)
-    return True
+        _send(_reconnect(context, error), statement, parameters, ahead)
+    return statement is not None
 
 
 def _do_execute(cursor, statement: str, parameters, context) -> bool:
