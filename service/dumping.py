@@ -72,13 +72,13 @@ def fast_dumping(schema: Schema) -> Schema:
         positions = [names.index(source) for source in sources]
         return (lambda row: (row[positions[0]],)) if one_source else itemgetter(*positions)
 
-    def one(obj: Any) -> dict:
+    def one(obj: Any, reader: Callable[[Row], tuple] | None = None) -> dict:
         # An ORM object (no __getitem__) has every attribute read in one call, as getattr
         # would; a mapping, or an object missing one, is read field by field as marshmallow
-        # does.
+        # does. `reader`: how the rows of one result are read (the same for each).
         values = None
         if isinstance(obj, Row):
-            reader = read_row(obj._fields)
+            reader = reader or read_row(obj._fields)
             values = reader(obj) if reader is not None else None
         elif read_all is not None and not hasattr(obj, "__getitem__"):
             try:
@@ -111,8 +111,16 @@ def fast_dumping(schema: Schema) -> Schema:
         if _plain.get():
             return Schema._serialize(schema, obj, many=many)
         if many and obj is not None:
-            return [one(item) for item in obj]
+            return [one(item, reader) for item, reader in _with_readers(obj)]
         return one(obj)
+
+    def _with_readers(rows: Any) -> Iterator[tuple[Any, Callable[[Row], tuple] | None]]:
+        # The rows of one result share its metadata: their fields are read once for all.
+        metadata, reader = None, None
+        for row in rows:
+            if isinstance(row, Row) and row._parent is not metadata:
+                metadata, reader = row._parent, read_row(row._fields)
+            yield row, reader
 
     schema._serialize = serialize
     return schema

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
+from flask_smorest.pagination import PaginationMetadataSchema
 from flask_smorest.utils import resolve_schema_instance
 from marshmallow import RAISE, Schema, fields, validate
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import default_exceptions
 from werkzeug.routing import IntegerConverter
 
@@ -124,6 +127,25 @@ def refusal(error: DomainError):
     return api.handle_http_exception(http_error)
 
 
+class _ArgumentsParser(FlaskParser):
+    """webargs' parser, which makes a schema given as a class anew for every request:
+    flask-smorest hands it the pagination parameters' class. Here each class is made once."""
+
+    def _get_schema(self, argmap, req) -> Schema:
+        if isinstance(argmap, type) and issubclass(argmap, Schema):
+            return _instance(argmap)
+        return super()._get_schema(argmap, req)
+
+
+@functools.cache
+def _instance(schema_class: type[Schema]) -> Schema:
+    return schema_class()
+
+
+# X-Pagination's members, in the order flask-smorest's schema dumps them.
+_PAGINATION_KEYS = tuple(PaginationMetadataSchema().dump_fields)
+
+
 class Blueprint(SmorestBlueprint):
     """A smorest Blueprint whose views need a bearer token and a permission.
 
@@ -133,9 +155,27 @@ class Blueprint(SmorestBlueprint):
     refusal raised in its views is answered by `refusal`, so views need no try/except.
     """
 
+    PAGINATION_ARGUMENTS_PARSER = _ArgumentsParser()
+
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.register_error_handler(DomainError, refusal)
+
+    @staticmethod
+    def _make_pagination_metadata(page: int, page_size: int, item_count: int) -> dict:
+        """flask-smorest's X-Pagination, without making its schema for every page: its
+        fields are integers, which it dumps as they are, in its own order."""
+        if item_count == 0:
+            return {"total": 0, "total_pages": 0}
+        last = (item_count - 1) // page_size + 1
+        found = {"total": item_count, "total_pages": last, "first_page": 1, "last_page": last}
+        if page <= last:
+            found["page"] = page
+            if page > 1:
+                found["previous_page"] = page - 1
+            if page < last:
+                found["next_page"] = page + 1
+        return {key: found[key] for key in _PAGINATION_KEYS if key in found}
 
     def arguments(self, schema, **kwargs):
         return super().arguments(bounded_integers(schema), **kwargs)

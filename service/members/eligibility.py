@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from enum import StrEnum
 
 from flask_babel import lazy_gettext as _l
@@ -24,6 +25,8 @@ ELIGIBILITY_LABELS = {
 }
 
 
+# Remembered: a page of members asks it for every row, with a few kinds of answer.
+@functools.lru_cache(maxsize=1024)
 def eligibility(
     in_cast_society: bool, title: str | ProfessionalTitle, exception_reason: str | None
 ) -> Eligibility:
