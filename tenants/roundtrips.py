@@ -6,17 +6,16 @@ is left in autocommit and SQLAlchemy's transactions are sent by this module, as 
 (tenants/db.py), in one psycopg pipeline with a statement and with what was deferred for
 it (the row-level security settings of `tenants.rls`).
 
-A transaction sends no BEGIN until it writes. Until then each read goes out with the
-latest settings in a pipeline of its own, which PostgreSQL runs as one transaction ended
-by the pipeline's Sync: `set_config(..., true)` holds for the read and ends with it, as
-the settings of a longer transaction would. Under READ COMMITTED every statement reads its
-own snapshot anyway, so a read sees what it would have seen inside BEGIN and COMMIT; a
-request that only reads costs one round trip per statement, and no COMMIT or ROLLBACK
-(psycopg sends neither when the server is idle). The first statement that does more than
-read (`_reads_only`: a write, a lock, SELECT FOR UPDATE, a sequence, set_config of its
-own, SAVEPOINT, anything not a plain SELECT) goes out after BEGIN and the settings, and the
-transaction is then an ordinary one until its COMMIT or ROLLBACK. A transaction that runs
-no statement costs none.
+A transaction whose first statement only reads sends that statement without a BEGIN,
+with the latest settings in a pipeline of its own, which PostgreSQL runs as one transaction
+ended by the pipeline's Sync: `set_config(..., true)` holds for the read and ends with it.
+Under READ COMMITTED every statement reads its own snapshot anyway, so the read sees what it
+would have seen inside BEGIN and COMMIT, and a request of one read (the API's hottest) costs
+one round trip, with no COMMIT or ROLLBACK (psycopg sends neither when the server is idle).
+The transaction's next statement, or a first one that does more than read (`_reads_only`:
+a write, a lock, SELECT FOR UPDATE, a sequence, set_config of its own, SAVEPOINT, anything
+not a plain SELECT), goes out after BEGIN and the settings, and the transaction is then an
+ordinary one until its COMMIT or ROLLBACK. A transaction that runs no statement costs none.
 
 A pooled connection that PostgreSQL dropped (a restart, a failover, an idle timeout, an
 administrator's pg_terminate_backend) is found when a statement fails, not by a ping before
@@ -31,7 +30,7 @@ psycopg prepares a statement on a connection once it has run five times there (i
 spent more time planning than running. A transaction that wrote ends with a COMMIT when its
 request succeeds (service/unit_of_work.py), which keeps them; a ROLLBACK (a refused write,
 a failed job) makes psycopg forget them all, with a DEALLOCATE ALL of its own, a round trip
-more for that request. A request that only read sends neither, and keeps them. Schema
+more for that request. A request of one read sends neither, and keeps them. Schema
 changes go through migrations, in processes of their own; PostgreSQL plans a prepared
 statement again when a table under it changes.
 """
@@ -55,8 +54,10 @@ class _Transaction:
     """What one of SQLAlchemy's transactions has sent to the server, and must send."""
 
     # BEGIN has gone out: an explicit transaction is open on the server. A transaction of
-    # reads alone never sends one (see `_reads_only`).
+    # one read never sends one (see `_ahead`).
     begun: bool = False
+    # A first statement went out before BEGIN, in a transaction of its own.
+    ran_alone: bool = False
     # The latest driver-level statements deferred (the scope's settings) and their
     # parameters (None: a statement without).
     settings: tuple[tuple[str, tuple | None], ...] = ()
@@ -84,10 +85,18 @@ def _reads_only(statement: str) -> bool:
     return bool(_SELECT.match(statement)) and not _NOT_ONLY_READING.search(statement)
 
 
-def _set_in_any_transaction(transaction: _Transaction) -> bool:
-    # set_config(..., true) holds for the transaction the pipeline's Sync ends; a SET LOCAL
-    # (Citus) outside a block that BEGIN opened only warns.
-    return not any(s.lstrip().upper().startswith("SET ") for s, _p in transaction.settings)
+def _may_run_alone(transaction: _Transaction, statement: str | None) -> bool:
+    """The transaction's first statement, if it only reads: a request of one read then
+    costs one round trip. From the second on, an explicit transaction: each read there
+    would otherwise carry the settings again, more work for a page of many reads than one
+    COMMIT. set_config(..., true) holds for the transaction the pipeline's Sync ends; a SET
+    LOCAL (Citus) outside a block that BEGIN opened only warns, so it is not sent alone."""
+    return (
+        not transaction.ran_alone
+        and statement is not None
+        and _reads_only(statement)
+        and not any(s.lstrip().upper().startswith("SET ") for s, _p in transaction.settings)
+    )
 
 
 def _transaction(connection: sa.Connection) -> _Transaction:
@@ -107,8 +116,8 @@ def defer(connection: sa.Connection, statement: str, parameters: tuple | None) -
     `connection`, in the same round trip; at once where the engine does not pipeline.
 
     A later call before that statement replaces the earlier one: callers defer settings,
-    of which only the latest counts. Until the transaction's first write, each read runs
-    in a transaction of its own, and the latest settings go out with every one."""
+    of which only the latest counts (a first read sent alone takes them with it, and
+    the BEGIN after it takes them again)."""
     defer_all(connection, ((statement, parameters),))
 
 
@@ -156,7 +165,8 @@ def _ahead(transaction: _Transaction, statement: str | None) -> list[tuple]:
     what the transaction has then sent."""
     if transaction.begun:
         ahead = list(transaction.settings) if transaction.unsent else []
-    elif statement is not None and _reads_only(statement) and _set_in_any_transaction(transaction):
+    elif _may_run_alone(transaction, statement):
+        transaction.ran_alone = True
         return list(transaction.settings)  # a transaction of its own, ended by the Sync
     else:
         ahead = [(b"BEGIN", None), *transaction.settings]

@@ -119,8 +119,9 @@ def test_a_token_read_of_one_member_takes_at_most_three_round_trips(served):
 
 def test_a_read_run_often_is_not_planned_again(served):
     """psycopg prepares a statement past its fifth run on a connection and keeps it while no
-    ROLLBACK comes: the server plans the member's SELECT and the settings no more. A read
-    that is refused (404) has no transaction to roll back, and forgets nothing."""
+    ROLLBACK comes: the server plans the member's SELECT and the settings no more. A read of
+    one statement that is refused (404) has no transaction to roll back, and forgets
+    nothing."""
     for _ in range(8):
         assert _get(served.app, served).status_code == 200
     with served.proxy.count() as wire:
@@ -135,10 +136,10 @@ def test_a_read_run_often_is_not_planned_again(served):
     assert wire.parsed == [], wire.bursts
 
 
-def test_a_write_begins_its_transaction_with_its_first_write(served):
-    """A PATCH reads the member alone, then sends BEGIN, the settings and its UPDATE (with
-    the audit row) in the transaction that COMMIT ends. A write refused before it writes
-    (a phone that is not one) sends no BEGIN at all."""
+def test_a_write_is_in_the_transaction_that_commit_ends(served):
+    """A PATCH reads the member alone; its next statement goes after BEGIN and the
+    settings, and its UPDATE (with the audit row) is in the transaction that COMMIT ends.
+    A write refused before it writes (a phone that is not one) sends no BEGIN at all."""
     client = served.app.test_client()
     path = f"/api/v1/members/{served.member_id}"
     with served.proxy.count() as wire:
@@ -163,8 +164,9 @@ def test_an_unknown_token_costs_one_round_trip_more(served):
     with served.proxy.count() as wire:
         response = _get(served.app, served)
     assert response.status_code == 200
-    # The token, read before the scope is known (no settings); the settings + the member.
-    assert wire.round_trips == 2, wire.bursts
+    # The token, read alone before the scope is known (no settings); BEGIN, the settings
+    # and the member; COMMIT.
+    assert wire.round_trips == 3, wire.bursts
 
 
 def _terminate_service_connections(served: Served) -> int:
