@@ -8,8 +8,9 @@ half of the statement's cost in Python, and the statement is most of the request
 A `TenantRead` is one read, built at import for each kind of scope with the owner
 condition of every tenant table it names in its WHERE clause; each call binds the
 condition's parameters from the scope in force. It fails closed as the criteria do: no
-scope raises `NoScope`, a scope that sees nothing reads nothing, and a read that names a
-tenant table without its condition is refused when it is built. It runs in the session's
+scope raises `NoScope`, a scope that sees nothing reads nothing, and a read is refused
+when it is built unless every SELECT in it that names a tenant table holds that table's
+condition in its own WHERE clause. It runs in the session's
 transaction after the session's row-level security settings (`tenants.rls`), the second
 wall on PostgreSQL, as an ORM statement does.
 
@@ -111,27 +112,48 @@ def _built(build: Callable[[Owned], sa.Select], condition: Owned) -> sa.Select:
 
 
 def _check_every_table_owned(statement: sa.Select, given: dict[int, sa.ColumnElement]) -> None:
-    """Every tenant table the statement names (or alias of one) must be one that `owned`
-    was given, and its condition must be in the statement."""
-    conditions = {id(c) for c in given.values()}
-    found: set[int] = set()
+    """Every SELECT of the statement (each subquery too) that names a tenant table, or an
+    alias of one, holds that table's owner condition in its own WHERE clause; and every
+    condition made is used. A subquery reads a table of its own (an alias) with its own
+    condition: one that names the outer query's table is refused, correlated or not."""
+    condition_of = {table: id(condition) for table, condition in given.items()}
+    made, used = set(condition_of.values()), set()
     names = scoped_table_names()
-    stack: list = [statement]
+    selects = [statement]
+    while selects:
+        select = selects.pop()
+        sources, _ = _one_level(select, names, made, selects)
+        _, in_where = _one_level(select.whereclause, names, made, [])
+        for source, name in sources.items():
+            if condition_of.get(source) not in in_where:
+                raise ScopeViolation(f"a TenantRead reads {name} without its owner condition")
+        used |= in_where
+    if used != made:
+        raise ScopeViolation("a TenantRead made an owner condition it does not use")
+
+
+def _one_level(element, names: frozenset[str], made: set[int], nested: list) -> tuple[dict, set]:
+    """The tenant tables (by id, with their names) and the owner conditions that `element`
+    names outside its subqueries, which go to `nested`."""
+    sources: dict[int, str] = {}
+    conditions: set[int] = set()
+    stack = [element] if element is not None else []
     while stack:
-        element = stack.pop()
-        if id(element) in conditions:
-            found.add(id(element))
+        part = stack.pop()
+        if id(part) in made:
+            conditions.add(id(part))
             continue  # the condition's own subquery reads the association table
+        if isinstance(part, sa.Select) and part is not element:
+            nested.append(part)
+            continue
         # A column stands for its table, which a select's FROM list does not repeat.
-        source = element.table if isinstance(element, ColumnClause) else element
+        source = part.table if isinstance(part, ColumnClause) else part
         base = source.element if isinstance(source, Alias) else source
         if isinstance(base, sa.Table) and base.name in names:
-            if id(source) not in given:
-                raise ScopeViolation(f"a TenantRead reads {base.name} without its owner condition")
+            sources[id(source)] = base.name
             continue
-        stack.extend(element.get_children())
-    if found != conditions:
-        raise ScopeViolation("a TenantRead made an owner condition it does not use")
+        stack.extend(part.get_children())
+    return sources, conditions
 
 
 __all__ = ["TenantRead"]

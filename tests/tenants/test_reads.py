@@ -95,8 +95,34 @@ def test_a_subquery_on_an_alias_has_its_own_condition(world):
             owned(MEMBERS), MEMBERS.c.tenant_id == Association.__table__.c.id
         ),
         lambda owned: (owned(GROUPS), sa.select(MEMBERS.c.id).where(owned(MEMBERS)))[1],
+        lambda owned: sa.select(
+            MEMBERS.c.id,
+            sa.select(sa.func.count())
+            .select_from(MEMBERS)
+            .correlate(None)
+            .scalar_subquery()
+            .label("all_members"),
+        ).where(owned(MEMBERS)),
+        lambda owned: sa.select(MEMBERS.c.id, owned(MEMBERS).label("condition_selected")),
+        lambda owned: (
+            sa.select(GROUPS.c.id)
+            .join_from(
+                GROUPS, MEMBERS, sa.and_(owned(MEMBERS), MEMBERS.c.tenant_id == GROUPS.c.tenant_id)
+            )
+            .where(owned(GROUPS))
+        ),
     ],
-    ids=["no-condition", "joined", "subquery", "alias", "association-table", "unused-condition"],
+    ids=[
+        "no-condition",
+        "joined",
+        "subquery",
+        "alias",
+        "association-table",
+        "unused-condition",
+        "the-outer-table-again",
+        "condition-not-in-where",
+        "condition-in-a-join",
+    ],
 )
 def test_a_read_that_names_a_tenant_table_without_its_condition_is_refused(build):
     with pytest.raises(ScopeViolation):
