@@ -30,23 +30,25 @@ def api(client, world):
 def broken_member_list(app, monkeypatch):
     """The member list fails inside the database, as a real fault would: its transaction is
     left broken (PostgreSQL refuses every later statement in it)."""
-    from service.members import services
+    from service.members import reads, services
 
     def broken(*_args, **_kwargs):
         db.session.execute(sa.text("select no_such_column from no_such_table"))
 
-    monkeypatch.setattr(services, "members_query", broken)
+    monkeypatch.setattr(services, "members_query", broken)  # the page's list
+    monkeypatch.setattr(reads, "member_page", broken)  # the API's
     monkeypatch.setitem(app.config, "PROPAGATE_EXCEPTIONS", False)
 
 
 @pytest.fixture
 def throttled_member_list(monkeypatch):
-    from service.members import services
+    from service.members import reads, services
 
     def throttled(*_args, **_kwargs):
         raise TooManyRequests()
 
-    monkeypatch.setattr(services, "members_query", throttled)
+    monkeypatch.setattr(services, "members_query", throttled)  # the page's list
+    monkeypatch.setattr(reads, "member_page", throttled)  # the API's
 
 
 def _assert_error_page(response, status: int, *words: str) -> None:
