@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from datetime import UTC, datetime
-from functools import wraps
+from functools import cache, wraps
 
 from flask_smorest import Blueprint as SmorestBlueprint
 from flask_smorest import abort
@@ -137,7 +136,7 @@ class _ArgumentsParser(FlaskParser):
         return super()._get_schema(argmap, req)
 
 
-@functools.cache
+@cache
 def _instance(schema_class: type[Schema]) -> Schema:
     return schema_class()
 
