@@ -12,7 +12,7 @@ from service.dumping import dumped_attributes
 from service.errors import NotFound
 from service.members.models import Member
 from service.members.schemas import MemberSchema
-from service.members.services import member_filters
+from service.members.services import member_filters, search_pattern
 from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.reads import Owned, TenantRead
@@ -80,10 +80,8 @@ def member_page(
     """The members of the list (`members_query`'s, with its filters) from `offset`, at most
     `limit`, and how many the list holds."""
     read = PAGES[(bool(search), bool(status), bool(title))]
-    parameters = {"limit": limit, "offset": offset}
-    if search:
-        parameters["like"] = f"%{search.strip()}%"
-    parameters.update({k: v for k, v in (("status", status), ("title", title)) if v})
+    chosen = {"like": search_pattern(search), "status": status, "title": title}
+    parameters = {"limit": limit, "offset": offset} | {k: v for k, v in chosen.items() if v}
     rows = read.rows(db.session, parameters)
     if rows:
         return rows, rows[0].total

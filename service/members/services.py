@@ -140,12 +140,17 @@ def member_of_account(user_id: int) -> Member:
 def members_query(
     search: str | None = None, status: str | None = None, title: str | None = None
 ) -> sa.Select:
-    like = f"%{search.strip()}%" if search else None
     return (
         sa.select(Member)
-        .where(*member_filters(Member, like, status or None, title or None))
+        .where(*member_filters(Member, search_pattern(search), status or None, title or None))
         .order_by(pinyin_order(Member.name), Member.id)
     )
+
+
+def search_pattern(search: str | None) -> str | None:
+    """What the member lists' search matches (LIKE) in name, department, phone and staff
+    number; None: no search."""
+    return f"%{search.strip()}%" if search else None
 
 
 def member_filters(members: Any, like: Any, status: Any, title: Any) -> list:
