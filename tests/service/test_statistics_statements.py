@@ -19,6 +19,7 @@ from service.federation.models import CategoryRollup
 from service.reporting import indicators
 from service.reporting import jobs as reporting_jobs
 from service.reporting import services as reporting
+from service.reporting.models import AnnualReport
 from tenants.db import db
 from tenants.scope import Scope, system_scope, use_scope
 from tests import factories
@@ -245,4 +246,50 @@ def test_a_roll_up_reads_first_and_writes_once(counted):
     assert rollup.figures == _fold(figures)
     assert rollup.figures["ORG01"] == 2
     assert [i["association_id"] for i in rollup.included] == sorted(ids)
+    db.session.rollback()
+
+
+def test_the_roll_up_sums_the_latest_approved_version_of_each_report(world):
+    """The roll-up's figures, over the latest approved version of each association's report,
+    equal the fold over those reports: "-" in every report, "-" in all
+    but one, codes a report lacks, keys that are no code; an earlier approved version and
+    a report not approved do not count."""
+    fed = world.a.federation.id
+    first, second = world.a.first.association.id, world.a.second.association.id
+    rng = random.Random(7)
+    codes = list(indicators.CODES)
+
+    def figures() -> dict:
+        chosen = {c: rng.choice([0, 3, 17, 250, "-"]) for c in codes if rng.random() > 0.2}
+        return chosen | {"ORG04": "-", "ORG06": "-", "NOT_A_CODE": 5}
+
+    counted = [figures(), figures() | {"ORG06": 9}]
+    with system_scope("test: reports of every kind"):
+        period = reporting.open_period(fed, YEAR, date(YEAR + 1, 3, 31), "t")
+        rows = [
+            (first, 1, "approved", figures()),  # an earlier version: replaced by version 2
+            (first, 2, "approved", counted[0]),
+            (second, 1, "approved", counted[1]),
+            (second, 2, "submitted", figures()),  # not approved: version 1 counts
+        ]
+        for tenant_id, version, status, values in rows:
+            db.session.add(
+                AnnualReport(
+                    tenant_id=tenant_id,
+                    period_id=period.id,
+                    version=version,
+                    status=status,
+                    figures=values,
+                    locked_hash="h" if status == "approved" else None,
+                )
+            )
+        db.session.commit()
+    with use_scope(Scope.federation(fed)):
+        rollup = reporting.compile_rollup(fed, YEAR)
+        assert rollup.figures == _fold(counted)
+        assert rollup.figures["ORG04"] == "-" and rollup.figures["ORG06"] == 9
+        assert [(i["association_id"], i["report_version"]) for i in rollup.included] == [
+            (first, 2),
+            (second, 1),
+        ]
     db.session.rollback()
