@@ -33,6 +33,7 @@ from tenants.models import Association
 from tenants.scope import NoScope, Scope, ScopeKind, ScopeViolation, peek_scope
 
 Owned = Callable[[sa.FromClause], sa.ColumnElement[bool]]
+Statement = sa.Select | sa.CompoundSelect  # a read: one SELECT, or a UNION of them
 
 _ASSOCIATION = Association.__table__
 
@@ -72,11 +73,11 @@ def _binding(scope: Scope) -> tuple[str, dict] | None:
 
 
 class TenantRead:
-    """One read of tenant tables: `build(owned)` returns its select, with `owned(table)`
-    (the table, or an alias of it, for a subquery) in its WHERE clause for every tenant
-    table it names. Called once per kind of scope, when the read is made."""
+    """One read of tenant tables: `build(owned)` returns its select (or a UNION of selects),
+    with `owned(table)` (the table, or an alias of it, for a subquery) in its WHERE clause
+    for every tenant table it names. Called once per kind of scope, when the read is made."""
 
-    def __init__(self, build: Callable[[Owned], sa.Select]) -> None:
+    def __init__(self, build: Callable[[Owned], Statement]) -> None:
         self._statements = {kind: _built(build, owned) for kind, owned in CONDITIONS.items()}
 
     def rows(self, session: Session, parameters: dict | None = None) -> list[sa.Row]:
@@ -97,13 +98,14 @@ class TenantRead:
         return connection.execute(self._statements[kind], values).all()
 
 
-def _built(build: Callable[[Owned], sa.Select], condition: Owned) -> sa.Select:
-    given: dict[int, sa.ColumnElement[bool]] = {}
+def _built(build: Callable[[Owned], Statement], condition: Owned) -> Statement:
+    given: dict[int, set[int]] = {}  # per table, its conditions (one per SELECT naming it)
 
     def owned(table: sa.FromClause) -> sa.ColumnElement[bool]:
         if "tenant_id" not in table.c:
             raise TypeError(f"{table.description} has no tenant_id: not a tenant table")
-        given[id(table)] = clause = condition(table)
+        clause = condition(table)
+        given.setdefault(id(table), set()).add(id(clause))
         return clause
 
     statement = build(owned)
@@ -111,21 +113,21 @@ def _built(build: Callable[[Owned], sa.Select], condition: Owned) -> sa.Select:
     return statement
 
 
-def _check_every_table_owned(statement: sa.Select, given: dict[int, sa.ColumnElement]) -> None:
-    """Every SELECT of the statement (each subquery too) that names a tenant table, or an
-    alias of one, holds that table's owner condition in its own WHERE clause; and every
-    condition made is used. A subquery reads a table of its own (an alias) with its own
-    condition: one that names the outer query's table is refused, correlated or not."""
-    condition_of = {table: id(condition) for table, condition in given.items()}
-    made, used = set(condition_of.values()), set()
+def _check_every_table_owned(statement: Statement, given: dict[int, set[int]]) -> None:
+    """Every SELECT of the statement (each subquery, each SELECT of a UNION) that names a
+    tenant table, or an alias of one, holds an owner condition of that table in its own
+    WHERE clause; and every condition made is used. A subquery on the outer query's table
+    without a condition of its own is refused, correlated or not."""
+    made, used = set().union(*given.values()), set()
     names = scoped_table_names()
     selects = [statement]
     while selects:
         select = selects.pop()
         sources, _ = _one_level(select, names, made, selects)
-        _, in_where = _one_level(select.whereclause, names, made, [])
+        # A UNION's own level names no table: its SELECTs, each checked, are below it.
+        _, in_where = _one_level(getattr(select, "whereclause", None), names, made, [])
         for source, name in sources.items():
-            if condition_of.get(source) not in in_where:
+            if not given.get(source, set()) & in_where:
                 raise ScopeViolation(f"a TenantRead reads {name} without its owner condition")
         used |= in_where
     if used != made:

@@ -28,6 +28,7 @@ from service.activities.models import (
     TechTransfer,
 )
 from tenants.db import db
+from tenants.reads import Owned, TenantRead
 
 # The association ids of a statement, given when it runs: the statement itself is built once
 # per year and kept (building ~60 aggregate expressions costs more than running them).
@@ -36,7 +37,7 @@ IDS = sa.bindparam("association_ids", expanding=True)
 
 @dataclass(frozen=True)
 class _Union:
-    statement: sa.CompoundSelect
+    read: TenantRead
     names: tuple[tuple[str, ...], ...]  # per branch, the figures its columns hold in order
     years: tuple[int, ...]  # per branch, the year it counts
     width: int
@@ -45,26 +46,32 @@ class _Union:
 @functools.lru_cache(maxsize=8)
 def _work_union(years: tuple[int, ...]) -> _Union:
     """The aggregates of each of `years` as one UNION ALL: each branch is (tenant_id, its
-    branch number, its figures in order), padded with zeros to the widest branch."""
+    branch number, its figures in order), padded with zeros to the widest branch. A
+    `TenantRead`: the scope's condition is written into each branch when it is built, so
+    a compile does not copy and key this, the largest statement it sends, again each time."""
     queries = [(year, query(year)) for year in years for query in aggregates.QUERIES]
     width = max(len(query.columns) for _year, query in queries)
     zero = sa.literal_column("0")
-    branches = []
-    for number, (_year, query) in enumerate(queries):
-        values = list(query.columns.values())
-        values += [zero] * (width - len(values))
-        branches.append(
-            query.select(None)
-            .where(query.model.tenant_id.in_(IDS))
-            .with_only_columns(
-                query.model.tenant_id.label("tenant_id"),
-                sa.literal_column(str(number)).label("branch"),
-                *(value.label(f"f{i}") for i, value in enumerate(values)),
+
+    def build(owned: Owned) -> sa.CompoundSelect:
+        branches = []
+        for number, (_year, query) in enumerate(queries):
+            values = list(query.columns.values())
+            values += [zero] * (width - len(values))
+            branches.append(
+                query.select(None)
+                .where(owned(query.model.__table__), query.model.tenant_id.in_(IDS))
+                .with_only_columns(
+                    query.model.tenant_id.label("tenant_id"),
+                    sa.literal_column(str(number)).label("branch"),
+                    *(value.label(f"f{i}") for i, value in enumerate(values)),
+                )
             )
-        )
+        return sa.union_all(*branches)
+
     names = tuple(tuple(query.columns) for _year, query in queries)
     branch_years = tuple(year for year, _query in queries)
-    return _Union(sa.union_all(*branches), names, branch_years, width)
+    return _Union(TenantRead(build), names, branch_years, width)
 
 
 def work_figures(association_ids: Collection[int], year: int) -> aggregates.Figures:
@@ -86,7 +93,7 @@ def work_figures_of_years(
     one_year = union.names[: len(aggregates.QUERIES)]
     every = [name for names in one_year for name in names]
     out = {year: {a: dict.fromkeys(every, 0) for a in ids} for year in years}
-    for tenant_id, branch, *values in db.session.execute(union.statement, {"association_ids": ids}):
+    for tenant_id, branch, *values in union.read.rows(db.session, {"association_ids": ids}):
         figures = out[union.years[branch]][tenant_id]
         for name, value in zip(union.names[branch], values, strict=False):
             figures[name] = int(value or 0)

@@ -30,6 +30,7 @@ from service.suggestions.models import (
 )
 from tenants.db import db
 from tenants.models import utcnow
+from tenants.reads import Owned, TenantRead
 from tenants.scope import ScopeKind, current_scope
 
 RECEIPT_PREFIX = "JY-"
@@ -281,33 +282,54 @@ def state_counts() -> dict[str, int]:
 # --- figures -------------------------------------------------------------------------------
 
 
+_FIGURES = ("suggestions_received", "suggestions_answered", "suggestions_escalated")
+
+
+def _figures_read(given_ids: bool) -> TenantRead:
+    """Per association, of the items received between :start and :end: how many, answered,
+    escalated; of the associations :association_ids only, when `given_ids`."""
+    table = Suggestion.__table__
+
+    def build(owned: Owned) -> sa.Select:
+        received = table.c.received_on.between(sa.bindparam("start"), sa.bindparam("end"))
+        ids = sa.bindparam("association_ids", expanding=True)
+        query = sa.select(
+            table.c.tenant_id,
+            sa.func.count(),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((table.c.state.in_(ANSWERED_STATES), 1), else_=0)), 0
+            ),
+            sa.func.coalesce(
+                sa.func.sum(sa.case((table.c.escalated_at.isnot(None), 1), else_=0)), 0
+            ),
+        ).where(owned(table), received)
+        if given_ids:
+            query = query.where(table.c.tenant_id.in_(ids))
+        return query.group_by(table.c.tenant_id)
+
+    return TenantRead(build)
+
+
+# Built once: of the associations given, and of every association the scope sees.
+_FIGURES_OF = {given: _figures_read(given) for given in (True, False)}
+
+
 def figures(associations: Collection[int] | None, year: int) -> dict[int, dict[str, int]]:
     """Per association, of the items received in `year`: how many, answered, escalated.
     One grouped query; see `service.activities.aggregates` for the conventions."""
-    S = Suggestion
-    columns = {
-        "suggestions_received": sa.func.count(),
-        "suggestions_answered": sa.func.coalesce(
-            sa.func.sum(sa.case((S.state.in_(ANSWERED_STATES), 1), else_=0)), 0
-        ),
-        "suggestions_escalated": sa.func.coalesce(
-            sa.func.sum(sa.case((S.escalated_at.isnot(None), 1), else_=0)), 0
-        ),
-    }
-    query = (
-        sa.select(S.tenant_id, *(expr.label(name) for name, expr in columns.items()))
-        .where(S.received_on.between(date(year, 1, 1), date(year, 12, 31)))
-        .group_by(S.tenant_id)
-    )
+    parameters: dict[str, Any] = {"start": date(year, 1, 1), "end": date(year, 12, 31)}
     result: dict[int, dict[str, int]] = {}
     if associations is not None:
         ids = sorted({int(a) for a in associations})
         if not ids:
             return {}
-        query = query.where(S.tenant_id.in_(ids))
-        result = {a: dict.fromkeys(columns, 0) for a in ids}
-    for row in db.session.execute(query).mappings():
-        result[row["tenant_id"]] = {name: int(row[name] or 0) for name in columns}
+        parameters["association_ids"] = ids
+        result = {a: dict.fromkeys(_FIGURES, 0) for a in ids}
+    read = _FIGURES_OF[associations is not None]
+    for tenant_id, *values in read.rows(db.session, parameters):
+        result[tenant_id] = {
+            name: int(value or 0) for name, value in zip(_FIGURES, values, strict=True)
+        }
     return result
 
 

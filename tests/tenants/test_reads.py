@@ -80,6 +80,23 @@ def test_a_subquery_on_an_alias_has_its_own_condition(world):
     assert {r.total for r in rows} == {len(world.a.first.members)}
 
 
+def test_each_select_of_a_union_has_its_own_condition(world):
+    """The same table in two SELECTs of a UNION (as a compile's branches are): each branch
+    holds a condition of its own, and reads the scope's rows only."""
+
+    def build(owned):
+        return sa.union_all(
+            sa.select(MEMBERS.c.id).where(owned(MEMBERS)),
+            sa.select(MEMBERS.c.id).where(owned(MEMBERS), MEMBERS.c.status == "active"),
+        )
+
+    own = world.a.first
+    with use_scope(Scope.association(own.association.id)):
+        rows = [row.id for row in TenantRead(build).rows(db.session)]
+    active = [m.id for m in own.members if m.status == "active"]
+    assert sorted(rows) == sorted([*(m.id for m in own.members), *active])
+
+
 @pytest.mark.parametrize(
     "build",
     [
@@ -111,6 +128,13 @@ def test_a_subquery_on_an_alias_has_its_own_condition(world):
             )
             .where(owned(GROUPS))
         ),
+        lambda owned: sa.union_all(
+            sa.select(MEMBERS.c.id).where(owned(MEMBERS)), sa.select(MEMBERS.c.id)
+        ),
+        lambda owned: sa.union_all(
+            sa.select(MEMBERS.c.id).where(owned(MEMBERS)),
+            sa.select(GROUPS.c.id).where(owned(MEMBERS)),
+        ),
     ],
     ids=[
         "no-condition",
@@ -122,6 +146,8 @@ def test_a_subquery_on_an_alias_has_its_own_condition(world):
         "the-outer-table-again",
         "condition-not-in-where",
         "condition-in-a-join",
+        "a-union-branch-without",
+        "a-union-branch-with-another-table-s",
     ],
 )
 def test_a_read_that_names_a_tenant_table_without_its_condition_is_refused(build):
