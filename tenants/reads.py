@@ -38,20 +38,35 @@ Statement = sa.Select | sa.CompoundSelect  # a read: one SELECT, or a UNION of t
 _ASSOCIATION = Association.__table__
 
 
+def _is_association(table: sa.FromClause) -> bool:
+    return (table.element if isinstance(table, Alias) else table) is _ASSOCIATION
+
+
+def _owner(table: sa.FromClause) -> sa.ColumnElement[int]:
+    """The column that says which association a row is of: the association's own id."""
+    if _is_association(table):
+        return table.c.id
+    if "tenant_id" not in table.c:
+        raise TypeError(f"{table.description} has no tenant_id: not a tenant table")
+    return table.c.tenant_id
+
+
 def _of_association(table: sa.FromClause) -> sa.ColumnElement[bool]:
-    return table.c.tenant_id == sa.bindparam("scope_association_id")
+    return _owner(table) == sa.bindparam("scope_association_id")
 
 
 def _of_federations(table: sa.FromClause) -> sa.ColumnElement[bool]:
     federations = sa.bindparam("scope_federation_ids", expanding=True)
+    if _is_association(table):
+        return table.c.federation_id.in_(federations)
     associations = sa.select(_ASSOCIATION.c.id).where(_ASSOCIATION.c.federation_id.in_(federations))
     return table.c.tenant_id.in_(associations)
 
 
 def _of_all(table: sa.FromClause) -> sa.ColumnElement[bool]:
-    # Every row (tenant_id is never NULL), as a condition of its own: `sa.true()` is one
+    # Every row (the owner is never NULL), as a condition of its own: `sa.true()` is one
     # object that an AND drops, and the check that every table has its condition would miss it.
-    return table.c.tenant_id.is_not(None)
+    return _owner(table).is_not(None)
 
 
 CONDITIONS: dict[str, Owned] = {
@@ -102,8 +117,6 @@ def _built(build: Callable[[Owned], Statement], condition: Owned) -> Statement:
     given: dict[int, set[int]] = {}  # per table, its conditions (one per SELECT naming it)
 
     def owned(table: sa.FromClause) -> sa.ColumnElement[bool]:
-        if "tenant_id" not in table.c:
-            raise TypeError(f"{table.description} has no tenant_id: not a tenant table")
         clause = condition(table)
         given.setdefault(id(table), set()).add(id(clause))
         return clause
@@ -116,22 +129,32 @@ def _built(build: Callable[[Owned], Statement], condition: Owned) -> Statement:
 def _check_every_table_owned(statement: Statement, given: dict[int, set[int]]) -> None:
     """Every SELECT of the statement (each subquery, each SELECT of a UNION) that names a
     tenant table, or an alias of one, holds an owner condition of that table in its own
-    WHERE clause; and every condition made is used. A subquery on the outer query's table
-    without a condition of its own is refused, correlated or not."""
+    WHERE clause, or correlates it explicitly (`.correlate(table)`) to an enclosing SELECT
+    that names it, and so reads the outer query's row; and every condition made is used.
+    A subquery on the outer query's table that neither holds a condition of its own nor
+    correlates it explicitly is refused."""
     made, used = set().union(*given.values()), set()
     names = scoped_table_names()
-    selects = [statement]
+    selects: list[tuple[Statement, frozenset[int]]] = [(statement, frozenset())]
     while selects:
-        select = selects.pop()
-        sources, _ = _one_level(select, names, made, selects)
+        select, enclosing = selects.pop()
+        nested: list[Statement] = []
+        sources, _ = _one_level(select, names, made, nested)
         # A UNION's own level names no table: its SELECTs, each checked, are below it.
         _, in_where = _one_level(getattr(select, "whereclause", None), names, made, [])
+        correlated = enclosing & {id(table._deannotate()) for table in _correlates(select)}
         for source, name in sources.items():
-            if not given.get(source, set()) & in_where:
+            if not given.get(source, set()) & in_where and source not in correlated:
                 raise ScopeViolation(f"a TenantRead reads {name} without its owner condition")
         used |= in_where
+        selects.extend((inner, enclosing | sources.keys()) for inner in nested)
     if used != made:
         raise ScopeViolation("a TenantRead made an owner condition it does not use")
+
+
+def _correlates(select: Statement) -> tuple:
+    """The tables `select` correlates explicitly (`.correlate(...)`)."""
+    return getattr(select, "_correlate", None) or ()
 
 
 def _one_level(element, names: frozenset[str], made: set[int], nested: list) -> tuple[dict, set]:
@@ -148,8 +171,12 @@ def _one_level(element, names: frozenset[str], made: set[int], nested: list) -> 
         if isinstance(part, sa.Select) and part is not element:
             nested.append(part)
             continue
-        # A column stands for its table, which a select's FROM list does not repeat.
+        # A column stands for its table, which a select's FROM list does not repeat; an
+        # ORM entity's table, annotated, for the table itself.
         source = part.table if isinstance(part, ColumnClause) else part
+        if source is None:  # a column of no table (a literal, a label's name)
+            continue
+        source = source._deannotate()
         base = source.element if isinstance(source, Alias) else source
         if isinstance(base, sa.Table) and base.name in names:
             sources[id(source)] = base.name

@@ -9,6 +9,7 @@ from service.associations.models import STATUS_LABELS, AssociationProfile
 from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Association
+from tenants.reads import Owned
 
 # The statuses an association can be in, as the overview counts them.
 STATUSES = tuple(STATUS_LABELS)
@@ -35,11 +36,11 @@ def categories() -> sa.Subquery:
     return sa.select(AssociationProfile.tenant_id, AssociationProfile.category).subquery()
 
 
-def founded_on(association_id: sa.ColumnElement[int]) -> sa.Select:
+def founded_on(owned: Owned, association_id: sa.ColumnElement[int]) -> sa.Select:
     """The founding date on the profile of the association `association_id` names: a
-    subquery for another package's per-association statement to correlate."""
+    subquery for another package's per-association `TenantRead` to correlate."""
     return sa.select(AssociationProfile.founded_on).where(
-        AssociationProfile.tenant_id == association_id
+        owned(AssociationProfile.__table__), AssociationProfile.tenant_id == association_id
     )
 
 

@@ -10,7 +10,6 @@ took place in the year.
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -32,6 +31,9 @@ from service.governance.models import (
 )
 from tenants.db import db
 from tenants.models import Association
+from tenants.reads import Owned, TenantRead
+
+_ASSOCIATIONS = Association.__table__
 
 # The association ids of a statement, given when it runs.
 IDS = sa.bindparam("association_ids", expanding=True)
@@ -64,14 +66,14 @@ class GovernanceFigures:
 
 
 def _scalar(query: sa.Select) -> sa.ScalarSelect:
-    return query.correlate(Association).scalar_subquery()
+    return query.correlate(_ASSOCIATIONS).scalar_subquery()
 
 
-def _count(model, *conditions) -> sa.ScalarSelect:
+def _count(owned: Owned, model, *conditions) -> sa.ScalarSelect:
     return _scalar(
         sa.select(sa.func.count())
         .select_from(model)
-        .where(model.tenant_id == Association.id, *conditions)
+        .where(owned(model.__table__), model.tenant_id == _ASSOCIATIONS.c.id, *conditions)
     )
 
 
@@ -80,7 +82,8 @@ def governance_figures(association_ids: Collection[int], year: int) -> dict[int,
     ids = sorted({int(a) for a in association_ids})
     if not ids:
         return {}
-    rows = db.session.execute(_governance_statement(year), {"association_ids": ids})
+    start, end = date(year, 1, 1), date(year, 12, 31)
+    rows = _GOVERNANCE.rows(db.session, {"association_ids": ids, "start": start, "end": end})
     return {
         row[0]: GovernanceFigures(
             approved_on=row[1],
@@ -98,55 +101,75 @@ def governance_figures(association_ids: Collection[int], year: int) -> dict[int,
     }
 
 
-@functools.lru_cache(maxsize=8)
-def _governance_statement(year: int) -> sa.Select:
-    """The statement of `governance_figures`, built once per year (the association ids are
-    given when it runs)."""
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    latest_congress = _scalar(
-        sa.select(Congress.delegates)
-        .where(Congress.tenant_id == Association.id, Congress.held_on <= end)
-        .order_by(Congress.held_on.desc(), Congress.id.desc())
-        .limit(1)
-    )
-    term_in_office = _scalar(
-        sa.select(CommitteeTerm.id)
-        .where(
-            CommitteeTerm.tenant_id == Association.id,
-            CommitteeTerm.starts_on <= end,
-            sa.or_(CommitteeTerm.ends_on.is_(None), CommitteeTerm.ends_on >= end),
+def _governance(owned: Owned) -> sa.Select:
+    """The statement of `governance_figures`: one row per association, each figure a
+    subquery correlated to it, reading its own table under the scope's condition (the year's
+    first and last days, :start and :end, and the association ids are given when it runs)."""
+    start, end = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
+
+    def term_in_office() -> sa.ScalarSelect:
+        return _scalar(
+            sa.select(CommitteeTerm.id)
+            .where(
+                owned(CommitteeTerm.__table__),
+                CommitteeTerm.tenant_id == _ASSOCIATIONS.c.id,
+                CommitteeTerm.starts_on <= end,
+                sa.or_(CommitteeTerm.ends_on.is_(None), CommitteeTerm.ends_on >= end),
+            )
+            .order_by(CommitteeTerm.starts_on.desc(), CommitteeTerm.id.desc())
+            .limit(1)
         )
-        .order_by(CommitteeTerm.starts_on.desc(), CommitteeTerm.id.desc())
-        .limit(1)
-    )
-    of_term = (
-        CommitteeMember.tenant_id == Association.id,
-        CommitteeMember.term_id == term_in_office,
-    )
+
+    def of_term() -> tuple:
+        return (CommitteeMember.term_id == term_in_office(),)
+
     standing = sa.func.coalesce(
         sa.func.sum(sa.case((CommitteeMember.on_standing_committee, 1), else_=0)), 0
     )
     held = (Meeting.held_on >= start, Meeting.held_on <= end)
     return sa.select(
-        Association.id,
+        _ASSOCIATIONS.c.id,
         _scalar(
-            sa.select(Establishment.approved_on).where(Establishment.tenant_id == Association.id)
+            sa.select(Establishment.approved_on).where(
+                owned(Establishment.__table__), Establishment.tenant_id == _ASSOCIATIONS.c.id
+            )
         ),
-        _scalar(profiles.founded_on(Association.id)),
-        Association.created_at,
+        _scalar(profiles.founded_on(owned, _ASSOCIATIONS.c.id)),
+        _ASSOCIATIONS.c.created_at,
         _scalar(
             sa.select(sa.func.min(LifecycleChange.changed_at)).where(
-                LifecycleChange.tenant_id == Association.id,
+                owned(LifecycleChange.__table__),
+                LifecycleChange.tenant_id == _ASSOCIATIONS.c.id,
                 LifecycleChange.to_status == "dissolved",
             )
         ),
-        latest_congress,
-        _count(Congress, Congress.held_on >= start, Congress.held_on <= end),
-        sa.case((term_in_office.is_(None), None), else_=_count(CommitteeMember, *of_term[1:])),
-        _scalar(sa.select(standing).where(*of_term)),
-        _count(Meeting, Meeting.body == Body.COMMITTEE.value, *held),
-        _count(Meeting, Meeting.body == Body.STANDING_COMMITTEE.value, *held),
-    ).where(Association.id.in_(IDS))
+        _scalar(
+            sa.select(Congress.delegates)
+            .where(
+                owned(Congress.__table__),
+                Congress.tenant_id == _ASSOCIATIONS.c.id,
+                Congress.held_on <= end,
+            )
+            .order_by(Congress.held_on.desc(), Congress.id.desc())
+            .limit(1)
+        ),
+        _count(owned, Congress, Congress.held_on >= start, Congress.held_on <= end),
+        sa.case(
+            (term_in_office().is_(None), None), else_=_count(owned, CommitteeMember, *of_term())
+        ),
+        _scalar(
+            sa.select(standing).where(
+                owned(CommitteeMember.__table__),
+                CommitteeMember.tenant_id == _ASSOCIATIONS.c.id,
+                *of_term(),
+            )
+        ),
+        _count(owned, Meeting, Meeting.body == Body.COMMITTEE.value, *held),
+        _count(owned, Meeting, Meeting.body == Body.STANDING_COMMITTEE.value, *held),
+    ).where(owned(_ASSOCIATIONS), _ASSOCIATIONS.c.id.in_(IDS))
+
+
+_GOVERNANCE = TenantRead(_governance)
 
 
 def _term_start(member: CommitteeMember) -> list[object]:

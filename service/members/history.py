@@ -22,6 +22,7 @@ from service.members.models import (
     MemberStatusChange,
 )
 from tenants.db import db
+from tenants.reads import Owned, TenantRead
 
 # The change that leads into each status (an erasure is recorded as ERASED, see `erased`).
 CHANGE_INTO = {
@@ -115,30 +116,34 @@ def record_untracked(tenant_id: int) -> None:
         )
 
 
+# The parameters of the reads below, given when they run.
+IDS = sa.bindparam("association_ids", expanding=True)
+DAY = sa.bindparam("day", type_=sa.Date)
+
+
 def members_on(association_ids: Sequence[int], day: date) -> dict[int, int]:
     """Individual members per association as at `day`: those whose latest change on or
     before it left them active (erased members count for the days they were members)."""
-    rows = db.session.execute(members_on_query(association_ids, day))
+    rows = _MEMBERS_ON.rows(db.session, {"association_ids": list(association_ids), "day": day})
     return {tenant_id: n for tenant_id, n in rows}
 
 
-def members_on_query(association_ids: Sequence[int], day: date) -> sa.Select:
-    """(association id, members) as at `day`, as a query (`members_on` runs it)."""
+def members_on_query(owned: Owned) -> sa.Select:
+    """(association id, members) of the associations :association_ids as at :day, for a
+    `TenantRead` (`members_on` runs it)."""
+    changes = MemberStatusChange.__table__
     ranked = (
         sa.select(
-            MemberStatusChange.tenant_id,
-            MemberStatusChange.status,
+            changes.c.tenant_id,
+            changes.c.status,
             sa.func.row_number()
             .over(
-                partition_by=(MemberStatusChange.tenant_id, MemberStatusChange.member_id),
-                order_by=(MemberStatusChange.changed_on.desc(), MemberStatusChange.id.desc()),
+                partition_by=(changes.c.tenant_id, changes.c.member_id),
+                order_by=(changes.c.changed_on.desc(), changes.c.id.desc()),
             )
             .label("rank"),
         )
-        .where(
-            MemberStatusChange.tenant_id.in_(association_ids),
-            MemberStatusChange.changed_on <= day,
-        )
+        .where(owned(changes), changes.c.tenant_id.in_(IDS), changes.c.changed_on <= DAY)
         .subquery()
     )
     return (
@@ -148,47 +153,62 @@ def members_on_query(association_ids: Sequence[int], day: date) -> sa.Select:
     )
 
 
-def _group_status_on(day: date) -> sa.ColumnElement:
-    """A group member's status on `day`: after its latest change by then; before its first
+_MEMBERS_ON = TenantRead(members_on_query)
+
+
+def _group_status_on(owned: Owned) -> sa.ColumnElement:
+    """A group member's status on :day: after its latest change by then; before its first
     change after it, what that change started from; with no change, its status now."""
-    same_group = sa.and_(
-        GroupMemberStatusChange.tenant_id == GroupMember.tenant_id,
-        GroupMemberStatusChange.group_member_id == GroupMember.id,
+    groups, changes = GroupMember.__table__, GroupMemberStatusChange.__table__
+
+    def change(column: sa.ColumnElement, *conditions) -> sa.Select:
+        """The group member's changes under `conditions`, each subquery with its own
+        owner condition, correlated to the group member of the outer query."""
+        return (
+            sa.select(column)
+            .where(
+                owned(changes),
+                changes.c.tenant_id == groups.c.tenant_id,
+                changes.c.group_member_id == groups.c.id,
+                *conditions,
+            )
+            .limit(1)
+            .correlate(groups)
+        )
+
+    after_last = change(changes.c.to_status, changes.c.changed_on <= DAY).order_by(
+        changes.c.changed_on.desc(), changes.c.id.desc()
     )
-    after_last = (
-        sa.select(GroupMemberStatusChange.to_status)
-        .where(same_group, GroupMemberStatusChange.changed_on <= day)
-        .order_by(GroupMemberStatusChange.changed_on.desc(), GroupMemberStatusChange.id.desc())
-        .limit(1)
-        .correlate(GroupMember)
-        .scalar_subquery()
+    before_next = change(changes.c.from_status, changes.c.changed_on > DAY).order_by(
+        changes.c.changed_on, changes.c.id
     )
-    before_next = (
-        sa.select(GroupMemberStatusChange.from_status)
-        .where(same_group, GroupMemberStatusChange.changed_on > day)
-        .order_by(GroupMemberStatusChange.changed_on, GroupMemberStatusChange.id)
-        .limit(1)
-        .correlate(GroupMember)
-        .scalar_subquery()
+    return sa.func.coalesce(
+        after_last.scalar_subquery(), before_next.scalar_subquery(), groups.c.status
     )
-    return sa.func.coalesce(after_last, before_next, GroupMember.status)
 
 
 def group_members_on(association_ids: Sequence[int], day: date) -> dict[tuple[int, str], int]:
     """Active group members per association and kind as at `day`: joined by then, and
     active on that day."""
-    rows = db.session.execute(group_members_on_query(association_ids, day))
+    parameters = {"association_ids": list(association_ids), "day": day}
+    rows = _GROUP_MEMBERS_ON.rows(db.session, parameters)
     return {(tenant_id, kind): n for tenant_id, kind, n in rows}
 
 
-def group_members_on_query(association_ids: Sequence[int], day: date) -> sa.Select:
-    """(association id, kind, group members) as at `day`, as a query."""
+def group_members_on_query(owned: Owned) -> sa.Select:
+    """(association id, kind, group members) of the associations :association_ids as at
+    :day, for a `TenantRead`."""
+    groups = GroupMember.__table__
     return (
-        sa.select(GroupMember.tenant_id, GroupMember.kind, sa.func.count())
+        sa.select(groups.c.tenant_id, groups.c.kind, sa.func.count())
         .where(
-            GroupMember.tenant_id.in_(association_ids),
-            GroupMember.joined_on <= day,
-            _group_status_on(day) == "active",
+            owned(groups),
+            groups.c.tenant_id.in_(IDS),
+            groups.c.joined_on <= DAY,
+            _group_status_on(owned) == "active",
         )
-        .group_by(GroupMember.tenant_id, GroupMember.kind)
+        .group_by(groups.c.tenant_id, groups.c.kind)
     )
+
+
+_GROUP_MEMBERS_ON = TenantRead(group_members_on_query)

@@ -7,7 +7,6 @@ when a record was entered), sent together as a UNION ALL: one round trip for the
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,6 +17,7 @@ from flask_babel import lazy_gettext as _l
 from service.members import history
 from service.members.models import GroupMember, GroupMemberKind, Member
 from tenants.db import db
+from tenants.reads import Owned, TenantRead
 
 
 @dataclass
@@ -45,16 +45,11 @@ __all__ = [
 _INDIVIDUAL = None
 
 
-# The association ids of a statement, given when it runs.
-IDS = sa.bindparam("association_ids", expanding=True)
-
-
-@functools.lru_cache(maxsize=8)
-def _counts_statement(day: date) -> sa.CompoundSelect:
-    """Individual members (kind NULL) and group members by kind as at `day`, per
-    association: built once per day (the association ids are given when it runs)."""
-    individual = history.members_on_query(IDS, day).subquery()
-    groups = history.group_members_on_query(IDS, day).subquery()
+def _counts(owned: Owned) -> sa.CompoundSelect:
+    """Individual members (kind NULL) and group members by kind as at :day, per association
+    of :association_ids."""
+    individual = history.members_on_query(owned).subquery()
+    groups = history.group_members_on_query(owned).subquery()
     individual_rows = sa.select(
         individual.c[0].label("tenant_id"),
         sa.null().cast(sa.String(20)).label("kind"),
@@ -66,6 +61,9 @@ def _counts_statement(day: date) -> sa.CompoundSelect:
     return sa.union_all(individual_rows, group_rows)
 
 
+_COUNTS = TenantRead(_counts)
+
+
 def member_counts_as_of(association_ids: Collection[int], day: date) -> dict[int, MemberCounts]:
     """Individual and group members per association as at `day` (every association given is
     in the answer, with zeros where it had none)."""
@@ -73,8 +71,7 @@ def member_counts_as_of(association_ids: Collection[int], day: date) -> dict[int
     if not ids:
         return {}
     out = {a: MemberCounts() for a in ids}
-    rows = db.session.execute(_counts_statement(day), {"association_ids": ids})
-    for tenant_id, kind, n in rows:
+    for tenant_id, kind, n in _COUNTS.rows(db.session, {"association_ids": ids, "day": day}):
         if kind is _INDIVIDUAL:
             out[tenant_id].individual = int(n)
         else:

@@ -8,11 +8,13 @@ import sqlalchemy as sa
 
 from service.members.models import GroupMember, Member
 from tenants.db import db
-from tenants.models import Association
+from tenants.models import Association, Federation
 from tenants.reads import TenantRead
 from tenants.scope import NoScope, Scope, ScopeViolation, system_scope, use_scope
 
 MEMBERS = Member.__table__
+ASSOCIATIONS = Association.__table__
+FEDERATIONS = Federation.__table__
 GROUPS = GroupMember.__table__
 
 IDS = TenantRead(lambda owned: sa.select(MEMBERS.c.id).where(owned(MEMBERS)))
@@ -157,9 +159,60 @@ def test_a_read_that_names_a_tenant_table_without_its_condition_is_refused(build
 
 def test_only_a_tenant_table_takes_an_owner_condition():
     with pytest.raises(TypeError, match="not a tenant table"):
-        TenantRead(
-            lambda owned: sa.select(Association.__table__.c.id).where(owned(Association.__table__))
-        )
+        TenantRead(lambda owned: sa.select(FEDERATIONS.c.id).where(owned(FEDERATIONS)))
+
+
+def _counted(owned):
+    """Each association with its members, counted by a subquery correlated to it."""
+    members = (
+        sa.select(sa.func.count())
+        .where(owned(MEMBERS), MEMBERS.c.tenant_id == ASSOCIATIONS.c.id)
+        .correlate(ASSOCIATIONS)
+        .scalar_subquery()
+    )
+    return sa.select(ASSOCIATIONS.c.id, members.label("members")).where(owned(ASSOCIATIONS))
+
+
+def test_the_association_table_reads_the_associations_of_the_scope(world):
+    """The association table's owner is its id; a subquery correlated to it counts the
+    members of the outer row's association."""
+    read = TenantRead(_counted)
+    own, neighbour = world.a.first, world.a.second
+    with use_scope(Scope.association(own.association.id)):
+        assert [tuple(row) for row in read.rows(db.session)] == [
+            (own.association.id, len(own.members))
+        ]
+    with use_scope(Scope.federation(world.a.federation.id)):
+        counts = {row.id: row.members for row in read.rows(db.session)}
+    assert counts == {t.association.id: len(t.members) for t in (own, neighbour)}
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        # Correlated to a table no enclosing SELECT names: the subquery would read it whole.
+        lambda owned: sa.select(MEMBERS.c.id).where(
+            owned(MEMBERS), MEMBERS.c.tenant_id.in_(sa.select(GROUPS.c.tenant_id).correlate(GROUPS))
+        ),
+        # Correlated by SQLAlchemy's own choice, not explicitly: refused all the same.
+        lambda owned: sa.select(
+            ASSOCIATIONS.c.id,
+            sa.select(sa.func.count())
+            .where(owned(MEMBERS), MEMBERS.c.tenant_id == ASSOCIATIONS.c.id)
+            .scalar_subquery(),
+        ).where(owned(ASSOCIATIONS)),
+        # The association table read without its condition, beside its members.
+        lambda owned: (
+            sa.select(ASSOCIATIONS.c.name)
+            .join_from(ASSOCIATIONS, MEMBERS, MEMBERS.c.tenant_id == ASSOCIATIONS.c.id)
+            .where(owned(MEMBERS))
+        ),
+    ],
+    ids=["correlated-to-no-enclosing-table", "correlated-implicitly", "association-unowned"],
+)
+def test_a_correlation_that_reads_no_owned_row_is_refused(build):
+    with pytest.raises(ScopeViolation):
+        TenantRead(build)
 
 
 def test_a_read_sees_what_the_session_has_not_flushed_yet(world):
