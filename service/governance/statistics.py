@@ -108,6 +108,8 @@ def _governance(owned: Owned) -> sa.Select:
     start, end = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
 
     def term_in_office() -> sa.ScalarSelect:
+        """The committee term in office at the year's end, as a subquery made anew for
+        each place that uses it."""
         return _scalar(
             sa.select(CommitteeTerm.id)
             .where(
@@ -119,9 +121,6 @@ def _governance(owned: Owned) -> sa.Select:
             .order_by(CommitteeTerm.starts_on.desc(), CommitteeTerm.id.desc())
             .limit(1)
         )
-
-    def of_term() -> tuple:
-        return (CommitteeMember.term_id == term_in_office(),)
 
     standing = sa.func.coalesce(
         sa.func.sum(sa.case((CommitteeMember.on_standing_committee, 1), else_=0)), 0
@@ -155,13 +154,14 @@ def _governance(owned: Owned) -> sa.Select:
         ),
         _count(owned, Congress, Congress.held_on >= start, Congress.held_on <= end),
         sa.case(
-            (term_in_office().is_(None), None), else_=_count(owned, CommitteeMember, *of_term())
+            (term_in_office().is_(None), None),
+            else_=_count(owned, CommitteeMember, CommitteeMember.term_id == term_in_office()),
         ),
         _scalar(
             sa.select(standing).where(
                 owned(CommitteeMember.__table__),
                 CommitteeMember.tenant_id == _ASSOCIATIONS.c.id,
-                *of_term(),
+                CommitteeMember.term_id == term_in_office(),
             )
         ),
         _count(owned, Meeting, Meeting.body == Body.COMMITTEE.value, *held),
