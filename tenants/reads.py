@@ -25,7 +25,7 @@ from collections.abc import Callable
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnClause
-from sqlalchemy.sql.selectable import Alias
+from sqlalchemy.sql.selectable import Alias, AliasedReturnsRows
 
 from tenants import rls
 from tenants.filtering import scoped_table_names
@@ -138,7 +138,7 @@ def _check_every_table_owned(statement: Statement, given: dict[int, set[int]]) -
     selects: list[tuple[Statement, frozenset[int]]] = [(statement, frozenset())]
     while selects:
         select, enclosing = selects.pop()
-        nested: list[Statement] = []
+        nested: list[tuple[Statement, bool]] = []
         sources, _ = _one_level(select, names, made, nested)
         # A UNION's own level names no table: its SELECTs, each checked, are below it.
         _, in_where = _one_level(getattr(select, "whereclause", None), names, made, [])
@@ -147,7 +147,12 @@ def _check_every_table_owned(statement: Statement, given: dict[int, set[int]]) -
             if not given.get(source, set()) & in_where and source not in correlated:
                 raise ScopeViolation(f"a TenantRead reads {name} without its owner condition")
         used |= in_where
-        selects.extend((inner, enclosing | sources.keys()) for inner in nested)
+        # A derived table (a subquery in FROM) correlates nothing: SQLAlchemy keeps its
+        # tables in its own FROM list even when told to correlate them.
+        selects.extend(
+            (inner, enclosing | sources.keys() if in_expression else frozenset())
+            for inner, in_expression in nested
+        )
     if used != made:
         raise ScopeViolation("a TenantRead made an owner condition it does not use")
 
@@ -159,9 +164,11 @@ def _correlates(select: Statement) -> tuple:
 
 def _one_level(element, names: frozenset[str], made: set[int], nested: list) -> tuple[dict, set]:
     """The tenant tables (by id, with their names) and the owner conditions that `element`
-    names outside its subqueries, which go to `nested`."""
+    names outside its subqueries, which go to `nested`, each with whether it sits in an
+    expression (a scalar subquery, IN, EXISTS) rather than in FROM."""
     sources: dict[int, str] = {}
     conditions: set[int] = set()
+    derived: set[int] = set()
     stack = [element] if element is not None else []
     while stack:
         part = stack.pop()
@@ -169,7 +176,7 @@ def _one_level(element, names: frozenset[str], made: set[int], nested: list) -> 
             conditions.add(id(part))
             continue  # the condition's own subquery reads the association table
         if isinstance(part, sa.Select) and part is not element:
-            nested.append(part)
+            nested.append((part, True))
             continue
         # A column stands for its table, which a select's FROM list does not repeat; an
         # ORM entity's table, annotated, for the table itself.
@@ -177,6 +184,11 @@ def _one_level(element, names: frozenset[str], made: set[int], nested: list) -> 
         if source is None:  # a column of no table (a literal, a label's name)
             continue
         source = source._deannotate()
+        if isinstance(source, AliasedReturnsRows) and isinstance(source.element, Statement):
+            if id(source) not in derived:  # a subquery in FROM, named by its columns
+                derived.add(id(source))
+                nested.append((source.element, False))
+            continue
         base = source.element if isinstance(source, Alias) else source
         if isinstance(base, sa.Table) and base.name in names:
             sources[id(source)] = base.name

@@ -173,6 +173,19 @@ def _counted(owned):
     return sa.select(ASSOCIATIONS.c.id, members.label("members")).where(owned(ASSOCIATIONS))
 
 
+def test_a_derived_table_has_its_condition_inside(world):
+    """A subquery in FROM, named only by its columns, is checked as a SELECT of its own."""
+
+    def build(owned):
+        titles = sa.select(MEMBERS.c.tenant_id, MEMBERS.c.title).where(owned(MEMBERS)).subquery()
+        return sa.select(titles.c.tenant_id, sa.func.count()).group_by(titles.c.tenant_id)
+
+    own = world.a.first
+    with use_scope(Scope.association(own.association.id)):
+        rows = [tuple(row) for row in TenantRead(build).rows(db.session)]
+    assert rows == [(own.association.id, len(own.members))]
+
+
 def test_the_association_table_reads_the_associations_of_the_scope(world):
     """The association table's owner is its id; a subquery correlated to it counts the
     members of the outer row's association."""
@@ -201,6 +214,21 @@ def test_the_association_table_reads_the_associations_of_the_scope(world):
             .where(owned(MEMBERS), MEMBERS.c.tenant_id == ASSOCIATIONS.c.id)
             .scalar_subquery(),
         ).where(owned(ASSOCIATIONS)),
+        # A derived table read by its columns, without a condition inside it.
+        lambda owned: (
+            lambda every: sa.select(every.c.tenant_id).where(
+                every.c.tenant_id.in_(sa.select(MEMBERS.c.tenant_id).where(owned(MEMBERS)))
+            )
+        )(sa.select(MEMBERS.c.tenant_id).subquery()),
+        # A derived table told to correlate: in FROM it cannot, and would read the table whole.
+        lambda owned: (
+            lambda inner: sa.select(ASSOCIATIONS.c.id, inner.c.n).where(owned(ASSOCIATIONS))
+        )(
+            sa.select(sa.func.count().label("n"))
+            .where(owned(MEMBERS), MEMBERS.c.tenant_id == ASSOCIATIONS.c.id)
+            .correlate(ASSOCIATIONS)
+            .subquery()
+        ),
         # The association table read without its condition, beside its members.
         lambda owned: (
             sa.select(ASSOCIATIONS.c.name)
@@ -208,7 +236,13 @@ def test_the_association_table_reads_the_associations_of_the_scope(world):
             .where(owned(MEMBERS))
         ),
     ],
-    ids=["correlated-to-no-enclosing-table", "correlated-implicitly", "association-unowned"],
+    ids=[
+        "correlated-to-no-enclosing-table",
+        "correlated-implicitly",
+        "derived-table-unowned",
+        "derived-table-correlated",
+        "association-unowned",
+    ],
 )
 def test_a_correlation_that_reads_no_owned_row_is_refused(build):
     with pytest.raises(ScopeViolation):
