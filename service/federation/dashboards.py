@@ -3,6 +3,7 @@ each returning plain data that the page, the API and the xlsx export all present
 
 from __future__ import annotations
 
+import bisect
 import statistics
 from dataclasses import dataclass
 from datetime import date
@@ -329,7 +330,10 @@ def _category_payload(rows: list[Row], most: int = MOST) -> dict:
             }
         )
     return {
-        "associations": [{**r.as_dict(), "placement": _placement(rows, r)} for r in rows],
+        "associations": [
+            {**r.as_dict(), "placement": placement}
+            for r, placement in zip(rows, placements(rows), strict=True)
+        ],
         "metrics": metrics,
     }
 
@@ -389,14 +393,20 @@ def stored_category_years(federation_id: int) -> list[int]:
     )
 
 
-def _placement(rows: list[Row], row: Row) -> dict[str, int]:
-    """For each metric, how many peers of the category this association is ahead of."""
-    out = {}
+def placements(rows: list[Row]) -> list[dict[str, int]]:
+    """For each row, and each metric, how many peers of the category it is ahead of: below
+    it where higher is better, above it where lower is. Counted from the values in order
+    (a row is never ahead of itself, nor of a peer it ties with), not row against row: a
+    category of a province's 150 associations would compare 22,500 pairs per metric."""
+    out: list[dict[str, int]] = [{} for _ in rows]
     for metric in DASHBOARD_METRICS:
-        mine = row.metrics.get(metric.code, 0.0)
-        others = [r.metrics.get(metric.code, 0.0) for r in rows if r is not row]
-        ahead = sum(1 for v in others if (mine > v if metric.higher_is_better else mine < v))
-        out[metric.code] = ahead
+        values = [row.metrics.get(metric.code, 0.0) for row in rows]
+        ordered = sorted(values)
+        for placement, mine in zip(out, values, strict=True):
+            if metric.higher_is_better:
+                placement[metric.code] = bisect.bisect_left(ordered, mine)
+            else:
+                placement[metric.code] = len(ordered) - bisect.bisect_right(ordered, mine)
     return out
 
 

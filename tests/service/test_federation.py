@@ -4,6 +4,7 @@ numbers, dashboards whose page, API and xlsx agree, guidance followed up, proble
 from __future__ import annotations
 
 import io
+import random
 from datetime import date
 
 import sqlalchemy as sa
@@ -15,7 +16,8 @@ from service.associations.models import Category
 from service.audit.models import PlatformAuditEvent
 from service.auth.models import TokenLevel
 from service.auth.roles import Role
-from service.federation import exemplars, jobs, metrics, problems, rollups
+from service.federation import dashboards, exemplars, jobs, metrics, problems, rollups
+from service.federation.metrics import DASHBOARD_METRICS
 from service.federation.models import (
     CategoryChange,
     GuidanceReceipt,
@@ -256,6 +258,33 @@ def test_the_category_view_places_each_association_among_its_peers(world, client
     client.login_as(world.a.users[Role.EDUCATION_SUPERVISOR])
     page = client.get("/federation/categories/research").get_data(as_text=True)
     assert "data-chart=" in page and world.a.first.association.name in page
+
+
+def test_placement_counts_the_peers_each_association_is_ahead_of():
+    """Counted from the values in order, as row against row would count it: ties place no
+    one ahead, and where lower is better, ahead means below."""
+    rng = random.Random(5)
+
+    def metrics() -> dict[str, float]:
+        return {m.code: float(rng.choice([0, 1, 1, 2, 7, 30])) for m in DASHBOARD_METRICS}
+
+    rows = [
+        dashboards.Row(i, f"协会{i}", "research", "研究型", "active", "ok", metrics(), 0.0)
+        for i in range(40)
+    ]
+    placed = dashboards.placements(rows)
+    for row, placement in zip(rows, placed, strict=True):
+        for metric in DASHBOARD_METRICS:
+            mine = row.metrics[metric.code]
+            peers = [r.metrics[metric.code] for r in rows if r is not row]
+            if metric.higher_is_better:
+                ahead = sum(1 for v in peers if mine > v)
+            else:
+                ahead = sum(1 for v in peers if mine < v)
+            assert placement[metric.code] == ahead, metric.code
+    lower = next(m for m in DASHBOARD_METRICS if not m.higher_is_better)
+    worst = max(rows, key=lambda r: r.metrics[lower.code])
+    assert placed[rows.index(worst)][lower.code] == 0
 
 
 def test_guidance_to_one_category_is_acknowledged_and_the_officer_sees_it(world, client):
