@@ -22,6 +22,7 @@ from service.federation.models import (
 from service.governance import compliance
 from service.governance import statistics as governance_statistics
 from service.sorting import pinyin_key
+from service.sql import one_of
 from service.unique_keys import SAVED_MEANWHILE, claimed
 from tenants.db import db
 from tenants.models import utcnow
@@ -256,7 +257,7 @@ def _rollup_sums(ids: list[int], years: tuple[int, ...]) -> dict[tuple[int, str,
             sa.func.sum(MetricRollup.value),
         )
         .join(category, category.c.tenant_id == MetricRollup.tenant_id)
-        .where(MetricRollup.tenant_id.in_(ids), MetricRollup.year.in_(years))
+        .where(one_of(MetricRollup.tenant_id, ids), MetricRollup.year.in_(years))
         .group_by(MetricRollup.year, category.c.category, MetricRollup.metric)
     )
     return {(y, code, metric): float(value) for y, code, metric, value in rows}

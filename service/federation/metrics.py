@@ -19,6 +19,7 @@ from service.activities import aggregates
 from service.governance import compliance
 from service.governance import statistics as governance_statistics
 from service.members import statistics as members_statistics
+from service.sql import one_of
 from tenants.db import db
 from tenants.models import Association
 
@@ -84,7 +85,7 @@ def _rule_finding(rule: str) -> Compute:
 def active(ids: list[int], year: int, today: date) -> dict[int, float]:
     return _grouped(
         sa.select(Association.id, sa.literal(1)).where(
-            Association.id.in_(ids), Association.status == "active"
+            one_of(Association.id, ids), Association.status == "active"
         )
     )
 

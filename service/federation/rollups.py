@@ -20,6 +20,7 @@ from service.federation.metrics import METRICS, compute_all
 from service.federation.models import MetricRollup
 from service.governance import statistics as governance_statistics
 from service.members import statistics as members_statistics
+from service.sql import one_of
 from tenants.db import db
 from tenants.models import Association, utcnow
 
@@ -42,7 +43,7 @@ def store(ids: list[int], year: int, today: date | None = None) -> None:
         (row.tenant_id, row.metric): row
         for row in db.session.scalars(
             sa.select(MetricRollup).where(
-                MetricRollup.tenant_id.in_(ids), MetricRollup.year == year
+                one_of(MetricRollup.tenant_id, ids), MetricRollup.year == year
             )
         )
     }
@@ -98,7 +99,7 @@ def read(ids: list[int], year: int) -> dict[int, dict[str, float]]:
     out = {a: {m.code: 0.0 for m in METRICS} for a in ids}
     rows = db.session.execute(
         sa.select(MetricRollup.tenant_id, MetricRollup.metric, MetricRollup.value).where(
-            MetricRollup.tenant_id.in_(ids), MetricRollup.year == year
+            one_of(MetricRollup.tenant_id, ids), MetricRollup.year == year
         )
     )
     for tenant, metric, value in rows:
@@ -112,7 +113,7 @@ def highest(ids: list[int], year: int) -> dict[str, float]:
     missing row, which reads as 0, never changes it)."""
     rows = db.session.execute(
         sa.select(MetricRollup.metric, sa.func.max(MetricRollup.value))
-        .where(MetricRollup.tenant_id.in_(ids), MetricRollup.year == year)
+        .where(one_of(MetricRollup.tenant_id, ids), MetricRollup.year == year)
         .group_by(MetricRollup.metric)
     )
     return {metric: float(value) for metric, value in rows}
@@ -123,7 +124,7 @@ def series(ids: list[int], metric: str) -> dict[int, dict[int, float]]:
     out: dict[int, dict[int, float]] = {}
     rows = db.session.execute(
         sa.select(MetricRollup.year, MetricRollup.tenant_id, MetricRollup.value).where(
-            MetricRollup.tenant_id.in_(ids), MetricRollup.metric == metric
+            one_of(MetricRollup.tenant_id, ids), MetricRollup.metric == metric
         )
     )
     for year, tenant, value in rows:
