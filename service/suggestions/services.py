@@ -291,7 +291,8 @@ def _figures_read(given_ids: bool) -> TenantRead:
     table = Suggestion.__table__
 
     def build(owned: Owned) -> sa.Select:
-        received = table.c.received_on.between(sa.bindparam("start"), sa.bindparam("end"))
+        start, end = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
+        received = table.c.received_on.between(start, end)
         ids = sa.bindparam("association_ids", expanding=True)
         query = sa.select(
             table.c.tenant_id,
