@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Collection
+from datetime import date
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from tenants.db import db
+
+# The parameters of the statistics' statements built once, given when they run: the
+# associations counted, and the first and last days of the year counted (`of_year`).
+ASSOCIATION_IDS = sa.bindparam("association_ids", expanding=True)
+YEAR_START = sa.bindparam("year_start", type_=sa.Date)
+YEAR_END = sa.bindparam("year_end", type_=sa.Date)
+
+
+def of_year(year: int) -> dict[str, date]:
+    """The values of YEAR_START and YEAR_END for `year`."""
+    return {"year_start": date(year, 1, 1), "year_end": date(year, 12, 31)}
 
 
 def one_of(column: sa.ColumnElement, values: Collection) -> sa.ColumnElement[bool]:

@@ -27,12 +27,9 @@ from service.activities.models import (
     Nomination,
     TechTransfer,
 )
+from service.sql import ASSOCIATION_IDS
 from tenants.db import db
 from tenants.reads import Owned, TenantRead
-
-# The association ids of a statement, given when it runs: the statement itself is built once
-# per year and kept (building ~60 aggregate expressions costs more than running them).
-IDS = sa.bindparam("association_ids", expanding=True)
 
 
 @dataclass(frozen=True)
@@ -60,7 +57,7 @@ def _work_union(years: tuple[int, ...]) -> _Union:
             values += [zero] * (width - len(values))
             branches.append(
                 query.select(None)
-                .where(owned(query.model.__table__), query.model.tenant_id.in_(IDS))
+                .where(owned(query.model.__table__), query.model.tenant_id.in_(ASSOCIATION_IDS))
                 .with_only_columns(
                     query.model.tenant_id.label("tenant_id"),
                     sa.literal_column(str(number)).label("branch"),

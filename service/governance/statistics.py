@@ -29,14 +29,12 @@ from service.governance.models import (
     LifecycleChange,
     Meeting,
 )
+from service.sql import ASSOCIATION_IDS, YEAR_END, YEAR_START, of_year
 from tenants.db import db
 from tenants.models import Association
 from tenants.reads import Owned, TenantRead
 
 _ASSOCIATIONS = Association.__table__
-
-# The association ids of a statement, given when it runs.
-IDS = sa.bindparam("association_ids", expanding=True)
 
 
 @dataclass(frozen=True)
@@ -82,8 +80,7 @@ def governance_figures(association_ids: Collection[int], year: int) -> dict[int,
     ids = sorted({int(a) for a in association_ids})
     if not ids:
         return {}
-    start, end = date(year, 1, 1), date(year, 12, 31)
-    rows = _GOVERNANCE.rows(db.session, {"association_ids": ids, "start": start, "end": end})
+    rows = _GOVERNANCE.rows(db.session, {"association_ids": ids, **of_year(year)})
     return {
         row[0]: GovernanceFigures(
             approved_on=row[1],
@@ -104,8 +101,8 @@ def governance_figures(association_ids: Collection[int], year: int) -> dict[int,
 def _governance(owned: Owned) -> sa.Select:
     """The statement of `governance_figures`: one row per association, each figure a
     subquery correlated to it, reading its own table under the scope's condition (the year's
-    first and last days, :start and :end, and the association ids are given when it runs)."""
-    start, end = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
+    first and last days and the association ids are given when it runs: `service.sql`)."""
+    start, end = YEAR_START, YEAR_END
 
     def term_in_office() -> sa.ScalarSelect:
         """The committee term in office at the year's end, as a subquery made anew for
@@ -166,7 +163,7 @@ def _governance(owned: Owned) -> sa.Select:
         ),
         _count(owned, Meeting, Meeting.body == Body.COMMITTEE.value, *held),
         _count(owned, Meeting, Meeting.body == Body.STANDING_COMMITTEE.value, *held),
-    ).where(owned(_ASSOCIATIONS), _ASSOCIATIONS.c.id.in_(IDS))
+    ).where(owned(_ASSOCIATIONS), _ASSOCIATIONS.c.id.in_(ASSOCIATION_IDS))
 
 
 _GOVERNANCE = TenantRead(_governance)

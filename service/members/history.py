@@ -21,6 +21,7 @@ from service.members.models import (
     MemberStatus,
     MemberStatusChange,
 )
+from service.sql import ASSOCIATION_IDS
 from tenants.db import db
 from tenants.reads import Owned, TenantRead
 
@@ -116,8 +117,7 @@ def record_untracked(tenant_id: int) -> None:
         )
 
 
-# The parameters of the reads below, given when they run.
-IDS = sa.bindparam("association_ids", expanding=True)
+# The day the reads below count members on, given when they run (with ASSOCIATION_IDS).
 DAY = sa.bindparam("day", type_=sa.Date)
 
 
@@ -143,7 +143,9 @@ def members_on_query(owned: Owned) -> sa.Select:
             )
             .label("rank"),
         )
-        .where(owned(changes), changes.c.tenant_id.in_(IDS), changes.c.changed_on <= DAY)
+        .where(
+            owned(changes), changes.c.tenant_id.in_(ASSOCIATION_IDS), changes.c.changed_on <= DAY
+        )
         .subquery()
     )
     return (
@@ -203,7 +205,7 @@ def group_members_on_query(owned: Owned) -> sa.Select:
         sa.select(groups.c.tenant_id, groups.c.kind, sa.func.count())
         .where(
             owned(groups),
-            groups.c.tenant_id.in_(IDS),
+            groups.c.tenant_id.in_(ASSOCIATION_IDS),
             groups.c.joined_on <= DAY,
             _group_status_on(owned) == "active",
         )

@@ -21,6 +21,7 @@ from service.access import in_scope
 from service.audit.services import concealed_actor, concealed_time
 from service.auth import services as accounts
 from service.errors import Conflict, NotFound, RuleBroken
+from service.sql import ASSOCIATION_IDS, YEAR_END, YEAR_START, of_year
 from service.suggestions.models import (
     ANSWERED_STATES,
     Suggestion,
@@ -286,14 +287,12 @@ _FIGURES = ("suggestions_received", "suggestions_answered", "suggestions_escalat
 
 
 def _figures_read(given_ids: bool) -> TenantRead:
-    """Per association, of the items received between :start and :end: how many, answered,
+    """Per association, of the items received in the year counted: how many, answered,
     escalated; of the associations :association_ids only, when `given_ids`."""
     table = Suggestion.__table__
 
     def build(owned: Owned) -> sa.Select:
-        start, end = sa.bindparam("start", type_=sa.Date), sa.bindparam("end", type_=sa.Date)
-        received = table.c.received_on.between(start, end)
-        ids = sa.bindparam("association_ids", expanding=True)
+        received = table.c.received_on.between(YEAR_START, YEAR_END)
         query = sa.select(
             table.c.tenant_id,
             sa.func.count(),
@@ -305,7 +304,7 @@ def _figures_read(given_ids: bool) -> TenantRead:
             ),
         ).where(owned(table), received)
         if given_ids:
-            query = query.where(table.c.tenant_id.in_(ids))
+            query = query.where(table.c.tenant_id.in_(ASSOCIATION_IDS))
         return query.group_by(table.c.tenant_id)
 
     return TenantRead(build)
@@ -318,7 +317,7 @@ _FIGURES_OF = {given: _figures_read(given) for given in (True, False)}
 def figures(associations: Collection[int] | None, year: int) -> dict[int, dict[str, int]]:
     """Per association, of the items received in `year`: how many, answered, escalated.
     One grouped query; see `service.activities.aggregates` for the conventions."""
-    parameters: dict[str, Any] = {"start": date(year, 1, 1), "end": date(year, 12, 31)}
+    parameters: dict[str, Any] = of_year(year)
     result: dict[int, dict[str, int]] = {}
     if associations is not None:
         ids = sorted({int(a) for a in associations})
