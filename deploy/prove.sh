@@ -167,6 +167,7 @@ if [[ ${LOAD_SECONDS:-0} -gt 0 ]]; then
   fi
   wait "$load_pid" || { cat "$WORK/load.txt"; die "errors under load"; }
   cat "$WORK/load.txt"
+  "$BIN/python" deploy/server_time.py "$WORK"/web*.log
   say "ok: $(head -1 "$WORK/load.txt")"
   say "database connections after the load: $(connections)"
   if [[ ${SOAK:-0} == 1 ]]; then

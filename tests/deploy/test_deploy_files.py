@@ -78,3 +78,24 @@ def test_the_load_tool_reports_each_endpoint_class_of_the_mixed_load():
     assert kind("GET", "/federation/trends") == "dashboard"
     assert kind("GET", "/members/") == "page"
     assert set(load["CLASSES"]) == {"api read", "api write", "page", "dashboard", "export"}
+
+
+def test_the_server_time_summary_ranks_endpoints_by_the_time_they_held_the_workers():
+    summary = runpy.run_path(str(DEPLOY / "server_time.py"))
+    line = (
+        '{{"ts": "2026-12-01T00:22:56", "level": "INFO", "logger": "kexie.request", '
+        '"message": "GET {path} 200", "method": "GET", "path": "{path}", '
+        '"endpoint": "{endpoint}", "status": 200, "duration_ms": {ms}}}'
+    )
+    log = [
+        line.format(path="/members/", endpoint="members.index", ms=10.0),
+        line.format(path="/members/", endpoint="members.index", ms=12.0),
+        line.format(path="/audit/", endpoint="audit.index", ms=30.0),
+        '"GET /members/" 200 5120 10000us rid=abc',  # gunicorn's access log: not the app's
+        '{"logger": "kexie.jobs", "message": "compiled"}',
+    ]
+    durations = summary["durations"](log)
+    assert durations == {"GET members.index": [10.0, 12.0], "GET audit.index": [30.0]}
+    ranked = summary["summary"](durations, top=5)
+    assert [row.rsplit(" ", 1)[-1] for row in ranked] == ["audit.index", "members.index"]
+    assert ranked[0].lstrip().startswith("57.7%")
