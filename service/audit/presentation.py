@@ -18,6 +18,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -298,10 +299,16 @@ def actor_names(shown: Iterable[str]) -> dict[str, str]:
 
 
 def _model_of(entity: str):
-    for mapper in db.Model.registry.mappers:
-        if getattr(mapper.class_, "__tablename__", None) == entity:
-            return mapper.class_
-    return None
+    return _models_by_table().get(entity)
+
+
+@cache  # the models are all mapped once the app exists; a page asks some fifty times
+def _models_by_table() -> dict[str, type]:
+    return {
+        mapper.class_.__tablename__: mapper.class_
+        for mapper in db.Model.registry.mappers
+        if getattr(mapper.class_, "__tablename__", None)
+    }
 
 
 def _name_column(model) -> sa.Column | None:

@@ -7,11 +7,14 @@ import subprocess
 import sys
 from pathlib import Path
 
+import flask_babel
 import pytest
 import sqlalchemy as sa
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from babel.messages.pofile import read_po
+from flask import render_template_string
+from flask_babel import force_locale, gettext
 
 from service.config import ConfigError, from_environment
 from tenants import citus
@@ -141,6 +144,31 @@ def test_the_ui_is_chinese_by_default_and_english_on_request(client, db_session)
     assert "Sign in" in page and "登录" not in page.replace('lang="zh-CN">中文', "")
     client.get("/language/zh")
     assert "登录" in client.get("/login").get_data(as_text=True)
+
+
+def test_a_forced_locale_speaks_its_own_language_and_the_request_keeps_its_own(app):
+    # The request's catalogue is kept for the request (service/extensions.py); mail to a
+    # recipient and an import's report in the uploader's language force another one.
+    with app.test_request_context("/"):
+        assert gettext("Members") == "个人会员"
+        with force_locale("en"):
+            assert gettext("Members") == "Members"
+            assert render_template_string("{{ _('Members') }}") == "Members"
+        assert gettext("Members") == render_template_string("{{ _('Members') }}") == "个人会员"
+
+
+def test_a_request_finds_its_catalogue_once(app, monkeypatch):
+    lookups = []
+    find = flask_babel.Domain.get_translations
+    monkeypatch.setattr(
+        flask_babel.Domain, "get_translations", lambda self: lookups.append(1) or find(self)
+    )
+    for _request in range(2):  # a new request finds it again: a language switch takes effect
+        with app.test_request_context("/"):
+            for _string in range(3):
+                gettext("Members")
+            render_template_string("{{ _('Members') }} {{ _('Activities') }}")
+    assert len(lookups) == 2
 
 
 def test_the_language_switch_does_not_redirect_off_site(client, db_session):
