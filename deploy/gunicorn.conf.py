@@ -66,6 +66,16 @@ def on_starting(server) -> None:
         os.makedirs(folder, exist_ok=True)
 
 
+def when_ready(server) -> None:
+    """With the app preloaded, warm it before the first fork (service/warmup.py): workers,
+    and those that replace the ones recycled after max_requests, start with the templates
+    compiled and the pinyin dictionaries loaded."""
+    if server.cfg.preload_app:
+        from service.warmup import warm
+
+        server.log.info("warmed %d templates before forking", warm(server.app.wsgi()))
+
+
 def child_exit(server, worker) -> None:
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         from prometheus_client import multiprocess

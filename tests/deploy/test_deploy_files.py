@@ -6,9 +6,14 @@ import re
 import runpy
 import shutil
 import subprocess
+import weakref
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+import sqlalchemy as sa
+
+from service import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
@@ -33,6 +38,33 @@ def test_gunicorn_config_takes_bind_and_workers_from_the_environment(monkeypatch
     assert settings["bind"] == "127.0.0.1:8123"
     assert settings["workers"] == 3
     assert settings["timeout"] > 0 and settings["accesslog"] == "-"
+
+
+def test_gunicorn_warms_the_preloaded_app_before_it_forks_and_opens_no_connection():
+    settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
+    app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
+    environment = app.jinja_env
+    pages = [name for name in environment.list_templates() if name.endswith(".html")]
+    assert not any((weakref.ref(environment.loader), name) in environment.cache for name in pages)
+    connections, logged = [], []
+    server = SimpleNamespace(
+        cfg=SimpleNamespace(preload_app=True),
+        app=SimpleNamespace(wsgi=lambda: app),
+        log=SimpleNamespace(info=lambda *args: logged.append(args[0] % args[1:])),
+    )
+
+    def connected(*args) -> None:
+        connections.append(args)
+
+    sa.event.listen(sa.Engine, "connect", connected)
+    try:
+        settings["when_ready"](server)
+    finally:
+        sa.event.remove(sa.Engine, "connect", connected)
+    # Every page's template compiled in the master, where each worker compiled its own.
+    assert all((weakref.ref(environment.loader), name) in environment.cache for name in pages)
+    assert logged == [f"warmed {len(pages)} templates before forking"]
+    assert connections == []  # a forked worker must not share its master's connection
 
 
 def test_nginx_body_limit_matches_the_app_default(tmp_path):
