@@ -128,6 +128,7 @@ http {
   client_body_temp_path $WORK/nginx/body; proxy_temp_path $WORK/nginx/proxy;
   fastcgi_temp_path $WORK/nginx/fcgi; uwsgi_temp_path $WORK/nginx/uwsgi; scgi_temp_path $WORK/nginx/scgi;
   upstream kexie_web {
+    least_conn;  # as deploy/nginx/kexie.conf
     server 127.0.0.1:$WEB1 max_fails=1 fail_timeout=30s;
     server 127.0.0.1:$WEB2 max_fails=1 fail_timeout=30s;
     keepalive 8;

@@ -101,6 +101,12 @@ def test_the_nginx_sites_pass_nginx_t(tmp_path, site):
     assert check.returncode == 0, check.stderr
 
 
+def test_the_proof_balances_its_nodes_as_the_production_site_does():
+    upstream = re.compile(r"upstream kexie_web \{(.*?)\}", re.DOTALL)
+    for path in ("nginx/kexie.conf", "prove.sh"):
+        assert "least_conn;" in upstream.search((DEPLOY / path).read_text()).group(1), path
+
+
 def test_the_load_tool_reports_each_endpoint_class_of_the_mixed_load():
     load = runpy.run_path(str(DEPLOY / "load.py"))
     kind = load["endpoint_class"]
