@@ -20,6 +20,7 @@ from collections.abc import Callable, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import date
+from operator import itemgetter
 from typing import NamedTuple
 
 from flask import has_request_context
@@ -946,23 +947,29 @@ def add(a: Figure, b: Figure) -> Figure:
 def total(reports: Sequence[Figures]) -> Figures:
     """The roll-up of several reports' figures, indicator by indicator: the sum of the
     figures, "-" contributing nothing, and "-" only where every report says "-" (as `add`
-    folds them), in one pass over the reports."""
-    sums: dict[str, int] = dict.fromkeys(CODES, 0)
-    not_applicable: dict[str, int] = dict.fromkeys(CODES, 0)  # reports saying "-"
-    for figures in reports:  # one pass over each report's own figures
-        for code, value in figures.items():
-            if code not in sums:
-                continue
-            if value == NOT_APPLICABLE:
-                not_applicable[code] += 1
-            else:
-                sums[code] += int(value)
-    # A code a report lacks is 0 there, a number: "-" only where every report says "-".
-    every = len(reports)
-    return {
-        code: NOT_APPLICABLE if every and not_applicable[code] == every else sums[code]
-        for code in CODES
-    }
+    folds them). Column by column: each report's figures in catalogue order taken at once
+    (`_in_order`), each indicator's column summed in C; a code a report lacks is 0 there."""
+    if not reports:
+        return dict.fromkeys(CODES, 0)
+    rows = [_row(figures) for figures in reports]
+    out: Figures = {}
+    for code, column in zip(CODES, zip(*rows, strict=True), strict=True):
+        if column.count(NOT_APPLICABLE):
+            numbers = [value for value in column if value != NOT_APPLICABLE]
+            out[code] = sum(map(int, numbers)) if numbers else NOT_APPLICABLE
+        else:
+            out[code] = sum(map(int, column))
+    return out
+
+
+_in_order = itemgetter(*CODES)
+
+
+def _row(figures: Figures) -> tuple:
+    try:
+        return _in_order(figures)
+    except KeyError:  # a report without some indicator: 0 there
+        return tuple(figures.get(code, 0) for code in CODES)
 
 
 def moved_a_lot(current: Figure, previous: Figure | None, threshold: float = 0.3) -> bool:
