@@ -36,7 +36,11 @@ class AuditEvent(Logged, TenantOwned, db.Model):
     """An event about one association (the tenant)."""
 
     __tablename__ = "audit_event"
-    __tenant_table_args__ = (sa.Index("ix_audit_event_tenant_time", "tenant_id", "occurred_at"),)
+    __tenant_table_args__ = (
+        sa.Index("ix_audit_event_tenant_time", "tenant_id", "occurred_at"),
+        # The log's order across associations: a federation reads it newest first.
+        sa.Index("ix_audit_event_time", "occurred_at", "id"),
+    )
 
 
 class PlatformAuditEvent(Logged, PlatformOwned, db.Model):

@@ -16,6 +16,7 @@ import pytest
 import sqlalchemy as sa
 
 from service.activities.models import Activity
+from service.audit import queries as audit_queries
 from service.audit import visibility
 from service.audit.models import AuditEvent, PlatformAuditEvent
 from service.audit.queries import page_for
@@ -397,3 +398,22 @@ def test_the_operator_reads_no_tenants_event(app, world, audited):
     log = page_log(app, world.operator)
     assert rows(log, "user_account", audited.member) == []
     assert absent(log, ASSOCIATION_CONTENT) == []
+
+
+def test_a_long_log_is_counted_up_to_a_bound_and_the_page_says_so(app, world, audited, monkeypatch):
+    officer = world.a.users[Role.FEDERATION_OFFICER]
+    principal = principal_for_user(officer)
+    with app.test_request_context(), use_scope(principal.scope):
+        visible = db.session.scalar(
+            sa.select(sa.func.count()).select_from(
+                visibility.events_visible_to(principal).subquery()
+            )
+        )
+        page, _lines = page_for(principal, 1)
+        assert visible > 3 and (page.total, page.counted_all) == (visible, True)
+        monkeypatch.setattr(audit_queries, "COUNTED_EVENTS", 3)
+        page, lines = page_for(principal, 1)
+        # Counted to the bound only; the page itself still shows its rows.
+        assert (page.total, page.counted_all) == (3, False) and len(lines) == min(visible, 50)
+    shown = html.unescape(app.test_client().login_as(officer).get("/audit/").get_data(as_text=True))
+    assert "操作记录超过 3 条" in shown
