@@ -26,6 +26,7 @@ COUNTED_EVENTS = 10_000
 # How many distinct actors the actor filter offers (the most recent first).
 ACTOR_CHOICES = 200
 ACTOR_SCAN = 5000
+ACTOR_CHUNK = 500
 
 
 @dataclass(frozen=True)
@@ -78,25 +79,34 @@ def actor_choices(principal: Principal) -> list[tuple[str, str]]:
 
 
 def _actor_choices(principal: Principal) -> list[tuple[str, str]]:
-    # Who acted among the latest events only: the cost stays bounded however long the log.
-    log = visibility.log_of(principal)
-    latest = (
-        visibility.events_visible_to(principal)
-        .with_only_columns(log.actor, log.id)
-        .limit(ACTOR_SCAN)
-        .subquery()
-    )
-    recent = (
-        sa.select(latest.c.actor)
-        .group_by(latest.c.actor)
-        .order_by(sa.func.max(latest.c.id).desc())
-        .limit(ACTOR_CHOICES)
-    )
-    labels = list(db.session.scalars(recent))
-    named = visibility.actors_named_to(principal, labels)
+    named = visibility.actors_named_to(principal, _recent_actors(principal))
     names = presentation.actor_names(named)
     choices = {_actor_key(label): names[label] for label in named}
     return by_pinyin(choices.items(), lambda choice: choice[1])
+
+
+def _recent_actors(principal: Principal) -> list[str]:
+    """Who acted among the latest `ACTOR_SCAN` events, the most recent first: the cost stays
+    bounded however long the log. Read `ACTOR_CHUNK` events at a time along the log's order
+    (its time index): read at once, PostgreSQL sorted a federation's whole log to keep them,
+    since it misjudges how many events the scope's `IN (SELECT …)` keeps and walks the
+    index only for a few hundred rows (0.37 s at 600,000 events, against 10 ms in chunks)."""
+    log = visibility.log_of(principal)
+    newest = visibility.events_visible_to(principal).with_only_columns(
+        log.actor, log.occurred_at, log.id
+    )
+    actors: dict[str, None] = {}
+    before = None
+    for _chunk in range(ACTOR_SCAN // ACTOR_CHUNK):
+        query = (
+            newest if before is None else newest.where(sa.tuple_(log.occurred_at, log.id) < before)
+        )
+        rows = db.session.execute(query.limit(ACTOR_CHUNK)).all()
+        actors.update(dict.fromkeys(row.actor for row in rows))
+        if len(rows) < ACTOR_CHUNK:
+            break
+        before = (rows[-1].occurred_at, rows[-1].id)
+    return list(actors)[:ACTOR_CHOICES]
 
 
 def _actor_key(label: str) -> str:

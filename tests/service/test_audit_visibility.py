@@ -417,3 +417,25 @@ def test_a_long_log_is_counted_up_to_a_bound_and_the_page_says_so(app, world, au
         assert (page.total, page.counted_all) == (3, False) and len(lines) == min(visible, 50)
     shown = html.unescape(app.test_client().login_as(officer).get("/audit/").get_data(as_text=True))
     assert "操作记录超过 3 条" in shown
+
+
+def test_the_actor_filter_offers_who_acted_among_the_latest_events_read_in_chunks(
+    app, world, monkeypatch
+):
+    tenant = world.a.first
+    admin, staff = tenant.users[Role.ASSOCIATION_ADMIN], tenant.users[Role.ASSOCIATION_STAFF]
+    member = tenant.users[Role.MEMBER]
+    for actor, events in ((staff, 1), (member, 1), (admin, 4)):  # the admin's are the newest
+        with acting(actor):
+            for _event in range(events):
+                record(db.session, "update", "activity", 1, tenant.association.id)
+    monkeypatch.setattr(audit_queries, "ACTOR_CHUNK", 2)
+    principal = principal_for_user(admin)
+
+    def offered(latest: int) -> set[str]:
+        monkeypatch.setattr(audit_queries, "ACTOR_SCAN", latest)
+        with app.test_request_context(), use_scope(principal.scope):
+            return {key for key, _name in audit_queries.actor_choices(principal)}
+
+    assert offered(4) == {f"user:{admin.id}"}  # two chunks, both the admin's
+    assert offered(6) == {f"user:{u.id}" for u in (admin, staff, member)}  # a third chunk
