@@ -29,7 +29,8 @@ T = TypeVar("T")
 def pinyin_key(name: str) -> tuple[tuple[str, ...], str]:
     """Sort key: syllable by syllable by pinyin (tone as the last letter), Latin letters
     among them by their letters; the name itself breaks ties."""
-    # The dictionaries (some megabytes) load on first use, not when the service starts.
+    # The dictionaries (some megabytes) load on first use, not when a command starts; a web
+    # node's gunicorn loads them before it forks its workers (service/warmup.py).
     from pypinyin import Style, lazy_pinyin
 
     syllables = lazy_pinyin(name or "", style=Style.TONE3, errors="default")
