@@ -25,9 +25,7 @@ depends_on = None
 
 
 def upgrade():
-    op.create_index(
-        "ix_audit_event_time", "audit_event", ["occurred_at", "id"], if_not_exists=True
-    )
+    op.create_index("ix_audit_event_time", "audit_event", ["occurred_at", "id"], if_not_exists=True)
 
 
 def downgrade():
