@@ -13,21 +13,20 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import force_locale, get_translations
 
+from service.extensions import babel
 from service.sorting import pinyin_key
-
-LOCALES = ("zh_Hans_CN", "en")
 
 
 def warm(app: Flask) -> int:
-    """Load the pinyin dictionaries, every template and both catalogues into this process;
-    the number of templates compiled."""
+    """Load the pinyin dictionaries, every template and every translation catalogue into
+    this process; the number of templates compiled."""
     pinyin_key("科协")
     environment = app.jinja_env
     names = [name for name in environment.list_templates() if name.endswith(".html")]
     for name in names:
         environment.get_template(name)
     with app.test_request_context("/"):
-        for locale in LOCALES:
+        for locale in babel.list_translations():
             with force_locale(locale):
                 get_translations()
     return len(names)

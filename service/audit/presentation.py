@@ -298,17 +298,12 @@ def actor_names(shown: Iterable[str]) -> dict[str, str]:
     return out
 
 
-def _model_of(entity: str):
-    return _models_by_table().get(entity)
-
-
 @cache  # the models are all mapped once the app exists; a page asks some fifty times
-def _models_by_table() -> dict[str, type]:
-    return {
-        mapper.class_.__tablename__: mapper.class_
-        for mapper in db.Model.registry.mappers
-        if getattr(mapper.class_, "__tablename__", None)
-    }
+def _model_of(entity: str):
+    for mapper in db.Model.registry.mappers:
+        if getattr(mapper.class_, "__tablename__", None) == entity:
+            return mapper.class_
+    return None
 
 
 def _name_column(model) -> sa.Column | None:
