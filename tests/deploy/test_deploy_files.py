@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import re
 import runpy
 import shutil
@@ -41,6 +42,8 @@ def test_gunicorn_config_takes_bind_and_workers_from_the_environment(monkeypatch
 
 
 def test_gunicorn_warms_the_preloaded_app_before_it_forks_and_opens_no_connection():
+    """And freezes what it warmed out of the garbage collector's reach: a worker's full
+    collection walks only what the worker made itself."""
     settings = runpy.run_path(str(DEPLOY / "gunicorn.conf.py"))
     app = create_app({"APP_ENV": "testing", "SQLALCHEMY_DATABASE_URI": "sqlite://"})
     environment = app.jinja_env
@@ -59,8 +62,12 @@ def test_gunicorn_warms_the_preloaded_app_before_it_forks_and_opens_no_connectio
     sa.event.listen(sa.Engine, "connect", connected)
     try:
         settings["when_ready"](server)
+        frozen = not any(o is environment for o in gc.get_objects())
     finally:
         sa.event.remove(sa.Engine, "connect", connected)
+        gc.unfreeze()
+    assert any(o is environment for o in gc.get_objects())  # tracked again once thawed
+    assert frozen
     # Every page's template compiled in the master, where each worker compiled its own.
     assert all((weakref.ref(environment.loader), name) in environment.cache for name in pages)
     assert logged == [f"warmed {len(pages)} templates before forking"]
