@@ -6,11 +6,12 @@ again and the criteria's parameters extracted from it. For a read of one member 
 half of the statement's cost in Python, and the statement is most of the request's.
 
 A `TenantRead` is one read, built at import for each kind of scope with the owner
-condition of every tenant table it names in its WHERE clause; each call binds the
-condition's parameters from the scope in force. It fails closed as the criteria do: no
-scope raises `NoScope`, a scope that sees nothing reads nothing, and a read is refused
-when it is built unless every SELECT in it that names a tenant table holds that table's
-condition in its own WHERE clause. It runs in the session's
+condition of every tenant table it names in its WHERE clause (a federation's table too, read
+as the criteria read it: shared rows by the federation's associations, its own rows by the
+federation alone); each call binds the condition's parameters from the scope in force. It
+fails closed as the criteria do: no scope raises `NoScope`, a scope that sees nothing reads
+nothing, and a read is refused when it is built unless every SELECT in it that names a
+tenant table holds that table's condition in its own WHERE clause. It runs in the session's
 transaction after the session's row-level security settings (`tenants.rls`), the second
 wall on PostgreSQL, as an ORM statement does.
 
@@ -28,8 +29,9 @@ from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.selectable import Alias, AliasedReturnsRows
 
 from tenants import rls
+from tenants.db import db
 from tenants.filtering import scoped_table_names
-from tenants.models import Association
+from tenants.models import Association, FederationOwned, SharedWithAssociations
 from tenants.scope import NoScope, Scope, ScopeKind, ScopeViolation, peek_scope
 
 Owned = Callable[[sa.FromClause], sa.ColumnElement[bool]]
@@ -38,26 +40,45 @@ Statement = sa.Select | sa.CompoundSelect  # a read: one SELECT, or a UNION of t
 _ASSOCIATION = Association.__table__
 
 
-def _is_association(table: sa.FromClause) -> bool:
-    return (table.element if isinstance(table, Alias) else table) is _ASSOCIATION
+def _kind(table: sa.FromClause) -> str:
+    """Whose the rows of `table` (or of the table an alias is of) are: "association" (the
+    association table, whose id is the tenant), "tenant", "shared" (a federation's rows its
+    associations read) or "federation" (a federation's own)."""
+    base = table.element if isinstance(table, Alias) else table
+    if base is _ASSOCIATION:
+        return "association"
+    if "tenant_id" in base.c:
+        return "tenant"
+    for mapper in db.Model.registry.mappers:
+        if mapper.local_table is base and issubclass(mapper.class_, FederationOwned):
+            return "shared" if issubclass(mapper.class_, SharedWithAssociations) else "federation"
+    raise TypeError(f"{table.description} has no owner: not a tenant table nor a federation's")
 
 
 def _owner(table: sa.FromClause) -> sa.ColumnElement[int]:
-    """The column that says which association a row is of: the association's own id."""
-    if _is_association(table):
-        return table.c.id
-    if "tenant_id" not in table.c:
-        raise TypeError(f"{table.description} has no tenant_id: not a tenant table")
-    return table.c.tenant_id
+    """The column that says whose a row is."""
+    return table.c[{"association": "id", "tenant": "tenant_id"}.get(_kind(table), "federation_id")]
 
 
 def _of_association(table: sa.FromClause) -> sa.ColumnElement[bool]:
+    kind = _kind(table)
+    if kind == "federation":
+        # None, as the criteria read none: an association never sees its federation's own
+        # rows (the column is NOT NULL); a condition of its own, see `_of_all`.
+        return table.c.federation_id.is_(None)
+    if kind == "shared":
+        own_federation = (
+            sa.select(_ASSOCIATION.c.federation_id)
+            .where(_ASSOCIATION.c.id == sa.bindparam("scope_association_id"))
+            .scalar_subquery()
+        )
+        return table.c.federation_id == own_federation
     return _owner(table) == sa.bindparam("scope_association_id")
 
 
 def _of_federations(table: sa.FromClause) -> sa.ColumnElement[bool]:
     federations = sa.bindparam("scope_federation_ids", expanding=True)
-    if _is_association(table):
+    if _kind(table) != "tenant":  # the association table and a federation's have the column
         return table.c.federation_id.in_(federations)
     associations = sa.select(_ASSOCIATION.c.id).where(_ASSOCIATION.c.federation_id.in_(federations))
     return table.c.tenant_id.in_(associations)

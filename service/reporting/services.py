@@ -24,6 +24,7 @@ from service.reporting.models import (
 from service.unique_keys import claimed
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
+from tenants.reads import Owned, TenantRead
 from tenants.scope import current_scope
 
 S = ReportStatus
@@ -382,23 +383,56 @@ def rollups(federation_id: int, year: int):
     )
 
 
+REPORTS, PERIODS, ASSOCIATIONS = (
+    AnnualReport.__table__,
+    ReportingPeriod.__table__,
+    Association.__table__,
+)
+
+
+def _approved_figures(owned: Owned) -> sa.Select:
+    """What a roll-up sums of each approved version of the year's reports, latest last."""
+    return (
+        sa.select(REPORTS.c.tenant_id, REPORTS.c.version, REPORTS.c.locked_hash, REPORTS.c.figures)
+        .join_from(REPORTS, PERIODS, PERIODS.c.id == REPORTS.c.period_id)
+        .where(
+            owned(REPORTS),
+            owned(PERIODS),
+            PERIODS.c.federation_id == sa.bindparam("federation_id"),
+            PERIODS.c.year == sa.bindparam("year"),
+            REPORTS.c.status == S.APPROVED.value,
+        )
+        .order_by(REPORTS.c.tenant_id, REPORTS.c.version)
+    )
+
+
+def _active_associations(owned: Owned) -> sa.Select:
+    return (
+        sa.select(ASSOCIATIONS.c.id, ASSOCIATIONS.c.name)
+        .where(
+            owned(ASSOCIATIONS),
+            ASSOCIATIONS.c.federation_id == sa.bindparam("federation_id"),
+            ASSOCIATIONS.c.status == "active",
+        )
+        .order_by(ASSOCIATIONS.c.id)
+    )
+
+
+# A province's roll-up reads every association's figures: built once (`tenants.reads`).
+APPROVED_FIGURES = TenantRead(_approved_figures)
+ACTIVE_ASSOCIATIONS = TenantRead(_active_associations)
+
+
 def compile_rollup(federation_id: int, year: int) -> FederationRollup:
     """Sum the approved reports into the draft roll-up (a new version after a lock).
-    Reads the four columns the sum needs, not whole reports: a province's roll-up reads
-    every association's figures. Everything is read before the roll-up is written, so a new
-    version is written once, whole (one INSERT and its audit row, not an empty row first
-    and its figures after)."""
+    Reads the four columns the sum needs, not whole reports. Everything is read before
+    the roll-up is written, so a new version is written once, whole (one INSERT and its
+    audit row, not an empty row first and its figures after)."""
     latest = db.session.scalars(rollups(federation_id, year).limit(1)).first()
-    A = AnnualReport
-    rows = db.session.execute(
-        _approved_query(federation_id, year, A.tenant_id, A.version, A.locked_hash, A.figures)
-    )
+    of_year = {"federation_id": federation_id, "year": year}
+    rows = APPROVED_FIGURES.rows(db.session, of_year)
     approved = {row.tenant_id: row for row in rows}  # the latest version of each
-    associations = db.session.execute(
-        sa.select(Association.id, Association.name)
-        .where(Association.federation_id == federation_id, Association.status == "active")
-        .order_by(Association.id)
-    ).all()
+    associations = ACTIVE_ASSOCIATIONS.rows(db.session, of_year)
     if latest is None or latest.locked:
         latest = FederationRollup(
             federation_id=federation_id, year=year, version=(latest.version + 1) if latest else 1

@@ -3,10 +3,13 @@ ORM criteria would let the scope see, fails closed as they do, and is refused wh
 a tenant table without its condition. On PostgreSQL these run as the NOBYPASSRLS app role:
 a read that went out without the scope's row-level security settings would see nothing."""
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
 
 from service.members.models import GroupMember, Member
+from service.reporting.models import AnnualReport, FederationRollup, ReportingPeriod
 from tenants.db import db
 from tenants.models import Association, Federation
 from tenants.reads import TenantRead
@@ -262,3 +265,70 @@ def test_a_read_sees_what_the_session_has_not_flushed_yet(world):
 
 def _names(owned):
     return sa.select(MEMBERS.c.name).where(owned(MEMBERS))
+
+
+# --- a federation's rows ---------------------------------------------------------------------
+
+PERIODS = ReportingPeriod.__table__
+ROLLUPS = FederationRollup.__table__
+REPORTS = AnnualReport.__table__
+
+
+@pytest.fixture
+def federation_rows(world) -> None:
+    """A reporting period (read by the federation's associations) and a roll-up (its own)
+    in each federation."""
+    with system_scope("test: a federation's rows"):
+        for federation in (world.a.federation, world.b.federation):
+            db.session.add(
+                ReportingPeriod(
+                    federation_id=federation.id,
+                    year=1999,
+                    deadline=date(2000, 3, 31),
+                    opened_by="t",
+                )
+            )
+            db.session.add(FederationRollup(federation_id=federation.id, year=1999))
+        db.session.flush()
+
+
+@pytest.mark.parametrize("model", [ReportingPeriod, FederationRollup], ids=["shared", "own"])
+def test_a_federation_s_rows_are_read_as_the_criteria_read_them(world, federation_rows, model):
+    """A period is read by its federation and the federation's associations; a roll-up by
+    its federation only: the same rows the ORM criteria give each scope."""
+    table = model.__table__
+    read = TenantRead(
+        lambda owned: sa.select(table.c.id, table.c.federation_id).where(owned(table))
+    )
+    scopes = [
+        Scope.association(world.a.first.association.id),
+        Scope.association(world.b.second.association.id),
+        Scope.federation(world.a.federation.id),
+        Scope.national([world.a.federation.id, world.b.federation.id]),
+        Scope.nothing(),
+    ]
+    for scope in scopes:
+        with use_scope(scope):
+            assert {r.id for r in read.rows(db.session)} == set(
+                db.session.scalars(sa.select(model.id))
+            ), scope
+    with use_scope(Scope.association(world.a.first.association.id)):
+        seen = {r.federation_id for r in read.rows(db.session)}
+    assert seen == ({world.a.federation.id} if model is ReportingPeriod else set())
+
+
+def test_a_federation_s_table_joined_needs_its_condition_too():
+    def build(with_period_condition: bool):
+        def statement(owned):
+            joined = sa.select(REPORTS.c.id).join_from(
+                REPORTS, PERIODS, PERIODS.c.id == REPORTS.c.period_id
+            )
+            if with_period_condition:
+                return joined.where(owned(REPORTS), owned(PERIODS))
+            return joined.where(owned(REPORTS))
+
+        return statement
+
+    TenantRead(build(True))
+    with pytest.raises(ScopeViolation, match="reporting_period"):
+        TenantRead(build(False))
