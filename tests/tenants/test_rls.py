@@ -110,7 +110,7 @@ def test_every_policy_reads_its_settings_once_per_statement(db_session):
         sa.text("SELECT tablename, qual FROM pg_policies WHERE policyname = 'tenant_isolation'")
     ).all()
     assert len(rows) == len(tenant_models()) + 1  # and the association table itself
-    stale = [table for table, qual in rows if "SELECT app_ids('app.tenant_ids'" not in qual]
+    stale = [table for table, qual in rows if "SELECT app_tenant()" not in qual]
     assert stale == []
 
 
