@@ -14,10 +14,11 @@ A table with no rule shows metadata only, to everyone: a new table fails closed.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
+from flask import g, has_app_context
 from sqlalchemy import inspect
 
 from service.activities import services as activities
@@ -298,11 +299,23 @@ def fields_seen(principal: Principal, events: list[Logged]) -> dict[int, frozens
     return out
 
 
+def owners_of(labels: Iterable[str]) -> dict[str, accounts.Owner]:
+    """`accounts.owners_of_labels`, each label looked up once per request: a page of the log
+    asks for its actors up to four times (who acted, their names, the filter's choices)."""
+    labels = set(labels)
+    known = g.setdefault("audit_owners", {}) if has_app_context() else {}
+    missing = labels - known.keys()
+    if missing:
+        found = accounts.owners_of_labels(missing)
+        known.update({label: found.get(label) for label in missing})
+    return {label: known[label] for label in labels if known[label] is not None}
+
+
 def actors_seen(principal: Principal, events: list[Logged]) -> dict[int, str]:
     """Who acted, as this viewer may know it: the account itself when it belongs to the
     viewer's own association, federation or platform; from anywhere else, its role only.
     "anonymous", "system" and "cli" stay as they are."""
-    owners = accounts.owners_of_labels({event.actor for event in events})
+    owners = owners_of(event.actor for event in events)
     out = {}
     for event in events:
         owner = owners.get(event.actor)
@@ -318,7 +331,7 @@ def actors_seen(principal: Principal, events: list[Logged]) -> dict[int, str]:
 def actors_named_to(principal: Principal, labels: list[str]) -> list[str]:
     """Of these actor labels, those `actors_seen` shows this viewer by name (accounts and
     tokens of its own organisation), in the order given."""
-    owners = accounts.owners_of_labels(set(labels))
+    owners = owners_of(labels)
     return [
         label
         for label in labels

@@ -21,6 +21,7 @@ from service.audit import visibility
 from service.audit.models import AuditEvent, PlatformAuditEvent
 from service.audit.queries import page_for
 from service.audit.services import concealed_actor, record, reset_actor, set_actor
+from service.auth import services as accounts
 from service.auth.principal import principal_for_user
 from service.auth.roles import Role
 from service.federation import guidance, problems
@@ -439,3 +440,21 @@ def test_the_actor_filter_offers_who_acted_among_the_latest_events_read_in_chunk
 
     assert offered(4) == {f"user:{admin.id}"}  # two chunks, both the admin's
     assert offered(6) == {f"user:{u.id}" for u in (admin, staff, member)}  # a third chunk
+
+
+def test_a_page_of_the_log_looks_each_actor_up_once(app, world, audited, monkeypatch):
+    """Who acted is asked for the page's rows, their names and the filter's choices; the
+    accounts behind each label are read once per request, and the page still names them."""
+    asked: list[set[str]] = []
+    owners_of_labels = accounts.owners_of_labels
+
+    def counted(labels):
+        asked.append(set(labels))
+        return owners_of_labels(labels)
+
+    monkeypatch.setattr(accounts, "owners_of_labels", counted)
+    admin = world.a.first.users[Role.ASSOCIATION_ADMIN]
+    shown = app.test_client().login_as(admin).get("/audit/").get_data(as_text=True)
+    every = [label for labels in asked for label in labels]
+    assert every and len(every) == len(set(every))
+    assert html.escape(admin.display_name) in shown
