@@ -55,9 +55,17 @@ def _kind(table: sa.FromClause) -> str:
     raise TypeError(f"{table.description} has no owner: not a tenant table nor a federation's")
 
 
+# The column that says whose a row is, by `_kind`.
+_OWNER_COLUMN = {
+    "association": "id",
+    "tenant": "tenant_id",
+    "shared": "federation_id",
+    "federation": "federation_id",
+}
+
+
 def _owner(table: sa.FromClause) -> sa.ColumnElement[int]:
-    """The column that says whose a row is."""
-    return table.c[{"association": "id", "tenant": "tenant_id"}.get(_kind(table), "federation_id")]
+    return table.c[_OWNER_COLUMN[_kind(table)]]
 
 
 def _of_association(table: sa.FromClause) -> sa.ColumnElement[bool]:

@@ -356,25 +356,6 @@ def reopen(report: AnnualReport, reason: str, actor: str) -> AnnualReport:
 # --- the federation's roll-up -----------------------------------------------------------
 
 
-def _approved_query(federation_id: int, year: int, *columns) -> sa.Select:
-    return (
-        sa.select(*columns)
-        .join(ReportingPeriod, ReportingPeriod.id == AnnualReport.period_id)
-        .where(
-            ReportingPeriod.federation_id == federation_id,
-            ReportingPeriod.year == year,
-            AnnualReport.status == S.APPROVED.value,
-        )
-        .order_by(AnnualReport.tenant_id, AnnualReport.version)
-    )
-
-
-def approved_reports(federation_id: int, year: int) -> list[AnnualReport]:
-    """The latest approved version of each association's report for the year."""
-    rows = db.session.scalars(_approved_query(federation_id, year, AnnualReport))
-    return list({r.tenant_id: r for r in rows}.values())
-
-
 def rollups(federation_id: int, year: int):
     return (
         sa.select(FederationRollup)
