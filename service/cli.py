@@ -162,16 +162,15 @@ def revoke_token(token_id: int) -> None:
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="stop when the queues are empty")
 def worker(burst: bool) -> None:
-    """Run an RQ worker (with the scheduler) on every queue."""
-    from rq import Worker
-
-    from service.jobs import QUEUES, queue, serve
+    """Run an RQ worker (with the scheduler) on every queue: refreshes in its own process,
+    other jobs each in a process it forks (service.jobs.JobWorker)."""
+    from service.jobs import QUEUES, JobWorker, queue, serve
 
     if not current_app.config.get("REDIS_URL"):
         raise click.ClickException("REDIS_URL is not set: jobs run inline, no worker needed")
     serve(current_app._get_current_object())
     queues = [queue(name) for name in QUEUES]
-    Worker(queues, connection=queues[0].connection).work(with_scheduler=True, burst=burst)
+    JobWorker(queues, connection=queues[0].connection).work(with_scheduler=True, burst=burst)
 
 
 @click.command("scheduler")
