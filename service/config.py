@@ -75,6 +75,9 @@ def from_environment(instance_path: str, env: dict[str, str] | None = None) -> d
         # retries (service.jobs.EmbeddedScheduler); seconds between its looks at the clock.
         "EMBEDDED_SCHEDULER": redis_url is None and env.get("EMBEDDED_SCHEDULER") != "0",
         "EMBEDDED_SCHEDULER_TICK": float(env.get("EMBEDDED_SCHEDULER_TICK", "15")),
+        # With Redis, how long a refresh waits before a worker may take it: the writes of
+        # that while share it (service.jobs._push).
+        "REFRESH_DELAY_SECONDS": float(env.get("REFRESH_DELAY_SECONDS", "2")),
         "RATELIMIT_STORAGE_URI": redis_url or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         # Redis down: limit per process in memory, and never fail a request over a limit.

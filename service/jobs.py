@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from croniter import croniter
@@ -162,10 +162,16 @@ def _pending_key(scope: dict, path: str, args: list) -> str:
 def _push(app: Flask, target: Queue, job: Job) -> None:
     """Put a created job on its queue (after the commit it waited for); inline, have it run."""
     pending = _pending_key(*job.args[:3]) if target.name == REFRESH else None
+    delay = app.config["REFRESH_DELAY_SECONDS"] if pending and not is_inline(app) else 0
     try:
         if pending and not target.connection.set(pending, job.id, nx=True, ex=PENDING_SECONDS):
             return  # the same refresh waits unstarted: it reads this commit when it runs
-        target.enqueue_job(job)
+        if delay:
+            # The writes of the next moments share it: an integration writing ten times a
+            # second costs a refresh every few seconds, not ten a second.
+            target.schedule_job(job, datetime.now(UTC) + timedelta(seconds=delay))
+        else:
+            target.enqueue_job(job)
     except RedisError:
         # The commit stands; the periodic sweeps (lost compiles and imports, the nightly
         # recompute and refresh, due pushes) pick the work up again.

@@ -94,6 +94,8 @@ def app(database_urls):
             "MIGRATION_DATABASE_URL": owner_url,
             "REDIS_URL": REDIS_URL,
             "RATELIMIT_STORAGE_URI": REDIS_URL or "memory://",
+            # A test drains the queues when it likes; test_job_worker has the delay.
+            "REFRESH_DELAY_SECONDS": 0,
             "SESSION_COOKIE_SECURE": False,
             "REMEMBER_COOKIE_SECURE": False,
             # Sent mail stays in memory (Flask-Mailman's locmem); see the `outbox` fixture.

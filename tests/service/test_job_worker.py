@@ -1,14 +1,18 @@
 """`flask worker` (service.jobs.JobWorker): a refresh runs in the worker's own process, where
 the connections of the refreshes before it stay open; any other job in a work horse the
-worker forks, which opens a connection of its own and never uses the worker's. The worker of
-production, so PostgreSQL and Redis; the app's own pool, not a test's bound connection."""
+worker forks, which opens a connection of its own and never uses the worker's. A refresh
+waits a moment before a worker may take it, and the writes of that moment share it. The
+worker of production, so PostgreSQL and Redis; the app's own pool, not a test's bound
+connection."""
 
 from __future__ import annotations
 
 import os
+import time
 
 import pytest
 import sqlalchemy as sa
+from rq.registry import ScheduledJobRegistry
 
 from service import jobs
 from tenants.db import db
@@ -28,25 +32,54 @@ def where_it_ran(_label: str) -> dict:
     }
 
 
+RAN: list[str] = []
+
+
+def note(label: str) -> None:
+    RAN.append(label)
+
+
+def _work(app, with_scheduler: bool = False) -> None:
+    """A worker's turn: the scheduler's (due delayed jobs onto their queues), then the queues'."""
+    queues = [jobs.queue(name, app) for name in jobs.QUEUES]
+    with app.app_context():
+        worker = jobs.JobWorker(queues, connection=queues[0].connection)
+        worker.work(burst=True, with_scheduler=with_scheduler)
+
+
+def _nothing_waiting(app) -> None:
+    for name in jobs.QUEUES:
+        queue = jobs.queue(name, app)
+        queue.empty()
+        scheduled = ScheduledJobRegistry(queue=queue)
+        for job_id in scheduled.get_job_ids():
+            scheduled.remove(job_id, delete_job=True)
+    for pending in queue.connection.scan_iter("kexie:pending:*"):
+        queue.connection.delete(pending)
+
+
+@pytest.fixture
+def worker_app(app, monkeypatch):
+    monkeypatch.setattr(jobs, "_worker_app", app)  # as `flask worker` does (jobs.serve)
+    _nothing_waiting(app)
+    yield app
+    _nothing_waiting(app)
+
+
 def _queue_and_work(app, enqueue, label: str) -> dict:
     """Queue one job as a committed request does, let a worker drain the queues, and
     return where the job ran."""
     with app.app_context(), system_scope("a test of the worker"):
         job = enqueue(where_it_ran, label)
         db.session.commit()  # a job is queued once its caller's transaction commits
-    queues = [jobs.queue(name, app) for name in jobs.QUEUES]
-    with app.app_context():
-        jobs.JobWorker(queues, connection=queues[0].connection).work(burst=True)
+    _work(app)
     job.refresh()
     assert job.get_status() == "finished", job.latest_result()
     return job.return_value()
 
 
-def test_a_refresh_runs_in_the_worker_and_any_other_job_in_a_horse(app, monkeypatch):
-    monkeypatch.setattr(jobs, "_worker_app", app)  # as `flask worker` does (jobs.serve)
-    for name in jobs.QUEUES:
-        jobs.queue(name, app).empty()
-
+def test_a_refresh_runs_in_the_worker_and_any_other_job_in_a_horse(worker_app):
+    app = worker_app
     first = _queue_and_work(app, jobs.enqueue_refresh, "a rollup refresh")
     assert first["process"] == os.getpid()
 
@@ -59,3 +92,27 @@ def test_a_refresh_runs_in_the_worker_and_any_other_job_in_a_horse(app, monkeypa
     second = _queue_and_work(app, jobs.enqueue_refresh, "the next refresh")
     assert second == first
     assert peek_scope() is None  # a job's scope ended with it
+
+
+def test_the_writes_of_a_moment_share_one_refresh_that_waits_for_them(worker_app, monkeypatch):
+    app, RAN[:] = worker_app, []
+    monkeypatch.setitem(app.config, "REFRESH_DELAY_SECONDS", 1)
+    asked = time.monotonic()
+    for _write in range(3):  # three requests, each committing a write that asks for it
+        with app.app_context(), system_scope("a test of the worker"):
+            jobs.enqueue_refresh(note, "rollups")
+            db.session.commit()
+    refreshes = jobs.queue(jobs.REFRESH, app)
+    assert refreshes.count == 0 and len(ScheduledJobRegistry(queue=refreshes)) == 1
+
+    _work(app, with_scheduler=True)
+    assert RAN == []  # not yet: the moment's writes may still come
+
+    time.sleep(max(0.0, asked + 1.1 - time.monotonic()))
+    _work(app, with_scheduler=True)
+    assert RAN == ["rollups"]
+    # It has run: the next write asks for a refresh of its own, which waits in its turn.
+    with app.app_context(), system_scope("a test of the worker"):
+        jobs.enqueue_refresh(note, "rollups")
+        db.session.commit()
+    assert len(ScheduledJobRegistry(queue=refreshes)) == 1
