@@ -94,13 +94,17 @@ def is_inline(app: Flask) -> bool:
 
 
 def _connection(app: Flask):
+    ext = app.extensions.setdefault("kexie_jobs", {})
     url = app.config.get("REDIS_URL")
     if url:
-        from redis import Redis
+        if "redis" not in ext:
+            from redis import Redis
 
-        # Fail fast when Redis is down: the request answers "try again later" in seconds.
-        return Redis.from_url(url, socket_connect_timeout=2)
-    ext = app.extensions.setdefault("kexie_jobs", {})
+            # One client per process, whose pool keeps its connections (a client per queue
+            # opened a connection for every request that queued a job). Fail fast when Redis
+            # is down: the request answers "try again later" in seconds.
+            ext["redis"] = Redis.from_url(url, socket_connect_timeout=2)
+        return ext["redis"]
     if "fake" not in ext:
         # Each FakeRedis is a server of its own: two threads' first use at once (a request
         # enqueueing as the embedded scheduler ticks) must not make two, or a job pushed to

@@ -1,9 +1,9 @@
 """`flask worker` (service.jobs.JobWorker): a refresh runs in the worker's own process, where
 the connections of the refreshes before it stay open; any other job in a work horse the
 worker forks, which opens a connection of its own and never uses the worker's. A refresh
-waits a moment before a worker may take it, and the writes of that moment share it. The
-worker of production, so PostgreSQL and Redis; the app's own pool, not a test's bound
-connection."""
+waits a moment before a worker may take it, and the writes of that moment share it; the
+requests that queue jobs share their process's connections to Redis. The worker of
+production, so PostgreSQL and Redis; the app's own pool, not a test's bound connection."""
 
 from __future__ import annotations
 
@@ -121,3 +121,16 @@ def test_the_writes_of_a_moment_share_one_refresh_that_waits_for_them(worker_app
         jobs.enqueue_refresh(note, "rollups")
         db.session.commit()
     assert len(ScheduledJobRegistry(queue=refreshes)) == 1
+
+
+def test_requests_that_queue_jobs_share_their_processs_connections_to_redis(worker_app):
+    app = worker_app
+    server = jobs.queue(jobs.DEFAULT, app).connection
+    opened = server.info("stats")["total_connections_received"]
+    for write in range(20):  # twenty requests, each queueing a job as its write commits
+        with app.app_context(), system_scope("a test of the worker"):
+            jobs.enqueue(note, f"import {write}")
+            db.session.commit()
+    assert jobs.queue(jobs.DEFAULT, app).count == 20
+    # A client per queue opened a connection for each (21 here before that was fixed).
+    assert server.info("stats")["total_connections_received"] - opened <= 3
