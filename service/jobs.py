@@ -274,8 +274,9 @@ class JobWorker(Worker):
     """RQ's worker, which runs each job in a work horse it forks, except the refreshes: those
     it runs in its own process. A horse starts cold, with SQLAlchemy's compiled statements,
     psycopg's prepared ones and the pool's connections of no job before it: a refresh of an
-    association's rollups took 0.35 s there against 0.03 s warm, and a write queues one, so
-    under the proof's load the horses took a quarter of the machine (16 of 60 CPU seconds).
+    association's rollups took 0.35 s cold (the first in a process) against 0.03 s warm, and
+    a write queues one: under the proof's load the horses took a quarter of the machine (16
+    of 60 CPU seconds).
     A refresh is small and idempotent; the other jobs (an import, a compile, a push, the
     nightly sweeps) keep a horse of their own: their memory goes back when they end, and a
     hard timeout ends them.
