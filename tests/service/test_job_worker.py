@@ -52,18 +52,18 @@ def _work(app, with_scheduler: bool = False) -> None:
 
 
 def _nothing_waiting(app) -> None:
+    redis = jobs.queue(jobs.DEFAULT, app).connection
     for name in jobs.QUEUES:
         queue = jobs.queue(name, app)
         queue.empty()
         scheduled = ScheduledJobRegistry(queue=queue)
         for job_id in scheduled.get_job_ids():
             scheduled.remove(job_id, delete_job=True)
-    for pending in queue.connection.scan_iter("kexie:pending:*"):
-        queue.connection.delete(pending)
-    # A worker another test killed leaves its scheduler's lock for a minute, and a burst
-    # worker's scheduler then moves nothing.
-    for name in jobs.QUEUES:
-        queue.connection.delete(RQScheduler.get_locking_key(name))
+        # A worker another test killed leaves its scheduler's lock for a minute, and a
+        # burst worker's scheduler then moves nothing.
+        redis.delete(RQScheduler.get_locking_key(name))
+    for pending in redis.scan_iter("kexie:pending:*"):
+        redis.delete(pending)
 
 
 @pytest.fixture
