@@ -97,14 +97,15 @@ def _connection(app: Flask):
     ext = app.extensions.setdefault("kexie_jobs", {})
     url = app.config.get("REDIS_URL")
     if url:
-        if "redis" not in ext:
+        clients = ext.setdefault("redis", {})
+        if url not in clients:
             from redis import Redis
 
-            # One client per process, whose pool keeps its connections (a client per queue
-            # opened a connection for every request that queued a job). Fail fast when Redis
-            # is down: the request answers "try again later" in seconds.
-            ext["redis"] = Redis.from_url(url, socket_connect_timeout=2)
-        return ext["redis"]
+            # One client per process (and URL), whose pool keeps its connections: a client
+            # per queue opened a connection for every request that queued a job. Fail fast
+            # when Redis is down: the request answers "try again later" in seconds.
+            clients[url] = Redis.from_url(url, socket_connect_timeout=2)
+        return clients[url]
     if "fake" not in ext:
         # Each FakeRedis is a server of its own: two threads' first use at once (a request
         # enqueueing as the embedded scheduler ticks) must not make two, or a job pushed to
