@@ -79,12 +79,18 @@ def worker_app(app, monkeypatch):
         db.engine.dispose()
 
 
+def _queued(app, enqueue, func, label: str):
+    """One job queued as a request that commits a write queues it."""
+    with app.app_context(), system_scope("a test of the worker"):
+        job = enqueue(func, label)
+        db.session.commit()  # a job is queued once its caller's transaction commits
+    return job
+
+
 def _queue_and_work(app, enqueue, label: str) -> dict:
     """Queue one job as a committed request does, let a worker drain the queues, and
     return where the job ran."""
-    with app.app_context(), system_scope("a test of the worker"):
-        job = enqueue(where_it_ran, label)
-        db.session.commit()  # a job is queued once its caller's transaction commits
+    job = _queued(app, enqueue, where_it_ran, label)
     _work(app)
     job.refresh()
     assert job.get_status() == "finished", job.latest_result()
@@ -113,9 +119,7 @@ def test_the_writes_of_a_moment_share_one_refresh_that_waits_for_them(worker_app
     app, RAN[:] = worker_app, []
     monkeypatch.setitem(app.config, "REFRESH_DELAY_SECONDS", 2)
     for _write in range(3):  # three requests, each committing a write that asks for it
-        with app.app_context(), system_scope("a test of the worker"):
-            jobs.enqueue_refresh(note, "rollups")
-            db.session.commit()
+        _queued(app, jobs.enqueue_refresh, note, "rollups")
     asked = time.monotonic()  # the refresh is due 2 s after the first commit, before this
     refreshes = jobs.queue(jobs.REFRESH, app)
     assert refreshes.count == 0 and len(ScheduledJobRegistry(queue=refreshes)) == 1
@@ -127,9 +131,7 @@ def test_the_writes_of_a_moment_share_one_refresh_that_waits_for_them(worker_app
     _work(app, with_scheduler=True)
     assert RAN == ["rollups"]
     # It has run: the next write asks for a refresh of its own, which waits in its turn.
-    with app.app_context(), system_scope("a test of the worker"):
-        jobs.enqueue_refresh(note, "rollups")
-        db.session.commit()
+    _queued(app, jobs.enqueue_refresh, note, "rollups")
     assert len(ScheduledJobRegistry(queue=refreshes)) == 1
 
 
@@ -138,9 +140,7 @@ def test_requests_that_queue_jobs_share_their_processs_connections_to_redis(work
     server = jobs.queue(jobs.DEFAULT, app).connection
     opened = server.info("stats")["total_connections_received"]
     for write in range(20):  # twenty requests, each queueing a job as its write commits
-        with app.app_context(), system_scope("a test of the worker"):
-            jobs.enqueue(note, f"import {write}")
-            db.session.commit()
+        _queued(app, jobs.enqueue, note, f"import {write}")
     assert jobs.queue(jobs.DEFAULT, app).count == 20
     # A client per queue opened a connection for each (21 here before that was fixed).
     assert server.info("stats")["total_connections_received"] - opened <= 3
