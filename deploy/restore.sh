@@ -7,8 +7,10 @@
 # postgresql://postgres@/postgres). The roles of deploy/postgres/roles.sql must exist there
 # (roles live in the cluster, not in a dump): the restored objects keep their owner
 # (OWNER_ROLE, default kexie_owner) and the app role's grants.
-# It never writes over a live database: restore beside it, check, then point DATABASE_URL at
-# the new one (or rename: ALTER DATABASE kexie RENAME TO kexie_old; ... RENAME TO kexie).
+# It never writes over a live database: restore beside it, check, then rename (ALTER DATABASE
+# kexie RENAME TO kexie_old; ... RENAME TO kexie): the policies name the scope roles of the
+# database dumped (kexie_association ...), and the service takes those named after the
+# database it connects to.
 set -euo pipefail
 
 dump=${1:?usage: restore.sh DUMP_FILE ADMIN_DATABASE_URL NEW_DATABASE_NAME}

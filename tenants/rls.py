@@ -1,11 +1,25 @@
 """PostgreSQL row-level security: the second wall behind the ORM criteria.
 
-Policies read transaction-local settings that `install()` sets at the start of every
-transaction (and again if the scope changes inside one) with `set_config(..., true)`:
-a pooled connection never carries one request's tenants into the next. On an engine passed
-to `send_as_set_local` (RLS_SET_LOCAL=1) they go as three `SET LOCAL` statements instead,
-which Citus propagates to the workers of the transaction (`citus.propagate_set_commands =
-'local'`) where it does not propagate a function call; deploy/SCALE.md.
+Each transaction takes the role of its scope's kind and the scope's ids, transaction-local,
+with `set_config(..., true)` at its start (and again if the scope changes inside one): a
+pooled connection never carries one request's tenants into the next. The roles are named
+after the database (`scope_roles`; deploy/postgres/roles.sql makes them): an association's
+transaction runs as `<database>_association`, bound by one policy per table that compares the
+row's tenant with the setting's id, which the planner folds into the statement's own
+condition; a federation's (or a national scope's) as `<database>_federation`, bound by its
+federations' rule; the system scope as `<database>_system`, which bypasses row-level
+security. The login role of the service takes no scope role outside a scope, and sees only
+what its scope roles' policies grant with no ids set: nothing.
+
+On an engine passed to `send_as_set_local` (RLS_SET_LOCAL=1) they go as `SET LOCAL`
+statements instead, which Citus propagates to the workers of the transaction
+(`citus.propagate_set_commands = 'local'`) where it does not propagate a function call;
+deploy/SCALE.md.
+
+Migrations create a table's policies in the form every earlier migration made them (one
+rule for every role, `policy_sql` and the others), then give each scope role its own with
+`scope_policies_sql`; the first rule stays with the schema's owner, whose data migrations
+still pass it by setting `app.bypass_rls`.
 """
 
 from __future__ import annotations
@@ -159,23 +173,116 @@ def drop_policy_sql(table: str) -> list[str]:
     ]
 
 
-def settings_for(scope: Scope | None) -> dict[str, str]:
-    """The three settings a scope stands for; no scope (or an empty one) sees nothing."""
-    tenants, federations, bypass = "", "", "off"
-    if scope is not None:
-        if scope.kind is ScopeKind.SYSTEM:
-            bypass = "on"
-        elif scope.kind is ScopeKind.ASSOCIATION:
+# --- one role per kind of scope -----------------------------------------------------------
+
+ASSOCIATION_ROLE, FEDERATION_ROLE, SYSTEM_ROLE = "association", "federation", "system"
+_ROLE_OF_KIND = {
+    ScopeKind.ASSOCIATION: ASSOCIATION_ROLE,
+    ScopeKind.FEDERATION: FEDERATION_ROLE,
+    ScopeKind.NATIONAL: FEDERATION_ROLE,
+    ScopeKind.SYSTEM: SYSTEM_ROLE,
+}
+_ROLE_NAME = re.compile(r"[a-z_][a-z0-9_]*")
+
+
+def scope_roles(database: str) -> dict[str, str]:
+    """The scope roles of `database`, by kind: `<database>_association` and so on."""
+    if not _ROLE_NAME.fullmatch(database):
+        raise ValueError(
+            f"scope roles are named after the database; not a plain name: {database!r}"
+        )
+    return {kind: f"{database}_{kind}" for kind in (ASSOCIATION_ROLE, FEDERATION_ROLE, SYSTEM_ROLE)}
+
+
+_FEDERATIONS = "(SELECT app_ids('app.federation_ids'))::bigint[]"
+# Each scope role's rule beside the one for every role (the association table's own): a role
+# not named has no policy on the table, and sees none of its rows.
+_SCOPE_RULES = {
+    "tenant_isolation": {
+        ASSOCIATION_ROLE: "tenant_id = (SELECT app_tenant())",
+        FEDERATION_ROLE: "tenant_id IN (SELECT a.id FROM association a WHERE a.federation_id"
+        " = ANY ((SELECT app_ids('app.federation_ids'))::bigint[]))",
+    },
+    "association": {
+        ASSOCIATION_ROLE: "id = (SELECT app_tenant())",
+        FEDERATION_ROLE: f"federation_id = ANY ({_FEDERATIONS})",
+    },
+    "federation_isolation": {FEDERATION_ROLE: f"federation_id = ANY ({_FEDERATIONS})"},
+}
+SCOPE_POLICY = {ASSOCIATION_ROLE: "association_scope", FEDERATION_ROLE: "federation_scope"}
+
+_PUBLIC_POLICIES = sa.text(
+    "SELECT policyname, tablename, with_check FROM pg_policies"
+    " WHERE schemaname = 'public' AND roles = '{public}'"
+    " AND policyname IN"
+    " ('tenant_isolation', 'federation_isolation', 'federation_association_reads')"
+    " ORDER BY tablename, policyname"
+)
+
+
+def scope_policies_sql(connection: sa.Connection) -> list[str]:
+    """Statements that give each scope role of the connection's database its own policies on
+    every table whose rule is still one for every role: the rule goes to the schema's owner
+    (the connection's user, who runs migrations), each scope role gets its own, and an
+    association's read of its federation's shared rows becomes the association role's."""
+    database, owner = connection.execute(sa.text("SELECT current_database(), current_user")).one()
+    roles = scope_roles(database)
+    if not _ROLE_NAME.fullmatch(owner):
+        raise ValueError(f"not a plain role name: {owner!r}")
+    statements = []
+    for policy, table, with_check in connection.execute(_PUBLIC_POLICIES):
+        if policy == "federation_association_reads":
+            statements.append(f"ALTER POLICY {policy} ON {table} TO {roles[ASSOCIATION_ROLE]}")
+            continue
+        statements.append(f"ALTER POLICY {policy} ON {table} TO {owner}")
+        rules = _SCOPE_RULES["association" if table == "association" else policy]
+        for kind, rule in rules.items():
+            check = "true" if with_check == "true" else rule
+            statements.append(
+                f"CREATE POLICY {SCOPE_POLICY[kind]} ON {table} TO {roles[kind]}"
+                f" USING ({rule}) WITH CHECK ({check})"
+            )
+    return statements
+
+
+def public_policies_sql(connection: sa.Connection) -> list[str]:
+    """The reverse of `scope_policies_sql`: one rule for every role again."""
+    rows = connection.execute(
+        sa.text(
+            "SELECT policyname, tablename FROM pg_policies WHERE schemaname = 'public'"
+            " AND (policyname IN ('association_scope', 'federation_scope')"
+            " OR (policyname IN ('tenant_isolation', 'federation_isolation',"
+            " 'federation_association_reads') AND roles <> '{public}'))"
+            " ORDER BY tablename, policyname"
+        )
+    )
+    statements = []
+    for policy, table in rows:
+        if policy in SCOPE_POLICY.values():
+            statements.append(f"DROP POLICY {policy} ON {table}")
+        else:
+            statements.append(f"ALTER POLICY {policy} ON {table} TO PUBLIC")
+    return statements
+
+
+def settings_for(scope: Scope | None, roles: dict[str, str]) -> dict[str, str]:
+    """The role and the two settings a scope stands for, with `roles` of the database
+    (`scope_roles`); no scope (or an empty one) keeps the login role and sees nothing."""
+    role, tenants, federations = "none", "", ""
+    if scope is not None and scope.kind in _ROLE_OF_KIND:
+        role = roles[_ROLE_OF_KIND[scope.kind]]
+        if scope.kind is ScopeKind.ASSOCIATION:
             tenants = str(scope.association_id)
         elif scope.kind in (ScopeKind.FEDERATION, ScopeKind.NATIONAL):
             federations = ",".join(str(f) for f in sorted(scope.federation_ids))
-    return {"t": tenants, "f": federations, "b": bypass}
+    return {"role": role, "t": tenants, "f": federations}
 
 
 # In the driver's paramstyle: it rides in the pipeline of the next statement (roundtrips).
+# The role first: it decides which policies bind the statements that follow.
 _SET = (
-    "SELECT set_config('app.tenant_ids', %s, true), set_config('app.federation_ids', %s, true),"
-    " set_config('app.bypass_rls', %s, true)"
+    "SELECT set_config('role', %s, true), set_config('app.tenant_ids', %s, true),"
+    " set_config('app.federation_ids', %s, true)"
 )
 
 
@@ -184,9 +291,9 @@ _UNSET = object()
 # Engines whose transactions get the settings as SET LOCAL statements.
 _set_local: weakref.WeakSet[sa.Engine] = weakref.WeakSet()
 
-# What a setting may hold: ids and commas, or on/off. SET takes no parameters, so the
-# values are written into the statement, and only values of this form ever are.
-_SETTING_VALUE = re.compile(r"[0-9,]*|on|off")
+# What a setting may hold: ids and commas. SET takes no parameters, so the values are
+# written into the statement, and only values of this form (and roles of `_ROLE_NAME`) are.
+_SETTING_VALUE = re.compile(r"[0-9,]*")
 
 
 def send_as_set_local(engine: sa.Engine, on: bool = True) -> None:
@@ -198,34 +305,44 @@ def send_as_set_local(engine: sa.Engine, on: bool = True) -> None:
 
 
 def set_local_statements(settings: dict[str, str]) -> tuple[tuple[str, None], ...]:
-    """The settings as three `SET LOCAL` statements, ended with the transaction as
+    """The role and the settings as `SET LOCAL` statements, ended with the transaction as
     set_config(..., true) is."""
-    names = (("app.tenant_ids", "t"), ("app.federation_ids", "f"), ("app.bypass_rls", "b"))
-    statements = []
-    for name, key in names:
+    role = settings["role"]
+    if not _ROLE_NAME.fullmatch(role):
+        raise ValueError(f"not a role: {role!r}")
+    statements = [f"SET LOCAL ROLE {'NONE' if role == 'none' else role}"]
+    for name, key in (("app.tenant_ids", "t"), ("app.federation_ids", "f")):
         value = settings[key]
         if not _SETTING_VALUE.fullmatch(value):
             raise ValueError(f"not a setting value: {value!r}")
-        statements.append((f"SET LOCAL {name} = '{value}'", None))
-    return tuple(statements)
+        statements.append(f"SET LOCAL {name} = '{value}'")
+    return tuple((statement, None) for statement in statements)
 
 
-NOTHING = settings_for(None)
+def roles_of(connection: sa.Connection) -> dict[str, str]:
+    """The scope roles of the database `connection` is on (read from the driver's connection,
+    no round trip), kept with the pooled connection."""
+    roles = connection.info.get("scope_roles")
+    if roles is None:
+        database = connection.connection.dbapi_connection.info.dbname
+        roles = connection.info["scope_roles"] = scope_roles(database)
+    return roles
 
 
 def _apply(session: Session, connection: sa.Connection, *, fresh: bool = False) -> None:
-    """Set the scope's settings on the transaction, sent in the same round trip as its
-    next statement and ahead of it (a pipeline aborts what follows a failed statement, so
-    no statement runs without them). A fresh transaction that is to see nothing needs no
-    settings: set_config(..., true) ends with its transaction, and unset settings fail
-    closed like empty ones (see `app_ids`, `app_bypass`)."""
+    """Set the scope's role and settings on the transaction, sent in the same round trip as
+    its next statement and ahead of it (a pipeline aborts what follows a failed statement,
+    so no statement runs without them). A fresh transaction that is to see nothing needs
+    none: set_config(..., true) ends with its transaction, and the login role with no ids
+    set sees nothing (see `app_ids`, `app_tenant`)."""
     scope = peek_scope()
-    settings = settings_for(scope)
-    if connection.dialect.name == "postgresql" and not (fresh and settings == NOTHING):
-        if connection.engine in _set_local:
-            roundtrips.defer_all(connection, set_local_statements(settings))
-        else:
-            roundtrips.defer(connection, _SET, (settings["t"], settings["f"], settings["b"]))
+    if connection.dialect.name == "postgresql":
+        settings = settings_for(scope, roles_of(connection))
+        if not (fresh and settings["role"] == "none"):
+            if connection.engine in _set_local:
+                roundtrips.defer_all(connection, set_local_statements(settings))
+            else:
+                roundtrips.defer(connection, _SET, (settings["role"], settings["t"], settings["f"]))
     session.info["rls_scope"] = scope
     # Which session's scope the connection now carries: two sessions on one connection (the
     # tests' request and test body, each committing its savepoint) must not trust each other's.

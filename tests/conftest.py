@@ -30,12 +30,19 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
 ROLES_SQL = Path(__file__).resolve().parents[1] / "deploy/postgres/roles.sql"
+SCOPE_ROLE_KINDS = ("association", "federation", "system")
 
 
 def _roles_sql(owner: str, app_role: str, name: str) -> tuple[list[str], list[str]]:
     """deploy/postgres/roles.sql with this run's names: (cluster statements, database ones)."""
     text = ROLES_SQL.read_text()
-    for old, new in (("kexie_owner", owner), ("kexie_app", app_role), ("kexie", name)):
+    scope_roles = [(f"kexie_{kind}", f"{name}_{kind}") for kind in SCOPE_ROLE_KINDS]
+    for old, new in (
+        *scope_roles,
+        ("kexie_owner", owner),
+        ("kexie_app", app_role),
+        ("kexie", name),
+    ):
         text = re.sub(rf"\b{old}\b", new, text)
     cluster, database = text.split("-- @database", 1)
 
@@ -69,6 +76,8 @@ def _pg_databases(admin_url: str) -> Iterator[tuple[str, str]]:
         with admin.connect() as c:
             c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {app_role}")
+            for kind in SCOPE_ROLE_KINDS:
+                c.exec_driver_sql(f"DROP ROLE IF EXISTS {name}_{kind}")
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {owner}")
         admin.dispose()
 

@@ -18,6 +18,7 @@ import sqlalchemy as sa
 from service import scale
 from service.members.models import Member
 from service.sorting import pinyin_order
+from tenants import rls
 from tenants.db import db
 from tenants.reads import TenantRead
 from tenants.scope import Scope, use_scope
@@ -106,7 +107,8 @@ READ_COUNTS = TenantRead(
         sa.select(MEMBERS.c.title, sa.func.count()).where(owned(MEMBERS)).group_by(MEMBERS.c.title)
     )
 )
-SET_TENANT = sa.text("SELECT set_config('app.tenant_ids', :t, true)")
+# The association's role and id, as the service sets them for an association's transaction.
+SET_TENANT = sa.text("SELECT set_config('role', :r, true), set_config('app.tenant_ids', :t, true)")
 SQL_COUNTS = sa.text("SELECT title, count(*) FROM member WHERE tenant_id = :t GROUP BY title")
 
 
@@ -143,10 +145,14 @@ def test_isolation_costs_little_against_the_bare_tenant_query():
                 assert len(rows) == 50 and counts
 
         app_role = sa.create_engine(province.app_url, **pool)
+        setting = {
+            "r": rls.scope_roles(app_role.url.database)[rls.ASSOCIATION_ROLE],
+            "t": str(tenant),
+        }
 
         def rls_only() -> None:  # the bare SQL as the app role: what RLS alone adds
             with app_role.begin() as c:
-                c.execute(SET_TENANT, {"t": str(tenant)})
+                c.execute(SET_TENANT, setting)
                 rows = c.execute(SQL_PAGE, {"t": tenant}).all()
                 counts = c.execute(SQL_COUNTS, {"t": tenant}).all()
                 assert len(rows) == 50 and counts
@@ -155,7 +161,7 @@ def test_isolation_costs_little_against_the_bare_tenant_query():
         # transaction holds the tenant's settings already, against the same on one that
         # bypasses RLS (both prepared by psycopg after their fifth run, as in the service).
         with app_role.connect() as held_app, bare.connect() as held_bare:
-            held_app.execute(SET_TENANT, {"t": str(tenant)})
+            held_app.execute(SET_TENANT, setting)
 
             def statements(connection: sa.Connection) -> Callable[[], None]:
                 def run() -> None:

@@ -70,21 +70,27 @@ def test_both_forms_of_the_settings_isolate(world, settings_form):
         assert db.session.execute(COUNT).scalar() >= 4
 
 
-def test_set_local_writes_only_ids_and_switches_into_the_statement():
-    statements = rls.set_local_statements({"t": "", "f": "3,17", "b": "off"})
+def test_set_local_writes_only_ids_and_roles_into_the_statement():
+    statements = rls.set_local_statements({"role": "kexie_federation", "t": "", "f": "3,17"})
     assert [s for s, _ in statements] == [
+        "SET LOCAL ROLE kexie_federation",
         "SET LOCAL app.tenant_ids = ''",
         "SET LOCAL app.federation_ids = '3,17'",
-        "SET LOCAL app.bypass_rls = 'off'",
     ]
+    assert rls.set_local_statements({"role": "none", "t": "", "f": ""})[0][0] == (
+        "SET LOCAL ROLE NONE"
+    )
     with pytest.raises(ValueError):
-        rls.set_local_statements({"t": "1'; RESET ALL; --", "f": "", "b": "off"})
+        rls.set_local_statements({"role": "none", "t": "1'; RESET ALL; --", "f": ""})
+    with pytest.raises(ValueError):
+        rls.set_local_statements({"role": "x; RESET ALL", "t": "", "f": ""})
 
 
 @on_postgres
 def test_set_local_is_what_reaches_the_server(app, database_urls):
     """On the wire, through an engine configured as the service's is with RLS_SET_LOCAL:
-    three SET LOCAL statements ride with the first statement, and no set_config."""
+    the role and the settings as SET LOCAL statements ride with the first statement, and no
+    set_config."""
     app_url, owner_url = database_urls
     proxy = WireProxy(*_host_and_port(PG_URL))
     engine = sa.create_engine(proxy.url(app_url))
@@ -107,6 +113,8 @@ def test_set_local_is_what_reaches_the_server(app, database_urls):
     finally:
         engine.dispose()
     assert f"SET LOCAL app.tenant_ids = '{association}'" in proxy.statements
+    roles = [s for s in proxy.statements if s.startswith("SET LOCAL ROLE ")]
+    assert roles and all(s.endswith("_association") for s in roles), roles
     assert not any("set_config" in s for s in proxy.statements)
 
 

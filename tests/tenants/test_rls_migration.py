@@ -71,3 +71,59 @@ def test_the_policies_compare_one_id_after_0034():
         assert checks["audit_event"] == "true"  # the append-only log stays append-only
     finally:
         databases.close()
+
+
+PUBLIC_POLICIES = sa.text(
+    "SELECT policyname, count(*) FROM pg_policies WHERE roles = '{public}' GROUP BY 1"
+)
+SCOPE_POLICIES = sa.text(
+    "SELECT count(*) FROM pg_policies WHERE policyname IN ('association_scope', 'federation_scope')"
+)
+
+
+def test_0035_gives_each_scope_role_its_policies_and_needs_the_roles(caplog):
+    """Downgraded, one rule for every role again; upgraded with the system role missing, a
+    message that says which roles to make; with them, each scope role's own policies."""
+    if not PG_URL:
+        pytest.skip("PostgreSQL: TEST_DATABASE_URL")
+    databases = _pg_databases(PG_URL)
+    app_url, owner_url = next(databases)
+    admin = sa.create_engine(PG_URL, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    owner = sa.create_engine(owner_url, poolclass=sa.pool.NullPool)
+    try:
+        app = _app(app_url, owner_url)
+        with app.app_context():
+            flask_migrate.upgrade()
+        with owner.connect() as c:
+            assert dict(c.execute(PUBLIC_POLICIES).all()) == {"platform_only": 1}
+            upgraded = c.execute(SCOPE_POLICIES).scalar()
+        with app.app_context():
+            flask_migrate.downgrade(revision="0034")
+        with owner.connect() as c:
+            downgraded = dict(c.execute(PUBLIC_POLICIES).all())
+            assert c.execute(SCOPE_POLICIES).scalar() == 0
+        assert set(downgraded) == {
+            "tenant_isolation",
+            "federation_isolation",
+            "federation_association_reads",
+            "platform_only",
+        }
+        system = f"{sa.make_url(owner_url).database}_system"
+        with admin.connect() as c:
+            c.exec_driver_sql(f"ALTER ROLE {system} NOBYPASSRLS")
+        with app.app_context(), pytest.raises(SystemExit):
+            flask_migrate.upgrade()  # Flask-Migrate logs the migration's error and exits
+        assert f"CREATE ROLE {system} NOLOGIN BYPASSRLS" in caplog.text
+        with owner.connect() as c:
+            assert c.execute(sa.text("SELECT version_num FROM alembic_version")).scalar() == "0034"
+        with admin.connect() as c:
+            c.exec_driver_sql(f"ALTER ROLE {system} BYPASSRLS")
+        with app.app_context():
+            flask_migrate.upgrade()
+        with owner.connect() as c:
+            assert dict(c.execute(PUBLIC_POLICIES).all()) == {"platform_only": 1}
+            assert c.execute(SCOPE_POLICIES).scalar() == upgraded > 0
+    finally:
+        owner.dispose()
+        admin.dispose()
+        databases.close()
