@@ -21,6 +21,7 @@ from flask.globals import _cv_app
 from flask.testing import FlaskClient
 
 from service import create_app
+from tenants import rls
 from tenants.db import Session, db
 from tenants.scope import system_scope
 from tests import factories
@@ -30,13 +31,12 @@ REDIS_URL = os.environ.get("TEST_REDIS_URL")
 
 
 ROLES_SQL = Path(__file__).resolve().parents[1] / "deploy/postgres/roles.sql"
-SCOPE_ROLE_KINDS = ("association", "federation", "system")
 
 
 def _roles_sql(owner: str, app_role: str, name: str) -> tuple[list[str], list[str]]:
     """deploy/postgres/roles.sql with this run's names: (cluster statements, database ones)."""
     text = ROLES_SQL.read_text()
-    scope_roles = [(f"kexie_{kind}", f"{name}_{kind}") for kind in SCOPE_ROLE_KINDS]
+    scope_roles = [(f"kexie_{kind}", role) for kind, role in rls.scope_roles(name).items()]
     for old, new in (
         *scope_roles,
         ("kexie_owner", owner),
@@ -76,8 +76,8 @@ def _pg_databases(admin_url: str) -> Iterator[tuple[str, str]]:
         with admin.connect() as c:
             c.exec_driver_sql(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {app_role}")
-            for kind in SCOPE_ROLE_KINDS:
-                c.exec_driver_sql(f"DROP ROLE IF EXISTS {name}_{kind}")
+            for role in rls.scope_roles(name).values():
+                c.exec_driver_sql(f"DROP ROLE IF EXISTS {role}")
             c.exec_driver_sql(f"DROP ROLE IF EXISTS {owner}")
         admin.dispose()
 

@@ -59,9 +59,13 @@ migration 0035 needs the scope roles of database {database}, made by a superuser
 (deploy/README.md, "Upgrading")"""
 
 
+def _roles_of_database(bind: sa.Connection) -> dict[str, str]:
+    return rls.scope_roles(bind.scalar(sa.text("SELECT current_database()")))
+
+
 def _scope_roles(bind: sa.Connection) -> dict[str, str]:
-    database = bind.scalar(sa.text("SELECT current_database()"))
-    roles = rls.scope_roles(database)
+    """The database's scope roles, which must exist, the system's with BYPASSRLS."""
+    roles = _roles_of_database(bind)
     bypass = dict(
         bind.execute(
             sa.text("SELECT rolname, rolbypassrls FROM pg_roles WHERE rolname = ANY (:names)"),
@@ -69,6 +73,7 @@ def _scope_roles(bind: sa.Connection) -> dict[str, str]:
         ).all()
     )
     if set(bypass) != set(roles.values()) or not bypass[roles[rls.SYSTEM_ROLE]]:
+        database = bind.scalar(sa.text("SELECT current_database()"))
         raise RuntimeError(ROLES_MISSING.format(database=database, **roles))
     return roles
 
@@ -96,8 +101,7 @@ def downgrade():
         return
     for statement in rls.public_policies_sql(bind):
         op.execute(statement)
-    roles = rls.scope_roles(bind.scalar(sa.text("SELECT current_database()")))
-    names = ", ".join(roles.values())
+    names = ", ".join(_roles_of_database(bind).values())
     for privileges, objects in DEFAULT_PRIVILEGES:
         op.execute(
             f"ALTER DEFAULT PRIVILEGES IN SCHEMA public REVOKE {privileges} ON {objects}"
