@@ -259,7 +259,7 @@ def _register_request_hooks(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(session_token: str):
-        return auth.user_by_session_token(session_token)
+        return auth.signed_in(session_token)
 
     @app.before_request
     def identify() -> None:

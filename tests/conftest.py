@@ -181,6 +181,7 @@ def _fresh_rate_limits(app):
     # Each test starts with no token known: a test that changes a token behind the
     # service's back (an expiry moved in the database) sees what a new worker would.
     token_cache.cache(app).entries.clear()
+    token_cache.accounts(app).entries.clear()
 
 
 def make_world(session) -> factories.World:

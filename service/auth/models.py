@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 
 import sqlalchemy as sa
@@ -87,6 +88,37 @@ class User(UserMixin, db.Model):
 
     def can(self, permission: Permission) -> bool:
         return permission in ROLES[self.role_enum].permissions
+
+
+@dataclass(frozen=True, eq=False)
+class SignedIn(UserMixin):
+    """The signed-in account as a page needs it (Flask-Login's `current_user`): who, in
+    which role and organisation, under which session token. A copy, attached to no
+    session, that a worker may keep between requests (service/auth/token_cache.py): a view
+    that changes the account reads the account itself (`services.account_of`)."""
+
+    id: int
+    username: str
+    display_name: str
+    role: str
+    association_id: int | None
+    federation_id: int | None
+    session_token: str
+
+    @classmethod
+    def of(cls, user: User) -> SignedIn:
+        return cls(
+            user.id,
+            user.username,
+            user.display_name,
+            user.role,
+            user.association_id,
+            user.federation_id,
+            user.session_token,
+        )
+
+    def get_id(self) -> str:
+        return self.session_token
 
 
 class PasswordLink(db.Model):

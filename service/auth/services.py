@@ -15,7 +15,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.audit.services import record
 from service.auth import token_cache
-from service.auth.models import ApiToken, TokenLevel, User, new_session_token
+from service.auth.models import ApiToken, SignedIn, TokenLevel, User, new_session_token
 from service.auth.principal import Principal
 from service.auth.roles import ROLES, TOKEN_PERMISSIONS, Level, Permission, Role
 from service.errors import RuleBroken
@@ -58,9 +58,26 @@ def authenticate(username: str, password: str) -> User | None:
 
 
 def user_by_session_token(token: str) -> User | None:
+    """The active account itself (to change it) a session's token is of, or None."""
     return db.session.scalar(
         sa.select(User).where(User.session_token == token, User.active.is_(True))
     )
+
+
+def signed_in(session_token: str) -> SignedIn | None:
+    """The active account a session's token is of, or None: from this process's cache
+    when the token is known (no database round trip), else read and remembered (see
+    token_cache for how long, and how a change of the account reaches every worker)."""
+    accounts = token_cache.accounts()
+    known, version, started = token_cache.known(session_token, accounts)
+    if known is not None:
+        return known
+    user = user_by_session_token(session_token)
+    if user is None:
+        return None
+    account = SignedIn.of(user)
+    token_cache.remember(session_token, account, datetime.max, version, started, accounts)
+    return account
 
 
 def end_sessions(user: User) -> None:

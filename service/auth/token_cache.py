@@ -1,18 +1,22 @@
-"""API tokens known to this process: verified without a database round trip.
+"""Credentials known to this process: verified without a database round trip.
 
-A verified token's principal is kept for `API_TOKEN_CACHE_SECONDS` (5 by default), keyed
-by a hash of the bearer string (the plaintext is never kept). Its own expiry is checked
-on every request. A revocation reaches every worker through a version number:
+Two kinds, each in a cache of its own, keyed by a hash of the secret (the plaintext is
+never kept): an API token's principal, and the signed-in account behind a web session's
+token (`SignedIn`, what a page needs of it). An entry is kept for
+`API_TOKEN_CACHE_SECONDS` (5 by default); a token's own expiry is checked on every
+request. A change reaches every worker through a version number per kind:
 
-- the revoking process bumps its own version when the revocation commits: its next
-  request is refused;
-- with Redis (`REDIS_URL`), it also increments a counter there, read once per API request
-  that hits the cache: every worker refuses the token from its next request on;
-- whatever happens to Redis (down, not configured, or the increment lost), a known token
-  is checked against the database again once its entry is `API_TOKEN_CACHE_SECONDS` old.
+- the process that revokes a token, or changes an account (its role, its association,
+  its name, its password or session token, whether it is active), bumps its own version
+  when the change commits: its next request reads the database again;
+- with Redis (`REDIS_URL`), it also increments a counter there, read once per request
+  that hits the cache: every worker reads the database again from its next request on;
+- whatever happens to Redis (down, not configured, or the increment lost), an entry is
+  checked against the database again once it is `API_TOKEN_CACHE_SECONDS` old.
 
-The bound: a revoked token stops working within API_TOKEN_CACHE_SECONDS on every worker,
-and at once where Redis is reachable (tests/service/test_token_cache.py).
+The bound: a revoked token or an ended session stops working, and a changed role takes
+effect, within API_TOKEN_CACHE_SECONDS on every worker, and at once where Redis is
+reachable (tests/service/test_token_cache.py).
 """
 
 from __future__ import annotations
@@ -25,32 +29,35 @@ from datetime import datetime
 
 from flask import Flask, current_app
 from sqlalchemy import event
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import ORMExecuteState, Session
 
+from service.auth.models import SignedIn, User
 from service.auth.principal import Principal
 from tenants.models import utcnow
 
 log = logging.getLogger(__name__)
 
 REVOCATIONS_KEY = "kexie:api-token-revocations"
+ACCOUNT_CHANGES_KEY = "kexie:account-changes"
 MAX_ENTRIES = 10_000
 _UNKNOWN = -1  # Redis could not be read: no entry is trusted
 
 
 @dataclass(frozen=True)
 class _Entry:
-    principal: Principal
+    known: Principal | SignedIn
     expires_at: datetime
     checked_at: float  # time.monotonic() before the database was read
     version: tuple[int, int]
 
 
 class TokenCache:
-    """One per application (per worker process)."""
+    """One per kind of credential and application (per worker process)."""
 
-    def __init__(self, max_age: float, redis_url: str | None) -> None:
+    def __init__(self, max_age: float, redis_url: str | None, key: str = REVOCATIONS_KEY) -> None:
         self.max_age = max_age
         self.redis_url = redis_url
+        self.key = key  # the shared version's counter in Redis
         self.local_version = 0
         self.entries: dict[str, _Entry] = {}
         self._redis = None
@@ -65,9 +72,9 @@ class TokenCache:
         from redis.exceptions import RedisError
 
         try:
-            return int(self._client().get(REVOCATIONS_KEY) or 0)
+            return int(self._client().get(self.key) or 0)
         except RedisError as error:
-            log.warning("token revocations unreadable, checking tokens in the database: %s", error)
+            log.warning("%s unreadable, checking in the database: %s", self.key, error)
             return _UNKNOWN
 
     def _client(self):
@@ -80,7 +87,7 @@ class TokenCache:
             )
         return self._redis
 
-    def get(self, key: str, version: tuple[int, int]) -> Principal | None:
+    def get(self, key: str, version: tuple[int, int]) -> Principal | SignedIn | None:
         entry = self.entries.get(key)
         if entry is None:
             return None
@@ -90,7 +97,7 @@ class TokenCache:
             return None
         if entry.expires_at <= utcnow():
             return None
-        return entry.principal
+        return entry.known
 
     def put(self, key: str, entry: _Entry) -> None:
         if _UNKNOWN in entry.version:
@@ -100,28 +107,40 @@ class TokenCache:
         self.entries[key] = entry
 
     def revoked(self) -> None:
-        """A revocation committed: forget every token here, and tell the other workers."""
+        """A revocation or change committed: forget every entry here, and tell the other
+        workers."""
         self.local_version += 1
         self.entries.clear()
         if self.redis_url:
             from redis.exceptions import RedisError
 
             try:
-                self._client().incr(REVOCATIONS_KEY)
+                self._client().incr(self.key)
             except RedisError as error:
                 log.warning(
-                    "token revocation not broadcast (other workers: at most %ss): %s",
+                    "%s not broadcast (other workers: at most %ss): %s",
+                    self.key,
                     self.max_age,
                     error,
                 )
 
 
 def cache(app: Flask | None = None) -> TokenCache:
+    """The API tokens known to this process."""
+    return _cache(app, "kexie_token_cache", REVOCATIONS_KEY)
+
+
+def accounts(app: Flask | None = None) -> TokenCache:
+    """The signed-in accounts known to this process, by their session tokens."""
+    return _cache(app, "kexie_account_cache", ACCOUNT_CHANGES_KEY)
+
+
+def _cache(app: Flask | None, name: str, key: str) -> TokenCache:
     app = app or current_app._get_current_object()
-    found = app.extensions.get("kexie_token_cache")
+    found = app.extensions.get(name)
     if found is None:
-        found = app.extensions["kexie_token_cache"] = TokenCache(
-            float(app.config.get("API_TOKEN_CACHE_SECONDS", 5)), app.config.get("REDIS_URL")
+        found = app.extensions[name] = TokenCache(
+            float(app.config.get("API_TOKEN_CACHE_SECONDS", 5)), app.config.get("REDIS_URL"), key
         )
     return found
 
@@ -130,18 +149,24 @@ def key_for(header: str) -> str:
     return hashlib.sha256(header.strip().encode()).hexdigest()
 
 
-def known(header: str) -> tuple[Principal | None, tuple[int, int], float]:
-    """The cached principal for an Authorization header, or None; with the version and
-    time to remember a principal verified now under."""
-    started, tokens = time.monotonic(), cache()
-    version = tokens.version()
-    return tokens.get(key_for(header), version), version, started
+def known(header: str, kind: TokenCache | None = None) -> tuple[object, tuple[int, int], float]:
+    """What `kind` (the API tokens by default) holds for a secret (an Authorization header,
+    a session token), or None; with the version and time to remember it under when it is
+    verified now."""
+    started, known_here = time.monotonic(), kind or cache()
+    version = known_here.version()
+    return known_here.get(key_for(header), version), version, started
 
 
 def remember(
-    header: str, principal: Principal, expires_at: datetime, version: tuple, started: float
+    header: str,
+    known_as: Principal | SignedIn,
+    expires_at: datetime,
+    version: tuple,
+    started: float,
+    kind: TokenCache | None = None,
 ) -> None:
-    cache().put(key_for(header), _Entry(principal, expires_at, started, version))
+    (kind or cache()).put(key_for(header), _Entry(known_as, expires_at, started, version))
 
 
 def note_revocation(session: Session) -> None:
@@ -150,11 +175,34 @@ def note_revocation(session: Session) -> None:
     session.info["api_token_revoked"] = True
 
 
+def _after_flush(session: Session, _context) -> None:
+    # Any account written (a sign-in's counters too): over-forgetting costs one read.
+    if any(isinstance(o, User) for o in (*session.dirty, *session.deleted)):
+        session.info["account_changed"] = True
+
+
+def _on_orm_execute(state: ORMExecuteState) -> None:
+    if (state.is_update or state.is_delete) and _names_accounts(state):
+        state.session.info["account_changed"] = True
+
+
+def _names_accounts(state: ORMExecuteState) -> bool:
+    mapper = state.bind_mapper
+    return mapper is not None and issubclass(mapper.class_, User)
+
+
 def _after_commit(session: Session) -> None:
     if session.info.pop("api_token_revoked", False):
         cache().revoked()
+    if session.info.pop("account_changed", False):
+        accounts().revoked()
 
 
 def install(session_class: type[Session]) -> None:
-    if not event.contains(session_class, "after_commit", _after_commit):
-        event.listen(session_class, "after_commit", _after_commit)
+    for name, listener in (
+        ("after_commit", _after_commit),
+        ("after_flush", _after_flush),
+        ("do_orm_execute", _on_orm_execute),
+    ):
+        if not event.contains(session_class, name, listener):
+            event.listen(session_class, name, listener)

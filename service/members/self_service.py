@@ -11,6 +11,7 @@ from flask_login import current_user, logout_user
 
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.auth.services import account_of
 from service.errors import Conflict, blame
 from service.members import services
 from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
@@ -94,7 +95,7 @@ def withdraw_consent():
 @require(Permission.OWN_MEMBER_RECORD)
 @confirm_first
 def erase():
-    services.erase_own_record(_own_record(), current_user._get_current_object())
+    services.erase_own_record(_own_record(), account_of(current_principal()))
     logout_user()
     flash(_("Your personal data is erased and your account is closed."), "success")
     return redirect(url_for("auth.login"))

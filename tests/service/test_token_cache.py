@@ -1,6 +1,7 @@
-"""Known API tokens are verified without the database, and a revoked one stops working
-within the stated bound on every worker: at once in the worker that revoked it, at once
-on the others through Redis, and within API_TOKEN_CACHE_SECONDS without Redis.
+"""Known API tokens and signed-in accounts are verified without the database, and a
+revoked token, an ended session, a closed account or a changed role takes effect within the
+stated bound on every worker: at once in the worker that made the change, at once on the
+others through Redis, and within API_TOKEN_CACHE_SECONDS without Redis.
 
 Two applications on one database stand for two gunicorn workers: each has its own
 cache, as each process would."""
@@ -18,7 +19,8 @@ from flask import Flask
 
 from service import create_app
 from service.auth import services as auth
-from service.auth.models import ApiToken, TokenLevel
+from service.auth.models import ApiToken, TokenLevel, User
+from service.auth.roles import Role
 from tenants.db import db
 from tenants.scope import system_scope
 from tests import factories
@@ -34,6 +36,8 @@ class Workers:
     token_id: int
     member_id: int
     header: dict[str, str]
+    admin_id: int
+    session_token: str
 
 
 def _worker(url: str) -> Flask:
@@ -74,9 +78,12 @@ def workers(database) -> Iterator[Workers]:
             association = factories.make_association(factories.make_federation())
             member = factories.make_member(association)
             token, plaintext = factories.make_token(TokenLevel.ASSOCIATION, association=association)
+            admin = factories.make_user(Role.ASSOCIATION_ADMIN, association=association)
+            db.session.flush()
             ids = token.id, member.id
+            admin_ids = admin.id, admin.session_token
             db.session.commit()
-    yield Workers(one, two, *ids, {"Authorization": f"Bearer {plaintext}"})
+    yield Workers(one, two, *ids, {"Authorization": f"Bearer {plaintext}"}, *admin_ids)
     for app in (one, two):
         with app.app_context():
             db.engine.dispose()
@@ -136,3 +143,72 @@ def test_the_bound_is_five_seconds_by_default(tmp_path):
     from service.config import from_environment
 
     assert from_environment(str(tmp_path), {})["API_TOKEN_CACHE_SECONDS"] == 5.0
+
+
+# --- signed-in accounts -------------------------------------------------------------------
+
+USERS_PAGE = "/users"  # the association admin's page of accounts; staff may not open it
+
+
+def _page(app: Flask, workers: Workers) -> int:
+    client = app.test_client()
+    with client.session_transaction() as session:  # signed in, as the admin's browser is
+        session["_user_id"], session["_fresh"] = workers.session_token, True
+    return client.get(USERS_PAGE).status_code
+
+
+def _account_reads(app: Flask, workers: Workers) -> int:
+    """Statements on user_account before the view (the sign-in's) in one page of `app`."""
+    seen: list[str] = []
+
+    def note(conn, cursor, statement, *args) -> None:
+        seen.append(statement)
+
+    with app.app_context():
+        engine = db.engine
+    sa.event.listen(engine, "before_cursor_execute", note)
+    try:
+        assert _page(app, workers) == 200
+    finally:
+        sa.event.remove(engine, "before_cursor_execute", note)
+    return sum("WHERE user_account.session_token = " in s for s in seen)
+
+
+def _change_account(app: Flask, workers: Workers, change) -> None:
+    """As the users page and the account's own pages do: the service, then commit."""
+    with app.app_context(), system_scope("test: change an account"):
+        change(db.session.get(User, workers.admin_id))
+        db.session.commit()
+
+
+def _takes_effect(workers: Workers, refused: int) -> None:
+    changed = time.monotonic()
+    assert _page(workers.one, workers) == refused  # at once where it was changed
+    if REDIS_URL:
+        assert _page(workers.two, workers) == refused  # at once everywhere, through Redis
+        return
+    while _page(workers.two, workers) != refused:
+        assert time.monotonic() - changed < BOUND + 0.5, "the change has not reached worker two"
+        time.sleep(0.05)
+
+
+def test_a_signed_in_account_is_not_read_from_the_database_on_its_next_page(workers):
+    assert _account_reads(workers.one, workers) == 1
+    assert _account_reads(workers.one, workers) == 0
+
+
+@pytest.mark.parametrize(
+    ("change", "refused"),
+    [
+        (auth.end_sessions, 302),  # signed out everywhere: to the sign-in page
+        (lambda user: auth.set_user_active(user, False), 302),  # the account closed
+        (lambda user: setattr(user, "role", Role.ASSOCIATION_STAFF.value), 403),  # demoted
+    ],
+    ids=["sessions ended", "account closed", "role changed"],
+)
+def test_a_changed_account_takes_effect_on_every_worker_within_the_bound(workers, change, refused):
+    for worker in (workers.one, workers.two):
+        assert _page(worker, workers) == 200
+        assert _account_reads(worker, workers) == 0  # known to both
+    _change_account(workers.one, workers, change)
+    _takes_effect(workers, refused)
