@@ -1,13 +1,13 @@
 """The one SQLAlchemy object, unbound; the app factory binds it."""
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from typing import Any
 
 import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.dialects import postgresql
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, registry
 
 # Stable constraint names, so Alembic can alter them on SQLite and PostgreSQL alike.
@@ -98,22 +98,45 @@ def refresh_statistics(session: sa.orm.Session, table: str, inserted: int) -> No
         )
 
 
-@contextmanager
-def prepared_for_bulk(session: sa.orm.Session) -> Iterator[None]:
-    """On PostgreSQL, let psycopg prepare the statements run inside (a bulk insert's
-    executemany) from their first run, not their fifth (tenants/roundtrips.py): 10,000 rows
-    of an executemany are a statement run once per row, planned each time until prepared.
-    The prepared statements are forgotten at the next ROLLBACK, as psycopg does."""
-    if session.get_bind().dialect.name != "postgresql":
-        yield
+def insert_rows(session: sa.orm.Session, model: type, rows: list[dict]) -> None:
+    """Insert `rows` (dicts with the same keys, a row's empty fields as None) into `model`'s
+    table. On PostgreSQL in one statement, `INSERT … SELECT unnest(:name), unnest(:title), …`,
+    one array per column: an executemany ran the INSERT once per row (a thousand rows cost
+    0.53 s of 10,000 an import writes, against 0.31 s for the arrays). Elsewhere, an
+    executemany. The write guard checks the rows' owners either way (tenants.filtering)."""
+    if not rows:
         return
-    raw = session.connection().connection.dbapi_connection
-    threshold = raw.prepare_threshold
-    raw.prepare_threshold = 0
-    try:
-        yield
-    finally:
-        raw.prepare_threshold = threshold
+    if session.get_bind().dialect.name != "postgresql":
+        session.execute(sa.insert(model).execution_options(render_nulls=True), rows)
+        return
+    names = list(rows[0])
+    arrays = [_unnest(model.__table__.c[name], [row[name] for row in rows]) for name in names]
+    session.execute(sa.insert(model).from_select(names, sa.select(*arrays)))
+
+
+def _unnest(column: sa.Column, values: list) -> sa.Label:
+    array = ARRAY(column.type)
+    given = sa.bindparam(f"rows_{column.name}", values, array)
+    return sa.func.unnest(sa.cast(given, array)).label(column.name)
+
+
+def given_rows(select: sa.Select) -> dict[str, list] | None:
+    """The rows of an `insert_rows` select, as its arrays by column name; None for any other
+    select (one that reads a table, or computes a column): the rows are the caller's own
+    values, read from no table."""
+    if select.get_final_froms() or select.whereclause is not None:
+        return None
+    arrays = {}
+    for column in select.selected_columns:
+        function = getattr(column, "element", column)
+        if not (isinstance(function, sa.Function) and function.name == "unnest"):
+            return None
+        (cast, *more) = function.clauses
+        given = getattr(cast, "clause", None)
+        if more or not isinstance(given, sa.BindParameter) or not isinstance(given.value, list):
+            return None
+        arrays[column.name] = given.value
+    return arrays
 
 
 def one_of(column: sa.ColumnElement, values: list) -> sa.ColumnElement[bool]:

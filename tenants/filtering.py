@@ -19,7 +19,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, with_loader_criteria
 from sqlalchemy.sql.elements import BindParameter, ClauseElement, ColumnClause, TextClause
 from sqlalchemy.sql.selectable import TableClause
 
-from tenants.db import db
+from tenants.db import db, given_rows
 from tenants.models import (
     Association,
     FederationOnly,
@@ -214,7 +214,8 @@ def _guard_bulk_insert(state: ORMExecuteState, scope: Scope | None) -> None:
     if scope is None:
         raise NoScope("a write to tenant data needs a scope")
     column = "federation_id" if issubclass(cls, FederationOwned) else "tenant_id"
-    if getattr(state.statement, "select", None) is not None:
+    select = getattr(state.statement, "select", None)
+    if select is not None and given_rows(select) is None:
         _guard_insert_from_select(state, scope, column)
         return
     allowed = (
@@ -222,12 +223,18 @@ def _guard_bulk_insert(state: ORMExecuteState, scope: Scope | None) -> None:
         if column == "federation_id"
         else visible_tenant_ids(state.session, scope)
     )
+    owners = _owners(state, select, column)
+    if any(owner is None or (allowed is not None and owner not in allowed) for owner in owners):
+        raise ScopeViolation(f"bulk insert of {cls.__name__} outside the scope")
+
+
+def _owners(state: ORMExecuteState, select: sa.Select | None, column: str) -> list:
+    """The owner of every row a bulk insert gives: in its parameters, or in the owner
+    column's array of an `insert_rows` select (tenants/db.py)."""
+    if select is not None:
+        return given_rows(select).get(column, [None])
     params = state.parameters
-    rows = params if isinstance(params, list) else [params or {}]
-    for row in rows:
-        owner = row.get(column)
-        if owner is None or (allowed is not None and owner not in allowed):
-            raise ScopeViolation(f"bulk insert of {cls.__name__} outside the scope")
+    return [row.get(column) for row in (params if isinstance(params, list) else [params or {}])]
 
 
 def _guard_insert_from_select(state: ORMExecuteState, scope: Scope, column: str) -> None:

@@ -39,7 +39,7 @@ from service.members.eligibility import Eligibility, eligibility
 from service.members.models import KEYS_TAKEN, Member, MemberImport, ProfessionalTitle
 from service.unique_keys import claimed
 from service.validation import PHONE_PATTERN
-from tenants.db import db, one_of, prepared_for_bulk, refresh_statistics
+from tenants.db import db, insert_rows, one_of, refresh_statistics
 from tenants.models import utcnow
 
 if TYPE_CHECKING:  # a hint only: the engine's sheets are read and kept through its services
@@ -577,19 +577,17 @@ def _commit(
 
 def _write_members(upload: MemberImport, new: list[Row], changed: list[Row]) -> int:
     total = len(new) + len(changed)
-    # Every row with the same keys, its empty fields as NULL: one executemany a chunk (the
-    # ORM would otherwise leave out each row's own NULLs and group rows by what is left).
+    # Every row with the same keys, its empty fields as NULL: one statement a chunk.
     blank = {field: None for field in FIELDS} | {"joined_on": utcnow().date()}
-    insert = sa.insert(Member).execution_options(render_nulls=True)
     # A member saved through a form since the rows were checked may hold a key of a row:
     # the import stops with the key named, and its job's retry checks the rows again.
-    with claimed(Member, KEYS_TAKEN), prepared_for_bulk(db.session):
+    with claimed(Member, KEYS_TAKEN):
         for start in range(0, len(new), CHUNK):
             chunk = [
                 {**blank, **r.values, "tenant_id": upload.tenant_id}
                 for r in new[start : start + CHUNK]
             ]
-            db.session.execute(insert, chunk)
+            insert_rows(db.session, Member, chunk)
             report_progress(upload.id, start + len(chunk), total, "importing")
         refresh_statistics(db.session, "member", len(new))  # before its history's key checks
         history.record_untracked(upload.tenant_id)  # each new member's joining, dated

@@ -1,12 +1,16 @@
 """The tenancy layer fails closed: no scope raises, an empty scope sees nothing, and each
 scope sees exactly its tenants, on reads, bulk writes and flushes."""
 
+from datetime import date
+
 import pytest
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import ARRAY
 
 from service.associations.models import AssociationProfile
 from service.audit.models import PlatformAuditEvent
-from tenants.db import db
+from service.members.models import Member
+from tenants.db import db, insert_rows
 from tenants.models import Association, TenantOwned
 from tenants.scope import NoScope, Scope, ScopeViolation, system_scope, use_scope
 from tests import factories
@@ -236,6 +240,44 @@ def test_a_bulk_insert_into_another_tenant_raises(world):
             db.session.execute(sa.insert(AssociationProfile), [{**row, "tenant_id": foreign}])
         with pytest.raises(ScopeViolation):
             db.session.execute(sa.insert(AssociationProfile), [row])  # no tenant at all
+    db.session.rollback()
+
+
+def test_rows_inserted_at_once_are_the_scope_s_own_or_none_is(world):
+    """`insert_rows` (an import's write: one statement of arrays on PostgreSQL) writes the
+    rows with their empty fields as NULL, and refuses the whole batch when one row is of
+    another tenant or of none."""
+    own, foreign = world.a.first.association.id, world.b.first.association.id
+    row = {"name": "批量甲", "phone": None, "email": "jia@example.edu.cn", "tenant_id": own}
+    row["joined_on"], other = date(2026, 3, 1), {"name": "批量乙", "email": "yi@example.edu.cn"}
+    with use_scope(Scope.association(own)):
+        for bad in (foreign, None):
+            with pytest.raises(ScopeViolation):
+                insert_rows(db.session, Member, [row, {**row, **other, "tenant_id": bad}])
+        insert_rows(db.session, Member, [row, {**row, **other}])
+        written = db.session.execute(
+            sa.select(Member.name, Member.phone, Member.status, Member.tenant_id)
+            .where(Member.name.like("批量%"))
+            .order_by(Member.name)
+        ).all()
+    assert written == [("批量乙", None, "active", own), ("批量甲", None, "active", own)]
+    db.session.rollback()
+
+
+def test_an_insert_of_given_rows_cannot_read_another_tenant_s(world):
+    """The guard takes a select of arrays for rows the caller gives only when every column
+    is an array it gives; a column read from a table goes through the insert-from-select
+    rules, which refuse it."""
+    own, foreign = world.a.first.association.id, world.b.first.association.id
+    owners = sa.cast(sa.bindparam("owners", [own]), ARRAY(sa.BigInteger))
+    with system_scope("test: another tenant's member"):
+        theirs = factories.make_member(world.b.first.association).id
+    their_name = sa.select(Member.name).where(Member.id == theirs, Member.tenant_id == foreign)
+    copied = sa.select(
+        sa.func.unnest(owners).label("tenant_id"), their_name.scalar_subquery().label("name")
+    )
+    with use_scope(Scope.association(own)), pytest.raises(ScopeViolation):
+        db.session.execute(sa.insert(Member).from_select(["tenant_id", "name"], copied))
     db.session.rollback()
 
 
