@@ -9,7 +9,7 @@ cache, as each process would."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import flask_migrate
@@ -94,8 +94,8 @@ def _get(app: Flask, workers: Workers) -> int:
     return client.get(f"/api/v1/members/{workers.member_id}", headers=workers.header).status_code
 
 
-def _token_reads(app: Flask, workers: Workers) -> int:
-    """Statements on api_token during one request of `app`."""
+def _statements(app: Flask, request: Callable[[], int]) -> list[str]:
+    """The statements `app` sent while answering `request`, which must succeed."""
     seen: list[str] = []
 
     def note(conn, cursor, statement, *args) -> None:
@@ -105,10 +105,15 @@ def _token_reads(app: Flask, workers: Workers) -> int:
         engine = db.engine
     sa.event.listen(engine, "before_cursor_execute", note)
     try:
-        assert _get(app, workers) == 200
+        assert request() == 200
     finally:
         sa.event.remove(engine, "before_cursor_execute", note)
-    return sum("api_token" in s for s in seen)
+    return seen
+
+
+def _token_reads(app: Flask, workers: Workers) -> int:
+    """Statements on api_token during one request of `app`."""
+    return sum("api_token" in s for s in _statements(app, lambda: _get(app, workers)))
 
 
 def _revoke(app: Flask, token_id: int) -> None:
@@ -158,19 +163,8 @@ def _page(app: Flask, workers: Workers) -> int:
 
 
 def _account_reads(app: Flask, workers: Workers) -> int:
-    """Statements on user_account before the view (the sign-in's) in one page of `app`."""
-    seen: list[str] = []
-
-    def note(conn, cursor, statement, *args) -> None:
-        seen.append(statement)
-
-    with app.app_context():
-        engine = db.engine
-    sa.event.listen(engine, "before_cursor_execute", note)
-    try:
-        assert _page(app, workers) == 200
-    finally:
-        sa.event.remove(engine, "before_cursor_execute", note)
+    """Reads of the account by its session token (the sign-in's) in one page of `app`."""
+    seen = _statements(app, lambda: _page(app, workers))
     return sum("WHERE user_account.session_token = " in s for s in seen)
 
 
