@@ -19,6 +19,7 @@ from flask import Flask
 
 from service import create_app
 from service.auth import services as auth
+from service.auth import token_cache
 from service.auth.models import ApiToken, TokenLevel, User
 from service.auth.roles import Role
 from tenants.db import db
@@ -186,9 +187,18 @@ def _takes_effect(workers: Workers, refused: int) -> None:
         time.sleep(0.05)
 
 
+def _warmed(app: Flask, workers: Workers) -> Flask:
+    """`app` after a first page, its templates compiled (a second or more on a busy
+    machine, longer than the bound), and with no account known yet."""
+    assert _page(app, workers) == 200
+    token_cache.accounts(app).entries.clear()
+    return app
+
+
 def test_a_signed_in_account_is_not_read_from_the_database_on_its_next_page(workers):
-    assert _account_reads(workers.one, workers) == 1
-    assert _account_reads(workers.one, workers) == 0
+    worker = _warmed(workers.one, workers)
+    assert _account_reads(worker, workers) == 1
+    assert _account_reads(worker, workers) == 0
 
 
 @pytest.mark.parametrize(
@@ -202,7 +212,7 @@ def test_a_signed_in_account_is_not_read_from_the_database_on_its_next_page(work
 )
 def test_a_changed_account_takes_effect_on_every_worker_within_the_bound(workers, change, refused):
     for worker in (workers.one, workers.two):
-        assert _page(worker, workers) == 200
+        assert _page(_warmed(worker, workers), workers) == 200
         assert _account_reads(worker, workers) == 0  # known to both
     _change_account(workers.one, workers, change)
     _takes_effect(workers, refused)
