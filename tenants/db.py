@@ -7,7 +7,6 @@ import sqlalchemy as sa
 from flask_sqlalchemy import SQLAlchemy
 from flask_sqlalchemy.session import Session as FlaskSession
 from sqlalchemy.dialects import postgresql
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, registry
 
 # Stable constraint names, so Alembic can alter them on SQLite and PostgreSQL alike.
@@ -117,7 +116,7 @@ def insert_rows(session: sa.orm.Session, model: type, rows: list[dict]) -> None:
 
 
 def _unnest(column: sa.Column, values: list) -> sa.Label:
-    array = ARRAY(column.type)
+    array = postgresql.ARRAY(column.type)
     given = sa.bindparam(f"rows_{column.name}", values, array)
     return sa.func.unnest(sa.cast(given, array)).label(column.name)
 

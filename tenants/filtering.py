@@ -215,7 +215,8 @@ def _guard_bulk_insert(state: ORMExecuteState, scope: Scope | None) -> None:
         raise NoScope("a write to tenant data needs a scope")
     column = "federation_id" if issubclass(cls, FederationOwned) else "tenant_id"
     select = getattr(state.statement, "select", None)
-    if select is not None and given_rows(select) is None:
+    given = given_rows(select) if select is not None else None
+    if select is not None and given is None:
         _guard_insert_from_select(state, scope, column)
         return
     allowed = (
@@ -223,16 +224,13 @@ def _guard_bulk_insert(state: ORMExecuteState, scope: Scope | None) -> None:
         if column == "federation_id"
         else visible_tenant_ids(state.session, scope)
     )
-    owners = _owners(state, select, column)
+    owners = given.get(column, [None]) if given is not None else _owners(state, column)
     if any(owner is None or (allowed is not None and owner not in allowed) for owner in owners):
         raise ScopeViolation(f"bulk insert of {cls.__name__} outside the scope")
 
 
-def _owners(state: ORMExecuteState, select: sa.Select | None, column: str) -> list:
-    """The owner of every row a bulk insert gives: in its parameters, or in the owner
-    column's array of an `insert_rows` select (tenants/db.py)."""
-    if select is not None:
-        return given_rows(select).get(column, [None])
+def _owners(state: ORMExecuteState, column: str) -> list:
+    """The owner of every row a bulk insert gives in its parameters."""
     params = state.parameters
     return [row.get(column) for row in (params if isinstance(params, list) else [params or {}])]
 

@@ -69,14 +69,14 @@ def signed_in(session_token: str) -> SignedIn | None:
     when the token is known (no database round trip), else read and remembered (see
     token_cache for how long, and how a change of the account reaches every worker)."""
     accounts = token_cache.accounts()
-    known, version, started = token_cache.known(session_token, accounts)
+    known, version, started = accounts.known(session_token)
     if known is not None:
         return known
     user = user_by_session_token(session_token)
     if user is None:
         return None
     account = SignedIn.of(user)
-    token_cache.remember(session_token, account, datetime.max, version, started, accounts)
+    accounts.remember(session_token, account, datetime.max, version, started)
     return account
 
 
@@ -166,14 +166,15 @@ def principal_for_header(header: str | None) -> Principal | None:
     verified in the database and remembered (see token_cache for how long)."""
     if not header or not header.startswith("Bearer "):
         return None
-    principal, version, started = token_cache.known(header)
+    tokens = token_cache.cache()
+    principal, version, started = tokens.known(header)
     if principal is not None:
         return principal
     token = token_from_header(header)
     if token is None:
         return None
     principal = principal_for_token(token)
-    token_cache.remember(header, principal, token.expires_at, version, started)
+    tokens.remember(header, principal, token.expires_at, version, started)
     return principal
 
 

@@ -99,6 +99,22 @@ class TokenCache:
             return None
         return entry.known
 
+    def known(self, secret: str) -> tuple[Principal | SignedIn | None, tuple[int, int], float]:
+        """What is kept for a secret (an Authorization header, a session token), or None;
+        with the version and time to remember it under when it is verified now."""
+        started, version = time.monotonic(), self.version()
+        return self.get(key_for(secret), version), version, started
+
+    def remember(
+        self,
+        secret: str,
+        known_as: Principal | SignedIn,
+        expires_at: datetime,
+        version: tuple[int, int],
+        started: float,
+    ) -> None:
+        self.put(key_for(secret), _Entry(known_as, expires_at, started, version))
+
     def put(self, key: str, entry: _Entry) -> None:
         if _UNKNOWN in entry.version:
             return
@@ -147,26 +163,6 @@ def _cache(app: Flask | None, name: str, key: str) -> TokenCache:
 
 def key_for(header: str) -> str:
     return hashlib.sha256(header.strip().encode()).hexdigest()
-
-
-def known(header: str, kind: TokenCache | None = None) -> tuple[object, tuple[int, int], float]:
-    """What `kind` (the API tokens by default) holds for a secret (an Authorization header,
-    a session token), or None; with the version and time to remember it under when it is
-    verified now."""
-    started, known_here = time.monotonic(), kind or cache()
-    version = known_here.version()
-    return known_here.get(key_for(header), version), version, started
-
-
-def remember(
-    header: str,
-    known_as: Principal | SignedIn,
-    expires_at: datetime,
-    version: tuple,
-    started: float,
-    kind: TokenCache | None = None,
-) -> None:
-    (kind or cache()).put(key_for(header), _Entry(known_as, expires_at, started, version))
 
 
 def note_revocation(session: Session) -> None:
