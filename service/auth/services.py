@@ -68,16 +68,12 @@ def signed_in(session_token: str) -> SignedIn | None:
     """The active account a session's token is of, or None: from this process's cache
     when the token is known (no database round trip), else read and remembered (see
     token_cache for how long, and how a change of the account reaches every worker)."""
-    accounts = token_cache.accounts()
-    known, version, started = accounts.known(session_token)
-    if known is not None:
-        return known
-    user = user_by_session_token(session_token)
-    if user is None:
-        return None
-    account = SignedIn.of(user)
-    accounts.remember(session_token, account, datetime.max, version, started)
-    return account
+
+    def read() -> tuple[SignedIn, datetime] | None:
+        user = user_by_session_token(session_token)
+        return (SignedIn.of(user), datetime.max) if user is not None else None
+
+    return token_cache.accounts().verified(session_token, read)
 
 
 def end_sessions(user: User) -> None:
@@ -166,16 +162,12 @@ def principal_for_header(header: str | None) -> Principal | None:
     verified in the database and remembered (see token_cache for how long)."""
     if not header or not header.startswith("Bearer "):
         return None
-    tokens = token_cache.cache()
-    principal, version, started = tokens.known(header)
-    if principal is not None:
-        return principal
-    token = token_from_header(header)
-    if token is None:
-        return None
-    principal = principal_for_token(token)
-    tokens.remember(header, principal, token.expires_at, version, started)
-    return principal
+
+    def verify() -> tuple[Principal, datetime] | None:
+        token = token_from_header(header)
+        return (principal_for_token(token), token.expires_at) if token is not None else None
+
+    return token_cache.cache().verified(header, verify)
 
 
 def principal_for_token(token: ApiToken) -> Principal:

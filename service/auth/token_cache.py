@@ -24,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -43,9 +44,13 @@ MAX_ENTRIES = 10_000
 _UNKNOWN = -1  # Redis could not be read: no entry is trusted
 
 
+Known = Principal | SignedIn
+Verified = tuple[Known, datetime]  # what a secret stands for, and until when
+
+
 @dataclass(frozen=True)
 class _Entry:
-    known: Principal | SignedIn
+    known: Known
     expires_at: datetime
     checked_at: float  # time.monotonic() before the database was read
     version: tuple[int, int]
@@ -87,7 +92,7 @@ class TokenCache:
             )
         return self._redis
 
-    def get(self, key: str, version: tuple[int, int]) -> Principal | SignedIn | None:
+    def get(self, key: str, version: tuple[int, int]) -> Known | None:
         entry = self.entries.get(key)
         if entry is None:
             return None
@@ -99,21 +104,19 @@ class TokenCache:
             return None
         return entry.known
 
-    def known(self, secret: str) -> tuple[Principal | SignedIn | None, tuple[int, int], float]:
-        """What is kept for a secret (an Authorization header, a session token), or None;
-        with the version and time to remember it under when it is verified now."""
-        started, version = time.monotonic(), self.version()
-        return self.get(key_for(secret), version), version, started
-
-    def remember(
-        self,
-        secret: str,
-        known_as: Principal | SignedIn,
-        expires_at: datetime,
-        version: tuple[int, int],
-        started: float,
-    ) -> None:
-        self.put(key_for(secret), _Entry(known_as, expires_at, started, version))
+    def verified(self, secret: str, verify: Callable[[], Verified | None]) -> Known | None:
+        """What is kept for a secret (an Authorization header, a session token); else what
+        `verify` reads in the database (what it stands for, and until when), remembered,
+        or None."""
+        started, version, key = time.monotonic(), self.version(), key_for(secret)
+        known = self.get(key, version)
+        if known is not None:
+            return known
+        read = verify()
+        if read is None:
+            return None
+        self.put(key, _Entry(*read, started, version))
+        return read[0]
 
     def put(self, key: str, entry: _Entry) -> None:
         if _UNKNOWN in entry.version:
