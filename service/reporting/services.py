@@ -3,14 +3,16 @@ approve (locking), reopen as a new version, roll up and lock at the federation."
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import date, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
+from sqlalchemy.orm import aliased
 
 from service.access import in_scope
 from service.audit.services import record
 from service.errors import Conflict, DomainError, NotFound, RuleBroken
+from service.i18n import lazy_gettext as _l
 from service.reporting import indicators, push
 from service.reporting.models import (
     AnnualReport,
@@ -520,11 +522,12 @@ def filing_status(association_id: int) -> list[tuple[ReportingPeriod, AnnualRepo
     ]
 
 
-def federation_filing_status(
+def federation_filing_counts(
     federation_id: int,
-) -> list[tuple[ReportingPeriod, dict[int, AnnualReport]]]:
-    """Each of the federation's periods whose roll-up is not locked yet, with the latest
-    report of each association that has one."""
+) -> list[tuple[ReportingPeriod, Counter[str]]]:
+    """Each of the federation's periods whose roll-up is not locked yet, with how many of
+    its associations' reports stand at each status, counting each association's latest
+    version only. Counted by the database: a home page needs the numbers, not the reports."""
     locked_years = sa.select(FederationRollup.year).where(
         FederationRollup.federation_id == federation_id,
         FederationRollup.status == RollupStatus.LOCKED.value,
@@ -535,8 +538,36 @@ def federation_filing_status(
             ReportingPeriod.year.not_in(locked_years),
         )
     ).all()
-    latest = _latest_reports([p.id for p in open_periods])
-    return [(p, {aid: r for (aid, pid), r in latest.items() if pid == p.id}) for p in open_periods]
+    counts: dict[int, Counter[str]] = {p.id: Counter() for p in open_periods}
+    if counts:
+        statuses = db.session.execute(LATEST_STATUS_COUNTS, {"period_ids": list(counts)})
+        for period_id, status, n in statuses:
+            counts[period_id][status] = n
+    return [(p, counts[p.id]) for p in open_periods]
+
+
+def _latest_status_counts() -> sa.Select:
+    """(period, status, associations) of the latest report versions in the periods
+    `period_ids`: built once, as an alias costs more to build than the query to run."""
+    newer = aliased(AnnualReport)
+    superseded = (
+        sa.select(newer.id)
+        .where(
+            newer.tenant_id == AnnualReport.tenant_id,
+            newer.period_id == AnnualReport.period_id,
+            newer.version > AnnualReport.version,
+        )
+        .exists()
+    )
+    return (
+        sa.select(AnnualReport.period_id, AnnualReport.status, sa.func.count())
+        .where(AnnualReport.period_id.in_(sa.bindparam("period_ids", expanding=True)))
+        .where(~superseded)
+        .group_by(AnnualReport.period_id, AnnualReport.status)
+    )
+
+
+LATEST_STATUS_COUNTS = _latest_status_counts()
 
 
 def filing_associations_count(federation_id: int) -> int:

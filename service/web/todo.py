@@ -13,7 +13,6 @@ from datetime import date, timedelta
 from enum import IntEnum
 
 from flask import url_for
-from flask_babel import gettext as _
 from redis.exceptions import RedisError
 
 from service import jobs
@@ -23,6 +22,7 @@ from service.auth.principal import Principal
 from service.auth.roles import Level, Permission
 from service.federation import guidance, problems
 from service.governance import compliance, establishment
+from service.i18n import gettext as _
 from service.members import applications
 from service.reporting import services as reporting
 from service.suggestions import services as suggestions
@@ -204,9 +204,10 @@ def _reviews(principal: Principal, today: date) -> Iterator[ToDo]:
     if not principal.can(P.VIEW_REPORTS):
         return
     reviews = principal.can(P.REVIEW_REPORTS)
-    for period, latest in reporting.federation_filing_status(principal.federation_id):
+    filing = None  # counted once, for the first period whose deadline is near
+    for period, statuses in reporting.federation_filing_counts(principal.federation_id):
         url = url_for("reporting.period", period_id=period.id)
-        submitted = sum(1 for r in latest.values() if r.status == SUBMITTED)
+        submitted = statuses[SUBMITTED]
         if submitted:
             text = (
                 _("%(n)d reports for %(year)d wait for your review.", n=submitted, year=period.year)
@@ -218,11 +219,13 @@ def _reviews(principal: Principal, today: date) -> Iterator[ToDo]:
                 )
             )
             yield ToDo(text, url, Urgency.DUE_SOON if reviews else Urgency.WAITING)
-        unfiled = reporting.filing_associations_count(principal.federation_id) - sum(
-            1 for r in latest.values() if r.status in (SUBMITTED, APPROVED)
-        )
         urgency = urgency_of(period.deadline, today)
-        if reviews and unfiled > 0 and urgency is not Urgency.WAITING:
+        if not reviews or urgency is Urgency.WAITING:
+            continue
+        if filing is None:
+            filing = reporting.filing_associations_count(principal.federation_id)
+        unfiled = filing - submitted - statuses[APPROVED]
+        if unfiled > 0:
             text = _(
                 "%(n)d associations have not submitted their %(year)d report; due on %(date)s.",
                 n=unfiled,

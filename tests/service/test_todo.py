@@ -142,3 +142,25 @@ def test_an_approved_report_is_no_longer_a_task(world, client, period):
     assert f"{YEAR}年度统计报告" not in _home(client, world.a.first.users[Role.ASSOCIATION_ADMIN])
     officer = _home(client, world.a.users[Role.FEDERATION_OFFICER])
     assert "份报告等待审核" not in officer
+    # the second association has filed nothing; the first, approved, is filed
+    assert f"1 个高校科协尚未提交{YEAR}年度报告" in officer
+
+
+def test_a_reopened_report_counts_by_its_new_version(world, client, period):
+    """The approved version stays on record; the association's latest is the reopened one,
+    which is not filed until submitted again."""
+    with system_scope("test: the report is approved, then reopened"):
+        report = db.session.get(AnnualReport, _report_in(world, period, "submitted"))
+        reporting.approve(report, "test")
+        reporting.reopen(report, "补报遗漏的活动", "test")
+        db.session.commit()
+    officer = _home(client, world.a.users[Role.FEDERATION_OFFICER])
+    assert f"2 个高校科协尚未提交{YEAR}年度报告" in officer
+
+    with system_scope("test: the new version is submitted"):
+        newer = reporting.current_report(world.a.first.association.id, period)
+        newer.status = "submitted"
+        db.session.commit()
+    officer = _home(client, world.a.users[Role.FEDERATION_OFFICER])
+    assert f"{YEAR}年度有 1 份报告等待审核。" in officer
+    assert f"1 个高校科协尚未提交{YEAR}年度报告" in officer
