@@ -19,12 +19,12 @@ from flask import (
     url_for,
 )
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import gettext as _
 from flask_login import current_user
 from werkzeug.exceptions import HTTPException, ServiceUnavailable, default_exceptions
 
 from service import config as config_module
 from service.extensions import api, babel, csrf, db, limiter, login_manager, mailer, migrate
+from service.i18n import gettext as _
 
 ROOT = Path(__file__).resolve().parent.parent
 API_PREFIX = "/api/"

@@ -12,10 +12,10 @@ catches its package's error keeps working and the API needs no shim per package.
 from __future__ import annotations
 
 from flask import flash, redirect
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
 
+from service.i18n import lazy_gettext as _l
 from service.unit_of_work import discard
 
 

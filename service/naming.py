@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
+from service.i18n import gettext as _
 
 # A sentence names at most this many rows, then says how many more.
 NAMED = 10

@@ -17,9 +17,9 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from flask import Flask, Response, current_app, g, request
-from flask_babel import gettext as _
 from flask_smorest import abort
 
+from service.i18n import gettext as _
 from service.validation import has_broken_characters, has_control_characters
 
 STRICT = {

@@ -17,10 +17,10 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from service.errors import Conflict
+from service.i18n import lazy_gettext as _l
 from tenants.db import db
 
 # Columns that say whose the key is rather than what it is.

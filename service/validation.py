@@ -5,13 +5,14 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError as SchemaError
 from marshmallow import fields
 from wtforms import DateField as FormDateField
 from wtforms import IntegerField as FormIntegerField
 from wtforms import ValidationError as FormError
 from wtforms.validators import NumberRange
+
+from service.i18n import lazy_gettext as _l
 
 # Ids (and every integer column) are BIGINT on PostgreSQL (tenants.db.BIGINT, migration
 # 0030), and no table holds more rows than an id can number: a larger integer in a URL, a

@@ -21,7 +21,6 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.activities.models import (
     COUNTED_STATUSES,
@@ -38,6 +37,7 @@ from service.activities.models import (
     Task,
     TechTransfer,
 )
+from service.i18n import lazy_gettext as _l
 from tenants.db import db
 
 Figures = dict[int, dict[str, int]]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from service.activities import forms
 from service.activities.models import (
     ACTIVITY_STATUS_LABELS,
@@ -22,6 +20,7 @@ from service.activities.models import (
     VISIBILITY_LABELS,
 )
 from service.audit import words
+from service.i18n import lazy_gettext as _l
 
 words.register(
     entities={

@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
@@ -36,6 +35,7 @@ from service.activities.models import (
     Task,
 )
 from service.activities.services import MAX_FIGURE
+from service.i18n import lazy_gettext as _l
 from service.validation import ID_MAX, DateField, IntegerField
 from service.web import bulk
 from service.web.choices import options

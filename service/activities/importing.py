@@ -11,7 +11,6 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
 from service.activities import services
 from service.activities.models import (
@@ -29,6 +28,7 @@ from service.activities.models import (
 )
 from service.activities.services import ActivityError
 from service.activities.tabular import HEADERS
+from service.i18n import gettext as _
 from service.imports.engine import Context, Row
 from service.imports.fields import Field
 from service.imports.kinds import ImportKind

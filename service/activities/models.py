@@ -6,10 +6,10 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
 from service.files.models import StoredFile
+from service.i18n import lazy_gettext as _l
 from tenants.db import db
 from tenants.models import TenantOwned, tenant_fk, utcnow
 

@@ -10,7 +10,6 @@ from typing import Any
 import sqlalchemy as sa
 from flask import current_app
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 from werkzeug.datastructures import FileStorage
 
 from service import naming
@@ -45,6 +44,7 @@ from service.audit.services import record
 from service.errors import NotFound, RuleBroken
 from service.files import services as files
 from service.files.checks import EVIDENCE_KINDS, check_upload
+from service.i18n import lazy_gettext as _l
 from service.imports.writing import to_xlsx
 from service.members import services as members
 from tenants.db import db

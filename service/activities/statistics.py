@@ -14,7 +14,6 @@ from collections.abc import Collection
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.activities import aggregates
 from service.activities.models import (
@@ -27,6 +26,7 @@ from service.activities.models import (
     Nomination,
     TechTransfer,
 )
+from service.i18n import lazy_gettext as _l
 from service.sql import ASSOCIATION_IDS
 from tenants.db import db
 from tenants.reads import Owned, TenantRead

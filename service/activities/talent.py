@@ -15,7 +15,6 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.access import in_scope
 from service.activities.models import (
@@ -28,6 +27,7 @@ from service.activities.models import (
 )
 from service.errors import RuleBroken
 from service.federation import exemplars as exemplar_page
+from service.i18n import lazy_gettext as _l
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
 

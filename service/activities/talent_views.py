@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from service.activities import talent
 from service.activities.forms import (
@@ -22,6 +21,7 @@ from service.associations import services as associations
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.errors import blame, flash_refusal
+from service.i18n import gettext as _
 
 bp = Blueprint("talent", __name__, url_prefix="/talent")
 

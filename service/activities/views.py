@@ -7,8 +7,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from service.activities import aggregates, services, statistics
 from service.activities import importing as activity_importing
@@ -45,6 +43,8 @@ from service.auth.roles import Level, Permission
 from service.errors import blame, flash_refusal
 from service.files.checks import EVIDENCE_KINDS, UploadRejected, accepted
 from service.files.services import file_response
+from service.i18n import gettext as _
+from service.i18n import lazy_gettext as _l
 from service.web import import_screens
 from service.web.confirmations import confirm_first
 from service.web.downloads import XLSX, download

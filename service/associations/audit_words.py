@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from service.associations import forms
 from service.associations.models import CATEGORY_LABELS, FIELD_LABELS, STATUS_LABELS
 from service.audit import words
+from service.i18n import lazy_gettext as _l
 
 words.register(
     entities={"association_profile": _l("association profile")},

@@ -1,10 +1,10 @@
 """The profile form (web)."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, SelectField, StringField, URLField
 from wtforms.validators import DataRequired, Email, Length, Optional, Regexp
 
+from service.i18n import lazy_gettext as _l
 from service.validation import PHONE_PATTERN as PHONE
 from service.validation import DateField
 from service.web.choices import options

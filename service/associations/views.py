@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from service.associations import services
 from service.associations.forms import ProfileForm
@@ -12,6 +11,7 @@ from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.federation import categories
 from service.governance import compliance
+from service.i18n import gettext as _
 from service.privacy import mask_email, mask_phone
 from service.web.pagination import page_of
 

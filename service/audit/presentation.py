@@ -23,14 +23,14 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import g
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from wtforms.fields.core import UnboundField
 
 from service.audit import visibility, words
 from service.audit.services import CONCEALED_ACTOR
 from service.auth import services as accounts
 from service.auth.roles import ROLES, Role
+from service.i18n import gettext as _
+from service.i18n import lazy_gettext as _l
 from service.web.filters import local_time, number
 from tenants.db import db
 

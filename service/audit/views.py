@@ -5,12 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, render_template, request
-from flask_babel import gettext as _
 
 from service.audit import presentation
 from service.audit.queries import AuditFilters, actor_choices, page_for
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.i18n import gettext as _
 from service.sorting import by_pinyin
 
 bp = Blueprint("audit", __name__, url_prefix="/audit")

@@ -6,10 +6,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
-
 from service.auth.models import User
+from service.i18n import gettext as _
+from service.i18n import lazy_gettext as _l
 from service.mail import send_template
 from tenants.models import utcnow
 

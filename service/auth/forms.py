@@ -1,6 +1,5 @@
 """Web forms for login, password change, tokens and users."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
@@ -13,6 +12,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Email, EqualTo, Length, NumberRange, Optional
 
 from service.auth.services import MIN_PASSWORD_LENGTH
+from service.i18n import lazy_gettext as _l
 from service.validation import IntegerField
 
 

@@ -19,11 +19,11 @@ from enum import StrEnum
 
 import sqlalchemy as sa
 from flask import current_app, url_for
-from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 from service.auth.models import PasswordLink, User, new_session_token
 from service.auth.services import hash_password, unusable_password
+from service.i18n import lazy_gettext as _l
 from tenants.db import db
 from tenants.models import utcnow
 

@@ -8,12 +8,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.audit.services import record
 from service.auth import password_links
 from service.auth.models import User
 from service.auth.password_links import Purpose
+from service.i18n import lazy_gettext as _l
 from service.mail import mail_configured, send_template
 from tenants.db import db
 

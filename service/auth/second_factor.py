@@ -15,7 +15,6 @@ import pyotp
 import segno
 import sqlalchemy as sa
 from flask import current_app
-from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 
 from service.audit.services import record
@@ -23,6 +22,7 @@ from service.auth import sealed, services
 from service.auth.models import RecoveryCode, User
 from service.auth.roles import Role
 from service.errors import RuleBroken
+from service.i18n import lazy_gettext as _l
 from service.mail import send_template
 from tenants.db import db
 from tenants.models import utcnow

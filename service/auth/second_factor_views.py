@@ -13,7 +13,6 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 
 from service.audit.services import set_actor
 from service.auth import alerts, devices, second_factor, services, signing_in, throttle
@@ -23,6 +22,7 @@ from service.auth.principal import current_principal, principal_for_user, requir
 from service.auth.roles import Permission
 from service.auth.views import safe_next
 from service.extensions import limiter
+from service.i18n import gettext as _
 from service.unit_of_work import keep_despite_refusal
 
 bp = Blueprint("second_factor", __name__)

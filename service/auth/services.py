@@ -10,7 +10,6 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from service.audit.services import record
@@ -19,6 +18,7 @@ from service.auth.models import ApiToken, SignedIn, TokenLevel, User, new_sessio
 from service.auth.principal import Principal
 from service.auth.roles import ROLES, TOKEN_PERMISSIONS, Level, Permission, Role
 from service.errors import RuleBroken
+from service.i18n import lazy_gettext as _l
 from service.unique_keys import claimed
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow

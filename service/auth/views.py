@@ -16,7 +16,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 
 from service.audit.services import record, set_actor
@@ -46,6 +45,7 @@ from service.auth.roles import ROLES, Level, Permission, Role
 from service.auth.signing_in import safe_next
 from service.errors import DomainError
 from service.extensions import limiter
+from service.i18n import gettext as _
 from service.mail import mail_configured
 from service.sso import services as sso
 from service.unit_of_work import keep_despite_refusal

@@ -7,12 +7,12 @@ from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 from flask import g, has_app_context
-from flask_babel import lazy_gettext as _l
 
 from service.associations import services as associations
 from service.audit.services import current_actor
 from service.errors import RuleBroken
 from service.federation.models import CategoryChange, UniversityCategory
+from service.i18n import lazy_gettext as _l
 from service.unique_keys import claimed
 from tenants.db import db
 from tenants.models import Association

@@ -13,11 +13,10 @@ down as data in `readability_problems`, which the tests run over every chart:
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
-
 from service.associations import services as associations
 from service.federation.metrics import BY_CODE
 from service.governance import compliance
+from service.i18n import gettext as _
 
 # Okabe and Ito's colour-blind-safe palette (without its yellow, too pale on paper), then a
 # grey kept for 其他 (the rest summed).

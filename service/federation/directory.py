@@ -7,11 +7,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.auth import services as auth
 from service.errors import NotFound, RuleBroken
 from service.federation import categories
+from service.i18n import lazy_gettext as _l
 from service.sorting import pinyin_order
 from tenants.db import db
 from tenants.models import Association, Federation

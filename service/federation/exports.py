@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from flask import Response
-from flask_babel import gettext as _
 from openpyxl import Workbook
 
 from service.associations import services as associations
 from service.audit.services import record_each
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
 from service.governance import compliance
+from service.i18n import gettext as _
 from service.imports.writing import workbook_bytes
 from service.web.downloads import XLSX, download
 from tenants.db import db

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, MultipleFileField
 from wtforms import (
@@ -18,6 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from service.federation.comments import MAX_LENGTH as COMMENT_LENGTH
 from service.federation.dashboards import SCORED
 from service.federation.models import AUDIENCE_LABELS, PROBLEM_STATE_LABELS
+from service.i18n import lazy_gettext as _l
 from service.validation import IntegerField
 from service.web.choices import options
 

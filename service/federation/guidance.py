@@ -13,7 +13,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import gettext as _
 
 from service.access import in_scope, owned_by_federation
 from service.associations import services as associations
@@ -21,6 +20,7 @@ from service.errors import NotFound
 from service.federation.models import Audience, Guidance, GuidanceFile, GuidanceReceipt
 from service.files import services as stored_files
 from service.files.checks import CheckedUpload
+from service.i18n import gettext as _
 from service.mail import send_template
 from service.sorting import pinyin_order
 from tenants.db import db

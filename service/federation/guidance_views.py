@@ -5,7 +5,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
@@ -17,6 +16,7 @@ from service.federation.models import AUDIENCE_LABELS
 from service.federation.scope import federation_id
 from service.files import services as files
 from service.files.checks import DOCUMENT_KINDS, UploadRejected, check_upload
+from service.i18n import gettext as _
 from service.web.bulk import chosen_ids
 
 bp = Blueprint("guidance", __name__, url_prefix="/federation/guidance")

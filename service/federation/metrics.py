@@ -13,11 +13,11 @@ from dataclasses import dataclass
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.activities import aggregates
 from service.governance import compliance
 from service.governance import statistics as governance_statistics
+from service.i18n import lazy_gettext as _l
 from service.members import statistics as members_statistics
 from service.sql import one_of
 from tenants.db import db

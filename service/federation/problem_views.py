@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 
 from service.audit.services import current_actor
 from service.auth.principal import current_principal, require
@@ -13,6 +12,7 @@ from service.federation.forms import ProblemFindingForm, ProblemForm, ProblemUpd
 from service.federation.models import PROBLEM_STATE_LABELS
 from service.federation.scope import federation_id
 from service.governance import compliance
+from service.i18n import gettext as _
 
 bp = Blueprint("problems", __name__, url_prefix="/federation/problems")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.access import owned_by_federation
 from service.associations import services as associations
@@ -13,6 +12,7 @@ from service.auth import services as accounts
 from service.errors import Conflict
 from service.federation.models import Problem, ProblemEvent, ProblemFinding, ProblemState
 from service.governance import compliance
+from service.i18n import lazy_gettext as _l
 from tenants.db import db
 
 if TYPE_CHECKING:  # hints only: accounts and findings are read through their services

@@ -6,7 +6,6 @@ the page sends, and its confirmation (service/web/confirmations.py) says how man
 from __future__ import annotations
 
 from flask import abort, request, url_for
-from flask_babel import gettext as _
 
 from service.associations import services as associations
 from service.auth.principal import current_principal
@@ -15,6 +14,7 @@ from service.federation import categories, dashboards
 from service.federation.metrics import SORTS
 from service.federation.scope import federation_id
 from service.governance import compliance
+from service.i18n import gettext as _
 
 
 def year() -> int:

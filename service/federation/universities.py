@@ -4,10 +4,10 @@ lists and works to close."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.errors import Conflict
 from service.federation.models import University
+from service.i18n import lazy_gettext as _l
 from service.sorting import pinyin_order
 from service.unique_keys import claimed
 from tenants.db import db

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from service.associations import services as associations
 from service.audit.services import current_actor
@@ -36,6 +34,8 @@ from service.federation.forms import (
 from service.federation.metrics import BY_CODE, DASHBOARD_METRICS
 from service.federation.scope import federation_id
 from service.governance import compliance
+from service.i18n import gettext as _
+from service.i18n import lazy_gettext as _l
 from service.privacy import mask_email, mask_name, mask_phone
 from service.unit_of_work import discard
 from service.web.bulk import all_matching, chosen_ids

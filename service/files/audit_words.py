@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from service.audit import words
+from service.i18n import lazy_gettext as _l
 
 words.register(entities={"stored_file": _l("file")})

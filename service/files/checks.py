@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from functools import cached_property
 
 from flask import current_app
-from flask_babel import gettext as _
 from werkzeug.datastructures import FileStorage
 
 from service.files import office
+from service.i18n import gettext as _
 
 
 @dataclass(frozen=True)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from service.audit import words
 from service.governance import compliance, forms
 from service.governance.models import (
@@ -12,6 +10,7 @@ from service.governance.models import (
     ELIGIBILITY_LABELS,
     POST_LABELS,
 )
+from service.i18n import lazy_gettext as _l
 
 words.register(
     entities={

@@ -21,7 +21,6 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload
 
 from service.access import in_scope
@@ -39,6 +38,7 @@ from service.governance.models import (
     ProvincialThreshold,
     StandingCommittee,
 )
+from service.i18n import lazy_gettext as _l
 from service.unique_keys import SAVED_MEANWHILE, claimed
 from tenants.db import db
 from tenants.models import Association, utcnow

@@ -13,7 +13,6 @@ from typing import Any
 
 import sqlalchemy as sa
 from flask import url_for
-from flask_babel import lazy_gettext as _l
 
 from service.access import in_scope
 from service.associations import services as associations
@@ -34,6 +33,7 @@ from service.governance.models import (
     Secretariat,
 )
 from service.governance.services import GovernanceError
+from service.i18n import lazy_gettext as _l
 from tenants.db import db
 from tenants.models import Association, Federation, utcnow
 from tenants.scope import Scope, system_scope, use_scope

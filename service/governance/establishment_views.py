@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from service import jobs
 from service.associations import services as associations
@@ -35,6 +34,7 @@ from service.governance.models import (
 )
 from service.governance.services import GovernanceError
 from service.governance.views import checked_files
+from service.i18n import gettext as _
 from service.unit_of_work import discard
 from service.web.choices import options
 

@@ -9,13 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask_babel import lazy_gettext as _l
-
 from service.audit.services import record
 from service.auth import password_links
 from service.auth import services as accounts
 from service.auth.roles import Role
 from service.governance.models import EstablishmentApplication
+from service.i18n import lazy_gettext as _l
 from service.mail import send_template
 from tenants.db import db
 

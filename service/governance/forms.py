@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired, FileSize, MultipleFileField
 from wtforms import (
@@ -29,6 +28,7 @@ from service.governance.models import (
     Body,
 )
 from service.governance.services import NewMember
+from service.i18n import lazy_gettext as _l
 from service.validation import DateField, IntegerField
 from service.web.choices import options
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass, field
 from typing import IO
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.associations import services as associations
 from service.federation import categories
 from service.governance.jobs import recompute_findings
 from service.governance.models import Establishment, LifecycleChange
+from service.i18n import lazy_gettext as _l
 from service.imports.engine import Context, Row, check_rows
 from service.imports.fields import Field, suggest
 from service.imports.reading import ImportRefused, Limits, UnsafeWorkbook, read_table

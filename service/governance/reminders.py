@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.associations import services as associations
 from service.governance import compliance
 from service.governance.models import ComplianceFinding, Reminder
+from service.i18n import lazy_gettext as _l
 from service.mail import send_template
 from tenants.db import db
 

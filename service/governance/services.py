@@ -13,7 +13,6 @@ from datetime import date
 from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import joinedload, selectinload
 
 from service.access import in_scope
@@ -34,6 +33,7 @@ from service.governance.models import (
     Secretariat,
     StandingCommittee,
 )
+from service.i18n import lazy_gettext as _l
 from tenants.access import find_in_scope
 from tenants.db import db
 

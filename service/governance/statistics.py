@@ -15,7 +15,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.associations import statistics as profiles
 from service.governance import compliance
@@ -29,6 +28,7 @@ from service.governance.models import (
     LifecycleChange,
     Meeting,
 )
+from service.i18n import lazy_gettext as _l
 from service.sql import ASSOCIATION_IDS, YEAR_END, YEAR_START, of_year
 from tenants.db import db
 from tenants.models import Association

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_wtf import FlaskForm
 from werkzeug.datastructures import FileStorage
 
@@ -29,6 +28,7 @@ from service.governance.forms import (
     ThresholdsForm,
 )
 from service.governance.jobs import recompute_federation, recompute_findings
+from service.i18n import gettext as _
 
 bp = Blueprint("governance", __name__, url_prefix="/governance")
 

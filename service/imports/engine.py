@@ -9,8 +9,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from flask_babel import gettext as _
-
+from service.i18n import gettext as _
 from service.imports import normalise
 from service.imports.fields import Column, Field
 from service.imports.reading import Formula

@@ -11,7 +11,7 @@ import re
 import unicodedata
 from datetime import date, datetime, timedelta
 
-from flask_babel import gettext as _
+from service.i18n import gettext as _
 
 
 class Unreadable(ValueError):

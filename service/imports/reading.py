@@ -15,8 +15,9 @@ import re
 import zipfile
 from dataclasses import dataclass
 
-from flask_babel import gettext as _
 from openpyxl import load_workbook
+
+from service.i18n import gettext as _
 
 log = logging.getLogger(__name__)
 

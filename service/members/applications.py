@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.access import in_scope
 from service.errors import NotFound
+from service.i18n import lazy_gettext as _l
 from service.members import services
 from service.members.models import (
     KEYS_TAKEN,

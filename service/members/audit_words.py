@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
-
 from service.audit import words
+from service.i18n import lazy_gettext as _l
 from service.members import forms
 from service.members.models import KIND_LABELS, STATUS_LABELS, TITLE_LABELS
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import functools
 from enum import StrEnum
 
-from flask_babel import lazy_gettext as _l
-
+from service.i18n import lazy_gettext as _l
 from service.members.models import ProfessionalTitle
 
 

@@ -1,7 +1,6 @@
 """Web forms for members, group members, the joining policy and imports."""
 
 from flask import request
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from werkzeug.datastructures import MultiDict
@@ -16,6 +15,7 @@ from wtforms import (
 )
 from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
 
+from service.i18n import lazy_gettext as _l
 from service.members.models import (
     KIND_LABELS,
     STATUS_LABELS,

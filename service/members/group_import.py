@@ -9,8 +9,8 @@ from datetime import date
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import gettext as _
 
+from service.i18n import gettext as _
 from service.imports.engine import Context, Row, display
 from service.imports.fields import Field
 from service.imports.kinds import ImportKind

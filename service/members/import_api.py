@@ -10,12 +10,12 @@ from typing import TYPE_CHECKING
 
 from flask import request, url_for
 from flask.views import MethodView
-from flask_babel import gettext as _
 from flask_smorest import abort
 from marshmallow import ValidationError
 
 from service.auth.principal import current_principal
 from service.auth.roles import Permission
+from service.i18n import gettext as _
 from service.imports.reading import ROWS_FILENAME, ImportRefused, check_file, rows_content
 from service.members import importing, jobs
 from service.members.import_schemas import (

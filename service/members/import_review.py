@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from service.errors import RuleBroken
+from service.i18n import gettext as _
 from service.imports import services as imports
 from service.imports.fields import Field
 from service.imports.titles import SEEDED

@@ -17,8 +17,6 @@ from typing import TYPE_CHECKING
 import sqlalchemy as sa
 from blinker import signal
 from flask import current_app
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from rq import get_current_job
 from sqlalchemy.exc import IntegrityError
 
@@ -26,6 +24,8 @@ from service.access import in_scope
 from service.audit.services import record
 from service.errors import Conflict, NotFound
 from service.federation import rollups
+from service.i18n import gettext as _
+from service.i18n import lazy_gettext as _l
 from service.imports import services as imports
 from service.imports.engine import Context, Row, check_rows, display
 from service.imports.fields import Column, Field, header_key, suggest

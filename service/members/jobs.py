@@ -8,9 +8,9 @@ committed when it returns, and nothing of it when it raises.
 
 from __future__ import annotations
 
-from flask_babel import gettext as _
 from rq import Retry
 
+from service.i18n import gettext as _
 from service.imports.engine import collection_paused
 from service.jobs import enqueue
 from service.members import importing

@@ -7,8 +7,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
+
+from service.i18n import lazy_gettext as _l
 
 # 职称, in rank order (the document lets 中级 and above join): the levels the import engine
 # reads the titles of every series into.

@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
-from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.auth.services import account_of
 from service.errors import Conflict, blame
+from service.i18n import gettext as _
 from service.members import services
 from service.members.eligibility import ELIGIBILITY_LABELS, eligibility
 from service.members.forms import SelfServiceForm

@@ -7,13 +7,13 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from flask_babel import force_locale
-from flask_babel import lazy_gettext as _l
 
 from service import naming
 from service.access import in_scope
 from service.audit.services import record
 from service.auth.services import set_user_active
 from service.errors import NotFound, RuleBroken
+from service.i18n import lazy_gettext as _l
 from service.members import history
 from service.members.eligibility import Eligibility, eligibility
 from service.members.models import (

@@ -12,8 +12,8 @@ from dataclasses import dataclass, field
 from datetime import date
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
+from service.i18n import lazy_gettext as _l
 from service.members import history
 from service.members.models import GroupMember, GroupMemberKind, Member
 from tenants.db import db

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.errors import Conflict, blame, flash_refusal
+from service.i18n import gettext as _
+from service.i18n import lazy_gettext as _l
 from service.imports.writing import to_csv
 from service.members import (
     applications,

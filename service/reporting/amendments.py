@@ -24,13 +24,13 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import event, inspect
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from service.activities import statistics as activities_statistics
 from service.errors import Conflict
 from service.governance import statistics as governance_statistics
+from service.i18n import lazy_gettext as _l
 from service.members import statistics as members_statistics
 from service.reporting import indicators
 from service.reporting.models import AnnualReport, ReportingPeriod, ReportStatus

@@ -6,10 +6,10 @@ from __future__ import annotations
 from datetime import date
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
+from service.i18n import gettext as _
 from service.reporting import indicators, national_forms
 from service.reporting.forms import FormHeaderForm
 

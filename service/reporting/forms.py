@@ -3,7 +3,6 @@ read by indicator code from the catalogue; the forms here carry the CSRF token."
 
 from __future__ import annotations
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import StringField, TextAreaField
 from wtforms.validators import (
@@ -15,6 +14,7 @@ from wtforms.validators import (
     ValidationError,
 )
 
+from service.i18n import lazy_gettext as _l
 from service.validation import DateField, IntegerField
 
 

@@ -11,11 +11,11 @@ import urllib.request
 from datetime import timedelta
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from rq import Retry
 
 from service.access import in_scope
 from service.errors import RuleBroken
+from service.i18n import lazy_gettext as _l
 from service.reporting.models import NationalEndpoint, PushOutbox, PushStatus
 from tenants.db import db
 from tenants.models import utcnow

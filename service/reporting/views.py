@@ -16,12 +16,12 @@ from flask import (
     request,
     url_for,
 )
-from flask_babel import gettext as _
 
 from service.auth.principal import current_principal, require
 from service.auth.roles import Level, Permission
 from service.errors import DomainError, blame, flash_refusal
 from service.federation import comments
+from service.i18n import gettext as _
 from service.reporting import amendments, exports, indicators, jobs, national_forms, push, services
 from service.reporting.forms import (
     ActionForm,

@@ -12,13 +12,13 @@ Services take the session and never commit."""
 from __future__ import annotations
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 
 from service.audit.services import record
 from service.auth import sealed
 from service.auth import services as accounts
 from service.auth.models import User
 from service.auth.roles import Role
+from service.i18n import lazy_gettext as _l
 from service.sso.models import FederationIdentityProvider, FederationSsoLink, ProviderKind
 from service.sso.oidc import MissingSecret, checked_discovery_url
 from service.sso.oidc import end_session_url as oidc_end_session_url

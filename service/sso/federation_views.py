@@ -14,12 +14,12 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, redirect, render_template, session, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 
 from service.audit.services import set_actor
 from service.auth.principal import principal_for_user
 from service.auth.roles import Permission
+from service.i18n import gettext as _
+from service.i18n import lazy_gettext as _l
 from service.sso import federation, services
 from service.sso.forms import FederationConfirmForm, FederationProviderForm
 from service.sso.sign_in_views import (

@@ -1,10 +1,10 @@
 """The consent to link a university account to a member record."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField
 from wtforms.validators import DataRequired, Length, Optional
 
+from service.i18n import lazy_gettext as _l
 from service.web.choices import options
 
 

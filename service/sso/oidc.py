@@ -21,13 +21,13 @@ import sqlalchemy as sa
 from authlib.common.security import generate_token
 from authlib.integrations.requests_client import OAuth2Session
 from authlib.oidc.core import CodeIDToken
-from flask_babel import lazy_gettext as _l
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 from joserfc.jws import JWSRegistry
 
 from service.auth import sealed
+from service.i18n import lazy_gettext as _l
 from service.sso.models import IdentityProvider, MatchField, ProviderKind
 from service.sso.services import (
     VALIDATE_TIMEOUT,

@@ -17,7 +17,6 @@ from urllib.parse import urlsplit
 
 import sqlalchemy as sa
 from cas import CASClient
-from flask_babel import lazy_gettext as _l
 from lxml import etree
 from werkzeug.security import generate_password_hash
 
@@ -26,6 +25,7 @@ from service.auth import services
 from service.auth.models import User
 from service.auth.roles import Role
 from service.errors import RuleBroken
+from service.i18n import lazy_gettext as _l
 from service.members import services as members
 from service.sso.models import (
     FederationIdentityProvider,

@@ -10,8 +10,6 @@ from __future__ import annotations
 import time
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, session, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
 from flask_login import logout_user
 
 from service.audit.services import set_actor
@@ -20,6 +18,8 @@ from service.auth import signing_in
 from service.auth.models import User
 from service.auth.principal import current_principal, principal_for_user, require
 from service.auth.roles import Permission
+from service.i18n import gettext as _
+from service.i18n import lazy_gettext as _l
 from service.members import services as members
 from service.members.public import PREFILL
 from service.security import allow_form_target

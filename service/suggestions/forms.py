@@ -1,10 +1,10 @@
 """Web forms for suggestions."""
 
-from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from service.i18n import lazy_gettext as _l
 from service.suggestions.models import KIND_LABELS, THEME_LABELS
 from service.web.choices import options
 

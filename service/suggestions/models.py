@@ -7,9 +7,9 @@ from datetime import date, datetime
 from enum import StrEnum
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Mapped, mapped_column
 
+from service.i18n import lazy_gettext as _l
 from service.validation import ID_MAX
 from tenants.db import db
 from tenants.models import TenantOwned, utcnow

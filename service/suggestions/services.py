@@ -14,13 +14,13 @@ from datetime import date
 from typing import Any
 
 import sqlalchemy as sa
-from flask_babel import lazy_gettext as _l
 from sqlalchemy.exc import IntegrityError
 
 from service.access import in_scope
 from service.audit.services import concealed_actor, concealed_time
 from service.auth import services as accounts
 from service.errors import Conflict, NotFound, RuleBroken
+from service.i18n import lazy_gettext as _l
 from service.sql import ASSOCIATION_IDS, YEAR_END, YEAR_START, of_year
 from service.suggestions.models import (
     ANSWERED_STATES,

@@ -14,13 +14,13 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 
 from service.associations import services as associations
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.errors import DomainError, blame, flash_refusal
 from service.extensions import limiter
+from service.i18n import gettext as _
 from service.suggestions import services
 from service.suggestions.forms import (
     EscalateForm,

@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 from functools import wraps
 
 from flask import render_template, request, url_for
-from flask_babel import gettext as _
-from flask_babel import lazy_gettext as _l
+
+from service.i18n import gettext as _
+from service.i18n import lazy_gettext as _l
 
 # The field the confirmation page adds; the word a typed confirmation is compared with.
 CONFIRMED = "confirmed"

@@ -9,11 +9,11 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
 
 from service.auth.principal import current_principal, require
 from service.auth.roles import Permission
 from service.errors import flash_refusal
+from service.i18n import gettext as _
 from service.imports.writing import neutralise, to_csv
 from service.jobs import JobsUnavailable
 from service.members import import_review, importing, jobs

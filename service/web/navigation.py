@@ -7,10 +7,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import has_request_context, request, url_for
-from flask_babel import lazy_gettext as _l
 
 from service.auth.principal import Principal
 from service.auth.roles import Level, Permission
+from service.i18n import lazy_gettext as _l
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,6 @@ from flask import (
     session,
     url_for,
 )
-from flask_babel import gettext as _
 
 from service.associations import services as associations
 from service.auth.principal import current_principal, require
@@ -23,6 +22,7 @@ from service.federation import categories, directory
 from service.federation.forms import FederationForm
 from service.federation.scope import current_federation
 from service.governance import compliance, reminders
+from service.i18n import gettext as _
 from service.web import todo
 from tenants.db import db
 

@@ -263,3 +263,30 @@ def test_the_primary_keys_are_the_models_but_on_postgresql_hold_the_tenant(app, 
                 expected = [tenant.name, *expected]
             found = inspector.get_pk_constraint(table.name)["constrained_columns"]
             assert found == expected, table.name
+
+
+def test_python_code_translates_as_flask_babels_own_functions(app):
+    """service.i18n's `gettext` and `lazy_gettext` give what Flask-Babel's give: in the
+    request's language, a forced one, with variables, and untranslated with no app."""
+    from service import i18n
+
+    cases = [("Members", {}), ("%(n)d activities are held but not yet reported.", {"n": 3})]
+
+    def both(string, variables):
+        ours = (i18n.gettext(string, **variables), str(i18n.lazy_gettext(string, **variables)))
+        theirs = (
+            flask_babel.gettext(string, **variables),
+            str(flask_babel.lazy_gettext(string, **variables)),
+        )
+        return ours, theirs
+
+    with app.test_request_context("/"):
+        for string, variables in cases:
+            ours, theirs = both(string, variables)
+            assert ours == theirs
+        assert i18n.gettext("Members") == "个人会员"
+        with force_locale("en"):
+            assert both("Members", {})[0] == both("Members", {})[1] == ("Members", "Members")
+        label = i18n.lazy_gettext("Members")
+        assert label.__html__() == "个人会员" and f"{label}" == "个人会员"
+    assert i18n.gettext("Members") == flask_babel.gettext("Members") == "Members"
