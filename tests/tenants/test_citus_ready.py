@@ -200,3 +200,29 @@ def test_no_tenant_table_may_hold_a_null_tenant(catalog):
     assert "audit_event" in with_tenant
     assert ("platform_audit_event", "tenant_id") not in catalog.types
     assert "platform_audit_event" in citus.LOCAL_TABLES
+
+
+def test_bulk_history_matches_members_on_the_distribution_column(world):
+    """An import's members get their joinings in one INSERT … SELECT whose anti-join reads
+    the history: Citus runs it only if the two tables are joined on tenant_id, and it must
+    not lean on the scope to keep to one tenant (the scope's criteria do not reach a select
+    inside an INSERT; the demo seeds in the system scope)."""
+    from service.members import history
+
+    sent: list[str] = []
+
+    def record(_conn, _cursor, statement, *_args) -> None:
+        sent.append(" ".join(statement.split()))
+
+    association = world.a.first.association.id
+    with system_scope("test: the joinings of members inserted in bulk"):
+        sa.event.listen(db.engine, "before_cursor_execute", record)
+        try:
+            history.record_untracked(association)
+        finally:
+            sa.event.remove(db.engine, "before_cursor_execute", record)
+        db.session.rollback()
+    anti_joins = [s for s in sent if "EXISTS (SELECT" in s and "FROM member_status_change" in s]
+    assert len(anti_joins) == 2, sent  # the members who left, and the joinings
+    for statement in anti_joins:
+        assert "member_status_change.tenant_id = member.tenant_id" in statement, statement
