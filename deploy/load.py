@@ -1,7 +1,7 @@
 """A mixed load of association staff and provincial supervisors, through nginx, with the
 standard library only. deploy/prove.sh runs it when LOAD_SECONDS is set:
 
-    python deploy/load.py BASE_URL [--seconds 60] [--connections 64]
+    python deploy/load.py BASE_URL [--seconds 60] [--connections 64] [--record FILE]
 
 Each account signs in once (the login limit is per address, and every connection here comes
 from loopback); then every connection walks its account's navigation (and, for an
@@ -10,7 +10,9 @@ One connection in four is an integration instead: with tokens the association's 
 at the start, it lists members 50 at a time, reads one, changes one's position and lists
 activities. Prints requests, errors and latency percentiles, overall and per endpoint class
 (API read, API write, page, dashboard, export), and exits 1 on any error: a status other
-than 200, a refused connection, or a timeout.
+than 200, a refused connection, or a timeout. Every request carries an id of its own
+(X-Request-ID), which the app logs with its own time; `--record` writes each id with its
+latency, for deploy/server_time.py to tell the wait for a worker from the time in the app.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import statistics
 import threading
 import time
 import urllib.parse
+import uuid
 from dataclasses import dataclass, field
 
 # Association staff and admins, and the officers and supervisors of two provinces.
@@ -63,11 +66,17 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     by_class: dict[str, list[float]] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    # (request id, seconds): the app logs the id with its own time (deploy/server_time.py)
+    by_request: list[tuple[str, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, seconds: float, error: str | None, kind: str = "page") -> None:
+    def add(
+        self, seconds: float, error: str | None, kind: str = "page", request_id: str = ""
+    ) -> None:
         with self.lock:
             self.latencies.append(seconds)
+            if request_id:
+                self.by_request.append((request_id, seconds))
             self.by_class.setdefault(kind, []).append(seconds)
             if error:
                 self.errors.append(error)
@@ -137,6 +146,8 @@ def issue_tokens(base: urllib.parse.SplitResult, cookie: str) -> dict[str, str]:
 
 def _timed(conn, base, tally: Tally, method: str, path: str, headers: dict, body=None):
     """One request, its latency tallied under its class; (connection, JSON body or None)."""
+    request_id = f"load-{uuid.uuid4().hex}"
+    headers = {**headers, "X-Request-ID": request_id}
     started, payload = time.monotonic(), None
     try:
         conn.request(method, path, body=body, headers=headers)
@@ -149,7 +160,7 @@ def _timed(conn, base, tally: Tally, method: str, path: str, headers: dict, body
         error = f"{type(exc).__name__} {method} {path}"
         conn.close()
         conn = _connection(base)
-    tally.add(time.monotonic() - started, error, endpoint_class(method, path))
+    tally.add(time.monotonic() - started, error, endpoint_class(method, path), request_id)
     return conn, payload
 
 
@@ -200,6 +211,7 @@ def main() -> int:
     parser.add_argument("base")
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--record", help="write each request's id and latency (ms) here")
     args = parser.parse_args()
     base = urllib.parse.urlsplit(args.base)
     password = os.environ.get("DEMO_PASSWORD", "kexie-demo-2026")
@@ -236,6 +248,9 @@ def main() -> int:
             print("  " + _line(kind, [seconds * 1000 for seconds in tally.by_class[kind]]))
     for error in sorted(set(tally.errors))[:10]:
         print("  error:", error)
+    if args.record:
+        with open(args.record, "w", encoding="utf-8") as record:
+            record.writelines(f"{rid}\t{seconds * 1000:.1f}\n" for rid, seconds in tally.by_request)
     return 1 if tally.errors or not ms else 0
 
 

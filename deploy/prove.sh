@@ -160,7 +160,7 @@ connections() { sql "SELECT count(*) FROM pg_stat_activity WHERE datname = 'kexi
 if [[ ${LOAD_SECONDS:-0} -gt 0 ]]; then
   say "load: ${LOAD_CONNECTIONS:-64} connections for ${LOAD_SECONDS}s"
   "$BIN/python" deploy/load.py "$BASE" --seconds "$LOAD_SECONDS" \
-    --connections "${LOAD_CONNECTIONS:-64}" >"$WORK/load.txt" &
+    --connections "${LOAD_CONNECTIONS:-64}" --record "$WORK/latencies.tsv" >"$WORK/load.txt" &
   load_pid=$!
   if [[ ${SOAK:-0} == 1 ]]; then
     sleep 60
@@ -168,7 +168,7 @@ if [[ ${LOAD_SECONDS:-0} -gt 0 ]]; then
   fi
   wait "$load_pid" || { cat "$WORK/load.txt"; die "errors under load"; }
   cat "$WORK/load.txt"
-  "$BIN/python" deploy/server_time.py "$WORK"/web*.log
+  "$BIN/python" deploy/server_time.py "$WORK"/web*.log --load "$WORK/latencies.tsv"
   say "ok: $(head -1 "$WORK/load.txt")"
   say "database connections after the load: $(connections)"
   if [[ ${SOAK:-0} == 1 ]]; then

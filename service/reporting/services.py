@@ -540,7 +540,7 @@ def federation_filing_counts(
     ).all()
     counts: dict[int, Counter[str]] = {p.id: Counter() for p in open_periods}
     if counts:
-        statuses = db.session.execute(LATEST_STATUS_COUNTS, {"period_ids": list(counts)})
+        statuses = db.session.execute(_LATEST_STATUS_COUNTS, {"period_ids": list(counts)})
         for period_id, status, n in statuses:
             counts[period_id][status] = n
     return [(p, counts[p.id]) for p in open_periods]
@@ -567,7 +567,7 @@ def _latest_status_counts() -> sa.Select:
     )
 
 
-LATEST_STATUS_COUNTS = _latest_status_counts()
+_LATEST_STATUS_COUNTS = _latest_status_counts()
 
 
 def filing_associations_count(federation_id: int) -> int:

@@ -144,3 +144,24 @@ def test_the_server_time_summary_ranks_endpoints_by_the_time_they_held_the_worke
     ranked = summary["summary"](durations, top=5)
     assert [row.rsplit(" ", 1)[-1] for row in ranked] == ["audit.index", "members.index"]
     assert ranked[0].lstrip().startswith("57.7%")
+
+
+def test_the_load_splits_each_latency_into_the_app_and_the_wait_for_a_worker():
+    summary = runpy.run_path(str(DEPLOY / "server_time.py"))
+    line = (
+        '{{"logger": "kexie.request", "method": "GET", "endpoint": "members.index", '
+        '"request_id": "{rid}", "duration_ms": {ms}}}'
+    )
+    log = [line.format(rid=f"load-{n}", ms=10.0 + n) for n in range(100)]
+    in_app = summary["app_times"](log)
+    assert in_app["load-7"] == 17.0 and len(in_app) == 100
+    # each request waited 400 ms for a worker, the last one 900
+    latencies = {f"load-{n}": 410.0 + n for n in range(99)} | {"load-99": 1009.0}
+    latencies["not-logged"] = 5.0  # a request the app never saw is left out
+    lines = summary["waits"](latencies, in_app)
+    assert lines[0].startswith("latency split, 100 requests")
+    p50 = lines[1].split("ms", 1)[1].split("/")
+    assert [float(x) for x in p50] == [460.0, 60.0, 400.0]
+    slowest = lines[-1].split("ms", 1)[1].split("/")
+    assert [float(x) for x in slowest] == [1009.0, 109.0, 900.0]
+    assert summary["waits"]({}, in_app) == ["no request of the load found in the app's log"]
