@@ -70,13 +70,10 @@ class Tally:
     by_request: list[tuple[str, float]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(
-        self, seconds: float, error: str | None, kind: str = "page", request_id: str = ""
-    ) -> None:
+    def add(self, seconds: float, error: str | None, kind: str, request_id: str) -> None:
         with self.lock:
             self.latencies.append(seconds)
-            if request_id:
-                self.by_request.append((request_id, seconds))
+            self.by_request.append((request_id, seconds))
             self.by_class.setdefault(kind, []).append(seconds)
             if error:
                 self.errors.append(error)
